@@ -1,0 +1,15 @@
+// Package engine turns HCL playbooks into a graph of typed tasks and runs
+// that graph, as parallel as it allows, across every host of an inventory.
+//
+// The flow of a run is load (parse every file, decode blocks against
+// explicit schemas, evaluate nothing), variables (defaults, environment, var
+// files and -var flags, in that order of precedence), graph (edges from the
+// references each expression makes and from depends_on), plan or validate
+// (evaluation with unknown values of the declared output types, no
+// connection), and walk (a ready-queue scheduler bounded by a global and a
+// per-host limit). Every state change is an Event delivered to subscribers;
+// the engine prints nothing itself.
+//
+// Modules are Go types registered with RegisterModule; hosts are reached
+// through the transport.Host interface.
+package engine

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// Module is the Go type behind a task. A module is a struct whose fields,
+// tagged `hcl:"name"` (or `hcl:"name,optional"`), are its arguments: the
+// schema a task's body is checked against when the playbook loads, and the
+// values it is decoded into when the task runs. A field may also carry a
+// `doc:"…"` tag, a sentence shown by `runbook modules NAME`. Defaults are the
+// values the ModuleInfo.New function puts in the struct before decoding.
+//
+// Run performs the task against env's host and reports what it changed and
+// what it measured.
+type Module interface {
+	Run(ctx context.Context, env *Env) (Result, error)
+}
+
+// Result is what a module's Run reports.
+type Result struct {
+	// Changed reports whether the task changed anything on the host.
+	Changed bool
+	// Outputs is a value of the module's outputs type (ModuleInfo.Outputs),
+	// or nil for a module with no outputs. Later tasks read its fields by
+	// their `cty:"name"` tags.
+	Outputs any
+}
+
+// ModuleInfo describes a module to the registry.
+type ModuleInfo struct {
+	// Name is the module's name as playbooks write it: task "NAME" "…".
+	// It is lowercase letters, digits and underscores.
+	Name string
+	// Doc is a short description, in full sentences.
+	Doc string
+	// New returns a pointer to a new module struct holding the defaults of
+	// its optional arguments.
+	New func() Module
+	// Outputs is a zero value of the module's outputs struct, whose fields
+	// carry `cty:"name"` tags (and optionally `doc:"…"` and
+	// `sensitive:"true"`). It fixes the types that references to the
+	// task's outputs are checked against before anything runs. Nil means
+	// the module has no outputs.
+	Outputs any
+}
+
+// Optional abilities of a module. Each is a one-method interface that a
+// module implements only when it has something to say.
+
+// Validator is implemented by modules whose arguments have rules beyond
+// their types (e.g. exactly one of two arguments). Validate is called after
+// decoding, before Run, and at plan time when every argument is known.
+type Validator interface {
+	Validate() error
+}
+
+// Describer is implemented by modules that can say, from their decoded
+// arguments alone, what they would do; plan shows the sentence.
+type Describer interface {
+	Describe() string
+}
+
+// Repeatable is implemented by modules that know whether running them a
+// second time after an interrupted first run is safe. Resume re-runs an
+// instance that was cut off mid-way only when its module reports true.
+type Repeatable interface {
+	SafeToRepeat() bool
+}
+
+// Env is what a running task instance sees of the world.
+type Env struct {
+	// Host is the transport to the host the instance runs on. Commands
+	// run through it stream their output as events, run under sudo when
+	// the task sets sudo = true, and get the host's sudo password filled
+	// in when they ask for Sudo themselves.
+	Host transport.Host
+	// HostName is the inventory name of that host.
+	HostName string
+	// Task is the task's name.
+	Task string
+
+	peer     func(name string) (transport.Host, error)
+	progress func(msg string)
+}
+
+// NewEnv returns an Env for code that runs modules outside the engine, such
+// as tests of a module. peer resolves another inventory host by name and may
+// be nil; progress receives progress messages and may be nil.
+func NewEnv(host transport.Host, hostName, task string, peer func(string) (transport.Host, error), progress func(string)) *Env {
+	return &Env{Host: host, HostName: hostName, Task: task, peer: peer, progress: progress}
+}
+
+// Peer returns the transport to another host of the inventory, for modules
+// that work between two hosts.
+func (e *Env) Peer(name string) (transport.Host, error) {
+	if e.peer == nil {
+		return nil, fmt.Errorf("no host %q: this task cannot reach other hosts", name)
+	}
+	return e.peer(name)
+}
+
+// Progressf reports progress of a long-running task as an event.
+func (e *Env) Progressf(format string, args ...any) {
+	if e.progress != nil {
+		e.progress(fmt.Sprintf(format, args...))
+	}
+}
+
+var registry = struct {
+	sync.RWMutex
+	modules map[string]ModuleInfo
+}{modules: map[string]ModuleInfo{}}
+
+// RegisterModule adds a module to the registry. It is meant to be called
+// from an init function and panics, as database/sql.Register does, when the
+// name is taken or the info is incomplete: both are programming errors.
+func RegisterModule(info ModuleInfo) {
+	if info.Name == "" || info.New == nil {
+		panic("engine: RegisterModule needs a Name and a New function")
+	}
+	if m := info.New(); m == nil || reflect.TypeOf(m).Kind() != reflect.Pointer || reflect.TypeOf(m).Elem().Kind() != reflect.Struct {
+		panic(fmt.Sprintf("engine: module %q: New must return a pointer to a struct", info.Name))
+	}
+	if info.Outputs != nil && reflect.TypeOf(info.Outputs).Kind() != reflect.Struct {
+		panic(fmt.Sprintf("engine: module %q: Outputs must be a struct value", info.Name))
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.modules[info.Name]; dup {
+		panic(fmt.Sprintf("engine: module %q registered twice", info.Name))
+	}
+	registry.modules[info.Name] = info
+}
+
+// LookupModule returns the registered module with the given name.
+func LookupModule(name string) (ModuleInfo, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	info, ok := registry.modules[name]
+	return info, ok
+}
+
+// Modules returns every registered module, sorted by name.
+func Modules() []ModuleInfo {
+	registry.RLock()
+	defer registry.RUnlock()
+	list := make([]ModuleInfo, 0, len(registry.modules))
+	for _, info := range registry.modules {
+		list = append(list, info)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return list
+}
