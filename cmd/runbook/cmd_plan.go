@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+var planCommand = &command{
+	name:     "plan",
+	synopsis: "[flags] PLAYBOOK",
+	summary:  "Show what a run would do, host by host, without doing it.",
+	help: `Plan shows every task instance the run would start, grouped by host: its
+module, what it depends on, what it would do where its module can tell, and
+its arguments. Values that depend on tasks not yet run show as
+"(known after run)". Steps that ask for confirmation before they run are
+marked "!" and listed at the end. Plan connects to no host and changes nothing.
+
+Marks: + runs, ? runs if its when condition holds, - does not run (when is
+false), ! asks for confirmation first.`,
+	run: runPlan,
+}
+
+func runPlan(c *cli, cmd *command, args []string) int {
+	fs := newFlagSet(cmd)
+	var lf loadFlags
+	lf.register(fs)
+	limit := fs.String("limit", "", "Show only the instances on these `HOSTS` or groups (comma-separated).")
+	p, code, ok := c.loadPlaybookArgs(fs, &lf, args)
+	if !ok {
+		return code
+	}
+	selected, err := limitHosts(p.Hosts(), splitList(*limit))
+	if err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	plan, diags := p.Plan()
+	c.writeDiagnostics(diags, p.Files(), lf.noColor)
+	if diags.HasErrors() {
+		return exitUsage
+	}
+	var shown []engine.PlannedInstance
+	for _, inst := range plan.Instances {
+		if selected[inst.Host] {
+			shown = append(shown, inst)
+		}
+	}
+	writePlan(c.stdout, shown, palette(c.colorOn(c.stdout, lf.noColor)))
+	return exitOK
+}
+
+// writePlan prints the planned instances grouped by host, hosts sorted,
+// instances in the plan's order within each host.
+func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
+	byHost := map[string][]engine.PlannedInstance{}
+	var hosts []string
+	for _, inst := range instances {
+		if _, ok := byHost[inst.Host]; !ok {
+			hosts = append(hosts, inst.Host)
+		}
+		byHost[inst.Host] = append(byHost[inst.Host], inst)
+	}
+	sort.Strings(hosts)
+	infos := make([]engine.InstanceInfo, len(instances))
+	for i, inst := range instances {
+		infos[i] = inst.InstanceInfo
+	}
+	tasks, _ := countTasksAndHosts(infos)
+	fmt.Fprintf(w, "Plan: %s, %s on %s.\n", plural(tasks, "task"), plural(len(instances), "instance"), plural(len(hosts), "host"))
+
+	var confirms []engine.PlannedInstance
+	for _, host := range hosts {
+		fmt.Fprintf(w, "\n%s\n", pal.paint(colorBold, host))
+		for _, inst := range byHost[host] {
+			writePlannedInstance(w, inst, pal)
+			if inst.Confirm != "" {
+				confirms = append(confirms, inst)
+			}
+		}
+	}
+	if len(confirms) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", pal.paint(colorYellow, fmt.Sprintf("%s ask for confirmation before they run:", plural(len(confirms), "step"))))
+	for _, inst := range confirms {
+		fmt.Fprintf(w, "  %s on %s: %s\n", inst.Task, inst.Host, inst.Confirm)
+	}
+	fmt.Fprintln(w, "A run asks on the terminal; --yes answers yes to every one.")
+}
+
+// writePlannedInstance prints one instance: its mark, task, module and
+// dependencies, then what it would do and its arguments.
+func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, pal palette) {
+	mark := pal.paint(colorGreen, "+")
+	switch {
+	case inst.Confirm != "":
+		mark = pal.paint(colorYellow, "!")
+	case inst.When == "false":
+		mark = pal.paint(colorDim, "-")
+	case inst.When != "" && inst.When != "true":
+		mark = pal.paint(colorCyan, "?")
+	}
+	head := fmt.Sprintf("  %s %s (%s)", mark, inst.Task, inst.Module)
+	if deps := dependencyNames(inst); deps != "" {
+		head += ", after " + deps
+	}
+	fmt.Fprintln(w, head)
+	if inst.Confirm != "" {
+		fmt.Fprintf(w, "      %s %s\n", pal.paint(colorYellow, "asks for confirmation:"), inst.Confirm)
+	}
+	if inst.Description != "" {
+		fmt.Fprintf(w, "      %s\n", inst.Description)
+	}
+	writeArgs(w, inst, pal)
+}
+
+// dependencyNames lists what an instance depends on: a task's name alone
+// for an instance on the same host, task@host for one on another.
+func dependencyNames(inst engine.PlannedInstance) string {
+	names := make([]string, 0, len(inst.DependsOn))
+	for _, id := range inst.DependsOn {
+		if task, host, ok := strings.Cut(id, "@"); ok && host == inst.Host {
+			id = task
+		}
+		names = append(names, id)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// writeArgs prints the instance's arguments, and its when condition unless
+// it is always true, sorted by name with their equals signs aligned.
+func writeArgs(w io.Writer, inst engine.PlannedInstance, pal palette) {
+	args := make(map[string]string, len(inst.Args)+1)
+	for name, value := range inst.Args {
+		args[name] = value
+	}
+	if inst.When != "" && inst.When != "true" {
+		args["when"] = inst.When
+	}
+	names := make([]string, 0, len(args))
+	width := 0
+	for name := range args {
+		names = append(names, name)
+		width = max(width, len(name))
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		value := args[name]
+		if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
+			value = pal.paint(colorDim, value)
+		}
+		fmt.Fprintf(w, "      %-*s = %s\n", width, name, indentRest(value, 9+width))
+	}
+}
+
+// indentRest indents every line of s after the first by n spaces.
+func indentRest(s string, n int) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}

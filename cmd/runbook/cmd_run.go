@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+var runCommand = &command{
+	name:     "run",
+	synopsis: "[flags] PLAYBOOK",
+	summary:  "Run a playbook on its hosts.",
+	help: `Run runs every task instance of the playbook, as many at once as their
+dependencies and the limits allow, and prints their progress: on a terminal a
+live line per host, otherwise a timestamped line per change; with
+--output json one JSON event per line. A recap per host ends the text output.
+
+A step whose task has a confirm sentence asks before it runs, on the
+terminal; without a terminal it fails unless --yes is given.
+
+Interrupting (Ctrl-C, SIGTERM) gives the running tasks 10s before the run
+is cancelled; a second interrupt cancels it at once.
+
+Exit status: 0 success, 1 a task failed, 2 usage or playbook error,
+3 a host was unreachable, 130 interrupted.`,
+	run: runRun,
+}
+
+// runFlags are the flags of runbook run.
+type runFlags struct {
+	load     loadFlags
+	ssh      sshFlags
+	limit    string
+	parallel int
+	perHost  int
+	failFast bool
+	timeout  time.Duration
+	output   string
+	yes      bool
+}
+
+func (f *runFlags) register(fs *flagSet) {
+	f.load.register(fs)
+	f.ssh.register(fs)
+	fs.StringVar(&f.limit, "limit", "", "Run only on these `HOSTS` or groups (comma-separated).")
+	fs.IntVar(&f.parallel, "parallel", engine.DefaultParallel, "Run at most `N` task instances at once, over all hosts.")
+	fs.IntVar(&f.perHost, "per-host", engine.DefaultPerHost, "Run at most `N` task instances at once on one host.")
+	fs.BoolVar(&f.failFast, "fail-fast", false, "Stop at the first failed task: cancel the running ones and start nothing more.")
+	fs.DurationVar(&f.timeout, "timeout", 0, "Cancel an attempt of a task that runs longer than `DURATION` (e.g. 90s, 5m), unless the task sets its own timeout.")
+	fs.StringVar(&f.output, "output", "text", "Output `FORMAT`: text, or json for one JSON event per line.")
+	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
+}
+
+// check reports values of the flags that make no sense.
+func (f *runFlags) check() error {
+	switch {
+	case f.output != "text" && f.output != "json":
+		return fmt.Errorf("--output must be text or json, not %q", f.output)
+	case f.parallel < 1:
+		return fmt.Errorf("--parallel must be at least 1, not %d", f.parallel)
+	case f.perHost < 1:
+		return fmt.Errorf("--per-host must be at least 1, not %d", f.perHost)
+	case f.timeout < 0:
+		return fmt.Errorf("--timeout must not be negative")
+	}
+	return f.ssh.check()
+}
+
+func runRun(c *cli, cmd *command, args []string) int {
+	fs := newFlagSet(cmd)
+	var f runFlags
+	f.register(fs)
+	p, code, ok := c.loadPlaybookArgs(fs, &f.load, args)
+	if !ok {
+		return code
+	}
+	if err := f.check(); err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	limit := splitList(f.limit)
+	selected, err := limitHosts(p.Hosts(), limit)
+	if err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+
+	con := newConsole(c.stdout)
+	pal := palette(c.colorOn(c.stdout, f.load.noColor))
+	errPal := palette(c.colorOn(c.stderr, f.load.noColor))
+	in := c.watchInterrupts(con)
+	pr := c.newPrompter(con, errPal, in.stopped)
+	defer pr.close()
+	view := c.newView(f.output, con, pal, instancesPerHost(p, selected))
+
+	report, err := engine.Run(in.ctx, p, engine.RunOptions{
+		Connect:     c.connector(&f.ssh, con, pr, errPal),
+		Parallel:    f.parallel,
+		PerHost:     f.perHost,
+		FailFast:    f.failFast,
+		Limit:       limit,
+		Timeout:     f.timeout,
+		Subscribers: []engine.Subscriber{view},
+		Confirm:     confirmer(f.yes, pr),
+	})
+	in.release()
+	view.close()
+
+	if report != nil && f.output == "text" {
+		writeRecap(c.stdout, report, pal)
+	}
+	return c.runExitCode(report, err, in.interrupted())
+}
+
+// errNoTerminal is why a step that asks for confirmation is refused
+// without a terminal.
+var errNoTerminal = errors.New("there is no terminal to ask on; pass --yes to run the steps that ask for confirmation")
+
+// confirmer returns the RunOptions.Confirm function: yes to everything
+// with --yes, the question on the terminal when there is one, and no
+// otherwise, with an error saying to pass --yes.
+func confirmer(yes bool, pr *prompter) func(ctx context.Context, inst engine.InstanceInfo) (bool, error) {
+	switch {
+	case yes:
+		return func(context.Context, engine.InstanceInfo) (bool, error) { return true, nil }
+	case pr != nil:
+		return pr.confirm
+	default:
+		return func(context.Context, engine.InstanceInfo) (bool, error) { return false, errNoTerminal }
+	}
+}
+
+// instancesPerHost counts the instances of each selected host.
+func instancesPerHost(p *engine.Playbook, selected map[string]bool) map[string]int {
+	counts := map[string]int{}
+	for _, inst := range p.Instances() {
+		if selected[inst.Host] {
+			counts[inst.Host]++
+		}
+	}
+	return counts
+}
+
+// runExitCode maps the end of a run to the exit status, the most serious
+// first: interrupted, a host unreachable, a task failed.
+func (c *cli) runExitCode(report *engine.Report, err error, interrupted bool) int {
+	unreachable := false
+	if report != nil {
+		interrupted = interrupted || report.Interrupted
+		for _, res := range report.Instances {
+			unreachable = unreachable || res.Unreachable
+		}
+	}
+	switch {
+	case interrupted || errors.Is(err, engine.ErrInterrupted):
+		return exitInterrupted
+	case unreachable || errors.Is(err, engine.ErrHostUnreachable):
+		return exitUnreachable
+	case errors.Is(err, engine.ErrTaskFailed):
+		return exitTaskFailed
+	case err != nil:
+		fmt.Fprintf(c.stderr, "runbook run: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}

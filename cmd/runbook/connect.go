@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/sshtransport"
+)
+
+// hostKeyModes maps the values of --host-key-checking to the transport's.
+var hostKeyModes = map[string]sshtransport.HostKeyChecking{
+	"strict":     sshtransport.Strict,
+	"accept-new": sshtransport.AcceptNew,
+	"off":        sshtransport.Off,
+}
+
+// sshFlags are the flags that steer SSH connections.
+type sshFlags struct {
+	hostKeyChecking string
+	knownHosts      stringList
+	identity        string
+}
+
+func (s *sshFlags) register(fs *flagSet) {
+	fs.StringVar(&s.hostKeyChecking, "host-key-checking", "strict", "How to check host keys against known_hosts. `MODE` is strict (an unknown or changed key fails), accept-new (an unknown key is added, a changed one fails) or off (nothing is checked; a warning says so).")
+	fs.Var(&s.knownHosts, "known-hosts", "Check host keys against this known_hosts `FILE` instead of ~/.ssh/known_hosts; repeatable.")
+	fs.StringVar(&s.identity, "identity", "", "Private key `FILE` for the hosts whose block sets no identity_file.")
+}
+
+// check reports a value of the flags that makes no sense.
+func (s *sshFlags) check() error {
+	if _, ok := hostKeyModes[s.hostKeyChecking]; !ok {
+		return fmt.Errorf("--host-key-checking must be strict, accept-new or off, not %q", s.hostKeyChecking)
+	}
+	return nil
+}
+
+// connector returns the RunOptions.Connect function: an SSH transport for
+// each host, set from its host block and the flags. Key passphrases are
+// asked on the terminal when there is one (pr non-nil), and the
+// transport's warnings are printed to standard error, loudly.
+func (c *cli) connector(s *sshFlags, con *console, pr *prompter, pal palette) func(engine.HostConfig) (transport.Host, error) {
+	warn := func(msg string) {
+		if !strings.HasPrefix(msg, "WARNING") {
+			msg = "WARNING: " + msg
+		}
+		con.printTo(c.stderr, []byte(pal.paint(colorRed+";"+colorBold, msg)+"\n"))
+	}
+	return func(h engine.HostConfig) (transport.Host, error) {
+		cfg := sshtransport.Config{
+			Name:            h.Name,
+			Address:         h.Address,
+			Port:            h.Port,
+			User:            h.User,
+			Password:        h.Password,
+			KeyPassphrase:   h.KeyPassphrase,
+			KnownHostsFiles: s.knownHosts,
+			HostKeyChecking: hostKeyModes[s.hostKeyChecking],
+			Warn:            warn,
+		}
+		switch {
+		case h.IdentityFile != "":
+			cfg.IdentityFiles = []string{h.IdentityFile}
+		case s.identity != "":
+			cfg.IdentityFiles = []string{s.identity}
+		}
+		if pr != nil {
+			cfg.PassphrasePrompt = pr.passphrase
+		}
+		// The transport's errors name the host already.
+		host, err := sshtransport.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return host, nil
+	}
+}

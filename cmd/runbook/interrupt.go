@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// stopGrace is how long running tasks may go on after the first interrupt
+// before they are cancelled.
+const stopGrace = 10 * time.Second
+
+// interrupts turns SIGINT and SIGTERM into the end of a run. The first
+// signal stops the run gently: a pending question is answered no, and the
+// run is cancelled after stopGrace, which lets the running tasks finish
+// if they can. (The engine has no way yet to be told to start nothing new
+// meanwhile.) A second signal cancels the run at once.
+type interrupts struct {
+	// ctx is given to engine.Run; it is cancelled to stop the running
+	// tasks.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// stopped is closed at the first signal.
+	stopped  chan struct{}
+	received atomic.Bool
+
+	signals  chan os.Signal
+	messages chan string
+	done     chan struct{}
+}
+
+// watchInterrupts starts handling SIGINT and SIGTERM. Messages go to
+// standard error through con; they are printed from a goroutine of their
+// own so that a question holding the screen cannot delay the stop.
+func (c *cli) watchInterrupts(con *console) *interrupts {
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &interrupts{
+		ctx: ctx, cancel: cancel,
+		stopped:  make(chan struct{}),
+		signals:  make(chan os.Signal, 2),
+		messages: make(chan string, 2),
+		done:     make(chan struct{}),
+	}
+	signal.Notify(in.signals, os.Interrupt, syscall.SIGTERM)
+	go in.loop()
+	go func() {
+		for msg := range in.messages {
+			con.printTo(c.stderr, []byte(msg))
+		}
+	}()
+	return in
+}
+
+func (in *interrupts) loop() {
+	var grace *time.Timer
+	defer func() {
+		if grace != nil {
+			grace.Stop()
+		}
+		close(in.messages)
+	}()
+	for {
+		select {
+		case <-in.done:
+			return
+		case <-in.signals:
+			if !in.received.Swap(true) {
+				close(in.stopped)
+				grace = time.AfterFunc(stopGrace, in.cancel)
+				in.say("stopping: running tasks get 10s, then the run is cancelled (interrupt again to cancel it now)\n")
+				continue
+			}
+			in.cancel()
+			in.say("stopping now: cancelling the run\n")
+		}
+	}
+}
+
+// say queues msg for printing; with the queue full (a question holds the
+// screen and more signals came), it is dropped.
+func (in *interrupts) say(msg string) {
+	select {
+	case in.messages <- msg:
+	default:
+	}
+}
+
+// interrupted reports whether a signal came.
+func (in *interrupts) interrupted() bool { return in.received.Load() }
+
+// release stops handling the signals; a later one ends the process as
+// usual.
+func (in *interrupts) release() {
+	signal.Stop(in.signals)
+	close(in.done)
+	in.cancel()
+}

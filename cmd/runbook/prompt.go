@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+// prompter asks the person at the terminal, one question at a time, with
+// the live view out of the way while it asks.
+type prompter struct {
+	con *console
+	pal palette
+	tty *os.File // read from, and written to for questions
+	in  *bufio.Reader
+	// stopped is closed when the run is stopping; a question waiting for
+	// its answer is then answered no.
+	stopped <-chan struct{}
+
+	// pending receives the answer of a read that a cancelled question
+	// left running; the next question takes it over rather than racing
+	// it for the terminal.
+	pending chan readResult
+}
+
+type readResult struct {
+	line string
+	err  error
+}
+
+// newPrompter returns a prompter for the terminal the person uses:
+// /dev/tty when standard input or output is a terminal, or standard input
+// itself when it is one and /dev/tty cannot be opened. It returns nil when
+// there is no terminal to ask on. Questions are given up when stopped is
+// closed.
+func (c *cli) newPrompter(con *console, pal palette, stopped <-chan struct{}) *prompter {
+	stdinTTY, stdoutTTY := isTerminal(c.stdin), isTerminal(c.stdout)
+	if !stdinTTY && !stdoutTTY {
+		return nil
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		if !stdinTTY {
+			return nil
+		}
+		tty = c.stdin
+	}
+	return &prompter{con: con, pal: pal, tty: tty, in: bufio.NewReader(tty), stopped: stopped}
+}
+
+// close releases the terminal if the prompter opened it.
+func (p *prompter) close() {
+	if p != nil && p.tty != os.Stdin {
+		_ = p.tty.Close()
+	}
+}
+
+// confirm asks whether the step inst may run; only "yes" says it may.
+func (p *prompter) confirm(ctx context.Context, inst engine.InstanceInfo) (bool, error) {
+	sentence := strings.TrimSpace(inst.Confirm)
+	if !strings.HasSuffix(sentence, ".") && !strings.HasSuffix(sentence, "?") && !strings.HasSuffix(sentence, "!") {
+		sentence += "."
+	}
+	question := fmt.Sprintf("%s Step %s on host %s: %s Type yes to continue: ",
+		p.pal.paint(colorYellow, "?"), inst.Task, inst.Host, sentence)
+	var answer string
+	var err error
+	p.con.interrupt(func() {
+		_, _ = io.WriteString(p.tty, question)
+		answer, err = p.readLine(ctx)
+		if err != nil {
+			_, _ = io.WriteString(p.tty, "\n")
+		}
+	})
+	if err != nil {
+		return false, fmt.Errorf("no answer: %w", err)
+	}
+	return strings.EqualFold(strings.TrimSpace(answer), "yes"), nil
+}
+
+// errStopping is the error of a question given up because the run stops.
+var errStopping = errors.New("the run is stopping")
+
+// readLine reads one line from the terminal, or gives up when ctx ends or
+// the run stops.
+func (p *prompter) readLine(ctx context.Context) (string, error) {
+	if p.pending == nil {
+		ch := make(chan readResult, 1)
+		go func() {
+			line, err := p.in.ReadString('\n')
+			if err == io.EOF && line != "" {
+				err = nil
+			}
+			ch <- readResult{line, err}
+		}()
+		p.pending = ch
+	}
+	select {
+	case r := <-p.pending:
+		p.pending = nil
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-p.stopped:
+		return "", errStopping
+	}
+}
+
+// passphrase asks for the passphrase of the key file at path, without
+// echoing it.
+func (p *prompter) passphrase(path string) (string, error) {
+	var secret []byte
+	err := errors.New("the terminal is busy with another question")
+	p.con.interrupt(func() {
+		if p.pending != nil {
+			return
+		}
+		_, _ = fmt.Fprintf(p.tty, "Passphrase for key %s: ", path)
+		secret, err = term.ReadPassword(int(p.tty.Fd()))
+		_, _ = io.WriteString(p.tty, "\n")
+	})
+	if err != nil {
+		return "", fmt.Errorf("key %s: reading the passphrase: %w", path, err)
+	}
+	return string(secret), nil
+}

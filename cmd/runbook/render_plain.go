@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+// plainTime is the layout of the timestamp that starts every plain line.
+const plainTime = "15:04:05.000"
+
+// plainLog renders a run as plain lines, for output that is not a
+// terminal: "15:04:05.000 host task status (1.2s)", one line per change,
+// with the whole output of failed instances below their line.
+type plainLog struct {
+	con  *console
+	logs transcripts
+}
+
+func newPlainLog(con *console) *plainLog {
+	return &plainLog{con: con, logs: transcripts{}}
+}
+
+// Event implements engine.Subscriber.
+func (l *plainLog) Event(e engine.Event) {
+	l.logs.record(e)
+	var b strings.Builder
+	stamp := e.Time.Local().Format(plainTime)
+	switch e.Kind {
+	case engine.EventRunStarted:
+		fmt.Fprintf(&b, "%s run started: %s\n", stamp, plural(e.Total, "instance"))
+	case engine.EventTaskStarted:
+		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, e.Task)
+	case engine.EventProgress:
+		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, e.Task, e.Line)
+	case engine.EventRetry:
+		fmt.Fprintf(&b, "%s %s %s retry: attempt %d failed: %s\n", stamp, e.Host, e.Task, e.Attempt, e.Error)
+	case engine.EventTaskFinished:
+		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, e.Task, e.Status, formatDuration(e.Duration))
+		if e.Error != "" {
+			fmt.Fprintf(&b, ": %s", e.Error)
+		}
+		b.WriteString("\n")
+		b.WriteString(l.logs.finish(e, false))
+	case engine.EventHostUnreachable:
+		fmt.Fprintf(&b, "%s %s unreachable: %s\n", stamp, e.Host, e.Error)
+	case engine.EventRunFinished:
+		fmt.Fprintf(&b, "%s run finished (%s)", stamp, formatDuration(e.Duration))
+		if e.Error != "" {
+			fmt.Fprintf(&b, ": %s", e.Error)
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() > 0 {
+		l.con.print([]byte(b.String()))
+	}
+}
+
+// close implements view; plain lines need no ending.
+func (l *plainLog) close() {}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// remoteArgs returns the arguments that run testdata/remote.hcl against
+// srv as the current user, followed by extra.
+func remoteArgs(t *testing.T, srv *sshdtest.Server, extra ...string) []string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "testdata/remote.hcl",
+		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username}
+	return append(args, extra...)
+}
+
+// sshEnv is the environment of a run that must use only the keys it is
+// given: no agent.
+func sshEnv() []string {
+	var env []string
+	for _, kv := range testEnv() {
+		if !strings.HasPrefix(kv, "SSH_AUTH_SOCK=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// runbookSSH runs the binary without an ssh-agent.
+func runbookSSH(t *testing.T, args ...string) result {
+	t.Helper()
+	return runbookEnv(t, sshEnv(), args...)
+}
+
+func TestRunOverSSH(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	r := runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--output", "json")...)
+	r.wantCode(t, exitOK)
+	me, _ := user.Current()
+	for _, e := range parseEvents(t, r.stdout) {
+		if e.Task == "whoami" && e.Kind == "task_finished" && e.Outputs["stdout"] != me.Username {
+			t.Errorf("id -un on the remote host printed %v, want %s", e.Outputs["stdout"], me.Username)
+		}
+	}
+}
+
+func TestHostKeyChecking(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	dir := t.TempDir()
+
+	empty := filepath.Join(dir, "empty_known_hosts")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", empty)...)
+	r.wantCode(t, exitUnreachable)
+
+	learnt := filepath.Join(dir, "learnt_known_hosts")
+	r = runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", learnt, "--host-key-checking", "accept-new")...)
+	r.wantCode(t, exitOK)
+	hostKey := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey)))
+	if b, err := os.ReadFile(learnt); err != nil || !strings.Contains(string(b), hostKey) {
+		t.Errorf("accept-new did not record the host key: %v\n%s", err, b)
+	}
+
+	r = runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", empty, "--host-key-checking", "off")...)
+	r.wantCode(t, exitOK)
+	if !strings.Contains(r.stderr, "WARNING") || !strings.Contains(r.stderr, "host key checking is OFF") {
+		t.Errorf("host key checking off without a warning on stderr:\n%s", r.stderr)
+	}
+}
+
+func TestPassphraseAskedOnTerminal(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	const passphrase = "correct horse battery staple"
+	key := sshdtest.NewKey(t, filepath.Join(t.TempDir(), "id_encrypted"), passphrase)
+	f, err := os.OpenFile(srv.AuthorizedKeys, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(key.AuthorizedKey); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	term := startTerminal(t, sshEnv(), remoteArgs(t, srv, "--identity", key.File, "--known-hosts", srv.KnownHosts)...)
+	term.waitFor("Passphrase for key " + key.File + ": ")
+	if _, err := io.WriteString(term.tty, passphrase+"\r"); err != nil {
+		t.Fatal(err)
+	}
+	if code := term.wait(); code != exitOK {
+		t.Fatalf("exit status %d, want %d:\n%s", code, exitOK, term.output())
+	}
+	if strings.Contains(term.output(), passphrase) {
+		t.Error("the passphrase was echoed")
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+// maxTranscriptLines bounds the output kept of one running instance; a
+// failed instance shows this many of its last lines.
+const maxTranscriptLines = 10000
+
+// transcript is the output of one instance's current attempt.
+type transcript struct {
+	lines   []engine.Event // output events, in order
+	dropped int            // earlier lines that were not kept
+}
+
+// transcripts keeps the output of the running instances so that the output
+// of one that fails can be shown in full. Renderers call it from their
+// Event method only.
+type transcripts map[string]*transcript
+
+// instanceID names an instance the way the engine's DependsOn does.
+func instanceID(task, host string) string { return task + "@" + host }
+
+// record follows e: it starts a new transcript when an instance (or a new
+// attempt of it) starts, and appends output lines.
+func (t transcripts) record(e engine.Event) {
+	id := instanceID(e.Task, e.Host)
+	switch e.Kind {
+	case engine.EventTaskStarted, engine.EventRetry:
+		t[id] = &transcript{}
+	case engine.EventOutput:
+		tr := t[id]
+		if tr == nil {
+			tr = &transcript{}
+			t[id] = tr
+		}
+		if len(tr.lines) == maxTranscriptLines {
+			tr.lines = tr.lines[1:]
+			tr.dropped++
+		}
+		tr.lines = append(tr.lines, e)
+	}
+}
+
+// finish forgets the output of the instance e reports finished and returns
+// it, indented, when the instance failed; it returns "" otherwise.
+func (t transcripts) finish(e engine.Event, pal palette) string {
+	id := instanceID(e.Task, e.Host)
+	tr := t[id]
+	delete(t, id)
+	if e.Status != engine.StatusFailed || tr == nil || len(tr.lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if tr.dropped > 0 {
+		fmt.Fprintf(&b, "    %s\n", pal.paint(colorDim, fmt.Sprintf("(%d earlier lines not kept)", tr.dropped)))
+	}
+	for _, o := range tr.lines {
+		line := o.Line
+		if o.Stream == "stderr" {
+			line = pal.paint(colorRed, line)
+		}
+		fmt.Fprintf(&b, "    | %s\n", line)
+	}
+	return b.String()
+}
+
+// statusMark is the mark shown beside a finished instance.
+func statusMark(s engine.Status, pal palette) string {
+	switch s {
+	case engine.StatusOK:
+		return pal.paint(colorGreen, "✓")
+	case engine.StatusChanged:
+		return pal.paint(colorYellow, "~")
+	case engine.StatusFailed:
+		return pal.paint(colorRed, "✗")
+	case engine.StatusCancelled:
+		return pal.paint(colorYellow, "!")
+	default:
+		return pal.paint(colorDim, "-")
+	}
+}

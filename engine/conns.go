@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// conns holds the transport of each host of a run, connected when first
+// needed, and whether the host proved unreachable.
+type conns struct {
+	r     *runner
+	hosts []*conn // by host index
+}
+
+// conn is the connection to one host.
+type conn struct {
+	once        sync.Once
+	h           transport.Host
+	err         error
+	unreachable atomic.Bool
+	reported    sync.Once
+}
+
+// newConns prepares the connections of a run.
+func newConns(r *runner) *conns {
+	c := &conns{r: r, hosts: make([]*conn, len(r.p.hosts))}
+	for i := range c.hosts {
+		c.hosts[i] = &conn{}
+	}
+	return c
+}
+
+// get returns the transport of h, connecting on first use: the local host
+// through transport.NewLocal, any other through RunOptions.Connect.
+func (c *conns) get(h *host) (transport.Host, error) {
+	cn := c.hosts[h.index]
+	cn.once.Do(func() {
+		switch {
+		case h.builtin:
+			cn.h = transport.NewLocal()
+		case c.r.opts.Connect == nil:
+			cn.err = errors.New("no transport: RunOptions.Connect is not set")
+		default:
+			cn.h, cn.err = c.r.opts.Connect(h.cfg)
+		}
+		if cn.err != nil {
+			cn.err = fmt.Errorf("connect to host %s: %w", h.cfg.Name, cn.err)
+			c.check(h, cn.err)
+		}
+	})
+	return cn.h, cn.err
+}
+
+// check marks h unreachable when err says so, and reports it once.
+func (c *conns) check(h *host, err error) {
+	if !errors.Is(err, transport.ErrUnreachable) {
+		return
+	}
+	cn := c.hosts[h.index]
+	cn.unreachable.Store(true)
+	cn.reported.Do(func() {
+		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.cfg.Name, Error: c.r.secrets.redact(err.Error())})
+	})
+}
+
+// unreachable reports whether h proved unreachable.
+func (c *conns) unreachable(h *host) bool { return c.hosts[h.index].unreachable.Load() }
+
+// closeAll closes every connection that was made, in host order.
+func (c *conns) closeAll() error {
+	var errs []error
+	for i, cn := range c.hosts {
+		if cn.h != nil {
+			if err := cn.h.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close host %s: %w", c.r.p.hosts[i].cfg.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,268 @@
+package dag
+
+import (
+	"context"
+	"math"
+	"sync"
+)
+
+// nodeState is where a node stands in a walk.
+type nodeState uint8
+
+const (
+	pending  nodeState = iota // some dependency has not finished
+	ready                     // queued in its group, waiting for capacity
+	running                   // being visited
+	finished                  // reported
+)
+
+// walker is the state of one Walk. A single mutex guards it; workers take a
+// ready node under the mutex, visit it without the mutex, and record the
+// outcome under the mutex again.
+type walker struct {
+	g       *Graph
+	opts    WalkOptions
+	ctx     context.Context // given to visits; cancelled by FailFast
+	cancel  context.CancelFunc
+	visit   func(ctx context.Context, node int) Outcome
+	report  func(node int, o Outcome, cause int)
+	mu      sync.Mutex
+	cond    sync.Cond // signalled when a node may be taken or the walk ends
+	state   []nodeState
+	indeg   []int32   // dependencies not yet Done
+	group   []int32   // dense group index of each node; nil for one group
+	queues  []minHeap // ready nodes of each group
+	running []int32   // running visits of each group
+	limit   int32     // per-group limit
+	turns   ring      // groups with ready nodes and free capacity, in turn
+	queued  []bool    // whether a group is in turns
+	left    int       // nodes not yet reported
+	idle    int       // workers waiting on cond
+	stopped bool      // no new visit may start
+}
+
+// newWalker prepares a walk of g with every node without dependencies ready.
+func newWalker(g *Graph, opts WalkOptions, ctx context.Context, cancel context.CancelFunc, visit func(context.Context, int) Outcome, report func(int, Outcome, int)) *walker {
+	n := len(g.deps)
+	w := &walker{
+		g: g, opts: opts, ctx: ctx, cancel: cancel, visit: visit, report: report,
+		state: make([]nodeState, n),
+		indeg: make([]int32, n),
+		limit: math.MaxInt32,
+		left:  n,
+	}
+	w.cond.L = &w.mu
+	groups := 1
+	if opts.Group != nil && opts.PerGroup > 0 {
+		w.limit = int32(min(opts.PerGroup, math.MaxInt32))
+		w.group = make([]int32, n)
+		index := make(map[int]int32)
+		for v := range n {
+			id := opts.Group(v)
+			gi, ok := index[id]
+			if !ok {
+				gi = int32(len(index))
+				index[id] = gi
+			}
+			w.group[v] = gi
+		}
+		groups = len(index)
+	}
+	w.queues = make([]minHeap, groups)
+	w.running = make([]int32, groups)
+	w.queued = make([]bool, groups)
+	w.turns = ring{buf: make([]int32, groups)}
+	for v, d := range g.deps {
+		w.indeg[v] = int32(len(d))
+		if len(d) == 0 {
+			w.enqueue(int32(v))
+		}
+	}
+	return w
+}
+
+// workers returns the size of the worker pool: the parallel limit, but no
+// more than the nodes or the total capacity of the groups.
+func (w *walker) workers(parallel int) int {
+	n := len(w.state)
+	if parallel <= 0 || parallel > n {
+		parallel = n
+	}
+	if w.group != nil {
+		parallel = min(parallel, len(w.queues)*int(w.limit))
+	}
+	return parallel
+}
+
+// work is the loop of one worker goroutine.
+func (w *walker) work() {
+	w.mu.Lock()
+	for {
+		v, ok := w.next()
+		if !ok {
+			break
+		}
+		w.mu.Unlock()
+		o := w.visit(w.ctx, int(v))
+		w.mu.Lock()
+		w.finish(v, o)
+	}
+	w.mu.Unlock()
+}
+
+// wake rouses idle workers so they notice that the context is done.
+func (w *walker) wake() {
+	w.mu.Lock()
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// next waits for a node this worker may visit and marks it running; it
+// returns false when the worker should exit.
+func (w *walker) next() (int32, bool) {
+	for {
+		if w.ctx.Err() != nil {
+			w.stop()
+		}
+		if w.stopped || w.left == 0 {
+			return 0, false
+		}
+		if w.turns.len() > 0 {
+			break
+		}
+		w.idle++
+		w.cond.Wait()
+		w.idle--
+	}
+	gi := w.turns.pop()
+	w.queued[gi] = false
+	v := w.queues[gi].pop()
+	w.running[gi]++
+	w.state[v] = running
+	w.offer(gi)
+	if w.turns.len() > 0 && w.idle > 0 {
+		w.cond.Signal() // the woken worker passes the signal on in turn
+	}
+	return v, true
+}
+
+// finish records the outcome of a visit and releases or resolves the
+// dependents of the node.
+func (w *walker) finish(v int32, o Outcome) {
+	if o < Done || o > Cancelled {
+		o = Failed
+	}
+	gi := w.groupOf(v)
+	w.running[gi]--
+	w.offer(gi)
+	w.resolve(v, o, -1)
+	switch {
+	case o == Done || o == Skipped && !w.opts.SkipPropagates:
+		for _, d := range w.g.dependents[v] {
+			if w.state[d] != pending {
+				continue
+			}
+			w.indeg[d]--
+			if w.indeg[d] == 0 {
+				w.enqueue(d)
+			}
+		}
+	case o == Cancelled:
+		w.propagate(v, Cancelled)
+	default:
+		w.propagate(v, Skipped)
+		if o == Failed && w.opts.FailFast {
+			w.cancel()
+			w.stop()
+		}
+	}
+	if w.left == 0 {
+		w.cond.Broadcast()
+	}
+}
+
+// propagate reports every transitive dependent of v that has not been
+// reported yet with outcome o, each caused by the dependency it was reached
+// from. No such dependent can be ready or running, since v did not finish
+// Done.
+func (w *walker) propagate(v int32, o Outcome) {
+	stack := []int32{v}
+	for len(stack) > 0 {
+		u := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, d := range w.g.dependents[u] {
+			if w.state[d] == pending {
+				w.resolve(d, o, int(u))
+				stack = append(stack, d)
+			}
+		}
+	}
+}
+
+// stop ends the walk: no new visit starts and every node not started is
+// reported Cancelled.
+func (w *walker) stop() {
+	if w.stopped {
+		return
+	}
+	w.stopped = true
+	for v, s := range w.state {
+		if s == pending || s == ready {
+			w.resolve(int32(v), Cancelled, -1)
+		}
+	}
+	w.turns = ring{buf: w.turns.buf}
+	w.cond.Broadcast()
+}
+
+// resolve marks v finished and reports it.
+func (w *walker) resolve(v int32, o Outcome, cause int) {
+	w.state[v] = finished
+	w.left--
+	w.report(int(v), o, cause)
+}
+
+// enqueue makes v ready in its group.
+func (w *walker) enqueue(v int32) {
+	gi := w.groupOf(v)
+	w.state[v] = ready
+	w.queues[gi].push(v)
+	w.offer(gi)
+}
+
+// offer gives group gi a turn if it has ready nodes and free capacity.
+func (w *walker) offer(gi int32) {
+	if !w.queued[gi] && len(w.queues[gi]) > 0 && w.running[gi] < w.limit {
+		w.queued[gi] = true
+		w.turns.push(gi)
+	}
+}
+
+// groupOf returns the dense group index of v.
+func (w *walker) groupOf(v int32) int32 {
+	if w.group == nil {
+		return 0
+	}
+	return w.group[v]
+}
+
+// ring is a FIFO of group indexes; each group is in it at most once, so a
+// buffer with one slot per group never overflows.
+type ring struct {
+	buf     []int32
+	head, n int
+}
+
+func (r *ring) len() int { return r.n }
+
+func (r *ring) push(v int32) {
+	r.buf[(r.head+r.n)%len(r.buf)] = v
+	r.n++
+}
+
+func (r *ring) pop() int32 {
+	v := r.buf[r.head]
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	return v
+}

@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// WriteDOT writes the dependency graph in Graphviz DOT syntax: one node
+// per task (labelled with its module), or per instance when perHost is
+// true, and an edge from each dependency to what depends on it. The order
+// of nodes and edges is stable.
+func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
+	if !p.valid {
+		return errInvalidPlaybook
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "digraph runbook {")
+	fmt.Fprintln(bw, "  node [shape=box];")
+	var edges []string
+	if perHost {
+		for _, inst := range p.insts {
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.name()), dotQuote(inst.task.name+"\n"+inst.task.module+" on "+inst.host.cfg.Name))
+			for _, d := range inst.deps {
+				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].name()), dotQuote(inst.name())))
+			}
+		}
+	} else {
+		for _, t := range p.tasks {
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(t.name), dotQuote(t.name+"\n"+t.module))
+			for _, inst := range t.insts {
+				for _, d := range inst.deps {
+					edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].task.name), dotQuote(t.name)))
+				}
+			}
+		}
+	}
+	slices.Sort(edges)
+	for _, e := range slices.Compact(edges) {
+		fmt.Fprintln(bw, e)
+	}
+	fmt.Fprintln(bw, "}")
+	return bw.Flush()
+}
+
+// dotQuote returns s as a DOT quoted string; a newline becomes DOT's \n.
+func dotQuote(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, `"`, `\"`)
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	return `"` + s + `"`
+}

@@ -1,0 +1,20 @@
+package engine
+
+import "errors"
+
+// Sentinel errors that callers of Run test for with errors.Is.
+var (
+	// ErrTaskFailed is wrapped by the error Run returns when at least one
+	// task instance failed (and its failure was not ignored).
+	ErrTaskFailed = errors.New("task failed")
+	// ErrHostUnreachable is wrapped by the error Run returns when a host
+	// could not be reached, and by the error of every instance that did
+	// not run because of it.
+	ErrHostUnreachable = errors.New("host unreachable")
+	// ErrInterrupted is wrapped by the error Run returns when its context
+	// was cancelled before every instance ended.
+	ErrInterrupted = errors.New("run interrupted")
+	// ErrConfirmationRefused is wrapped by the error of an instance whose
+	// confirm question was answered no (or could not be asked).
+	ErrConfirmationRefused = errors.New("confirmation refused")
+)

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// instanceContext returns the evaluation context of an instance: the base
+// context (functions, var, local, host, group) with self, and with task
+// and result when they are given (not cty.NilVal).
+func (p *Playbook) instanceContext(inst *instance, tasks, result cty.Value) *hcl.EvalContext {
+	ctx := p.base.NewChild()
+	ctx.Variables = map[string]cty.Value{"self": inst.host.obj}
+	if tasks != cty.NilVal {
+		ctx.Variables["task"] = tasks
+	}
+	if result != cty.NilVal {
+		ctx.Variables["result"] = result
+	}
+	return ctx
+}
+
+// taskObject returns the value of task as inst sees it: for each task it
+// refers to, the outputs of that task's instance on the same host, and
+// under on, the outputs of the instances it names by host. outputs gives
+// the outputs object of an instance.
+func (inst *instance) taskObject(outputs func(*instance) cty.Value) cty.Value {
+	tasks := make(map[string]cty.Value, len(inst.views))
+	for _, v := range inst.views {
+		attrs := map[string]cty.Value{}
+		if v.same != nil {
+			out := outputs(v.same)
+			for name := range v.task.schema.out.AttributeTypes() {
+				attrs[name] = out.GetAttr(name)
+			}
+		}
+		if len(v.on) > 0 {
+			on := make(map[string]cty.Value, len(v.on))
+			for _, o := range v.on {
+				on[o.host.cfg.Name] = outputs(o)
+			}
+			attrs["on"] = cty.ObjectVal(on)
+		}
+		tasks[v.task.name] = cty.ObjectVal(attrs)
+	}
+	return cty.ObjectVal(tasks)
+}
+
+// unknownOutputs stands for the outputs of an instance that has not run:
+// unknown values of the declared types.
+func unknownOutputs(inst *instance) cty.Value { return cty.UnknownVal(inst.task.schema.out) }
+
+// nullOutputs stands for the outputs of an instance that was skipped or
+// whose failure was ignored: every output null.
+func nullOutputs(inst *instance) cty.Value {
+	attrs := map[string]cty.Value{}
+	for name, ty := range inst.task.schema.out.AttributeTypes() {
+		attrs[name] = cty.NullVal(ty)
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// convertPlain converts v, without its marks, to ty.
+func convertPlain(v cty.Value, ty cty.Type) (cty.Value, error) {
+	if v.ContainsMarked() {
+		v, _ = v.UnmarkDeep()
+	}
+	return convert.Convert(v, ty)
+}

@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// writePlaybook writes files (name -> content) to a new temporary
+// directory and returns it.
+func writePlaybook(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// mustLoad loads a one-file playbook and fails the test on any error.
+func mustLoad(t testing.TB, src string, opts LoadOptions) *Playbook {
+	t.Helper()
+	p, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), opts)
+	if diags.HasErrors() {
+		t.Fatalf("load: %s", diagText(p, diags))
+	}
+	return p
+}
+
+// diagText renders diagnostics as a person would read them.
+func diagText(p *Playbook, diags hcl.Diagnostics) string {
+	var files map[string]*hcl.File
+	if p != nil {
+		files = p.Files()
+	}
+	var b stringsBuilder
+	w := hcl.NewDiagnosticTextWriter(&b, files, 100, false)
+	_ = w.WriteDiagnostics(diags)
+	return b.String()
+}
+
+// stringsBuilder is a strings.Builder usable as an io.Writer by value.
+type stringsBuilder = strings.Builder
+
+// localConnect connects every host to the control node.
+func localConnect(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }
+
+// recorder is a Subscriber that keeps every event.
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) Event(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// all returns the events seen so far.
+func (r *recorder) all() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.events...)
+}
+
+// result returns the report entry of an instance, failing the test when
+// there is none.
+func resultOf(t testing.TB, rep *Report, id string) InstanceResult {
+	t.Helper()
+	for _, r := range rep.Instances {
+		if r.ID() == id {
+			return r
+		}
+	}
+	t.Fatalf("no instance %s in the report", id)
+	return InstanceResult{}
+}
+
+// flat joins the words of s with single spaces, undoing line wrapping.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// taskHost is the transport a module sees: the host's connection with the
+// task's sudo applied, the host's sudo password filled in, and every line
+// of output sent as an event.
+type taskHost struct {
+	inner  transport.Host
+	r      *runner
+	inst   *instance // the instance whose module uses it
+	target *host     // the host it reaches: inst.host or a peer
+	tail   *lineTail
+}
+
+var _ transport.Host = (*taskHost)(nil)
+
+// Run runs cmd under the task's sudo, streaming its lines as events.
+func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+	cmd.Sudo = th.sudo(cmd.Sudo)
+	own := cmd.OnLine
+	cmd.OnLine = func(stream transport.Stream, line string) {
+		th.r.output(th.inst, string(stream), line)
+		if stream == transport.Stderr {
+			th.tail.add(th.r.secrets.redact(line))
+		}
+		if own != nil {
+			own(stream, line)
+		}
+	}
+	res, err := th.inner.Run(ctx, cmd)
+	th.r.conns.check(th.target, err)
+	return res, err
+}
+
+// Upload writes f under the task's sudo.
+func (th *taskHost) Upload(ctx context.Context, f transport.File) (bool, error) {
+	f.Sudo = th.sudo(f.Sudo)
+	changed, err := th.inner.Upload(ctx, f)
+	th.r.conns.check(th.target, err)
+	return changed, err
+}
+
+// Download copies a file of the host to w.
+func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) error {
+	err := th.inner.Download(ctx, path, w)
+	th.r.conns.check(th.target, err)
+	return err
+}
+
+// Close does nothing: the engine closes every connection at the end of the
+// run.
+func (th *taskHost) Close() error { return nil }
+
+// sudo returns the sudo settings of a call: the call's own, or root when
+// the task sets sudo = true; with the host's sudo password when the call
+// gives none.
+func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
+	if s == nil && th.inst.sudo {
+		s = &transport.Sudo{}
+	}
+	if s != nil && s.Password == "" && th.target.cfg.SudoPassword != "" {
+		filled := *s
+		filled.Password = th.target.cfg.SudoPassword
+		s = &filled
+	}
+	return s
+}
+
+// lineTail keeps the last lines written to standard error.
+type lineTail struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// tailLines is how many lines a lineTail keeps.
+const tailLines = 20
+
+// add appends a line, dropping the oldest beyond tailLines.
+func (t *lineTail) add(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, line)
+	if len(t.lines) > tailLines {
+		t.lines = t.lines[len(t.lines)-tailLines:]
+	}
+}
+
+// String returns the kept lines.
+func (t *lineTail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.lines, "\n")
+}

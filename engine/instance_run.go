@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// visit runs one instance and records how it ended; it is the walk's
+// visit function.
+func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
+	id := r.id(node)
+	inst, res := r.p.insts[id], &r.results[id]
+	start := time.Now()
+	o := r.run(ctx, inst, res)
+	res.dur = time.Since(start)
+	r.finished(inst, res)
+	return o
+}
+
+// run takes an instance through its when, its confirmation, the connection
+// to its host and its attempts.
+func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outcome {
+	t := inst.task
+	end := func(status Status, err error, o dag.Outcome) dag.Outcome {
+		res.status = status
+		if err != nil {
+			res.err = r.instanceError(inst, err)
+		}
+		return o
+	}
+	if r.conns.unreachable(inst.host) {
+		res.unreachable = true
+		return end(StatusSkipped, fmt.Errorf("not run: %w", ErrHostUnreachable), dag.Failed)
+	}
+	if ctx.Err() != nil {
+		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
+	}
+	tasks := inst.taskObject(func(i *instance) cty.Value { return r.outputs[i.id] })
+	ectx := r.p.instanceContext(inst, tasks, cty.NilVal)
+	if t.meta.when != nil {
+		ok, err := condition(t.meta.when, ectx)
+		if err != nil {
+			return end(StatusFailed, err, dag.Failed)
+		}
+		if !ok {
+			r.outputs[inst.id] = nullOutputs(inst)
+			return end(StatusSkipped, nil, dag.Skipped)
+		}
+	}
+	if inst.confirm != "" {
+		if err := r.confirm(ctx, inst); err != nil {
+			return end(StatusFailed, err, dag.Failed)
+		}
+	}
+	r.emit(Event{Kind: EventTaskStarted, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: 1})
+	th, err := r.conns.get(inst.host)
+	if err != nil {
+		if errors.Is(err, transport.ErrUnreachable) {
+			res.unreachable = true
+			err = fmt.Errorf("%w: %w", ErrHostUnreachable, err)
+		}
+		return end(StatusFailed, err, dag.Failed)
+	}
+	tail := &lineTail{}
+	out, changed, err := r.attempts(ctx, inst, ectx, tasks, th, tail, res)
+	switch {
+	case err == nil:
+		r.outputs[inst.id] = out
+		res.outputs = r.plainOutputs(out)
+		if changed {
+			return end(StatusChanged, nil, dag.Done)
+		}
+		return end(StatusOK, nil, dag.Done)
+	case ctx.Err() != nil:
+		return end(StatusCancelled, err, dag.Cancelled)
+	}
+	res.stderr = tail.String()
+	res.unreachable = errors.Is(err, transport.ErrUnreachable) && r.conns.unreachable(inst.host)
+	if inst.ignoreErrors {
+		res.ignored = true
+		r.outputs[inst.id] = nullOutputs(inst)
+		return end(StatusFailed, err, dag.Done)
+	}
+	return end(StatusFailed, err, dag.Failed)
+}
+
+// errUntil is the error of an attempt whose until condition was false.
+var errUntil = errors.New("until is false")
+
+// fatalError is an attempt's error that another attempt cannot mend, such
+// as arguments of the wrong type.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+// attempts runs the module until an attempt succeeds and meets until, or
+// the retries are spent, pausing delay between attempts.
+func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalContext, tasks cty.Value, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
+	t := inst.task
+	for attempt := 1; ; attempt++ {
+		res.attempts = attempt
+		out, changed, err := r.attempt(ctx, inst, ectx, th, tail)
+		if err == nil && t.meta.until != nil {
+			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
+			switch {
+			case uerr != nil:
+				err = &fatalError{uerr}
+			case !ok:
+				err = errUntil
+			}
+		}
+		if err == nil {
+			return out, changed, nil
+		}
+		var fatal *fatalError
+		if errors.As(err, &fatal) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachable(inst.host) {
+			if errors.Is(err, errUntil) {
+				err = fmt.Errorf("until was still false after %d attempts", attempt)
+			}
+			return cty.NilVal, false, err
+		}
+		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.redact(err.Error())})
+		if !sleep(ctx, inst.delay) {
+			return cty.NilVal, false, ctx.Err()
+		}
+	}
+}
+
+// attempt decodes the module body in ectx and runs the module once.
+func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalContext, th transport.Host, tail *lineTail) (cty.Value, bool, error) {
+	t := inst.task
+	args, diags := evalArgs(t, ectx)
+	if diags.HasErrors() {
+		return cty.NilVal, false, &fatalError{diags}
+	}
+	m, secrets, diags := decodeModule(t, args)
+	r.secrets.add(secrets...)
+	if diags.HasErrors() {
+		return cty.NilVal, false, &fatalError{diags}
+	}
+	if v, ok := m.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return cty.NilVal, false, &fatalError{fmt.Errorf("invalid arguments: %w", err)}
+		}
+	}
+	timeout := inst.timeout
+	if timeout == 0 {
+		timeout = r.opts.Timeout
+	}
+	actx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	env := &Env{
+		Host:     &taskHost{inner: th, r: r, inst: inst, target: inst.host, tail: tail},
+		HostName: inst.host.cfg.Name,
+		Task:     t.name,
+		peer:     r.peer(inst, tail),
+		progress: func(msg string) {
+			r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.redact(msg)})
+		},
+	}
+	result, err := runModule(actx, m, env)
+	if err != nil {
+		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("timed out after %s: %w", timeout, err)
+		}
+		return cty.NilVal, false, err
+	}
+	out, err := r.outputsValue(t, result.Outputs)
+	if err != nil {
+		return cty.NilVal, false, &fatalError{err}
+	}
+	return out, result.Changed, nil
+}
+
+// runModule runs a module, turning a panic into an error.
+func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &fatalError{fmt.Errorf("module panicked: %v", p)}
+		}
+	}()
+	return m.Run(ctx, env)
+}
+
+// condition evaluates a when or until condition.
+func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
+	v, diags := evalExpr(a.Expr, ctx)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	if v.IsNull() {
+		return false, fmt.Errorf("%s: %s is null", a.Expr.Range(), a.Name)
+	}
+	b, err := convertPlain(v, cty.Bool)
+	if err != nil {
+		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
+	}
+	if !b.IsKnown() {
+		return false, fmt.Errorf("%s: %s is not known", a.Expr.Range(), a.Name)
+	}
+	return b.True(), nil
+}
+
+// confirm asks RunOptions.Confirm, one question at a time, whether the
+// instance may run.
+func (r *runner) confirm(ctx context.Context, inst *instance) error {
+	if r.opts.Confirm == nil {
+		return fmt.Errorf("%w: the task asks %q and nobody can answer", ErrConfirmationRefused, inst.confirm)
+	}
+	r.confirmMu.Lock()
+	defer r.confirmMu.Unlock()
+	ok, err := r.opts.Confirm(ctx, inst.info())
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrConfirmationRefused, err)
+	case !ok:
+		return fmt.Errorf("%w: the answer to %q was no", ErrConfirmationRefused, inst.confirm)
+	}
+	return nil
+}
+
+// peer returns the function behind Env.Peer for an instance.
+func (r *runner) peer(inst *instance, tail *lineTail) func(string) (transport.Host, error) {
+	return func(name string) (transport.Host, error) {
+		h := r.p.hostIdx[name]
+		if h == nil {
+			return nil, fmt.Errorf("there is no host %q in the inventory.%s", name, didYouMean(name, r.p.hostNames()))
+		}
+		if r.conns.unreachable(h) {
+			return nil, fmt.Errorf("host %s: %w", name, transport.ErrUnreachable)
+		}
+		th, err := r.conns.get(h)
+		if err != nil {
+			return nil, err
+		}
+		return &taskHost{inner: th, r: r, inst: inst, target: h, tail: tail}, nil
+	}
+}
+
+// sleep waits for d or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

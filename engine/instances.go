@@ -1,0 +1,354 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// defaultDelay is the pause between attempts of a task that sets retries
+// but no delay.
+const defaultDelay = 5 * time.Second
+
+// maxRetries bounds the retries meta-argument.
+const maxRetries = 10000
+
+// expandTasks checks the references of every task, evaluates on to find
+// its hosts, and makes one instance per host with the meta-arguments that
+// are known when the playbook loads.
+func (l *loader) expandTasks() {
+	for _, t := range l.p.tasks {
+		before := len(l.diags)
+		l.taskReferences(t)
+		l.dependsOn(t)
+		t.hosts = l.evalOn(t)
+		t.broken = t.broken || len(l.diags) > before
+		t.byHost = map[string]*instance{}
+		for _, h := range t.hosts {
+			inst := &instance{task: t, host: h, delay: defaultDelay}
+			t.insts = append(t.insts, inst)
+			t.byHost[h.cfg.Name] = inst
+		}
+		var collect instanceDiags
+		for _, inst := range t.insts {
+			collect.add(inst, l.evalInstanceMeta(inst)...)
+		}
+		if diags := collect.flush(); len(diags) > 0 {
+			l.diags = append(l.diags, diags...)
+			t.broken = true
+		}
+	}
+}
+
+// taskReferences checks the references of a task's expressions and keeps
+// those to other tasks, which become edges of the graph.
+func (l *loader) taskReferences(t *task) {
+	m := t.meta
+	exprs := []*hcl.Attribute{m.when}
+	exprs = append(exprs, t.attrs...)
+	for _, a := range exprs {
+		if a != nil {
+			t.refs = append(t.refs, l.ownTaskRefs(t, l.references(a.Expr, scopeBody), false)...)
+		}
+	}
+	if m.until != nil {
+		for _, r := range l.ownTaskRefs(t, l.references(m.until.Expr, scopeUntil), true) {
+			if r.kind == refResult {
+				l.checkResult(t, r)
+				continue
+			}
+			t.refs = append(t.refs, r)
+		}
+	}
+	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.ignoreErrors, m.sudo, m.confirm} {
+		if a != nil {
+			sc := scopeMeta
+			sc.where = a.Name
+			l.references(a.Expr, sc)
+		}
+	}
+	t.refs = slices.DeleteFunc(t.refs, func(r reference) bool { return r.kind != refTask })
+}
+
+// ownTaskRefs reports, and leaves out, references a task makes to itself.
+func (l *loader) ownTaskRefs(t *task, refs []reference, inUntil bool) []reference {
+	return slices.DeleteFunc(refs, func(r reference) bool {
+		if r.kind != refTask || r.name != t.name {
+			return false
+		}
+		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.name)
+		if inUntil {
+			detail += fmt.Sprintf(" In until, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", cmpOr(r.attr, "OUTPUT"))
+		}
+		l.errorf(r.rng.Ptr(), "Self-referencing task", "%s", detail)
+		return true
+	})
+}
+
+// cmpOr returns a, or b when a is empty.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// checkResult checks a result reference in until against the outputs of
+// the task's own module.
+func (l *loader) checkResult(t *task, r reference) {
+	if r.attr == "" {
+		return
+	}
+	if d := checkOutput(t, r.attr, r.attrRng); d != nil {
+		l.diags = append(l.diags, d)
+	}
+}
+
+// dependsOn reads depends_on: a list of task.NAME (every instance of the
+// task) or task.NAME.on.HOST (one instance).
+func (l *loader) dependsOn(t *task) {
+	a := t.meta.dependsOn
+	if a == nil {
+		return
+	}
+	exprs, diags := hcl.ExprList(a.Expr)
+	l.diags = append(l.diags, diags...)
+	for _, e := range exprs {
+		trav, diags := hcl.AbsTraversalForExpr(e)
+		var r reference
+		var d *hcl.Diagnostic
+		if !diags.HasErrors() {
+			r, d = parseReference(trav)
+		}
+		if diags.HasErrors() || d != nil || r.kind != refTask || r.attr != "" {
+			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (every instance of build) or [task.build.on.web] (the instance on host web).")
+			continue
+		}
+		if r.name == t.name {
+			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.name)
+			continue
+		}
+		if d := l.p.checkExists(r); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
+		t.after = append(t.after, r)
+	}
+}
+
+// evalOn evaluates on, which names the hosts a task runs on: a host
+// (host.NAME), a group (group.NAME), a host name, or a list of these. A
+// task without on runs on the local host.
+func (l *loader) evalOn(t *task) []*host {
+	p := l.p
+	if t.meta.on == nil {
+		return []*host{p.hostIdx[localHostName]}
+	}
+	expr := t.meta.on.Expr
+	before := len(l.diags)
+	l.references(expr, scopeOn)
+	if len(l.diags) > before {
+		return nil
+	}
+	v, diags := evalExpr(expr, p.base)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	var names []string
+	switch err := hostNamesIn(v, &names, 0); {
+	case errors.Is(err, errUnknownOn):
+		return nil // an unknown value stands for an error reported before
+	case errors.Is(err, errSensitiveOn):
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on cannot be sensitive: host names are shown in plans and events.")
+		return nil
+	case err != nil:
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on must be a host (host.NAME), a group (group.NAME), a host name, or a list of these; %s.", err)
+		return nil
+	}
+	slices.Sort(names)
+	var hosts []*host
+	for _, name := range slices.Compact(names) {
+		h := p.hostIdx[name]
+		if h == nil {
+			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, didYouMean(name, p.hostNames()))
+			return nil
+		}
+		hosts = append(hosts, h)
+	}
+	if len(hosts) == 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Task runs nowhere",
+			Detail:   fmt.Sprintf("on names no host, so task %q has no instance.", t.name),
+			Subject:  expr.Range().Ptr(),
+		})
+	}
+	return hosts
+}
+
+// Errors of hostNamesIn that callers tell apart.
+var (
+	errUnknownOn   = errors.New("unknown")
+	errSensitiveOn = errors.New("sensitive")
+)
+
+// hostNamesIn appends the host names that a value of on names. It looks
+// only at what names hosts, so the other attributes of host objects may be
+// anything.
+func hostNamesIn(v cty.Value, names *[]string, depth int) error {
+	switch {
+	case depth > 3:
+		return errors.New("the lists nest too deep")
+	case v.IsMarked():
+		return errSensitiveOn
+	case !v.IsKnown():
+		return errUnknownOn
+	case v.IsNull():
+		return errors.New("it is null")
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		*names = append(*names, v.AsString())
+	case ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String:
+		return hostNamesIn(v.GetAttr("name"), names, depth)
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if err := hostNamesIn(e, names, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("it is %s", typeName(ty))
+	}
+	return nil
+}
+
+// evalInstanceMeta evaluates the meta-arguments of an instance that are
+// known when the playbook loads: retries, delay, timeout, ignore_errors,
+// sudo and confirm. They may refer to self.
+func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
+	m := inst.task.meta
+	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
+	var diags hcl.Diagnostics
+	eval := func(a *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
+		if a == nil {
+			return cty.NilVal, false
+		}
+		v, ds := evalExpr(a.Expr, ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() || !v.IsWhollyKnown() {
+			return cty.NilVal, false
+		}
+		if v.IsNull() {
+			diags = append(diags, metaDiag(a, "%s must not be null.", a.Name))
+			return cty.NilVal, false
+		}
+		cv, err := convertPlain(v, ty)
+		if err != nil {
+			diags = append(diags, metaDiag(a, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), convertMessage(err)))
+			return cty.NilVal, false
+		}
+		return cv, true
+	}
+	if v, ok := eval(m.retries, cty.Number); ok {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact || n < 0 || n > maxRetries {
+			diags = append(diags, metaDiag(m.retries, "retries must be a whole number from 0 to %d.", maxRetries))
+		}
+		inst.retries = int(n)
+	}
+	for _, d := range []struct {
+		a   *hcl.Attribute
+		dst *time.Duration
+	}{{m.delay, &inst.delay}, {m.timeout, &inst.timeout}} {
+		if v, ok := eval(d.a, cty.String); ok {
+			dur, err := time.ParseDuration(v.AsString())
+			if err != nil || dur < 0 {
+				diags = append(diags, metaDiag(d.a, "%s must be a duration such as \"30s\", \"5m\" or \"1h30m\".", d.a.Name))
+			}
+			*d.dst = dur
+		}
+	}
+	if v, ok := eval(m.ignoreErrors, cty.Bool); ok {
+		inst.ignoreErrors = v.True()
+	}
+	if v, ok := eval(m.sudo, cty.Bool); ok {
+		inst.sudo = v.True()
+	}
+	if m.confirm != nil {
+		if v, _ := evalExpr(m.confirm.Expr, ctx); v.ContainsMarked() {
+			diags = append(diags, metaDiag(m.confirm, "confirm is shown to whoever runs the playbook, so it cannot include a sensitive value."))
+		} else if v, ok := eval(m.confirm, cty.String); ok {
+			inst.confirm = strings.TrimSpace(v.AsString())
+		}
+	}
+	return diags
+}
+
+// metaDiag returns an error diagnostic about a meta-argument.
+func metaDiag(a *hcl.Attribute, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + a.Name,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  a.Expr.Range().Ptr(),
+	}
+}
+
+// instanceDiags gathers the diagnostics of the instances of one task and
+// reports each once, naming the hosts it concerns when it does not
+// concern them all.
+type instanceDiags struct {
+	groups []*instanceDiagGroup
+	byKey  map[string]*instanceDiagGroup
+}
+
+type instanceDiagGroup struct {
+	diag  *hcl.Diagnostic
+	task  *task
+	hosts []string
+}
+
+// add records diags found for inst.
+func (c *instanceDiags) add(inst *instance, diags ...*hcl.Diagnostic) {
+	if c.byKey == nil {
+		c.byKey = map[string]*instanceDiagGroup{}
+	}
+	for _, d := range diags {
+		key := fmt.Sprintf("%d\x00%s\x00%s\x00%v", d.Severity, d.Summary, d.Detail, d.Subject)
+		g := c.byKey[key]
+		if g == nil {
+			g = &instanceDiagGroup{diag: d, task: inst.task}
+			c.byKey[key] = g
+			c.groups = append(c.groups, g)
+		}
+		if !slices.Contains(g.hosts, inst.host.cfg.Name) {
+			g.hosts = append(g.hosts, inst.host.cfg.Name)
+		}
+	}
+}
+
+// flush returns the gathered diagnostics.
+func (c *instanceDiags) flush() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, g := range c.groups {
+		if n := len(g.task.insts); n > 1 && len(g.hosts) < n {
+			word := "host"
+			if len(g.hosts) > 1 {
+				word = "hosts"
+			}
+			g.diag.Detail += fmt.Sprintf(" (task %s on %s %s)", g.task.name, word, strings.Join(g.hosts, ", "))
+		}
+		diags = append(diags, g.diag)
+	}
+	return diags
+}

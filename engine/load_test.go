@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestLoadDirectoryAndJSON(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{
+		"b.hcl": `
+host "web" {
+  address = "10.0.0.7"
+  port    = 2222
+  user    = "deploy"
+  groups  = ["front", "all", "front"]
+  vars    = { role = "www", weight = 3 }
+  password = "pw"
+}
+task "echo" "greet" {
+  on      = group.front
+  message = "${templatefile("greet.tmpl", { name = self.name, role = self.vars.role })}|${file("note.txt")}"
+}`,
+		"a.hcl.json":     `{"task": {"echo": {"first": {"message": "json ${var.x}", "depends_on": ["task.greet"]}}}, "variable": {"x": {"type": "number", "default": 4}}}`,
+		"x.vars.hcl":     `x = "not read: var files are not playbook files"`,
+		".hidden.hcl":    `this is not read`,
+		"greet.tmpl":     `hello %{ if role == "www" }web %{ endif }${name}`,
+		"note.txt":       "a note",
+		"unrelated.json": "{",
+	})
+	p, diags := Load(dir, LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	if len(p.Files()) != 2 {
+		t.Errorf("files %v", p.Files())
+	}
+	hosts := p.Hosts()
+	if len(hosts) != 2 || hosts[0].Name != "local" || hosts[1].Name != "web" {
+		t.Fatalf("hosts %+v", hosts)
+	}
+	web := hosts[1]
+	if web.Address != "10.0.0.7" || web.Port != 2222 || web.User != "deploy" || strings.Join(web.Groups, ",") != "all,front" || web.Password != "pw" || web.Vars["weight"].AsBigFloat().String() != "3" {
+		t.Errorf("web %+v", web)
+	}
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resultOf(t, rep, "greet@web").Outputs["message"]; got != "hello web web|a note" {
+		t.Errorf("greet %q", got)
+	}
+	if got := resultOf(t, rep, "first@local").Outputs["message"]; got != "json 4" {
+		t.Errorf("first %q", got)
+	}
+}
+
+func TestLoadFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"pb/main.hcl": {Data: []byte(`task "echo" "a" { message = file("msg.txt") }`)},
+		"pb/msg.txt":  {Data: []byte("embedded")},
+		"pb/abs.hcl":  {Data: []byte(`task "echo" "b" { message = file("/etc/hostname") }`)},
+		"pb/up.hcl":   {Data: []byte(`task "echo" "c" { message = file("../x") }`)},
+		"other/x.hcl": {Data: []byte(`task "echo" "c" { message = "x" }`)},
+		"single.hcl":  {Data: []byte(`task "echo" "only" { message = "one file" }`)},
+	}
+	p, diags := LoadFS(fsys, "pb", LoadOptions{})
+	text := flat(diagText(p, diags))
+	if !strings.Contains(text, "absolute paths cannot be read from an embedded playbook") || !strings.Contains(text, "leaves the playbook's directory") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+	delete(fsys, "pb/abs.hcl")
+	delete(fsys, "pb/up.hcl")
+	p, diags = LoadFS(fsys, "pb", LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	rep, err := Run(context.Background(), p, RunOptions{})
+	if err != nil || resultOf(t, rep, "a@local").Outputs["message"] != "embedded" {
+		t.Errorf("run: %v %+v", err, rep.Instances)
+	}
+	if p, diags = LoadFS(fsys, "single.hcl", LoadOptions{}); diags.HasErrors() || len(p.Instances()) != 1 {
+		t.Errorf("single file: %s", diagText(p, diags))
+	}
+}
+
+func TestLoadRefusesBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.hcl")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", maxFileSize)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("loop.hcl", filepath.Join(dir, "loop.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		big:                            "larger than 4 MiB",
+		filepath.Join(dir, "loop.hcl"): "symbolic link loop",
+		dir:                            "symbolic link loop",
+		filepath.Join(dir, "empty"):    "holds no *.hcl or *.hcl.json file",
+		filepath.Join(dir, "none.hcl"): "no such file or directory",
+	} {
+		p, diags := Load(path, LoadOptions{})
+		if text := flat(diagText(p, diags)); !diags.HasErrors() || !strings.Contains(text, want) {
+			t.Errorf("%s: want %q in:\n%s", path, want, text)
+		}
+	}
+	// file() refuses the same things.
+	pb := writePlaybook(t, map[string]string{"main.hcl": `task "echo" "a" { message = file("self") }`})
+	if err := os.Symlink("self", filepath.Join(pb, "self")); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := Load(pb, LoadOptions{}); !strings.Contains(flat(diagText(nil, diags)), "symbolic link loop") {
+		t.Errorf("file() of a loop: %s", diags)
+	}
+}
+
+func TestInstancesAndDependencies(t *testing.T) {
+	p := mustLoad(t, `
+host "a" {
+  groups = ["g"]
+}
+host "b" {
+  groups = ["g"]
+}
+task "echo" "one" {
+  on      = group.g
+  message = self.name
+}
+task "echo" "two" {
+  on      = ["a", host.b]
+  message = task.one.message
+}
+task "echo" "three" {
+  message    = jsonencode(task.two.on)
+  depends_on = [task.one.on.a]
+}
+`, LoadOptions{})
+	var got []string
+	for _, inst := range p.Instances() {
+		got = append(got, inst.ID()+"<-"+strings.Join(inst.DependsOn, ","))
+	}
+	want := "one@a<- one@b<- three@local<-one@a,two@a,two@b two@a<-one@a two@b<-one@b"
+	if strings.Join(got, " ") != want {
+		t.Errorf("instances\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Plan is what a run would do, as far as it is known before anything runs.
+type Plan struct {
+	// Instances holds every instance, sorted by task, then host.
+	Instances []PlannedInstance
+}
+
+// PlannedInstance is one task instance in a plan.
+type PlannedInstance struct {
+	InstanceInfo
+	// Description says what the instance would do, from the module's
+	// Describe method when every argument is known; else it is empty.
+	Description string
+	// Args maps each argument set in the task to its value in HCL syntax,
+	// or to "(known after run)" when it depends on the outputs of other
+	// tasks, or to "(sensitive)".
+	Args map[string]string
+	// When is the task's when condition: "true", "false", "(known after
+	// run)", or empty when the task has none.
+	When string
+}
+
+// knownAfterRun stands in a plan for a value that depends on task outputs.
+const knownAfterRun = "(known after run)"
+
+// Plan evaluates every instance's arguments with the outputs of other
+// tasks unknown, and asks modules to describe and validate the instances
+// whose arguments are all known. It connects to no host.
+func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) {
+	if !p.valid {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Playbook has errors", Detail: "The playbook did not load without errors, so it cannot be planned."}}
+	}
+	plan := &Plan{}
+	var diags hcl.Diagnostics
+	for _, inst := range p.insts {
+		pi, ds := p.planInstance(inst)
+		plan.Instances = append(plan.Instances, pi)
+		diags = append(diags, ds...)
+	}
+	p.secrets.redactDiags(diags)
+	return plan, diags
+}
+
+// planInstance plans one instance.
+func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostics) {
+	t := inst.task
+	pi := PlannedInstance{InstanceInfo: inst.info(), Args: map[string]string{}}
+	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
+	args, diags := evalArgs(t, ctx)
+	allKnown := !diags.HasErrors()
+	for name, v := range args {
+		pi.Args[name] = p.secrets.redact(renderValue(v))
+		allKnown = allKnown && v.IsWhollyKnown()
+	}
+	if t.meta.when != nil {
+		v, ds := evalExpr(t.meta.when.Expr, ctx)
+		diags = append(diags, ds...)
+		pi.When = renderValue(v)
+	}
+	if !allKnown {
+		return pi, diags
+	}
+	m, _, ds := decodeModule(t, args)
+	diags = append(diags, ds...)
+	if ds.HasErrors() {
+		return pi, diags
+	}
+	if v, ok := m.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid arguments",
+				Detail:   fmt.Sprintf("task %s on host %s: %s.", t.name, inst.host.cfg.Name, strings.TrimSuffix(p.secrets.redact(err.Error()), ".")),
+				Subject:  t.decl.Ptr(),
+			})
+		}
+	}
+	if d, ok := m.(Describer); ok {
+		pi.Description = p.secrets.redact(d.Describe())
+	}
+	return pi, diags
+}
+
+// renderValue renders a value for a plan: in HCL syntax, or
+// "(sensitive)", or "(known after run)".
+func renderValue(v cty.Value) string {
+	switch {
+	case v.ContainsMarked():
+		return redactedText
+	case !v.IsWhollyKnown():
+		return knownAfterRun
+	}
+	return string(hclwrite.TokensForValue(v).Bytes())
+}
+
+// errInvalidPlaybook is returned by Run and WriteDOT for a playbook that
+// did not load without errors.
+var errInvalidPlaybook = errors.New("the playbook has errors; fix them first")

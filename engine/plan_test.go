@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const planPlaybook = `
+variable "pw" {
+  type      = string
+  sensitive = true
+  default   = "hunter2"
+}
+host "web" {}
+task "echo" "known" {
+  on      = host.web
+  message = "hello"
+  items   = ["a", "b"]
+  when    = true
+}
+task "echo" "later" {
+  on      = host.web
+  message = "after ${task.known.message}"
+  count   = 2
+  when    = task.known.count > 1
+}
+task "echo" "secret" {
+  message = var.pw
+  confirm = "Really?"
+}
+task "echo" "negative" {
+  message = "x"
+  count   = -1
+}
+`
+
+func TestPlan(t *testing.T) {
+	p := mustLoad(t, planPlaybook, LoadOptions{})
+	plan, diags := p.Plan()
+	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "task negative on host local: count must not be negative") {
+		t.Errorf("diagnostics: %s", diagText(p, diags))
+	}
+	byID := map[string]PlannedInstance{}
+	for _, pi := range plan.Instances {
+		byID[pi.ID()] = pi
+	}
+	known := byID["known@web"]
+	if known.Description != "print hello" || known.Args["message"] != `"hello"` || known.Args["items"] != `["a", "b"]` || known.When != "true" {
+		t.Errorf("known: %+v", known)
+	}
+	later := byID["later@web"]
+	if later.Description != "" || later.Args["message"] != "(known after run)" || later.Args["count"] != "2" || later.When != "(known after run)" {
+		t.Errorf("later: %+v", later)
+	}
+	if strings.Join(later.DependsOn, ",") != "known@web" {
+		t.Errorf("later depends on %v", later.DependsOn)
+	}
+	secret := byID["secret@local"]
+	if secret.Args["message"] != "(sensitive)" || secret.Confirm != "Really?" || strings.Contains(secret.Description, "hunter2") {
+		t.Errorf("secret: %+v", secret)
+	}
+}
+
+func TestWriteDOT(t *testing.T) {
+	p := mustLoad(t, planPlaybook, LoadOptions{})
+	for _, perHost := range []bool{false, true} {
+		var a, b bytes.Buffer
+		if err := p.WriteDOT(&a, perHost); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WriteDOT(&b, perHost); err != nil || a.String() != b.String() {
+			t.Fatal("the DOT output is not stable")
+		}
+		want := `"known" -> "later";`
+		if perHost {
+			want = `"known@web" -> "later@web";`
+		}
+		if !strings.Contains(a.String(), want) || !strings.HasPrefix(a.String(), "digraph runbook {\n") {
+			t.Errorf("DOT:\n%s", a.String())
+		}
+		if dot, err := exec.LookPath("dot"); err == nil {
+			cmd := exec.Command(dot, "-Tsvg")
+			cmd.Stdin = &a
+			if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("<svg")) {
+				t.Errorf("dot -Tsvg: %v\n%s", err, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Playbook is a loaded playbook: its variables resolved, its locals and
+// hosts evaluated, its tasks expanded into one instance per host, and the
+// graph of those instances checked. A Playbook is read-only once loaded and
+// may be run several times.
+type Playbook struct {
+	files    map[string]*hcl.File
+	funcs    map[string]function.Function
+	vars     []*variable // sorted by name
+	varIdx   map[string]*variable
+	locals   []*localValue // sorted by name
+	localIdx map[string]*localValue
+	hosts    []*host // sorted by name, the built-in local host included
+	hostIdx  map[string]*host
+	groups   map[string][]*host // each sorted by name
+	tasks    []*task            // sorted by name
+	taskIdx  map[string]*task
+	insts    []*instance // sorted by task, then host; an instance's id is its index
+	graph    *dag.Graph
+	base     *hcl.EvalContext // functions, var, local, host and group
+	secrets  *redactor
+	valid    bool // loaded without errors
+}
+
+// HostConfig is a host of the inventory, as its host block sets it.
+type HostConfig struct {
+	// Name is the host's name in the playbook.
+	Name string
+	// Address is the host name or IP address to connect to; it defaults
+	// to Name.
+	Address string
+	// Port is the SSH port; 0 means the transport's default.
+	Port int
+	// User is the user to connect as; empty means the transport's
+	// default.
+	User string
+	// Groups are the groups the host belongs to, sorted.
+	Groups []string
+	// IdentityFile is the path of a private key to authenticate with.
+	IdentityFile string
+	// Password, SudoPassword and KeyPassphrase are secrets; they never
+	// appear in events, reports or errors.
+	Password, SudoPassword, KeyPassphrase string
+	// Vars holds the host's variables, as host.NAME.vars shows them.
+	Vars map[string]cty.Value
+}
+
+// InstanceInfo identifies a task instance: one task on one host.
+type InstanceInfo struct {
+	// Task is the task's name.
+	Task string
+	// Module is the task's module.
+	Module string
+	// Host is the name of the host the instance runs on.
+	Host string
+	// Confirm is the task's confirm sentence, or empty.
+	Confirm string
+	// DependsOn lists the instances this one waits for, as "task@host"
+	// IDs, sorted.
+	DependsOn []string
+}
+
+// ID returns the instance's ID, "task@host".
+func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
+
+// variable is a variable block and its resolved value.
+type variable struct {
+	name        string
+	decl        hcl.Range
+	typ         cty.Type
+	defaults    *typeexpr.Defaults
+	def         *hcl.Attribute // nil when the variable is required
+	description string
+	sensitive   bool
+	validations []validation
+	value       cty.Value
+	from        valueSource
+	set         bool // a value was given or defaulted
+}
+
+// validation is a validation block of a variable.
+type validation struct {
+	cond, msg hcl.Expression
+}
+
+// valueSource tells where a variable's value came from, for messages.
+type valueSource struct {
+	what string     // e.g. "the -var flag"
+	rng  *hcl.Range // the value's place in a file, when it has one
+}
+
+// localValue is one attribute of a locals block.
+type localValue struct {
+	name  string
+	attr  *hcl.Attribute
+	value cty.Value
+}
+
+// host is a host of the inventory.
+type host struct {
+	cfg     HostConfig
+	attrs   []*hcl.Attribute // sorted by source range
+	obj     cty.Value        // the value of host.NAME and self
+	index   int              // position in Playbook.hosts
+	builtin bool
+}
+
+// task is a task block.
+type task struct {
+	name, module string
+	info         ModuleInfo
+	schema       *moduleSchema
+	decl         hcl.Range
+	moduleRange  hcl.Range
+	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
+	meta         taskMeta
+	refs         []reference // task references made by the module body, when and until
+	after        []reference // the task references of depends_on
+	hosts        []*host
+	insts        []*instance          // sorted by host
+	byHost       map[string]*instance // the instances by host name
+	broken       bool                 // errors were reported; checks that would repeat them are skipped
+}
+
+// taskMeta holds the meta-arguments of a task; nil means not set.
+type taskMeta struct {
+	on, dependsOn, when, until, retries, delay, timeout, ignoreErrors, sudo, confirm *hcl.Attribute
+}
+
+// instance is a task on one host: a node of the graph.
+type instance struct {
+	id           int
+	task         *task
+	host         *host
+	retries      int
+	delay        time.Duration
+	timeout      time.Duration
+	ignoreErrors bool
+	sudo         bool
+	confirm      string
+	deps         []int      // ids of the instances this one waits for, sorted
+	views        []taskView // what task.NAME shows this instance, sorted by name
+	public       InstanceInfo
+}
+
+// taskView is what one task reference shows an instance: the instance of
+// the task on the same host, and the instances named through task.NAME.on.
+type taskView struct {
+	task *task
+	same *instance
+	on   []*instance // sorted by host
+}
+
+// describe fills inst.public, once the graph is built.
+func (inst *instance) describe(p *Playbook) {
+	deps := make([]string, len(inst.deps))
+	for i, d := range inst.deps {
+		deps[i] = p.insts[d].name()
+	}
+	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: inst.confirm, DependsOn: deps}
+}
+
+// info returns the public description of inst, with a DependsOn of its
+// own.
+func (inst *instance) info() InstanceInfo {
+	i := inst.public
+	i.DependsOn = slices.Clone(i.DependsOn)
+	return i
+}
+
+// name returns the instance's "task@host" ID.
+func (inst *instance) name() string { return inst.task.name + "@" + inst.host.cfg.Name }
+
+// Files returns the parsed files of the playbook (and of its var files),
+// by name, for printing diagnostics with hcl.NewDiagnosticTextWriter.
+func (p *Playbook) Files() map[string]*hcl.File { return maps.Clone(p.files) }
+
+// Hosts returns the inventory, sorted by name, the built-in local host
+// included.
+func (p *Playbook) Hosts() []HostConfig {
+	list := make([]HostConfig, len(p.hosts))
+	for i, h := range p.hosts {
+		list[i] = h.cfg
+		list[i].Groups = slices.Clone(h.cfg.Groups)
+		list[i].Vars = maps.Clone(h.cfg.Vars)
+	}
+	return list
+}
+
+// Instances returns every task instance, sorted by task, then host; nil
+// when the playbook has errors.
+func (p *Playbook) Instances() []InstanceInfo {
+	if !p.valid {
+		return nil
+	}
+	list := make([]InstanceInfo, len(p.insts))
+	for i, inst := range p.insts {
+		list[i] = inst.info()
+	}
+	return list
+}

@@ -1,0 +1,314 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Run runs the playbook: every instance once all it depends on has
+// succeeded (or was skipped by its when), up to opts.Parallel at once and
+// opts.PerHost per host. A failure skips what depends on it, transitively,
+// and nothing else unless opts.FailFast is set. Hosts are connected when
+// first needed and closed at the end.
+//
+// Run returns when the walk has ended and every subscriber has seen the
+// run_finished event. The error wraps ErrInterrupted when ctx was
+// cancelled, ErrTaskFailed when an instance failed, and ErrHostUnreachable
+// when a host could not be reached; the report is complete in every case.
+func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
+	if p == nil || !p.valid {
+		return nil, errInvalidPlaybook
+	}
+	included, err := p.limitSet(opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	r := newRunner(ctx, p, opts, included)
+	total := 0
+	for _, in := range included {
+		if in {
+			total++
+		}
+	}
+	start := time.Now()
+	r.emit(Event{Kind: EventRunStarted, Total: total})
+	walk := dag.WalkOptions{
+		Parallel: orDefault(opts.Parallel, DefaultParallel),
+		Group:    func(node int) int { return p.insts[r.id(node)].host.index },
+		PerGroup: orDefault(opts.PerHost, DefaultPerHost),
+		FailFast: opts.FailFast,
+	}
+	g := r.walkGraph()
+	walkErr := g.Walk(ctx, walk, r.visit, r.settle)
+	closeErr := r.conns.closeAll()
+	report := r.report(time.Since(start), ctx.Err() != nil)
+	report.Interrupted = report.Interrupted && slices.ContainsFunc(report.Instances, func(i InstanceResult) bool { return i.Status == StatusCancelled })
+	runErr := r.runError(report, errors.Join(walkErr, closeErr))
+	finished := Event{Kind: EventRunFinished, Duration: report.Duration}
+	if report.Interrupted {
+		finished.Error = ErrInterrupted.Error()
+	}
+	r.emit(finished)
+	r.bus.close()
+	return report, runErr
+}
+
+// orDefault returns n, or def when n is not positive.
+func orDefault(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+// limitSet returns which instances run under a limit of host and group
+// names; all of them when the limit is empty.
+func (p *Playbook) limitSet(limit []string) ([]bool, error) {
+	included := make([]bool, len(p.insts))
+	hosts := map[*host]bool{}
+	for _, name := range limit {
+		h, g := p.hostIdx[name], p.groups[name]
+		if h == nil && g == nil {
+			return nil, fmt.Errorf("limit: there is no host or group named %q.%s", name, didYouMean(name, append(p.hostNames(), p.groupNames()...)))
+		}
+		if h != nil {
+			hosts[h] = true
+		}
+		for _, m := range g {
+			hosts[m] = true
+		}
+	}
+	for i, inst := range p.insts {
+		included[i] = len(limit) == 0 || hosts[inst.host]
+	}
+	return included, nil
+}
+
+// walkGraph returns the graph to walk: the playbook's, or under a limit
+// the graph of the included instances that need no instance left out.
+// Those that do are recorded as skipped here; r.nodes maps the nodes of a
+// limited graph to instance ids.
+func (r *runner) walkGraph() *dag.Graph {
+	p := r.p
+	if !slices.Contains(r.included, false) {
+		return p.graph
+	}
+	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
+	walked := make([]bool, len(p.insts))
+	for _, id := range order {
+		if !r.included[id] {
+			continue
+		}
+		inst := p.insts[id]
+		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] })
+		if cause < 0 {
+			walked[id] = true
+			continue
+		}
+		res := &r.results[id]
+		res.status = StatusSkipped
+		res.err = r.needsError(inst, inst.deps[cause])
+		r.finished(inst, res)
+	}
+	index := make([]int, len(p.insts))
+	for id, w := range walked {
+		if w {
+			index[id] = len(r.nodes)
+			r.nodes = append(r.nodes, id)
+		}
+	}
+	g := dag.New(len(r.nodes))
+	for n, id := range r.nodes {
+		for _, d := range p.insts[id].deps {
+			g.AddEdge(n, index[d])
+		}
+	}
+	return g
+}
+
+// id returns the instance id of a node of the walked graph.
+func (r *runner) id(node int) int {
+	if r.nodes == nil {
+		return node
+	}
+	return r.nodes[node]
+}
+
+// runner is the state of one run.
+type runner struct {
+	ctx       context.Context // the run's context, as the caller gave it
+	p         *Playbook
+	opts      RunOptions
+	bus       *bus
+	conns     *conns
+	secrets   *redactor
+	included  []bool
+	nodes     []int       // under a limit: the instance id of each node walked
+	results   []result    // by instance id
+	outputs   []cty.Value // by instance id: the outputs object of a finished instance
+	confirmMu sync.Mutex
+}
+
+// result is how an instance ended, as the run records it.
+type result struct {
+	status      Status
+	err         error
+	dur         time.Duration
+	outputs     map[string]any
+	unreachable bool
+	ignored     bool
+	attempts    int
+	stderr      string
+}
+
+// newRunner prepares a run.
+func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool) *runner {
+	r := &runner{
+		ctx:      ctx,
+		p:        p,
+		opts:     opts,
+		bus:      newBus(opts.Subscribers),
+		secrets:  &redactor{},
+		included: included,
+		results:  make([]result, len(p.insts)),
+		outputs:  make([]cty.Value, len(p.insts)),
+	}
+	r.secrets.add(p.secrets.secrets...)
+	r.conns = newConns(r)
+	return r
+}
+
+// emit sends an event to the subscribers.
+func (r *runner) emit(e Event) { r.bus.emit(e) }
+
+// output sends a line of a command's output, redacted, as an event.
+func (r *runner) output(inst *instance, stream, line string) {
+	r.emit(Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.redact(line)})
+}
+
+// settle records an instance the walk did not visit: skipped because
+// something it needs did not succeed, or cancelled.
+func (r *runner) settle(node int, o dag.Outcome, cause int) {
+	id := r.id(node)
+	res := &r.results[id]
+	if res.status != "" {
+		return // visited, and recorded then
+	}
+	inst := r.p.insts[id]
+	switch {
+	case o == dag.Cancelled && r.ctx.Err() != nil:
+		res.status = StatusCancelled
+		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
+	case o == dag.Cancelled:
+		res.status = StatusCancelled
+		res.err = fmt.Errorf("task %s on host %s: not run: the run stopped at the first failure", inst.task.name, inst.host.cfg.Name)
+	default:
+		res.status = StatusSkipped
+		res.err = r.needsError(inst, r.id(cause))
+		res.unreachable = r.conns.unreachable(inst.host)
+	}
+	r.finished(inst, res)
+}
+
+// needsError says that inst did not run because the instance cause did
+// not succeed.
+func (r *runner) needsError(inst *instance, cause int) error {
+	c := r.p.insts[cause]
+	return fmt.Errorf("task %s on host %s: not run: it needs task %s on host %s, which %s",
+		inst.task.name, inst.host.cfg.Name, c.task.name, c.host.cfg.Name, r.why(cause))
+}
+
+// why says why an instance did not succeed, for the messages of those
+// that needed it.
+func (r *runner) why(node int) string {
+	res := r.results[node]
+	switch {
+	case !r.included[node]:
+		return "the limit leaves out"
+	case res.unreachable:
+		return "could not reach its host"
+	case res.status == StatusFailed:
+		return "failed"
+	}
+	return "did not run"
+}
+
+// finished sends the task_finished event of an instance.
+func (r *runner) finished(inst *instance, res *result) {
+	e := Event{
+		Kind: EventTaskFinished, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name,
+		Status: res.status, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts,
+	}
+	if res.err != nil {
+		e.Error = res.err.Error()
+	}
+	r.emit(e)
+}
+
+// report builds the report of the run.
+func (r *runner) report(d time.Duration, interrupted bool) *Report {
+	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.insts))}
+	for i, inst := range r.p.insts {
+		if !r.included[i] {
+			continue
+		}
+		res := r.results[i]
+		if res.status == "" { // never reached: the walk was stopped
+			res.status = StatusCancelled
+			res.err = fmt.Errorf("task %s on host %s: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
+		}
+		rep.Instances = append(rep.Instances, InstanceResult{
+			InstanceInfo: inst.info(),
+			Status:       res.status,
+			Duration:     res.dur,
+			Err:          res.err,
+			Outputs:      res.outputs,
+			Unreachable:  res.unreachable,
+			StderrTail:   res.stderr,
+			Attempts:     res.attempts,
+			Ignored:      res.ignored,
+		})
+	}
+	return rep
+}
+
+// runError returns the error of the run: interrupted, failed instances,
+// unreachable hosts, and any error closing the hosts.
+func (r *runner) runError(rep *Report, other error) error {
+	var errs []error
+	if rep.Interrupted {
+		errs = append(errs, ErrInterrupted)
+	}
+	var failed []string
+	var first error
+	unreachable := map[string]bool{}
+	for _, res := range rep.Instances {
+		if res.Unreachable {
+			unreachable[res.Host] = true
+		}
+		if res.Failed() {
+			failed = append(failed, res.ID())
+			if first == nil {
+				first = res.Err
+			}
+		}
+	}
+	if len(unreachable) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrHostUnreachable, strings.Join(sortedKeys(unreachable), ", ")))
+	}
+	if len(failed) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d of %d instances failed (%s); first: %w", ErrTaskFailed, len(failed), len(rep.Instances), strings.Join(failed, ", "), first))
+	}
+	if other != nil && !errors.Is(other, context.Canceled) && !errors.Is(other, context.DeadlineExceeded) {
+		errs = append(errs, other)
+	}
+	return errors.Join(errs...)
+}

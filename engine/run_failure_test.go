@@ -1,0 +1,355 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+func TestFailureSkipsOnlyDependents(t *testing.T) {
+	p := mustLoad(t, `
+task "fail" "broken" {
+  message = "disk full"
+}
+task "echo" "child" {
+  message = "after"
+  depends_on = [task.broken]
+}
+task "echo" "grandchild" {
+  message = task.child.message
+}
+task "echo" "independent" {
+  message = "alone"
+}
+`, LoadOptions{})
+	rec := &recorder{}
+	rep, err := Run(context.Background(), p, RunOptions{Subscribers: []Subscriber{rec}})
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("run error %v, want ErrTaskFailed", err)
+	}
+	broken := resultOf(t, rep, "broken@local")
+	if broken.Status != StatusFailed || !strings.Contains(broken.Err.Error(), "task broken on host local: disk full") {
+		t.Errorf("broken: %s %v", broken.Status, broken.Err)
+	}
+	if broken.StderrTail != "disk full" {
+		t.Errorf("broken stderr tail %q", broken.StderrTail)
+	}
+	for _, id := range []string{"child@local", "grandchild@local"} {
+		res := resultOf(t, rep, id)
+		if res.Status != StatusSkipped || res.Err == nil {
+			t.Errorf("%s: %s %v, want skipped with a reason", id, res.Status, res.Err)
+		}
+	}
+	if got := resultOf(t, rep, "child@local").Err.Error(); !strings.Contains(got, "needs task broken on host local, which failed") {
+		t.Errorf("child reason: %s", got)
+	}
+	if got := resultOf(t, rep, "independent@local").Status; got != StatusOK {
+		t.Errorf("independent: %s", got)
+	}
+	finished := 0
+	for _, e := range rec.all() {
+		if e.Kind == EventTaskFinished {
+			finished++
+		}
+	}
+	if finished != 4 {
+		t.Errorf("%d task_finished events, want one per instance (4)", finished)
+	}
+}
+
+func TestIgnoreErrorsLetsDependentsRun(t *testing.T) {
+	p := mustLoad(t, `
+task "flaky" "maybe" {
+  key           = "`+uniqueKey(t)+`"
+  failures      = 5
+  ignore_errors = true
+}
+task "echo" "next" {
+  message = "attempt ${coalesce(task.maybe.attempt, 0)}"
+}
+`, LoadOptions{})
+	rep, err := Run(context.Background(), p, RunOptions{})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	maybe := resultOf(t, rep, "maybe@local")
+	if maybe.Status != StatusFailed || !maybe.Ignored || maybe.Failed() {
+		t.Errorf("maybe: %s ignored=%v", maybe.Status, maybe.Ignored)
+	}
+	if got := resultOf(t, rep, "next@local").Outputs["message"]; got != "attempt 0" {
+		t.Errorf("next message %v", got)
+	}
+}
+
+func TestFailFastCancelsTheRest(t *testing.T) {
+	p := mustLoad(t, `
+task "block" "running" {
+  name = "running"
+}
+task "fail" "broken" {
+  message = "boom"
+  depends_on = [task.gate]
+}
+task "rendezvous" "gate" {
+  key     = "`+uniqueKey(t)+`"
+  parties = 1
+}
+task "echo" "later" {
+  message = "x"
+  depends_on = [task.broken]
+}
+task "echo" "other" {
+  message = "x"
+  depends_on = [task.gate, task.broken]
+}
+`, LoadOptions{})
+	rep, err := Run(context.Background(), p, RunOptions{FailFast: true, Parallel: 4})
+	if !errors.Is(err, ErrTaskFailed) || errors.Is(err, ErrInterrupted) {
+		t.Fatalf("run error %v", err)
+	}
+	if got := resultOf(t, rep, "running@local"); got.Status != StatusCancelled {
+		t.Errorf("running: %s %v, want cancelled", got.Status, got.Err)
+	}
+	if got := resultOf(t, rep, "broken@local").Status; got != StatusFailed {
+		t.Errorf("broken: %s", got)
+	}
+	if rep.Interrupted {
+		t.Error("a fail-fast stop is not an interruption")
+	}
+}
+
+func TestCancelInterruptsTheRun(t *testing.T) {
+	p := mustLoad(t, `
+task "block" "wait" {
+  name = "wait"
+}
+task "echo" "after" {
+  message = "x"
+  depends_on = [task.wait]
+}
+`, LoadOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	sub := SubscriberFunc(func(e Event) {
+		if e.Kind == EventProgress { // the block module is waiting
+			cancel()
+		}
+	})
+	rep, err := Run(ctx, p, RunOptions{Subscribers: []Subscriber{sub}})
+	if !errors.Is(err, ErrInterrupted) || !rep.Interrupted {
+		t.Fatalf("run error %v, interrupted %v", err, rep.Interrupted)
+	}
+	for _, res := range rep.Instances {
+		if res.Status != StatusCancelled || !errors.Is(res.Err, context.Canceled) && !errors.Is(res.Err, ErrInterrupted) {
+			t.Errorf("%s: %s %v, want cancelled", res.ID(), res.Status, res.Err)
+		}
+	}
+}
+
+func TestTimeoutFailsTheAttempt(t *testing.T) {
+	p := mustLoad(t, `
+task "block" "slow" {
+  timeout = "20ms"
+}
+`, LoadOptions{})
+	rep, err := Run(context.Background(), p, RunOptions{})
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("run error %v", err)
+	}
+	res := resultOf(t, rep, "slow@local")
+	if res.Status != StatusFailed || !strings.Contains(res.Err.Error(), "timed out after 20ms") || !errors.Is(res.Err, context.DeadlineExceeded) {
+		t.Errorf("slow: %s %v", res.Status, res.Err)
+	}
+}
+
+func TestRunOptionsTimeoutIsTheDefault(t *testing.T) {
+	p := mustLoad(t, `task "block" "slow" {}`, LoadOptions{})
+	rep, _ := Run(context.Background(), p, RunOptions{Timeout: 10 * 1e6})
+	if res := resultOf(t, rep, "slow@local"); !strings.Contains(fmt.Sprint(res.Err), "timed out after 10ms") {
+		t.Errorf("slow: %v", res.Err)
+	}
+}
+
+func TestUnreachableHostSkipsItsInstances(t *testing.T) {
+	p := mustLoad(t, `
+host "down" {}
+host "up" {}
+task "echo" "first" {
+  on      = group.all
+  message = "1"
+}
+task "echo" "second" {
+  on      = group.all
+  message = "2"
+  depends_on = [task.unrelated]
+}
+task "echo" "unrelated" {
+  message = "x"
+}
+task "echo" "third" {
+  on      = host.up
+  message = task.first.on.down.message
+}
+`, LoadOptions{})
+	connect := func(h HostConfig) (transport.Host, error) {
+		if h.Name == "down" {
+			return nil, fmt.Errorf("dial %s:22: %w", h.Address, transport.ErrUnreachable)
+		}
+		return transport.NewLocal(), nil
+	}
+	rec := &recorder{}
+	rep, err := Run(context.Background(), p, RunOptions{Connect: connect, Subscribers: []Subscriber{rec}})
+	if !errors.Is(err, ErrHostUnreachable) || !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("run error %v", err)
+	}
+	first := resultOf(t, rep, "first@down")
+	if first.Status != StatusFailed || !first.Unreachable || !errors.Is(first.Err, ErrHostUnreachable) || !errors.Is(first.Err, transport.ErrUnreachable) {
+		t.Errorf("first@down: %s unreachable=%v %v", first.Status, first.Unreachable, first.Err)
+	}
+	second := resultOf(t, rep, "second@down")
+	if second.Status != StatusSkipped || !second.Unreachable {
+		t.Errorf("second@down: %s unreachable=%v %v", second.Status, second.Unreachable, second.Err)
+	}
+	if got := resultOf(t, rep, "third@up"); got.Status != StatusSkipped || got.Unreachable {
+		t.Errorf("third@up: %s unreachable=%v", got.Status, got.Unreachable)
+	}
+	for _, id := range []string{"first@up", "second@up", "unrelated@local"} {
+		if got := resultOf(t, rep, id).Status; got != StatusOK {
+			t.Errorf("%s: %s", id, got)
+		}
+	}
+	n := 0
+	for _, e := range rec.all() {
+		if e.Kind == EventHostUnreachable {
+			n++
+			if e.Host != "down" {
+				t.Errorf("unreachable event for %s", e.Host)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d host_unreachable events, want 1", n)
+	}
+}
+
+func TestLimitRestrictsHosts(t *testing.T) {
+	p := mustLoad(t, `
+host "web" {
+  groups = ["front"]
+}
+host "db" {}
+task "echo" "all" {
+  on      = group.all
+  message = self.name
+}
+task "echo" "local_needs_db" {
+  message = task.all.on.db.message
+}
+task "echo" "web_needs_that" {
+  on      = host.web
+  message = task.local_needs_db.on.local.message
+}
+`, LoadOptions{})
+	// A fail-fast run is not stopped by the instances the limit leaves out.
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect, Limit: []string{"front", "local"}, FailFast: true})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var ids []string
+	for _, r := range rep.Instances {
+		ids = append(ids, r.ID()+"="+string(r.Status))
+	}
+	if got, want := strings.Join(ids, " "), "all@web=ok local_needs_db@local=skipped web_needs_that@web=skipped"; got != want {
+		t.Errorf("instances %s, want %s", got, want)
+	}
+	if got := resultOf(t, rep, "local_needs_db@local").Err.Error(); !strings.Contains(got, "needs task all on host db, which the limit leaves out") {
+		t.Errorf("reason: %s", got)
+	}
+	if got := resultOf(t, rep, "web_needs_that@web").Err.Error(); !strings.Contains(got, "needs task local_needs_db on host local, which did not run") {
+		t.Errorf("reason: %s", got)
+	}
+	if _, err := Run(context.Background(), p, RunOptions{Limit: []string{"webb"}}); err == nil || !strings.Contains(err.Error(), `Did you mean "web"?`) {
+		t.Errorf("unknown limit: %v", err)
+	}
+}
+
+func TestSlowSubscriberDoesNotHoldTheWalk(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "a" {
+  message = "a"
+}
+task "echo" "b" {
+  message = task.a.message
+}
+`, LoadOptions{})
+	release := make(chan struct{})
+	var seen []EventKind
+	slow := SubscriberFunc(func(e Event) {
+		<-release // blocks until the walk is over
+		seen = append(seen, e.Kind)
+	})
+	watcher := SubscriberFunc(func(e Event) {
+		if e.Kind == EventTaskFinished && e.Task == "b" {
+			close(release)
+		}
+	})
+	if _, err := Run(context.Background(), p, RunOptions{Subscribers: []Subscriber{slow, watcher}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) == 0 || seen[len(seen)-1] != EventRunFinished {
+		t.Errorf("the slow subscriber saw %v", seen)
+	}
+}
+
+func TestUntilAndWhenAtRunTime(t *testing.T) {
+	key := uniqueKey(t)
+	p := mustLoad(t, `
+task "flaky" "never" {
+  key     = "`+key+`-never"
+  retries = 2
+  delay   = "1ms"
+  until   = result.attempt > 10
+}
+task "flaky" "once" {
+  key = "`+key+`-once"
+}
+task "echo" "if_first" {
+  message = "first"
+  when    = task.once.attempt == 1
+}
+task "echo" "if_second" {
+  message = "second"
+  when    = task.once.attempt == 2
+}
+`, LoadOptions{})
+	rec := &recorder{}
+	rep, err := Run(context.Background(), p, RunOptions{Subscribers: []Subscriber{rec}})
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("run error %v", err)
+	}
+	never := resultOf(t, rep, "never@local")
+	if never.Status != StatusFailed || never.Attempts != 3 || !strings.Contains(never.Err.Error(), "until was still false after 3 attempts") {
+		t.Errorf("never: %s after %d attempts: %v", never.Status, never.Attempts, never.Err)
+	}
+	var attempts []int
+	for _, e := range rec.all() {
+		if e.Kind == EventRetry && e.Task == "never" {
+			attempts = append(attempts, e.Attempt)
+			if e.Error != "until is false" {
+				t.Errorf("retry error %q", e.Error)
+			}
+		}
+	}
+	if fmt.Sprint(attempts) != "[1 2]" {
+		t.Errorf("retry events for attempts %v", attempts)
+	}
+	if got := resultOf(t, rep, "if_first@local").Status; got != StatusOK {
+		t.Errorf("if_first: %s", got)
+	}
+	if got := resultOf(t, rep, "if_second@local").Status; got != StatusSkipped {
+		t.Errorf("if_second: %s", got)
+	}
+}

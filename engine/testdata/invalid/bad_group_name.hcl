@@ -1,0 +1,3 @@
+host "web" {
+  groups = ["front end"]
+}

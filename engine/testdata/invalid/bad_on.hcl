@@ -1,0 +1,4 @@
+task "echo" "a" {
+  on      = 42
+  message = "x"
+}

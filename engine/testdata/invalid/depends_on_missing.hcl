@@ -1,0 +1,4 @@
+task "echo" "a" {
+  message    = "x"
+  depends_on = [task.b]
+}

@@ -1,0 +1,7 @@
+locals {
+  addr = host.web.address
+}
+
+host "web" {
+  user = local.addr
+}

@@ -1,0 +1,4 @@
+host "a" {}
+host "b" {
+  address = host.a.address
+}

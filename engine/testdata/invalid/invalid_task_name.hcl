@@ -1,0 +1,3 @@
+task "echo" "bad name" {
+  message = "x"
+}

@@ -1,0 +1,7 @@
+task "echo" "a" {
+  message = "x"
+}
+
+locals {
+  m = task.a.message
+}

@@ -1,0 +1,8 @@
+host "web" {
+  groups = ["front"]
+}
+
+task "echo" "a" {
+  on      = group.frnt
+  message = "x"
+}

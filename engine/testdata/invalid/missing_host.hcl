@@ -1,0 +1,5 @@
+host "web" {}
+
+task "echo" "a" {
+  message = host.wbe.address
+}

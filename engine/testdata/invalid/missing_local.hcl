@@ -1,0 +1,7 @@
+locals {
+  name = "x"
+}
+
+task "echo" "a" {
+  message = local.nam
+}

@@ -1,0 +1,7 @@
+task "echo" "a" {
+  message = "x"
+}
+
+task "echo" "b" {
+  message = task.aa.message
+}

@@ -1,0 +1,7 @@
+variable "port" {
+  default = 1
+}
+
+task "echo" "a" {
+  message = "${var.prot}"
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  message = "x"
+  retries = -1
+}

@@ -1,0 +1,6 @@
+host "web" {}
+
+task "echo" "a" {
+  on      = ["web", "wbe"]
+  message = "x"
+}

@@ -1,0 +1,3 @@
+host "local" {
+  address = "127.0.0.1"
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  message = "hi"
+  items = [1, 2
+}

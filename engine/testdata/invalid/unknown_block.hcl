@@ -1,0 +1,3 @@
+tsak "echo" "a" {
+  message = "x"
+}

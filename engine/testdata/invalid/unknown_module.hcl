@@ -1,0 +1,3 @@
+task "ecko" "a" {
+  message = "hi"
+}

@@ -1,0 +1,6 @@
+host "web" {}
+
+task "echo" "a" {
+  on      = host.web
+  message = self.adress
+}

@@ -1,0 +1,74 @@
+package sshtransport
+
+import (
+	"context"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/internal/shell"
+	"golang.org/x/crypto/ssh"
+)
+
+// Bounds on ending a cancelled command. None of them is reached when the
+// host answers.
+const (
+	startGrace = 5 * time.Second  // for the wrapper to report its group
+	killLimit  = 20 * time.Second // for the session that ends the group
+	endGrace   = 5 * time.Second  // for the cancelled session to close
+)
+
+// killScript sends SIGTERM to the process group $1, waits up to two
+// seconds for it to go, and then sends SIGKILL to what is left.
+const killScript = `g=$1
+kill -TERM -"$g" 2>/dev/null || exit 0
+i=0
+while [ $i -lt 20 ] && kill -0 -"$g" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+kill -KILL -"$g" 2>/dev/null
+exit 0`
+
+// cancel ends a command whose context is done: it learns the process
+// group the wrapper reported, ends that group from a second session (as
+// the same sudo user), closes the session and waits briefly for it to end.
+func (h *host) cancel(cn *conn, sess *ssh.Session, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error, cause error) error {
+	ended := false
+	select {
+	case <-hs.Ready():
+	case <-waited:
+		ended = true
+	case <-time.After(startGrace):
+	}
+	group := hs.Group()
+	var killErr error
+	if group != "" && !ended {
+		killErr = h.killGroup(cn, group, sudo)
+	}
+	sess.Close()
+	if !ended {
+		select {
+		case <-waited:
+		case <-time.After(endGrace):
+		}
+	}
+	switch {
+	case killErr != nil:
+		return h.errorf("command cancelled, but ending its remote process group %s failed (%v): %w", group, killErr, cause)
+	case group == "":
+		return h.errorf("command cancelled before it started: %w", cause)
+	}
+	return h.errorf("command cancelled; its remote process group %s was ended: %w", group, cause)
+}
+
+// killGroup ends the process group on the host through a new session on
+// cn, one such session at a time.
+func (h *host) killGroup(cn *conn, group string, sudo *transport.Sudo) error {
+	ctx, cancel := context.WithTimeout(context.Background(), killLimit)
+	defer cancel()
+	select {
+	case h.kill <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h.kill }()
+	_, err := h.run(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo})
+	return err
+}

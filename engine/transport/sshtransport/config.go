@@ -1,0 +1,109 @@
+package sshtransport
+
+import (
+	"fmt"
+	"time"
+)
+
+// HostKeyChecking says how unknown and changed host keys are treated.
+type HostKeyChecking int
+
+// The host key policies. A changed key is refused by Strict and AcceptNew.
+const (
+	// Strict refuses hosts whose key is not in known_hosts.
+	Strict HostKeyChecking = iota
+	// AcceptNew trusts a host seen for the first time and records its key
+	// in known_hosts.
+	AcceptNew
+	// Off accepts any key, warning loudly once per host.
+	Off
+)
+
+// String names the policy as ssh_config's StrictHostKeyChecking would.
+func (k HostKeyChecking) String() string {
+	switch k {
+	case Strict:
+		return "yes"
+	case AcceptNew:
+		return "accept-new"
+	case Off:
+		return "no"
+	}
+	return fmt.Sprintf("HostKeyChecking(%d)", int(k))
+}
+
+// Defaults used when neither Config nor ssh_config sets a value.
+const (
+	DefaultPort           = 22
+	DefaultConnectTimeout = 15 * time.Second
+	DefaultKeepAlive      = 15 * time.Second
+	DefaultMaxSessions    = 8
+)
+
+// Config describes how to reach one host. Zero values fall back to
+// ssh_config, then to the defaults above.
+type Config struct {
+	// Name names the host in errors and warnings; empty means Address.
+	Name string
+	// Address is the host to reach. It is also the alias looked up in
+	// ssh_config, whose HostName may replace it.
+	Address string
+	// Port is the TCP port.
+	Port int
+	// User is the login user; empty means ssh_config's User, then the
+	// current user.
+	User string
+	// IdentityFiles are private key files to offer, after the agent's
+	// keys. Empty means ssh_config's IdentityFile entries, then
+	// ~/.ssh/id_ed25519, id_ecdsa and id_rsa where they exist.
+	IdentityFiles []string
+	// Password, when set, is offered for password authentication. It is
+	// sensitive and never logged.
+	Password string
+	// KeyPassphrase decrypts encrypted identity files. It is sensitive.
+	KeyPassphrase string
+	// PassphrasePrompt, when set and KeyPassphrase is empty, is asked for
+	// the passphrase of an encrypted key the server would accept.
+	PassphrasePrompt func(keyPath string) (string, error)
+	// AgentSocket is the ssh-agent socket; empty means $SSH_AUTH_SOCK,
+	// and "none" means no agent.
+	AgentSocket string
+	// KnownHostsFiles are the known_hosts files; empty means ssh_config's
+	// UserKnownHostsFile, then ~/.ssh/known_hosts. New keys accepted under
+	// AcceptNew are added to the first. /etc/ssh/ssh_known_hosts is read
+	// as well.
+	KnownHostsFiles []string
+	// HostKeyChecking is the host key policy; the zero value is Strict.
+	HostKeyChecking HostKeyChecking
+	// ConnectTimeout bounds the TCP connection and, separately, the SSH
+	// handshake and authentication of each hop.
+	ConnectTimeout time.Duration
+	// KeepAlive is the interval between keepalive requests; a request not
+	// answered within it marks the connection dead. Negative disables
+	// keepalives.
+	KeepAlive time.Duration
+	// MaxSessions bounds the sessions open at once; further commands
+	// wait. Keep it at least two below the server's MaxSessions (10 for
+	// OpenSSH): the SFTP client and the session that ends a cancelled
+	// command use one each.
+	MaxSessions int
+	// ProxyJump is a comma-separated list of [user@]host[:port] hops to
+	// connect through, each looked up in ssh_config; empty means
+	// ssh_config's ProxyJump, and "none" means no hop.
+	ProxyJump string
+	// SSHConfigFile is the user's ssh_config; empty means ~/.ssh/config,
+	// and "none" reads no ssh_config file at all. /etc/ssh/ssh_config is
+	// read after it unless it is "none".
+	SSHConfigFile string
+	// Warn, when set, receives warnings meant for the operator, such as
+	// a host accepted without checking its key.
+	Warn func(message string)
+}
+
+// name returns how the host is named in messages.
+func (c *Config) name() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Address
+}

@@ -1,0 +1,144 @@
+package sshtransport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// dialRoute connects to r's target through its hops, each a full SSH
+// connection carried by the one before it.
+func (h *host) dialRoute(ctx context.Context, r route) (*ssh.Client, []*ssh.Client, error) {
+	var via *ssh.Client
+	var hops []*ssh.Client
+	for i, e := range append(r.hops, r.target) {
+		c, err := h.dialEndpoint(ctx, via, e)
+		if err != nil {
+			closeAll(hops)
+			if i < len(r.hops) {
+				return nil, nil, fmt.Errorf("jump host %s: %w", e.alias, err)
+			}
+			return nil, nil, err
+		}
+		if i < len(r.hops) {
+			hops = append(hops, c)
+		}
+		via = c
+	}
+	return via, hops, nil
+}
+
+// dialEndpoint opens the TCP connection to e (directly, or through via
+// with direct-tcpip) and runs the SSH handshake and authentication, each
+// bounded by e's connect timeout.
+func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*ssh.Client, error) {
+	checker, err := newHostKeyChecker(e, h.cfg.HostKeyChecking, h.warnOnce(e.alias))
+	if err != nil {
+		return nil, err
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, e.connectTimeout)
+	defer cancel()
+	var conn net.Conn
+	if via == nil {
+		conn, err = (&net.Dialer{}).DialContext(dialCtx, "tcp", e.addr())
+	} else {
+		conn, err = via.DialContext(dialCtx, "tcp", e.addr())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", e.addr(), err)
+	}
+	timer := newHandshakeTimer(conn, e.connectTimeout)
+	stopCancel := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stopCancel()
+	auth, agentConn, err := authMethods(&h.cfg, e, timer.pause, timer.resume)
+	if err != nil {
+		timer.stop()
+		conn.Close()
+		return nil, err
+	}
+	defer agentConn.Close()
+	config := &ssh.ClientConfig{
+		User:              e.user,
+		Auth:              auth,
+		HostKeyCallback:   checker.check,
+		HostKeyAlgorithms: checker.algorithms(),
+	}
+	c, chans, reqs, err := ssh.NewClientConn(conn, e.addr(), config)
+	fired := timer.stop()
+	if err != nil {
+		conn.Close()
+		switch {
+		case fired:
+			return nil, fmt.Errorf("ssh handshake with %s did not finish within %s", e.addr(), e.connectTimeout)
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), err)
+	}
+	return ssh.NewClient(c, chans, reqs), nil
+}
+
+// handshakeTimer closes a connection whose handshake runs past its
+// timeout. It can be paused while the operator is asked for a passphrase.
+type handshakeTimer struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	timeout time.Duration
+	fired   atomic.Bool
+	stopped bool
+}
+
+// newHandshakeTimer starts the timer for conn.
+func newHandshakeTimer(conn net.Conn, timeout time.Duration) *handshakeTimer {
+	t := &handshakeTimer{timeout: timeout}
+	t.timer = time.AfterFunc(timeout, func() {
+		t.fired.Store(true)
+		conn.Close()
+	})
+	return t
+}
+
+// pause stops the clock.
+func (t *handshakeTimer) pause() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.timer.Stop()
+}
+
+// resume restarts the clock with the whole timeout.
+func (t *handshakeTimer) resume() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.stopped && !t.fired.Load() {
+		t.timer.Reset(t.timeout)
+	}
+}
+
+// stop ends the timer and reports whether it had fired.
+func (t *handshakeTimer) stop() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	t.timer.Stop()
+	return t.fired.Load()
+}
+
+// closeAll closes clients, the innermost first.
+func closeAll(clients []*ssh.Client) {
+	for i := len(clients) - 1; i >= 0; i-- {
+		clients[i].Close()
+	}
+}
+
+// isOpenRefusal reports whether err is the server refusing to open a
+// channel, as opposed to the connection failing.
+func isOpenRefusal(err error) bool {
+	var open *ssh.OpenChannelError
+	return errors.As(err, &open)
+}

@@ -1,0 +1,19 @@
+// Package sshtransport is the SSH transport: a transport.Host that reaches
+// a machine over one OpenSSH-compatible connection, opened lazily on first
+// use and kept for the whole run, carrying many sessions at once (bounded
+// by Config.MaxSessions) and one SFTP client.
+//
+// It verifies host keys against known_hosts (hashed entries included),
+// authenticates with ssh-agent, key files and, when given, a password, and
+// reads ~/.ssh/config and /etc/ssh/ssh_config for HostName, User, Port,
+// IdentityFile, ProxyJump, ConnectTimeout, ServerAliveInterval and
+// UserKnownHostsFile. Values set in Config win over ssh_config.
+//
+// Every command runs through a small /bin/sh wrapper that reports the
+// process group sshd gave the session, so that cancelling a command ends
+// the remote processes (SIGTERM, then SIGKILL) from a second session
+// rather than relying on SSH signals, which OpenSSH does not deliver.
+// Secrets never travel in a command line: a sudo password and environment
+// values are written to the command's standard input, read by the wrapper
+// before the caller's own input.
+package sshtransport

@@ -1,0 +1,139 @@
+package sshtransport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// host is a transport.Host over SSH. It connects on first use and keeps
+// one connection for its whole life, opening it again once when it was
+// lost between calls.
+type host struct {
+	cfg  Config
+	sem  chan struct{} // bounds sessions that run commands
+	kill chan struct{} // one session at a time that ends cancelled commands
+
+	dialMu  sync.Mutex // held while dialling
+	mu      sync.Mutex // guards the fields below
+	cur     *conn
+	closed  bool
+	dials   int   // dial attempts made
+	lastErr error // error of the last dial attempt
+	warned  map[string]bool
+}
+
+var _ transport.Host = (*host)(nil)
+
+// New returns a Host reaching the machine cfg describes. It does not
+// connect: the first call does.
+func New(cfg Config) (transport.Host, error) {
+	if cfg.Address == "" {
+		return nil, errors.New("ssh: no address")
+	}
+	if cfg.MaxSessions < 0 || cfg.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("ssh %s: MaxSessions and ConnectTimeout must not be negative", cfg.name())
+	}
+	if cfg.MaxSessions == 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	return &host{
+		cfg:    cfg,
+		sem:    make(chan struct{}, cfg.MaxSessions),
+		kill:   make(chan struct{}, 1),
+		warned: map[string]bool{},
+	}, nil
+}
+
+// connect returns the live connection, dialling it when there is none or
+// the last one broke. Callers that waited while another call dialled and
+// failed get that failure instead of dialling again.
+func (h *host) connect(ctx context.Context) (*conn, error) {
+	h.mu.Lock()
+	seen := h.dials
+	h.mu.Unlock()
+	h.dialMu.Lock()
+	defer h.dialMu.Unlock()
+	h.mu.Lock()
+	switch {
+	case h.closed:
+		h.mu.Unlock()
+		return nil, h.errorf("%w", transport.ErrClosed)
+	case h.cur != nil && h.cur.alive():
+		c := h.cur
+		h.mu.Unlock()
+		return c, nil
+	case h.dials != seen && h.lastErr != nil:
+		err := h.lastErr
+		h.mu.Unlock()
+		return nil, err
+	}
+	h.mu.Unlock()
+	c, err := h.dial(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.dials++
+	h.lastErr = err
+	if err != nil {
+		if ctx.Err() != nil {
+			h.lastErr = nil // this caller's cancellation is not the host's failure
+		}
+		return nil, err
+	}
+	if h.closed {
+		c.close()
+		return nil, h.errorf("%w", transport.ErrClosed)
+	}
+	h.cur = c
+	return c, nil
+}
+
+// dial resolves the route and opens the connection.
+func (h *host) dial(ctx context.Context) (*conn, error) {
+	r, err := resolve(&h.cfg)
+	if err != nil {
+		return nil, h.errorf("%w: %w", transport.ErrUnreachable, err)
+	}
+	client, hops, err := h.dialRoute(ctx, r)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, h.errorf("connect: %w", ctx.Err())
+		}
+		return nil, h.errorf("%w: %w", transport.ErrUnreachable, err)
+	}
+	return newConn(client, hops, r.keepAlive), nil
+}
+
+// Close closes the connection. Calls after Close fail with ErrClosed.
+func (h *host) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	if h.cur != nil {
+		h.cur.close()
+		h.cur = nil
+	}
+	return nil
+}
+
+// warnOnce returns a function passing a warning about endpoint alias to
+// Config.Warn the first time only.
+func (h *host) warnOnce(alias string) func(string) {
+	return func(msg string) {
+		h.mu.Lock()
+		first := !h.warned[alias]
+		h.warned[alias] = true
+		h.mu.Unlock()
+		if first && h.cfg.Warn != nil {
+			h.cfg.Warn(msg)
+		}
+	}
+}
+
+// errorf formats an error naming the host.
+func (h *host) errorf(format string, args ...any) error {
+	return fmt.Errorf("ssh %s: "+format, append([]any{h.cfg.name()}, args...)...)
+}

@@ -1,0 +1,149 @@
+package transporttest
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// upload uploads f and fails the test unless it reports changed as want.
+func upload(t *testing.T, h transport.Host, f transport.File, want bool) {
+	t.Helper()
+	changed, err := h.Upload(context.Background(), f)
+	if err != nil {
+		t.Fatalf("upload %s: %v", f.Path, err)
+	}
+	if changed != want {
+		t.Fatalf("upload %s reported changed %v, want %v", f.Path, changed, want)
+	}
+}
+
+// wantFile fails the test unless path holds content with mode.
+func wantFile(t *testing.T, path string, content []byte, mode fs.FileMode) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, content) || info.Mode().Perm() != mode {
+		t.Fatalf("%s holds %q mode %o, want %q mode %o", path, got, info.Mode().Perm(), content, mode)
+	}
+}
+
+// wantOnly fails the test unless dir holds exactly the named entry, so
+// that no temporary file was left behind.
+func wantOnly(t *testing.T, dir, name string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != name {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("%s holds %q, want only %q", dir, names, name)
+	}
+}
+
+func testUpload(t *testing.T, h transport.Host) {
+	for _, sudo := range []*transport.Sudo{nil, {}} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "conf")
+		f := transport.File{Path: path, Content: []byte("one\n"), Mode: 0o640, Sudo: sudo}
+		upload(t, h, f, true)
+		wantFile(t, path, f.Content, 0o640)
+		upload(t, h, f, false)
+		f.Mode = 0o600
+		upload(t, h, f, true)
+		wantFile(t, path, f.Content, 0o600)
+		f.Content = []byte("two\n")
+		upload(t, h, f, true)
+		wantFile(t, path, f.Content, 0o600)
+		upload(t, h, transport.File{Path: path, Content: nil, Sudo: sudo}, true)
+		wantFile(t, path, nil, 0o644)
+		wantOnly(t, dir, "conf")
+	}
+}
+
+func testUploadOwner(t *testing.T, h transport.Host) {
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := user.LookupGroupId(nobody.Gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "owned")
+	f := transport.File{Path: path, Content: []byte("x"), Owner: "nobody", Group: group.Name, Sudo: &transport.Sudo{}}
+	upload(t, h, f, true)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := info.Sys().(*syscall.Stat_t)
+	if strconv.Itoa(int(st.Uid)) != nobody.Uid || strconv.Itoa(int(st.Gid)) != nobody.Gid {
+		t.Fatalf("owner %d:%d, want %s:%s", st.Uid, st.Gid, nobody.Uid, nobody.Gid)
+	}
+	upload(t, h, f, false)
+}
+
+func testUploadFailure(t *testing.T, h transport.Host) {
+	uploadFails(t, h, nil)
+}
+
+func testUploadSudoFailure(t *testing.T, h transport.Host) {
+	uploadFails(t, h, &transport.Sudo{})
+}
+
+// uploadFails checks that an upload that cannot be completed (its owner
+// does not exist) leaves the old file and no temporary file.
+func uploadFails(t *testing.T, h transport.Host, sudo *transport.Sudo) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keep")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := transport.File{Path: path, Content: []byte("new"), Owner: "runbook-no-such-user", Sudo: sudo}
+	if _, err := h.Upload(context.Background(), f); err == nil {
+		t.Fatal("upload with an unknown owner succeeded")
+	}
+	wantFile(t, path, []byte("old"), 0o644)
+	wantOnly(t, dir, "keep")
+	if _, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(dir, "missing", "f"), Content: []byte("x"), Sudo: sudo}); err == nil {
+		t.Fatal("upload into a missing directory succeeded")
+	}
+	wantOnly(t, dir, "keep")
+}
+
+func testDownload(t *testing.T, h transport.Host) {
+	path := filepath.Join(t.TempDir(), "data")
+	content := bytes.Repeat([]byte("data\n"), 100000)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := h.Download(context.Background(), path, &buf); err != nil {
+		t.Fatalf("download: %v", err)
+	}
+	if !bytes.Equal(buf.Bytes(), content) {
+		t.Fatalf("downloaded %d bytes, want %d", buf.Len(), len(content))
+	}
+	if err := h.Download(context.Background(), path+".missing", &buf); err == nil {
+		t.Fatal("download of a missing file succeeded")
+	}
+}

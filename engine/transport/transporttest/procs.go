@@ -1,0 +1,107 @@
+package transporttest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// settle is how long the suite waits for ended processes to leave the
+// process table; it bounds a wait, not an expectation of speed.
+const settle = 20 * time.Second
+
+func testCancel(t *testing.T, h transport.Host) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runUntilEnded(t, h, ctx, cancel, nil, context.Canceled)
+}
+
+func testCancelSudo(t *testing.T, h transport.Host) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runUntilEnded(t, h, ctx, cancel, &transport.Sudo{User: "nobody"}, context.Canceled)
+}
+
+func testTimeout(t *testing.T, h transport.Host) {
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	runUntilEnded(t, h, ctx, nil, nil, context.DeadlineExceeded)
+}
+
+// runUntilEnded starts a process tree, one part of which ignores SIGTERM,
+// ends it through ctx (calling cancel once it runs, when cancel is set),
+// and checks that Run reports want and that none of the tree survives.
+func runUntilEnded(t *testing.T, h transport.Host, ctx context.Context, cancel func(), sudo *transport.Sudo, want error) {
+	marker := fmt.Sprint(900000 + rand.IntN(90000000))
+	script := fmt.Sprintf("sleep %s & (trap '' TERM; sleep %s) & echo started; wait", marker, marker)
+	_, err := h.Run(ctx, transport.Command{
+		Script: script,
+		Sudo:   sudo,
+		OnLine: func(_ transport.Stream, line string) {
+			if line == "started" && cancel != nil {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, want) {
+		t.Fatalf("run: %v, want an error wrapping %v", err, want)
+	}
+	if left := waitGone(marker); len(left) > 0 {
+		t.Fatalf("processes left running after the command was ended: %s", strings.Join(left, "; "))
+	}
+}
+
+// waitGone waits, up to settle, until no live process has marker as a
+// word of its command line, and returns those that are still there.
+func waitGone(marker string) []string {
+	deadline := time.Now().Add(settle)
+	for {
+		left := liveProcesses(marker)
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// liveProcesses lists the processes, zombies aside, whose command line has
+// marker as one of its words.
+func liveProcesses(marker string) []string {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var found []string
+	for _, dir := range dirs {
+		cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+		if err != nil || !containsWord(cmdline, marker) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && len(stat) > i+2 && stat[i+2] == 'Z' {
+			continue
+		}
+		found = append(found, fmt.Sprintf("%s: %s", filepath.Base(dir), bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+	}
+	return found
+}
+
+// containsWord reports whether marker is one of the words of cmdline,
+// split at NULs and spaces.
+func containsWord(cmdline []byte, marker string) bool {
+	for _, w := range strings.FieldsFunc(string(cmdline), func(r rune) bool { return r == 0 || r == ' ' }) {
+		if w == marker {
+			return true
+		}
+	}
+	return false
+}

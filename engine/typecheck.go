@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// typecheck evaluates every task's module body, when and until on each of
+// its hosts, with the outputs of other tasks standing as unknown values of
+// their declared types, and checks each value against the type its
+// argument needs. It catches wrong types and bad attribute accesses before
+// anything runs.
+func (l *loader) typecheck() {
+	for _, t := range l.p.tasks {
+		if t.broken || t.schema == nil {
+			continue
+		}
+		var collect instanceDiags
+		for _, inst := range t.insts {
+			collect.add(inst, l.p.checkInstance(inst)...)
+		}
+		l.diags = append(l.diags, collect.flush()...)
+	}
+}
+
+// checkInstance type-checks one instance.
+func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
+	t := inst.task
+	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
+	var diags hcl.Diagnostics
+	for _, a := range t.attrs {
+		f := t.schema.fields[a.Name]
+		if f == nil {
+			continue // reported when the body was checked
+		}
+		v, ds := evalExpr(a.Expr, ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if d := checkArg(t, f, a, v); d != nil {
+				diags = append(diags, d)
+			}
+		}
+	}
+	if a := t.meta.when; a != nil {
+		diags = append(diags, checkCondition(a, ctx)...)
+	}
+	if a := t.meta.until; a != nil {
+		uctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
+		diags = append(diags, checkCondition(a, uctx)...)
+	}
+	return diags
+}
+
+// checkArg checks the value of a module argument against its field.
+func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic {
+	if v.IsNull() {
+		if !f.required {
+			return nil
+		}
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for argument",
+			Detail:   fmt.Sprintf("The argument %q of module %s is required and cannot be null.", a.Name, t.module),
+			Subject:  a.Expr.Range().Ptr(),
+		}
+	}
+	if _, err := convertPlain(v, f.ty); err != nil {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Incorrect attribute value type",
+			Detail:   fmt.Sprintf("Inappropriate value for argument %q of module %s: %s.", a.Name, t.module, convertMessage(err)),
+			Subject:  a.Expr.Range().Ptr(),
+		}
+	}
+	return nil
+}
+
+// checkCondition checks that a when or until condition is a bool.
+func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := evalExpr(a.Expr, ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if v.IsKnown() && v.IsNull() {
+		return append(diags, metaDiag(a, "%s must be true or false, not null.", a.Name))
+	}
+	if _, err := convertPlain(v, cty.Bool); err != nil {
+		return append(diags, metaDiag(a, "%s must be a bool: %s.", a.Name, convertMessage(err)))
+	}
+	return diags
+}
+
+// typeName names a type in messages, such as "a string" or "a list of
+// string".
+func typeName(ty cty.Type) string {
+	if ty == cty.DynamicPseudoType {
+		return "a value"
+	}
+	name := ty.FriendlyNameForConstraint()
+	switch name[0] {
+	case 'a', 'e', 'i', 'o', 'u':
+		return "an " + name
+	}
+	return "a " + name
+}

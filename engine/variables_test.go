@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+const varsPlaybook = `
+variable "a" {
+  type    = string
+  default = "default"
+}
+variable "b" {
+  type    = string
+  default = "default"
+}
+variable "c" {
+  type    = string
+  default = "default"
+}
+variable "d" {
+  type    = string
+  default = "default"
+}
+variable "port" {
+  type    = number
+  default = 22
+}
+variable "names" {
+  type    = list(string)
+  default = []
+}
+variable "anything" {
+  default = null
+}
+variable "server" {
+  type = object({
+    host = string
+    port = optional(number, 5432)
+    tags = optional(list(string), [])
+  })
+  default = { host = "db" }
+}
+`
+
+func TestVariablePrecedence(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{
+		"main.hcl":      varsPlaybook,
+		"one.vars.hcl":  "b = \"file1\"\nc = \"file1\"\n",
+		"two.vars.hcl":  "c = \"file2\"\nd = \"file2\"\n",
+		"ignored.hcl.x": "not a playbook",
+	})
+	opts := LoadOptions{
+		Environ:  []string{"PATH=/bin", "RUNBOOK_VAR_a=env", "RUNBOOK_VAR_b=env", "RUNBOOK_VAR_c=env", "RUNBOOK_VAR_d=env", "RUNBOOK_VAR_undeclared=x"},
+		VarFiles: []string{filepath.Join(dir, "one.vars.hcl"), filepath.Join(dir, "two.vars.hcl")},
+		Vars:     []string{"d=flag1", "d=flag2", "port=8080", `names=["x", "y"]`, "anything=[1, 2]", `server={host = "pg", tags = ["a"]}`},
+	}
+	p, diags := Load(dir, opts)
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	want := map[string]string{
+		"a": `"env"`, "b": `"file1"`, "c": `"file2"`, "d": `"flag2"`, "port": "8080",
+		"names": `["x", "y"]`, "anything": "[1, 2]", "server": `{host = "pg", port = 5432, tags = ["a"]}`,
+	}
+	from := map[string]string{
+		"a": "the environment variable RUNBOOK_VAR_a", "b": "the var file " + filepath.Join(dir, "one.vars.hcl"),
+		"c": "the var file " + filepath.Join(dir, "two.vars.hcl"), "d": "the -var flag",
+	}
+	for name, w := range want {
+		v := p.varIdx[name]
+		if wv := hclValue(t, w, v.typ); !v.value.Equals(wv).True() {
+			t.Errorf("var.%s = %s, want %s", name, renderValue(v.value), w)
+		}
+		if f, ok := from[name]; ok && v.from.what != f {
+			t.Errorf("var.%s comes from %q, want %q", name, v.from.what, f)
+		}
+	}
+}
+
+// hclValue evaluates a constant HCL expression and converts it to ty.
+func hclValue(t *testing.T, src string, ty cty.Type) cty.Value {
+	t.Helper()
+	expr, diags := hclsyntax.ParseExpression([]byte(src), "want", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	cv, err := convert.Convert(v, ty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cv
+}
+
+func TestRawValuesForStringsAndAny(t *testing.T) {
+	p := mustLoad(t, varsPlaybook, LoadOptions{Vars: []string{`a=[not an expression`, "anything=hello world", "b=x=y"}})
+	for name, want := range map[string]cty.Value{
+		"a":        cty.StringVal("[not an expression"),
+		"anything": cty.StringVal("hello world"),
+		"b":        cty.StringVal("x=y"),
+	} {
+		if got := p.varIdx[name].value; !got.RawEquals(want) {
+			t.Errorf("var.%s = %#v", name, got)
+		}
+	}
+}
+
+func TestVariableValueErrorsNameTheirSource(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{"main.hcl": varsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
+	_, diags := Load(dir, LoadOptions{
+		Vars:     []string{"port=eighty", "nope=1", "noequals"},
+		Environ:  []string{"RUNBOOK_VAR_port=[1"},
+		VarFiles: []string{filepath.Join(dir, "bad.vars.hcl"), filepath.Join(dir, "missing.vars.hcl")},
+	})
+	text := diagText(nil, diags)
+	for _, want := range []string{
+		"var.port from the environment variable RUNBOOK_VAR_port is not a valid expression",
+		"The value of var.port from the var file " + filepath.Join(dir, "bad.vars.hcl") + " is not a valid number",
+		`A value is given by the var file ` + filepath.Join(dir, "bad.vars.hcl") + ` for var.prot, but no variable "prot" is declared. Did you mean "port"?`,
+		"cannot read " + filepath.Join(dir, "missing.vars.hcl"),
+		"The value of var.port from the -var flag cannot be evaluated",
+		`no variable "nope" is declared`,
+		`The option -var "noequals" is not of the form NAME=VALUE.`,
+	} {
+		if !strings.Contains(flat(text), want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestValidationUsesTheFinalValue(t *testing.T) {
+	src := `
+variable "port" {
+  type    = number
+  default = 0
+  validation {
+    condition     = var.port > 0
+    error_message = "The port must be positive, not ${var.port}."
+  }
+}
+`
+	if _, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Vars: []string{"port=5"}}); diags.HasErrors() {
+		t.Errorf("a valid -var still fails: %s", diags)
+	}
+	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Environ: []string{"RUNBOOK_VAR_port=-3"}})
+	if text := diagText(nil, diags); !strings.Contains(text, "The port must be positive, not -3.") || !strings.Contains(text, "RUNBOOK_VAR_port") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+}
+
+func TestVarFileOnlyFromDisk(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{"main.hcl": varsPlaybook, "x.vars.hcl": "a = \"from file\"\n"})
+	if err := os.Symlink("loop.vars.hcl", filepath.Join(dir, "loop.vars.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "loop.vars.hcl")}})
+	if text := diagText(nil, diags); !strings.Contains(text, "symbolic link loop") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+}

@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// envPrefix starts the names of environment variables that set playbook
+// variables: RUNBOOK_VAR_port sets var.port.
+const envPrefix = "RUNBOOK_VAR_"
+
+// resolveVariables gives every variable its value, from lowest to highest
+// precedence: its default, the environment, the var files in order, then
+// the -var flags in order; the last value wins. It then reports every
+// required variable left without a value in one diagnostic, marks
+// sensitive values and runs the validation rules.
+func (l *loader) resolveVariables() {
+	for _, v := range l.p.vars {
+		if v.def != nil {
+			val, diags := evalExpr(v.def.Expr, &hcl.EvalContext{Functions: l.p.funcs})
+			l.diags = append(l.diags, diags...)
+			if !diags.HasErrors() {
+				l.assign(v, val, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()})
+			}
+		}
+	}
+	for _, kv := range l.opts.Environ {
+		key, raw, _ := strings.Cut(kv, "=")
+		if name, ok := strings.CutPrefix(key, envPrefix); ok && l.p.varIdx[name] != nil {
+			l.assignRaw(l.p.varIdx[name], raw, "the environment variable "+key)
+		}
+	}
+	for _, path := range l.opts.VarFiles {
+		l.readVarFile(path)
+	}
+	for _, kv := range l.opts.Vars {
+		name, raw, ok := strings.Cut(kv, "=")
+		if !ok {
+			l.errorf(nil, "Invalid -var option", "The option -var %q is not of the form NAME=VALUE.", kv)
+			continue
+		}
+		if v := l.undeclared(name, nil, "-var"); v != nil {
+			l.assignRaw(v, raw, "the -var flag")
+		}
+	}
+	l.reportMissing()
+	for _, v := range l.p.vars {
+		if v.sensitive {
+			l.p.secrets.add(stringsIn(v.value, nil)...)
+			v.value = markSensitive(v.value)
+		}
+	}
+	l.validateVariables()
+}
+
+// undeclared returns the variable named, or reports that there is none.
+func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable {
+	if v := l.p.varIdx[name]; v != nil {
+		return v
+	}
+	l.errorf(rng, "Undeclared variable", "A value is given by %s for var.%s, but no variable %q is declared.%s", where, name, name, didYouMean(name, l.p.variableNames()))
+	return nil
+}
+
+// readVarFile reads a var file: attributes NAME = VALUE in HCL syntax.
+func (l *loader) readVarFile(path string) {
+	data, err := readFile(osSource{}, path)
+	if err != nil {
+		l.errorf(nil, "Cannot read var file", "%s", err)
+		return
+	}
+	f := l.parse(data, path)
+	if f == nil {
+		return
+	}
+	attrs, diags := f.Body.JustAttributes()
+	l.diags = append(l.diags, diags...)
+	for _, a := range sortedAttrs(attrs) {
+		v := l.undeclared(a.Name, a.NameRange.Ptr(), "the var file "+path)
+		if v == nil {
+			continue
+		}
+		val, diags := evalExpr(a.Expr, &hcl.EvalContext{Functions: l.p.funcs})
+		l.diags = append(l.diags, diags...)
+		if !diags.HasErrors() {
+			l.assign(v, val, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})
+		}
+	}
+}
+
+// assignRaw sets a variable from a text given on the command line or in
+// the environment. For a variable of type string the text is the value;
+// for any other type it is an HCL expression, such as 8080, true or
+// ["a", "b"]. A variable of no declared type takes the text as an
+// expression when it parses as a constant one, else as a string.
+func (l *loader) assignRaw(v *variable, raw, what string) {
+	src := valueSource{what: what}
+	if v.typ == cty.String {
+		l.assign(v, cty.StringVal(raw), src)
+		return
+	}
+	filename := fmt.Sprintf("<value of var.%s from %s>", v.name, what)
+	if diags := checkNesting([]byte(raw), filename, false); diags != nil {
+		l.diags = append(l.diags, diags...)
+		return
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
+	if v.typ == cty.DynamicPseudoType && (diags.HasErrors() || len(expr.Variables()) > 0) {
+		l.assign(v, cty.StringVal(raw), src)
+		return
+	}
+	if diags.HasErrors() {
+		l.errorf(nil, "Invalid value for variable", "The value of var.%s from %s is not a valid expression: %s", v.name, what, diags[0].Summary)
+		return
+	}
+	val, diags := evalExpr(expr, &hcl.EvalContext{Functions: l.p.funcs})
+	if diags.HasErrors() {
+		l.errorf(nil, "Invalid value for variable", "The value of var.%s from %s cannot be evaluated: %s; %s", v.name, what, diags[0].Summary, diags[0].Detail)
+		return
+	}
+	l.assign(v, val, src)
+}
+
+// assign sets a variable's value, applying the defaults of its type's
+// optional attributes and converting it to the type.
+func (l *loader) assign(v *variable, val cty.Value, src valueSource) {
+	if v.defaults != nil {
+		val = v.defaults.Apply(val)
+	}
+	cv, err := convert.Convert(val, v.typ)
+	if err != nil {
+		subject := src.rng
+		if subject == nil {
+			subject = v.decl.Ptr()
+		}
+		l.errorf(subject, "Invalid value for variable", "The value of var.%s from %s is not a valid %s: %s.", v.name, src.what, v.typ.FriendlyNameForConstraint(), convertMessage(err))
+		v.set = true // reported; not missing as well
+		return
+	}
+	v.value, v.from, v.set = cv, src, true
+}
+
+// reportMissing reports, in one diagnostic, every variable that has
+// neither a default nor a given value.
+func (l *loader) reportMissing() {
+	var missing []*variable
+	for _, v := range l.p.vars {
+		if !v.set {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, v := range missing {
+		fmt.Fprintf(&b, "\n  - %s", v.name)
+		if v.description != "" {
+			fmt.Fprintf(&b, ": %s", v.description)
+		}
+	}
+	summary := "Missing required variable"
+	if len(missing) > 1 {
+		summary += "s"
+	}
+	l.errorf(missing[0].decl.Ptr(), summary,
+		"These variables have no default and no value was given:%s\n\nSet them with -var NAME=VALUE, a var file (-var-file), or %sNAME environment variables.", b.String(), envPrefix)
+}
+
+// validateVariables runs every validation rule of every variable that
+// has a value.
+func (l *loader) validateVariables() {
+	values := map[string]cty.Value{}
+	for _, v := range l.p.vars {
+		values[v.name] = v.value
+	}
+	ctx := &hcl.EvalContext{Functions: l.p.funcs, Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}}
+	for _, v := range l.p.vars {
+		if !v.value.IsWhollyKnown() {
+			continue
+		}
+		for _, rule := range v.validations {
+			l.checkRule(v, rule, ctx)
+		}
+	}
+}
+
+// checkRule evaluates one validation rule of v.
+func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
+	before := len(l.diags)
+	l.references(rule.cond, scopeValidation)
+	l.references(rule.msg, scopeValidation)
+	if len(l.diags) > before {
+		return
+	}
+	ok, diags := evalExpr(rule.cond, ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	ok, _ = ok.Unmark()
+	if !ok.IsKnown() {
+		return // it depends on a value that is missing, which is reported
+	}
+	if ok.IsNull() || ok.Type() != cty.Bool {
+		l.errorf(rule.cond.Range().Ptr(), "Invalid validation condition", "The condition of a validation rule must be a bool (true or false).")
+		return
+	}
+	if ok.True() {
+		return
+	}
+	msgVal, diags := evalExpr(rule.msg, ctx)
+	l.diags = append(l.diags, diags...)
+	msg := "The value is not valid."
+	switch {
+	case diags.HasErrors():
+		return
+	case msgVal.ContainsMarked():
+		l.errorf(rule.msg.Range().Ptr(), "Error message refers to sensitive values",
+			"The error message of a validation rule is shown to whoever runs the playbook, so it cannot include a sensitive value.")
+		msg = "The error message refers to a sensitive value and is not shown."
+	default:
+		if s, err := convert.Convert(msgVal, cty.String); err == nil && !s.IsNull() {
+			msg = s.AsString()
+		}
+	}
+	subject := v.from.rng
+	if subject == nil || v.sensitive {
+		subject = rule.cond.Range().Ptr() // the value's place would show it
+	}
+	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.name, v.from.what, rule.cond.Range())
+}
+
+// variableNames returns the names of the declared variables, sorted.
+func (p *Playbook) variableNames() []string {
+	names := make([]string, len(p.vars))
+	for i, v := range p.vars {
+		names[i] = v.name
+	}
+	return names
+}

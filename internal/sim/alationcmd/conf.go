@@ -1,0 +1,146 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/runbookhq/runbook/internal/sim/hostconf"
+)
+
+// confKey is one alation_conf key: how to print it and how to set it.
+type confKey struct {
+	get func(c *hostconf.Conf) string
+	set func(c *hostconf.Conf, value string) error
+}
+
+// confKeys are the keys the simulation knows; any other key is an error.
+var confKeys = map[string]confKey{
+	"alation.cluster.replication_mode": {
+		get: func(c *hostconf.Conf) string { return c.ReplicationMode },
+		set: func(c *hostconf.Conf, v string) error {
+			switch v {
+			case hostconf.ModeStandalone, hostconf.ModeMaster, hostconf.ModeSlave:
+				c.ReplicationMode = v
+				return nil
+			}
+			return fmt.Errorf("invalid replication mode %q: want standalone, master or slave", v)
+		},
+	},
+	"alation.cluster.hosts": {
+		get: func(c *hostconf.Conf) string { return formatList(c.Hosts) },
+		set: func(c *hostconf.Conf, v string) error {
+			hosts, err := parseHosts(v)
+			if err != nil {
+				return err
+			}
+			c.Hosts = hosts
+			return nil
+		},
+	},
+	"alation.cluster.pg_repl_in_line": {
+		get: func(c *hostconf.Conf) string { return formatBool(c.PGReplInLine) },
+		set: func(c *hostconf.Conf, v string) error {
+			b, err := parseBool(v)
+			if err != nil {
+				return err
+			}
+			c.PGReplInLine = b
+			return nil
+		},
+	},
+	"alation.cluster.master": {
+		get: func(c *hostconf.Conf) string { return c.Master },
+		set: func(c *hostconf.Conf, v string) error {
+			v = strings.TrimSpace(v)
+			if v != "" {
+				if _, err := netip.ParseAddr(v); err != nil {
+					return fmt.Errorf("invalid master address %q", v)
+				}
+			}
+			c.Master = v
+			return nil
+		},
+	},
+}
+
+// confCommand implements `alation_conf KEY [-s VALUE]`.
+func (h *host) confCommand(args []string) error {
+	const usage = "usage: alation_conf KEY [-s VALUE]"
+	if len(args) != 1 && !(len(args) >= 2 && args[1] == "-s") {
+		return &exitError{code: 2, msg: usage}
+	}
+	key := args[0]
+	k, ok := confKeys[key]
+	if !ok {
+		return fmt.Errorf("unknown configuration key %q", key)
+	}
+	if len(args) == 1 {
+		s, err := h.readState()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s = %s\n", key, k.get(&s.Conf))
+		return nil
+	}
+	value := strings.Join(args[2:], " ")
+	var shown string
+	err := h.updateState(func(s *hostconf.State) error {
+		if err := k.set(&s.Conf, value); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		shown = k.get(&s.Conf)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s = %s\n", key, shown)
+	return nil
+}
+
+// parseHosts accepts ['a/32', 'b/32'], [a/32,b/32] or a,b and checks that
+// each entry is an address or a CIDR prefix.
+func parseHosts(v string) ([]string, error) {
+	v = strings.TrimSpace(v)
+	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	hosts := []string{}
+	for _, item := range strings.Split(v, ",") {
+		item = strings.Trim(strings.TrimSpace(item), `'"`)
+		if item == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(item); err != nil {
+			if _, err := netip.ParseAddr(item); err != nil {
+				return nil, fmt.Errorf("invalid host %q: want an address with CIDR, e.g. 10.0.0.2/32", item)
+			}
+		}
+		hosts = append(hosts, item)
+	}
+	return hosts, nil
+}
+
+// formatList prints a list the way Alation prints Python lists.
+func formatList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, it := range items {
+		quoted[i] = "'" + it + "'"
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+func formatBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return false, fmt.Errorf("invalid boolean %q: want True or False", v)
+	}
+	return b, nil
+}

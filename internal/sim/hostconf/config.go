@@ -1,0 +1,105 @@
+package hostconf
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Path is where a simulated host's configuration lives, inside the host's
+// mount namespace.
+const Path = "/etc/alation-sim/host.json"
+
+// Fixed paths inside a simulated host.
+const (
+	// InitScript is the simulated alation command.
+	InitScript = "/etc/init.d/alation"
+	// PGBin holds the PostgreSQL 15 programs.
+	PGBin = "/usr/lib/postgresql/15/bin"
+	// PGSocketDir is the private unix socket directory of the host's
+	// PostgreSQL.
+	PGSocketDir = "/var/run/postgresql"
+	// UpstreamSocketDir holds the unix socket through which a standby
+	// reaches its primary's PostgreSQL from the host's own address.
+	UpstreamSocketDir = "/var/run/alation-sim/upstream"
+	// PGPort is the PostgreSQL port.
+	PGPort = 5432
+	// MongoPort is the port of the simulated mongod.
+	MongoPort = 27017
+	// KVStorePort is the port of the simulated KVStore.
+	KVStorePort = 8088
+	// ReplicationRole is the PostgreSQL role standbys connect as.
+	ReplicationRole = "replicator"
+	// Database is the Alation catalogue database.
+	Database = "rosemeta"
+	// ChrootHome is the Alation user's home as seen from the Alation shell.
+	ChrootHome = "/home/alation"
+	// ReplicationKey is the replication private key as seen from the
+	// Alation shell.
+	ReplicationKey = ChrootHome + "/.ssh/replication_rsa"
+)
+
+// Config is the static description of one simulated host, written by the
+// launcher before the host starts and read by the simulated alation command.
+type Config struct {
+	// Name is the host's role in its pair, e.g. "primary".
+	Name string `json:"name"`
+	// Address is the host's own loopback address.
+	Address string `json:"address"`
+	// SSHPort is the port the host's sshd listens on.
+	SSHPort int `json:"ssh_port"`
+	// User is the SSH user with passwordless sudo.
+	User string `json:"user"`
+	// Version is the simulated Alation version, e.g. "4.7.2".
+	Version string `json:"version"`
+	// AlationDir is the Alation directory the version implies.
+	AlationDir string `json:"alation_dir"`
+	// DataDir is the host's real data disk.
+	DataDir string `json:"data_dir"`
+	// BackupDir is the host's real backup disk.
+	BackupDir string `json:"backup_dir"`
+	// ClosedPorts lists the ports among 5432, 27017 and 8088 that the host
+	// does not listen on.
+	ClosedPorts []int `json:"closed_ports,omitempty"`
+	// MongoInitialLag is the Mongo lag reported right after replication
+	// starts.
+	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
+	// MongoCatchUp is how long the lag takes to fall to zero.
+	MongoCatchUp time.Duration `json:"mongo_catch_up"`
+}
+
+// PGDataDir is the PostgreSQL data directory on the host's data disk.
+func (c *Config) PGDataDir() string { return c.DataDir + "/pgsql/15/data" }
+
+// SimDir is where the simulated command keeps its state, under the
+// Alation directory.
+func (c *Config) SimDir() string { return c.AlationDir + "/.sim" }
+
+// PortClosed reports whether the host must not listen on port.
+func (c *Config) PortClosed(port int) bool {
+	for _, p := range c.ClosedPorts {
+		if p == port {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the configuration at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read simulated host configuration: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// Marshal encodes c as indented JSON.
+func (c *Config) Marshal() ([]byte, error) {
+	return json.MarshalIndent(c, "", "  ")
+}

@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/runbookhq/runbook/internal/sim/hostconf"
+)
+
+// Defaults of HostOptions.
+const (
+	DefaultVersion         = "4.7.2"
+	DefaultUser            = "alationadmin"
+	DefaultSSHPort         = 22
+	DefaultMongoInitialLag = 10 * time.Hour
+	DefaultMongoCatchUp    = 2 * time.Minute
+	// DefaultMOTD is the message a host with the MOTD fault prints at
+	// login.
+	DefaultMOTD = "Welcome to Alation. Authorized use only."
+	// MissingDataDisk and MissingBackupDisk are what the disk caches of a
+	// host with the InvalidDisks fault name.
+	MissingDataDisk   = "/mnt/alation-data-missing"
+	MissingBackupDisk = "/mnt/alation-backup-missing"
+	// DefaultForeignMaster is the primary a host with replication mode
+	// slave follows when Faults.Master is empty.
+	DefaultForeignMaster = "127.0.9.1"
+)
+
+// HostOptions describes one simulated host. The zero value is a healthy
+// standalone Alation 4.7.2 host on a free loopback address.
+type HostOptions struct {
+	// Name is the host's role, e.g. "primary"; it names its directory.
+	Name string
+	// Address is the host's loopback address (127.x.y.z). Empty picks a
+	// free one.
+	Address string
+	// SSHPort is the port of the host's sshd; 0 means 22.
+	SSHPort int
+	// User is the SSH user, created only inside the host; empty means
+	// alationadmin.
+	User string
+	// Version is the Alation version, e.g. "4.7.2", "4.8.0" or "3.12.1";
+	// it picks the layout. Empty means DefaultVersion.
+	Version string
+	// Peers are the addresses allowed to replicate from this host's
+	// PostgreSQL. StartPair sets each host's peer.
+	Peers []string
+	// MongoInitialLag is the Mongo lag right after replication starts;
+	// zero means DefaultMongoInitialLag.
+	MongoInitialLag time.Duration
+	// MongoCatchUp is how long the lag takes to fall to zero; zero means
+	// DefaultMongoCatchUp.
+	MongoCatchUp time.Duration
+	// Faults are what is wrong with the host at start.
+	Faults Faults
+}
+
+// Faults are the ways a simulated host can start out wrong.
+type Faults struct {
+	// InvalidDisks makes .disk1_cache and .disk2_cache name missing
+	// directories.
+	InvalidDisks bool
+	// ServicesStopped leaves Alation (PostgreSQL, mongod, KVStore)
+	// stopped.
+	ServicesStopped bool
+	// ReplicationMode, when set, is the host's alation.cluster.replication_mode
+	// ("master" or "slave") instead of standalone.
+	ReplicationMode string
+	// Master is the primary a slave follows; empty means
+	// DefaultForeignMaster.
+	Master string
+	// MOTD, when set, is printed at every login, interactive or not,
+	// until ~/.hushlogin exists.
+	MOTD string
+	// ClosedPorts are ports among 5432, 27017 and 8088 that the host does
+	// not listen on.
+	ClosedPorts []int
+}
+
+// PairOptions describes a primary and a secondary.
+type PairOptions struct {
+	// Primary is the host that becomes the primary; its name defaults to
+	// "primary".
+	Primary HostOptions
+	// Secondary is the other host; its name defaults to "secondary", and
+	// its user and SSH port to the primary's.
+	Secondary HostOptions
+	// Dir is where Up keeps the pair's state; empty means /tmp/alation-sim.
+	// Tests ignore it.
+	Dir string
+}
+
+// DefaultDir is where Up keeps its state by default.
+const DefaultDir = "/tmp/alation-sim"
+
+// withDefaults fills the empty fields of o and checks it.
+func (o HostOptions) withDefaults() (HostOptions, error) {
+	if o.Name == "" {
+		o.Name = "host"
+	}
+	if o.SSHPort == 0 {
+		o.SSHPort = DefaultSSHPort
+	}
+	if o.User == "" {
+		o.User = DefaultUser
+	}
+	if o.Version == "" {
+		o.Version = DefaultVersion
+	}
+	if o.MongoInitialLag == 0 {
+		o.MongoInitialLag = DefaultMongoInitialLag
+	}
+	if o.MongoCatchUp == 0 {
+		o.MongoCatchUp = DefaultMongoCatchUp
+	}
+	if _, err := hostconf.LayoutFor(o.Version); err != nil {
+		return o, fmt.Errorf("host %s: %w", o.Name, err)
+	}
+	if o.Address != "" {
+		a, err := netip.ParseAddr(o.Address)
+		if err != nil || !a.Is4() || !a.IsLoopback() {
+			return o, fmt.Errorf("host %s: address %q is not a 127.0.0.0/8 address", o.Name, o.Address)
+		}
+	}
+	for _, p := range o.Faults.ClosedPorts {
+		if p != hostconf.PGPort && p != hostconf.MongoPort && p != hostconf.KVStorePort {
+			return o, fmt.Errorf("host %s: closed port %d: only 5432, 27017 and 8088 can be closed", o.Name, p)
+		}
+	}
+	switch o.Faults.ReplicationMode {
+	case "", hostconf.ModeStandalone, hostconf.ModeMaster:
+	case hostconf.ModeSlave:
+		if o.Faults.Master == "" {
+			o.Faults.Master = DefaultForeignMaster
+		}
+	default:
+		return o, fmt.Errorf("host %s: replication mode %q: want standalone, master or slave", o.Name, o.Faults.ReplicationMode)
+	}
+	if o.MongoInitialLag < 0 || o.MongoCatchUp < 0 {
+		return o, errors.New("host " + o.Name + ": mongo lag and catch-up must not be negative")
+	}
+	return o, nil
+}

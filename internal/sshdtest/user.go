@@ -1,0 +1,87 @@
+package sshdtest
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// User is a temporary local user.
+type User struct {
+	// Name is the user's login name.
+	Name string
+	// Password is the user's password, which sudo asks for.
+	Password string
+}
+
+// NewUser creates a user with a random password and /bin/sh as its
+// shell, removed when the test ends. It needs root.
+func NewUser(t testing.TB) User {
+	t.Helper()
+	useradd := need(t, "useradd")
+	userdel := need(t, "userdel")
+	chpasswd := need(t, "chpasswd")
+	u := User{Name: fmt.Sprintf("rbtest%06d", rand.IntN(1000000)), Password: fmt.Sprintf("pw-%x", rand.Uint64())}
+	if out, err := exec.Command(useradd, "-M", "-d", "/", "-s", "/bin/sh", u.Name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v: %s", u.Name, err, out)
+	}
+	t.Cleanup(func() { removeUser(t, userdel, u.Name) })
+	set := exec.Command(chpasswd)
+	set.Stdin = strings.NewReader(u.Name + ":" + u.Password + "\n")
+	if out, err := set.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd %s: %v: %s", u.Name, err, out)
+	}
+	return u
+}
+
+// NewSudoUser creates a user (see NewUser) allowed to run any command
+// with sudo after giving its password, every time. The user and its
+// sudoers drop-in are removed when the test ends. It needs root.
+func NewSudoUser(t testing.TB) User {
+	t.Helper()
+	visudo := need(t, "visudo")
+	u := NewUser(t)
+	rule := fmt.Sprintf("Defaults:%s timestamp_timeout=0\n%s ALL=(ALL:ALL) ALL\n", u.Name, u.Name)
+	draft := filepath.Join(t.TempDir(), "sudoers")
+	if err := os.WriteFile(draft, []byte(rule), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(visudo, "-cf", draft).CombinedOutput(); err != nil {
+		t.Fatalf("visudo -cf: %v: %s", err, out)
+	}
+	dropIn := filepath.Join("/etc/sudoers.d", "runbook-test-"+u.Name)
+	if err := os.WriteFile(dropIn, []byte(rule), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(dropIn); err != nil {
+			t.Errorf("remove sudoers drop-in: %v", err)
+		}
+	})
+	return u
+}
+
+// removeUser deletes the user, waiting (a bounded time) for the sshd
+// processes of its closed connections to exit first.
+func removeUser(t testing.TB, userdel, name string) {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		out, err := exec.Command(userdel, name).CombinedOutput()
+		var exit *exec.ExitError
+		inUse := errors.As(err, &exit) && exit.ExitCode() == 8
+		switch {
+		case err == nil:
+			return
+		case !inUse || time.Now().After(deadline):
+			t.Errorf("userdel %s: %v: %s", name, err, out)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

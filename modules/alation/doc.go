@@ -1,0 +1,26 @@
+// Package alation holds the modules that set up replication on an Alation
+// HA pair (versions 4.7 and below), the steps of the "Set up Replication on
+// HA Pair" procedure made safe to repeat. Importing it, even only for its
+// side effects,
+//
+//	import _ "github.com/runbookhq/runbook/modules/alation"
+//
+// registers them with the engine:
+//
+//   - alation_facts: reads what preflight checks need (version, layout,
+//     services, cluster settings, machine id, the route to the peer).
+//   - disk_check: checks, and on request fixes, the data and backup disks.
+//   - alation_shell: reads or sets an alation_conf key, runs a guarded
+//     alation_action, or starts the services, inside the Alation shell.
+//   - key_exchange: sets up the replication_rsa keys between the two hosts
+//     and proves SSH works, cleanly, in both directions.
+//   - pg_replicate: adds the secondary and replicates PostgreSQL to it,
+//     in-line or not, and waits until it streams.
+//   - mongo_lag: waits until the MongoDB replication lag is small enough.
+//
+// Every module runs its commands under sudo on the task's host and, where
+// it works between two hosts, on the peer reached through Env.Peer. The
+// package owns the knowledge of Alation's layouts (install.go), of the
+// Alation shell and alation_conf (shell.go, conf.go), and the parsing of
+// every output it reads, kept in pure functions.
+package alation

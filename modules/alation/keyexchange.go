@@ -1,0 +1,282 @@
+package alation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// KeyExchange sets up passwordless SSH between the two hosts of the pair
+// with the replication_rsa keys (step 2 of the procedure), copying each
+// public key to the other host as the procedure asks the operator to, and
+// proves it works from each host to the other (step 3).
+type KeyExchange struct {
+	Peer        string `hcl:"peer" doc:"The inventory name of the other host of the pair."`
+	PeerAddress string `hcl:"peer_address" doc:"The other host's address, as this host reaches it (the key exchange script's argument here, the SSH target of the check)."`
+	SelfAddress string `hcl:"self_address" doc:"This host's address, as the other host reaches it."`
+	SSHUser     string `hcl:"ssh_user,optional" doc:"The user Alation logs in as between the hosts. Default \"alationadmin\"."`
+	SSHPort     int    `hcl:"ssh_port,optional" doc:"The SSH port of both hosts. Default 22."`
+}
+
+// KeyExchangeOutputs are the outputs of key_exchange.
+type KeyExchangeOutputs struct {
+	SelfFingerprint string `cty:"self_fingerprint" doc:"The SHA256 fingerprint of this host's replication key."`
+	PeerFingerprint string `cty:"peer_fingerprint" doc:"The SHA256 fingerprint of the other host's replication key."`
+}
+
+// ErrShellNotClean is wrapped by the error of key_exchange when a login
+// prints something even after .hushlogin.
+var ErrShellNotClean = errors.New("shell not clean")
+
+// Validate checks the user name and port.
+func (m *KeyExchange) Validate() error {
+	if m.SSHUser == "" || strings.Trim(m.SSHUser, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != "" || strings.HasPrefix(m.SSHUser, "-") {
+		return fmt.Errorf("ssh_user %q is not a user name", m.SSHUser)
+	}
+	if m.SSHPort < 1 || m.SSHPort > 65535 {
+		return fmt.Errorf("ssh_port %d is not a port", m.SSHPort)
+	}
+	if m.PeerAddress == "" || m.SelfAddress == "" {
+		return errors.New("peer_address and self_address are needed")
+	}
+	return nil
+}
+
+// keySide is one host of the exchange.
+type keySide struct {
+	name    string         // inventory name
+	host    transport.Host // its transport
+	address string         // its address, as the other host reaches it
+	in      install
+}
+
+// Run exchanges the keys and verifies SSH both ways.
+func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	if err := m.Validate(); err != nil {
+		return engine.Result{}, err
+	}
+	peer, err := env.Peer(m.Peer)
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("reach the peer %s: %w", m.Peer, err)
+	}
+	sides := [2]*keySide{
+		{name: env.HostName, host: env.Host, address: m.SelfAddress},
+		{name: m.Peer, host: peer, address: m.PeerAddress},
+	}
+	changed := false
+	var keys [2]ssh.PublicKey
+	var lines [2]string
+	for i, s := range sides {
+		if s.in, err = detectInstall(ctx, s.host); err != nil {
+			return engine.Result{}, fmt.Errorf("on %s: %w", s.name, err)
+		}
+		created, err := ensureKeyPair(ctx, s, sides[1-i].address)
+		if err != nil {
+			return engine.Result{}, fmt.Errorf("replication key on %s: %w", s.name, err)
+		}
+		if created {
+			env.Progressf("created the replication key pair on %s", s.name)
+		}
+		changed = changed || created
+		if keys[i], lines[i], err = readPublicKey(ctx, s); err != nil {
+			return engine.Result{Changed: changed}, fmt.Errorf("replication key on %s: %w", s.name, err)
+		}
+	}
+	for i, s := range sides {
+		to := sides[1-i]
+		added, err := authorizeKey(ctx, to.host, m.SSHUser, lines[i])
+		if err != nil {
+			return engine.Result{Changed: changed}, fmt.Errorf("authorize the key of %s for %s on %s: %w", s.name, m.SSHUser, to.name, err)
+		}
+		if added {
+			env.Progressf("authorized the replication key of %s for %s on %s", s.name, m.SSHUser, to.name)
+		}
+		changed = changed || added
+	}
+	for i, s := range sides {
+		hushed, err := m.verifySSH(ctx, s, sides[1-i])
+		if err != nil {
+			return engine.Result{Changed: changed}, err
+		}
+		changed = changed || hushed
+	}
+	out := KeyExchangeOutputs{SelfFingerprint: ssh.FingerprintSHA256(keys[0]), PeerFingerprint: ssh.FingerprintSHA256(keys[1])}
+	return engine.Result{Changed: changed, Outputs: out}, nil
+}
+
+// ensureKeyScript makes sure the replication key pair exists: with the
+// version's key exchange script when it is there (python, else python3),
+// else with ssh-keygen. It prints createdMarker when it made anything.
+const ensureKeyScript = `
+if [ -f "$key" ]; then
+	if [ ! -f "$key.pub" ]; then ssh-keygen -y -f "$key" > "$key.pub" || exit 1; echo ` + createdMarker + `; fi
+	exit 0
+fi
+if [ -f "$script" ]; then
+	py=$(command -v python || command -v python3) || { echo "found neither python nor python3 to run $script" >&2; exit 1; }
+	"$py" "$script" "$peer" </dev/null >&2 || exit 1
+else
+	dir=$(dirname "$key")
+	mkdir -p "$dir" && chmod 700 "$dir" || exit 1
+	ssh-keygen -q -t rsa -b 4096 -N '' -C replication -f "$key" </dev/null >&2 || exit 1
+	chown --reference="$(dirname "$dir")" "$dir" "$key" "$key.pub" || exit 1
+fi
+[ -f "$key" ] && [ -f "$key.pub" ] || { echo "$key or $key.pub still missing" >&2; exit 1; }
+echo ` + createdMarker
+
+// createdMarker is the line the scripts of this file print for each thing
+// they changed.
+const createdMarker = "__runbook_changed__"
+
+// ensureKeyPair creates the replication key pair of s unless it exists,
+// passing peerAddress to the key exchange script, and reports whether it
+// created anything.
+func ensureKeyPair(ctx context.Context, s *keySide, peerAddress string) (bool, error) {
+	script := assign("key", s.in.replicationKey(), "script", s.in.keyExchangeScript(), "peer", peerAddress) + ensureKeyScript
+	res, err := runRoot(ctx, s.host, script)
+	out, err := mustOK(res, err, "create the key pair")
+	return strings.Contains(out, createdMarker), err
+}
+
+// readPublicKey reads and parses the public replication key of s.
+func readPublicKey(ctx context.Context, s *keySide) (ssh.PublicKey, string, error) {
+	pubPath := s.in.replicationKey() + ".pub"
+	res, err := runRoot(ctx, s.host, "cat "+quote(pubPath))
+	out, err := mustOK(res, err, "read "+pubPath)
+	if err != nil {
+		return nil, "", err
+	}
+	key, line, err := parsePublicKey(out)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", pubPath, err)
+	}
+	return key, line, nil
+}
+
+// parsePublicKey parses an OpenSSH public key file and returns the key and
+// its line as authorized_keys holds it.
+func parsePublicKey(text string) (ssh.PublicKey, string, error) {
+	key, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(text))
+	if err != nil {
+		return nil, "", fmt.Errorf("not an OpenSSH public key: %w", err)
+	}
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key)))
+	if comment != "" {
+		line += " " + comment
+	}
+	return key, line, nil
+}
+
+// authorizeScript gives $user a key in ~/.ssh/authorized_keys, once, with
+// the ownership and modes sshd's StrictModes wants. It prints
+// createdMarker for each thing it changed. $home, when set, stands for the
+// user's home directory.
+const authorizeScript = `
+home=${home:-$(getent passwd "$user" | cut -d: -f6)}
+[ -n "$home" ] && [ -d "$home" ] || { echo "no user $user with a home directory" >&2; exit 1; }
+group=$(id -gn "$user") || exit 1
+changed() { echo ` + createdMarker + `; }
+if [ -n "$(find "$home" -maxdepth 0 -perm /022)" ]; then chmod go-w "$home" || exit 1; changed; fi
+if [ ! -d "$home/.ssh" ]; then mkdir "$home/.ssh" || exit 1; changed; fi
+ak="$home/.ssh/authorized_keys"
+if [ ! -f "$ak" ]; then : > "$ak" || exit 1; changed; fi
+for f in "$home/.ssh:700" "$ak:600"; do
+	p=${f%:*} mode=${f##*:}
+	[ "$(stat -c %a "$p")" = "$mode" ] || { chmod "$mode" "$p" || exit 1; changed; }
+	[ "$(stat -c %U:%G "$p")" = "$user:$group" ] || { chown "$user:$group" "$p" || exit 1; changed; }
+done
+blob=$(printf '%s\n' "$key" | awk '{print $2}')
+n=$(awk -v b="$blob" '{for (i = 1; i <= NF; i++) if ($i == b) { n++; break }} END {print n + 0}' "$ak")
+if [ "$n" -gt 1 ]; then
+	awk -v b="$blob" '{m = 0; for (i = 1; i <= NF; i++) if ($i == b) m = 1} !m || !seen++' "$ak" > "$ak.runbook" &&
+		cat "$ak.runbook" > "$ak" && rm -f "$ak.runbook" || exit 1
+	changed
+fi
+if [ "$n" -eq 0 ]; then
+	if [ -s "$ak" ] && [ -n "$(tail -c 1 "$ak")" ]; then echo >> "$ak"; fi
+	printf '%s\n' "$key" >> "$ak" || exit 1
+	changed
+fi`
+
+// authorizeKey installs key for user on h and reports whether anything
+// changed.
+func authorizeKey(ctx context.Context, h transport.Host, user, key string) (bool, error) {
+	res, err := runRoot(ctx, h, assign("user", user, "key", key)+authorizeScript)
+	out, err := mustOK(res, err, "update authorized_keys")
+	return strings.Contains(out, createdMarker), err
+}
+
+// hushScript touches nothing: it prints createdMarker when $user has no
+// ~/.hushlogin yet.
+const hushScript = `home=$(getent passwd "$user" | cut -d: -f6)
+[ -e "$home/.hushlogin" ] || echo ` + createdMarker
+
+// verifySSH logs in from one host to the other with the replication key,
+// as root with the key's own known_hosts beside it, as cluster_add_slaves
+// will; touches .hushlogin there; and checks that a second login prints
+// nothing. It reports whether .hushlogin was new.
+func (m *KeyExchange) verifySSH(ctx context.Context, from, to *keySide) (bool, error) {
+	res, err := runRoot(ctx, to.host, assign("user", m.SSHUser)+hushScript)
+	out, err := mustOK(res, err, "look for .hushlogin of "+m.SSHUser)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", to.name, err)
+	}
+	hushNew := strings.Contains(out, createdMarker)
+	login := m.sshCommand(from.in.replicationKey(), to.address)
+	res, err = runRoot(ctx, from.host, login+" touch .hushlogin </dev/null")
+	if _, err := mustOK(res, err, "ssh"); err != nil {
+		return false, fmt.Errorf("ssh from %s to %s as %s with %s failed: %w; check that sshd on %s accepts keys for %s and that port %d is open",
+			from.name, to.address, m.SSHUser, keyInJail, err, to.name, m.SSHUser, m.SSHPort)
+	}
+	res, err = runRoot(ctx, from.host, login+" true </dev/null 2>&1")
+	text, err := mustOK(res, err, "ssh")
+	if err != nil {
+		return hushNew, fmt.Errorf("second ssh from %s to %s: %w", from.name, to.address, err)
+	}
+	if strings.TrimSpace(text) != "" {
+		return hushNew, fmt.Errorf("%w: ssh from %s to %s@%s prints %q even with ~/.hushlogin; remove the output of %s's shell start-up files (~/.bashrc, ~/.profile, /etc/profile.d) on %s so that replication can use ssh and rsync",
+			ErrShellNotClean, from.name, m.SSHUser, to.address, strings.TrimSpace(text), m.SSHUser, to.name)
+	}
+	return hushNew, nil
+}
+
+// sshCommand returns the ssh command line, without the remote command,
+// that logs in to address as the SSH user with the private key at key,
+// recording host keys in known_hosts beside it.
+func (m *KeyExchange) sshCommand(key, address string) string {
+	return strings.Join([]string{
+		"ssh", "-F", "/dev/null", "-i", quote(key), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=accept-new", "-o", quote("UserKnownHostsFile=" + path.Join(path.Dir(key), "known_hosts")),
+		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-p", strconv.Itoa(m.SSHPort), "-l", quote(m.SSHUser), quote(address),
+	}, " ")
+}
+
+// Describe says what the task does.
+func (m *KeyExchange) Describe() string {
+	return fmt.Sprintf("exchange the replication keys (%s) with %s for %s and verify ssh both ways", keyInJail, m.Peer, m.SSHUser)
+}
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name: "key_exchange",
+		Doc: "Sets up passwordless SSH between the two hosts of an Alation pair: makes the replication_rsa key pair on each (with the version's unjailed_key_exchange script, else ssh-keygen), " +
+			"authorizes each public key for the SSH user on the other host with the modes sshd requires, then logs in from each host to the other with that key, " +
+			"touches .hushlogin and checks the login prints nothing.",
+		New:     func() engine.Module { return &KeyExchange{SSHUser: "alationadmin", SSHPort: 22} },
+		Outputs: KeyExchangeOutputs{},
+	})
+}
+
+var (
+	_ engine.Module    = (*KeyExchange)(nil)
+	_ engine.Validator = (*KeyExchange)(nil)
+	_ engine.Describer = (*KeyExchange)(nil)
+)

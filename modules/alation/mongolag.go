@@ -1,0 +1,180 @@
+package alation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+// MongoLag waits until the MongoDB replication lag of the secondary is
+// small enough, reading it on the primary. It never changes anything.
+type MongoLag struct {
+	MaxLag   int    `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
+	Wait     string `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
+	Interval string `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
+	Source   string `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
+}
+
+// MongoLagOutputs are the outputs of mongo_lag.
+type MongoLagOutputs struct {
+	LagSeconds int    `cty:"lag_seconds" doc:"The last lag read, in seconds; it may be negative, which is normal."`
+	CaughtUp   bool   `cty:"caught_up" doc:"Whether the lag fell to max_lag."`
+	Source     string `cty:"source" doc:"The secondary the lag is of, as MongoDB names it (host:port)."`
+}
+
+// ErrMongoBehind is wrapped by the error of mongo_lag when the lag did not
+// fall to max_lag in time.
+var ErrMongoBehind = errors.New("mongodb replication did not catch up")
+
+// Validate checks the durations and the lag limit.
+func (m *MongoLag) Validate() error {
+	if m.MaxLag < 0 {
+		return fmt.Errorf("max_lag must not be negative, not %d", m.MaxLag)
+	}
+	if err := checkDuration("wait", m.Wait); err != nil {
+		return err
+	}
+	return checkDuration("interval", m.Interval)
+}
+
+// mongoCommands are the two spellings of the lag report: the one of
+// MongoDB before 4.4.1 and its successor.
+var mongoCommands = []string{"rs.printSlaveReplicationInfo()", "rs.printSecondaryReplicationInfo()"}
+
+// Run reads the lag until it is at most max_lag or the timeout passes.
+func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	if err := m.Validate(); err != nil {
+		return engine.Result{}, err
+	}
+	wait, _ := time.ParseDuration(m.Wait)
+	interval, _ := time.ParseDuration(m.Interval)
+	deadline := time.Now().Add(wait)
+	var (
+		out     MongoLagOutputs
+		lastErr error
+	)
+	for {
+		lag, err := m.read(ctx, env)
+		switch {
+		case err != nil:
+			lastErr = err
+			env.Progressf("mongodb lag unknown: %v", err)
+		case lag.seconds <= m.MaxLag:
+			out = MongoLagOutputs{LagSeconds: lag.seconds, CaughtUp: true, Source: lag.source}
+			return engine.Result{Outputs: out}, nil
+		default:
+			out, lastErr = MongoLagOutputs{LagSeconds: lag.seconds, Source: lag.source}, nil
+			env.Progressf("mongodb on %s is %d s behind the primary (waiting for %d s or less)", lag.source, lag.seconds, m.MaxLag)
+		}
+		if time.Now().Add(interval).After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return engine.Result{Outputs: out}, fmt.Errorf("wait for mongodb replication on %s: %w", env.HostName, ctx.Err())
+		case <-time.After(interval):
+		}
+	}
+	if lastErr != nil {
+		return engine.Result{Outputs: out}, fmt.Errorf("%w within %s on %s: %w", ErrMongoBehind, m.Wait, env.HostName, lastErr)
+	}
+	return engine.Result{Outputs: out}, fmt.Errorf("%w within %s on %s: %s is still %d s behind the primary (max_lag %d)", ErrMongoBehind, m.Wait, env.HostName, out.Source, out.LagSeconds, m.MaxLag)
+}
+
+// read runs the lag report, in either spelling, and picks the secondary to
+// watch.
+func (m *MongoLag) read(ctx context.Context, env *engine.Env) (mongoLagLine, error) {
+	var err error
+	for _, js := range mongoCommands {
+		res, runErr := runInShell(ctx, env.Host, "mongo --quiet --eval "+quote(js))
+		var out string
+		if out, err = mustOK(res, runErr, "mongo --eval "+js); err != nil {
+			continue
+		}
+		return pickLag(parseMongoLag(out), m.Source)
+	}
+	return mongoLagLine{}, err
+}
+
+// mongoLagLine is one secondary's lag in a lag report.
+type mongoLagLine struct {
+	source  string
+	seconds int
+}
+
+var (
+	mongoSourcePattern = regexp.MustCompile(`source:\s*'?([^\s',]+)`)
+	mongoLagPattern    = regexp.MustCompile(`(-?\d+) secs? \(-?[\d.]+ hrs?\) behind the`)
+)
+
+// parseMongoLag reads what rs.printSlaveReplicationInfo() or
+// rs.printSecondaryReplicationInfo() printed: for each secondary a
+// "source: HOST:PORT" line and, a line or two later, "N secs (H hrs)
+// behind the primary".
+func parseMongoLag(out string) []mongoLagLine {
+	var lags []mongoLagLine
+	source := ""
+	for _, line := range strings.Split(out, "\n") {
+		if m := mongoSourcePattern.FindStringSubmatch(line); m != nil {
+			source = m[1]
+			continue
+		}
+		if m := mongoLagPattern.FindStringSubmatch(line); m != nil && source != "" {
+			secs, err := strconv.Atoi(m[1])
+			if err == nil {
+				lags = append(lags, mongoLagLine{source: source, seconds: secs})
+			}
+			source = ""
+		}
+	}
+	return lags
+}
+
+// pickLag returns the lag of the secondary named want (an address, or
+// host:port), or the largest lag when want is empty.
+func pickLag(lags []mongoLagLine, want string) (mongoLagLine, error) {
+	if len(lags) == 0 {
+		return mongoLagLine{}, errors.New("the lag report lists no secondary")
+	}
+	if want == "" {
+		worst := lags[0]
+		for _, l := range lags[1:] {
+			if l.seconds > worst.seconds {
+				worst = l
+			}
+		}
+		return worst, nil
+	}
+	for _, l := range lags {
+		if l.source == want || strings.HasPrefix(l.source, want+":") {
+			return l, nil
+		}
+	}
+	return mongoLagLine{}, fmt.Errorf("the lag report does not list %s", want)
+}
+
+// Describe says what the task waits for.
+func (m *MongoLag) Describe() string {
+	return fmt.Sprintf("wait up to %s for the mongodb replication lag to fall to %d s or less", m.Wait, m.MaxLag)
+}
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name:    "mongo_lag",
+		Doc:     "Reads the MongoDB replication lag on the primary with rs.printSlaveReplicationInfo() (or rs.printSecondaryReplicationInfo()) in the Alation shell and waits until it is at most max_lag seconds. Right after setup the lag reads many hours; it falls as the secondary works through the backlog. It never changes anything.",
+		New:     func() engine.Module { return &MongoLag{MaxLag: 60, Wait: "30m", Interval: "2s"} },
+		Outputs: MongoLagOutputs{},
+	})
+}
+
+var (
+	_ engine.Module    = (*MongoLag)(nil)
+	_ engine.Validator = (*MongoLag)(nil)
+	_ engine.Describer = (*MongoLag)(nil)
+)

@@ -1,0 +1,230 @@
+package alation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// PgReplicate adds the secondary to the primary it runs on and replicates
+// PostgreSQL to it, in-line or not, then waits until the secondary streams
+// (steps 5 to 6.1 of the procedure).
+type PgReplicate struct {
+	Secondary         string `hcl:"secondary" doc:"The inventory name of the secondary host."`
+	SecondaryAddress  string `hcl:"secondary_address" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr."`
+	PrimaryAddress    string `hcl:"primary_address,optional" doc:"The primary's address as the secondary records it in alation.cluster.master; when set, a secondary attached to another address is not taken as already replicating."`
+	InlineThresholdGB int    `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
+	MinimizeDowntime  bool   `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
+	Wait              string `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
+}
+
+// PgReplicateOutputs are the outputs of pg_replicate.
+type PgReplicateOutputs struct {
+	Inline           bool   `cty:"inline" doc:"Whether PostgreSQL was (or would be) replicated in-line, by cluster_add_slaves."`
+	DataBytes        int64  `cty:"data_bytes" doc:"The size of the primary's PostgreSQL data directory, in bytes."`
+	ByteLag          int64  `cty:"byte_lag" doc:"How many bytes of WAL the secondary has yet to replay, from pg_stat_replication."`
+	ClientAddr       string `cty:"client_addr" doc:"The secondary's address in pg_stat_replication."`
+	ServerVersionNum int    `cty:"server_version_num" doc:"The primary's PostgreSQL server_version_num, which picks the lag query."`
+}
+
+// ErrNotStreaming is wrapped by the error of pg_replicate when the
+// secondary does not stream in time.
+var ErrNotStreaming = errors.New("secondary not streaming from the primary")
+
+// Validate checks the numbers and the wait.
+func (m *PgReplicate) Validate() error {
+	if m.InlineThresholdGB < 0 {
+		return fmt.Errorf("inline_threshold_gb must not be negative, not %d", m.InlineThresholdGB)
+	}
+	return checkDuration("wait", m.Wait)
+}
+
+// Run replicates unless the secondary already streams from this primary.
+func (m *PgReplicate) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	if err := m.Validate(); err != nil {
+		return engine.Result{}, err
+	}
+	secondary, err := env.Peer(m.Secondary)
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("reach the secondary %s: %w", m.Secondary, err)
+	}
+	out := PgReplicateOutputs{}
+	if out.ServerVersionNum, err = serverVersionNum(ctx, env.Host); err != nil {
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	if out.DataBytes, err = pgDataBytes(ctx, env.Host); err != nil {
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	out.Inline = inlineReplication(out.DataBytes, m.InlineThresholdGB, m.MinimizeDowntime)
+	attached, err := m.attached(ctx, env.Host, secondary, out.ServerVersionNum)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	if !attached {
+		if err := m.replicate(ctx, env, secondary, out.Inline); err != nil {
+			return engine.Result{Changed: true, Outputs: out}, err
+		}
+	}
+	row, err := m.waitStreaming(ctx, env, out.ServerVersionNum)
+	out.ByteLag, out.ClientAddr = row.byteLag, row.clientAddr
+	return engine.Result{Changed: !attached, Outputs: out}, err
+}
+
+// inlineReplication decides, as the procedure advises, whether PostgreSQL
+// is replicated in-line: not above the threshold, and not when downtime
+// must be minimal.
+func inlineReplication(dataBytes int64, thresholdGB int, minimizeDowntime bool) bool {
+	return !minimizeDowntime && dataBytes <= int64(thresholdGB)*1_000_000_000
+}
+
+// attached reports whether the secondary is already a slave of this
+// primary and streams from it, so that nothing is left to do.
+func (m *PgReplicate) attached(ctx context.Context, primary, secondary transport.Host, versionNum int) (bool, error) {
+	conf, err := readConf(ctx, secondary, keyMaster, keyReplicationMode)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	if conf[keyReplicationMode] != "slave" || conf[keyMaster] == "" || (m.PrimaryAddress != "" && conf[keyMaster] != m.PrimaryAddress) {
+		return false, nil
+	}
+	row, found, err := m.replicationRow(ctx, primary, versionNum)
+	return found && row.state == "streaming", err
+}
+
+// replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
+// first, then cluster_add_slaves on the primary and, when not in-line,
+// cluster_replicate_postgres on the secondary.
+func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary transport.Host, inline bool) error {
+	inLine := "False"
+	if inline {
+		inLine = "True"
+	}
+	if _, err := setConf(ctx, secondary, keyPgReplInLine, inLine); err != nil {
+		return fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
+	res, err := runInShell(ctx, env.Host, "alation_action cluster_add_slaves")
+	if _, err := mustOK(res, err, "alation_action cluster_add_slaves"); err != nil {
+		return fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	if inline {
+		return nil
+	}
+	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
+	res, err = runInShell(ctx, secondary, "alation_action cluster_replicate_postgres")
+	if _, err := mustOK(res, err, "alation_action cluster_replicate_postgres"); err != nil {
+		return fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	return nil
+}
+
+// waitStreaming polls pg_stat_replication on the primary until the
+// secondary streams or the wait is over.
+func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versionNum int) (replicationRow, error) {
+	wait, _ := time.ParseDuration(m.Wait)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	last := "it is not listed in pg_stat_replication"
+	for {
+		row, found, err := m.replicationRow(ctx, env.Host, versionNum)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			return replicationRow{}, fmt.Errorf("on %s: %w", env.HostName, err)
+		case found && row.state == "streaming" && row.lagKnown:
+			return row, nil
+		case found:
+			last = "its state is " + row.state
+		}
+		env.Progressf("waiting for %s to stream: %s", m.SecondaryAddress, last)
+		select {
+		case <-ctx.Done():
+			return row, fmt.Errorf("%w: %s on %s after %s: %s", ErrNotStreaming, m.SecondaryAddress, env.HostName, m.Wait, last)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// replicationRow is the row of pg_stat_replication for one standby.
+type replicationRow struct {
+	clientAddr string
+	state      string
+	byteLag    int64
+	lagKnown   bool
+}
+
+// replicationRow reads the row of pg_stat_replication whose client_addr is
+// the secondary's address.
+func (m *PgReplicate) replicationRow(ctx context.Context, primary transport.Host, versionNum int) (replicationRow, bool, error) {
+	res, err := runInShell(ctx, primary, "psql rosemeta -Atc "+quote(lagQuery(versionNum)))
+	out, err := mustOK(res, err, "read pg_stat_replication")
+	if err != nil {
+		return replicationRow{}, false, err
+	}
+	for _, row := range parseReplicationRows(out) {
+		if row.clientAddr == strings.TrimSuffix(m.SecondaryAddress, "/32") {
+			return row, true, nil
+		}
+	}
+	return replicationRow{}, false, nil
+}
+
+// lagQuery returns the query of each standby's address, state and replay
+// lag in bytes, in the names of the server's version: PostgreSQL 10
+// renamed the xlog functions and the *_location columns.
+func lagQuery(versionNum int) string {
+	if versionNum < 100000 {
+		return "SELECT client_addr, state, pg_xlog_location_diff(sent_location, replay_location) FROM pg_stat_replication"
+	}
+	return "SELECT client_addr, state, pg_wal_lsn_diff(sent_lsn, replay_lsn) FROM pg_stat_replication"
+}
+
+// parseReplicationRows reads the unaligned (psql -At) output of lagQuery.
+// A lag that is NULL, as it is before the standby replays anything, is
+// left unknown.
+func parseReplicationRows(out string) []replicationRow {
+	var rows []replicationRow
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Split(strings.TrimSpace(line), "|")
+		if len(fields) != 3 || fields[0] == "" {
+			continue
+		}
+		row := replicationRow{clientAddr: fields[0], state: fields[1]}
+		if lag, err := parseNumber(fields[2]); err == nil {
+			row.byteLag, row.lagKnown = lag, true
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// Describe says what the task does.
+func (m *PgReplicate) Describe() string {
+	return fmt.Sprintf("add %s as secondary and replicate PostgreSQL to it (in-line up to %d GB unless downtime must be minimal), replacing its PostgreSQL data, unless it already streams", m.Secondary, m.InlineThresholdGB)
+}
+
+// SafeToRepeat reports false: an interrupted replication is for the
+// operator to look at before it runs again.
+func (m *PgReplicate) SafeToRepeat() bool { return false }
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name: "pg_replicate",
+		Doc: "Runs on the primary: measures its PostgreSQL data, decides whether to replicate in-line, and, unless the secondary already streams from it, " +
+			"sets pg_repl_in_line on the secondary, runs cluster_add_slaves on the primary and, when not in-line, cluster_replicate_postgres on the secondary, " +
+			"which replaces the secondary's PostgreSQL data. Then it waits until pg_stat_replication on the primary shows the secondary streaming.",
+		New:     func() engine.Module { return &PgReplicate{InlineThresholdGB: 100, Wait: "5m"} },
+		Outputs: PgReplicateOutputs{},
+	})
+}
+
+var (
+	_ engine.Module     = (*PgReplicate)(nil)
+	_ engine.Validator  = (*PgReplicate)(nil)
+	_ engine.Describer  = (*PgReplicate)(nil)
+	_ engine.Repeatable = (*PgReplicate)(nil)
+)

@@ -1,0 +1,65 @@
+package alation
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// serverVersionNum reads PostgreSQL's server_version_num in the Alation
+// shell of h.
+func serverVersionNum(ctx context.Context, h transport.Host) (int, error) {
+	res, err := runInShell(ctx, h, "psql rosemeta -Atc 'SHOW server_version_num'")
+	out, err := mustOK(res, err, "read the PostgreSQL server_version_num")
+	if err != nil {
+		return 0, err
+	}
+	n, err := parseNumber(lastLine(out))
+	if err != nil {
+		return 0, fmt.Errorf("read the PostgreSQL server_version_num: %w", err)
+	}
+	return int(n), nil
+}
+
+// pgDataBytes measures PostgreSQL's data directory on h with du -sb in
+// the Alation shell.
+func pgDataBytes(ctx context.Context, h transport.Host) (int64, error) {
+	res, err := runInShell(ctx, h, `du -sb "$(psql rosemeta -Atc 'SHOW data_directory')"`)
+	out, err := mustOK(res, err, "measure the PostgreSQL data directory")
+	if err != nil {
+		return 0, err
+	}
+	fields := strings.Fields(lastLine(out))
+	if len(fields) == 0 {
+		return 0, fmt.Errorf("measure the PostgreSQL data directory: du printed nothing")
+	}
+	n, err := parseNumber(fields[0])
+	if err != nil {
+		return 0, fmt.Errorf("measure the PostgreSQL data directory: %w", err)
+	}
+	return n, nil
+}
+
+// parseNumber reads a whole number, which may be written as a decimal
+// with a zero fraction (as pg_wal_lsn_diff returns numeric).
+func parseNumber(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	if strings.Trim(frac, "0") != "" {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}
+
+// lastLine returns the last non-empty line of out.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}

@@ -1,0 +1,100 @@
+package alation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// initScript is Alation's service script, the entry to its shell.
+const initScript = "/etc/init.d/alation"
+
+// outputMarker is printed before the output a module parses, so that
+// anything a login prints first (a MOTD, a noisy shell start-up file) is
+// never taken for the command's output.
+const outputMarker = "__runbook_output__"
+
+// asRoot is the sudo every command of this package runs with; the engine
+// fills in the host's sudo password.
+func asRoot() *transport.Sudo { return &transport.Sudo{} }
+
+// runRoot runs script with /bin/sh as root on h. Its stdout in the result
+// is what the script printed, without anything printed before it ran.
+func runRoot(ctx context.Context, h transport.Host, script string) (transport.Result, error) {
+	res, err := h.Run(ctx, transport.Command{Script: "echo " + outputMarker + "\n" + script, Sudo: asRoot()})
+	res.Stdout = afterMarker(res.Stdout)
+	return res, err
+}
+
+// runInShell runs lines, one command each, inside the Alation shell
+// (`sudo /etc/init.d/alation shell`), fed on its standard input. The exit
+// status is that of the last line; stdout is what the lines printed.
+func runInShell(ctx context.Context, h transport.Host, lines ...string) (transport.Result, error) {
+	stdin := "echo " + outputMarker + "\n" + strings.Join(lines, "\n") + "\n"
+	res, err := h.Run(ctx, transport.Command{
+		Args:  []string{initScript, "shell"},
+		Stdin: strings.NewReader(stdin),
+		Sudo:  asRoot(),
+	})
+	res.Stdout = afterMarker(res.Stdout)
+	return res, err
+}
+
+// mustOK turns a command that could not run, or exited non-zero, into an
+// error that says what was being done and ends with what the command said.
+func mustOK(res transport.Result, err error, what string) (string, error) {
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if !res.OK() {
+		return "", fmt.Errorf("%s: exit status %d%s", what, res.ExitCode, said(res))
+	}
+	return string(res.Stdout), nil
+}
+
+// said returns ": " and the last lines of what a command printed (stderr,
+// else stdout), or "" when it printed nothing.
+func said(res transport.Result) string {
+	text := strings.TrimSpace(string(res.Stderr))
+	if text == "" {
+		text = strings.TrimSpace(string(res.Stdout))
+	}
+	if text == "" {
+		return ""
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	return ": " + strings.Join(lines, "; ")
+}
+
+// afterMarker returns what follows the first outputMarker line of out, or
+// out itself when the marker is missing.
+func afterMarker(out []byte) []byte {
+	s := string(out)
+	if i := strings.Index(s, outputMarker+"\n"); i >= 0 {
+		return []byte(s[i+len(outputMarker)+1:])
+	}
+	return out
+}
+
+// quote returns s quoted for a POSIX shell as a single word.
+func quote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// assign returns shell lines setting each name to its quoted value; pairs
+// alternate name and value.
+func assign(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		b.WriteString(pairs[i] + "=" + quote(pairs[i+1]) + "\n")
+	}
+	return b.String()
+}

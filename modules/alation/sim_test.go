@@ -1,0 +1,164 @@
+package alation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/sshtransport"
+	"github.com/runbookhq/runbook/internal/sim"
+)
+
+// connectPair opens an SSH transport to each host of pair, closed when t
+// ends.
+func connectPair(t *testing.T, pair *sim.Pair) map[string]transport.Host {
+	t.Helper()
+	hosts := map[string]transport.Host{}
+	for _, h := range pair.Hosts() {
+		tr, err := sshtransport.New(sshtransport.Config{
+			Name: h.Name, Address: h.Address, Port: h.SSHPort, User: h.User,
+			IdentityFiles: []string{h.KeyPath}, KnownHostsFiles: []string{h.KnownHostsPath},
+			HostKeyChecking: sshtransport.Strict, SSHConfigFile: "none", AgentSocket: "none",
+		})
+		if err != nil {
+			t.Fatalf("connect to the %s: %v", h.Name, err)
+		}
+		t.Cleanup(func() { tr.Close() })
+		hosts[h.Name] = tr
+	}
+	return hosts
+}
+
+// envOn returns the Env of a task named task on the pair's host name.
+func envOn(t *testing.T, hosts map[string]transport.Host, name, task string) *engine.Env {
+	peer := func(n string) (transport.Host, error) {
+		if h, ok := hosts[n]; ok {
+			return h, nil
+		}
+		return nil, fmt.Errorf("no host %q", n)
+	}
+	return engine.NewEnv(hosts[name], name, task, peer, func(msg string) { t.Logf("%s@%s: %s", task, name, msg) })
+}
+
+// TestKeyExchangeSilencesMOTD runs key_exchange on a pair whose secondary
+// greets every login: the module touches .hushlogin there, proves a clean
+// login both ways, and a second run changes nothing.
+func TestKeyExchangeSilencesMOTD(t *testing.T) {
+	pair := sim.StartPair(t, sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{MOTD: sim.DefaultMOTD}}})
+	hosts := connectPair(t, pair)
+	m := &KeyExchange{Peer: "secondary", PeerAddress: pair.Secondary.Address, SelfAddress: pair.Primary.Address, SSHUser: pair.User, SSHPort: pair.Primary.SSHPort}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first, err := m.Run(ctx, envOn(t, hosts, "primary", "keys"))
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if !first.Changed {
+		t.Error("first run reported no change")
+	}
+	out := first.Outputs.(KeyExchangeOutputs)
+	if !strings.HasPrefix(out.SelfFingerprint, "SHA256:") || !strings.HasPrefix(out.PeerFingerprint, "SHA256:") || out.SelfFingerprint == out.PeerFingerprint {
+		t.Errorf("fingerprints %q and %q", out.SelfFingerprint, out.PeerFingerprint)
+	}
+	home := "/home/" + pair.User
+	if _, err := pair.Secondary.Exec(ctx, "test -e "+home+"/.hushlogin"); err != nil {
+		t.Errorf("no .hushlogin on the secondary: %v", err)
+	}
+	modes, err := pair.Secondary.Exec(ctx, "stat -c '%a %U' "+home+"/.ssh "+home+"/.ssh/authorized_keys")
+	if err != nil || modes != "700 "+pair.User+"\n600 "+pair.User+"\n" {
+		t.Errorf("modes on the secondary: %q, %v", modes, err)
+	}
+	// What cluster_add_slaves will do: log in from the primary, cleanly.
+	login := m.sshCommand(pair.Primary.AlationDir+keyInJail, pair.Secondary.Address) + " echo ok"
+	if got, err := pair.Primary.Exec(ctx, login); err != nil || got != "ok\n" {
+		t.Errorf("login from the primary printed %q, %v; want only ok", got, err)
+	}
+	keys, err := pair.Secondary.Exec(ctx, "cat "+home+"/.ssh/authorized_keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := m.Run(ctx, envOn(t, hosts, "primary", "keys"))
+	if err != nil || second.Changed {
+		t.Errorf("second run: changed %v, %v; want no change", second.Changed, err)
+	}
+	if again, _ := pair.Secondary.Exec(ctx, "cat "+home+"/.ssh/authorized_keys"); again != keys {
+		t.Errorf("authorized_keys changed on the second run:\n%s\nthen\n%s", keys, again)
+	}
+}
+
+// TestDiskCheckFix runs disk_check on a host whose disk caches name
+// missing directories: without fix it fails naming them, with fix it
+// configures the given disks once.
+func TestDiskCheckFix(t *testing.T) {
+	pair := sim.StartPair(t, sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{InvalidDisks: true}}})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	env := envOn(t, hosts, "secondary", "disks")
+	_, err := (&DiskCheck{}).Run(ctx, env)
+	if err == nil || !strings.Contains(err.Error(), sim.MissingDataDisk) || !strings.Contains(err.Error(), "fix = true") {
+		t.Errorf("check without fix: %v; want an error naming the missing disk and the fix", err)
+	}
+	fix := &DiskCheck{Fix: true, DataPath: "/data", BackupPath: "/backup"}
+	res, err := fix.Run(ctx, env)
+	if err != nil || !res.Changed {
+		t.Fatalf("fix: changed %v, %v", res.Changed, err)
+	}
+	if out := res.Outputs.(DiskCheckOutputs); !out.Valid || out.DataPath != "/data" || out.BackupPath != "/backup" || out.DataFreeBytes <= 0 || out.Layout != layout4 {
+		t.Errorf("fix outputs = %+v", out)
+	}
+	if res, err := fix.Run(ctx, env); err != nil || res.Changed {
+		t.Errorf("second fix: changed %v, %v; want no change", res.Changed, err)
+	}
+}
+
+// TestShellAndFacts reads the facts of a fresh host, sets a key twice and
+// enters master mode twice: only the first of each changes anything.
+func TestShellAndFacts(t *testing.T) {
+	pair := sim.StartPair(t, sim.PairOptions{Primary: sim.HostOptions{Version: "3.12.1"}, Secondary: sim.HostOptions{Version: "3.12.1"}})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	env := envOn(t, hosts, "primary", "t")
+	res, err := (&Facts{Peer: pair.Secondary.Address}).Run(ctx, env)
+	if err != nil {
+		t.Fatalf("facts: %v", err)
+	}
+	f := res.Outputs.(FactsOutputs)
+	if f.Version != "3.12.1" || f.Major != 3 || f.Minor != 12 || f.Layout != layout3 || f.AlationDir != dir3 || !f.ServicesRunning ||
+		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.Master != "" || f.MachineID == "" || !f.LoginClean || f.SourceAddress == "" {
+		t.Errorf("facts = %+v", f)
+	}
+	steps := []struct {
+		m       *AlationShell
+		changed bool
+		value   string
+	}{
+		{&AlationShell{Key: keyClusterHosts, Values: []string{pair.Secondary.Address + "/32"}}, true, "['" + pair.Secondary.Address + "/32']"},
+		{&AlationShell{Set: &SetConf{Key: keyClusterHosts, Value: "[" + pair.Secondary.Address + "/32]"}}, false, "['" + pair.Secondary.Address + "/32']"},
+		{&AlationShell{Action: "cluster_enter_master_mode"}, true, "master"},
+		{&AlationShell{Action: "cluster_enter_master_mode"}, false, "master"},
+		{&AlationShell{Get: keyPgReplInLine}, false, "True"},
+		{&AlationShell{Service: "start"}, false, "running"},
+	}
+	for i, s := range steps {
+		res, err := s.m.Run(ctx, env)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		out := res.Outputs.(ShellOutputs)
+		if res.Changed != s.changed || out.Changed != s.changed || out.Value != s.value {
+			t.Errorf("step %d: changed %v, value %q; want %v, %q", i, res.Changed, out.Value, s.changed, s.value)
+		}
+	}
+	// No replication yet: the lag never becomes known, and the wait ends.
+	_, err = (&MongoLag{MaxLag: 60, Wait: "2s", Interval: "500ms"}).Run(ctx, env)
+	if !errors.Is(err, ErrMongoBehind) || !strings.Contains(err.Error(), "no replication") {
+		t.Errorf("mongo_lag before replication: %v; want ErrMongoBehind naming the cause", err)
+	}
+}

@@ -1,0 +1,88 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name: "command",
+		Doc: "Runs one command on the host, either from an argument vector (argv), which no shell interprets, " +
+			"or from a command line (cmd) run by /bin/sh -c. The task fails when the exit status is not in ok_codes. " +
+			"With creates or removes the command runs only when needed, which makes the task safe to repeat.",
+		New:     func() engine.Module { return &Command{OKCodes: []int{0}} },
+		Outputs: CommandOutputs{},
+	})
+}
+
+// Command is the command module: it runs one process on the host.
+type Command struct {
+	Argv    []string          `hcl:"argv,optional" doc:"The program and its arguments; each element reaches the program as it is, with no shell in between. Set exactly one of argv and cmd."`
+	Cmd     string            `hcl:"cmd,optional" doc:"A command line run by /bin/sh -c, for pipes, redirections and globs. Set exactly one of argv and cmd."`
+	Stdin   string            `hcl:"stdin,optional" doc:"Text fed to the command's standard input."`
+	Env     map[string]string `hcl:"env,optional" doc:"Environment variables set for the command."`
+	Chdir   string            `hcl:"chdir,optional" doc:"The working directory of the command; relative paths in creates and removes start from it too."`
+	Creates string            `hcl:"creates,optional" doc:"A path on the host: when it exists, the command does not run and the task reports no change."`
+	Removes string            `hcl:"removes,optional" doc:"A path on the host: when it does not exist, the command does not run and the task reports no change."`
+	OKCodes []int             `hcl:"ok_codes,optional" doc:"The exit statuses that count as success."`
+}
+
+// Validate checks that exactly one of argv and cmd is set and that
+// ok_codes holds exit statuses.
+func (c *Command) Validate() error {
+	switch {
+	case len(c.Argv) > 0 && c.Cmd != "":
+		return errors.New("argv and cmd are mutually exclusive: set exactly one")
+	case len(c.Argv) == 0 && c.Cmd == "":
+		return errors.New("one of argv and cmd is required")
+	case len(c.Argv) > 0 && c.Argv[0] == "":
+		return errors.New("argv: the program name (the first element) is empty")
+	}
+	return validateOKCodes(c.OKCodes)
+}
+
+// Describe returns the command line the task runs.
+func (c *Command) Describe() string {
+	if c.Cmd != "" {
+		return "run: " + c.Cmd
+	}
+	words := make([]string, len(c.Argv))
+	for i, w := range c.Argv {
+		words[i] = displayWord(w)
+	}
+	return "run: " + strings.Join(words, " ")
+}
+
+// SafeToRepeat reports whether a guard (creates or removes) lets the
+// command decide for itself whether it still needs to run.
+func (c *Command) SafeToRepeat() bool { return c.Creates != "" || c.Removes != "" }
+
+// Run runs the command on env's host.
+func (c *Command) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	cmd := transport.Command{Args: c.Argv, Script: c.Cmd, Env: c.Env, Dir: c.Chdir}
+	if c.Stdin != "" {
+		cmd.Stdin = strings.NewReader(c.Stdin)
+	}
+	return runExec(ctx, env, execSpec{cmd: cmd, creates: c.Creates, removes: c.Removes, okCodes: c.OKCodes})
+}
+
+// displayWord returns w as it reads in a plan: as it is when it holds no
+// space, quote or control character, else as a double-quoted string.
+func displayWord(w string) string {
+	if w != "" && !strings.ContainsFunc(w, func(r rune) bool { return r <= ' ' || r == '"' || r == '\'' || r == '\\' || r == 0x7f }) {
+		return w
+	}
+	return strconv.Quote(w)
+}
+
+var (
+	_ engine.Validator  = (*Command)(nil)
+	_ engine.Describer  = (*Command)(nil)
+	_ engine.Repeatable = (*Command)(nil)
+)

@@ -1,0 +1,83 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/runbookhq/runbook/engine"
+)
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name: "copy",
+		Doc: "Writes a file on the host, from a string (content) or from a file on the control node (src). " +
+			"The file is written to a temporary name and renamed into place, so it is never seen half-written; " +
+			"a file that already has the same content and mode is left alone and the task reports no change.",
+		New:     func() engine.Module { return &Copy{Mode: "0644"} },
+		Outputs: FileOutputs{},
+	})
+}
+
+// Copy is the copy module: it writes a file on the host.
+type Copy struct {
+	Content *string `hcl:"content,optional" doc:"The content of the file. Set exactly one of content and src."`
+	Src     string  `hcl:"src,optional" doc:"A file on the control node whose content is copied; a relative path starts from the directory runbook runs in (content = file(\"NAME\") reads a file beside the playbook instead). Set exactly one of content and src."`
+	Dest    string  `hcl:"dest" doc:"The path of the file on the host."`
+	Mode    string  `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
+	Owner   string  `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
+	Group   string  `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
+}
+
+// Validate checks that exactly one source is set and that dest and mode
+// are usable.
+func (c *Copy) Validate() error {
+	switch {
+	case c.Content != nil && c.Src != "":
+		return errors.New("content and src are mutually exclusive: set exactly one")
+	case c.Content == nil && c.Src == "":
+		return errors.New("one of content and src is required")
+	}
+	return c.target().validate()
+}
+
+// Describe says how much is copied where.
+func (c *Copy) Describe() string {
+	if c.Content != nil {
+		return c.target().describe(fmt.Sprintf("copy %d bytes", len(*c.Content)))
+	}
+	if fi, err := os.Stat(c.Src); err == nil {
+		return c.target().describe(fmt.Sprintf("copy %s (%d bytes)", c.Src, fi.Size()))
+	}
+	return c.target().describe("copy " + c.Src)
+}
+
+// SafeToRepeat reports true: writing the same file again is harmless.
+func (c *Copy) SafeToRepeat() bool { return true }
+
+// Run writes the file on env's host.
+func (c *Copy) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	var content []byte
+	if c.Content != nil {
+		content = []byte(*c.Content)
+	} else {
+		b, err := os.ReadFile(c.Src)
+		if err != nil {
+			return engine.Result{}, fmt.Errorf("read src: %w", err)
+		}
+		content = b
+	}
+	return c.target().write(ctx, env, content)
+}
+
+// target is where and how the file is written.
+func (c *Copy) target() fileTarget {
+	return fileTarget{dest: c.Dest, mode: c.Mode, owner: c.Owner, group: c.Group}
+}
+
+var (
+	_ engine.Validator  = (*Copy)(nil)
+	_ engine.Describer  = (*Copy)(nil)
+	_ engine.Repeatable = (*Copy)(nil)
+)

@@ -1,0 +1,111 @@
+package modules_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/runbookhq/runbook/modules"
+)
+
+func copyModule(t *testing.T) *modules.Copy { return newModule[*modules.Copy](t, "copy") }
+
+// checkFile fails the test unless path holds content with the given mode.
+func checkFile(t *testing.T, path, content string, mode fs.FileMode) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != content || fi.Mode().Perm() != mode {
+		t.Errorf("%s holds %q with mode %v, want %q with mode %v", path, got, fi.Mode().Perm(), content, mode)
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func TestCopyContentIsUnchangedTheSecondTime(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "app.conf")
+	content := "listen = 8080\n"
+	c := copyModule(t)
+	c.Content = &content
+	c.Dest = dest
+	c.Mode = "0640"
+
+	first := mustRun(t, c)
+	want := modules.FileOutputs{Dest: dest, SHA256: sha256Hex(content), Size: int64(len(content)), Changed: true}
+	if !first.Changed || first.Outputs != want {
+		t.Errorf("first run: changed = %v, outputs = %+v; want changed and %+v", first.Changed, first.Outputs, want)
+	}
+	checkFile(t, dest, content, 0o640)
+
+	second := mustRun(t, c)
+	want.Changed = false
+	if second.Changed || second.Outputs != want {
+		t.Errorf("second run: changed = %v, outputs = %+v; want unchanged and %+v", second.Changed, second.Outputs, want)
+	}
+
+	c.Mode = "0600"
+	if res := mustRun(t, c); !res.Changed {
+		t.Error("a new mode alone reported no change")
+	}
+	checkFile(t, dest, content, 0o600)
+}
+
+func TestCopyEmptyContent(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "empty")
+	empty := ""
+	c := copyModule(t)
+	c.Content = &empty
+	c.Dest = dest
+	if out := mustRun(t, c).Outputs.(modules.FileOutputs); out.Size != 0 {
+		t.Errorf("size = %d, want 0", out.Size)
+	}
+	checkFile(t, dest, "", 0o644)
+}
+
+func TestCopySrcFromControlNode(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.txt")
+	if err := os.WriteFile(src, []byte("from a file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := copyModule(t)
+	c.Src = src
+	c.Dest = filepath.Join(dir, "dest.txt")
+	if got, want := c.Describe(), "copy "+src+" (12 bytes) to "+c.Dest+" (0644)"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	out := mustRun(t, c).Outputs.(modules.FileOutputs)
+	if out.SHA256 != sha256Hex("from a file\n") {
+		t.Errorf("sha256 = %s, want that of the source", out.SHA256)
+	}
+	checkFile(t, c.Dest, "from a file\n", 0o644)
+
+	c.Src = filepath.Join(dir, "missing")
+	if _, err := run(t, c); err == nil {
+		t.Error("copying a missing src succeeded")
+	}
+}
+
+func TestCopyDescribeContent(t *testing.T) {
+	content := "hello"
+	c := copyModule(t)
+	c.Content = &content
+	c.Dest = "/etc/motd"
+	c.Owner = "root"
+	c.Group = "adm"
+	if got, want := c.Describe(), "copy 5 bytes to /etc/motd (0644, root:adm)"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,23 @@
+// Package modules holds runbook's generic modules. Importing it, even only
+// for its side effects,
+//
+//	import _ "github.com/runbookhq/runbook/modules"
+//
+// registers them all with the engine:
+//
+//   - assert: fails the task with a message when a condition is false.
+//   - command: runs one command, from an argument vector or through /bin/sh -c.
+//   - copy: writes a file on the host from a string or a file on the control node.
+//   - fetch: copies a file from the host to the control node.
+//   - shell: runs a multi-line script, sent to its interpreter on standard input.
+//   - template: renders a Go text/template and writes the result like copy.
+//   - wait_for: waits until a port, a path or a command reaches the wanted state.
+//
+// Each module is an exported struct (Assert, Command, Copy, Fetch, Shell,
+// Template, WaitFor) whose `hcl` tags are its arguments, with an outputs
+// struct whose `cty` tags name what later tasks can read. The package also
+// renders the module reference (WriteReference) that `runbook modules` prints
+// and docs/modules.md holds.
+//
+// The Alation modules live in the alation subpackage.
+package modules

@@ -1,0 +1,142 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// CommandOutputs are the outputs of the command and shell modules.
+type CommandOutputs struct {
+	Stdout   string `cty:"stdout" doc:"What the command wrote to standard output, without one trailing newline."`
+	Stderr   string `cty:"stderr" doc:"What the command wrote to standard error, without one trailing newline."`
+	ExitCode int    `cty:"exit_code" doc:"The exit status of the command: -1 when a signal ended it, 0 when it was skipped."`
+	Skipped  bool   `cty:"skipped" doc:"Whether the command did not run because of creates or removes."`
+}
+
+// ExitError is the error of a command or shell task whose process ended
+// with an exit status not listed in ok_codes, or was ended by a signal.
+type ExitError struct {
+	// Host is the inventory name of the host the command ran on.
+	Host string
+	// Code is the exit status; -1 when a signal ended the process.
+	Code int
+	// Signal names the signal that ended the process, or is empty.
+	Signal string
+	// StderrTail holds the last lines the process wrote to standard error.
+	StderrTail string
+}
+
+// Error names the host, the exit status or signal, and the end of stderr.
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("command on %s exited with code %d", e.Host, e.Code)
+	if e.Signal != "" {
+		msg = fmt.Sprintf("command on %s was ended by signal %s", e.Host, e.Signal)
+	}
+	if e.StderrTail != "" {
+		msg += ": " + strings.ReplaceAll(e.StderrTail, "\n", "; ")
+	}
+	return msg
+}
+
+// stderrTailLines is how many of the last lines of standard error an
+// ExitError keeps.
+const stderrTailLines = 5
+
+// execSpec is a process that a command-like module runs, with the guards
+// that may skip it and the exit statuses that count as success.
+type execSpec struct {
+	cmd     transport.Command
+	creates string // skip when this path exists
+	removes string // skip when this path does not exist
+	okCodes []int
+}
+
+// runExec runs spec on env's host and turns what happened into the
+// module's result: unchanged and skipped when a guard says so, changed
+// otherwise, failed with an *ExitError when the exit status is not
+// accepted.
+func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result, error) {
+	skip, err := guardsSkip(ctx, env, spec)
+	if err != nil || skip {
+		return engine.Result{Outputs: CommandOutputs{Skipped: skip}}, err
+	}
+	res, err := env.Host.Run(ctx, spec.cmd)
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("run command on %s: %w", env.HostName, err)
+	}
+	out := CommandOutputs{
+		Stdout:   trimNewline(res.Stdout),
+		Stderr:   trimNewline(res.Stderr),
+		ExitCode: res.ExitCode,
+	}
+	result := engine.Result{Changed: true, Outputs: out}
+	if res.Signal != "" || !slices.Contains(spec.okCodes, res.ExitCode) {
+		return result, &ExitError{Host: env.HostName, Code: res.ExitCode, Signal: res.Signal, StderrTail: tail(out.Stderr, stderrTailLines)}
+	}
+	return result, nil
+}
+
+// guardsSkip reports whether the creates or removes guard of spec says
+// the command must not run. Relative guard paths are taken from the
+// command's working directory.
+func guardsSkip(ctx context.Context, env *engine.Env, spec execSpec) (bool, error) {
+	if spec.creates != "" {
+		exists, err := pathExists(ctx, env, spec.cmd.Dir, spec.creates)
+		if err != nil || exists {
+			return exists, err
+		}
+	}
+	if spec.removes != "" {
+		exists, err := pathExists(ctx, env, spec.cmd.Dir, spec.removes)
+		return !exists, err
+	}
+	return false, nil
+}
+
+// pathExists reports whether path exists on env's host, resolving a
+// relative path from dir (the login directory when dir is empty).
+func pathExists(ctx context.Context, env *engine.Env, dir, path string) (bool, error) {
+	res, err := env.Host.Run(ctx, transport.Command{Args: []string{"test", "-e", path}, Dir: dir})
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("check whether %s exists on %s: %w", path, env.HostName, err)
+	case res.OK():
+		return true, nil
+	case res.ExitCode == 1:
+		return false, nil
+	}
+	return false, fmt.Errorf("check whether %s exists on %s: test exited with code %d: %s", path, env.HostName, res.ExitCode, trimNewline(res.Stderr))
+}
+
+// validateOKCodes checks the ok_codes argument shared by command and shell.
+func validateOKCodes(codes []int) error {
+	if len(codes) == 0 {
+		return errors.New("ok_codes must list at least one exit status")
+	}
+	for _, c := range codes {
+		if c < 0 || c > 255 {
+			return fmt.Errorf("ok_codes: %d is not an exit status (0 to 255)", c)
+		}
+	}
+	return nil
+}
+
+// trimNewline returns b as a string without one trailing newline.
+func trimNewline(b []byte) string {
+	return strings.TrimSuffix(string(b), "\n")
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

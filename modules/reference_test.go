@@ -1,0 +1,112 @@
+package modules_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/modules"
+	_ "github.com/runbookhq/runbook/modules/alation"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/modules.md from the module schemas")
+
+// referencePath is the module reference kept in the repository.
+var referencePath = filepath.Join("..", "docs", "modules.md")
+
+// referencePreamble opens docs/modules.md, before the modules' sections.
+const referencePreamble = `# Module reference
+
+Every module runbook ships, generic and Alation-specific, in alphabetical
+order. A task names its module in its first label and reads the outputs of
+other tasks as ` + "`task.NAME.OUTPUT`" + `:
+
+` + "```hcl" + `
+task "command" "version" {
+  on   = host.primary
+  argv = ["cat", "/etc/debian_version"]
+}
+` + "```" + `
+
+Besides the arguments below, every task accepts the meta-arguments ` + "`on`" + `,
+` + "`depends_on`, `when`, `retries`, `delay`, `until`, `timeout`, `ignore_errors`, `sudo`" + ` and
+` + "`confirm`" + `. ` + "`runbook modules NAME`" + ` prints the section of one module.
+
+This file is generated from the module schemas by ` + "`make docs`" + `; do not edit it.
+
+`
+
+func TestReferenceIsCurrent(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteString(referencePreamble)
+	if err := modules.WriteReference(&buf, engine.Modules()); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(referencePath), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(referencePath, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	current, err := os.ReadFile(referencePath)
+	if err != nil {
+		t.Fatalf("%v; create it with: go test ./modules -run TestReferenceIsCurrent -update", err)
+	}
+	if !bytes.Equal(current, buf.Bytes()) {
+		t.Errorf("%s is out of date; regenerate it with: make docs", referencePath)
+	}
+}
+
+func TestEveryModuleIsDocumented(t *testing.T) {
+	for _, info := range engine.Modules() {
+		t.Run(info.Name, func(t *testing.T) {
+			if info.Doc == "" {
+				t.Error("the module has no Doc")
+			}
+			args := reflect.TypeOf(info.New()).Elem()
+			for i := range args.NumField() {
+				f := args.Field(i)
+				if _, ok := f.Tag.Lookup("hcl"); ok && f.Tag.Get("doc") == "" {
+					t.Errorf("argument field %s has no doc tag", f.Name)
+				}
+			}
+			if info.Outputs == nil {
+				return
+			}
+			outs := reflect.TypeOf(info.Outputs)
+			for i := range outs.NumField() {
+				f := outs.Field(i)
+				if _, ok := f.Tag.Lookup("cty"); ok && f.Tag.Get("doc") == "" {
+					t.Errorf("output field %s has no doc tag", f.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestWriteReferenceSection(t *testing.T) {
+	info, _ := engine.LookupModule("copy")
+	var buf bytes.Buffer
+	if err := modules.WriteReference(&buf, []engine.ModuleInfo{info}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"## copy\n\n" + info.Doc + "\n\n### Arguments\n\n| Name | Type | Required | Default | Description |\n",
+		"| `content` | string | no |  | The content of the file. Set exactly one of content and src. |\n",
+		"| `dest` | string | yes |  | The path of the file on the host. |\n",
+		"| `mode` | string | no | `\"0644\"` |",
+		"### Outputs\n\n| Name | Type | Sensitive | Description |\n",
+		"| `size` | number | no | The size of the file in bytes. |\n",
+	} {
+		if !bytes.Contains(buf.Bytes(), []byte(want)) {
+			t.Errorf("the reference of copy lacks %q; it reads:\n%s", want, buf.String())
+		}
+	}
+}

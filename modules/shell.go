@@ -1,0 +1,72 @@
+package modules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+func init() {
+	engine.RegisterModule(engine.ModuleInfo{
+		Name: "shell",
+		Doc: "Runs a multi-line script on the host. The script is sent to the interpreter on its standard input " +
+			"(INTERPRETER -s), so it never appears in a process list and needs no quoting. " +
+			"The task fails when the exit status is not in ok_codes; start the script with set -e to stop at the first failing line.",
+		New:     func() engine.Module { return &Shell{Interpreter: "/bin/sh", OKCodes: []int{0}} },
+		Outputs: CommandOutputs{},
+	})
+}
+
+// Shell is the shell module: it runs a script through an interpreter that
+// reads it from standard input.
+type Shell struct {
+	Script      string            `hcl:"script" doc:"The script to run, usually a heredoc."`
+	Interpreter string            `hcl:"interpreter,optional" doc:"The program that runs the script, with any options, split on spaces; it is started with -s added and reads the script from standard input."`
+	Env         map[string]string `hcl:"env,optional" doc:"Environment variables set for the command."`
+	Chdir       string            `hcl:"chdir,optional" doc:"The working directory of the command; relative paths in creates and removes start from it too."`
+	Creates     string            `hcl:"creates,optional" doc:"A path on the host: when it exists, the command does not run and the task reports no change."`
+	Removes     string            `hcl:"removes,optional" doc:"A path on the host: when it does not exist, the command does not run and the task reports no change."`
+	OKCodes     []int             `hcl:"ok_codes,optional" doc:"The exit statuses that count as success."`
+}
+
+// Validate checks that there is a script and an interpreter to run it.
+func (s *Shell) Validate() error {
+	if strings.TrimSpace(s.Script) == "" {
+		return errors.New("script is empty")
+	}
+	if len(strings.Fields(s.Interpreter)) == 0 {
+		return errors.New("interpreter is empty")
+	}
+	return validateOKCodes(s.OKCodes)
+}
+
+// Describe says how long the script is and what runs it.
+func (s *Shell) Describe() string {
+	lines := strings.Count(strings.TrimRight(s.Script, "\n"), "\n") + 1
+	return fmt.Sprintf("run a %d-line script with %s", lines, s.Interpreter)
+}
+
+// SafeToRepeat reports whether a guard (creates or removes) lets the
+// script decide for itself whether it still needs to run.
+func (s *Shell) SafeToRepeat() bool { return s.Creates != "" || s.Removes != "" }
+
+// Run runs the script on env's host.
+func (s *Shell) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	cmd := transport.Command{
+		Args:  append(strings.Fields(s.Interpreter), "-s"),
+		Stdin: strings.NewReader(s.Script),
+		Env:   s.Env,
+		Dir:   s.Chdir,
+	}
+	return runExec(ctx, env, execSpec{cmd: cmd, creates: s.Creates, removes: s.Removes, okCodes: s.OKCodes})
+}
+
+var (
+	_ engine.Validator  = (*Shell)(nil)
+	_ engine.Describer  = (*Shell)(nil)
+	_ engine.Repeatable = (*Shell)(nil)
+)

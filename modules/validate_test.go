@@ -1,0 +1,79 @@
+package modules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/modules"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestValidate(t *testing.T) {
+	text := "x"
+	cases := []struct {
+		name   string
+		module func(t *testing.T) engine.Module
+		want   string // a part of the error; "" means valid
+	}{
+		{"command with argv", func(t *testing.T) engine.Module { c := command(t); c.Argv = []string{"true"}; return c }, ""},
+		{"command with both", func(t *testing.T) engine.Module { c := command(t); c.Argv = []string{"true"}; c.Cmd = "true"; return c }, "mutually exclusive"},
+		{"command with neither", func(t *testing.T) engine.Module { return command(t) }, "one of argv and cmd is required"},
+		{"command with empty program", func(t *testing.T) engine.Module { c := command(t); c.Argv = []string{"", "x"}; return c }, "program name"},
+		{"command with no ok_codes", func(t *testing.T) engine.Module { c := command(t); c.Cmd = "true"; c.OKCodes = nil; return c }, "ok_codes"},
+		{"command with bad ok_code", func(t *testing.T) engine.Module { c := command(t); c.Cmd = "true"; c.OKCodes = []int{256}; return c }, "ok_codes: 256"},
+		{"shell without script", func(t *testing.T) engine.Module { s := shell(t); s.Script = " \n"; return s }, "script is empty"},
+		{"shell without interpreter", func(t *testing.T) engine.Module { s := shell(t); s.Script = "true"; s.Interpreter = ""; return s }, "interpreter is empty"},
+		{"copy with content", func(t *testing.T) engine.Module { c := copyModule(t); c.Content = &text; c.Dest = "/d"; return c }, ""},
+		{"copy with both", func(t *testing.T) engine.Module {
+			c := copyModule(t)
+			c.Content = &text
+			c.Src = "s"
+			c.Dest = "/d"
+			return c
+		}, "mutually exclusive"},
+		{"copy with neither", func(t *testing.T) engine.Module { c := copyModule(t); c.Dest = "/d"; return c }, "one of content and src is required"},
+		{"copy without dest", func(t *testing.T) engine.Module { c := copyModule(t); c.Content = &text; return c }, "dest is empty"},
+		{"copy with decimal mode", func(t *testing.T) engine.Module {
+			c := copyModule(t)
+			c.Content, c.Dest, c.Mode = &text, "/d", "0999"
+			return c
+		}, `mode "0999"`},
+		{"copy with special bits", func(t *testing.T) engine.Module {
+			c := copyModule(t)
+			c.Content, c.Dest, c.Mode = &text, "/d", "4755"
+			return c
+		}, `mode "4755"`},
+		{"fetch without src", func(t *testing.T) engine.Module { f := newModule[*modules.Fetch](t, "fetch"); f.Dest = "d"; return f }, "src is empty"},
+		{"template that does not parse", func(t *testing.T) engine.Module {
+			tm := templateModule(t)
+			tm.Source, tm.Dest = "{{ .x ", "/d"
+			return tm
+		}, "parse template"},
+		{"template with string vars", func(t *testing.T) engine.Module {
+			tm := templateModule(t)
+			tm.Source, tm.Dest, tm.Vars = "x", "/d", cty.StringVal("x")
+			return tm
+		}, "vars must be an object"},
+		{"wait_for port", func(t *testing.T) engine.Module { w := waitFor(t); w.Port = 22; return w }, ""},
+		{"wait_for nothing", func(t *testing.T) engine.Module { return waitFor(t) }, "exactly one of port, path and command"},
+		{"wait_for port and path", func(t *testing.T) engine.Module { w := waitFor(t); w.Port = 22; w.Path = "/p"; return w }, "exactly one of port, path and command"},
+		{"wait_for port out of range", func(t *testing.T) engine.Module { w := waitFor(t); w.Port = 70000; return w }, "port 70000"},
+		{"wait_for port without host", func(t *testing.T) engine.Module { w := waitFor(t); w.Port = 22; w.Host = ""; return w }, "host is empty"},
+		{"wait_for unknown state", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.State = "up"; return w }, `state "up"`},
+		{"wait_for stopped command", func(t *testing.T) engine.Module { w := waitFor(t); w.Command = "true"; w.State = "stopped"; return w }, "state does not apply"},
+		{"wait_for bad within", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Within = "soon"; return w }, `within "soon"`},
+		{"wait_for zero interval", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Interval = "0s"; return w }, `interval "0s"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.module(t).(engine.Validator).Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Validate = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("Validate = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,370 @@
+# Set up replication on an Alation HA pair, versions 4.7 and below.
+#
+# This is Alation's procedure "Set up Replication on HA Pair (4.7 and
+# Below)" made executable, safe and repeatable:
+#
+#   preflight  every prerequisite is checked on both hosts, in parallel,
+#              before anything changes on either;
+#   step 2     key exchange (replication_rsa), each public key copied to the
+#              other host;
+#   step 3     SSH verified from each host to the other, .hushlogin touched;
+#   step 4     the Primary enters master mode;
+#   step 5     the Secondary's address joins alation.cluster.hosts, the
+#              in-line decision is made, cluster_add_slaves runs and, when
+#              not in-line, pg_repl_in_line False (5a) and
+#              cluster_replicate_postgres (5b);
+#   step 6     PostgreSQL replication and the MongoDB lag are verified.
+#
+# Running it again on a pair it has set up changes nothing. Alation 4.8 and
+# later use another procedure (cluster_generate_keys), which this one would
+# break: the preflight refuses them.
+#
+#   runbook run ha-pair -var primary=10.0.0.2 -var secondary=10.0.0.3
+
+variable "primary" {
+  type        = string
+  description = "Address of the Primary, the host that keeps serving and is replicated from, as the control node and the Secondary reach it."
+  validation {
+    condition     = length(var.primary) > 0 && length(regexall("^[0-9A-Za-z.:_-]+$", var.primary)) > 0
+    error_message = "primary must be a host name or an IP address."
+  }
+}
+
+variable "secondary" {
+  type        = string
+  description = "Address of the Secondary, the host whose PostgreSQL data is replaced by the Primary's, as the control node and the Primary reach it."
+  validation {
+    condition     = length(var.secondary) > 0 && length(regexall("^[0-9A-Za-z.:_-]+$", var.secondary)) > 0
+    error_message = "secondary must be a host name or an IP address."
+  }
+}
+
+variable "primary_cidr" {
+  type        = string
+  default     = ""
+  description = "The Primary's address with CIDR (step 1), e.g. 10.0.0.2/32. Empty means primary/32."
+  validation {
+    condition     = var.primary_cidr == "" || length(regexall("^[0-9A-Fa-f.:]+/[0-9]+$", var.primary_cidr)) > 0
+    error_message = "primary_cidr must be an address with a prefix length, such as 10.0.0.2/32."
+  }
+}
+
+variable "secondary_cidr" {
+  type        = string
+  default     = ""
+  description = "The Secondary's address with CIDR (step 1), written into alation.cluster.hosts on the Primary, e.g. 10.0.0.3/32. Empty means secondary/32."
+  validation {
+    condition     = var.secondary_cidr == "" || length(regexall("^[0-9A-Fa-f.:]+/[0-9]+$", var.secondary_cidr)) > 0
+    error_message = "secondary_cidr must be an address with a prefix length, such as 10.0.0.3/32."
+  }
+}
+
+variable "ssh_user" {
+  type        = string
+  default     = "alationadmin"
+  description = "The SSH user: runbook logs in as it, and the hosts log in to each other as it for replication. It needs sudo."
+  validation {
+    condition     = length(regexall("^[a-z_][a-z0-9_.-]*$", var.ssh_user)) > 0
+    error_message = "ssh_user must be a user name (lower-case letters, digits, _ . and -)."
+  }
+}
+
+variable "ssh_port" {
+  type        = number
+  default     = 22
+  description = "The SSH port of both hosts."
+  validation {
+    condition     = var.ssh_port >= 1 && var.ssh_port <= 65535 && floor(var.ssh_port) == var.ssh_port
+    error_message = "ssh_port must be a port number between 1 and 65535."
+  }
+}
+
+variable "identity_file" {
+  type        = string
+  default     = ""
+  description = "A private key file to log in to both hosts with. Empty means the SSH agent and the usual keys."
+}
+
+variable "sudo_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "The SSH user's sudo password on both hosts, when sudo asks for one."
+}
+
+variable "inline_threshold_gb" {
+  type        = number
+  default     = 100
+  description = "PostgreSQL data size, in GB, above which PostgreSQL is not replicated in-line (step 5)."
+  validation {
+    condition     = var.inline_threshold_gb >= 0
+    error_message = "inline_threshold_gb must not be negative."
+  }
+}
+
+variable "minimize_downtime" {
+  type        = bool
+  default     = false
+  description = "Whether downtime must be minimal, which rules out in-line PostgreSQL replication (step 5)."
+}
+
+variable "fix_disks" {
+  type        = bool
+  default     = false
+  description = "Whether to configure the Secondary's data and backup disks (data_disk, backup_disk) when they are not valid. Otherwise invalid disks stop the run."
+}
+
+variable "data_disk" {
+  type        = string
+  default     = ""
+  description = "The Secondary's data disk to configure when fix_disks is true, an existing directory such as /data."
+  validation {
+    condition     = var.data_disk == "" || substr(var.data_disk, 0, 1) == "/"
+    error_message = "data_disk must be an absolute path."
+  }
+}
+
+variable "backup_disk" {
+  type        = string
+  default     = ""
+  description = "The Secondary's backup disk to configure when fix_disks is true, an existing directory such as /backup."
+  validation {
+    condition     = var.backup_disk == "" || substr(var.backup_disk, 0, 1) == "/"
+    error_message = "backup_disk must be an absolute path."
+  }
+}
+
+variable "max_mongo_lag" {
+  type        = number
+  default     = 60
+  description = "The MongoDB replication lag, in seconds, that counts as caught up (step 6)."
+  validation {
+    condition     = var.max_mongo_lag >= 0
+    error_message = "max_mongo_lag must not be negative."
+  }
+}
+
+variable "mongo_wait" {
+  type        = string
+  default     = "30m"
+  description = "How long to wait for MongoDB to catch up (step 6); right after setup the lag reads hours."
+}
+
+variable "pg_wait" {
+  type        = string
+  default     = "5m"
+  description = "How long to wait for the Secondary to stream PostgreSQL from the Primary (step 6)."
+}
+
+locals {
+  primary_cidr   = var.primary_cidr != "" ? var.primary_cidr : "${var.primary}/32"
+  secondary_cidr = var.secondary_cidr != "" ? var.secondary_cidr : "${var.secondary}/32"
+  # The ports the hosts must reach each other on: SSH, PostgreSQL
+  # replication, MongoDB replication and the KVStore.
+  ports = [var.ssh_port, 5432, 27017, 8088]
+}
+
+host "primary" {
+  address       = var.primary
+  port          = var.ssh_port
+  user          = var.ssh_user
+  identity_file = var.identity_file
+  sudo_password = var.sudo_password
+  groups        = ["pair"]
+  vars = {
+    peer      = var.secondary
+    peer_name = "secondary"
+  }
+}
+
+host "secondary" {
+  address       = var.secondary
+  port          = var.ssh_port
+  user          = var.ssh_user
+  identity_file = var.identity_file
+  sudo_password = var.sudo_password
+  groups        = ["pair"]
+  vars = {
+    peer      = var.primary
+    peer_name = "primary"
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Preflight: read-only, on both hosts at once. Nothing below changes a host
+# until every check here has passed.
+# ---------------------------------------------------------------------------
+
+# Prerequisites and step 1: version and layout, services, replication mode,
+# machine id, and the address with CIDR each host uses to reach the other.
+task "alation_facts" "facts" {
+  on   = group.pair
+  peer = self.vars.peer
+}
+
+# Prerequisites: the ports between Primary and Secondary, both ways: SSH
+# (signalling and file transfer), PostgreSQL and MongoDB replication, and
+# the KVStore.
+task "wait_for" "port_ssh" {
+  on     = group.pair
+  host   = self.vars.peer
+  port   = local.ports[0]
+  within = "10s"
+}
+
+task "wait_for" "port_postgres" {
+  on     = group.pair
+  host   = self.vars.peer
+  port   = local.ports[1]
+  within = "10s"
+}
+
+task "wait_for" "port_mongo" {
+  on     = group.pair
+  host   = self.vars.peer
+  port   = local.ports[2]
+  within = "10s"
+}
+
+task "wait_for" "port_kvstore" {
+  on     = group.pair
+  host   = self.vars.peer
+  port   = local.ports[3]
+  within = "10s"
+}
+
+# Prerequisites: the same Alation version on both servers.
+task "assert" "same_version" {
+  that    = task.facts.on.primary.version == task.facts.on.secondary.version
+  message = "the primary (${var.primary}) runs Alation ${task.facts.on.primary.version} and the secondary (${var.secondary}) ${task.facts.on.secondary.version}: install the same version on both"
+}
+
+# This procedure is the one for 4.7 and below.
+task "assert" "supported_version" {
+  that    = task.facts.on.primary.major < 4 || (task.facts.on.primary.major == 4 && task.facts.on.primary.minor <= 7)
+  message = "Alation ${task.facts.on.primary.version} on ${var.primary} is 4.8 or later, whose HA setup differs (alation_action cluster_generate_keys): this playbook is for 4.7 and below and would break the pair; follow Alation's procedure for your version"
+}
+
+# Prerequisites: Alation services started on both servers.
+task "assert" "services_running" {
+  that    = task.facts.on.primary.services_running && task.facts.on.secondary.services_running
+  message = "Alation is not running on ${join(" and ", compact([task.facts.on.primary.services_running ? "" : "the primary (${var.primary})", task.facts.on.secondary.services_running ? "" : "the secondary (${var.secondary})"]))}: run sudo /etc/init.d/alation start there"
+}
+
+# Prerequisites: standalone mode on both servers, or already this pair.
+# The Primary may already be master of the Secondary and nobody else.
+task "assert" "primary_mode" {
+  that = (contains(["standalone", "master"], task.facts.on.primary.replication_mode) &&
+  length(setsubtract(task.facts.on.primary.cluster_hosts, [local.secondary_cidr, var.secondary])) == 0)
+  message = "the primary (${var.primary}) is in ${task.facts.on.primary.replication_mode} mode with alation.cluster.hosts ${jsonencode(task.facts.on.primary.cluster_hosts)}: it must be standalone, or master of ${local.secondary_cidr} alone; run alation_action cluster_enter_standalone_mode there"
+}
+
+# The Secondary may already be attached to this Primary and no other.
+task "assert" "secondary_mode" {
+  that = (task.facts.on.secondary.replication_mode == "standalone" ||
+  (task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary))
+  message = "the secondary (${var.secondary}) is in ${task.facts.on.secondary.replication_mode} mode${task.facts.on.secondary.master == "" ? "" : " with master ${task.facts.on.secondary.master}"}: it must be standalone (or already a secondary of ${var.primary}); run alation_action cluster_enter_standalone_mode there"
+}
+
+# Two addresses of one machine would make the pair replicate to itself.
+task "assert" "distinct_machines" {
+  that    = task.facts.on.primary.machine_id != task.facts.on.secondary.machine_id
+  message = "${var.primary} and ${var.secondary} are the same machine (machine id ${task.facts.on.primary.machine_id}): give the addresses of two hosts"
+}
+
+# Step 3 warns that a MOTD breaks replication's ssh and rsync: logins must
+# print nothing.
+task "assert" "clean_logins" {
+  that    = task.facts.on.primary.login_clean && task.facts.on.secondary.login_clean
+  message = "a non-interactive login as ${var.ssh_user} prints something (${task.facts.on.primary.login_clean ? "" : "primary ${var.primary}: ${jsonencode(task.facts.on.primary.login_output)} "}${task.facts.on.secondary.login_clean ? "" : "secondary ${var.secondary}: ${jsonencode(task.facts.on.secondary.login_output)}"}): run touch ~/.hushlogin as ${var.ssh_user} there, and silence its shell start-up files"
+}
+
+# Every read-only check has passed; what follows changes the hosts.
+task "assert" "preflight" {
+  depends_on = [
+    task.same_version, task.supported_version, task.services_running, task.primary_mode,
+    task.secondary_mode, task.distinct_machines, task.clean_logins,
+    task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
+  ]
+  that            = true
+  success_message = "preflight passed: Alation ${task.facts.on.primary.version}, primary ${task.facts.on.primary.source_cidr} reaches the secondary, secondary ${task.facts.on.secondary.source_cidr} reaches the primary; cluster host ${local.secondary_cidr}"
+}
+
+# Prerequisites: data and backup disks configured on the Secondary. Without
+# fix_disks this only checks (and stops the run when they are not valid);
+# with it, fixing them is the first change, made only after every check.
+task "disk_check" "secondary_disks" {
+  on          = [host.secondary]
+  depends_on  = [task.preflight]
+  fix         = var.fix_disks
+  data_path   = var.data_disk
+  backup_path = var.backup_disk
+}
+
+# ---------------------------------------------------------------------------
+# Setup.
+# ---------------------------------------------------------------------------
+
+# Steps 2 and 3: key exchange (unjailed_key_exchange on each host, each
+# public key copied to the other), then SSH verified from each host to the
+# other with the replication key, .hushlogin touched.
+task "key_exchange" "keys" {
+  on           = [host.primary]
+  depends_on   = [task.secondary_disks]
+  peer         = "secondary"
+  peer_address = var.secondary
+  self_address = var.primary
+  ssh_user     = var.ssh_user
+  ssh_port     = var.ssh_port
+}
+
+# Step 4: change the Primary from standalone to master mode.
+task "alation_shell" "master_mode" {
+  on         = [host.primary]
+  depends_on = [task.keys]
+  action     = "cluster_enter_master_mode"
+}
+
+# Step 5: add the Secondary's address with CIDR to alation.cluster.hosts
+# on the Primary.
+task "alation_shell" "cluster_hosts" {
+  on         = [host.primary]
+  depends_on = [task.master_mode]
+  key        = "alation.cluster.hosts"
+  values     = [local.secondary_cidr]
+}
+
+# Step 5, 5a and 5b: decide on in-line replication; when not in-line set
+# alation.cluster.pg_repl_in_line False on the Secondary; run
+# cluster_add_slaves on the Primary; when not in-line run
+# cluster_replicate_postgres on the Secondary. Then wait until the
+# Secondary streams (step 6.1).
+task "pg_replicate" "replicate" {
+  on                  = [host.primary]
+  depends_on          = [task.cluster_hosts]
+  confirm             = "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? This replaces the secondary's PostgreSQL data with the primary's (nothing is replaced when ${var.secondary} already streams from ${var.primary})."
+  secondary           = "secondary"
+  secondary_address   = var.secondary
+  primary_address     = var.primary
+  inline_threshold_gb = var.inline_threshold_gb
+  minimize_downtime   = var.minimize_downtime
+  wait                = var.pg_wait
+}
+
+# Step 6.1: verify PostgreSQL replication: the Secondary is attached to the
+# Primary and its replay lag is known.
+task "assert" "postgres_streaming" {
+  that            = task.replicate.on.primary.client_addr != "" && task.replicate.on.primary.byte_lag >= 0
+  message         = "pg_stat_replication on ${var.primary} does not show ${var.secondary} streaming"
+  success_message = "PostgreSQL streams to ${task.replicate.on.primary.client_addr}, ${task.replicate.on.primary.byte_lag} bytes behind (${task.replicate.on.primary.inline ? "replicated in-line" : "replicated with cluster_replicate_postgres"}, ${task.replicate.on.primary.data_bytes} bytes of data)"
+}
+
+# Step 6.2: verify the MongoDB lag; it reads hours right after setup and
+# falls as the Secondary works through the backlog.
+task "mongo_lag" "mongo_caught_up" {
+  on         = [host.primary]
+  depends_on = [task.postgres_streaming]
+  source     = var.secondary
+  max_lag    = var.max_mongo_lag
+  wait       = var.mongo_wait
+}

@@ -1,0 +1,439 @@
+package playbooks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/sshtransport"
+	"github.com/runbookhq/runbook/internal/sim"
+	_ "github.com/runbookhq/runbook/modules"
+	_ "github.com/runbookhq/runbook/modules/alation"
+	"github.com/runbookhq/runbook/playbooks"
+)
+
+// mongoCatchUp is how long the simulated MongoDB takes to catch up after
+// replication starts.
+const mongoCatchUp = 3 * time.Second
+
+// preflightTasks are the tasks that only read; a fault must stop the run
+// among them.
+var preflightTasks = map[string]bool{
+	"facts": true, "port_ssh": true, "port_postgres": true, "port_mongo": true, "port_kvstore": true,
+	"same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
+	"secondary_mode": true, "distinct_machines": true, "clean_logins": true, "preflight": true,
+	"secondary_disks": true,
+}
+
+// TestHAPair turns a fresh pair of each layout into a replicating pair,
+// then runs the playbook again and expects no change. The 4.x pair
+// replicates PostgreSQL in-line (cluster_add_slaves); the 3.x pair is told
+// to minimize downtime, which takes steps 5a and 5b instead; the last pair
+// starts with invalid disks on the secondary, which fix_disks configures.
+func TestHAPair(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		opts    sim.PairOptions
+		vars    []string
+		inline  bool
+		diskFix bool
+	}{
+		{"4.7.2", pairOf("4.7.2", sim.Faults{}), nil, true, false},
+		{"3.12.1", pairOf("3.12.1", sim.Faults{}), []string{"minimize_downtime=true"}, false, false},
+		{"fix disks", pairOf("4.7.2", sim.Faults{InvalidDisks: true}), []string{"fix_disks=true", "data_disk=/data", "backup_disk=/backup"}, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pair := sim.StartPair(t, tt.opts)
+			start := time.Now()
+			report, confirms, err := runPlaybook(t, pair, tt.vars...)
+			t.Logf("%s: first run (setup) took %s", tt.name, time.Since(start).Round(time.Millisecond))
+			if err != nil {
+				t.Fatalf("first run: %v\n%s", err, summary(report))
+			}
+			if confirms != 1 {
+				t.Errorf("first run asked %d confirmations, want 1 (replicate)", confirms)
+			}
+			checkReplicating(t, pair)
+			if disks, _ := find(report, "secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
+				t.Errorf("secondary_disks is %s; want a change only when fixing", disks.Status)
+			}
+			if out := outputsOf(t, report, "mongo_caught_up", "primary"); out["caught_up"] != true {
+				t.Errorf("mongo_caught_up outputs = %v, want caught_up", out)
+			}
+			if out := outputsOf(t, report, "replicate", "primary"); out["inline"] != tt.inline {
+				t.Errorf("replicate outputs = %v, want inline %v", out, tt.inline)
+			}
+			wantInLine := map[bool]string{true: "True", false: "False"}[tt.inline]
+			if got, err := pair.Secondary.Conf(context.Background(), "alation.cluster.pg_repl_in_line"); err != nil || got != wantInLine {
+				t.Errorf("pg_repl_in_line on the secondary = %q, %v; want %s", got, err, wantInLine)
+			}
+
+			start = time.Now()
+			report, _, err = runPlaybook(t, pair, tt.vars...)
+			t.Logf("%s: second run (no change) took %s", tt.name, time.Since(start).Round(time.Millisecond))
+			if err != nil {
+				t.Fatalf("second run: %v\n%s", err, summary(report))
+			}
+			for _, inst := range report.Instances {
+				if inst.Status != engine.StatusOK {
+					t.Errorf("second run: %s is %s, want ok", inst.ID(), inst.Status)
+				}
+			}
+			checkReplicating(t, pair)
+		})
+	}
+}
+
+// pairOf describes a pair of the given version whose Mongo catches up in
+// seconds, the secondary starting with faults.
+func pairOf(version string, faults sim.Faults) sim.PairOptions {
+	return sim.PairOptions{
+		Primary:   sim.HostOptions{Version: version, MongoCatchUp: mongoCatchUp},
+		Secondary: sim.HostOptions{Version: version, MongoCatchUp: mongoCatchUp, Faults: faults},
+	}
+}
+
+// TestHAPairFaults starts pairs with one thing wrong each and checks that
+// the run stops in preflight, naming the host and the step, with nothing
+// changed on either host.
+func TestHAPairFaults(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      sim.PairOptions
+		failed    string // the instance that must fail, task@host
+		mentions  []string
+		mentionOf func(p *sim.Pair) string // an address the error must name
+	}{
+		{
+			name:      "version mismatch",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Version: "4.6.1"}},
+			failed:    "same_version@local",
+			mentions:  []string{"4.7.2", "4.6.1"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "4.8 and later",
+			opts:      sim.PairOptions{Primary: sim.HostOptions{Version: "4.8.0"}, Secondary: sim.HostOptions{Version: "4.8.0"}},
+			failed:    "supported_version@local",
+			mentions:  []string{"4.8", "4.7 and below"},
+			mentionOf: func(p *sim.Pair) string { return p.Primary.Address },
+		},
+		{
+			name:      "secondary in master mode",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{ReplicationMode: "master"}}},
+			failed:    "secondary_mode@local",
+			mentions:  []string{"master mode", "cluster_enter_standalone_mode"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "secondary of another primary",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{ReplicationMode: "slave"}}},
+			failed:    "secondary_mode@local",
+			mentions:  []string{sim.DefaultForeignMaster},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "invalid disks without fix",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{InvalidDisks: true}}},
+			failed:    "secondary_disks@secondary",
+			mentions:  []string{sim.MissingDataDisk, "fix"},
+			mentionOf: func(*sim.Pair) string { return "secondary" },
+		},
+		{
+			name:      "services stopped",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{ServicesStopped: true}}},
+			failed:    "services_running@local",
+			mentions:  []string{"/etc/init.d/alation start"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "closed port",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{ClosedPorts: []int{27017}}}},
+			failed:    "port_mongo@primary",
+			mentions:  []string{"27017"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "motd",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{MOTD: sim.DefaultMOTD}}},
+			failed:    "clean_logins@local",
+			mentions:  []string{".hushlogin", sim.DefaultMOTD},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pair := sim.StartPair(t, tt.opts)
+			before := snapshot(t, pair)
+			report, confirms, err := runPlaybook(t, pair)
+			if !errors.Is(err, engine.ErrTaskFailed) {
+				t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
+			}
+			if confirms != 0 {
+				t.Errorf("the run asked %d confirmations; it must stop before", confirms)
+			}
+			var failed []string
+			for _, inst := range report.Instances {
+				switch {
+				case inst.Status == engine.StatusFailed:
+					failed = append(failed, inst.ID())
+					if !preflightTasks[inst.Task] {
+						t.Errorf("%s failed, which is not a preflight step: %v", inst.ID(), inst.Err)
+					}
+				case !preflightTasks[inst.Task] && inst.Status != engine.StatusSkipped:
+					t.Errorf("%s is %s; nothing after preflight may run", inst.ID(), inst.Status)
+				}
+			}
+			inst, ok := find(report, tt.failed)
+			if !ok || inst.Status != engine.StatusFailed {
+				t.Fatalf("%s did not fail; failed: %v\n%s", tt.failed, failed, summary(report))
+			}
+			msg := inst.Err.Error()
+			for _, want := range append(tt.mentions, tt.mentionOf(pair), inst.Task) {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error of %s does not mention %q: %s", tt.failed, want, msg)
+				}
+			}
+			t.Logf("%s: %s", tt.failed, msg)
+			if after := snapshot(t, pair); after != before {
+				t.Errorf("the hosts changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+}
+
+// TestBundledPlaybookPlans loads the bundled playbook and plans it with no
+// host reachable, as runbook validate does.
+func TestBundledPlaybookPlans(t *testing.T) {
+	if got := playbooks.Names(); len(got) != 1 || got[0] != "ha-pair" {
+		t.Errorf("Names() = %v, want [ha-pair]", got)
+	}
+	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: []string{"primary=10.0.0.2", "secondary=10.0.0.3"}})
+	requireNoErrors(t, p, diags)
+	plan, diags := p.Plan()
+	requireNoErrors(t, p, diags)
+	ids := map[string]engine.PlannedInstance{}
+	for _, inst := range plan.Instances {
+		ids[inst.ID()] = inst
+	}
+	for _, id := range []string{"facts@primary", "facts@secondary", "secondary_disks@secondary", "keys@primary", "replicate@primary", "mongo_caught_up@primary"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("plan has no %s", id)
+		}
+	}
+	if c := ids["replicate@primary"].Confirm; !strings.Contains(c, "replaces the secondary's PostgreSQL data") {
+		t.Errorf("replicate confirm = %q", c)
+	}
+	if got := ids["cluster_hosts@primary"].Description; !strings.Contains(got, "['10.0.0.3/32']") {
+		t.Errorf("cluster_hosts would %q, want the secondary's /32", got)
+	}
+}
+
+// TestBundledPlaybookRejectsBadVars checks the variables' validation.
+func TestBundledPlaybookRejectsBadVars(t *testing.T) {
+	for _, vars := range [][]string{
+		{"secondary=10.0.0.3"},
+		{"primary=10.0.0.2", "secondary=10.0.0.3", "ssh_port=70000"},
+		{"primary=10.0.0.2", "secondary=10.0.0.3", "secondary_cidr=10.0.0.3"},
+		{"primary=10.0.0.2", "secondary=10.0.0.3", "data_disk=data"},
+		{"primary=10.0.0.2 ; x", "secondary=10.0.0.3"},
+	} {
+		if _, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: vars}); !diags.HasErrors() {
+			t.Errorf("vars %q were accepted", vars)
+		}
+	}
+}
+
+// runPlaybook loads the bundled playbook with the pair's variables and
+// extra ones (NAME=VALUE) and runs it over SSH, confirming every question;
+// it returns the report and how many confirmations were asked.
+func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report, int, error) {
+	t.Helper()
+	var vars []string
+	for _, arg := range pair.Vars() {
+		if arg != "-var" {
+			vars = append(vars, arg)
+		}
+	}
+	vars = append(vars, "identity_file="+pair.KeyPath, "pg_wait=2m", "mongo_wait=2m")
+	vars = append(vars, extra...)
+	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: vars, Environ: []string{}})
+	requireNoErrors(t, p, diags)
+	var confirms atomic.Int32
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	report, err := engine.Run(ctx, p, engine.RunOptions{
+		Connect: func(h engine.HostConfig) (transport.Host, error) {
+			return sshtransport.New(sshtransport.Config{
+				Name: h.Name, Address: h.Address, Port: h.Port, User: h.User,
+				IdentityFiles:   []string{h.IdentityFile},
+				KnownHostsFiles: []string{pair.KnownHostsPath},
+				HostKeyChecking: sshtransport.Strict,
+				SSHConfigFile:   "none",
+				AgentSocket:     "none",
+				ConnectTimeout:  10 * time.Second,
+			})
+		},
+		Confirm: func(_ context.Context, inst engine.InstanceInfo) (bool, error) {
+			confirms.Add(1)
+			return true, nil
+		},
+		Subscribers: []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
+			switch e.Kind {
+			case engine.EventProgress:
+				t.Logf("%s@%s: %s", e.Task, e.Host, e.Line)
+			case engine.EventTaskFinished:
+				t.Logf("%s@%s: %s in %s %s", e.Task, e.Host, e.Status, e.Duration.Round(time.Millisecond), e.Error)
+			}
+		})},
+	})
+	return report, int(confirms.Load()), err
+}
+
+// checkReplicating checks on the hosts that the secondary streams from the
+// primary: pg_stat_replication, recovery, a row written on the primary
+// read on the secondary, and the cluster settings of both.
+func checkReplicating(t *testing.T, pair *sim.Pair) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	prim, sec := pair.Primary, pair.Secondary
+	rows, err := prim.PSQL(ctx, "SELECT client_addr, state FROM pg_stat_replication")
+	if err != nil || !strings.Contains(rows, sec.Address+"|streaming") {
+		t.Errorf("pg_stat_replication on the primary = %q, %v; want %s streaming", rows, err, sec.Address)
+	}
+	if got, err := sec.PSQL(ctx, "SELECT pg_is_in_recovery()"); err != nil || got != "t" {
+		t.Errorf("pg_is_in_recovery() on the secondary = %q, %v; want t", got, err)
+	}
+	mark := fmt.Sprintf("runbook-%d", time.Now().UnixNano())
+	if _, err := prim.PSQL(ctx, "CREATE TABLE IF NOT EXISTS runbook_probe (v text); INSERT INTO runbook_probe VALUES ('"+mark+"')"); err != nil {
+		t.Fatalf("write on the primary: %v", err)
+	}
+	for {
+		got, err := sec.PSQL(ctx, "SELECT count(*) FROM runbook_probe WHERE v = '"+mark+"'")
+		if err == nil && got == "1" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the row written on the primary never reached the secondary: %q, %v", got, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	want := []struct {
+		host       *sim.Host
+		key, value string
+	}{
+		{prim, "alation.cluster.replication_mode", "master"},
+		{prim, "alation.cluster.hosts", "['" + sec.Address + "/32']"},
+		{sec, "alation.cluster.replication_mode", "slave"},
+		{sec, "alation.cluster.master", prim.Address},
+	}
+	for _, w := range want {
+		if got, err := w.host.Conf(ctx, w.key); err != nil || got != w.value {
+			t.Errorf("%s on the %s = %q, %v; want %q", w.key, w.host.Name, got, err, w.value)
+		}
+	}
+}
+
+// snapshot describes what a run could change on the pair's hosts: the
+// cluster settings, the disk caches, the replication key, and the SSH
+// user's home, .ssh and authorized_keys with their modes.
+func snapshot(t *testing.T, pair *sim.Pair) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var b strings.Builder
+	for _, h := range pair.Hosts() {
+		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.pg_repl_in_line", "alation.cluster.master"} {
+			out, err := h.Shell(ctx, "alation_conf "+key)
+			if err != nil {
+				t.Fatalf("read %s on the %s: %v", key, h.Name, err)
+			}
+			fmt.Fprintf(&b, "%s %s", h.Name, out)
+		}
+		script := fmt.Sprintf(`cd %[1]s && tail -n +1 .disk1_cache .disk2_cache
+for f in home/alation/.ssh/replication_rsa home/alation/.ssh/replication_rsa.pub ~%[2]s ~%[2]s/.ssh ~%[2]s/.ssh/authorized_keys ~%[2]s/.hushlogin; do
+	if [ -e "$f" ]; then stat -c '%%n %%a %%U:%%G %%s' "$f"; else echo "$f absent"; fi
+done
+cat ~%[2]s/.ssh/authorized_keys 2>/dev/null | sha256sum`, h.AlationDir, pair.User)
+		out, err := h.Exec(ctx, script)
+		if err != nil {
+			t.Fatalf("inspect the %s: %v", h.Name, err)
+		}
+		fmt.Fprintf(&b, "%s:\n%s", h.Name, out)
+	}
+	return b.String()
+}
+
+// find returns the result of the instance id.
+func find(report *engine.Report, id string) (engine.InstanceResult, bool) {
+	if report == nil {
+		return engine.InstanceResult{}, false
+	}
+	for _, inst := range report.Instances {
+		if inst.ID() == id {
+			return inst, true
+		}
+	}
+	return engine.InstanceResult{}, false
+}
+
+// outputsOf returns the outputs of task on host, failing t when it has
+// none.
+func outputsOf(t *testing.T, report *engine.Report, task, host string) map[string]any {
+	t.Helper()
+	inst, ok := find(report, task+"@"+host)
+	if !ok || inst.Outputs == nil {
+		t.Fatalf("no outputs of %s@%s", task, host)
+	}
+	return inst.Outputs
+}
+
+// summary lists each instance's status and error, sorted, for failure
+// messages.
+func summary(report *engine.Report) string {
+	if report == nil {
+		return "(no report)"
+	}
+	var lines []string
+	for _, inst := range report.Instances {
+		line := fmt.Sprintf("  %-28s %s", inst.ID(), inst.Status)
+		if inst.Err != nil {
+			line += ": " + inst.Err.Error()
+		}
+		if inst.StderrTail != "" {
+			line += " [stderr: " + strings.ReplaceAll(inst.StderrTail, "\n", "; ") + "]"
+		}
+		lines = append(lines, line)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// requireNoErrors fails t with the diagnostics when there are errors.
+func requireNoErrors(t *testing.T, p *engine.Playbook, diags hcl.Diagnostics) {
+	t.Helper()
+	if !diags.HasErrors() {
+		return
+	}
+	var files map[string]*hcl.File
+	if p != nil {
+		files = p.Files()
+	}
+	var b strings.Builder
+	w := hcl.NewDiagnosticTextWriter(&b, files, 100, false)
+	if err := w.WriteDiagnostics(diags); err != nil {
+		fmt.Fprintf(&b, "%v", diags)
+	}
+	t.Fatalf("load the bundled playbook:\n%s", b.String())
+}
