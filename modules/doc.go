@@ -17,7 +17,7 @@
 // Template, WaitFor) whose `hcl` tags are its arguments, with an outputs
 // struct whose `cty` tags name what later tasks can read. The package also
 // renders the module reference (WriteReference) that `runbook modules` prints
-// and docs/modules.md holds.
+// and modules/REFERENCE.md holds.
 //
 // The Alation modules live in the alation subpackage.
 package modules

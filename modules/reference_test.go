@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -13,12 +12,12 @@ import (
 	_ "github.com/runbookhq/runbook/modules/alation"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/modules.md from the module schemas")
+var update = flag.Bool("update", false, "rewrite modules/REFERENCE.md from the module schemas")
 
 // referencePath is the module reference kept in the repository.
-var referencePath = filepath.Join("..", "docs", "modules.md")
+var referencePath = "REFERENCE.md"
 
-// referencePreamble opens docs/modules.md, before the modules' sections.
+// referencePreamble opens modules/REFERENCE.md, before the modules' sections.
 const referencePreamble = `# Module reference
 
 Every module runbook ships, generic and Alation-specific, in alphabetical
@@ -47,9 +46,6 @@ func TestReferenceIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(referencePath), 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.WriteFile(referencePath, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
