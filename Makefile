@@ -24,13 +24,15 @@ test: deps
 
 # demo starts a simulated Alation HA pair (real sshd, real PostgreSQL),
 # runs the bundled ha-pair playbook against it with live progress, shows the
-# replication status on the hosts, and removes the pair again.
+# replication status on the hosts, and removes the pair again, also when
+# interrupted. The simulated Mongo lag falls to zero in 30 s instead of 2 min.
 demo: deps build
-	@set -e; dir=$$(mktemp -d /tmp/runbook-demo.XXXXXX); \
-	trap '$(BIN)/alation-sim down -dir "'"$$dir"'"; rm -rf "'"$$dir"'"' EXIT; \
-	$(BIN)/alation-sim up -dir "$$dir"; \
+	@set -e; tmp=$$(mktemp -d /tmp/runbook-demo.XXXXXX); chmod 755 "$$tmp"; dir="$$tmp/pair"; \
+	trap 'if [ ! -e "'"$$dir"'" ] || $(BIN)/alation-sim down -dir "'"$$dir"'"; then rm -rf "'"$$tmp"'"; fi' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(BIN)/alation-sim up -dir "$$dir" -mongo-catch-up 30s; \
 	$(BIN)/runbook run ha-pair -var-file "$$dir/pair.vars.hcl" --known-hosts "$$dir/known_hosts" --yes; \
-	$(BIN)/alation-sim status -dir "$$dir"
+	echo; $(BIN)/alation-sim status -dir "$$dir"
 
 # bench compares runbook with a raw-SSH floor and Ansible on real sshd hosts
 # (needs ../shared/bench; see the README's performance section).

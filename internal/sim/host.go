@@ -145,11 +145,11 @@ func (h *Host) Conf(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, value, ok := strings.Cut(strings.TrimSpace(out), " = ")
+	_, value, ok := strings.Cut(strings.TrimSpace(out), " =")
 	if !ok {
 		return "", fmt.Errorf("host %s: alation_conf %s printed %q", h.Name, key, out)
 	}
-	return value, nil
+	return strings.TrimSpace(value), nil
 }
 
 // ReadFile returns the content of path inside the host.

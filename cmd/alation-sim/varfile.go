@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/runbookhq/runbook/internal/sim"
+)
+
+// varFileName is the name of the var file up writes in the pair's
+// directory.
+const varFileName = "pair.vars.hcl"
+
+// writeVarFile writes the variables of the bundled ha-pair playbook that
+// target p into p's directory and returns the file's path.
+func writeVarFile(p *sim.Pair) (string, error) {
+	path := filepath.Join(p.Dir, varFileName)
+	if err := os.WriteFile(path, []byte(varFile(p)), 0o644); err != nil {
+		return "", fmt.Errorf("write var file: %w", err)
+	}
+	return path, nil
+}
+
+// varFile returns the HCL var file of the ha-pair playbook for p.
+func varFile(p *sim.Pair) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Variables of the ha-pair playbook for the simulated Alation pair in %s.\n", p.Dir)
+	fmt.Fprintf(&b, "primary       = %s\n", hclString(p.Primary.Address))
+	fmt.Fprintf(&b, "secondary     = %s\n", hclString(p.Secondary.Address))
+	fmt.Fprintf(&b, "ssh_user      = %s\n", hclString(p.User))
+	fmt.Fprintf(&b, "ssh_port      = %d\n", p.Primary.SSHPort)
+	fmt.Fprintf(&b, "identity_file = %s\n", hclString(p.KeyPath))
+	return b.String()
+}
+
+// hclEscaper escapes what HCL's quoted strings do not take literally.
+var hclEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "${", "$${", "%{", "%%{")
+
+// hclString returns s as an HCL quoted string.
+func hclString(s string) string { return `"` + hclEscaper.Replace(s) + `"` }
