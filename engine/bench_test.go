@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -88,4 +89,35 @@ func BenchmarkRun10000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*10000), "ns/instance")
+}
+
+// BenchmarkRunJournal1000 runs 1,000 no-op instances (10 tasks on each of
+// 100 hosts) recorded in a journal. The noop module is not safe to
+// repeat, so each start waits until it is on disk: the cost of durable,
+// group-committed writes.
+func BenchmarkRunJournal1000(b *testing.B) {
+	var src strings.Builder
+	for h := range 100 {
+		fmt.Fprintf(&src, "host \"h%03d\" {}\n", h)
+	}
+	for i := range 10 {
+		fmt.Fprintf(&src, "task \"noop\" \"t%02d\" {\n  on    = group.all\n  value = self.name\n}\n", i)
+	}
+	p := mustLoad(b, src.String(), LoadOptions{})
+	state := b.TempDir()
+	opts := RunOptions{Connect: func(HostConfig) (transport.Host, error) { return nopHost{}, nil }}
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		j, err := journal.Open(state, p.JournalKey())
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts.Journal = j
+		if _, err := Run(context.Background(), p, opts); err != nil {
+			b.Fatal(err)
+		}
+		j.Close()
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*1000), "ns/instance")
 }

@@ -11,5 +11,9 @@
 // the engine prints nothing itself.
 //
 // Modules are Go types registered with RegisterModule; hosts are reached
-// through the transport.Host interface.
+// through the transport.Host interface. A run may be recorded in a
+// journal (package journal, RunOptions.Journal) and a later run may resume
+// it (RunOptions.Resume): what succeeded is restored, not run again.
+//
+// The playbook language is described in LANGUAGE.md beside this file.
 package engine

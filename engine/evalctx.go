@@ -24,10 +24,18 @@ func (p *Playbook) instanceContext(inst *instance, tasks, result cty.Value) *hcl
 // taskObject returns the value of task as inst sees it: for each task it
 // refers to, the outputs of that task's instance on the same host, and
 // under on, the outputs of the instances it names by host. outputs gives
-// the outputs object of an instance.
+// the outputs object of an instance. A task whose hosts are not known (a
+// variable is missing) is an unknown value.
 func (inst *instance) taskObject(outputs func(*instance) cty.Value) cty.Value {
+	if len(inst.views) == 0 {
+		return cty.EmptyObjectVal
+	}
 	tasks := make(map[string]cty.Value, len(inst.views))
 	for _, v := range inst.views {
+		if v.task.onUnknown {
+			tasks[v.task.name] = cty.DynamicVal
+			continue
+		}
 		attrs := map[string]cty.Value{}
 		if v.same != nil {
 			out := outputs(v.same)

@@ -24,7 +24,7 @@ const (
 	EventOutput          EventKind = "output"           // a line of a command's output (Stream, Line)
 	EventProgress        EventKind = "progress"         // a module's progress message (Line)
 	EventRetry           EventKind = "retry"            // an attempt failed or did not meet until; another follows (Attempt, Error)
-	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs)
+	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Restored when a resumed run took it from the journal)
 	EventHostUnreachable EventKind = "host_unreachable" // a host could not be reached; its remaining instances are skipped
 	EventRunFinished     EventKind = "run_finished"     // the walk ended (Duration; Error when interrupted)
 )
@@ -48,6 +48,7 @@ type Event struct {
 	Error    string         `json:"error,omitempty"`
 	Outputs  map[string]any `json:"outputs,omitempty"`
 	Total    int            `json:"total,omitempty"`
+	Restored bool           `json:"restored,omitempty"`
 }
 
 // Subscriber receives the events of a run, one at a time and in order.

@@ -70,14 +70,19 @@ func (l *loader) link(inst *instance, r reference, views map[string]*taskView, g
 			views[r.name] = v
 		}
 	}
+	if target.onUnknown {
+		return nil // a variable is missing, which is reported; the view stays unknown
+	}
 	addOn := func(ti *instance) {
-		edges.add(g, inst.id, ti.id, r.rng)
+		edges.add(g, inst.id, ti.id, r.rng())
 		if v != nil && !slices.Contains(v.on, ti) {
 			v.on = append(v.on, ti)
 			slices.SortFunc(v.on, func(a, b *instance) int { return strings.Compare(a.host.cfg.Name, b.host.cfg.Name) })
 		}
 	}
 	switch {
+	case r.sameHost && target.byHost[inst.host.cfg.Name] != nil:
+		edges.add(g, inst.id, target.byHost[inst.host.cfg.Name].id, r.rng())
 	case r.allHosts:
 		for _, ti := range target.insts {
 			addOn(ti)
@@ -90,7 +95,7 @@ func (l *loader) link(inst *instance, r reference, views map[string]*taskView, g
 		if ti == nil {
 			return hcl.Diagnostics{noInstanceDiag(target, inst, r)}
 		}
-		edges.add(g, inst.id, ti.id, r.rng)
+		edges.add(g, inst.id, ti.id, r.rng())
 		if v != nil {
 			v.same = ti
 		}
@@ -101,7 +106,7 @@ func (l *loader) link(inst *instance, r reference, views map[string]*taskView, g
 				Severity: hcl.DiagError,
 				Summary:  "Task has no instance on this host",
 				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.name, r.host, hostList(target)),
-				Subject:  r.hostRng.Ptr(),
+				Subject:  r.hostRng().Ptr(),
 			}}
 		}
 		addOn(ti)
@@ -124,7 +129,7 @@ func noInstanceDiag(target *task, inst *instance, r reference) *hcl.Diagnostic {
 		Summary:  "Task has no instance on this host",
 		Detail: fmt.Sprintf("task.%s refers to the instance of %q on the same host, %q, but %q runs on %s. Name the host explicitly, as in %s.",
 			target.name, target.name, inst.host.cfg.Name, target.name, hostList(target), example),
-		Subject: r.rng.Ptr(),
+		Subject: r.rng().Ptr(),
 	}
 }
 

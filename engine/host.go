@@ -11,9 +11,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// localHostName is the name of the built-in host that stands for the
-// control node.
-const localHostName = "local"
+// LocalHost is the name of the built-in host that stands for the control
+// node: tasks without on run on it, and no host block may take its name.
+const LocalHost = "local"
 
 // allGroup is the group that holds every declared host.
 const allGroup = "all"
@@ -31,7 +31,7 @@ func (l *loader) decodeHostBlock(b *hcl.Block) {
 	if !l.validName("host", name, b.LabelRanges[0]) {
 		return
 	}
-	if name == localHostName {
+	if name == LocalHost {
 		l.errorf(b.LabelRanges[0].Ptr(), "Reserved host name",
 			"The host %q is built in: it is the control node that runs the playbook. Give this host another name.", name)
 		return
@@ -50,12 +50,12 @@ func (l *loader) decodeHostBlock(b *hcl.Block) {
 // order.
 func (l *loader) addLocalHost() {
 	h := &host{
-		cfg:     HostConfig{Name: localHostName, Address: "127.0.0.1", User: currentUser()},
+		cfg:     HostConfig{Name: LocalHost, Address: "127.0.0.1", User: currentUser()},
 		builtin: true,
 	}
-	h.obj = hostObject(h.cfg, cty.StringVal(h.cfg.Address), cty.EmptyObjectVal)
+	h.obj = hostObject(h.cfg, nil)
 	l.p.hosts = append(l.p.hosts, h)
-	l.p.hostIdx[localHostName] = h
+	l.p.hostIdx[LocalHost] = h
 	slices.SortFunc(l.p.hosts, func(a, b *host) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
 	for i, h := range l.p.hosts {
 		h.index = i
@@ -71,9 +71,11 @@ func currentUser() string {
 }
 
 // hostObject returns the value of host.NAME: name, address, port, user,
-// groups and vars. address and vars are given as evaluated, so that a
-// sensitive value keeps its mark.
-func hostObject(cfg HostConfig, address, vars cty.Value) cty.Value {
+// groups and vars, from cfg, except for the attributes given in over:
+// address and vars as evaluated, so that a sensitive value keeps its mark,
+// and the attributes whose value is not known (when a variable is
+// missing).
+func hostObject(cfg HostConfig, over map[string]cty.Value) cty.Value {
 	groups := cty.ListValEmpty(cty.String)
 	if len(cfg.Groups) > 0 {
 		list := make([]cty.Value, len(cfg.Groups))
@@ -82,42 +84,64 @@ func hostObject(cfg HostConfig, address, vars cty.Value) cty.Value {
 		}
 		groups = cty.ListVal(list)
 	}
-	return cty.ObjectVal(map[string]cty.Value{
+	attrs := map[string]cty.Value{
 		"name":    cty.StringVal(cfg.Name),
-		"address": address,
+		"address": cty.StringVal(cfg.Address),
 		"port":    cty.NumberIntVal(int64(cfg.Port)),
 		"user":    cty.StringVal(cfg.User),
 		"groups":  groups,
-		"vars":    vars,
-	})
+		"vars":    cty.EmptyObjectVal,
+	}
+	for name, v := range over {
+		attrs[name] = v
+	}
+	return cty.ObjectVal(attrs)
 }
 
-// evalHost evaluates the attributes of a host block in ctx.
+// evalHost evaluates the attributes of a host block in ctx. An attribute
+// whose value is not known, because a variable it uses is missing (which
+// is reported), is unknown in the host object too, so that checking goes
+// on without reporting errors that giving the variable would mend.
 func (l *loader) evalHost(h *host, ctx *hcl.EvalContext) bool {
 	ok := true
-	address, vars := cty.StringVal(h.cfg.Address), cty.EmptyObjectVal
+	over := map[string]cty.Value{}
 	for _, a := range h.attrs {
 		v, diags := evalExpr(a.Expr, ctx)
 		l.diags = append(l.diags, diags...)
-		if diags.HasErrors() || !v.IsWhollyKnown() {
-			ok = false // reported here or where the unknown value came from
-			continue
-		}
-		if v.IsNull() {
-			continue
-		}
-		if !l.setHostAttr(h, a, v, &address, &vars) {
+		switch {
+		case diags.HasErrors():
+			ok = false
+		case !v.IsWhollyKnown():
+			l.unknownHostAttr(a.Name, over)
+		case v.IsNull():
+		case !l.setHostAttr(h, a, v, over):
 			ok = false
 		}
 	}
 	if ok {
-		h.obj = hostObject(h.cfg, address, vars)
+		h.obj = hostObject(h.cfg, over)
 	}
 	return ok
 }
 
-// setHostAttr sets one attribute of a host from its value.
-func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, address, vars *cty.Value) bool {
+// unknownHostAttr records a host attribute whose value is not known.
+func (l *loader) unknownHostAttr(name string, over map[string]cty.Value) {
+	switch name {
+	case "address", "user":
+		over[name] = cty.UnknownVal(cty.String)
+	case "port":
+		over[name] = cty.UnknownVal(cty.Number)
+	case "vars":
+		over[name] = cty.DynamicVal
+	case "groups":
+		over[name] = cty.UnknownVal(cty.List(cty.String))
+		l.p.groupsUnknown = true
+	}
+}
+
+// setHostAttr sets one attribute of a host from its value; over receives
+// the values of the host object that keep their marks.
+func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, over map[string]cty.Value) bool {
 	switch a.Name {
 	case "port":
 		cv, ok := l.convertAttr(a, v, cty.Number)
@@ -143,7 +167,7 @@ func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, address, va
 		for k, e := range m {
 			m[k] = e.WithMarks(marks)
 		}
-		*vars, h.cfg.Vars = cty.ObjectVal(m), m
+		over["vars"], h.cfg.Vars = cty.ObjectVal(m), m
 	default:
 		cv, ok := l.convertAttr(a, v, cty.String)
 		if !ok {
@@ -153,7 +177,7 @@ func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, address, va
 		s := plain.AsString()
 		switch a.Name {
 		case "address":
-			h.cfg.Address, *address = s, cv
+			h.cfg.Address, over["address"] = s, cv
 		case "user":
 			h.cfg.User = s
 		case "identity_file":
@@ -215,8 +239,11 @@ func (p *Playbook) computeGroups() {
 }
 
 // groupValue returns the value of group.NAME: a tuple of host objects,
-// sorted by host name.
+// sorted by host name; unknown when the groups are not known.
 func (p *Playbook) groupValue(name string) cty.Value {
+	if p.groupsUnknown {
+		return cty.DynamicVal
+	}
 	members := p.groups[name]
 	if len(members) == 0 {
 		return cty.EmptyTupleVal

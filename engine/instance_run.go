@@ -39,7 +39,7 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 		res.unreachable = true
 		return end(StatusSkipped, fmt.Errorf("not run: %w", ErrHostUnreachable), dag.Failed)
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || r.stopped() {
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
 	}
 	tasks := inst.taskObject(func(i *instance) cty.Value { return r.outputs[i.id] })
@@ -51,11 +51,20 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 		}
 		if !ok {
 			r.outputs[inst.id] = nullOutputs(inst)
+			res.whenFalse = true
 			return end(StatusSkipped, nil, dag.Skipped)
 		}
 	}
-	if inst.confirm != "" {
-		if err := r.confirm(ctx, inst); err != nil {
+	sentence := inst.confirm
+	if t.meta.confirm != nil && t.confirmLater {
+		s, diags := confirmSentence(t.meta.confirm, ectx)
+		if diags.HasErrors() {
+			return end(StatusFailed, diags, dag.Failed)
+		}
+		sentence = s
+	}
+	if sentence != "" {
+		if err := r.confirm(ctx, inst, sentence); err != nil {
 			return end(StatusFailed, err, dag.Failed)
 		}
 	}
@@ -107,7 +116,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 	t := inst.task
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
-		out, changed, err := r.attempt(ctx, inst, ectx, th, tail)
+		out, changed, err := r.attempt(ctx, inst, ectx, th, tail, res)
 		if err == nil && t.meta.until != nil {
 			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
 			switch {
@@ -134,8 +143,9 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 	}
 }
 
-// attempt decodes the module body in ectx and runs the module once.
-func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalContext, th transport.Host, tail *lineTail) (cty.Value, bool, error) {
+// attempt decodes the module body in ectx and runs the module once; the
+// first time, it records in the journal that the module starts.
+func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalContext, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
 	t := inst.task
 	args, diags := evalArgs(t, ectx)
 	if diags.HasErrors() {
@@ -150,6 +160,9 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		if err := v.Validate(); err != nil {
 			return cty.NilVal, false, &fatalError{fmt.Errorf("invalid arguments: %w", err)}
 		}
+	}
+	if err := r.moduleStarting(inst, res, m); err != nil {
+		return cty.NilVal, false, &fatalError{err}
 	}
 	timeout := inst.timeout
 	if timeout == 0 {
@@ -214,19 +227,21 @@ func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 }
 
 // confirm asks RunOptions.Confirm, one question at a time, whether the
-// instance may run.
-func (r *runner) confirm(ctx context.Context, inst *instance) error {
+// instance may run; sentence is the question.
+func (r *runner) confirm(ctx context.Context, inst *instance, sentence string) error {
 	if r.opts.Confirm == nil {
-		return fmt.Errorf("%w: the task asks %q and nobody can answer", ErrConfirmationRefused, inst.confirm)
+		return fmt.Errorf("%w: the task asks %q and nobody can answer", ErrConfirmationRefused, sentence)
 	}
 	r.confirmMu.Lock()
 	defer r.confirmMu.Unlock()
-	ok, err := r.opts.Confirm(ctx, inst.info())
+	info := inst.info()
+	info.Confirm = sentence
+	ok, err := r.opts.Confirm(ctx, info)
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrConfirmationRefused, err)
 	case !ok:
-		return fmt.Errorf("%w: the answer to %q was no", ErrConfirmationRefused, inst.confirm)
+		return fmt.Errorf("%w: the answer to %q was no", ErrConfirmationRefused, sentence)
 	}
 	return nil
 }

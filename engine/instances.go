@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -35,6 +36,9 @@ func (l *loader) expandTasks() {
 			t.insts = append(t.insts, inst)
 			t.byHost[h.cfg.Name] = inst
 		}
+		if !t.meta.loadTime() {
+			continue
+		}
 		var collect instanceDiags
 		for _, inst := range t.insts {
 			collect.add(inst, l.evalInstanceMeta(inst)...)
@@ -50,30 +54,33 @@ func (l *loader) expandTasks() {
 // those to other tasks, which become edges of the graph.
 func (l *loader) taskReferences(t *task) {
 	m := t.meta
-	exprs := []*hcl.Attribute{m.when}
-	exprs = append(exprs, t.attrs...)
-	for _, a := range exprs {
-		if a != nil {
-			t.refs = append(t.refs, l.ownTaskRefs(t, l.references(a.Expr, scopeBody), false)...)
+	keep := func(a *hcl.Attribute, sc scope, inUntil bool) {
+		if a == nil {
+			return
 		}
-	}
-	if m.until != nil {
-		for _, r := range l.ownTaskRefs(t, l.references(m.until.Expr, scopeUntil), true) {
-			if r.kind == refResult {
+		for _, r := range l.ownTaskRefs(t, l.references(a.Expr, sc), inUntil) {
+			switch {
+			case r.kind == refTask:
+				t.refs = append(t.refs, r)
+				t.confirmLater = t.confirmLater || a == m.confirm
+			case r.kind == refResult:
 				l.checkResult(t, r)
-				continue
 			}
-			t.refs = append(t.refs, r)
 		}
 	}
-	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.ignoreErrors, m.sudo, m.confirm} {
+	keep(m.when, scopeBody, false)
+	keep(m.confirm, scopeBody, false)
+	for _, a := range t.attrs {
+		keep(a, scopeBody, false)
+	}
+	keep(m.until, scopeUntil, true)
+	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.ignoreErrors, m.sudo} {
 		if a != nil {
 			sc := scopeMeta
 			sc.where = a.Name
 			l.references(a.Expr, sc)
 		}
 	}
-	t.refs = slices.DeleteFunc(t.refs, func(r reference) bool { return r.kind != refTask })
 }
 
 // ownTaskRefs reports, and leaves out, references a task makes to itself.
@@ -86,7 +93,7 @@ func (l *loader) ownTaskRefs(t *task, refs []reference, inUntil bool) []referenc
 		if inUntil {
 			detail += fmt.Sprintf(" In until, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", cmpOr(r.attr, "OUTPUT"))
 		}
-		l.errorf(r.rng.Ptr(), "Self-referencing task", "%s", detail)
+		l.errorf(r.rng().Ptr(), "Self-referencing task", "%s", detail)
 		return true
 	})
 }
@@ -105,13 +112,14 @@ func (l *loader) checkResult(t *task, r reference) {
 	if r.attr == "" {
 		return
 	}
-	if d := checkOutput(t, r.attr, r.attrRng); d != nil {
+	if d := checkOutput(t, r.attr, r.attrRng()); d != nil {
 		l.diags = append(l.diags, d)
 	}
 }
 
-// dependsOn reads depends_on: a list of task.NAME (every instance of the
-// task) or task.NAME.on.HOST (one instance).
+// dependsOn reads depends_on: a list of task.NAME (the instance on the
+// same host when the task runs there, else every instance), task.NAME.on
+// (every instance) or task.NAME.on.HOST (one instance).
 func (l *loader) dependsOn(t *task) {
 	a := t.meta.dependsOn
 	if a == nil {
@@ -127,7 +135,7 @@ func (l *loader) dependsOn(t *task) {
 			r, d = parseReference(trav)
 		}
 		if diags.HasErrors() || d != nil || r.kind != refTask || r.attr != "" {
-			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (every instance of build) or [task.build.on.web] (the instance on host web).")
+			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
 			continue
 		}
 		if r.name == t.name {
@@ -138,6 +146,7 @@ func (l *loader) dependsOn(t *task) {
 			l.diags = append(l.diags, d)
 			continue
 		}
+		r.sameHost = r.bare
 		t.after = append(t.after, r)
 	}
 }
@@ -148,7 +157,7 @@ func (l *loader) dependsOn(t *task) {
 func (l *loader) evalOn(t *task) []*host {
 	p := l.p
 	if t.meta.on == nil {
-		return []*host{p.hostIdx[localHostName]}
+		return []*host{p.hostIdx[LocalHost]}
 	}
 	expr := t.meta.on.Expr
 	before := len(l.diags)
@@ -156,20 +165,10 @@ func (l *loader) evalOn(t *task) []*host {
 	if len(l.diags) > before {
 		return nil
 	}
-	v, diags := evalExpr(expr, p.base)
-	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() {
-		return nil
-	}
 	var names []string
-	switch err := hostNamesIn(v, &names, 0); {
-	case errors.Is(err, errUnknownOn):
-		return nil // an unknown value stands for an error reported before
-	case errors.Is(err, errSensitiveOn):
-		l.errorf(expr.Range().Ptr(), "Invalid on", "on cannot be sensitive: host names are shown in plans and events.")
-		return nil
-	case err != nil:
-		l.errorf(expr.Range().Ptr(), "Invalid on", "on must be a host (host.NAME), a group (group.NAME), a host name, or a list of these; %s.", err)
+	if h := p.plainHostRef(expr); h != nil {
+		names = append(names, h.cfg.Name)
+	} else if !l.onNames(t, expr, &names) {
 		return nil
 	}
 	slices.Sort(names)
@@ -191,6 +190,44 @@ func (l *loader) evalOn(t *task) []*host {
 		})
 	}
 	return hosts
+}
+
+// plainHostRef returns the host that expr names when it is a plain
+// host.NAME whose host object is known: on can take it without being
+// evaluated, which saves much of the work of loading a large playbook.
+func (p *Playbook) plainHostRef(expr hcl.Expression) *host {
+	te, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(te.Traversal) != 2 || te.Traversal.RootName() != "host" {
+		return nil
+	}
+	name, ok := stepName(te.Traversal[1])
+	if h := p.hostIdx[name]; ok && h != nil && h.obj.IsKnown() {
+		return h
+	}
+	return nil
+}
+
+// onNames evaluates on and appends the host names it gives. It reports
+// false when they cannot be known: an error (reported here or before) or
+// a missing variable.
+func (l *loader) onNames(t *task, expr hcl.Expression, names *[]string) bool {
+	v, diags := evalExpr(expr, l.p.base)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	switch err := hostNamesIn(v, names, 0); {
+	case errors.Is(err, errUnknownOn):
+		t.onUnknown = true // a missing variable or an error, reported before
+		return false
+	case errors.Is(err, errSensitiveOn):
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on cannot be sensitive: host names are shown in plans and events.")
+		return false
+	case err != nil:
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on must be a host (host.NAME), a group (group.NAME), a host name, or a list of these; %s.", err)
+		return false
+	}
+	return true
 }
 
 // Errors of hostNamesIn that callers tell apart.
@@ -232,9 +269,16 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 	return nil
 }
 
+// loadTime reports whether m sets a meta-argument that evalInstanceMeta
+// evaluates when the playbook loads.
+func (m *taskMeta) loadTime() bool {
+	return m.retries != nil || m.delay != nil || m.timeout != nil || m.ignoreErrors != nil || m.sudo != nil || m.confirm != nil
+}
+
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
 // known when the playbook loads: retries, delay, timeout, ignore_errors,
-// sudo and confirm. They may refer to self.
+// sudo, and confirm unless it refers to task outputs. They may refer to
+// self.
 func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 	m := inst.task.meta
 	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
@@ -284,14 +328,32 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 	if v, ok := eval(m.sudo, cty.Bool); ok {
 		inst.sudo = v.True()
 	}
-	if m.confirm != nil {
-		if v, _ := evalExpr(m.confirm.Expr, ctx); v.ContainsMarked() {
-			diags = append(diags, metaDiag(m.confirm, "confirm is shown to whoever runs the playbook, so it cannot include a sensitive value."))
-		} else if v, ok := eval(m.confirm, cty.String); ok {
-			inst.confirm = strings.TrimSpace(v.AsString())
-		}
+	if m.confirm != nil && !inst.task.confirmLater {
+		sentence, ds := confirmSentence(m.confirm, ctx)
+		diags = append(diags, ds...)
+		inst.confirm = sentence
 	}
 	return diags
+}
+
+// confirmSentence evaluates confirm in ctx: the sentence to ask, or empty
+// when the value is null or blank (no question). An unknown value gives
+// an empty sentence and no error.
+func confirmSentence(a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
+	v, diags := evalExpr(a.Expr, ctx)
+	switch {
+	case diags.HasErrors():
+		return "", diags
+	case v.ContainsMarked():
+		return "", append(diags, metaDiag(a, "confirm is shown to whoever runs the playbook, so it cannot include a sensitive value."))
+	case !v.IsWhollyKnown() || v.IsNull():
+		return "", diags
+	}
+	s, err := convertPlain(v, cty.String)
+	if err != nil {
+		return "", append(diags, metaDiag(a, "confirm must be a string or null: %s.", convertMessage(err)))
+	}
+	return strings.TrimSpace(s.AsString()), diags
 }
 
 // metaDiag returns an error diagnostic about a meta-argument.

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,14 +20,18 @@ import (
 // The returned Playbook is never nil: when the diagnostics hold errors it
 // serves only to print them (Files) and Run refuses it.
 func Load(path string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
-	return load(osSource{}, path, opts)
+	origin, err := filepath.Abs(path)
+	if err != nil {
+		origin = path
+	}
+	return load(osSource{}, path, origin, opts)
 }
 
 // LoadFS is Load for a playbook in fsys (such as an embedded one); dir is
 // a directory or a file of fsys. Var files are still read from the
 // operating system's file system.
 func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
-	return load(fsSource{fsys}, dir, opts)
+	return load(fsSource{fsys}, dir, "embedded:"+dir, opts)
 }
 
 // loader holds the state of one Load.
@@ -36,7 +41,7 @@ type loader struct {
 	opts   LoadOptions
 	diags  hcl.Diagnostics
 	// declaration ranges of named items, for duplicate checks
-	seen map[string]hcl.Range
+	seen map[declKey]hcl.Range
 	// unparsed holds files refused before parsing, so that diagnostics
 	// about them can still show their source.
 	unparsed map[string]*hcl.File
@@ -44,9 +49,10 @@ type loader struct {
 
 // load runs every phase of loading, stopping after a phase whose errors
 // would make the next one report nonsense.
-func load(src source, root string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
+func load(src source, root, origin string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
 	l := &loader{
 		p: &Playbook{
+			origin:   origin,
 			varIdx:   map[string]*variable{},
 			localIdx: map[string]*localValue{},
 			hostIdx:  map[string]*host{},
@@ -55,7 +61,7 @@ func load(src source, root string, opts LoadOptions) (*Playbook, hcl.Diagnostics
 		},
 		parser:   hclparse.NewParser(),
 		opts:     opts,
-		seen:     map[string]hcl.Range{},
+		seen:     map[declKey]hcl.Range{},
 		unparsed: map[string]*hcl.File{},
 	}
 	files, dir := l.readPlaybook(src, root)
@@ -64,6 +70,7 @@ func load(src source, root string, opts LoadOptions) (*Playbook, hcl.Diagnostics
 		return l.finish()
 	}
 	l.decodeFiles(files)
+	l.decodeInventory()
 	l.addLocalHost()
 	l.resolveVariables()
 	if !l.evalLocalsAndHosts() {
@@ -140,6 +147,7 @@ func (l *loader) readPlaybook(src source, root string) ([]*hcl.File, string) {
 		}
 		if f := l.parse(data, name); f != nil {
 			files = append(files, f)
+			l.p.sources = append(l.p.sources, namedFile{name, f})
 		}
 	}
 	return files, dir
@@ -210,10 +218,13 @@ func (l *loader) errorf(subject *hcl.Range, summary, format string, args ...any)
 	})
 }
 
+// declKey names a declared item: its kind and its name.
+type declKey struct{ kind, name string }
+
 // declare records a named item, reporting a duplicate. kind is the item's
 // kind as messages name it ("task", "host", "variable", "local value").
 func (l *loader) declare(kind, name string, rng hcl.Range) bool {
-	key := kind + "\x00" + name
+	key := declKey{kind, name}
 	if prev, dup := l.seen[key]; dup {
 		l.errorf(rng.Ptr(), "Duplicate "+kind,
 			"A %s named %q was already declared at %s. Names of %ss must be unique in the playbook.", kind, name, prev, kind)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -149,5 +150,124 @@ task "echo" "three" {
 	want := "one@a<- one@b<- three@local<-one@a,two@a,two@b two@a<-one@a two@b<-one@b"
 	if strings.Join(got, " ") != want {
 		t.Errorf("instances\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// TestDependsOnSameHost checks the three forms of depends_on: task.NAME
+// waits for the instance on the same host when NAME runs there and for
+// every instance otherwise, task.NAME.on for every instance, and
+// task.NAME.on.HOST for one.
+func TestDependsOnSameHost(t *testing.T) {
+	p := mustLoad(t, `
+host "a" {
+  groups = ["g"]
+}
+host "b" {
+  groups = ["g"]
+}
+task "echo" "install" {
+  on      = group.g
+  message = "install"
+}
+task "echo" "configure" {
+  on         = group.g
+  message    = "configure"
+  depends_on = [task.install]
+}
+task "echo" "barrier" {
+  on         = group.g
+  message    = "barrier"
+  depends_on = [task.install.on]
+}
+task "echo" "one" {
+  on         = [host.b]
+  message    = "one"
+  depends_on = [task.install.on.a]
+}
+task "echo" "report" {
+  message    = "report"
+  depends_on = [task.configure]
+}
+`, LoadOptions{})
+	var got []string
+	for _, inst := range p.Instances() {
+		got = append(got, inst.ID()+"<-"+strings.Join(inst.DependsOn, ","))
+	}
+	want := []string{
+		"barrier@a<-install@a,install@b", "barrier@b<-install@a,install@b",
+		"configure@a<-install@a", "configure@b<-install@b",
+		"install@a<-", "install@b<-",
+		"one@b<-install@a",
+		"report@local<-configure@a,configure@b",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("instances\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestInventoryFiles(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{
+		"main.hcl": `
+variable "user" {
+  type    = string
+  default = "deploy"
+}
+host "web1" {
+  groups = ["web"]
+}
+task "echo" "hello" {
+  on      = group.web
+  message = "${self.name} as ${self.user}"
+}
+`,
+		"more.inv": `
+host "web2" {
+  address = "10.0.0.2"
+  user    = var.user
+  groups  = ["web"]
+}
+`,
+		"json.inv.json": `{"host": {"web3": {"groups": ["web"]}}}`,
+		"bad.inv": `
+host "web1" {
+  address = "10.0.0.1"
+}
+task "echo" "stray" {
+  message = "no"
+}
+`,
+	})
+	inv := func(names ...string) []string {
+		var paths []string
+		for _, n := range names {
+			paths = append(paths, filepath.Join(dir, n))
+		}
+		return paths
+	}
+	p, diags := Load(dir, LoadOptions{Inventory: inv("more.inv", "json.inv.json")})
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	var got []string
+	for _, h := range p.Hosts() {
+		got = append(got, h.Name+"="+h.Address+"/"+h.User)
+	}
+	if want := "local=127.0.0.1/" + currentUser() + " web1=web1/ web2=10.0.0.2/deploy web3=web3/"; strings.Join(got, " ") != want {
+		t.Errorf("hosts\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if n := len(p.Instances()); n != 3 {
+		t.Errorf("%d instances of hello, want 3 (one per host of group web)", n)
+	}
+
+	p, diags = Load(dir, LoadOptions{Inventory: inv("bad.inv")})
+	text := flat(diagText(p, diags))
+	for _, want := range []string{"Duplicate host", `A host named "web1" was already declared`, "Not a host block", "may hold only host blocks; this task block belongs in the playbook"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("want %q in:\n%s", want, text)
+		}
+	}
+	_, diags = Load(dir, LoadOptions{Inventory: inv("missing.inv")})
+	if text := flat(diagText(nil, diags)); !strings.Contains(text, "Cannot read inventory file") {
+		t.Errorf("a missing inventory file: %s", text)
 	}
 }

@@ -249,3 +249,79 @@ func (m *dataModule) Run(context.Context, *Env) (Result, error) {
 func init() {
 	RegisterModule(ModuleInfo{Name: "data", Doc: "Takes any data.", New: func() Module { return &dataModule{} }, Outputs: dataOutputs{}})
 }
+
+// gates backs the gate module: a gate opens when its channel is closed.
+var gates = struct {
+	sync.Mutex
+	m map[string]chan struct{}
+}{m: map[string]chan struct{}{}}
+
+// gate returns the channel of the gate named key, making it on first use.
+func gate(key string) chan struct{} {
+	gates.Lock()
+	defer gates.Unlock()
+	ch := gates.m[key]
+	if ch == nil {
+		ch = make(chan struct{})
+		gates.m[key] = ch
+	}
+	return ch
+}
+
+// gateModule reports progress, then waits until the gate named Key opens
+// or its context ends. It is safe to repeat when Repeat is set.
+type gateModule struct {
+	Key    string `hcl:"key"`
+	Repeat bool   `hcl:"repeatable,optional"`
+}
+
+func (m *gateModule) SafeToRepeat() bool { return m.Repeat }
+
+func (m *gateModule) Run(ctx context.Context, env *Env) (Result, error) {
+	env.Progressf("waiting at gate %s", m.Key)
+	select {
+	case <-gate(m.Key):
+		return Result{Changed: true}, nil
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+func init() {
+	RegisterModule(ModuleInfo{Name: "gate", Doc: "Waits for its gate to open.", New: func() Module { return &gateModule{} }})
+}
+
+// stepModule counts its runs per key and returns them with its input, so
+// that a test can tell a restored output from one made again. It is safe
+// to repeat when Repeat is set.
+type stepModule struct {
+	Key    string `hcl:"key"`
+	Input  string `hcl:"input,optional"`
+	Repeat bool   `hcl:"repeatable,optional"`
+}
+
+type stepOutputs struct {
+	Value string `cty:"value"`
+	Runs  int    `cty:"runs"`
+}
+
+func (m *stepModule) Run(context.Context, *Env) (Result, error) {
+	counters.Lock()
+	counters.n[m.Key]++
+	n := counters.n[m.Key]
+	counters.Unlock()
+	return Result{Changed: true, Outputs: stepOutputs{Value: fmt.Sprintf("%s#%d", m.Input, n), Runs: n}}, nil
+}
+
+func (m *stepModule) SafeToRepeat() bool { return m.Repeat }
+
+// runs returns how many times the step module ran with key.
+func runs(key string) int {
+	counters.Lock()
+	defer counters.Unlock()
+	return counters.n[key]
+}
+
+func init() {
+	RegisterModule(ModuleInfo{Name: "step", Doc: "Counts its runs.", New: func() Module { return &stepModule{} }, Outputs: stepOutputs{}})
+}

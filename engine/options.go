@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -18,6 +19,13 @@ type LoadOptions struct {
 	// Environ is the environment (as os.Environ returns it), from which
 	// RUNBOOK_VAR_NAME values are read. Nil means no environment values.
 	Environ []string
+	// Inventory holds the paths of extra files, in HCL native syntax or
+	// (named *.json) JSON syntax, whose host blocks join the playbook's.
+	// They hold host blocks only, which may refer to variables and local
+	// values like any host block; a host declared twice, in the playbook
+	// or in another inventory file, is an error. They are read from the
+	// operating system's file system, also for LoadFS.
+	Inventory []string
 }
 
 // Defaults of RunOptions.
@@ -58,4 +66,37 @@ type RunOptions struct {
 	// Confirm is asked, one question at a time, before an instance whose
 	// task has a confirm sentence starts. Nil refuses every such instance.
 	Confirm func(ctx context.Context, inst InstanceInfo) (bool, error)
+	// Journal, when set, records the run, instance by instance, so that a
+	// later run can resume it: when each module starts (on disk before it
+	// starts, for a module that is not Repeatable or does not report
+	// true), how each instance ends, its outputs (redacted as events
+	// show them), and the run's end. Open it with journal.Open in a
+	// directory of journals (journal.DefaultDir) under the key
+	// Playbook.JournalKey. The caller closes it after the run.
+	Journal *journal.Journal
+	// Resume continues the run recorded in Journal. Instances that ended
+	// ok or changed, or were skipped by their when, are not run again:
+	// they end at once with their recorded status and outputs (their
+	// events and results marked Restored), and later tasks read those
+	// outputs as before. Every other instance runs, except one that was
+	// cut off mid-way (its module started, its end is unknown): that one
+	// runs again only when its module reported itself safe to repeat, and
+	// otherwise Run starts nothing and returns an UnsafeResumeError.
+	// Run also refuses, with a ResumeChangedError, when the playbook or
+	// the values of its variables changed since the journal was written,
+	// unless ResumeChanged is set.
+	Resume bool
+	// ResumeChanged lets Resume go on when the playbook's files or the
+	// values of its variables changed since the journal was written.
+	ResumeChanged bool
+	// Rerun names instances, as "task@host" or "task" (each of its
+	// instances), that Resume runs again whatever the journal says of
+	// them, such as one cut off mid-way whose host has been checked.
+	Rerun []string
+	// Stop, when closed, stops the run gently: no new instance starts
+	// (those not started end cancelled), while the running ones go on
+	// until they end or the run's context is cancelled. The run then
+	// counts as interrupted. Nil means the run stops only through its
+	// context.
+	Stop <-chan struct{}
 }

@@ -31,8 +31,9 @@ type PlannedInstance struct {
 	When string
 }
 
-// knownAfterRun stands in a plan for a value that depends on task outputs.
-const knownAfterRun = "(known after run)"
+// KnownAfterRun stands, in plans and in InstanceInfo.Confirm, for a value
+// that depends on the outputs of tasks that have not run.
+const KnownAfterRun = "(known after run)"
 
 // Plan evaluates every instance's arguments with the outputs of other
 // tasks unknown, and asks modules to describe and validate the instances
@@ -99,7 +100,7 @@ func renderValue(v cty.Value) string {
 	case v.ContainsMarked():
 		return redactedText
 	case !v.IsWhollyKnown():
-		return knownAfterRun
+		return KnownAfterRun
 	}
 	return string(hclwrite.TokensForValue(v).Bytes())
 }

@@ -17,7 +17,9 @@ import (
 // graph of those instances checked. A Playbook is read-only once loaded and
 // may be run several times.
 type Playbook struct {
+	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
 	files    map[string]*hcl.File
+	sources  []namedFile // the playbook's files, then the inventory files, in the order read
 	funcs    map[string]function.Function
 	vars     []*variable // sorted by name
 	varIdx   map[string]*variable
@@ -26,13 +28,22 @@ type Playbook struct {
 	hosts    []*host // sorted by name, the built-in local host included
 	hostIdx  map[string]*host
 	groups   map[string][]*host // each sorted by name
-	tasks    []*task            // sorted by name
-	taskIdx  map[string]*task
-	insts    []*instance // sorted by task, then host; an instance's id is its index
-	graph    *dag.Graph
-	base     *hcl.EvalContext // functions, var, local, host and group
-	secrets  *redactor
-	valid    bool // loaded without errors
+	// groupsUnknown is set when the groups of some host are not known
+	// (a variable is missing): every group's value is then unknown.
+	groupsUnknown bool
+	tasks         []*task // sorted by name
+	taskIdx       map[string]*task
+	insts         []*instance // sorted by task, then host; an instance's id is its index
+	graph         *dag.Graph
+	base          *hcl.EvalContext // functions, var, local, host and group
+	secrets       *redactor
+	valid         bool // loaded without errors
+}
+
+// namedFile is a parsed file with its name.
+type namedFile struct {
+	name string
+	file *hcl.File
 }
 
 // HostConfig is a host of the inventory, as its host block sets it.
@@ -66,7 +77,11 @@ type InstanceInfo struct {
 	Module string
 	// Host is the name of the host the instance runs on.
 	Host string
-	// Confirm is the task's confirm sentence, or empty.
+	// Confirm is the question the instance asks before it starts: the
+	// task's confirm sentence, or KnownAfterRun when the sentence depends
+	// on task outputs (it may then turn out empty), or empty when the
+	// instance asks nothing. The InstanceInfo given to
+	// RunOptions.Confirm always holds the sentence itself.
 	Confirm string
 	// DependsOn lists the instances this one waits for, as "task@host"
 	// IDs, sorted.
@@ -133,6 +148,8 @@ type task struct {
 	insts        []*instance          // sorted by host
 	byHost       map[string]*instance // the instances by host name
 	broken       bool                 // errors were reported; checks that would repeat them are skipped
+	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
+	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
 }
 
 // taskMeta holds the meta-arguments of a task; nil means not set.
@@ -150,7 +167,7 @@ type instance struct {
 	timeout      time.Duration
 	ignoreErrors bool
 	sudo         bool
-	confirm      string
+	confirm      string     // the confirm sentence when known at load, or empty
 	deps         []int      // ids of the instances this one waits for, sorted
 	views        []taskView // what task.NAME shows this instance, sorted by name
 	public       InstanceInfo
@@ -170,7 +187,11 @@ func (inst *instance) describe(p *Playbook) {
 	for i, d := range inst.deps {
 		deps[i] = p.insts[d].name()
 	}
-	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: inst.confirm, DependsOn: deps}
+	confirm := inst.confirm
+	if inst.task.confirmLater {
+		confirm = KnownAfterRun
+	}
+	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps}
 }
 
 // info returns the public description of inst, with a DependsOn of its

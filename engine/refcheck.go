@@ -12,8 +12,9 @@ import (
 // out, those that are malformed, that sc does not allow, or that name
 // something the playbook does not declare.
 func (l *loader) references(expr hcl.Expression, sc scope) []reference {
-	var refs []reference
-	for _, t := range expr.Variables() {
+	vars := expr.Variables()
+	refs := make([]reference, 0, len(vars))
+	for _, t := range vars {
 		r, d := parseReference(t)
 		if d != nil {
 			l.diags = append(l.diags, d)
@@ -39,33 +40,33 @@ func (p *Playbook) checkExists(r reference) *hcl.Diagnostic {
 	switch r.kind {
 	case refVar:
 		if p.varIdx[r.name] == nil {
-			return undeclaredDiag("variable", r.name, r.nameRng, p.variableNames())
+			return undeclaredDiag("variable", r.name, r.nameRng(), p.variableNames())
 		}
 	case refLocal:
 		if p.localIdx[r.name] == nil {
-			return undeclaredDiag("local value", r.name, r.nameRng, p.localNames())
+			return undeclaredDiag("local value", r.name, r.nameRng(), p.localNames())
 		}
 	case refHost:
 		if p.hostIdx[r.name] == nil {
-			return undeclaredDiag("host", r.name, r.nameRng, p.hostNames())
+			return undeclaredDiag("host", r.name, r.nameRng(), p.hostNames())
 		}
 		return checkHostAttr(r)
 	case refSelf:
 		return checkHostAttr(r)
 	case refGroup:
-		if p.groups != nil && p.groups[r.name] == nil {
-			return undeclaredDiag("group", r.name, r.nameRng, p.groupNames())
+		if p.groups != nil && !p.groupsUnknown && p.groups[r.name] == nil {
+			return undeclaredDiag("group", r.name, r.nameRng(), p.groupNames())
 		}
 	case refTask:
 		t := p.taskIdx[r.name]
 		if t == nil {
-			return undeclaredDiag("task", r.name, r.nameRng, p.taskNames())
+			return undeclaredDiag("task", r.name, r.nameRng(), p.taskNames())
 		}
 		if r.host != "" && p.hostIdx[r.host] == nil {
-			return undeclaredDiag("host", r.host, r.hostRng, p.hostNames())
+			return undeclaredDiag("host", r.host, r.hostRng(), p.hostNames())
 		}
 		if r.attr != "" {
-			return checkOutput(t, r.attr, r.attrRng)
+			return checkOutput(t, r.attr, r.attrRng())
 		}
 	}
 	return nil
@@ -102,7 +103,7 @@ func checkHostAttr(r reference) *hcl.Diagnostic {
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported attribute",
 		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.attr, strings.Join(hostAttrs, ", "), didYouMean(r.attr, hostAttrs)),
-		Subject:  r.attrRng.Ptr(),
+		Subject:  r.attrRng().Ptr(),
 	}
 }
 

@@ -36,15 +36,32 @@ var (
 // task.build.on.web.path.
 type reference struct {
 	kind     refKind
-	name     string    // the variable, local, host, group or task named
-	host     string    // task.NAME.on.HOST: the host named
-	allHosts bool      // task.NAME or task.NAME.on: every instance of the task
-	attr     string    // the output (task.….OUT, result.OUT) or host attribute (self.X, host.NAME.X) named, or ""
-	rng      hcl.Range // the whole traversal
-	nameRng  hcl.Range // the step that names the item
-	hostRng  hcl.Range // the step that names the host
-	attrRng  hcl.Range // the step that names the output
+	name     string // the variable, local, host, group or task named
+	host     string // task.NAME.on.HOST: the host named
+	allHosts bool   // task.NAME or task.NAME.on: every instance of the task
+	bare     bool   // written task.NAME, without on or an output
+	sameHost bool   // in depends_on, task.NAME: the instance on the same host when there is one
+	attr     string // the output (task.….OUT, result.OUT) or host attribute (self.X, host.NAME.X) named, or ""
+	trav     hcl.Traversal
+	attrStep int8 // the step of trav that names attr
 }
+
+// The places of a reference's parts, for messages; each is computed from
+// the traversal when asked for, which keeps references small.
+
+// rng returns the range of the whole traversal.
+func (r reference) rng() hcl.Range { return r.trav.SourceRange() }
+
+// nameRng returns the range of the step that names the item.
+func (r reference) nameRng() hcl.Range { return stepRange(r.trav[1]) }
+
+// hostRng returns the range of the step that names the host, in
+// task.NAME.on.HOST.
+func (r reference) hostRng() hcl.Range { return stepRange(r.trav[3]) }
+
+// attrRng returns the range of the step that names the output or
+// attribute.
+func (r reference) attrRng() hcl.Range { return stepRange(r.trav[r.attrStep]) }
 
 // scope is a place where expressions are written: what it is called in
 // messages and which kinds of references it allows.
@@ -112,18 +129,12 @@ func parseReference(t hcl.Traversal) (reference, *hcl.Diagnostic) {
 			Subject:  t.SourceRange().Ptr(),
 		}
 	}
-	r := reference{kind: kind, rng: t.SourceRange()}
+	r := reference{kind: kind, trav: t}
 	switch kind {
-	case refSelf:
+	case refSelf, refResult:
 		if len(t) > 1 {
 			r.attr, _ = stepName(t[1])
-			r.attrRng = stepRange(t[1])
-		}
-		return r, nil
-	case refResult:
-		if len(t) > 1 {
-			r.attr, _ = stepName(t[1])
-			r.attrRng = stepRange(t[1])
+			r.attrStep = 1
 		}
 		return r, nil
 	}
@@ -134,16 +145,16 @@ func parseReference(t hcl.Traversal) (reference, *hcl.Diagnostic) {
 	if !ok {
 		return r, refShapeDiag(t, root)
 	}
-	r.name, r.nameRng = name, stepRange(t[1])
+	r.name = name
 	if kind == refHost && len(t) > 2 {
 		r.attr, _ = stepName(t[2])
-		r.attrRng = stepRange(t[2])
+		r.attrStep = 2
 	}
 	if kind != refTask {
 		return r, nil
 	}
 	if len(t) == 2 {
-		r.allHosts = true
+		r.allHosts, r.bare = true, true
 		return r, nil
 	}
 	step, ok := stepName(t[2])
@@ -151,7 +162,7 @@ func parseReference(t hcl.Traversal) (reference, *hcl.Diagnostic) {
 		return r, refShapeDiag(t, root)
 	}
 	if step != "on" {
-		r.attr, r.attrRng = step, stepRange(t[2])
+		r.attr, r.attrStep = step, 2
 		return r, nil
 	}
 	if len(t) == 3 {
@@ -161,10 +172,9 @@ func parseReference(t hcl.Traversal) (reference, *hcl.Diagnostic) {
 	if r.host, ok = stepName(t[3]); !ok {
 		return r, refShapeDiag(t, root)
 	}
-	r.hostRng = stepRange(t[3])
 	if len(t) > 4 {
 		r.attr, _ = stepName(t[4])
-		r.attrRng = stepRange(t[4])
+		r.attrStep = 4
 	}
 	return r, nil
 }
@@ -200,7 +210,7 @@ func scopeDiag(r reference, sc scope) *hcl.Diagnostic {
 	default:
 		why = fmt.Sprintf("%s cannot refer to %s values.", upperFirst(sc.where), rootOrder[r.kind])
 	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: why, Subject: r.rng.Ptr()}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: why, Subject: r.rng().Ptr()}
 }
 
 // upperFirst returns s with its first letter in upper case.

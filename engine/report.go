@@ -9,8 +9,8 @@ type Report struct {
 	Instances []InstanceResult
 	// Duration is the time the run took.
 	Duration time.Duration
-	// Interrupted reports that the run's context was cancelled before
-	// every instance ended.
+	// Interrupted reports that the run's context was cancelled, or
+	// RunOptions.Stop closed, before every instance ended.
 	Interrupted bool
 }
 
@@ -39,6 +39,10 @@ type InstanceResult struct {
 	Attempts int
 	// Ignored reports a failure that ignore_errors let the run go past.
 	Ignored bool
+	// Restored reports an instance that a resumed run did not run: its
+	// status, duration and outputs are those the journal recorded, and
+	// Attempts is zero.
+	Restored bool
 }
 
 // Failed reports whether the result counts as a failure of the run: the

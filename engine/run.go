@@ -17,12 +17,16 @@ import (
 // succeeded (or was skipped by its when), up to opts.Parallel at once and
 // opts.PerHost per host. A failure skips what depends on it, transitively,
 // and nothing else unless opts.FailFast is set. Hosts are connected when
-// first needed and closed at the end.
+// first needed and closed at the end. With opts.Journal the run is
+// recorded, and with opts.Resume it continues the recorded one.
 //
 // Run returns when the walk has ended and every subscriber has seen the
 // run_finished event. The error wraps ErrInterrupted when ctx was
-// cancelled, ErrTaskFailed when an instance failed, and ErrHostUnreachable
-// when a host could not be reached; the report is complete in every case.
+// cancelled or opts.Stop closed, ErrTaskFailed when an instance failed,
+// ErrHostUnreachable when a host could not be reached, and ErrJournal
+// when the journal could not be written; the report is complete in every
+// case. When the run cannot start (bad options, a resume that is refused)
+// Run returns a nil report and an error, having run nothing.
 func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	if p == nil || !p.valid {
 		return nil, errInvalidPlaybook
@@ -31,7 +35,18 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	rerun, err := p.rerunSet(opts.Rerun)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(opts.Rerun) > 0 && !opts.Resume:
+		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
+	}
 	r := newRunner(ctx, p, opts, included)
+	if err := r.beginJournal(rerun); err != nil {
+		r.bus.close()
+		return nil, err
+	}
 	total := 0
 	for _, in := range included {
 		if in {
@@ -40,18 +55,25 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	}
 	start := time.Now()
 	r.emit(Event{Kind: EventRunStarted, Total: total})
+	for id, inst := range p.insts {
+		if res := &r.results[id]; res.restored {
+			r.finished(inst, res)
+		}
+	}
 	walk := dag.WalkOptions{
 		Parallel: orDefault(opts.Parallel, DefaultParallel),
 		Group:    func(node int) int { return p.insts[r.id(node)].host.index },
 		PerGroup: orDefault(opts.PerHost, DefaultPerHost),
 		FailFast: opts.FailFast,
+		Stop:     opts.Stop,
 	}
 	g := r.walkGraph()
 	walkErr := g.Walk(ctx, walk, r.visit, r.settle)
 	closeErr := r.conns.closeAll()
-	report := r.report(time.Since(start), ctx.Err() != nil)
+	report := r.report(time.Since(start), r.stopped())
 	report.Interrupted = report.Interrupted && slices.ContainsFunc(report.Instances, func(i InstanceResult) bool { return i.Status == StatusCancelled })
-	runErr := r.runError(report, errors.Join(walkErr, closeErr))
+	journalErr := r.endJournal()
+	runErr := r.runError(report, errors.Join(walkErr, closeErr, journalErr))
 	finished := Event{Kind: EventRunFinished, Duration: report.Duration}
 	if report.Interrupted {
 		finished.Error = ErrInterrupted.Error()
@@ -93,22 +115,24 @@ func (p *Playbook) limitSet(limit []string) ([]bool, error) {
 }
 
 // walkGraph returns the graph to walk: the playbook's, or under a limit
-// the graph of the included instances that need no instance left out.
-// Those that do are recorded as skipped here; r.nodes maps the nodes of a
-// limited graph to instance ids.
+// or when resuming, the graph of the included instances that are not
+// restored and need no instance left out. Those that do are recorded as
+// skipped here; a restored instance counts as done. r.nodes maps the
+// nodes of such a graph to instance ids.
 func (r *runner) walkGraph() *dag.Graph {
 	p := r.p
-	if !slices.Contains(r.included, false) {
+	restored := func(id int) bool { return r.results[id].restored }
+	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.insts, func(inst *instance) bool { return restored(inst.id) }) {
 		return p.graph
 	}
 	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
 	walked := make([]bool, len(p.insts))
 	for _, id := range order {
-		if !r.included[id] {
+		if !r.included[id] || restored(id) {
 			continue
 		}
 		inst := p.insts[id]
-		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] })
+		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] && !restored(d) })
 		if cause < 0 {
 			walked[id] = true
 			continue
@@ -128,7 +152,9 @@ func (r *runner) walkGraph() *dag.Graph {
 	g := dag.New(len(r.nodes))
 	for n, id := range r.nodes {
 		for _, d := range p.insts[id].deps {
-			g.AddEdge(n, index[d])
+			if walked[d] {
+				g.AddEdge(n, index[d])
+			}
 		}
 	}
 	return g
@@ -167,6 +193,10 @@ type result struct {
 	ignored     bool
 	attempts    int
 	stderr      string
+	started     time.Time // when its module first started; zero if it never did
+	repeatable  bool      // its module said it is safe to repeat, when it started
+	whenFalse   bool      // skipped because its when was false
+	restored    bool      // not run: restored from the journal of the run it resumes
 }
 
 // newRunner prepares a run.
@@ -184,6 +214,20 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 	r.secrets.add(p.secrets.secrets...)
 	r.conns = newConns(r)
 	return r
+}
+
+// stopped reports whether the run was told to stop: its context is done
+// or RunOptions.Stop is closed.
+func (r *runner) stopped() bool {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	select {
+	case <-r.opts.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // emit sends an event to the subscribers.
@@ -204,7 +248,7 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 	}
 	inst := r.p.insts[id]
 	switch {
-	case o == dag.Cancelled && r.ctx.Err() != nil:
+	case o == dag.Cancelled && r.stopped():
 		res.status = StatusCancelled
 		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
 	case o == dag.Cancelled:
@@ -245,11 +289,12 @@ func (r *runner) why(node int) string {
 func (r *runner) finished(inst *instance, res *result) {
 	e := Event{
 		Kind: EventTaskFinished, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name,
-		Status: res.status, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts,
+		Status: res.status, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
 	}
+	r.journalFinished(inst, res)
 	r.emit(e)
 }
 
@@ -275,6 +320,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			StderrTail:   res.stderr,
 			Attempts:     res.attempts,
 			Ignored:      res.ignored,
+			Restored:     res.restored,
 		})
 	}
 	return rep

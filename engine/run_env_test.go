@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,5 +244,84 @@ task "echo" "after" {
 		if got := resultOf(t, rep, "drop@db").Status; got != want {
 			t.Errorf("answer %v: drop %s", answer, got)
 		}
+	}
+}
+
+// TestConfirmAtRunTime checks a confirm that refers to task outputs: it
+// is known after run in the instance list, edges come from its
+// references, and a null or empty sentence asks nothing.
+func TestConfirmAtRunTime(t *testing.T) {
+	src := `
+host "a" {
+  groups = ["g"]
+}
+host "b" {
+  groups = ["g"]
+}
+task "echo" "state" {
+  on      = group.g
+  message = self.name == "a" ? "paired" : "standalone"
+}
+task "echo" "pair" {
+  on      = group.g
+  message = "pairing"
+  confirm = task.state.message == "paired" ? null : "Pair ${self.name}, now ${task.state.message}?"
+}
+task "echo" "blank" {
+  message = "blank"
+  confirm = "  "
+}
+`
+	p := mustLoad(t, src, LoadOptions{})
+	for _, inst := range p.Instances() {
+		want := ""
+		if inst.Task == "pair" {
+			want = KnownAfterRun
+			if !slices.Equal(inst.DependsOn, []string{"state@" + inst.Host}) {
+				t.Errorf("%s depends on %v", inst.ID(), inst.DependsOn)
+			}
+		}
+		if inst.Confirm != want {
+			t.Errorf("%s: Confirm %q, want %q", inst.ID(), inst.Confirm, want)
+		}
+	}
+	var asked []string
+	confirm := func(_ context.Context, inst InstanceInfo) (bool, error) {
+		asked = append(asked, inst.ID()+": "+inst.Confirm)
+		return true, nil
+	}
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect, Confirm: confirm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"pair@b: Pair b, now standalone?"}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
+	}
+	for _, id := range []string{"pair@a", "pair@b", "blank@local"} {
+		if got := resultOf(t, rep, id).Status; got != StatusOK {
+			t.Errorf("%s: %s", id, got)
+		}
+	}
+}
+
+func TestConfirmAtRunTimeRefusesSensitive(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "token" {
+  message = "t"
+}
+task "echo" "use" {
+  message = "u"
+  confirm = "Use ${task.token.token}?"
+}
+`, LoadOptions{})
+	var asked int
+	confirm := func(context.Context, InstanceInfo) (bool, error) { asked++; return true, nil }
+	rep, _ := Run(context.Background(), p, RunOptions{Confirm: confirm})
+	res := resultOf(t, rep, "use@local")
+	if res.Status != StatusFailed || asked != 0 || !strings.Contains(res.Err.Error(), "cannot include a sensitive value") {
+		t.Errorf("use: %s, asked %d times: %v", res.Status, asked, res.Err)
+	}
+	if strings.Contains(res.Err.Error(), "tok-t") {
+		t.Errorf("the error shows the sensitive output: %v", res.Err)
 	}
 }

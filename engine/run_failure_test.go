@@ -353,3 +353,36 @@ task "echo" "if_second" {
 		t.Errorf("if_second: %s", got)
 	}
 }
+
+// TestStopLetsRunningInstancesFinish closes RunOptions.Stop while an
+// instance runs: it finishes on its own, and what was not started is
+// cancelled.
+func TestStopLetsRunningInstancesFinish(t *testing.T) {
+	key := uniqueKey(t)
+	p := mustLoad(t, fmt.Sprintf(`
+task "gate" "slow" {
+  key = %q
+}
+task "echo" "after" {
+  message    = "x"
+  depends_on = [task.slow]
+}
+`, key), LoadOptions{})
+	stop := make(chan struct{})
+	sub := SubscriberFunc(func(e Event) {
+		if e.Kind == EventProgress { // slow is running
+			close(stop)
+			close(gate(key))
+		}
+	})
+	rep, err := Run(context.Background(), p, RunOptions{Stop: stop, Subscribers: []Subscriber{sub}})
+	if !errors.Is(err, ErrInterrupted) || !rep.Interrupted {
+		t.Fatalf("run error %v, interrupted %v", err, rep.Interrupted)
+	}
+	if res := resultOf(t, rep, "slow@local"); res.Status != StatusChanged {
+		t.Errorf("the running instance ended %s (%v), want changed", res.Status, res.Err)
+	}
+	if res := resultOf(t, rep, "after@local"); res.Status != StatusCancelled || !errors.Is(res.Err, ErrInterrupted) {
+		t.Errorf("the instance not started ended %s (%v), want cancelled", res.Status, res.Err)
+	}
+}

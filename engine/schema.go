@@ -17,6 +17,7 @@ import (
 type moduleSchema struct {
 	fields       map[string]*field
 	names        []string // argument names, sorted
+	required     []string // the names of the required arguments, sorted
 	out          cty.Type // object type of the outputs
 	outNames     []string // output names, sorted
 	sensitiveOut map[string]bool
@@ -94,8 +95,12 @@ func buildSchema(info ModuleInfo, rt reflect.Type) (*moduleSchema, error) {
 		}
 		s.fields[name] = f
 		s.names = append(s.names, name)
+		if f.required {
+			s.required = append(s.required, name)
+		}
 	}
 	slices.Sort(s.names)
+	slices.Sort(s.required)
 	if info.Outputs == nil {
 		return s, nil
 	}

@@ -48,14 +48,14 @@ func (l *loader) evalLocalsAndHosts() bool {
 		for _, r := range rs {
 			switch r.kind {
 			case refLocal:
-				edges.add(g, i, localNode[r.name], r.rng)
+				edges.add(g, i, localNode[r.name], r.rng())
 			case refHost:
 				if to, ok := hostNode[r.name]; ok {
-					edges.add(g, i, to, r.rng)
+					edges.add(g, i, to, r.rng())
 				}
 			case refGroup:
 				for _, to := range hostNode {
-					edges.add(g, i, to, r.rng)
+					edges.add(g, i, to, r.rng())
 				}
 			}
 		}
@@ -169,9 +169,13 @@ func (l *loader) baseContext() *hcl.EvalContext {
 	for name := range p.groups {
 		groups[name] = p.groupValue(name)
 	}
+	groupObj := cty.ObjectVal(groups)
+	if p.groupsUnknown {
+		groupObj = cty.DynamicVal
+	}
 	return &hcl.EvalContext{Functions: p.funcs, Variables: map[string]cty.Value{
 		"var": cty.ObjectVal(vars), "local": cty.ObjectVal(locals),
-		"host": cty.ObjectVal(hosts), "group": cty.ObjectVal(groups),
+		"host": cty.ObjectVal(hosts), "group": groupObj,
 	}}
 }
 

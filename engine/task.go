@@ -13,14 +13,33 @@ import (
 // these names can never be set.
 var metaArgs = []string{"on", "depends_on", "when", "retries", "delay", "until", "timeout", "ignore_errors", "sudo", "confirm"}
 
-// metaSchema is the schema that splits the meta-arguments off a task body.
-var metaSchema = func() *hcl.BodySchema {
-	s := &hcl.BodySchema{}
-	for _, name := range metaArgs {
-		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name})
+// slot returns where the meta-argument called name is kept, or nil when
+// name is not a meta-argument.
+func (m *taskMeta) slot(name string) **hcl.Attribute {
+	switch name {
+	case "on":
+		return &m.on
+	case "depends_on":
+		return &m.dependsOn
+	case "when":
+		return &m.when
+	case "retries":
+		return &m.retries
+	case "delay":
+		return &m.delay
+	case "until":
+		return &m.until
+	case "timeout":
+		return &m.timeout
+	case "ignore_errors":
+		return &m.ignoreErrors
+	case "sudo":
+		return &m.sudo
+	case "confirm":
+		return &m.confirm
 	}
-	return s
-}()
+	return nil
+}
 
 // decodeTaskBlock decodes a task block: its module, its meta-arguments and
 // its module body, which is checked against the module's schema here and
@@ -33,23 +52,20 @@ func (l *loader) decodeTaskBlock(b *hcl.Block) {
 	t := &task{name: name, module: module, decl: b.DefRange, moduleRange: b.LabelRanges[0]}
 	l.p.tasks = append(l.p.tasks, t)
 	l.p.taskIdx[name] = t
-	content, remain, diags := b.Body.PartialContent(metaSchema)
+	attrs, diags := b.Body.JustAttributes()
 	l.diags = append(l.diags, diags...)
-	m := &t.meta
-	for name, dst := range map[string]**hcl.Attribute{
-		"on": &m.on, "depends_on": &m.dependsOn, "when": &m.when, "until": &m.until, "retries": &m.retries, "delay": &m.delay,
-		"timeout": &m.timeout, "ignore_errors": &m.ignoreErrors, "sudo": &m.sudo, "confirm": &m.confirm,
-	} {
-		*dst = content.Attributes[name]
+	for _, a := range sortedAttrs(attrs) {
+		if slot := t.meta.slot(a.Name); slot != nil {
+			*slot = a
+		} else {
+			t.attrs = append(t.attrs, a)
+		}
 	}
-	attrs, diags := remain.JustAttributes()
-	l.diags = append(l.diags, diags...)
-	t.attrs = sortedAttrs(attrs)
 	if !l.lookupModule(t) {
 		t.broken = true
 		return
 	}
-	l.checkBody(t, remain)
+	l.checkBody(t, b.Body)
 }
 
 // lookupModule finds the task's module and its schema.
@@ -75,16 +91,15 @@ func (l *loader) lookupModule(t *task) bool {
 // checkBody checks the module body of a task against the module's schema:
 // every argument known, every required argument present.
 func (l *loader) checkBody(t *task, body hcl.Body) {
-	known := append(slices.Clone(t.schema.names), metaArgs...)
-	slices.Sort(known)
 	for _, a := range t.attrs {
 		if t.schema.fields[a.Name] == nil {
+			known := append(slices.Clone(t.schema.names), metaArgs...)
+			slices.Sort(known)
 			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.module, a.Name, didYouMean(a.Name, known))
 		}
 	}
-	for _, name := range t.schema.names {
-		f := t.schema.fields[name]
-		if !f.required || slices.ContainsFunc(t.attrs, func(a *hcl.Attribute) bool { return a.Name == name }) {
+	for _, name := range t.schema.required {
+		if slices.ContainsFunc(t.attrs, func(a *hcl.Attribute) bool { return a.Name == name }) {
 			continue
 		}
 		detail := fmt.Sprintf("Module %s requires the argument %q.", t.module, name)

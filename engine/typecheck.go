@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // typecheck evaluates every task's module body, when and until on each of
@@ -46,6 +47,10 @@ func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 	if a := t.meta.when; a != nil {
 		diags = append(diags, checkCondition(a, ctx)...)
 	}
+	if a := t.meta.confirm; a != nil && t.confirmLater {
+		_, ds := confirmSentence(a, ctx)
+		diags = append(diags, ds...)
+	}
 	if a := t.meta.until; a != nil {
 		uctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
 		diags = append(diags, checkCondition(a, uctx)...)
@@ -65,6 +70,9 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 			Detail:   fmt.Sprintf("The argument %q of module %s is required and cannot be null.", a.Name, t.module),
 			Subject:  a.Expr.Range().Ptr(),
 		}
+	}
+	if v.Type().Equals(f.ty) || convert.GetConversion(v.Type(), f.ty) != nil {
+		return nil // a safe conversion cannot fail, whatever the value
 	}
 	if _, err := convertPlain(v, f.ty); err != nil {
 		return &hcl.Diagnostic{

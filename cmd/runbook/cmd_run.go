@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/journal"
 )
 
 var runCommand = &command{
@@ -21,11 +23,17 @@ live line per host, otherwise a timestamped line per change; with
 A step whose task has a confirm sentence asks before it runs, on the
 terminal; without a terminal it fails unless --yes is given.
 
-Interrupting (Ctrl-C, SIGTERM) gives the running tasks 10s before the run
-is cancelled; a second interrupt cancels it at once.
+Every run is recorded in a journal (one per playbook and inventory, in
+--state-dir). --resume continues the last run: the steps that succeeded (or
+were skipped by their when) are not run again, and the others run. A step
+cut off mid-way runs again only when its module is safe to repeat;
+otherwise the run stops before starting anything and says what to check.
 
-Exit status: 0 success, 1 a task failed, 2 usage or playbook error,
-3 a host was unreachable, 130 interrupted.`,
+Interrupting (Ctrl-C, SIGTERM) starts no new task and gives the running
+ones 10s before they are cancelled; a second interrupt cancels them at once.
+
+Exit status: 0 success, 1 a task failed, 2 usage or playbook error (or a
+resume refused), 3 a host was unreachable, 130 interrupted.`,
 	run: runRun,
 }
 
@@ -40,6 +48,42 @@ type runFlags struct {
 	timeout  time.Duration
 	output   string
 	yes      bool
+	journal  journalFlags
+}
+
+// journalFlags are the flags of the run's journal and of resuming it.
+type journalFlags struct {
+	stateDir      string
+	resume        bool
+	resumeChanged bool
+	forceRerun    stringList
+}
+
+func (f *journalFlags) register(fs *flagSet) {
+	fs.StringVar(&f.stateDir, "state-dir", "", "Keep the journals of runs in `DIR` (default $XDG_STATE_HOME/runbook, else ~/.local/state/runbook).")
+	fs.BoolVar(&f.resume, "resume", false, "Continue the last run of this playbook and inventory: what succeeded is not run again.")
+	fs.BoolVar(&f.resumeChanged, "resume-changed", false, "With --resume, go on even though the playbook or the values of its variables changed since the last run.")
+	fs.Var(&f.forceRerun, "force-rerun", "With --resume, run these `STEPS` again whatever the journal says, such as one cut off mid-way whose host you have checked: TASK@HOST or TASK (all its hosts), comma-separated; repeatable.")
+}
+
+// check reports values of the flags that make no sense.
+func (f *journalFlags) check() error {
+	switch {
+	case f.resumeChanged && !f.resume:
+		return errors.New("--resume-changed goes with --resume")
+	case len(f.forceRerun) > 0 && !f.resume:
+		return errors.New("--force-rerun goes with --resume; a run without it runs every step")
+	}
+	return nil
+}
+
+// rerun returns the steps of --force-rerun.
+func (f *journalFlags) rerun() []string {
+	var steps []string
+	for _, v := range f.forceRerun {
+		steps = append(steps, splitList(v)...)
+	}
+	return steps
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -52,6 +96,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 0, "Cancel an attempt of a task that runs longer than `DURATION` (e.g. 90s, 5m), unless the task sets its own timeout.")
 	fs.StringVar(&f.output, "output", "text", "Output `FORMAT`: text, or json for one JSON event per line.")
 	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
+	f.journal.register(fs)
 }
 
 // check reports values of the flags that make no sense.
@@ -65,6 +110,9 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--per-host must be at least 1, not %d", f.perHost)
 	case f.timeout < 0:
 		return fmt.Errorf("--timeout must not be negative")
+	}
+	if err := f.journal.check(); err != nil {
+		return err
 	}
 	return f.ssh.check()
 }
@@ -86,6 +134,14 @@ func runRun(c *cli, cmd *command, args []string) int {
 		return fs.usageError(c, "%v", err)
 	}
 
+	j, ok := c.openJournal(&f.journal, p)
+	if !ok {
+		return exitUsage
+	}
+	if j != nil {
+		defer j.Close()
+	}
+
 	con := newConsole(c.stdout)
 	pal := palette(c.colorOn(c.stdout, f.load.noColor))
 	errPal := palette(c.colorOn(c.stderr, f.load.noColor))
@@ -95,17 +151,29 @@ func runRun(c *cli, cmd *command, args []string) int {
 	view := c.newView(f.output, con, pal, instancesPerHost(p, selected))
 
 	report, err := engine.Run(in.ctx, p, engine.RunOptions{
-		Connect:     c.connector(&f.ssh, con, pr, errPal),
-		Parallel:    f.parallel,
-		PerHost:     f.perHost,
-		FailFast:    f.failFast,
-		Limit:       limit,
-		Timeout:     f.timeout,
-		Subscribers: []engine.Subscriber{view},
-		Confirm:     confirmer(f.yes, pr),
+		Connect:       c.connector(&f.ssh, con, pr, errPal),
+		Parallel:      f.parallel,
+		PerHost:       f.perHost,
+		FailFast:      f.failFast,
+		Limit:         limit,
+		Timeout:       f.timeout,
+		Subscribers:   []engine.Subscriber{view},
+		Confirm:       confirmer(f.yes, pr),
+		Stop:          in.stopped,
+		Journal:       j,
+		Resume:        f.journal.resume,
+		ResumeChanged: f.journal.resumeChanged,
+		Rerun:         f.journal.rerun(),
 	})
 	in.release()
 	view.close()
+	if report == nil {
+		c.refused(err)
+		return exitUsage
+	}
+	if jerr := journalError(err); jerr != nil {
+		fmt.Fprintf(c.stderr, "runbook run: warning: %v; this run cannot be resumed\n", jerr)
+	}
 
 	if report != nil && f.output == "text" {
 		writeRecap(c.stdout, report, pal)
@@ -164,4 +232,77 @@ func (c *cli) runExitCode(report *engine.Report, err error, interrupted bool) in
 		return exitUsage
 	}
 	return exitOK
+}
+
+// openJournal opens the journal of p for the run. Without --resume a
+// journal that cannot be opened costs only the ability to resume, and a
+// warning says so; with it, or when another run holds the journal, ok is
+// false and the reason is printed.
+func (c *cli) openJournal(f *journalFlags, p *engine.Playbook) (j *journal.Journal, ok bool) {
+	dir := f.stateDir
+	var err error
+	if dir == "" {
+		dir, err = journal.DefaultDir(c.getenv)
+	}
+	if err == nil {
+		j, err = journal.Open(dir, p.JournalKey())
+	}
+	switch {
+	case errors.Is(err, journal.ErrBusy):
+		fmt.Fprintf(c.stderr, "runbook run: another run of this playbook and inventory is in progress (its journal is in %s)\n", dir)
+		return nil, false
+	case err != nil && f.resume:
+		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v\n", err)
+		return nil, false
+	case err != nil:
+		fmt.Fprintf(c.stderr, "runbook run: warning: no journal, so this run cannot be resumed: %v\n", err)
+		return nil, true
+	}
+	if last, _ := j.Last(); last != nil && last.State != journal.StateFinished && !f.resume {
+		fmt.Fprintf(c.stderr, "runbook run: note: the last run of this playbook and inventory (started %s) did not finish; this run starts over (--resume continues it instead)\n",
+			last.Started.Local().Format(time.DateTime))
+	}
+	return j, true
+}
+
+// refused prints why a run did not start, with what to do about it.
+func (c *cli) refused(err error) {
+	var unsafe *engine.UnsafeResumeError
+	var changed *engine.ResumeChangedError
+	switch {
+	case errors.As(err, &unsafe):
+		var steps []string
+		for _, inst := range unsafe.Instances {
+			fmt.Fprintf(c.stderr, "runbook run: cannot resume: task %s on host %s %s\n", inst.Task, inst.Host, inst.Reason)
+			steps = append(steps, inst.ID())
+		}
+		hosts := "the host"
+		if len(steps) > 1 {
+			hosts = "those hosts"
+		}
+		fmt.Fprintf(c.stderr, "Check %s, then run with --resume --force-rerun=%s, or without --resume to start over.\n", hosts, strings.Join(steps, ","))
+	case errors.As(err, &changed):
+		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v\nRun with --resume --resume-changed to resume anyway, or without --resume to start over.\n", err)
+	case errors.Is(err, engine.ErrNothingToResume):
+		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v; run without --resume\n", err)
+	default:
+		fmt.Fprintf(c.stderr, "runbook run: %v\n", err)
+	}
+}
+
+// journalError returns the part of a run's error that is about its
+// journal, or nil.
+func journalError(err error) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if found := journalError(e); found != nil {
+				return found
+			}
+		}
+		return nil
+	}
+	if errors.Is(err, engine.ErrJournal) {
+		return err
+	}
+	return nil
 }

@@ -23,6 +23,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad output", []string{"run", "--output", "yaml", "testdata/ok.hcl"}, "--output must be text or json"},
 		{"bad host key checking", []string{"run", "testdata/ok.hcl", "--host-key-checking", "maybe"}, "--host-key-checking must be"},
 		{"unknown limit", []string{"run", "testdata/ok.hcl", "--limit", "locl"}, `no host or group named "locl". Did you mean "local"?`},
+		{"force-rerun without resume", []string{"run", "testdata/ok.hcl", "--force-rerun", "greet"}, "--force-rerun goes with --resume"},
+		{"unknown force-rerun step", []string{"run", "testdata/ok.hcl", "--resume", "--force-rerun", "gret@local"}, `rerun: there is no task "gret". Did you mean "greet"?`},
 		{"missing playbook", []string{"validate", "testdata/nothing-here.hcl"}, "no playbook file or directory"},
 		{"unknown module", []string{"modules", "comand"}, `Did you mean "command"?`},
 	}
@@ -69,6 +71,32 @@ func TestValidate(t *testing.T) {
 	r.wantCode(t, exitOK)
 	if want := "The playbook is valid: 5 tasks, 5 instances on 1 host.\n"; r.stdout != want {
 		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+}
+
+func TestInventoryFlag(t *testing.T) {
+	for _, flag := range []string{"-i", "--inventory"} {
+		r := runbook(t, "validate", "testdata/plan.hcl", flag, "testdata/inventory.hcl")
+		r.wantCode(t, exitOK)
+		if want := "The playbook is valid: 4 tasks, 8 instances on 5 hosts.\n"; r.stdout != want {
+			t.Errorf("%s: stdout = %q, want %q", flag, r.stdout, want)
+		}
+	}
+	r := runbook(t, "validate", "testdata/plan.hcl", "-i", "testdata/ok.hcl")
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.stderr, "Not a host block") {
+		t.Errorf("a playbook given as inventory is not refused:\n%s", r.stderr)
+	}
+}
+
+// TestValidateMissingVariables checks that missing variables are the only
+// error reported for a playbook that is otherwise right: checking goes on
+// with them unknown.
+func TestValidateMissingVariables(t *testing.T) {
+	r := runbook(t, "validate", "ha-pair")
+	r.wantCode(t, exitUsage)
+	if n := strings.Count(r.stderr, "Error: "); n != 1 || !strings.Contains(r.stderr, "Error: Missing required variables") {
+		t.Errorf("want the missing variables as the only error, got %d errors:\n%s", n, r.stderr)
 	}
 }
 

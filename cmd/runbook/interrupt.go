@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -14,16 +15,16 @@ import (
 const stopGrace = 10 * time.Second
 
 // interrupts turns SIGINT and SIGTERM into the end of a run. The first
-// signal stops the run gently: a pending question is answered no, and the
-// run is cancelled after stopGrace, which lets the running tasks finish
-// if they can. (The engine has no way yet to be told to start nothing new
-// meanwhile.) A second signal cancels the run at once.
+// signal stops the run gently: no new task starts, a pending question is
+// answered no, and the running tasks may finish for stopGrace, after which
+// the run is cancelled. A second signal cancels the run at once.
 type interrupts struct {
 	// ctx is given to engine.Run; it is cancelled to stop the running
 	// tasks.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// stopped is closed at the first signal.
+	// stopped is closed at the first signal; it is given to engine.Run as
+	// RunOptions.Stop.
 	stopped  chan struct{}
 	received atomic.Bool
 
@@ -70,7 +71,7 @@ func (in *interrupts) loop() {
 			if !in.received.Swap(true) {
 				close(in.stopped)
 				grace = time.AfterFunc(stopGrace, in.cancel)
-				in.say("stopping: running tasks get 10s, then the run is cancelled (interrupt again to cancel it now)\n")
+				in.say(fmt.Sprintf("stopping: no new tasks; running ones get %s, Ctrl-C again to stop now\n", stopGrace))
 				continue
 			}
 			in.cancel()

@@ -23,32 +23,26 @@ type loadFlags struct {
 func (l *loadFlags) register(fs *flagSet) {
 	fs.Var(&l.vars, "var", "Set a variable: `NAME=VALUE`; repeatable. A -var wins over var files, which win over RUNBOOK_VAR_NAME in the environment.")
 	fs.Var(&l.varFiles, "var-file", "Read variable values from an HCL `FILE` of NAME = VALUE lines; repeatable, later files win.")
-	fs.Var(&l.inventories, "inventory", "Merge the host blocks of an extra HCL `FILE` into the playbook; repeatable.")
+	fs.Var(&l.inventories, "inventory", "Add the host blocks of an extra HCL `FILE` (host blocks only) to the playbook's; repeatable.")
 	fs.alias("i", "inventory")
 	fs.BoolVar(&l.noColor, "no-color", false, "Print no colours. Setting the NO_COLOR environment variable does the same.")
 }
 
 // options returns the engine's load options for these flags.
-func (l *loadFlags) options() (engine.LoadOptions, error) {
-	if len(l.inventories) > 0 {
-		return engine.LoadOptions{}, errors.New("--inventory: this build's engine cannot merge extra inventory files")
-	}
+func (l *loadFlags) options() engine.LoadOptions {
 	return engine.LoadOptions{
-		Vars:     l.vars,
-		VarFiles: l.varFiles,
-		Environ:  os.Environ(),
-	}, nil
+		Vars:      l.vars,
+		VarFiles:  l.varFiles,
+		Inventory: l.inventories,
+		Environ:   os.Environ(),
+	}
 }
 
 // load loads the playbook named by arg: a file or directory when such a
 // path exists, else the bundled playbook of that name. Errors and warnings
 // are printed in HCL's style; ok is false when there were errors.
 func (c *cli) load(arg string, l *loadFlags) (p *engine.Playbook, ok bool) {
-	opts, err := l.options()
-	if err != nil {
-		fmt.Fprintf(c.stderr, "runbook: %v\n", err)
-		return nil, false
-	}
+	opts := l.options()
 	var diags hcl.Diagnostics
 	switch _, err := os.Stat(arg); {
 	case err == nil:

@@ -18,6 +18,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // binary is the runbook command built once for all tests.
 var binary string
 
+// stateDir is the XDG_STATE_HOME of the binary under test, so that its
+// journals stay out of the home directory.
+var stateDir string
+
 // buildFlags are the flags of the go build that makes binary.
 var buildFlags []string
 
@@ -29,6 +33,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "runbook")
+	stateDir = filepath.Join(dir, "state")
 	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", binary, ".")...)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	code := 1
@@ -71,11 +76,12 @@ func runbookEnv(t *testing.T, env []string, args ...string) result {
 }
 
 // testEnv is the environment of the binary under test: the test's own,
-// without what would change the output (NO_COLOR, RUNBOOK_VAR_*).
+// without what would change the output (NO_COLOR, RUNBOOK_VAR_*), and
+// with the journals in stateDir.
 func testEnv() []string {
-	var env []string
+	env := []string{"XDG_STATE_HOME=" + stateDir}
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "NO_COLOR=") || strings.HasPrefix(kv, "RUNBOOK_VAR_") {
+		if strings.HasPrefix(kv, "NO_COLOR=") || strings.HasPrefix(kv, "RUNBOOK_VAR_") || strings.HasPrefix(kv, "XDG_STATE_HOME=") {
 			continue
 		}
 		env = append(env, kv)

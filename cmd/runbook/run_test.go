@@ -136,7 +136,7 @@ func checkEventOrder(t *testing.T, events []engine.Event) {
 				t.Errorf("%s of %s before it started", e.Kind, id)
 			}
 		case engine.EventTaskFinished:
-			if !started[id] && e.Status != engine.StatusSkipped && e.Status != engine.StatusCancelled {
+			if !started[id] && !e.Restored && e.Status != engine.StatusSkipped && e.Status != engine.StatusCancelled {
 				t.Errorf("%s finished %s without starting", id, e.Status)
 			}
 		}
@@ -279,9 +279,21 @@ func TestInterruptOnceLetsRunningTasksFinish(t *testing.T) {
 		t.Fatalf("exit status %d (%v), want %d", code, err, exitInterrupted)
 	}
 	checkEventOrder(t, seen)
+	ended := map[string]engine.Status{}
 	for _, e := range seen {
-		if e.Kind == engine.EventTaskFinished && e.Task == "wait" && e.Status != engine.StatusChanged {
-			t.Errorf("the running task ended %q, want changed: it had its grace period", e.Status)
+		switch e.Kind {
+		case engine.EventTaskFinished:
+			ended[e.Task] = e.Status
+		case engine.EventTaskStarted:
+			if e.Task == "after" {
+				t.Error("a task started after the interrupt")
+			}
 		}
+	}
+	if ended["wait"] != engine.StatusChanged {
+		t.Errorf("the running task ended %q, want changed: it had its grace period", ended["wait"])
+	}
+	if ended["after"] != engine.StatusCancelled {
+		t.Errorf("the task waiting for it ended %q, want cancelled", ended["after"])
 	}
 }

@@ -59,6 +59,11 @@ type WalkOptions struct {
 	// dependents as a failure would. When false, the dependents of such a
 	// node run as if it were Done.
 	SkipPropagates bool
+	// Stop, when closed, stops the walk gently: no new visit starts and
+	// every node not started is reported Cancelled, but the running
+	// visits go on, their context untouched, until they return. Nil
+	// means the walk is stopped only through its context.
+	Stop <-chan struct{}
 }
 
 // Walk visits every node once all of its dependencies are Done, running up
@@ -77,8 +82,9 @@ type WalkOptions struct {
 //
 // When ctx is done, or a visit fails under FailFast, no new visit starts and
 // every node not started is reported Cancelled; Walk waits for the running
-// visits, whose context is then cancelled too. Walk returns ctx.Err(), which
-// is nil unless ctx is done. If the graph has a cycle, Walk returns an error
+// visits, whose context is then cancelled too. When opts.Stop is closed the
+// same happens except that the running visits keep their context. Walk
+// returns ctx.Err(), which is nil unless ctx is done. If the graph has a cycle, Walk returns an error
 // wrapping ErrCycle and calls neither visit nor report.
 func (g *Graph) Walk(ctx context.Context, opts WalkOptions, visit func(ctx context.Context, node int) Outcome, report func(node int, o Outcome, cause int)) error {
 	g.prepare()
@@ -92,6 +98,15 @@ func (g *Graph) Walk(ctx context.Context, opts WalkOptions, visit func(ctx conte
 	defer cancel()
 	w := newWalker(g, opts, inner, cancel, visit, report)
 	defer context.AfterFunc(inner, w.wake)()
+	if opts.Stop != nil {
+		go func() {
+			select {
+			case <-opts.Stop:
+				w.wake()
+			case <-inner.Done():
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for range w.workers(opts.Parallel) {
 		wg.Go(w.work)

@@ -367,6 +367,40 @@ func TestWalkContextCancelled(t *testing.T) {
 	})
 }
 
+// TestWalkStop checks that closing Stop starts nothing new while the
+// running visit goes on, with its context intact, to its own end.
+func TestWalkStop(t *testing.T) {
+	g := build(3, [2]int{1, 0}, [2]int{2, 1}) // 0 <- 1 <- 2
+	r := newRecorder(g.Len())
+	stop := make(chan struct{})
+	cancelled := make(chan struct{}) // closed when node 1 is reported
+	report := func(v int, o Outcome, cause int) {
+		r.report(v, o, cause)
+		if v == 1 {
+			close(cancelled)
+		}
+	}
+	visit := func(ctx context.Context, v int) Outcome {
+		close(stop)
+		<-cancelled // the idle worker saw Stop while this visit runs
+		if ctx.Err() != nil {
+			t.Errorf("Stop cancelled the running visit's context")
+		}
+		return Done
+	}
+	opts := WalkOptions{Parallel: 2, Stop: stop}
+	if err := g.Walk(context.Background(), opts, r.visitor(visit), report); err != nil {
+		t.Fatalf("Walk = %v, want nil", err)
+	}
+	r.check(t, g, opts)
+	want := []Outcome{Done, Cancelled, Cancelled}
+	for v, w := range want {
+		if r.outcome[v] != w || r.cause[v] != -1 {
+			t.Errorf("node %d reported (%v, %d), want (%v, -1)", v, r.outcome[v], r.cause[v], w)
+		}
+	}
+}
+
 func TestWalkConcurrentReads(t *testing.T) {
 	g := layered(10, 5)
 	visit := func(_ context.Context, v int) Outcome {

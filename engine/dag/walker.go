@@ -110,7 +110,18 @@ func (w *walker) work() {
 	w.mu.Unlock()
 }
 
-// wake rouses idle workers so they notice that the context is done.
+// stopRequested reports whether WalkOptions.Stop is closed.
+func (w *walker) stopRequested() bool {
+	select {
+	case <-w.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// wake rouses idle workers so they notice that the context is done or
+// the walk is stopped.
 func (w *walker) wake() {
 	w.mu.Lock()
 	w.cond.Broadcast()
@@ -121,7 +132,7 @@ func (w *walker) wake() {
 // returns false when the worker should exit.
 func (w *walker) next() (int32, bool) {
 	for {
-		if w.ctx.Err() != nil {
+		if w.ctx.Err() != nil || w.stopRequested() {
 			w.stop()
 		}
 		if w.stopped || w.left == 0 {

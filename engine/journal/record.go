@@ -1,0 +1,112 @@
+package journal
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the format version of the journal files this package writes.
+const Version = 1
+
+// State says how a recorded run stands.
+type State string
+
+// The states of a recorded run.
+const (
+	// StateRunning is the state of a run still going, or of one whose
+	// process died (a crash, SIGKILL) before it could record its end.
+	StateRunning State = "running"
+	// StateFinished is the state of a run that ended on its own.
+	StateFinished State = "finished"
+	// StateInterrupted is the state of a run that was stopped or
+	// cancelled before every instance ended.
+	StateInterrupted State = "interrupted"
+)
+
+// Run is a recorded run.
+type Run struct {
+	// Version is the format version, Version when written by this
+	// package.
+	Version int `json:"version"`
+	// Playbook names the playbook for people: its absolute path, or the
+	// name of an embedded playbook.
+	Playbook string `json:"playbook"`
+	// Fingerprint is a hash of the contents of the playbook's files and
+	// inventory files.
+	Fingerprint string `json:"fingerprint"`
+	// Salt is the random salt of the hashes in Vars, kept from run to run
+	// of the same journal.
+	Salt string `json:"salt"`
+	// Vars maps each variable's name to a salted hash of its value; the
+	// values themselves are never stored.
+	Vars map[string]string `json:"vars"`
+	// Hosts lists the inventory, "name address:port", sorted.
+	Hosts []string `json:"hosts"`
+	// Started is when the run began.
+	Started time.Time `json:"started"`
+	// Ended is when it ended; zero while it runs or when its process died.
+	Ended time.Time `json:"ended,omitzero"`
+	// State says how the run stands.
+	State State `json:"state"`
+	// Records holds one record per instance the run reached (or carried
+	// over from the run it resumed), sorted by task, then host.
+	Records []Record `json:"records"`
+}
+
+// Record is what the journal keeps of one task instance.
+type Record struct {
+	// Task, Host and Module identify the instance.
+	Task   string `json:"task"`
+	Host   string `json:"host"`
+	Module string `json:"module"`
+	// Started is when its module first started; zero when it never did.
+	Started time.Time `json:"started,omitzero"`
+	// Repeatable records what the module said, when it started, of being
+	// run again after an interruption (engine.Repeatable).
+	Repeatable bool `json:"repeatable,omitempty"`
+	// Status is how the instance ended (an engine.Status); empty while it
+	// runs, or when its process died while it ran.
+	Status string `json:"status,omitempty"`
+	// WhenFalse is set for an instance skipped because its when was
+	// false.
+	WhenFalse bool `json:"when_false,omitempty"`
+	// Finished is when the instance ended.
+	Finished time.Time `json:"finished,omitzero"`
+	// Duration is how long it ran.
+	Duration time.Duration `json:"duration_ns,omitempty"`
+	// Attempts is the number of times its module ran.
+	Attempts int `json:"attempts,omitempty"`
+	// Error says why it failed, was skipped or was cancelled, without
+	// any sensitive value.
+	Error string `json:"error,omitempty"`
+	// Outputs holds the instance's outputs as a JSON object. They never
+	// hold a sensitive value: when some output was sensitive, or held a
+	// secret's text, they are redacted as events show them and Redacted
+	// is set.
+	Outputs json.RawMessage `json:"outputs,omitempty"`
+	// Redacted is set when Outputs lost sensitive parts, so that they
+	// are not the outputs the module returned.
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// ID returns the record's instance ID, "task@host".
+func (r Record) ID() string { return r.Task + "@" + r.Host }
+
+// CutOff reports whether the instance's module started and did not end
+// on its own: the record never learned how it ended (the process died),
+// or it was cancelled while it ran. What such a module did on its host is
+// unknown.
+func (r Record) CutOff() bool {
+	return !r.Started.IsZero() && (r.Status == "" || r.Status == "cancelled")
+}
+
+// Record returns the record of the instance "task@host", if the run has
+// one.
+func (r *Run) Record(id string) (Record, bool) {
+	for _, rec := range r.Records {
+		if rec.ID() == id {
+			return rec, true
+		}
+	}
+	return Record{}, false
+}
