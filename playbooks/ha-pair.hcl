@@ -15,7 +15,9 @@
 #              cluster_replicate_postgres (5b);
 #   step 6     PostgreSQL replication and the MongoDB lag are verified.
 #
-# Running it again on a pair it has set up changes nothing. Alation 4.8 and
+# Running it again on a pair it has set up changes nothing and asks
+# nothing: the one question, before the Secondary's PostgreSQL data is
+# replaced, is asked only when it would be. Alation 4.8 and
 # later use another procedure (cluster_generate_keys), which this one would
 # break: the preflight refuses them.
 #
@@ -196,10 +198,12 @@ host "secondary" {
 # ---------------------------------------------------------------------------
 
 # Prerequisites and step 1: version and layout, services, replication mode,
-# machine id, and the address with CIDR each host uses to reach the other.
+# machine id, the address with CIDR each host uses to reach the other, and
+# whether PostgreSQL already streams from the Primary to the Secondary.
 task "alation_facts" "facts" {
-  on   = group.pair
-  peer = self.vars.peer
+  on           = group.pair
+  peer         = self.vars.peer
+  self_address = self.address
 }
 
 # Prerequisites: the ports between Primary and Secondary, both ways: SSH
@@ -286,8 +290,19 @@ task "assert" "preflight" {
     task.secondary_mode, task.distinct_machines, task.clean_logins,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
-  that            = true
-  success_message = "preflight passed: Alation ${task.facts.on.primary.version}, primary ${task.facts.on.primary.source_cidr} reaches the secondary, secondary ${task.facts.on.secondary.source_cidr} reaches the primary; cluster host ${local.secondary_cidr}"
+  that = true
+  success_message = format(
+    "preflight passed: Alation %s, %s; cluster host %s",
+    task.facts.on.primary.version,
+    join(", ", [for name, f in task.facts.on : format(
+      "%s %s reaches the %s%s",
+      name,
+      f.source_cidr != "" ? f.source_cidr : "(address unknown)",
+      name == "primary" ? "secondary" : "primary",
+      f.peer_local ? " over a local route (one machine holds both addresses)" : "",
+    )]),
+    local.secondary_cidr,
+  )
 }
 
 # Prerequisites: data and backup disks configured on the Secondary. Without
@@ -339,10 +354,22 @@ task "alation_shell" "cluster_hosts" {
 # cluster_add_slaves on the Primary; when not in-line run
 # cluster_replicate_postgres on the Secondary. Then wait until the
 # Secondary streams (step 6.1).
+#
+# The Secondary's data is replaced unless it is already a slave of the
+# Primary streaming from it, the test pg_replicate makes before it skips
+# the copy; the preflight's facts make the same test, so the question is
+# asked exactly when the data would be replaced. Should the pair have
+# changed since the preflight, replace_data false makes the step fail
+# rather than replace the data unasked.
 task "pg_replicate" "replicate" {
-  on                  = [host.primary]
-  depends_on          = [task.cluster_hosts]
-  confirm             = "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? This replaces the secondary's PostgreSQL data with the primary's (nothing is replaced when ${var.secondary} already streams from ${var.primary})."
+  on         = [host.primary]
+  depends_on = [task.cluster_hosts]
+  confirm = (
+    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
+  ) ? null : "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? ${var.secondary} is not yet a secondary streaming from ${var.primary}, so this replaces the secondary's PostgreSQL data with the primary's."
+  replace_data = !(
+    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
+  )
   secondary           = "secondary"
   secondary_address   = var.secondary
   primary_address     = var.primary

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +35,8 @@ var preflightTasks = map[string]bool{
 }
 
 // TestHAPair turns a fresh pair of each layout into a replicating pair,
-// then runs the playbook again and expects no change. The 4.x pair
+// asking once before the secondary's PostgreSQL data is replaced, then
+// runs the playbook again and expects no change and no question. The 4.x pair
 // replicates PostgreSQL in-line (cluster_add_slaves); the 3.x pair is told
 // to minimize downtime, which takes steps 5a and 5b instead; the last pair
 // starts with invalid disks on the secondary, which fix_disks configures.
@@ -59,9 +60,10 @@ func TestHAPair(t *testing.T) {
 			if err != nil {
 				t.Fatalf("first run: %v\n%s", err, summary(report))
 			}
-			if confirms != 1 {
-				t.Errorf("first run asked %d confirmations, want 1 (replicate)", confirms)
+			if len(confirms) != 1 || confirms[0] != "replicate@primary" {
+				t.Errorf("first run asked %v, want replicate@primary once", confirms)
 			}
+			checkFacts(t, report, pair, false)
 			checkReplicating(t, pair)
 			if disks, _ := find(report, "secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
 				t.Errorf("secondary_disks is %s; want a change only when fixing", disks.Status)
@@ -78,11 +80,15 @@ func TestHAPair(t *testing.T) {
 			}
 
 			start = time.Now()
-			report, _, err = runPlaybook(t, pair, tt.vars...)
+			report, confirms, err = runPlaybook(t, pair, tt.vars...)
 			t.Logf("%s: second run (no change) took %s", tt.name, time.Since(start).Round(time.Millisecond))
 			if err != nil {
 				t.Fatalf("second run: %v\n%s", err, summary(report))
 			}
+			if len(confirms) != 0 {
+				t.Errorf("second run asked %v; nothing is left to replace", confirms)
+			}
+			checkFacts(t, report, pair, true)
 			for _, inst := range report.Instances {
 				if inst.Status != engine.StatusOK {
 					t.Errorf("second run: %s is %s, want ok", inst.ID(), inst.Status)
@@ -90,6 +96,21 @@ func TestHAPair(t *testing.T) {
 			}
 			checkReplicating(t, pair)
 		})
+	}
+}
+
+// checkFacts checks what the facts of the primary said: whether the
+// secondary streamed from it, and, the pair sharing one machine, the
+// primary's own address behind a local route.
+func checkFacts(t *testing.T, report *engine.Report, pair *sim.Pair, streaming bool) {
+	t.Helper()
+	out := outputsOf(t, report, "facts", "primary")
+	if out["pg_streams_to_peer"] != streaming {
+		t.Errorf("facts@primary pg_streams_to_peer = %v, want %v", out["pg_streams_to_peer"], streaming)
+	}
+	if out["peer_local"] != true || out["source_address"] != pair.Primary.Address || out["source_cidr"] != pair.Primary.Address+"/8" {
+		t.Errorf("facts@primary route: peer_local %v, source %v, %v; want a local route from %s/8",
+			out["peer_local"], out["source_address"], out["source_cidr"], pair.Primary.Address)
 	}
 }
 
@@ -178,8 +199,8 @@ func TestHAPairFaults(t *testing.T) {
 			if !errors.Is(err, engine.ErrTaskFailed) {
 				t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
 			}
-			if confirms != 0 {
-				t.Errorf("the run asked %d confirmations; it must stop before", confirms)
+			if len(confirms) != 0 {
+				t.Errorf("the run asked %v; it must stop before", confirms)
 			}
 			var failed []string
 			for _, inst := range report.Instances {
@@ -230,8 +251,10 @@ func TestBundledPlaybookPlans(t *testing.T) {
 			t.Errorf("plan has no %s", id)
 		}
 	}
-	if c := ids["replicate@primary"].Confirm; !strings.Contains(c, "replaces the secondary's PostgreSQL data") {
-		t.Errorf("replicate confirm = %q", c)
+	// Whether replication asks depends on what the facts find; the plan
+	// still says the step may ask.
+	if c := ids["replicate@primary"].Confirm; c != engine.KnownAfterRun {
+		t.Errorf("replicate confirm = %q, want %q", c, engine.KnownAfterRun)
 	}
 	if got := ids["cluster_hosts@primary"].Description; !strings.Contains(got, "['10.0.0.3/32']") {
 		t.Errorf("cluster_hosts would %q, want the secondary's /32", got)
@@ -255,8 +278,8 @@ func TestBundledPlaybookRejectsBadVars(t *testing.T) {
 
 // runPlaybook loads the bundled playbook with the pair's variables and
 // extra ones (NAME=VALUE) and runs it over SSH, confirming every question;
-// it returns the report and how many confirmations were asked.
-func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report, int, error) {
+// it returns the report and the instances that asked, in asking order.
+func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report, []string, error) {
 	t.Helper()
 	var vars []string
 	for _, arg := range pair.Vars() {
@@ -268,7 +291,10 @@ func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report,
 	vars = append(vars, extra...)
 	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: vars, Environ: []string{}})
 	requireNoErrors(t, p, diags)
-	var confirms atomic.Int32
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	report, err := engine.Run(ctx, p, engine.RunOptions{
@@ -284,7 +310,13 @@ func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report,
 			})
 		},
 		Confirm: func(_ context.Context, inst engine.InstanceInfo) (bool, error) {
-			confirms.Add(1)
+			t.Logf("%s asks: %s", inst.ID(), inst.Confirm)
+			if !strings.Contains(inst.Confirm, "replaces the secondary's PostgreSQL data") {
+				t.Errorf("%s asks %q, which does not say what it replaces", inst.ID(), inst.Confirm)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			asked = append(asked, inst.ID())
 			return true, nil
 		},
 		Subscribers: []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
@@ -296,7 +328,9 @@ func runPlaybook(t *testing.T, pair *sim.Pair, extra ...string) (*engine.Report,
 			}
 		})},
 	})
-	return report, int(confirms.Load()), err
+	mu.Lock()
+	defer mu.Unlock()
+	return report, asked, err
 }
 
 // checkReplicating checks on the hosts that the secondary streams from the

@@ -11,7 +11,8 @@ import (
 // Facts reads what the preflight of an HA setup checks on a host. It
 // never changes anything.
 type Facts struct {
-	Peer string `hcl:"peer,optional" doc:"Address of the other host of the pair. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach it."`
+	Peer        string `hcl:"peer,optional" doc:"Address of the other host of the pair. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach it, and pg_streams_to_peer whether its PostgreSQL streams to it."`
+	SelfAddress string `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
 }
 
 // FactsOutputs are the outputs of alation_facts.
@@ -26,8 +27,10 @@ type FactsOutputs struct {
 	ClusterHosts    []string `cty:"cluster_hosts" doc:"The value of alation.cluster.hosts: the secondaries of a primary."`
 	Master          string   `cty:"master" doc:"The value of alation.cluster.master: the primary of a secondary, or empty."`
 	MachineID       string   `cty:"machine_id" doc:"The content of /etc/machine-id, which tells two machines apart."`
-	SourceAddress   string   `cty:"source_address" doc:"The local address the host uses to reach peer, as ip route get reports it; empty without peer or when unknown."`
-	SourceCIDR      string   `cty:"source_cidr" doc:"That address with the prefix length of its interface (e.g. 10.0.0.2/24); empty when unknown."`
+	SourceAddress   string   `cty:"source_address" doc:"The local address the host uses to reach peer, as ip route get reports it; when peer_local, self_address instead, if it is an address of this host. Empty without peer or when unknown."`
+	SourceCIDR      string   `cty:"source_cidr" doc:"That address with the prefix length of the network ip addr lists for it (e.g. 10.0.0.2/24; 127.0.2.1/8 for a loopback address held by lo's 127.0.0.1/8); empty when unknown."`
+	PeerLocal       bool     `cty:"peer_local" doc:"Whether the route to peer is a local route: peer is an address of this very host, which happens only on a simulated pair sharing one machine or when an address is misconfigured. The kernel then reports a loopback source address, which is why source_address reports self_address instead."`
+	PgStreamsToPeer bool     `cty:"pg_streams_to_peer" doc:"Whether this host's PostgreSQL streams to peer: pg_stat_replication lists peer (a /32 suffix ignored) as client_addr in state streaming. On a primary, with the secondary's address as peer, it is the test pg_replicate makes on the primary before it skips replication. False without peer, and when PostgreSQL cannot be read (a progress message says why)."`
 	LoginClean      bool     `cty:"login_clean" doc:"Whether a non-interactive login of the connecting user prints nothing besides the command's own output: no MOTD, no start-up file noise, which would break replication's ssh and rsync."`
 	LoginOutput     string   `cty:"login_output" doc:"What such a login printed besides the command's output; empty when clean."`
 }
@@ -62,9 +65,26 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	}
 	out.LoginClean = out.LoginOutput == ""
 	if m.Peer != "" {
-		out.SourceAddress, out.SourceCIDR = routeTo(ctx, env, m.Peer)
+		r := routeTo(ctx, env, m.Peer, m.SelfAddress)
+		out.SourceAddress, out.SourceCIDR, out.PeerLocal = r.source, r.cidr, r.local
+		out.PgStreamsToPeer = pgStreamsTo(ctx, env, m.Peer)
 	}
 	return engine.Result{Outputs: out}, nil
+}
+
+// pgStreamsTo reports, best effort, whether PostgreSQL on the task's host
+// streams to address; when it cannot tell, it says why in a progress
+// message and reports false.
+func pgStreamsTo(ctx context.Context, env *engine.Env, address string) bool {
+	versionNum, err := serverVersionNum(ctx, env.Host)
+	streams := false
+	if err == nil {
+		streams, err = streamsTo(ctx, env.Host, versionNum, address)
+	}
+	if err != nil {
+		env.Progressf("whether PostgreSQL streams to %s is unknown: %v", address, err)
+	}
+	return streams
 }
 
 // loginNoise runs a bare command as the connecting user, without sudo,
@@ -84,62 +104,10 @@ func extraOutput(stdout, stderr string) string {
 	return strings.TrimSpace(strings.TrimSpace(stdout) + "\n" + strings.TrimSpace(stderr))
 }
 
-// routeTo finds, best effort, the source address h uses to reach peer and
-// that address with its interface's prefix length. What it cannot learn it
-// leaves empty, with a progress message saying why.
-func routeTo(ctx context.Context, env *engine.Env, peer string) (addr, cidr string) {
-	res, err := runRoot(ctx, env.Host, "ip -o route get "+quote(peer))
-	route, err := mustOK(res, err, "find the route to "+peer)
-	if err != nil {
-		env.Progressf("source address unknown: %v", err)
-		return "", ""
-	}
-	addr = parseRouteSource(route)
-	res, err = runRoot(ctx, env.Host, "ip -o addr")
-	addrs, err := mustOK(res, err, "list the addresses")
-	if err != nil {
-		env.Progressf("network of %s unknown: %v", addr, err)
-		return addr, ""
-	}
-	return addr, findCIDR(addrs, addr)
-}
-
-// parseRouteSource returns the address after "src" in the output of
-// `ip -o route get`, or "".
-func parseRouteSource(out string) string {
-	fields := strings.Fields(out)
-	for i := 0; i+1 < len(fields); i++ {
-		if fields[i] == "src" {
-			return fields[i+1]
-		}
-	}
-	return ""
-}
-
-// findCIDR returns the "ADDRESS/PREFIX" that `ip -o addr` lists for addr,
-// or "".
-func findCIDR(out, addr string) string {
-	if addr == "" {
-		return ""
-	}
-	for _, line := range strings.Split(out, "\n") {
-		fields := strings.Fields(line)
-		for i := 0; i+1 < len(fields); i++ {
-			if fields[i] != "inet" && fields[i] != "inet6" {
-				continue
-			}
-			if ip, _, ok := strings.Cut(fields[i+1], "/"); ok && ip == addr {
-				return fields[i+1]
-			}
-		}
-	}
-	return ""
-}
-
 // Describe says what the task reads.
 func (m *Facts) Describe() string {
 	if m.Peer != "" {
-		return "read the Alation version, layout, services, cluster settings and machine id, and the route to " + m.Peer
+		return "read the Alation version, layout, services, cluster settings and machine id, the route to " + m.Peer + " and whether PostgreSQL streams to it"
 	}
 	return "read the Alation version, layout, services, cluster settings and machine id"
 }
@@ -147,7 +115,7 @@ func (m *Facts) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "alation_facts",
-		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it. It never changes anything.",
+		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it and whether PostgreSQL streams to it. It never changes anything.",
 		New:     func() engine.Module { return &Facts{} },
 		Outputs: FactsOutputs{},
 	})

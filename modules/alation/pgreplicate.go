@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
@@ -21,6 +20,7 @@ type PgReplicate struct {
 	InlineThresholdGB int    `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
 	MinimizeDowntime  bool   `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
 	Wait              string `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
+	ReplaceData       bool   `hcl:"replace_data,optional" doc:"Whether the task may replace the secondary's PostgreSQL data, which it does unless the secondary already streams from the primary. False makes it fail instead, changing nothing: set it so when nobody was asked because the secondary streamed when the playbook checked, so that a change since then is not met by replacing the data unasked. Default true."`
 }
 
 // PgReplicateOutputs are the outputs of pg_replicate.
@@ -35,6 +35,10 @@ type PgReplicateOutputs struct {
 // ErrNotStreaming is wrapped by the error of pg_replicate when the
 // secondary does not stream in time.
 var ErrNotStreaming = errors.New("secondary not streaming from the primary")
+
+// ErrReplaceRefused is wrapped by the error of pg_replicate when the
+// secondary does not stream from the primary and replace_data is false.
+var ErrReplaceRefused = errors.New("replacing the secondary's PostgreSQL data is not allowed")
 
 // Validate checks the numbers and the wait.
 func (m *PgReplicate) Validate() error {
@@ -61,11 +65,14 @@ func (m *PgReplicate) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
 	out.Inline = inlineReplication(out.DataBytes, m.InlineThresholdGB, m.MinimizeDowntime)
-	attached, err := m.attached(ctx, env.Host, secondary, out.ServerVersionNum)
+	attached, err := m.attached(ctx, env, secondary, out.ServerVersionNum)
 	if err != nil {
 		return engine.Result{}, err
 	}
 	if !attached {
+		if !m.ReplaceData {
+			return engine.Result{Outputs: out}, fmt.Errorf("%w: %s does not stream from %s and replace_data is false; run again to be asked before its data is replaced", ErrReplaceRefused, m.Secondary, env.HostName)
+		}
 		if err := m.replicate(ctx, env, secondary, out.Inline); err != nil {
 			return engine.Result{Changed: true, Outputs: out}, err
 		}
@@ -84,7 +91,7 @@ func inlineReplication(dataBytes int64, thresholdGB int, minimizeDowntime bool) 
 
 // attached reports whether the secondary is already a slave of this
 // primary and streams from it, so that nothing is left to do.
-func (m *PgReplicate) attached(ctx context.Context, primary, secondary transport.Host, versionNum int) (bool, error) {
+func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary transport.Host, versionNum int) (bool, error) {
 	conf, err := readConf(ctx, secondary, keyMaster, keyReplicationMode)
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
@@ -92,8 +99,11 @@ func (m *PgReplicate) attached(ctx context.Context, primary, secondary transport
 	if conf[keyReplicationMode] != "slave" || conf[keyMaster] == "" || (m.PrimaryAddress != "" && conf[keyMaster] != m.PrimaryAddress) {
 		return false, nil
 	}
-	row, found, err := m.replicationRow(ctx, primary, versionNum)
-	return found && row.state == "streaming", err
+	streams, err := streamsTo(ctx, env.Host, versionNum, m.SecondaryAddress)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	return streams, nil
 }
 
 // replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
@@ -131,11 +141,12 @@ func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versio
 	defer cancel()
 	last := "it is not listed in pg_stat_replication"
 	for {
-		row, found, err := m.replicationRow(ctx, env.Host, versionNum)
+		rows, err := readReplicationRows(ctx, env.Host, versionNum)
+		row, found := standbyRow(rows, m.SecondaryAddress)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			return replicationRow{}, fmt.Errorf("on %s: %w", env.HostName, err)
-		case found && row.state == "streaming" && row.lagKnown:
+		case found && row.streaming() && row.lagKnown:
 			return row, nil
 		case found:
 			last = "its state is " + row.state
@@ -149,61 +160,11 @@ func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versio
 	}
 }
 
-// replicationRow is the row of pg_stat_replication for one standby.
-type replicationRow struct {
-	clientAddr string
-	state      string
-	byteLag    int64
-	lagKnown   bool
-}
-
-// replicationRow reads the row of pg_stat_replication whose client_addr is
-// the secondary's address.
-func (m *PgReplicate) replicationRow(ctx context.Context, primary transport.Host, versionNum int) (replicationRow, bool, error) {
-	res, err := runInShell(ctx, primary, "psql rosemeta -Atc "+quote(lagQuery(versionNum)))
-	out, err := mustOK(res, err, "read pg_stat_replication")
-	if err != nil {
-		return replicationRow{}, false, err
-	}
-	for _, row := range parseReplicationRows(out) {
-		if row.clientAddr == strings.TrimSuffix(m.SecondaryAddress, "/32") {
-			return row, true, nil
-		}
-	}
-	return replicationRow{}, false, nil
-}
-
-// lagQuery returns the query of each standby's address, state and replay
-// lag in bytes, in the names of the server's version: PostgreSQL 10
-// renamed the xlog functions and the *_location columns.
-func lagQuery(versionNum int) string {
-	if versionNum < 100000 {
-		return "SELECT client_addr, state, pg_xlog_location_diff(sent_location, replay_location) FROM pg_stat_replication"
-	}
-	return "SELECT client_addr, state, pg_wal_lsn_diff(sent_lsn, replay_lsn) FROM pg_stat_replication"
-}
-
-// parseReplicationRows reads the unaligned (psql -At) output of lagQuery.
-// A lag that is NULL, as it is before the standby replays anything, is
-// left unknown.
-func parseReplicationRows(out string) []replicationRow {
-	var rows []replicationRow
-	for _, line := range strings.Split(out, "\n") {
-		fields := strings.Split(strings.TrimSpace(line), "|")
-		if len(fields) != 3 || fields[0] == "" {
-			continue
-		}
-		row := replicationRow{clientAddr: fields[0], state: fields[1]}
-		if lag, err := parseNumber(fields[2]); err == nil {
-			row.byteLag, row.lagKnown = lag, true
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
 // Describe says what the task does.
 func (m *PgReplicate) Describe() string {
+	if !m.ReplaceData {
+		return fmt.Sprintf("check that %s already streams from this primary, and fail rather than replace its PostgreSQL data if not", m.Secondary)
+	}
 	return fmt.Sprintf("add %s as secondary and replicate PostgreSQL to it (in-line up to %d GB unless downtime must be minimal), replacing its PostgreSQL data, unless it already streams", m.Secondary, m.InlineThresholdGB)
 }
 
@@ -216,8 +177,8 @@ func init() {
 		Name: "pg_replicate",
 		Doc: "Runs on the primary: measures its PostgreSQL data, decides whether to replicate in-line, and, unless the secondary already streams from it, " +
 			"sets pg_repl_in_line on the secondary, runs cluster_add_slaves on the primary and, when not in-line, cluster_replicate_postgres on the secondary, " +
-			"which replaces the secondary's PostgreSQL data. Then it waits until pg_stat_replication on the primary shows the secondary streaming.",
-		New:     func() engine.Module { return &PgReplicate{InlineThresholdGB: 100, Wait: "5m"} },
+			"which replaces the secondary's PostgreSQL data; with replace_data false it fails instead. Then it waits until pg_stat_replication on the primary shows the secondary streaming.",
+		New:     func() engine.Module { return &PgReplicate{InlineThresholdGB: 100, Wait: "5m", ReplaceData: true} },
 		Outputs: PgReplicateOutputs{},
 	})
 }

@@ -1,10 +1,6 @@
 package alation
 
-import (
-	"reflect"
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestInlineReplication(t *testing.T) {
 	tests := []struct {
@@ -23,27 +19,6 @@ func TestInlineReplication(t *testing.T) {
 		if got := inlineReplication(tt.bytes, tt.threshold, tt.minimize); got != tt.inline {
 			t.Errorf("inlineReplication(%d, %d, %v) = %v", tt.bytes, tt.threshold, tt.minimize, got)
 		}
-	}
-}
-
-func TestLagQuery(t *testing.T) {
-	if q := lagQuery(90600); !strings.Contains(q, "pg_xlog_location_diff(sent_location, replay_location)") {
-		t.Errorf("lagQuery(90600) = %s", q)
-	}
-	if q := lagQuery(150004); !strings.Contains(q, "pg_wal_lsn_diff(sent_lsn, replay_lsn)") {
-		t.Errorf("lagQuery(150004) = %s", q)
-	}
-}
-
-func TestParseReplicationRows(t *testing.T) {
-	out := "127.0.2.2|streaming|0\n10.0.0.3|catchup|\n|streaming|5\n10.0.0.4|streaming|1024.0\ngarbage\n"
-	want := []replicationRow{
-		{clientAddr: "127.0.2.2", state: "streaming", byteLag: 0, lagKnown: true},
-		{clientAddr: "10.0.0.3", state: "catchup"},
-		{clientAddr: "10.0.0.4", state: "streaming", byteLag: 1024, lagKnown: true},
-	}
-	if got := parseReplicationRows(out); !reflect.DeepEqual(got, want) {
-		t.Errorf("parseReplicationRows = %+v, want %+v", got, want)
 	}
 }
 

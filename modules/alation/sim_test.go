@@ -117,22 +117,47 @@ func TestDiskCheckFix(t *testing.T) {
 	}
 }
 
-// TestShellAndFacts reads the facts of a fresh host, sets a key twice and
-// enters master mode twice: only the first of each changes anything.
+// TestShellAndFacts reads the facts of a fresh host, checks pg_replicate
+// refuses to replace data it may not, sets a key twice and enters master
+// mode twice: only the first of each changes anything.
 func TestShellAndFacts(t *testing.T) {
 	pair := sim.StartPair(t, sim.PairOptions{Primary: sim.HostOptions{Version: "3.12.1"}, Secondary: sim.HostOptions{Version: "3.12.1"}})
 	hosts := connectPair(t, pair)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	env := envOn(t, hosts, "primary", "t")
-	res, err := (&Facts{Peer: pair.Secondary.Address}).Run(ctx, env)
+	res, err := (&Facts{Peer: pair.Secondary.Address, SelfAddress: pair.Primary.Address}).Run(ctx, env)
 	if err != nil {
 		t.Fatalf("facts: %v", err)
 	}
 	f := res.Outputs.(FactsOutputs)
 	if f.Version != "3.12.1" || f.Major != 3 || f.Minor != 12 || f.Layout != layout3 || f.AlationDir != dir3 || !f.ServicesRunning ||
-		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.Master != "" || f.MachineID == "" || !f.LoginClean || f.SourceAddress == "" {
+		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.Master != "" || f.MachineID == "" || !f.LoginClean || f.PgStreamsToPeer {
 		t.Errorf("facts = %+v", f)
+	}
+	// The simulated hosts share the machine: the route to the peer is
+	// local, and the host's own address stands for the kernel's loopback
+	// source only when it is an address of the host.
+	if !f.PeerLocal || f.SourceAddress != pair.Primary.Address || f.SourceCIDR != pair.Primary.Address+"/8" {
+		t.Errorf("with self_address: source %q, %q, peer_local %v; want %s/8 and a local route", f.SourceAddress, f.SourceCIDR, f.PeerLocal, pair.Primary.Address)
+	}
+	for _, self := range []string{"", "192.0.2.1"} {
+		res, err := (&Facts{Peer: pair.Secondary.Address, SelfAddress: self}).Run(ctx, env)
+		if err != nil {
+			t.Fatalf("facts with self_address %q: %v", self, err)
+		}
+		if f := res.Outputs.(FactsOutputs); !f.PeerLocal || f.SourceAddress != "127.0.0.1" || f.SourceCIDR != "127.0.0.1/8" {
+			t.Errorf("with self_address %q: source %q, %q, peer_local %v; want the kernel's 127.0.0.1/8", self, f.SourceAddress, f.SourceCIDR, f.PeerLocal)
+		}
+	}
+	// Not streaming yet, and told not to replace the secondary's data:
+	// pg_replicate fails and changes nothing.
+	refuse := &PgReplicate{Secondary: "secondary", SecondaryAddress: pair.Secondary.Address, PrimaryAddress: pair.Primary.Address, InlineThresholdGB: 100, Wait: "5s"}
+	if res, err := refuse.Run(ctx, env); !errors.Is(err, ErrReplaceRefused) || res.Changed {
+		t.Errorf("pg_replicate with replace_data false: changed %v, %v; want ErrReplaceRefused", res.Changed, err)
+	}
+	if got, err := pair.Secondary.Conf(ctx, keyReplicationMode); err != nil || got != "standalone" {
+		t.Errorf("after the refusal the secondary is %q, %v; want standalone", got, err)
 	}
 	steps := []struct {
 		m       *AlationShell
