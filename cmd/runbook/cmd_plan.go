@@ -7,17 +7,19 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/dag"
 )
 
 var planCommand = &command{
 	name:     "plan",
 	synopsis: "[flags] PLAYBOOK",
 	summary:  "Show what a run would do, host by host, without doing it.",
-	help: `Plan shows every task instance the run would start, grouped by host: its
-module, what it depends on, what it would do where its module can tell, and
-its arguments. Values that depend on tasks not yet run show as
-"(known after run)". Steps that ask for confirmation before they run are
-marked "!" and listed at the end. Plan connects to no host and changes nothing.
+	help: `Plan shows every task instance the run would start, grouped by host and in
+the order they would start: its module, what it depends on, what it would do
+where its module can tell, and its arguments. Values that depend on tasks not
+yet run show as "(known after run)". Steps that ask for confirmation before
+they run are marked "!" and listed at the end. Plan connects to no host and
+changes nothing.
 
 Marks: + runs, ? runs if its when condition holds, - does not run (when is
 false), ! asks for confirmation first.`,
@@ -42,8 +44,13 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	if diags.HasErrors() {
 		return exitUsage
 	}
+	ordered, err := graphOrder(plan.Instances)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "runbook plan: %v\n", err)
+		return exitUsage
+	}
 	var shown []engine.PlannedInstance
-	for _, inst := range plan.Instances {
+	for _, inst := range ordered {
 		if selected[inst.Host] {
 			shown = append(shown, inst)
 		}
@@ -52,8 +59,36 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	return exitOK
 }
 
+// graphOrder returns the planned instances in the order a run that starts
+// one instance at a time would start them: each after every instance it
+// waits for, on any host, and among those free to start, by task name,
+// then host (the order of the plan, which sorts by task, then host).
+func graphOrder(instances []engine.PlannedInstance) ([]engine.PlannedInstance, error) {
+	index := make(map[string]int, len(instances))
+	for i, inst := range instances {
+		index[inst.ID()] = i
+	}
+	g := dag.New(len(instances))
+	for i, inst := range instances {
+		for _, dep := range inst.DependsOn {
+			if j, ok := index[dep]; ok {
+				g.AddEdge(i, j)
+			}
+		}
+	}
+	order, err := g.TopoOrder()
+	if err != nil {
+		return nil, err
+	}
+	ordered := make([]engine.PlannedInstance, len(order))
+	for i, n := range order {
+		ordered[i] = instances[n]
+	}
+	return ordered, nil
+}
+
 // writePlan prints the planned instances grouped by host, hosts sorted,
-// instances in the plan's order within each host.
+// instances in the order given within each host.
 func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
 	byHost := map[string][]engine.PlannedInstance{}
 	var hosts []string
@@ -84,12 +119,25 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
 	if len(confirms) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%s\n", pal.paint(colorYellow, fmt.Sprintf("%s ask for confirmation before they run:", plural(len(confirms), "step"))))
+	title := "1 step asks for confirmation before it runs:"
+	if len(confirms) > 1 {
+		title = fmt.Sprintf("%d steps ask for confirmation before they run:", len(confirms))
+	}
+	fmt.Fprintf(w, "\n%s\n", pal.paint(colorYellow, title))
 	for _, inst := range confirms {
-		fmt.Fprintf(w, "  %s on %s: %s\n", inst.Task, inst.Host, inst.Confirm)
+		question := inst.Confirm
+		if question == engine.KnownAfterRun {
+			question = laterQuestion
+		}
+		fmt.Fprintf(w, "  %s on %s: %s\n", inst.Task, inst.Host, question)
 	}
 	fmt.Fprintln(w, "A run asks on the terminal; --yes answers yes to every one.")
 }
+
+// laterQuestion is what plan says of a confirm sentence that depends on
+// task outputs: it is known only when the step runs, and asks nothing if
+// it turns out empty.
+const laterQuestion = "the question depends on earlier tasks"
 
 // writePlannedInstance prints one instance: its mark, task, module and
 // dependencies, then what it would do and its arguments.
@@ -108,7 +156,11 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, pal palette)
 		head += ", after " + deps
 	}
 	fmt.Fprintln(w, head)
-	if inst.Confirm != "" {
+	switch inst.Confirm {
+	case "":
+	case engine.KnownAfterRun:
+		fmt.Fprintf(w, "      %s (%s)\n", pal.paint(colorYellow, "may ask for confirmation when it runs"), laterQuestion)
+	default:
 		fmt.Fprintf(w, "      %s %s\n", pal.paint(colorYellow, "asks for confirmation:"), inst.Confirm)
 	}
 	if inst.Description != "" {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
-	"github.com/runbookhq/runbook/engine/journal"
 )
 
 var runCommand = &command{
@@ -49,41 +47,6 @@ type runFlags struct {
 	output   string
 	yes      bool
 	journal  journalFlags
-}
-
-// journalFlags are the flags of the run's journal and of resuming it.
-type journalFlags struct {
-	stateDir      string
-	resume        bool
-	resumeChanged bool
-	forceRerun    stringList
-}
-
-func (f *journalFlags) register(fs *flagSet) {
-	fs.StringVar(&f.stateDir, "state-dir", "", "Keep the journals of runs in `DIR` (default $XDG_STATE_HOME/runbook, else ~/.local/state/runbook).")
-	fs.BoolVar(&f.resume, "resume", false, "Continue the last run of this playbook and inventory: what succeeded is not run again.")
-	fs.BoolVar(&f.resumeChanged, "resume-changed", false, "With --resume, go on even though the playbook or the values of its variables changed since the last run.")
-	fs.Var(&f.forceRerun, "force-rerun", "With --resume, run these `STEPS` again whatever the journal says, such as one cut off mid-way whose host you have checked: TASK@HOST or TASK (all its hosts), comma-separated; repeatable.")
-}
-
-// check reports values of the flags that make no sense.
-func (f *journalFlags) check() error {
-	switch {
-	case f.resumeChanged && !f.resume:
-		return errors.New("--resume-changed goes with --resume")
-	case len(f.forceRerun) > 0 && !f.resume:
-		return errors.New("--force-rerun goes with --resume; a run without it runs every step")
-	}
-	return nil
-}
-
-// rerun returns the steps of --force-rerun.
-func (f *journalFlags) rerun() []string {
-	var steps []string
-	for _, v := range f.forceRerun {
-		steps = append(steps, splitList(v)...)
-	}
-	return steps
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -149,6 +112,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 	pr := c.newPrompter(con, errPal, in.stopped)
 	defer pr.close()
 	view := c.newView(f.output, con, pal, instancesPerHost(p, selected))
+	unreachable := unreachableHosts{}
 
 	report, err := engine.Run(in.ctx, p, engine.RunOptions{
 		Connect:       c.connector(&f.ssh, con, pr, errPal),
@@ -157,7 +121,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 		FailFast:      f.failFast,
 		Limit:         limit,
 		Timeout:       f.timeout,
-		Subscribers:   []engine.Subscriber{view},
+		Subscribers:   []engine.Subscriber{view, unreachable},
 		Confirm:       confirmer(f.yes, pr),
 		Stop:          in.stopped,
 		Journal:       j,
@@ -175,8 +139,8 @@ func runRun(c *cli, cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "runbook run: warning: %v; this run cannot be resumed\n", jerr)
 	}
 
-	if report != nil && f.output == "text" {
-		writeRecap(c.stdout, report, pal)
+	if f.output == "text" {
+		writeRecap(c.stdout, report, unreachable, pal)
 	}
 	return c.runExitCode(report, err, in.interrupted())
 }
@@ -232,77 +196,4 @@ func (c *cli) runExitCode(report *engine.Report, err error, interrupted bool) in
 		return exitUsage
 	}
 	return exitOK
-}
-
-// openJournal opens the journal of p for the run. Without --resume a
-// journal that cannot be opened costs only the ability to resume, and a
-// warning says so; with it, or when another run holds the journal, ok is
-// false and the reason is printed.
-func (c *cli) openJournal(f *journalFlags, p *engine.Playbook) (j *journal.Journal, ok bool) {
-	dir := f.stateDir
-	var err error
-	if dir == "" {
-		dir, err = journal.DefaultDir(c.getenv)
-	}
-	if err == nil {
-		j, err = journal.Open(dir, p.JournalKey())
-	}
-	switch {
-	case errors.Is(err, journal.ErrBusy):
-		fmt.Fprintf(c.stderr, "runbook run: another run of this playbook and inventory is in progress (its journal is in %s)\n", dir)
-		return nil, false
-	case err != nil && f.resume:
-		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v\n", err)
-		return nil, false
-	case err != nil:
-		fmt.Fprintf(c.stderr, "runbook run: warning: no journal, so this run cannot be resumed: %v\n", err)
-		return nil, true
-	}
-	if last, _ := j.Last(); last != nil && last.State != journal.StateFinished && !f.resume {
-		fmt.Fprintf(c.stderr, "runbook run: note: the last run of this playbook and inventory (started %s) did not finish; this run starts over (--resume continues it instead)\n",
-			last.Started.Local().Format(time.DateTime))
-	}
-	return j, true
-}
-
-// refused prints why a run did not start, with what to do about it.
-func (c *cli) refused(err error) {
-	var unsafe *engine.UnsafeResumeError
-	var changed *engine.ResumeChangedError
-	switch {
-	case errors.As(err, &unsafe):
-		var steps []string
-		for _, inst := range unsafe.Instances {
-			fmt.Fprintf(c.stderr, "runbook run: cannot resume: task %s on host %s %s\n", inst.Task, inst.Host, inst.Reason)
-			steps = append(steps, inst.ID())
-		}
-		hosts := "the host"
-		if len(steps) > 1 {
-			hosts = "those hosts"
-		}
-		fmt.Fprintf(c.stderr, "Check %s, then run with --resume --force-rerun=%s, or without --resume to start over.\n", hosts, strings.Join(steps, ","))
-	case errors.As(err, &changed):
-		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v\nRun with --resume --resume-changed to resume anyway, or without --resume to start over.\n", err)
-	case errors.Is(err, engine.ErrNothingToResume):
-		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v; run without --resume\n", err)
-	default:
-		fmt.Fprintf(c.stderr, "runbook run: %v\n", err)
-	}
-}
-
-// journalError returns the part of a run's error that is about its
-// journal, or nil.
-func journalError(err error) error {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			if found := journalError(e); found != nil {
-				return found
-			}
-		}
-		return nil
-	}
-	if errors.Is(err, engine.ErrJournal) {
-		return err
-	}
-	return nil
 }

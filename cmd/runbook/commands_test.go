@@ -124,6 +124,12 @@ func TestPlan(t *testing.T) {
 	r = runbook(t, "plan", "testdata/plan.hcl", "--limit", "db")
 	r.wantCode(t, exitOK)
 	golden(t, "plan-limit-db.txt", r.stdout)
+
+	// The instances of a host come in the order they would run, not by
+	// name, and a question that depends on earlier tasks says so.
+	r = runbook(t, "plan", "testdata/plan-order.hcl")
+	r.wantCode(t, exitOK)
+	golden(t, "plan-order.txt", r.stdout)
 }
 
 func TestGraph(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
 	"github.com/runbookhq/runbook/engine"
@@ -123,12 +124,35 @@ func (p *prompter) passphrase(path string) (string, error) {
 		if p.pending != nil {
 			return
 		}
-		_, _ = fmt.Fprintf(p.tty, "Passphrase for key %s: ", path)
-		secret, err = term.ReadPassword(int(p.tty.Fd()))
+		secret, err = readSecret(p.tty, fmt.Sprintf("Passphrase for key %s: ", path))
 		_, _ = io.WriteString(p.tty, "\n")
 	})
 	if err != nil {
 		return "", fmt.Errorf("key %s: reading the passphrase: %w", path, err)
 	}
 	return string(secret), nil
+}
+
+// readSecret writes prompt to the terminal tty and reads a line from it
+// without echoing it. Echo goes off before the prompt is written, so that
+// an answer typed as soon as the prompt shows is never echoed; the
+// terminal's attributes are restored afterwards.
+func readSecret(tty *os.File, prompt string) ([]byte, error) {
+	fd := int(tty.Fd())
+	saved, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
+	if err != nil {
+		return nil, err
+	}
+	quiet := *saved
+	quiet.Lflag &^= unix.ECHO
+	if err := unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet); err != nil {
+		return nil, err
+	}
+	defer func() { _ = unix.IoctlSetTermios(fd, ioctlSetTermios, saved) }()
+	if _, err := io.WriteString(tty, prompt); err != nil {
+		return nil, err
+	}
+	// Echo is off already; term.ReadPassword keeps it off and reads the
+	// line.
+	return term.ReadPassword(fd)
 }

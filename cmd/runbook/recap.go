@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,14 +17,36 @@ const recapTailLines = 10
 
 // hostTally counts how the instances of one host ended.
 type hostTally struct {
-	host                                             string
-	ok, changed, failed, skipped, cancelled, unreach int
+	host                                                       string
+	ok, changed, failed, skipped, cancelled, unreach, restored int
+}
+
+// tallyColumn is a column of the recap's table of counts.
+type tallyColumn struct {
+	title string
+	count func(hostTally) int
+	// optional columns show only when some host counts one.
+	optional bool
+}
+
+// tallyColumns are the columns of the recap's table after HOST: a
+// cancelled column when a run was cut short, a restored one when a
+// resumed run took instances from the journal.
+var tallyColumns = []tallyColumn{
+	{"OK", func(t hostTally) int { return t.ok }, false},
+	{"CHANGED", func(t hostTally) int { return t.changed }, false},
+	{"FAILED", func(t hostTally) int { return t.failed }, false},
+	{"SKIPPED", func(t hostTally) int { return t.skipped }, false},
+	{"UNREACHABLE", func(t hostTally) int { return t.unreach }, false},
+	{"CANCELLED", func(t hostTally) int { return t.cancelled }, true},
+	{"RESTORED", func(t hostTally) int { return t.restored }, true},
 }
 
 // writeRecap prints the end of a run: a line per host counting its
 // instances by how they ended, sorted by host, then the failed instances
-// with the tail of their stderr or error, and the unreachable hosts.
-func writeRecap(w io.Writer, r *engine.Report, pal palette) {
+// with the tail of their stderr or error, and the unreachable hosts with
+// why they could not be reached.
+func writeRecap(w io.Writer, r *engine.Report, unreachable unreachableHosts, pal palette) {
 	tallies := tallyHosts(r.Instances)
 	title := fmt.Sprintf("Recap (%s)", formatDuration(r.Duration))
 	if r.Interrupted {
@@ -31,7 +54,9 @@ func writeRecap(w io.Writer, r *engine.Report, pal palette) {
 	}
 	fmt.Fprintf(w, "\n%s:\n", pal.paint(colorBold, title))
 	writeTallyTable(w, tallies)
+	writeRestored(w, tallies)
 	writeFailures(w, r.Instances, pal)
+	unreachable.write(w, pal)
 }
 
 func tallyHosts(results []engine.InstanceResult) []hostTally {
@@ -43,6 +68,8 @@ func tallyHosts(results []engine.InstanceResult) []hostTally {
 			byHost[res.Host] = t
 		}
 		switch {
+		case res.Restored:
+			t.restored++
 		case res.Unreachable:
 			t.unreach++
 		case res.Status == engine.StatusOK:
@@ -65,22 +92,24 @@ func tallyHosts(results []engine.InstanceResult) []hostTally {
 	return tallies
 }
 
-// writeTallyTable prints the counts as aligned columns; the cancelled
-// column appears only when a run was cut short.
+// writeTallyTable prints the counts as aligned columns; an optional
+// column appears only when some host counts one.
 func writeTallyTable(w io.Writer, tallies []hostTally) {
-	header := []string{"HOST", "OK", "CHANGED", "FAILED", "SKIPPED", "UNREACHABLE"}
-	withCancelled := false
-	for _, t := range tallies {
-		withCancelled = withCancelled || t.cancelled > 0
+	var columns []tallyColumn
+	for _, col := range tallyColumns {
+		if !col.optional || slices.ContainsFunc(tallies, func(t hostTally) bool { return col.count(t) > 0 }) {
+			columns = append(columns, col)
+		}
 	}
-	if withCancelled {
-		header = append(header, "CANCELLED")
+	header := []string{"HOST"}
+	for _, col := range columns {
+		header = append(header, col.title)
 	}
 	rows := [][]string{header}
 	for _, t := range tallies {
-		row := []string{t.host, strconv.Itoa(t.ok), strconv.Itoa(t.changed), strconv.Itoa(t.failed), strconv.Itoa(t.skipped), strconv.Itoa(t.unreach)}
-		if withCancelled {
-			row = append(row, strconv.Itoa(t.cancelled))
+		row := []string{t.host}
+		for _, col := range columns {
+			row = append(row, strconv.Itoa(col.count(t)))
 		}
 		rows = append(rows, row)
 	}
@@ -104,19 +133,28 @@ func writeTallyTable(w io.Writer, tallies []hostTally) {
 	}
 }
 
+// writeRestored says, below the counts of a resumed run, what its
+// RESTORED column counts.
+func writeRestored(w io.Writer, tallies []hostTally) {
+	restored := 0
+	for _, t := range tallies {
+		restored += t.restored
+	}
+	switch restored {
+	case 0:
+	case 1:
+		fmt.Fprintln(w, "\nRESTORED: 1 step had ended in the run this one resumed; it did not run again.")
+	default:
+		fmt.Fprintf(w, "\nRESTORED: %d steps had ended in the run this one resumed; they did not run again.\n", restored)
+	}
+}
+
 // writeFailures lists the failed instances, in the report's order, with
-// the tail of what they wrote to stderr, then the unreachable hosts.
+// the tail of what they wrote to stderr.
 func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 	failedTitle := false
-	unreachable := map[string]string{}
 	for _, res := range results {
-		if res.Unreachable {
-			if _, seen := unreachable[res.Host]; !seen && res.Err != nil {
-				unreachable[res.Host] = res.Err.Error()
-			}
-			continue
-		}
-		if res.Status != engine.StatusFailed {
+		if res.Unreachable || res.Status != engine.StatusFailed {
 			continue
 		}
 		if !failedTitle {
@@ -135,17 +173,35 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 			fmt.Fprintf(w, "    | %s\n", line)
 		}
 	}
-	if len(unreachable) == 0 {
+}
+
+// unreachableHosts records why each host of a run could not be reached:
+// the error of its host_unreachable event, which the engine sends once
+// per host. Run returns only after every subscriber has seen every event,
+// so the recap reads it after the run without locking.
+type unreachableHosts map[string]string
+
+// Event implements engine.Subscriber.
+func (u unreachableHosts) Event(e engine.Event) {
+	if e.Kind == engine.EventHostUnreachable {
+		u[e.Host] = e.Error
+	}
+}
+
+// write lists the unreachable hosts, sorted, each with why it could not
+// be reached.
+func (u unreachableHosts) write(w io.Writer, pal palette) {
+	if len(u) == 0 {
 		return
 	}
-	hosts := make([]string, 0, len(unreachable))
-	for h := range unreachable {
+	hosts := make([]string, 0, len(u))
+	for h := range u {
 		hosts = append(hosts, h)
 	}
 	sort.Strings(hosts)
 	fmt.Fprintf(w, "\n%s\n", pal.paint(colorRed, "Unreachable:"))
 	for _, h := range hosts {
-		fmt.Fprintf(w, "  %s: %s\n", h, unreachable[h])
+		fmt.Fprintf(w, "  %s: %s\n", h, u[h])
 	}
 }
 

@@ -20,7 +20,8 @@ var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "
 // liveView renders a run on a terminal: one line per host, redrawn in
 // place, saying what the host runs now, for how long, and how its finished
 // instances ended; above them, a mark for each instance that finished, with
-// the whole output of those that failed.
+// the whole output of those that failed, and "↺ … restored STATUS" for
+// each that a resumed run took from the journal.
 type liveView struct {
 	con *console
 	pal palette
@@ -38,8 +39,9 @@ type liveView struct {
 
 // hostProgress is what the live line of one host shows.
 type hostProgress struct {
-	running     []runningTask // in the order they started
-	counts      map[engine.Status]int
+	running     []runningTask         // in the order they started
+	counts      map[engine.Status]int // instances that ran, by how they ended
+	restored    int                   // instances a resumed run took from the journal
 	finished    int
 	unreachable bool
 }
@@ -134,9 +136,13 @@ func (v *liveView) apply(e engine.Event) string {
 			r.progress = e.Line
 		}
 	case engine.EventTaskFinished:
+		h.finished++
+		if e.Restored {
+			h.restored++
+			return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorCyan, "↺"), e.Host, e.Task, v.pal.paint(colorDim, "restored "+string(e.Status)))
+		}
 		h.remove(e.Task)
 		h.counts[e.Status]++
-		h.finished++
 		return v.finishedLine(e) + v.logs.finish(e, v.pal)
 	case engine.EventHostUnreachable:
 		h.unreachable = true
@@ -205,7 +211,8 @@ func (v *liveView) lines() []string {
 	return lines
 }
 
-// counts renders how many of the host's instances finished, and how.
+// counts renders how many of the host's instances finished, and how; the
+// instances a resumed run took from the journal count apart, as restored.
 func (v *liveView) counts(name string, h *hostProgress) string {
 	failed := fmt.Sprintf("failed %d", h.counts[engine.StatusFailed])
 	if h.counts[engine.StatusFailed] > 0 {
@@ -215,8 +222,12 @@ func (v *liveView) counts(name string, h *hostProgress) string {
 	if total := v.totals[name]; total > 0 {
 		progress = fmt.Sprintf("%d/%d", h.finished, total)
 	}
-	return fmt.Sprintf("%s  ok %d  changed %d  %s  skipped %d", progress,
+	s := fmt.Sprintf("%s  ok %d  changed %d  %s  skipped %d", progress,
 		h.counts[engine.StatusOK], h.counts[engine.StatusChanged], failed, h.counts[engine.StatusSkipped])
+	if h.restored > 0 {
+		s += fmt.Sprintf("  restored %d", h.restored)
+	}
+	return s
 }
 
 // activity renders what the host does now: its longest-running task.

@@ -12,7 +12,9 @@ const plainTime = "15:04:05.000"
 
 // plainLog renders a run as plain lines, for output that is not a
 // terminal: "15:04:05.000 host task status (1.2s)", one line per change,
-// with the whole output of failed instances below their line.
+// with the whole output of failed instances below their line. An instance
+// that a resumed run took from the journal reads "host task restored
+// status", without a duration: it did not run.
 type plainLog struct {
 	con  *console
 	logs transcripts
@@ -27,25 +29,27 @@ func (l *plainLog) Event(e engine.Event) {
 	l.logs.record(e)
 	var b strings.Builder
 	stamp := e.Time.Local().Format(plainTime)
-	switch e.Kind {
-	case engine.EventRunStarted:
+	switch {
+	case e.Kind == engine.EventRunStarted:
 		fmt.Fprintf(&b, "%s run started: %s\n", stamp, plural(e.Total, "instance"))
-	case engine.EventTaskStarted:
+	case e.Kind == engine.EventTaskStarted:
 		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, e.Task)
-	case engine.EventProgress:
+	case e.Kind == engine.EventProgress:
 		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, e.Task, e.Line)
-	case engine.EventRetry:
+	case e.Kind == engine.EventRetry:
 		fmt.Fprintf(&b, "%s %s %s retry: attempt %d failed: %s\n", stamp, e.Host, e.Task, e.Attempt, e.Error)
-	case engine.EventTaskFinished:
+	case e.Kind == engine.EventTaskFinished && e.Restored:
+		fmt.Fprintf(&b, "%s %s %s restored %s\n", stamp, e.Host, e.Task, e.Status)
+	case e.Kind == engine.EventTaskFinished:
 		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, e.Task, e.Status, formatDuration(e.Duration))
 		if e.Error != "" {
 			fmt.Fprintf(&b, ": %s", e.Error)
 		}
 		b.WriteString("\n")
 		b.WriteString(l.logs.finish(e, false))
-	case engine.EventHostUnreachable:
+	case e.Kind == engine.EventHostUnreachable:
 		fmt.Fprintf(&b, "%s %s unreachable: %s\n", stamp, e.Host, e.Error)
-	case engine.EventRunFinished:
+	case e.Kind == engine.EventRunFinished:
 		fmt.Fprintf(&b, "%s run finished (%s)", stamp, formatDuration(e.Duration))
 		if e.Error != "" {
 			fmt.Fprintf(&b, ": %s", e.Error)

@@ -10,10 +10,19 @@ import (
 	"github.com/runbookhq/runbook/engine"
 )
 
-func TestResume(t *testing.T) {
+// resumeArgs returns the arguments of a run of testdata/resume.hcl with
+// a journal directory of its own, followed by extra, and the paths of the
+// run's log and ready files.
+func resumeArgs(t *testing.T, extra ...string) (args []string, log, ready string) {
+	t.Helper()
 	dir := t.TempDir()
-	log, ready := filepath.Join(dir, "log"), filepath.Join(dir, "ready")
-	args := []string{"run", "testdata/resume.hcl", "--state-dir", filepath.Join(dir, "state"), "-var", "log=" + log, "-var", "ready=" + ready, "--output", "json"}
+	log, ready = filepath.Join(dir, "log"), filepath.Join(dir, "ready")
+	args = []string{"run", "testdata/resume.hcl", "--state-dir", filepath.Join(dir, "state"), "-var", "log=" + log, "-var", "ready=" + ready}
+	return append(args, extra...), log, ready
+}
+
+func TestResume(t *testing.T) {
+	args, log, ready := resumeArgs(t, "--output", "json")
 
 	r := runbook(t, append(args, "--resume")...)
 	r.wantCode(t, exitUsage)
@@ -49,6 +58,30 @@ func TestResume(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(log); string(data) != "ran\n" {
 		t.Errorf("first ran %d times, want once", strings.Count(string(data), "ran"))
+	}
+}
+
+// TestResumeText checks that the text output of a resumed run tells the
+// steps it took from the journal from those it ran.
+func TestResumeText(t *testing.T) {
+	args, _, ready := resumeArgs(t)
+	runbook(t, args...).wantCode(t, exitTaskFailed)
+	if err := os.WriteFile(ready, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runbook(t, append(args, "--resume")...)
+	r.wantCode(t, exitOK)
+	golden(t, "run-resume-recap.txt", recap(t, r.stdout))
+	log := r.stdout[:strings.Index(r.stdout, "\nRecap (")]
+	for _, want := range []string{" local first restored changed\n", " local check changed (", " local after changed ("} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %q:\n%s", want, log)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !plainLine.MatchString(line) {
+			t.Errorf("not a plain log line: %q", line)
+		}
 	}
 }
 

@@ -27,7 +27,7 @@ func recap(t *testing.T, stdout string) string {
 }
 
 // plainLine is the form of every line of a plain run's log.
-var plainLine = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d\d\d (run (started|finished).*|\S+ \S+ (started|ok|changed|failed|skipped|cancelled)( \(\S+\))?(: .*)?)$`)
+var plainLine = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d\d\d (run (started|finished).*|\S+ \S+ (started|(ok|changed|failed|skipped|cancelled)( \(\S+\))?(: .*)?|restored (ok|changed|skipped)))$`)
 
 func TestRunLocal(t *testing.T) {
 	r := runbook(t, "run", "testdata/ok.hcl")
@@ -74,6 +74,33 @@ func TestRunUnreachable(t *testing.T) {
 	if !strings.Contains(r.stdout, " far unreachable: ") {
 		t.Errorf("the log does not say far is unreachable:\n%s", r.stdout)
 	}
+}
+
+// TestRunUnreachableReasons checks that the recap says why each
+// unreachable host could not be reached, once per host, in the words of
+// its host_unreachable event, rather than the error of a task that was
+// skipped because of it.
+func TestRunUnreachableReasons(t *testing.T) {
+	knownHosts := filepath.Join(t.TempDir(), "known_hosts")
+	r := runbook(t, "run", "testdata/unreachable-chain.hcl", "--known-hosts", knownHosts)
+	r.wantCode(t, exitUnreachable)
+	rc := recap(t, r.stdout)
+	for _, host := range []string{"web1", "web2"} {
+		m := regexp.MustCompile(`(?m)^\S+ ` + host + ` unreachable: (.*)$`).FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("the log does not say %s is unreachable:\n%s", host, r.stdout)
+		}
+		reason := normalise(m[1])
+		if !strings.Contains(reason, "connection refused") {
+			t.Errorf("the reason %s is unreachable does not hold the connection error: %q", host, reason)
+		}
+		if n := strings.Count(rc, reason); n != 1 {
+			t.Errorf("the recap gives the reason %s is unreachable %d times, want once:\n%s", host, n, rc)
+		}
+		// The golden file holds the recap without the transport's wording.
+		rc = strings.Replace(rc, reason, "REASON", 1)
+	}
+	golden(t, "run-unreachable-recap.txt", rc)
 }
 
 func TestRunJSON(t *testing.T) {

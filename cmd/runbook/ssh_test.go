@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
 
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
@@ -98,6 +99,16 @@ func TestPassphraseAskedOnTerminal(t *testing.T) {
 
 	term := startTerminal(t, sshEnv(), remoteArgs(t, srv, "--identity", key.File, "--known-hosts", srv.KnownHosts)...)
 	term.waitFor("Passphrase for key " + key.File + ": ")
+	// Echo is off from the moment the prompt shows, so that an answer
+	// typed at once is not echoed. (On a pseudo-terminal the master side
+	// reads the attributes of the terminal the process uses.)
+	attrs, err := unix.IoctlGetTermios(int(term.tty.Fd()), ioctlGetTermios)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attrs.Lflag&unix.ECHO != 0 {
+		t.Error("the passphrase prompt shows while the terminal still echoes")
+	}
 	if _, err := io.WriteString(term.tty, passphrase+"\r"); err != nil {
 		t.Fatal(err)
 	}
