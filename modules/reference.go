@@ -14,79 +14,99 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
+// Reference is what the documentation of a module shows: its name and
+// description, its arguments and its outputs, in the order of their struct
+// fields.
+type Reference struct {
+	Name, Doc string
+	Arguments []Argument
+	Outputs   []Output
+}
+
+// Argument is one argument of a module. Type is the type a playbook
+// writes, implied by the field's Go type (e.g. "list(string)", or "any");
+// Default is the value ModuleInfo.New puts in the field, as a JSON literal,
+// or "" when that is the zero value of its type.
+type Argument struct {
+	Name, Type, Default, Doc string
+	Required                 bool
+}
+
+// Output is one output of a module, with its type as a playbook writes it.
+// Sensitive is set by the field's sensitive:"true" tag: the engine then
+// treats the output's value as sensitive.
+type Output struct {
+	Name, Type, Doc string
+	Sensitive       bool
+}
+
+// Describe reads the reference of a module from its argument and outputs
+// structs: the hcl, cty, doc and sensitive tags of their fields, and the
+// defaults that info.New sets.
+func Describe(info engine.ModuleInfo) (Reference, error) {
+	args, err := arguments(info)
+	if err != nil {
+		return Reference{}, fmt.Errorf("module %s: %w", info.Name, err)
+	}
+	outs, err := outputs(info)
+	if err != nil {
+		return Reference{}, fmt.Errorf("module %s: %w", info.Name, err)
+	}
+	return Reference{Name: info.Name, Doc: info.Doc, Arguments: args, Outputs: outs}, nil
+}
+
 // WriteReference writes the Markdown reference of the given modules, in
 // the order given: for each, a section headed by its name with its
 // description, a table of its arguments (name, type, whether it is
 // required, default, description) and a table of its outputs (name, type,
-// whether it is sensitive, description). Types are those a playbook
-// writes, implied by the Go types of the fields; defaults are the values
-// ModuleInfo.New puts in the struct.
+// whether it is sensitive, description), as Describe reads them.
 func WriteReference(w io.Writer, infos []engine.ModuleInfo) error {
 	var buf bytes.Buffer
 	for i, info := range infos {
+		ref, err := Describe(info)
+		if err != nil {
+			return err
+		}
 		if i > 0 {
 			buf.WriteString("\n")
 		}
-		if err := writeModule(&buf, info); err != nil {
-			return fmt.Errorf("module %s: %w", info.Name, err)
-		}
+		writeMarkdown(&buf, ref)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// argumentDoc is one row of a module's arguments table.
-type argumentDoc struct {
-	name, typ, def, doc string
-	required            bool
-}
-
-// outputDoc is one row of a module's outputs table.
-type outputDoc struct {
-	name, typ, doc string
-	sensitive      bool
-}
-
-// writeModule writes the section of one module.
-func writeModule(buf *bytes.Buffer, info engine.ModuleInfo) error {
-	args, err := arguments(info)
-	if err != nil {
-		return err
-	}
-	outs, err := outputs(info)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(buf, "## %s\n\n", info.Name)
-	if info.Doc != "" {
-		fmt.Fprintf(buf, "%s\n\n", info.Doc)
+// writeMarkdown writes the Markdown section of one module.
+func writeMarkdown(buf *bytes.Buffer, ref Reference) {
+	fmt.Fprintf(buf, "## %s\n\n", ref.Name)
+	if ref.Doc != "" {
+		fmt.Fprintf(buf, "%s\n\n", ref.Doc)
 	}
 	buf.WriteString("### Arguments\n\n")
-	if len(args) == 0 {
+	if len(ref.Arguments) == 0 {
 		buf.WriteString("None.\n")
 	} else {
 		buf.WriteString("| Name | Type | Required | Default | Description |\n| --- | --- | --- | --- | --- |\n")
 	}
-	for _, a := range args {
-		fmt.Fprintf(buf, "| `%s` | %s | %s | %s | %s |\n", a.name, cell(a.typ), yesNo(a.required), codeCell(a.def), cell(a.doc))
+	for _, a := range ref.Arguments {
+		fmt.Fprintf(buf, "| `%s` | %s | %s | %s | %s |\n", a.Name, cell(a.Type), yesNo(a.Required), codeCell(a.Default), cell(a.Doc))
 	}
 	buf.WriteString("\n### Outputs\n\n")
-	if len(outs) == 0 {
+	if len(ref.Outputs) == 0 {
 		buf.WriteString("None.\n")
 	} else {
 		buf.WriteString("| Name | Type | Sensitive | Description |\n| --- | --- | --- | --- |\n")
 	}
-	for _, o := range outs {
-		fmt.Fprintf(buf, "| `%s` | %s | %s | %s |\n", o.name, cell(o.typ), yesNo(o.sensitive), cell(o.doc))
+	for _, o := range ref.Outputs {
+		fmt.Fprintf(buf, "| `%s` | %s | %s | %s |\n", o.Name, cell(o.Type), yesNo(o.Sensitive), cell(o.Doc))
 	}
-	return nil
 }
 
 // arguments lists the arguments of a module in the order of its struct's
 // fields.
-func arguments(info engine.ModuleInfo) ([]argumentDoc, error) {
+func arguments(info engine.ModuleInfo) ([]Argument, error) {
 	defaults := reflect.ValueOf(info.New()).Elem()
-	var list []argumentDoc
+	var list []Argument
 	for i := range defaults.NumField() {
 		field := defaults.Type().Field(i)
 		tag, ok := field.Tag.Lookup("hcl")
@@ -105,19 +125,19 @@ func arguments(info engine.ModuleInfo) ([]argumentDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", field.Name, err)
 		}
-		list = append(list, argumentDoc{name: name, typ: typ, def: def, doc: field.Tag.Get("doc"), required: kind != "optional"})
+		list = append(list, Argument{Name: name, Type: typ, Default: def, Doc: field.Tag.Get("doc"), Required: kind != "optional"})
 	}
 	return list, nil
 }
 
 // outputs lists the outputs of a module in the order of its outputs
 // struct's fields.
-func outputs(info engine.ModuleInfo) ([]outputDoc, error) {
+func outputs(info engine.ModuleInfo) ([]Output, error) {
 	if info.Outputs == nil {
 		return nil, nil
 	}
 	t := reflect.TypeOf(info.Outputs)
-	var list []outputDoc
+	var list []Output
 	for i := range t.NumField() {
 		field := t.Field(i)
 		name, ok := field.Tag.Lookup("cty")
@@ -128,7 +148,7 @@ func outputs(info engine.ModuleInfo) ([]outputDoc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("output %s: %w", name, err)
 		}
-		list = append(list, outputDoc{name: name, typ: typ, doc: field.Tag.Get("doc"), sensitive: field.Tag.Get("sensitive") == "true"})
+		list = append(list, Output{Name: name, Type: typ, Doc: field.Tag.Get("doc"), Sensitive: field.Tag.Get("sensitive") == "true"})
 	}
 	return list, nil
 }

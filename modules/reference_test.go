@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine"
@@ -104,5 +105,32 @@ func TestWriteReferenceSection(t *testing.T) {
 		if !bytes.Contains(buf.Bytes(), []byte(want)) {
 			t.Errorf("the reference of copy lacks %q; it reads:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestDescribeReference(t *testing.T) {
+	info, _ := engine.LookupModule("copy")
+	ref, err := modules.Describe(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Name != "copy" || ref.Doc != info.Doc {
+		t.Errorf("name %q and doc %q, want those of the copy module", ref.Name, ref.Doc)
+	}
+	var names []string
+	for _, a := range ref.Arguments {
+		names = append(names, a.Name)
+	}
+	if got, want := strings.Join(names, " "), "content src dest mode owner group"; got != want {
+		t.Errorf("arguments %q, want %q in the order of the struct's fields", got, want)
+	}
+	if want := (modules.Argument{Name: "mode", Type: "string", Default: `"0644"`, Doc: "The permission bits of the file, in octal."}); ref.Arguments[3] != want {
+		t.Errorf("mode is %+v, want %+v", ref.Arguments[3], want)
+	}
+	if dest := ref.Arguments[2]; !dest.Required || dest.Default != "" {
+		t.Errorf("dest is %+v, want it required without a default", dest)
+	}
+	if want := (modules.Output{Name: "size", Type: "number", Doc: "The size of the file in bytes."}); len(ref.Outputs) != 4 || ref.Outputs[2] != want {
+		t.Errorf("outputs are %+v, want size third of four: %+v", ref.Outputs, want)
 	}
 }
