@@ -71,11 +71,7 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 	r.emit(Event{Kind: EventTaskStarted, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: 1})
 	th, err := r.conns.get(inst.host)
 	if err != nil {
-		if errors.Is(err, transport.ErrUnreachable) {
-			res.unreachable = true
-			err = fmt.Errorf("%w: %w", ErrHostUnreachable, err)
-		}
-		return end(StatusFailed, err, dag.Failed)
+		return end(StatusFailed, r.reachError(inst, res, err), dag.Failed)
 	}
 	tail := &lineTail{}
 	out, changed, err := r.attempts(ctx, inst, ectx, tasks, th, tail, res)
@@ -91,13 +87,25 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 		return end(StatusCancelled, err, dag.Cancelled)
 	}
 	res.stderr = tail.String()
-	res.unreachable = errors.Is(err, transport.ErrUnreachable) && r.conns.unreachable(inst.host)
+	err = r.reachError(inst, res, err)
 	if inst.ignoreErrors {
 		res.ignored = true
 		r.outputs[inst.id] = nullOutputs(inst)
 		return end(StatusFailed, err, dag.Done)
 	}
 	return end(StatusFailed, err, dag.Failed)
+}
+
+// reachError returns err, the error of inst, wrapping ErrHostUnreachable
+// as well when it says that inst's host could not be reached, whether
+// when connecting or when the transport, dialling lazily, first used the
+// host; res is then marked unreachable.
+func (r *runner) reachError(inst *instance, res *result, err error) error {
+	if !errors.Is(err, transport.ErrUnreachable) || !r.conns.unreachable(inst.host) {
+		return err
+	}
+	res.unreachable = true
+	return fmt.Errorf("%w: %w", ErrHostUnreachable, err)
 }
 
 // errUntil is the error of an attempt whose until condition was false.
@@ -111,12 +119,16 @@ func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
 
 // attempts runs the module until an attempt succeeds and meets until, or
-// the retries are spent, pausing delay between attempts.
+// the retries are spent, pausing delay between attempts. When they fail
+// and some attempt lost its connection to a host, what that attempt did
+// there is unknown, and res.lost records it.
 func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalContext, tasks cty.Value, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
 	t := inst.task
+	lost := false
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
 		out, changed, err := r.attempt(ctx, inst, ectx, th, tail, res)
+		lost = lost || errors.Is(err, transport.ErrConnectionLost)
 		if err == nil && t.meta.until != nil {
 			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
 			switch {
@@ -134,6 +146,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
+			res.lost = lost
 			return cty.NilVal, false, err
 		}
 		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.redact(err.Error())})

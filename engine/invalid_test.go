@@ -11,8 +11,8 @@ import (
 
 // TestInvalidPlaybooks loads every broken playbook of testdata/invalid and
 // compares its error diagnostics, as "line:col: summary" lines, with the
-// NAME.want file beside it. No diagnostic may show the sensitive test
-// value "hunter2".
+// NAME.want file beside it; a NAME.vars.hcl file beside it is given as a
+// var file. No diagnostic may show the sensitive test value "hunter2".
 func TestInvalidPlaybooks(t *testing.T) {
 	wants, err := filepath.Glob("testdata/invalid/*.want")
 	if err != nil {
@@ -25,7 +25,11 @@ func TestInvalidPlaybooks(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(want), ".want")
 		t.Run(name, func(t *testing.T) {
 			path := playbookOf(t, strings.TrimSuffix(want, ".want"))
-			p, diags := Load(path, LoadOptions{})
+			var opts LoadOptions
+			if varFile := strings.TrimSuffix(want, ".want") + ".vars.hcl"; fileExists(varFile) {
+				opts.VarFiles = []string{varFile}
+			}
+			p, diags := Load(path, opts)
 			var got []string
 			for _, d := range diags {
 				if d.Severity != 1 { // hcl.DiagError
@@ -66,10 +70,16 @@ func TestInvalidPlaybooks(t *testing.T) {
 func playbookOf(t *testing.T, base string) string {
 	t.Helper()
 	for _, p := range []string{base + ".hcl", base + ".hcl.json", base} {
-		if _, err := os.Stat(p); err == nil {
+		if fileExists(p) {
 			return p
 		}
 	}
 	t.Fatalf("no playbook for %s", base)
 	return ""
+}
+
+// fileExists reports whether a file or directory exists at path.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

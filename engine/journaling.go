@@ -107,7 +107,7 @@ func (r *runner) record(inst *instance, res *result) journal.Record {
 	rec := journal.Record{
 		Task: inst.task.name, Host: inst.host.cfg.Name, Module: inst.task.module,
 		Started: res.started, Repeatable: res.repeatable,
-		Status: string(res.status), WhenFalse: res.whenFalse,
+		Status: string(res.status), WhenFalse: res.whenFalse, ConnectionLost: res.lost && res.status == StatusFailed,
 		Duration: res.dur, Attempts: res.attempts,
 	}
 	if res.status != "" {

@@ -42,9 +42,10 @@ type loader struct {
 	diags  hcl.Diagnostics
 	// declaration ranges of named items, for duplicate checks
 	seen map[declKey]hcl.Range
-	// unparsed holds files refused before parsing, so that diagnostics
-	// about them can still show their source.
-	unparsed map[string]*hcl.File
+	// shown replaces the parser's files in what diagnostics show: a file
+	// refused before parsing is shown as read, and a var file that may
+	// hold a sensitive value is shown without its source.
+	shown map[string]*hcl.File
 }
 
 // load runs every phase of loading, stopping after a phase whose errors
@@ -59,10 +60,10 @@ func load(src source, root, origin string, opts LoadOptions) (*Playbook, hcl.Dia
 			taskIdx:  map[string]*task{},
 			secrets:  &redactor{},
 		},
-		parser:   hclparse.NewParser(),
-		opts:     opts,
-		seen:     map[declKey]hcl.Range{},
-		unparsed: map[string]*hcl.File{},
+		parser: hclparse.NewParser(),
+		opts:   opts,
+		seen:   map[declKey]hcl.Range{},
+		shown:  map[string]*hcl.File{},
 	}
 	files, dir := l.readPlaybook(src, root)
 	l.p.funcs = functions(src, dir)
@@ -91,7 +92,7 @@ func (l *loader) finish() (*Playbook, hcl.Diagnostics) {
 	sortDiags(l.diags)
 	l.p.valid = !l.diags.HasErrors()
 	l.p.files = l.parser.Files()
-	for name, f := range l.unparsed {
+	for name, f := range l.shown {
 		l.p.files[name] = f
 	}
 	return l.p, l.diags
@@ -192,7 +193,7 @@ func (l *loader) parse(data []byte, name string) *hcl.File {
 	}
 	if diags != nil {
 		l.diags = append(l.diags, diags...)
-		l.unparsed[name] = &hcl.File{Bytes: data}
+		l.shown[name] = &hcl.File{Bytes: data}
 		return nil
 	}
 	var f *hcl.File

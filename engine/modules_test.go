@@ -165,11 +165,15 @@ func (m *blockModule) Run(ctx context.Context, env *Env) (Result, error) {
 }
 
 // shellModule runs a script, passing through Env.Peer when Peer is set.
+// It is safe to repeat when Repeat is set.
 type shellModule struct {
 	Script string `hcl:"script"`
 	Peer   string `hcl:"peer,optional"`
 	Sudo   bool   `hcl:"as_root,optional"`
+	Repeat bool   `hcl:"repeatable,optional"`
 }
+
+func (m *shellModule) SafeToRepeat() bool { return m.Repeat }
 
 type shellOutputs struct {
 	Stdout string `cty:"stdout"`

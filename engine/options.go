@@ -79,9 +79,11 @@ type RunOptions struct {
 	// they end at once with their recorded status and outputs (their
 	// events and results marked Restored), and later tasks read those
 	// outputs as before. Every other instance runs, except one that was
-	// cut off mid-way (its module started, its end is unknown): that one
-	// runs again only when its module reported itself safe to repeat, and
-	// otherwise Run starts nothing and returns an UnsafeResumeError.
+	// cut off mid-way (its module started, its end is unknown: the run
+	// was interrupted or died while it ran, or it failed after losing its
+	// connection to a host mid-way): that one runs again only when its
+	// module reported itself safe to repeat, and otherwise Run starts
+	// nothing and returns an UnsafeResumeError.
 	// Run also refuses, with a ResumeChangedError, when the playbook or
 	// the values of its variables changed since the journal was written,
 	// unless ResumeChanged is set.

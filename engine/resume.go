@@ -14,6 +14,7 @@ import (
 // Reasons of an UnsafeInstance.
 const (
 	reasonCutOff = "was cut off mid-way and its module is not safe to repeat"
+	reasonLost   = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
 	reasonLossy  = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
 )
 
@@ -38,6 +39,9 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		case !ok || !r.included[id] || rerun[id]:
 		case rec.CutOff() && !rec.Repeatable:
 			unsafe[id] = reasonCutOff
+			if rec.ConnectionLost {
+				unsafe[id] = reasonLost
+			}
 		case rec.Status == string(StatusOK) || rec.Status == string(StatusChanged):
 			restore[id], outs[id] = true, restoredOutputs(inst, rec)
 		case rec.Status == string(StatusSkipped) && rec.WhenFalse:

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine/journal"
+	"github.com/runbookhq/runbook/engine/transport"
 )
 
 // journalRun runs p with a journal in state, resuming when resume is set,
@@ -350,5 +352,102 @@ task "step" "after" {
 	}
 	if !resultOf(t, rep, "slow@local").Restored || resultOf(t, rep, "after@local").Status != StatusChanged {
 		t.Errorf("resume: %+v", rep.Instances)
+	}
+}
+
+// lossyHost is the control node reached through a connection that breaks
+// under the first lose commands: they fail with ErrConnectionLost, as when
+// a host dies while a command runs.
+type lossyHost struct {
+	transport.Host
+	mu   sync.Mutex
+	lose int
+}
+
+func (l *lossyHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+	l.mu.Lock()
+	lost := l.lose > 0
+	l.lose--
+	l.mu.Unlock()
+	if lost {
+		return transport.Result{}, fmt.Errorf("ssh: %w", transport.ErrConnectionLost)
+	}
+	return l.Host.Run(ctx, cmd)
+}
+
+// TestResumeAfterLostConnection loses the connection to host broken under
+// every command, and to host blip under the first one only. An instance
+// that failed so is recorded as cut off, as what it ran on its host may
+// or may not have ended: the resume refuses to run it again unless its
+// module is safe to repeat or it is named in Rerun. One whose retry
+// succeeded is not.
+func TestResumeAfterLostConnection(t *testing.T) {
+	p := mustLoad(t, `
+host "broken" {}
+host "blip" {}
+task "shell" "once" {
+  on      = [host.broken, host.blip]
+  script  = "echo once"
+  retries = 1
+  delay   = "0s"
+}
+task "shell" "safe" {
+  on         = host.broken
+  script     = "echo safe"
+  repeatable = true
+}
+task "shell" "after" {
+  on     = [host.broken, host.blip]
+  script = "echo ${task.once.stdout} after"
+}
+`, LoadOptions{})
+	state := t.TempDir()
+	lossy := func(h HostConfig) (transport.Host, error) {
+		lose := 1
+		if h.Name == "broken" {
+			lose = 1000
+		}
+		return &lossyHost{Host: transport.NewLocal(), lose: lose}, nil
+	}
+	rep, _, err := journalRun(t, context.Background(), p, state, RunOptions{Connect: lossy})
+	if !errors.Is(err, ErrTaskFailed) || errors.Is(err, ErrHostUnreachable) {
+		t.Fatalf("first run: %v", err)
+	}
+	for _, id := range []string{"once@broken", "safe@broken"} {
+		if res := resultOf(t, rep, id); res.Status != StatusFailed || !errors.Is(res.Err, transport.ErrConnectionLost) || res.Unreachable {
+			t.Errorf("%s: %s, unreachable %v, %v", id, res.Status, res.Unreachable, res.Err)
+		}
+	}
+	if res := resultOf(t, rep, "once@blip"); res.Status != StatusChanged || res.Attempts != 2 {
+		t.Errorf("once@blip: %s after %d attempts, want changed after 2", res.Status, res.Attempts)
+	}
+	last := lastRun(t, p, state)
+	for id, lost := range map[string]bool{"once@broken": true, "safe@broken": true, "once@blip": false, "after@broken": false, "after@blip": false} {
+		if rec, ok := last.Record(id); !ok || rec.ConnectionLost != lost || rec.CutOff() != lost {
+			t.Errorf("the journal's record of %s: %+v, want connection lost and cut off: %v", id, rec, lost)
+		}
+	}
+
+	local := func(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }
+	_, _, err = journalRun(t, context.Background(), p, state, RunOptions{Connect: local, Resume: true})
+	var unsafe *UnsafeResumeError
+	if !errors.As(err, &unsafe) || len(unsafe.Instances) != 1 || unsafe.Instances[0].ID() != "once@broken" || unsafe.Instances[0].Reason != reasonLost {
+		t.Fatalf("resume: %v", err)
+	}
+	if !strings.Contains(err.Error(), "task once on host broken lost its connection to its host mid-way") {
+		t.Errorf("resume error: %v", err)
+	}
+
+	rep, _, err = journalRun(t, context.Background(), p, state, RunOptions{Connect: local, Resume: true, Rerun: []string{"once@broken"}})
+	if err != nil {
+		t.Fatalf("resume with rerun: %v", err)
+	}
+	for id, restored := range map[string]bool{"once@broken": false, "safe@broken": false, "after@broken": false, "once@blip": true, "after@blip": true} {
+		if res := resultOf(t, rep, id); res.Status != StatusChanged || res.Restored != restored {
+			t.Errorf("%s: %s, restored %v, want changed, restored %v", id, res.Status, res.Restored, restored)
+		}
+	}
+	if out := resultOf(t, rep, "after@broken").Outputs["stdout"]; out != "once after" {
+		t.Errorf("after@broken printed %q", out)
 	}
 }

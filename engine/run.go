@@ -195,6 +195,7 @@ type result struct {
 	stderr      string
 	started     time.Time // when its module first started; zero if it never did
 	repeatable  bool      // its module said it is safe to repeat, when it started
+	lost        bool      // it failed, and an attempt lost its connection mid-way
 	whenFalse   bool      // skipped because its when was false
 	restored    bool      // not run: restored from the journal of the run it resumes
 }
@@ -263,11 +264,16 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 }
 
 // needsError says that inst did not run because the instance cause did
-// not succeed.
+// not succeed. When that was because a host could not be reached, the
+// error wraps ErrHostUnreachable.
 func (r *runner) needsError(inst *instance, cause int) error {
 	c := r.p.insts[cause]
-	return fmt.Errorf("task %s on host %s: not run: it needs task %s on host %s, which %s",
-		inst.task.name, inst.host.cfg.Name, c.task.name, c.host.cfg.Name, r.why(cause))
+	e := &safeError{msg: fmt.Sprintf("task %s on host %s: not run: it needs task %s on host %s, which %s",
+		inst.task.name, inst.host.cfg.Name, c.task.name, c.host.cfg.Name, r.why(cause))}
+	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
+		e.causes = []error{ErrHostUnreachable}
+	}
+	return e
 }
 
 // why says why an instance did not succeed, for the messages of those

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,8 +30,8 @@ task "echo" "independent" {
 `, LoadOptions{})
 	rec := &recorder{}
 	rep, err := Run(context.Background(), p, RunOptions{Subscribers: []Subscriber{rec}})
-	if !errors.Is(err, ErrTaskFailed) {
-		t.Fatalf("run error %v, want ErrTaskFailed", err)
+	if !errors.Is(err, ErrTaskFailed) || errors.Is(err, ErrHostUnreachable) {
+		t.Fatalf("run error %v, want ErrTaskFailed only", err)
 	}
 	broken := resultOf(t, rep, "broken@local")
 	if broken.Status != StatusFailed || !strings.Contains(broken.Err.Error(), "task broken on host local: disk full") {
@@ -40,8 +42,8 @@ task "echo" "independent" {
 	}
 	for _, id := range []string{"child@local", "grandchild@local"} {
 		res := resultOf(t, rep, id)
-		if res.Status != StatusSkipped || res.Err == nil {
-			t.Errorf("%s: %s %v, want skipped with a reason", id, res.Status, res.Err)
+		if res.Status != StatusSkipped || res.Err == nil || errors.Is(res.Err, ErrHostUnreachable) {
+			t.Errorf("%s: %s %v, want skipped with a reason, its host reached", id, res.Status, res.Err)
 		}
 	}
 	if got := resultOf(t, rep, "child@local").Err.Error(); !strings.Contains(got, "needs task broken on host local, which failed") {
@@ -173,9 +175,26 @@ func TestRunOptionsTimeoutIsTheDefault(t *testing.T) {
 	}
 }
 
+// deadHost is a transport that dials lazily, as SSH does, to a host that
+// cannot be reached: every call fails with err.
+type deadHost struct{ err error }
+
+func (d deadHost) Run(context.Context, transport.Command) (transport.Result, error) {
+	return transport.Result{}, d.err
+}
+func (d deadHost) Upload(context.Context, transport.File) (bool, error) { return false, d.err }
+func (d deadHost) Download(context.Context, string, io.Writer) error    { return d.err }
+func (d deadHost) Close() error                                         { return nil }
+
+// TestUnreachableHostSkipsItsInstances runs over a host whose connection
+// fails and one whose transport connects lazily and then cannot reach it.
+// The instance that found each host unreachable fails, and every one that
+// did not run because of it is skipped; the errors of all of them wrap
+// ErrHostUnreachable.
 func TestUnreachableHostSkipsItsInstances(t *testing.T) {
 	p := mustLoad(t, `
 host "down" {}
+host "lazy" {}
 host "up" {}
 task "echo" "first" {
   on      = group.all
@@ -189,49 +208,65 @@ task "echo" "second" {
 task "echo" "unrelated" {
   message = "x"
 }
+task "echo" "after" {
+  on      = group.all
+  message = task.first.message
+}
 task "echo" "third" {
   on      = host.up
-  message = task.first.on.down.message
+  message = "${task.first.on.down.message}${task.first.on.lazy.message}"
+}
+task "echo" "fourth" {
+  on      = host.up
+  message = task.third.message
 }
 `, LoadOptions{})
 	connect := func(h HostConfig) (transport.Host, error) {
-		if h.Name == "down" {
+		switch h.Name {
+		case "down":
 			return nil, fmt.Errorf("dial %s:22: %w", h.Address, transport.ErrUnreachable)
+		case "lazy":
+			return deadHost{fmt.Errorf("dial %s:22: %w", h.Address, transport.ErrUnreachable)}, nil
 		}
 		return transport.NewLocal(), nil
 	}
 	rec := &recorder{}
-	rep, err := Run(context.Background(), p, RunOptions{Connect: connect, Subscribers: []Subscriber{rec}})
-	if !errors.Is(err, ErrHostUnreachable) || !errors.Is(err, ErrTaskFailed) {
+	rep, err := Run(context.Background(), p, RunOptions{Connect: connect, Subscribers: []Subscriber{rec}, Parallel: 1})
+	if !errors.Is(err, ErrHostUnreachable) || !errors.Is(err, ErrTaskFailed) || !strings.Contains(err.Error(), "host unreachable: down, lazy") {
 		t.Fatalf("run error %v", err)
 	}
-	first := resultOf(t, rep, "first@down")
-	if first.Status != StatusFailed || !first.Unreachable || !errors.Is(first.Err, ErrHostUnreachable) || !errors.Is(first.Err, transport.ErrUnreachable) {
-		t.Errorf("first@down: %s unreachable=%v %v", first.Status, first.Unreachable, first.Err)
+	for _, h := range []string{"down", "lazy"} {
+		first := resultOf(t, rep, "first@"+h)
+		if first.Status != StatusFailed || !first.Unreachable || !errors.Is(first.Err, ErrHostUnreachable) || !errors.Is(first.Err, transport.ErrUnreachable) {
+			t.Errorf("first@%s: %s unreachable=%v %v", h, first.Status, first.Unreachable, first.Err)
+		}
+		for _, task := range []string{"second", "after"} {
+			got := resultOf(t, rep, task+"@"+h)
+			if got.Status != StatusSkipped || !got.Unreachable || !errors.Is(got.Err, ErrHostUnreachable) {
+				t.Errorf("%s@%s: %s unreachable=%v %v", task, h, got.Status, got.Unreachable, got.Err)
+			}
+		}
 	}
-	second := resultOf(t, rep, "second@down")
-	if second.Status != StatusSkipped || !second.Unreachable {
-		t.Errorf("second@down: %s unreachable=%v %v", second.Status, second.Unreachable, second.Err)
+	// third and fourth run on a host that works: they did not run because
+	// of the hosts that do not, and are not marked unreachable.
+	for _, id := range []string{"third@up", "fourth@up"} {
+		if got := resultOf(t, rep, id); got.Status != StatusSkipped || got.Unreachable || !errors.Is(got.Err, ErrHostUnreachable) {
+			t.Errorf("%s: %s unreachable=%v %v", id, got.Status, got.Unreachable, got.Err)
+		}
 	}
-	if got := resultOf(t, rep, "third@up"); got.Status != StatusSkipped || got.Unreachable {
-		t.Errorf("third@up: %s unreachable=%v", got.Status, got.Unreachable)
-	}
-	for _, id := range []string{"first@up", "second@up", "unrelated@local"} {
+	for _, id := range []string{"first@up", "second@up", "after@up", "unrelated@local"} {
 		if got := resultOf(t, rep, id).Status; got != StatusOK {
 			t.Errorf("%s: %s", id, got)
 		}
 	}
-	n := 0
+	var unreachable []string
 	for _, e := range rec.all() {
 		if e.Kind == EventHostUnreachable {
-			n++
-			if e.Host != "down" {
-				t.Errorf("unreachable event for %s", e.Host)
-			}
+			unreachable = append(unreachable, e.Host)
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d host_unreachable events, want 1", n)
+	if slices.Sort(unreachable); !slices.Equal(unreachable, []string{"down", "lazy"}) {
+		t.Errorf("host_unreachable events for %v, want one for down and one for lazy", unreachable)
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,7 +132,7 @@ func TestVariableValueErrorsNameTheirSource(t *testing.T) {
 		"cannot read " + filepath.Join(dir, "missing.vars.hcl"),
 		"The value of var.port from the -var flag cannot be evaluated",
 		`no variable "nope" is declared`,
-		`The option -var "noequals" is not of the form NAME=VALUE.`,
+		`The -var option number 3 of 3 is not of the form NAME=VALUE. Its text is not shown, as it may hold a secret.`,
 	} {
 		if !strings.Contains(flat(text), want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, text)
@@ -167,5 +168,95 @@ func TestVarFileOnlyFromDisk(t *testing.T) {
 	_, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "loop.vars.hcl")}})
 	if text := diagText(nil, diags); !strings.Contains(text, "symbolic link loop") {
 		t.Errorf("diagnostics:\n%s", text)
+	}
+}
+
+// TestSensitiveValuesNotInLoadDiagnostics gives sensitive variables
+// values that are refused, from each source: the errors point at the
+// declarations and name the variable and the source, and no diagnostic
+// shows any part of a value.
+func TestSensitiveValuesNotInLoadDiagnostics(t *testing.T) {
+	src := `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+
+variable "codes" {
+  type      = list(string)
+  sensitive = true
+}
+
+variable "keys" {
+  type      = map(number)
+  sensitive = true
+}
+
+variable "key" {
+  type      = number
+  sensitive = true
+  default   = "s3cret-default"
+}
+`
+	dir := writePlaybook(t, map[string]string{"main.hcl": src, "values.vars.hcl": "keys = { s3cret-key = \"x\" }\n"})
+	p, diags := Load(dir, LoadOptions{
+		Environ:  []string{`RUNBOOK_VAR_pin="s3cret-env"`, `RUNBOOK_VAR_codes=["s3cret-parse"`},
+		VarFiles: []string{filepath.Join(dir, "values.vars.hcl")},
+		Vars:     []string{"codes=s3cretfn(1)", "s3cret-bare"},
+	})
+	text := diagText(p, diags)
+	if strings.Contains(text, "s3cret") {
+		t.Errorf("a diagnostic shows a sensitive value:\n%s", text)
+	}
+	decls := map[string]int{"pin": 2, "codes": 7, "keys": 12, "key": 17}
+	for _, want := range []struct{ name, says string }{
+		{"pin", "The value of var.pin from the environment variable RUNBOOK_VAR_pin is not a valid number"},
+		{"codes", "The value of var.codes from the environment variable RUNBOOK_VAR_codes is not a valid expression"},
+		{"codes", "The value of var.codes from the -var flag cannot be evaluated: Call to unknown function."},
+		{"keys", "The value of var.keys from the var file " + filepath.Join(dir, "values.vars.hcl") + " (line 1) is not a valid map of number"},
+		{"key", "The value of var.key from its default (line 20) is not a valid number"},
+	} {
+		i := slices.IndexFunc(diags, func(d *hcl.Diagnostic) bool { return strings.HasPrefix(flat(d.Detail), want.says) })
+		if i < 0 {
+			t.Errorf("no diagnostic says %q:\n%s", want.says, text)
+			continue
+		}
+		if d := diags[i]; d.Subject == nil || d.Subject.Filename != filepath.Join(dir, "main.hcl") || d.Subject.Start.Line != decls[want.name] {
+			t.Errorf("the diagnostic %q points at %v, not at the declaration of var.%s", want.says, d.Subject, want.name)
+		}
+	}
+	if !strings.Contains(flat(text), "The -var option number 2 of 2 is not of the form NAME=VALUE.") {
+		t.Errorf("the -var option without a name is not reported:\n%s", text)
+	}
+	if strings.Contains(text, "Missing required") {
+		t.Errorf("variables whose values were refused are reported missing as well:\n%s", text)
+	}
+}
+
+// TestVarFileSourceShownUnlessItMayHoldSecrets checks which var files
+// diagnostics show the lines of: all of them in a playbook without
+// sensitive variables; else only those that set declared variables that
+// are not sensitive.
+func TestVarFileSourceShownUnlessItMayHoldSecrets(t *testing.T) {
+	const port = "variable \"port\" {\n  type = number\n}\n"
+	const token = "variable \"token\" {\n  sensitive = true\n  default   = \"\"\n}\n"
+	for _, tc := range []struct {
+		name, playbook, values string
+		shown                  bool
+	}{
+		{"no sensitive variable", port, "port = \"x\"\nprot = 1\n", true},
+		{"no sensitive value", port + token, "port = \"x\"\n", true},
+		{"a sensitive value", port + token, "port = \"x\"\ntoken = \"s3cret\"\n", false},
+		{"a misspelt name", port + token, "port = \"x\"\ntokn = \"s3cret\"\n", false},
+		{"a syntax error", port + token, "port = \"x\"\ntoken = \"s3cret\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writePlaybook(t, map[string]string{"main.hcl": tc.playbook, "values.vars.hcl": tc.values})
+			p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "values.vars.hcl")}})
+			text := diagText(p, diags)
+			if shown := strings.Contains(text, `1: port = "x"`); shown != tc.shown || strings.Contains(text, "s3cret") {
+				t.Errorf("the var file's lines are shown: %v, want %v:\n%s", shown, tc.shown, text)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -22,11 +23,7 @@ const envPrefix = "RUNBOOK_VAR_"
 func (l *loader) resolveVariables() {
 	for _, v := range l.p.vars {
 		if v.def != nil {
-			val, diags := evalExpr(v.def.Expr, &hcl.EvalContext{Functions: l.p.funcs})
-			l.diags = append(l.diags, diags...)
-			if !diags.HasErrors() {
-				l.assign(v, val, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()})
-			}
+			l.assignExpr(v, v.def.Expr, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()})
 		}
 	}
 	for _, kv := range l.opts.Environ {
@@ -38,10 +35,12 @@ func (l *loader) resolveVariables() {
 	for _, path := range l.opts.VarFiles {
 		l.readVarFile(path)
 	}
-	for _, kv := range l.opts.Vars {
+	for i, kv := range l.opts.Vars {
 		name, raw, ok := strings.Cut(kv, "=")
 		if !ok {
-			l.errorf(nil, "Invalid -var option", "The option -var %q is not of the form NAME=VALUE.", kv)
+			// The text is not shown: it may be a secret given without
+			// the name of its variable.
+			l.errorf(nil, "Invalid -var option", "The -var option number %d of %d is not of the form NAME=VALUE. Its text is not shown, as it may hold a secret.", i+1, len(l.opts.Vars))
 			continue
 		}
 		if v := l.undeclared(name, nil, "-var"); v != nil {
@@ -67,32 +66,6 @@ func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable
 	return nil
 }
 
-// readVarFile reads a var file: attributes NAME = VALUE in HCL syntax.
-func (l *loader) readVarFile(path string) {
-	data, err := readFile(osSource{}, path)
-	if err != nil {
-		l.errorf(nil, "Cannot read var file", "%s", err)
-		return
-	}
-	f := l.parse(data, path)
-	if f == nil {
-		return
-	}
-	attrs, diags := f.Body.JustAttributes()
-	l.diags = append(l.diags, diags...)
-	for _, a := range sortedAttrs(attrs) {
-		v := l.undeclared(a.Name, a.NameRange.Ptr(), "the var file "+path)
-		if v == nil {
-			continue
-		}
-		val, diags := evalExpr(a.Expr, &hcl.EvalContext{Functions: l.p.funcs})
-		l.diags = append(l.diags, diags...)
-		if !diags.HasErrors() {
-			l.assign(v, val, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})
-		}
-	}
-}
-
 // assignRaw sets a variable from a text given on the command line or in
 // the environment. For a variable of type string the text is the value;
 // for any other type it is an HCL expression, such as 8080, true or
@@ -107,6 +80,7 @@ func (l *loader) assignRaw(v *variable, raw, what string) {
 	filename := fmt.Sprintf("<value of var.%s from %s>", v.name, what)
 	if diags := checkNesting([]byte(raw), filename, false); diags != nil {
 		l.diags = append(l.diags, diags...)
+		v.set = true // reported; not missing as well
 		return
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
@@ -115,15 +89,26 @@ func (l *loader) assignRaw(v *variable, raw, what string) {
 		return
 	}
 	if diags.HasErrors() {
-		l.errorf(nil, "Invalid value for variable", "The value of var.%s from %s is not a valid expression: %s", v.name, what, diags[0].Summary)
+		l.refuse(v, src, "is not a valid expression: %s", diagReason(diags, false))
 		return
 	}
+	l.assignExpr(v, expr, src)
+}
+
+// assignExpr sets a variable from a constant expression: its default, a
+// value in a var file, or a text from the command line or the
+// environment.
+func (l *loader) assignExpr(v *variable, expr hcl.Expression, src valueSource) {
 	val, diags := evalExpr(expr, &hcl.EvalContext{Functions: l.p.funcs})
-	if diags.HasErrors() {
-		l.errorf(nil, "Invalid value for variable", "The value of var.%s from %s cannot be evaluated: %s; %s", v.name, what, diags[0].Summary, diags[0].Detail)
-		return
+	switch {
+	case !diags.HasErrors():
+		l.assign(v, val, src)
+	case v.sensitive || src.rng == nil:
+		l.refuse(v, src, "cannot be evaluated: %s", diagReason(diags, !v.sensitive))
+	default:
+		l.diags = append(l.diags, diags...)
+		v.set = true // reported; not missing as well
 	}
-	l.assign(v, val, src)
 }
 
 // assign sets a variable's value, applying the defaults of its type's
@@ -134,15 +119,45 @@ func (l *loader) assign(v *variable, val cty.Value, src valueSource) {
 	}
 	cv, err := convert.Convert(val, v.typ)
 	if err != nil {
-		subject := src.rng
-		if subject == nil {
-			subject = v.decl.Ptr()
+		reason := convertMessage(err)
+		if v.sensitive {
+			reason = err.Error() // a path may hold a key of the value
 		}
-		l.errorf(subject, "Invalid value for variable", "The value of var.%s from %s is not a valid %s: %s.", v.name, src.what, v.typ.FriendlyNameForConstraint(), convertMessage(err))
-		v.set = true // reported; not missing as well
+		l.refuse(v, src, "is not a valid %s: %s", v.typ.FriendlyNameForConstraint(), reason)
 		return
 	}
 	v.value, v.from, v.set = cv, src, true
+}
+
+// refuse reports that the value src gives v is not valid; the format and
+// args say why, after "The value of var.NAME from SOURCE". The diagnostic
+// points at the value when it is in a file. A diagnostic shows the
+// source line it points at, so for a sensitive variable it points at the
+// variable's declaration instead, and names the value's place in its
+// text.
+func (l *loader) refuse(v *variable, src valueSource, format string, args ...any) {
+	subject, from := src.rng, src.what
+	if v.sensitive && subject != nil {
+		from = fmt.Sprintf("%s (line %d)", src.what, subject.Start.Line)
+		subject = nil
+	}
+	if subject == nil {
+		subject = v.decl.Ptr()
+	}
+	l.errorf(subject, "Invalid value for variable", "The value of var.%s from %s %s.", v.name, from, fmt.Sprintf(format, args...))
+	v.set = true // reported; not missing as well
+}
+
+// diagReason says why an expression was refused, diags holding an error:
+// the summary of the first error, and its detail when withDetail is set.
+// The detail of an error may quote the expression, so a sensitive value
+// gets none.
+func diagReason(diags hcl.Diagnostics, withDetail bool) string {
+	d := diags[slices.IndexFunc(diags, func(d *hcl.Diagnostic) bool { return d.Severity == hcl.DiagError })]
+	if !withDetail || d.Detail == "" {
+		return strings.TrimSuffix(d.Summary, ".")
+	}
+	return d.Summary + "; " + strings.TrimSuffix(d.Detail, ".")
 }
 
 // reportMissing reports, in one diagnostic, every variable that has

@@ -207,3 +207,24 @@ func TestDefaultDir(t *testing.T) {
 		t.Error("DefaultDir without HOME succeeded")
 	}
 }
+
+// TestCutOff checks which records say their module's end is unknown.
+func TestCutOff(t *testing.T) {
+	started := time.Now()
+	for _, tc := range []struct {
+		rec  Record
+		want bool
+	}{
+		{Record{}, false},
+		{Record{Started: started}, true},
+		{Record{Started: started, Status: "cancelled"}, true},
+		{Record{Started: started, Status: "failed"}, false},
+		{Record{Started: started, Status: "failed", ConnectionLost: true}, true},
+		{Record{Started: started, Status: "changed"}, false},
+		{Record{Status: "cancelled"}, false},
+	} {
+		if got := tc.rec.CutOff(); got != tc.want {
+			t.Errorf("CutOff of %+v = %v, want %v", tc.rec, got, tc.want)
+		}
+	}
+}

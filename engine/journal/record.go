@@ -67,6 +67,11 @@ type Record struct {
 	// Status is how the instance ended (an engine.Status); empty while it
 	// runs, or when its process died while it ran.
 	Status string `json:"status,omitempty"`
+	// ConnectionLost is set for an instance that failed after the
+	// connection to a host broke while its module ran there (the
+	// transport's ErrConnectionLost): whether what it ran there ended,
+	// and how, is unknown.
+	ConnectionLost bool `json:"connection_lost,omitempty"`
 	// WhenFalse is set for an instance skipped because its when was
 	// false.
 	WhenFalse bool `json:"when_false,omitempty"`
@@ -94,10 +99,11 @@ func (r Record) ID() string { return r.Task + "@" + r.Host }
 
 // CutOff reports whether the instance's module started and did not end
 // on its own: the record never learned how it ended (the process died),
-// or it was cancelled while it ran. What such a module did on its host is
+// it was cancelled while it ran, or its connection to its host was lost
+// while it ran (ConnectionLost). What such a module did on its host is
 // unknown.
 func (r Record) CutOff() bool {
-	return !r.Started.IsZero() && (r.Status == "" || r.Status == "cancelled")
+	return !r.Started.IsZero() && (r.Status == "" || r.Status == "cancelled" || r.ConnectionLost)
 }
 
 // Record returns the record of the instance "task@host", if the run has

@@ -5,6 +5,12 @@
 // ssh-agent holding a key, and a temporary user whose sudo asks for a
 // password.
 //
+// For fault tests a server can run in a mount namespace of its own with a
+// small tmpfs that only its sessions see; it can crash (sshd and every
+// process of its sessions killed at once), freeze (all of them stopped,
+// their connections left open and silent), and be restarted on the same
+// address and port.
+//
 // When sshd is missing a test is skipped, except under CI=true, where it
 // fails.
 package sshdtest

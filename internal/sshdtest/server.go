@@ -33,6 +33,11 @@ type Options struct {
 	Password bool
 	// Config holds extra sshd_config lines.
 	Config []string
+	// TmpfsSize, when positive, runs sshd in a private mount namespace of
+	// its own in which a tmpfs of that many bytes is mounted at
+	// Server.Tmpfs: a small disk that only the server's sessions see. It
+	// needs root and unshare(1).
+	TmpfsSize int
 }
 
 // Server is a running sshd.
@@ -50,11 +55,24 @@ type Server struct {
 	AuthorizedKeys string
 	// Dir holds the server's files.
 	Dir string
+	// Tmpfs is where the tmpfs of Options.TmpfsSize is mounted, or empty.
+	// Only sshd and its sessions see it; the test reaches it through
+	// Path.
+	Tmpfs string
 
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	exit chan struct{}
-	once sync.Once
+	opts    Options
+	program string
+	log     *syncBuffer
+
+	mu   sync.Mutex
+	proc *process // the running sshd; nil once stopped
+}
+
+// process is one run of sshd.
+type process struct {
+	cmd    *exec.Cmd
+	exit   chan struct{}
+	frozen atomic.Bool // stopped with SIGSTOP, sessions included
 }
 
 // Addr returns host:port.
@@ -83,7 +101,15 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts")}
+	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts"),
+		opts: opts, program: sshd, log: &syncBuffer{}}
+	if opts.TmpfsSize > 0 {
+		need(t, "unshare")
+		s.Tmpfs = filepath.Join(dir, "tmpfs")
+		if err := os.Mkdir(s.Tmpfs, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hostKey := NewKey(t, filepath.Join(dir, "host_ed25519"), "")
 	s.HostKey = hostKey.Signer.PublicKey()
 	s.ClientKey = NewKey(t, filepath.Join(dir, "client_ed25519"), "")
@@ -92,7 +118,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	s.Host = fmt.Sprintf("127.0.3.%d", 1+nextAddress.Add(1)%250)
 	for range 3 {
-		if err = s.start(sshd, opts); err == nil {
+		if err = s.start(true); err == nil {
 			break
 		}
 	}
@@ -111,43 +137,52 @@ func Start(t testing.TB, opts Options) *Server {
 	return s
 }
 
-// start writes the configuration for a free port and runs sshd until it
-// accepts connections.
-func (s *Server) start(sshd string, opts Options) error {
-	port, err := freePort(s.Host)
-	if err != nil {
-		return err
-	}
-	s.Port = port
+// start runs sshd until it accepts connections, first writing its
+// configuration for a free port when newPort is set.
+func (s *Server) start(newPort bool) error {
 	config := filepath.Join(s.Dir, "sshd_config")
-	if err := os.WriteFile(config, []byte(s.config(opts)), 0o644); err != nil {
-		return err
+	if newPort {
+		port, err := freePort(s.Host)
+		if err != nil {
+			return err
+		}
+		s.Port = port
+		if err := os.WriteFile(config, []byte(s.config(s.opts)), 0o644); err != nil {
+			return err
+		}
 	}
-	s.log = &syncBuffer{}
-	s.cmd = exec.Command(sshd, "-D", "-e", "-f", config)
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if err := s.cmd.Start(); err != nil {
+	cmd := exec.Command(s.program, "-D", "-e", "-f", config)
+	if s.Tmpfs != "" {
+		cmd = exec.Command("unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+			`mount -t tmpfs -o "size=$1,mode=0755" runbook-test "$2" && exec "$3" -D -e -f "$4"`,
+			"sshdtest", strconv.Itoa(s.opts.TmpfsSize), s.Tmpfs, s.program, config)
+	}
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start sshd: %w", err)
 	}
-	s.exit = make(chan struct{})
+	p := &process{cmd: cmd, exit: make(chan struct{})}
 	go func() {
-		_ = s.cmd.Wait()
-		close(s.exit)
+		_ = cmd.Wait()
+		close(p.exit)
 	}()
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.exit:
+		case <-p.exit:
 			return fmt.Errorf("sshd on %s exited: %s", s.Addr(), s.log.String())
 		default:
 		}
 		if conn, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
 			conn.Close()
+			s.mu.Lock()
+			s.proc = p
+			s.mu.Unlock()
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.stopProcess()
+	p.stop()
 	return fmt.Errorf("sshd on %s did not accept connections: %s", s.Addr(), s.log.String())
 }
 
@@ -181,18 +216,65 @@ func (s *Server) config(opts Options) string {
 func (s *Server) Log() string { return s.log.String() }
 
 // Stop ends sshd (sessions already open keep their own processes until
-// their clients leave).
-func (s *Server) Stop() { s.once.Do(s.stopProcess) }
+// their clients leave, unless the server was frozen). Stopping a stopped
+// server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.stop()
+	}
+}
 
-// stopProcess sends sshd SIGTERM, then SIGKILL if it lingers, and waits
-// for it to exit.
-func (s *Server) stopProcess() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+// Restart starts sshd again, after Stop or Crash, on the same address and
+// port with the same keys (and, with Options.TmpfsSize, a new empty
+// tmpfs). It fails the test when sshd does not come back.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	if err := s.start(false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PID returns the process id of the running sshd listener, or 0 once it
+// is stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.cmd.Process.Pid
+}
+
+// Path returns the name under which the test sees path as sshd and its
+// sessions see it, through /proc/PID/root: the way into a tmpfs that
+// only their mount namespace holds. It is path itself when sshd is not
+// running.
+func (s *Server) Path(path string) string {
+	pid := s.PID()
+	if pid == 0 {
+		return path
+	}
+	return filepath.Join("/proc", strconv.Itoa(pid), "root", path)
+}
+
+// stop sends sshd SIGTERM, then SIGKILL if it lingers, and waits for it
+// to exit. A frozen sshd is killed with its sessions.
+func (p *process) stop() {
+	if p.frozen.Load() {
+		_ = p.kill()
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-s.exit:
+	case <-p.exit:
 	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exit
+		_ = p.cmd.Process.Kill()
+		<-p.exit
 	}
 }
 
