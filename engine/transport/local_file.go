@@ -17,7 +17,8 @@ import (
 
 // writeLocalFile writes f with mode unless the file already matches: to a
 // temporary file beside it, synced, given its mode and owner, then renamed
-// over the destination.
+// over the destination. It first removes the temporary files that uploads
+// to the same destination left behind (see shell.StaleTemps).
 func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	state, err := localFileState(f.Path)
 	if err != nil {
@@ -30,7 +31,9 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".runbook-*")
+	removeStaleTemps(f.Path)
+	prefix := shell.TempPrefix(f.Path)
+	tmp, err := os.CreateTemp(filepath.Dir(prefix), filepath.Base(prefix)+"*")
 	if err != nil {
 		return false, err
 	}
@@ -61,6 +64,19 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// removeStaleTemps removes the temporary files earlier uploads to dest
+// left in its directory. It is best effort: what it cannot list or
+// remove stays, and the upload goes on.
+func removeStaleTemps(dest string) {
+	entries, err := os.ReadDir(filepath.Dir(dest))
+	if err != nil {
+		return
+	}
+	for _, stale := range shell.StaleTemps(dest, entries) {
+		_ = os.Remove(stale)
+	}
 }
 
 // localFileState describes the regular file at path, if there is one.

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"path"
+	"slices"
 	"strings"
+	"syscall"
 )
 
 // statScript prints, for the regular file $1, its octal mode, owner and
@@ -15,18 +19,62 @@ const statScript = `if [ -f "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum
 
 // installScript writes its standard input to a temporary name beside $1,
 // flushes it to disk, gives it mode $2, owner $3 and group $4 (when set)
-// and renames it over $1. A failure removes the temporary file and leaves
-// $1 as it was.
+// and renames it over $1. It first removes the temporary files earlier
+// uploads to $1 left behind (named as IsTemp says). A failure removes the
+// temporary file, leaves $1 as it was, and prints "exit N" on standard
+// output, N being the script's status; dd's own messages reach standard
+// error.
 const installScript = `set -e
 umask 077
-t="$(dirname -- "$1")/.$(basename -- "$1").runbook-$$"
-trap 'rm -f -- "$t"' EXIT
-dd of="$t" bs=65536 conv=fsync 2>/dev/null
+p="$(dirname -- "$1")/.$(basename -- "$1")` + tempMark + `"
+for s in "$p"*; do
+  case "${s#"$p"}" in ''|*[!0-9a-f]*) ;; *) rm -f -- "$s" || : ;; esac
+done
+t="$p$$"
+trap 's=$?; rm -f -- "$t"; echo "exit $s"' EXIT
+dd of="$t" bs=65536 conv=fsync status=none
 chmod "$2" -- "$t"
 if [ -n "$3" ]; then chown -- "$3" "$t"; fi
 if [ -n "$4" ]; then chgrp -- "$4" "$t"; fi
 mv -fT -- "$t" "$1"
 trap - EXIT`
+
+// tempMark follows the destination's name in the names of the temporary
+// files uploads write beside it.
+const tempMark = ".runbook-"
+
+// TempPrefix returns the path that every temporary file of an upload to
+// dest begins with: ".NAME.runbook-" in dest's directory, NAME being the
+// base name of dest. The rest of a temporary file's name is lower-case
+// hexadecimal digits.
+func TempPrefix(dest string) string {
+	return path.Join(path.Dir(dest), "."+path.Base(dest)+tempMark)
+}
+
+// IsTemp reports whether name, an entry of dest's directory, is a
+// temporary file of an upload to dest: ".NAME.runbook-" followed by
+// lower-case hexadecimal digits and nothing else.
+func IsTemp(dest, name string) bool {
+	rest, ok := strings.CutPrefix(name, "."+path.Base(dest)+tempMark)
+	return ok && rest != "" && strings.Trim(rest, "0123456789abcdef") == ""
+}
+
+// StaleTemps returns, sorted, the paths of the temporary files of uploads
+// to dest among entries, the entries of dest's directory. An upload cut
+// off by a crash leaves its temporary file behind; the next upload to the
+// same destination removes these before writing its own. An upload still
+// running to the same destination from elsewhere then fails at its rename
+// and leaves the destination whole.
+func StaleTemps[E interface{ Name() string }](dest string, entries []E) []string {
+	var stale []string
+	for _, e := range entries {
+		if IsTemp(dest, e.Name()) {
+			stale = append(stale, path.Join(path.Dir(dest), e.Name()))
+		}
+	}
+	slices.Sort(stale)
+	return stale
+}
 
 // StatArgv returns the command that describes the file at path; parse its
 // output with ParseStat.
@@ -101,7 +149,7 @@ func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
 		return FileState{}, err
 	}
 	if !ok {
-		return FileState{}, fmt.Errorf("read state of %s: %s", path, strings.TrimSpace(string(errOut)))
+		return FileState{}, fmt.Errorf("read state of %s: %w", path, failure(out, errOut))
 	}
 	state, err := ParseStat(out)
 	if err != nil {
@@ -122,12 +170,43 @@ func Install(ctx context.Context, run RunFunc, path string, content []byte, mode
 	if state.Matches(content, mode, owner, group) {
 		return false, nil
 	}
-	_, errOut, ok, err := run(ctx, InstallArgv(path, mode, owner, group), content)
+	out, errOut, ok, err := run(ctx, InstallArgv(path, mode, owner, group), content)
 	if err != nil {
 		return false, err
 	}
 	if !ok {
-		return false, fmt.Errorf("write %s: %s", path, strings.TrimSpace(string(errOut)))
+		return false, fmt.Errorf("write %s: %w", path, failure(out, errOut))
 	}
 	return true, nil
 }
+
+// failure describes why a command exited with a non-zero status: by what
+// it wrote to standard error or, when that is empty, by the status the
+// install script reports on standard output. A message saying that the
+// disk is full wraps syscall.ENOSPC, so that errors.Is finds it.
+func failure(stdout, stderr []byte) error {
+	msg := strings.TrimSpace(string(stderr))
+	if msg == "" {
+		msg = "failed without a message"
+		lines := strings.Split(strings.TrimSpace(string(stdout)), "\n")
+		if code, ok := strings.CutPrefix(lines[len(lines)-1], "exit "); ok {
+			msg = "exited with code " + code
+		}
+	}
+	if strings.Contains(strings.ToLower(msg), syscall.ENOSPC.Error()) {
+		return &errnoError{msg: msg, errno: syscall.ENOSPC}
+	}
+	return errors.New(msg)
+}
+
+// errnoError is a command's message that tells of errno.
+type errnoError struct {
+	msg   string
+	errno syscall.Errno
+}
+
+// Error returns the command's message.
+func (e *errnoError) Error() string { return e.msg }
+
+// Unwrap returns the errno the message tells of.
+func (e *errnoError) Unwrap() error { return e.errno }

@@ -1,0 +1,156 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// runLocal is a RunFunc that runs argv on this machine.
+func runLocal(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return stdout.Bytes(), stderr.Bytes(), false, nil
+	}
+	return stdout.Bytes(), stderr.Bytes(), err == nil, err
+}
+
+// dirNames returns the names in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// touch creates each of names in dir, empty.
+func touch(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestIsTemp(t *testing.T) {
+	for name, want := range map[string]bool{
+		".f.runbook-0123456789abcdef": true,
+		".f.runbook-4242":             true,
+		".f.runbook-":                 false,
+		".f.runbook-ABCDEF":           false,
+		".f.runbook-12.bak":           false,
+		".f.runbook-12/x":             false,
+		"f.runbook-12":                false,
+		".g.runbook-12":               false,
+		"..f.runbook-12":              false,
+		".f":                          false,
+	} {
+		if got := IsTemp("/srv/f", name); got != want {
+			t.Errorf("IsTemp(/srv/f, %q) = %v, want %v", name, got, want)
+		}
+	}
+	if want := "/srv/.f.runbook-"; TempPrefix("/srv/f") != want {
+		t.Errorf("TempPrefix(/srv/f) = %q, want %q", TempPrefix("/srv/f"), want)
+	}
+}
+
+func TestStaleTempsSorted(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, dir, ".f.runbook-b2", ".f.runbook-a1", ".f.runbook-keep", ".g.runbook-00", "f")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(entries)
+	got := StaleTemps(filepath.Join(dir, "f"), entries)
+	want := []string{filepath.Join(dir, ".f.runbook-a1"), filepath.Join(dir, ".f.runbook-b2")}
+	if !slices.Equal(got, want) {
+		t.Fatalf("StaleTemps = %q, want %q", got, want)
+	}
+}
+
+func TestInstallRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "f")
+	touch(t, dir, ".f.runbook-4242", ".f.runbook-00ff", ".f.runbook-", ".f.runbook-keep", ".g.runbook-00", "f")
+	changed, err := Install(context.Background(), runLocal, dest, []byte("new\n"), 0o640, "", "")
+	if err != nil || !changed {
+		t.Fatalf("Install = %v, %v; want true, nil", changed, err)
+	}
+	want := []string{".f.runbook-", ".f.runbook-keep", ".g.runbook-00", "f"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Fatalf("after the install the directory holds %q, want %q", got, want)
+	}
+	if b, err := os.ReadFile(dest); err != nil || string(b) != "new\n" {
+		t.Fatalf("%s holds %q (%v), want the new content", dest, b, err)
+	}
+}
+
+func TestInstallFailureSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "missing", "f")
+	_, err := Install(context.Background(), runLocal, dest, []byte("x"), 0o644, "", "")
+	if err == nil || !strings.Contains(err.Error(), "No such file or directory") || !strings.Contains(err.Error(), dest) {
+		t.Fatalf("Install into a missing directory: %v, want dd's message naming %s", err, dest)
+	}
+	if got := dirNames(t, dir); len(got) != 0 {
+		t.Fatalf("the failed install left %q", got)
+	}
+}
+
+func TestInstallFailureWithoutMessage(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "f")
+	// The script's own dd stands in for one that fails silently.
+	silent := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
+		if len(argv) > 2 && argv[2] == installScript {
+			argv = slices.Clone(argv)
+			argv[2] = strings.Replace(installScript, "dd of=", "(exit 3)\ndd of=", 1)
+		}
+		return runLocal(ctx, argv, stdin)
+	}
+	_, err := Install(context.Background(), silent, dest, []byte("x"), 0o644, "", "")
+	if err == nil || !strings.HasSuffix(err.Error(), ": exited with code 3") {
+		t.Fatalf("Install whose command fails silently: %v, want it to end in the exit code", err)
+	}
+	if got := dirNames(t, dir); len(got) != 0 {
+		t.Fatalf("the failed install left %q", got)
+	}
+}
+
+func TestFailure(t *testing.T) {
+	for _, c := range []struct {
+		stdout, stderr string
+		want           string
+		noSpace        bool
+	}{
+		{"", "chmod: invalid mode\n", "chmod: invalid mode", false},
+		{"exit 2\n", "", "exited with code 2", false},
+		{"", "", "failed without a message", false},
+		{"exit 1\n", "dd: error writing '/d/.f.runbook-1': No space left on device\n", "dd: error writing '/d/.f.runbook-1': No space left on device", true},
+	} {
+		err := failure([]byte(c.stdout), []byte(c.stderr))
+		if err.Error() != c.want || errors.Is(err, syscall.ENOSPC) != c.noSpace {
+			t.Errorf("failure(%q, %q) = %q (ENOSPC %v), want %q (ENOSPC %v)",
+				c.stdout, c.stderr, err, errors.Is(err, syscall.ENOSPC), c.want, c.noSpace)
+		}
+	}
+}
