@@ -62,7 +62,7 @@ func (j *Journal) writer() {
 // beside it, written and synced, renamed over it, and the directory
 // synced so that the rename survives a crash.
 func (j *Journal) write(run *Run) error {
-	data, err := json.MarshalIndent(run, "", " ")
+	data, err := json.Marshal(run)
 	if err != nil {
 		return err
 	}

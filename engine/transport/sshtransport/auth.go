@@ -88,30 +88,52 @@ var decrypted struct {
 // half is readable is returned as a signer that decrypts it only when the
 // server accepts it.
 func loadIdentity(cfg *Config, path string, pause, resume func()) (ssh.Signer, error) {
+	k, err := identityFiles.load([]string{path}, func() (parsedKey, error) { return parseIdentity(path) })
+	if err != nil {
+		return nil, err
+	}
+	if k.signer != nil {
+		return k.signer, nil
+	}
+	key := &encryptedKey{path: path, data: k.data, cfg: cfg, pause: pause, resume: resume, public: k.public}
+	if key.public == nil {
+		return key.decrypt()
+	}
+	return key, nil
+}
+
+// identityFiles holds the parsed identity files, read again when they
+// change: parsing an RSA key takes milliseconds, once per host.
+var identityFiles fileCache[parsedKey]
+
+// parsedKey is an identity file as read: its signer or, when it is
+// encrypted, its content and its public half (nil when the file does not
+// carry it).
+type parsedKey struct {
+	signer ssh.Signer
+	data   []byte
+	public ssh.PublicKey
+}
+
+// parseIdentity reads the key file at path. A missing file gives an error
+// for which os.IsNotExist holds.
+func parseIdentity(path string) (parsedKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, err
+			return parsedKey{}, err
 		}
-		return nil, fmt.Errorf("identity file: %w", err)
+		return parsedKey{}, fmt.Errorf("identity file: %w", err)
 	}
 	signer, err := ssh.ParsePrivateKey(data)
 	var missing *ssh.PassphraseMissingError
 	switch {
 	case err == nil:
-		return signer, nil
+		return parsedKey{signer: signer}, nil
 	case !errors.As(err, &missing):
-		return nil, fmt.Errorf("identity file %s: %w", path, err)
+		return parsedKey{}, fmt.Errorf("identity file %s: %w", path, err)
 	}
-	key := &encryptedKey{path: path, data: data, cfg: cfg, pause: pause, resume: resume, public: missing.PublicKey}
-	if key.public == nil {
-		s, err := key.decrypt()
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-	return key, nil
+	return parsedKey{data: data, public: missing.PublicKey}, nil
 }
 
 // nopCloser closes nothing.

@@ -85,7 +85,9 @@ type Config struct {
 	// MaxSessions bounds the sessions open at once; further commands
 	// wait. Keep it at least two below the server's MaxSessions (10 for
 	// OpenSSH): the SFTP client and the session that ends a cancelled
-	// command use one each.
+	// command use one each. A session the server refuses because it still
+	// counts sessions that have just ended is asked for again, for about
+	// two seconds.
 	MaxSessions int
 	// ProxyJump is a comma-separated list of [user@]host[:port] hops to
 	// connect through, each looked up in ssh_config; empty means

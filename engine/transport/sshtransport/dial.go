@@ -142,3 +142,11 @@ func isOpenRefusal(err error) bool {
 	var open *ssh.OpenChannelError
 	return errors.As(err, &open)
 }
+
+// isSlotRefusal reports whether err is OpenSSH refusing a session because
+// all of its MaxSessions slots are taken, which it says with "connect
+// failed".
+func isSlotRefusal(err error) bool {
+	var open *ssh.OpenChannelError
+	return errors.As(err, &open) && open.Reason == ssh.ConnectionFailed
+}

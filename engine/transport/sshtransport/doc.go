@@ -9,11 +9,17 @@
 // IdentityFile, ProxyJump, ConnectTimeout, ServerAliveInterval and
 // UserKnownHostsFile. Values set in Config win over ssh_config.
 //
-// Every command runs through a small /bin/sh wrapper that reports the
-// process group sshd gave the session, so that cancelling a command ends
-// the remote processes (SIGTERM, then SIGKILL) from a second session
-// rather than relying on SSH signals, which OpenSSH does not deliver.
-// Secrets never travel in a command line: a sudo password and environment
-// values are written to the command's standard input, read by the wrapper
-// before the caller's own input.
+// Every command runs through a small wrapper that reports the process
+// group sshd gave the session, so that cancelling a command ends the
+// remote processes (SIGTERM, then SIGKILL) from a second session rather
+// than relying on SSH signals, which OpenSSH does not deliver. When the
+// login shell is sh, it runs the wrapper itself, and a script given as
+// Command.Script too, so that a command costs the host no process beyond
+// the one sshd starts for any session; other login shells hand the wrapper
+// to /bin/sh. Secrets never travel in a command line: a sudo password and
+// environment values are written to the command's standard input, read by
+// the wrapper before the caller's own input.
+//
+// The ssh_config, known_hosts and identity files are parsed once for all
+// hosts, and again only when they change.
 package sshtransport

@@ -3,6 +3,7 @@ package sshtransport
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/engine/transport/internal/shell"
@@ -46,9 +47,13 @@ func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, 
 	if err := sess.Start(line); err != nil {
 		return transport.Result{}, h.errorf("start command: %w", err)
 	}
-	fed := make(chan struct{})
-	defer close(fed)
-	go hs.Feed(stdin, fed)
+	if hs.HasInput() {
+		fed := make(chan struct{})
+		defer close(fed)
+		go hs.Feed(stdin, fed)
+	} else {
+		stdin.Close()
+	}
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
 	var waitErr error
@@ -89,25 +94,49 @@ func (h *host) result(cn *conn, waitErr error, hs *shell.Handshake) (transport.R
 	return transport.Result{ExitCode: exit.ExitStatus()}, nil
 }
 
+// Bounds on waiting for sshd to free a session slot (see session).
+const (
+	sessionRetryFirst = 2 * time.Millisecond
+	sessionRetryLast  = time.Second
+)
+
 // session opens a session, dialling again once when the connection turns
 // out to be broken: no command has started then, so nothing is run twice.
+// OpenSSH frees the slot of a session that ended only after it has read
+// what follows the session's close, so a command started right after
+// others ended may find every slot of MaxSessions still taken: such a
+// refusal ("open failed") is tried again, waiting twice as long each time,
+// for about two seconds.
 func (h *host) session(ctx context.Context) (*conn, *ssh.Session, error) {
-	for attempt := 0; ; attempt++ {
+	redialled := false
+	wait := sessionRetryFirst
+	for {
 		cn, err := h.connect(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		sess, err := cn.client.NewSession()
-		if err == nil {
+		switch {
+		case err == nil:
 			return cn, sess, nil
-		}
-		if isOpenRefusal(err) {
+		case isSlotRefusal(err) && wait <= sessionRetryLast:
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, nil, h.errorf("waiting for sshd to allow another session: %w", ctx.Err())
+			}
+			wait *= 2
+			continue
+		case isOpenRefusal(err):
 			return nil, nil, h.errorf("open session: %w", err)
 		}
 		cn.close()
-		if attempt > 0 {
+		if redialled {
 			return nil, nil, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 		}
+		redialled = true
 	}
 }
 
@@ -129,5 +158,5 @@ func prepare(c transport.Command) (string, *shell.Handshake, error) {
 		prefix = shell.SudoArgv(c.Sudo.User, c.Sudo.Password != "")
 		hs.Password = c.Sudo.Password
 	}
-	return shell.Line(prefix, c.Dir, hs.Env != nil, shell.CommandArgv(c.Args, c.Script)), hs, nil
+	return shell.Line(prefix, c.Dir, hs.Env != nil, c.Args, c.Script), hs, nil
 }

@@ -53,6 +53,10 @@ func New(cfg Config) (transport.Host, error) {
 // failed get that failure instead of dialling again.
 func (h *host) connect(ctx context.Context) (*conn, error) {
 	h.mu.Lock()
+	if c := h.cur; c != nil && c.alive() && !h.closed {
+		h.mu.Unlock()
+		return c, nil
+	}
 	seen := h.dials
 	h.mu.Unlock()
 	h.dialMu.Lock()

@@ -28,8 +28,11 @@ type hostKeyChecker struct {
 	known  ssh.HostKeyCallback
 }
 
-// newHostKeyChecker reads the endpoint's known_hosts files (again for each
-// connection, so keys accepted earlier are known).
+// knownHostsFiles holds the parsed known_hosts files, read again when
+// they change, so that keys accepted earlier are known.
+var knownHostsFiles fileCache[ssh.HostKeyCallback]
+
+// newHostKeyChecker reads the endpoint's known_hosts files.
 func newHostKeyChecker(e endpoint, policy HostKeyChecking, warn func(string)) (*hostKeyChecker, error) {
 	var files []string
 	for _, f := range append(slices.Clone(e.knownHosts), globalKnownHosts) {
@@ -39,7 +42,7 @@ func newHostKeyChecker(e endpoint, policy HostKeyChecking, warn func(string)) (*
 	}
 	c := &hostKeyChecker{e: e, policy: policy, warn: warn}
 	if len(files) > 0 {
-		known, err := knownhosts.New(files...)
+		known, err := knownHostsFiles.load(files, func() (ssh.HostKeyCallback, error) { return knownhosts.New(files...) })
 		if err != nil {
 			return nil, fmt.Errorf("read known_hosts: %w", err)
 		}

@@ -17,6 +17,10 @@ const systemSSHConfig = "/etc/ssh/ssh_config"
 // key, the first value found wins.
 type sshConfig []*ssh_config.Config
 
+// sshConfigFiles holds the parsed ssh_config files, read again when they
+// change.
+var sshConfigFiles fileCache[sshConfig]
+
 // loadSSHConfig reads the user's file (~/.ssh/config when empty) and the
 // system file; "none" reads neither. Missing files are skipped.
 func loadSSHConfig(file string) (sshConfig, error) {
@@ -26,8 +30,15 @@ func loadSSHConfig(file string) (sshConfig, error) {
 	if file == "" {
 		file = filepath.Join(homeDir(), ".ssh", "config")
 	}
+	paths := []string{file, systemSSHConfig}
+	return sshConfigFiles.load(paths, func() (sshConfig, error) { return parseSSHConfig(paths) })
+}
+
+// parseSSHConfig reads and parses the files at paths, skipping missing
+// ones.
+func parseSSHConfig(paths []string) (sshConfig, error) {
 	var files sshConfig
-	for _, path := range []string{file, systemSSHConfig} {
+	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if os.IsNotExist(err) {
 			continue

@@ -94,6 +94,14 @@ func (h *Handshake) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// ReadFrom takes the process's standard error from r, to its end.
+func (h *Handshake) ReadFrom(r io.Reader) (int64, error) {
+	return readChunks(r, func(p []byte) error {
+		_, err := h.Write(p)
+		return err
+	})
+}
+
 // noteEarly handles one line written before the wrapper was ready; h.mu is held.
 func (h *Handshake) noteEarly(line string) {
 	if g, ok := strings.CutPrefix(line, readyMarker+" "); ok {
@@ -114,6 +122,12 @@ func (h *Handshake) noteEarly(line string) {
 		h.early = h.early[1:]
 	}
 	h.early = append(h.early, line)
+}
+
+// HasInput reports whether Feed has anything to write; when it has not,
+// closing the process's standard input does the same.
+func (h *Handshake) HasInput() bool {
+	return h.Password != "" || h.Env != nil || h.Stdin != nil
 }
 
 // Feed writes the process's standard input to w and closes w. It returns

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 )
@@ -54,6 +55,14 @@ func (l *Lines) Write(p []byte) (int, error) {
 	}
 	l.partial = append(l.partial, rest...)
 	return len(p), nil
+}
+
+// ReadFrom keeps and emits everything read from r, to its end.
+func (l *Lines) ReadFrom(r io.Reader) (int64, error) {
+	return readChunks(r, func(p []byte) error {
+		_, err := l.Write(p)
+		return err
+	})
 }
 
 // Flush emits the last line when it has no line ending.

@@ -13,49 +13,100 @@ import (
 // is the process group to signal to end the command.
 const readyMarker = "runbook-ready"
 
-// wrapper is the script run by /bin/sh -c. Its positional parameters are
-// the process group to report, the working directory (empty for none),
-// "1" when an environment block follows on standard input, and then the
-// argument vector to exec. The environment block is a line holding a count
-// n followed by n lines of shell assignments.
-const wrapper = `g=$1 d=$2 e=$3; shift 3
-printf '%s %s\n' ` + readyMarker + ` "$g" >&2
-if [ "$e" = 1 ]; then
-	IFS= read -r n || exit 125
-	s=
-	while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; s="$s$l
-"; n=$((n-1)); done
-	eval "$s"
-fi
-if [ -n "$d" ]; then cd -- "$d" || exit 1; fi
-exec "$@"`
+// envReader is the part of the wrapper that reads the environment block
+// (see EnvBlock) from standard input and evaluates it once its own
+// variables are gone.
+const envReader = `IFS= read -r rb_n || exit 125
+rb_s=
+while [ "$rb_n" -gt 0 ]; do IFS= read -r rb_l || exit 125; rb_s="$rb_s$rb_l
+"; rb_n=$((rb_n-1)); done
+unset rb_n rb_l
+eval "unset rb_s; $rb_s"`
+
+// wrapper is the script that starts a command, made to measure: it has
+// only the parts the command needs. Its positional parameters are the
+// process group to report, the working directory when there is one, and
+// the argument vector to exec or the script to evaluate. A script is
+// evaluated by the shell running the wrapper, which is always sh, once no
+// positional parameter is left: it runs as under /bin/sh -c, without a
+// process of its own. Everything else the wrapper does is built into sh.
+type wrapper struct {
+	text   string // the script
+	quoted string // the script quoted for a command line
+}
+
+// wrappers holds the wrapper of every kind of command, indexed by three
+// bits: 1 for a working directory, 2 for an environment block, 4 for a
+// script (see wrapperFor).
+var wrappers = func() (ws [8]wrapper) {
+	for i := range ws {
+		dir, env, script := i&1 != 0, i&2 != 0, i&4 != 0
+		var b strings.Builder
+		b.WriteString(`printf '%s %s\n' ` + readyMarker + ` "$1" >&2; shift`)
+		if dir {
+			b.WriteString("\ncd -- \"$1\" || exit 1; shift")
+		}
+		if env {
+			b.WriteString("\n" + envReader)
+		}
+		if script {
+			b.WriteString("\neval \"shift; $1\"")
+		} else {
+			b.WriteString("\nexec \"$@\"")
+		}
+		ws[i] = wrapper{text: b.String(), quoted: Quote(b.String())}
+	}
+	return ws
+}()
+
+// wrapperFor returns the wrapper of a command with a working directory (or
+// not), an environment block (or not), and a script rather than args, and
+// the parameters to give it after the process group.
+func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper, []string) {
+	i := 0
+	var params []string
+	if dir != "" {
+		i |= 1
+		params = append(params, dir)
+	}
+	if withEnv {
+		i |= 2
+	}
+	if len(args) == 0 {
+		return wrappers[i|4], append(params, script)
+	}
+	return wrappers[i], append(params, args...)
+}
 
 // Argv returns the argument vector that runs argv through the wrapper:
-// /bin/sh -c WRAPPER sh GROUP DIR ENV ARGV... . group is what the wrapper
+// /bin/sh -c WRAPPER sh GROUP [DIR] ARGV... . group is what the wrapper
 // reports after readyMarker; withEnv says an environment block (see
 // EnvBlock) comes first on standard input.
 func Argv(group, dir string, withEnv bool, argv []string) []string {
-	return append(append(wrapperWords(), group), params(dir, withEnv, argv)...)
+	w, params := wrapperFor(dir, withEnv, argv, "")
+	return append([]string{"/bin/sh", "-c", w.text, "sh", group}, params...)
 }
 
 // Line returns the command line, for the login shell of an SSH session,
-// that execs prefix (such as sudo) and the wrapper running argv. The
-// wrapper reports the login shell's process id, which is the process group
-// sshd gives the session.
-func Line(prefix []string, dir string, withEnv bool, argv []string) string {
-	return "exec " + Join(append(slices.Clone(prefix), wrapperWords()...)) + " $$ " + Join(params(dir, withEnv, argv))
-}
-
-// wrapperWords starts the argument vector that runs the wrapper.
-func wrapperWords() []string { return []string{"/bin/sh", "-c", wrapper, "sh"} }
-
-// params returns the wrapper's parameters after the group.
-func params(dir string, withEnv bool, argv []string) []string {
-	env := "0"
-	if withEnv {
-		env = "1"
+// that runs args (or, when args is empty, script as /bin/sh -c would)
+// through the wrapper. The wrapper reports the login shell's process id,
+// which is the process group sshd gives the session.
+//
+// With a prefix (such as sudo) the line execs the prefix, which runs the
+// wrapper under /bin/sh. Without one, a login shell that is sh (as its $0
+// says) runs the wrapper itself, so that a command costs the host no
+// process beyond those sshd starts for any session, the same as a bare
+// `ssh host cmd`; any other login shell execs /bin/sh to run it. The one
+// difference from /bin/sh -c that a script can see is that sh does not
+// exec the last command of an evaluated script but waits for it: a signal
+// that ends that command ends the script with status 128+n rather than
+// ending the session's process itself.
+func Line(prefix []string, dir string, withEnv bool, args []string, script string) string {
+	w, params := wrapperFor(dir, withEnv, args, script)
+	if len(prefix) > 0 {
+		return "exec " + Join(prefix) + " /bin/sh -c " + w.quoted + " sh $$ " + Join(params)
 	}
-	return append([]string{dir, env}, argv...)
+	return "set -- $$ " + Join(params) + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
 }
 
 // CommandArgv returns the argument vector of a command given either as args

@@ -1,0 +1,100 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runLine runs line as sshd would, with the login shell at path called
+// name in argv[0], and returns its output and exit status.
+func runLine(t *testing.T, path, name, line, stdin string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := &exec.Cmd{Path: path, Args: []string{name, "-c", line}, Stdin: strings.NewReader(stdin)}
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", path, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// loginShells are the login shells Line is run under: sh runs the wrapper
+// itself, bash hands it to /bin/sh.
+var loginShells = []struct{ path, name string }{{"/bin/sh", "sh"}, {"/bin/bash", "bash"}}
+
+func TestLineRunsArgsAndScripts(t *testing.T) {
+	words := []string{"a b", "it's", "$HOME", "`id`", "", "*", "new\nline", "-n", "a=b", "~", ";"}
+	for _, sh := range loginShells {
+		t.Run(sh.name, func(t *testing.T) {
+			out, errOut, code := runLine(t, sh.path, sh.name, Line(nil, "", false, append([]string{"printf", `%s\n`}, words...), ""), "")
+			if want := strings.Join(words, "\n") + "\n"; out != want || code != 0 {
+				t.Fatalf("args: stdout %q exit %d, want %q", out, code, want)
+			}
+			if !strings.HasPrefix(errOut, readyMarker+" ") {
+				t.Fatalf("args: stderr %q has no ready marker", errOut)
+			}
+			script := `echo "$0 $#${BASH_VERSION:+ bash}"; set | grep '^rb_' || true; echo err >&2; exit 3`
+			out, errOut, code = runLine(t, sh.path, sh.name, Line(nil, "", false, nil, script), "")
+			if out != "sh 0\n" || code != 3 || !strings.HasSuffix(errOut, "\nerr\n") {
+				t.Fatalf("script: stdout %q stderr %q exit %d; want it run by sh with no parameters or wrapper variables, exit 3", out, errOut, code)
+			}
+		})
+	}
+}
+
+func TestLineEnvDirStdin(t *testing.T) {
+	env, err := EnvBlock(map[string]string{"rb_s": "x y", "rb_n": "two\nlines", "IFS": ":"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, sh := range loginShells {
+		t.Run(sh.name, func(t *testing.T) {
+			line := Line(nil, dir, true, nil, `printf '%s|%s|%s|' "$rb_s" "$rb_n" "$IFS"; pwd; cat`)
+			out, _, code := runLine(t, sh.path, sh.name, line, string(env)+"input")
+			if want := "x y|two\nlines|:|" + dir + "\ninput"; out != want || code != 0 {
+				t.Fatalf("stdout %q exit %d, want %q", out, code, want)
+			}
+		})
+	}
+}
+
+func TestLineRunsInLoginShellWhenSh(t *testing.T) {
+	for _, sh := range loginShells {
+		t.Run(sh.name, func(t *testing.T) {
+			out, errOut, _ := runLine(t, sh.path, sh.name, Line(nil, "", false, nil, `tr '\0' ' ' < /proc/$$/cmdline`), "")
+			h := &Handshake{Stderr: NewLines(nil)}
+			if _, err := h.Write([]byte(errOut)); err != nil {
+				t.Fatal(err)
+			}
+			inLoginShell := strings.HasPrefix(out, sh.name+" -c set -- ")
+			if inLoginShell != (sh.name == "sh") || h.Group() == "" {
+				t.Fatalf("process running the script: %q (group %q); want the login shell itself only when it is sh", out, h.Group())
+			}
+		})
+	}
+}
+
+func TestLineWithPrefix(t *testing.T) {
+	line := Line([]string{"env", "RB_X=1"}, "/", false, []string{"sh", "-c", `echo "$RB_X $(pwd)"`}, "")
+	out, _, code := runLine(t, "/bin/sh", "sh", line, "")
+	if out != "1 /\n" || code != 0 {
+		t.Fatalf("stdout %q exit %d", out, code)
+	}
+}
+
+func TestArgvRunsArgs(t *testing.T) {
+	argv := Argv("7", "", false, []string{"sh", "-c", `echo "$1"`, "sh", "a b"})
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if want := fmt.Sprintf("%s 7\na b\n", readyMarker); err != nil || string(out) != want {
+		t.Fatalf("output %q (%v), want %q", out, err, want)
+	}
+}
