@@ -1,7 +1,6 @@
 package faulttest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
 // The runbook command, built once for the tests that need it and removed
@@ -79,7 +80,7 @@ func cliEnv(t testing.TB, extra ...string) []string {
 // cli is a running runbook command.
 type cli struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *sshdtest.SyncBuffer
 	done           chan struct{}
 }
 
@@ -87,7 +88,7 @@ type cli struct {
 // if still running, when the test ends or testDeadline passes.
 func startCLI(t testing.TB, env []string, args ...string) *cli {
 	t.Helper()
-	c := &cli{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	c := &cli{stdout: &sshdtest.SyncBuffer{}, stderr: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(runbookBinary(t), args...)
 	c.cmd.Env = env
 	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
@@ -151,24 +152,4 @@ func runCLI(t testing.TB, env []string, args ...string) (stdout, stderr string, 
 	c := startCLI(t, env, args...)
 	code = c.wait(t)
 	return c.stdout.String(), c.stderr.String(), code
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

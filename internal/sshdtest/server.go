@@ -62,7 +62,7 @@ type Server struct {
 
 	opts    Options
 	program string
-	log     *syncBuffer
+	log     *SyncBuffer
 
 	mu   sync.Mutex
 	proc *process // the running sshd; nil once stopped
@@ -102,7 +102,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts"),
-		opts: opts, program: sshd, log: &syncBuffer{}}
+		opts: opts, program: sshd, log: &SyncBuffer{}}
 	if opts.TmpfsSize > 0 {
 		need(t, "unshare")
 		s.Tmpfs = filepath.Join(dir, "tmpfs")
@@ -288,19 +288,22 @@ func freePort(host string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent use, for collecting the
+// output of a process while a test reads it.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
