@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 const planPlaybook = `
@@ -80,12 +82,10 @@ func TestWriteDOT(t *testing.T) {
 		if !strings.Contains(a.String(), want) || !strings.HasPrefix(a.String(), "digraph runbook {\n") {
 			t.Errorf("DOT:\n%s", a.String())
 		}
-		if dot, err := exec.LookPath("dot"); err == nil {
-			cmd := exec.Command(dot, "-Tsvg")
-			cmd.Stdin = &a
-			if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("<svg")) {
-				t.Errorf("dot -Tsvg: %v\n%s", err, out)
-			}
+		cmd := exec.Command(testenv.Need(t, "dot"), "-Tsvg")
+		cmd.Stdin = &a
+		if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("<svg")) {
+			t.Errorf("dot -Tsvg: %v\n%s", err, out)
 		}
 	}
 }

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/engine/transport/sshtransport"
 	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/testenv"
 
 	_ "github.com/runbookhq/runbook/modules" // registers the modules the playbooks use
 )
@@ -35,18 +37,8 @@ const connectTimeout = 2 * time.Second
 func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		missing(t, "this test needs root (mount namespaces, tmpfs, test users)")
+		testenv.Missing(t, "this test needs root (mount namespaces, tmpfs, test users)")
 	}
-}
-
-// missing reports a missing dependency: a skip, or a failure under
-// CI=true, where every dependency must be present.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 // deadline returns a context that ends after testDeadline or with the

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // RequireDeps skips t, with the reason, when this machine cannot run
@@ -14,10 +16,7 @@ import (
 func RequireDeps(t testing.TB) {
 	t.Helper()
 	if err := CheckRequirements(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v", err)
-		}
-		t.Skipf("%v", err)
+		testenv.Missing(t, "%v", err)
 	}
 }
 

@@ -7,14 +7,16 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // StartAgent starts an ssh-agent holding the keys in files and returns the
 // path of its socket. The agent is ended when the test ends.
 func StartAgent(t testing.TB, files ...string) string {
 	t.Helper()
-	agentPath := need(t, "ssh-agent")
-	addPath := need(t, "ssh-add")
+	agentPath := testenv.Need(t, "ssh-agent")
+	addPath := testenv.Need(t, "ssh-add")
 	sock := filepath.Join(t.TempDir(), "agent.sock")
 	cmd := exec.Command(agentPath, "-D", "-a", sock)
 	if err := cmd.Start(); err != nil {

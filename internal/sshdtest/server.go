@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // startTimeout bounds how long sshd may take to accept connections.
@@ -87,7 +89,7 @@ func (s *Server) KnownHostsLine() string {
 // the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	sshd := need(t, "/usr/sbin/sshd")
+	sshd := testenv.Need(t, "/usr/sbin/sshd")
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatalf("privilege separation directory: %v", err)
 	}
@@ -104,7 +106,7 @@ func Start(t testing.TB, opts Options) *Server {
 	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts"),
 		opts: opts, program: sshd, log: &SyncBuffer{}}
 	if opts.TmpfsSize > 0 {
-		need(t, "unshare")
+		testenv.Need(t, "unshare")
 		s.Tmpfs = filepath.Join(dir, "tmpfs")
 		if err := os.Mkdir(s.Tmpfs, 0o755); err != nil {
 			t.Fatal(err)

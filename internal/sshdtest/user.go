@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // User is a temporary local user.
@@ -24,9 +26,9 @@ type User struct {
 // shell, removed when the test ends. It needs root.
 func NewUser(t testing.TB) User {
 	t.Helper()
-	useradd := need(t, "useradd")
-	userdel := need(t, "userdel")
-	chpasswd := need(t, "chpasswd")
+	useradd := testenv.Need(t, "useradd")
+	userdel := testenv.Need(t, "userdel")
+	chpasswd := testenv.Need(t, "chpasswd")
 	u := User{Name: fmt.Sprintf("rbtest%06d", rand.IntN(1000000)), Password: fmt.Sprintf("pw-%x", rand.Uint64())}
 	if out, err := exec.Command(useradd, "-M", "-d", "/", "-s", "/bin/sh", u.Name).CombinedOutput(); err != nil {
 		t.Fatalf("useradd %s: %v: %s", u.Name, err, out)
@@ -45,7 +47,7 @@ func NewUser(t testing.TB) User {
 // sudoers drop-in are removed when the test ends. It needs root.
 func NewSudoUser(t testing.TB) User {
 	t.Helper()
-	visudo := need(t, "visudo")
+	visudo := testenv.Need(t, "visudo")
 	u := NewUser(t)
 	rule := fmt.Sprintf("Defaults:%s timestamp_timeout=0\n%s ALL=(ALL:ALL) ALL\n", u.Name, u.Name)
 	draft := filepath.Join(t.TempDir(), "sudoers")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl replication"
@@ -45,9 +47,7 @@ func runAuthorize(t *testing.T, home, key string) int {
 }
 
 func TestAuthorizeScript(t *testing.T) {
-	if _, err := exec.LookPath("awk"); err != nil {
-		t.Skip("awk not installed")
-	}
+	testenv.Need(t, "awk")
 	home := t.TempDir()
 	if err := os.Chmod(home, 0o775); err != nil {
 		t.Fatal(err)

@@ -7,17 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // TestUnifiedMatchesDiff compares the output with that of the system's
 // diff -u on the same texts.
 func TestUnifiedMatchesDiff(t *testing.T) {
-	if _, err := exec.LookPath("diff"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("diff is needed to check the output: %v", err)
-		}
-		t.Skip("diff is not installed")
-	}
+	testenv.Need(t, "diff")
 	cases := map[string][2]string{
 		"one change":      {"a\nb\nc\n", "a\nB\nc\n"},
 		"insert at start": {"b\nc\n", "a\nb\nc\n"},
