@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync"
@@ -57,13 +58,44 @@ func unmarkSecrets(v cty.Value) (cty.Value, []string) {
 	return plain, secrets
 }
 
-// redactor replaces every known secret string in a text by redactedText.
+// minSecretPiece is the length from which a piece of a secret is hidden
+// wherever it appears: a line of a secret of several lines, or a line of
+// text found inside a secret. Shorter pieces (a closing brace, the last
+// few characters of a base64 block) are hidden only where they stand
+// alone, since hiding them inside every text would garble it.
+const minSecretPiece = 8
+
+// redactor replaces every known secret in a text by redactedText.
 // Secrets are added as they become known (sensitive outputs appear only as
 // tasks finish); it is safe for concurrent use.
+//
+// The rule, for each line of a text (a line of output, or a line of an
+// error or an output value):
+//
+//   - a secret, and each line of it (with the white space around it
+//     trimmed, so that CRLF or an indentation makes no difference), is
+//     replaced wherever it appears, except a line shorter than
+//     minSecretPiece of a secret that has several lines;
+//   - a line that, trimmed, is a line of a secret (of any length), or has
+//     at least minSecretPiece characters and appears inside a secret, is
+//     replaced whole. So is such an item of a line that lists others
+//     joined by "; ", as error messages list the lines a command wrote.
+//
+// A secret that is only white space is ignored: replacing it would
+// garble every text.
 type redactor struct {
-	mu       sync.RWMutex
-	secrets  []string
+	mu      sync.RWMutex
+	secrets []string
+	rules   *redaction
+}
+
+// redaction is the replacements of one set of secrets; it does not
+// change once built.
+type redaction struct {
 	replacer *strings.Replacer
+	lines    map[string]bool // every trimmed line of every secret
+	lead     map[uint64]bool // every minSecretPiece-byte substring of a secret line
+	secrets  []string
 }
 
 // add records secrets; empty strings are ignored.
@@ -72,38 +104,112 @@ func (r *redactor) add(secrets ...string) {
 	defer r.mu.Unlock()
 	grew := false
 	for _, s := range secrets {
-		if s != "" && !slices.Contains(r.secrets, s) {
+		if strings.TrimSpace(s) != "" && !slices.Contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
 			grew = true
 		}
 	}
-	if !grew {
-		return
+	if grew {
+		r.rules = newRedaction(r.secrets)
 	}
-	// Longer secrets first, so a secret that contains another is replaced
-	// whole.
-	slices.SortFunc(r.secrets, func(a, b string) int {
+}
+
+// newRedaction builds the replacements of secrets.
+func newRedaction(secrets []string) *redaction {
+	x := &redaction{lines: map[string]bool{}, lead: map[uint64]bool{}, secrets: secrets}
+	anywhere := slices.Clone(secrets)
+	for _, s := range secrets {
+		lines := secretLines(s)
+		for _, line := range lines {
+			x.lines[line] = true
+			if len(lines) == 1 || len(line) >= minSecretPiece {
+				anywhere = append(anywhere, line)
+			}
+			for i := 0; i+minSecretPiece <= len(line); i++ {
+				x.lead[pieceKey(line[i:])] = true
+			}
+		}
+	}
+	// Longer texts first, so that a secret that contains another is
+	// replaced whole.
+	slices.SortFunc(anywhere, func(a, b string) int {
 		if len(a) != len(b) {
 			return len(b) - len(a)
 		}
 		return strings.Compare(a, b)
 	})
-	pairs := make([]string, 0, 2*len(r.secrets))
-	for _, s := range r.secrets {
+	anywhere = slices.Compact(anywhere)
+	pairs := make([]string, 0, 2*len(anywhere))
+	for _, s := range anywhere {
 		pairs = append(pairs, s, redactedText)
 	}
-	r.replacer = strings.NewReplacer(pairs...)
+	x.replacer = strings.NewReplacer(pairs...)
+	return x
 }
+
+// secretLines returns the lines of s, trimmed of white space, without the
+// empty ones.
+func secretLines(s string) []string {
+	var lines []string
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// pieceKey returns the first minSecretPiece bytes of s, which has at
+// least that many, as a map key.
+func pieceKey(s string) uint64 { return binary.LittleEndian.Uint64([]byte(s[:minSecretPiece])) }
 
 // redact returns s with every secret replaced.
 func (r *redactor) redact(s string) string {
 	r.mu.RLock()
-	rep := r.replacer
+	x := r.rules
 	r.mu.RUnlock()
-	if rep == nil || s == "" {
+	if x == nil || s == "" {
 		return s
 	}
-	return rep.Replace(s)
+	lines := strings.Split(x.replacer.Replace(s), "\n")
+	for i, line := range lines {
+		lines[i] = x.line(line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// line applies the rules for whole lines and for the items of a list
+// joined by "; " to one line of a text.
+func (x *redaction) line(line string) string {
+	if x.isPiece(line) {
+		return redactedText
+	}
+	if !strings.Contains(line, "; ") {
+		return line
+	}
+	items := strings.Split(line, "; ")
+	for i, item := range items {
+		if x.isPiece(item) {
+			items[i] = redactedText
+		}
+	}
+	return strings.Join(items, "; ")
+}
+
+// isPiece reports whether text, trimmed, is a line of a secret or a text
+// of at least minSecretPiece characters found inside a secret.
+func (x *redaction) isPiece(text string) bool {
+	text = strings.TrimSpace(text)
+	if text == "" || text == redactedText {
+		return false
+	}
+	if x.lines[text] {
+		return true
+	}
+	if len(text) < minSecretPiece || !x.lead[pieceKey(text)] {
+		return false
+	}
+	return slices.ContainsFunc(x.secrets, func(s string) bool { return strings.Contains(s, text) })
 }
 
 // redactDiags rewrites the texts of diags so that no secret appears in
