@@ -6,7 +6,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// readVarFile reads a var file: attributes NAME = VALUE in HCL syntax.
+// readVarFile reads a var file: attributes NAME = VALUE in HCL syntax,
+// whose values are constants.
 func (l *loader) readVarFile(path string) {
 	data, err := readFile(osSource{}, path)
 	if err != nil {
@@ -27,7 +28,7 @@ func (l *loader) readVarFile(path string) {
 	for _, a := range sortedAttrs(attrs) {
 		v := l.undeclared(a.Name, a.NameRange.Ptr(), "the var file "+path)
 		if v != nil {
-			l.assignExpr(v, a.Expr, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})
+			l.assignConstant(v, a.Expr, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})
 		}
 	}
 }

@@ -212,7 +212,7 @@ variable "key" {
 	for _, want := range []struct{ name, says string }{
 		{"pin", "The value of var.pin from the environment variable RUNBOOK_VAR_pin is not a valid number"},
 		{"codes", "The value of var.codes from the environment variable RUNBOOK_VAR_codes is not a valid expression"},
-		{"codes", "The value of var.codes from the -var flag cannot be evaluated: Call to unknown function."},
+		{"codes", "The value of var.codes from the -var flag cannot be evaluated: it calls a function, and a value given from outside the playbook is a constant"},
 		{"keys", "The value of var.keys from the var file " + filepath.Join(dir, "values.vars.hcl") + " (line 1) is not a valid map of number"},
 		{"key", "The value of var.key from its default (line 20) is not a valid number"},
 	} {
@@ -258,5 +258,57 @@ func TestVarFileSourceShownUnlessItMayHoldSecrets(t *testing.T) {
 				t.Errorf("the var file's lines are shown: %v, want %v:\n%s", shown, tc.shown, text)
 			}
 		})
+	}
+}
+
+// TestOutsideValuesAreConstants gives variables values from outside the
+// playbook (-var, the environment, a var file) that call file() to read
+// a file of the control node: each is refused, naming where it came from,
+// and the file's content appears nowhere. A string variable takes the
+// text as it is.
+func TestOutsideValuesAreConstants(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{"main.hcl": varsPlaybook, "secret.txt": "TOPSECRET"})
+	secret := filepath.Join(dir, "secret.txt")
+	varFile := filepath.Join(dir, "calls.vars.hcl")
+	if err := os.WriteFile(varFile, []byte("b = file(\""+secret+"\")\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	call := `file("` + secret + `")`
+	p, diags := Load(dir, LoadOptions{
+		Vars:     []string{"port=length(" + call + ")", "anything=" + call, "a=" + call},
+		Environ:  []string{"RUNBOOK_VAR_names=[" + call + "]"},
+		VarFiles: []string{varFile},
+	})
+	text := flat(diagText(p, diags))
+	for _, want := range []string{
+		"The value of var.port from the -var flag cannot be evaluated: it calls the function length",
+		"The value of var.anything from the -var flag cannot be evaluated: it calls the function file",
+		"The value of var.names from the environment variable RUNBOOK_VAR_names cannot be evaluated: it calls the function file",
+		"The value of var.b from the var file " + varFile + " cannot be evaluated: it calls the function file",
+		"a value given from outside the playbook is a constant",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "TOPSECRET") {
+		t.Errorf("the diagnostics show the file read:\n%s", text)
+	}
+	for _, v := range p.vars {
+		if s := v.value.GoString(); strings.Contains(s, "TOPSECRET") {
+			t.Errorf("var.%s holds the file read: %s", v.name, s)
+		}
+	}
+	if got := p.varIdx["a"].value; !got.RawEquals(cty.StringVal(call)) {
+		t.Errorf("the string var.a = %#v, want the text as given", got)
+	}
+}
+
+// TestOutsideValuesMayNotRefer gives a typed variable a -var value that
+// refers to another variable: it is refused, as in Terraform.
+func TestOutsideValuesMayNotRefer(t *testing.T) {
+	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": varsPlaybook}), LoadOptions{Vars: []string{"names=[var.a]"}})
+	if text := flat(diagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
+		t.Errorf("diagnostics:\n%s", text)
 	}
 }

@@ -23,7 +23,7 @@ const envPrefix = "RUNBOOK_VAR_"
 func (l *loader) resolveVariables() {
 	for _, v := range l.p.vars {
 		if v.def != nil {
-			l.assignExpr(v, v.def.Expr, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()})
+			l.assignExpr(v, v.def.Expr, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()}, &hcl.EvalContext{Functions: l.p.funcs})
 		}
 	}
 	for _, kv := range l.opts.Environ {
@@ -68,9 +68,10 @@ func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable
 
 // assignRaw sets a variable from a text given on the command line or in
 // the environment. For a variable of type string the text is the value;
-// for any other type it is an HCL expression, such as 8080, true or
-// ["a", "b"]. A variable of no declared type takes the text as an
-// expression when it parses as a constant one, else as a string.
+// for any other type it is a constant HCL expression, such as 8080, true
+// or ["a", "b"]. A variable of no declared type takes the text as an
+// expression when it parses as one that refers to nothing, else as a
+// string; one that calls a function is refused (see assignConstant).
 func (l *loader) assignRaw(v *variable, raw, what string) {
 	src := valueSource{what: what}
 	if v.typ == cty.String {
@@ -92,14 +93,70 @@ func (l *loader) assignRaw(v *variable, raw, what string) {
 		l.refuse(v, src, "is not a valid expression: %s", diagReason(diags, false))
 		return
 	}
-	l.assignExpr(v, expr, src)
+	l.assignConstant(v, expr, src)
 }
 
-// assignExpr sets a variable from a constant expression: its default, a
-// value in a var file, or a text from the command line or the
-// environment.
-func (l *loader) assignExpr(v *variable, expr hcl.Expression, src valueSource) {
-	val, diags := evalExpr(expr, &hcl.EvalContext{Functions: l.p.funcs})
+// assignConstant sets a variable from a value given outside the
+// playbook: an expression of a var file, or a text of the command line or
+// the environment parsed as one. As in Terraform, such a value is a
+// constant: it may not call a function (which could read the control
+// node's files, as file does) nor refer to anything.
+func (l *loader) assignConstant(v *variable, expr hcl.Expression, src valueSource) {
+	named, unnamed := notConstant(expr)
+	if named == "" {
+		l.assignExpr(v, expr, src, nil)
+		return
+	}
+	if v.sensitive { // the name may be a piece of the secret
+		named = unnamed
+	}
+	l.refuse(v, src, "cannot be evaluated: it %s, and a value given from outside the playbook is a constant, which calls no function and refers to nothing", named)
+}
+
+// notConstant says how expr, in native syntax, is not a constant: named
+// names the first thing it refers to or the first function it calls
+// ("calls the function file"), unnamed does not ("calls a function").
+// Both are empty for a constant, and for an expression in JSON syntax,
+// whose strings are taken as they are when evaluated without a context.
+func notConstant(expr hcl.Expression) (named, unnamed string) {
+	native, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return "", ""
+	}
+	if refs := expr.Variables(); len(refs) > 0 {
+		return "refers to " + traversalText(refs[0]), "refers to something"
+	}
+	hclsyntax.VisitAll(native, func(n hclsyntax.Node) hcl.Diagnostics {
+		if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && named == "" {
+			named, unnamed = "calls the function "+c.Name, "calls a function"
+		}
+		return nil
+	})
+	return named, unnamed
+}
+
+// traversalText writes a reference as it reads in a playbook, with its
+// indexes elided: var.server.host, var.list[…].
+func traversalText(t hcl.Traversal) string {
+	var b strings.Builder
+	for _, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			b.WriteString("." + s.Name)
+		default:
+			b.WriteString("[…]")
+		}
+	}
+	return b.String()
+}
+
+// assignExpr sets a variable from an expression evaluated in ctx: its
+// default, which may call functions, or a constant given from outside
+// (ctx nil).
+func (l *loader) assignExpr(v *variable, expr hcl.Expression, src valueSource, ctx *hcl.EvalContext) {
+	val, diags := evalExpr(expr, ctx)
 	switch {
 	case !diags.HasErrors():
 		l.assign(v, val, src)
