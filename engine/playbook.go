@@ -206,7 +206,8 @@ func (inst *instance) info() InstanceInfo {
 func (inst *instance) name() string { return inst.task.name + "@" + inst.host.cfg.Name }
 
 // Files returns the parsed files of the playbook (and of its var files),
-// by name, for printing diagnostics with hcl.NewDiagnosticTextWriter.
+// by name, for printing diagnostics with NewDiagnosticWriter (or
+// hcl.NewDiagnosticTextWriter, which shows long source lines whole).
 func (p *Playbook) Files() map[string]*hcl.File { return maps.Clone(p.files) }
 
 // Hosts returns the inventory, sorted by name, the built-in local host

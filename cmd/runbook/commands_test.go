@@ -258,3 +258,18 @@ func TestBundledPlaybook(t *testing.T) {
 		t.Errorf("runbook graph ha-pair printed:\n%s", r.stdout)
 	}
 }
+
+// TestValidateLongVarFileLine gives a var file whose value, wrong, is a
+// line of 400 KB: the diagnostic shows the start of the line, not all of
+// it.
+func TestValidateLongVarFileLine(t *testing.T) {
+	varFile := filepath.Join(t.TempDir(), "long.vars.hcl")
+	if err := os.WriteFile(varFile, []byte("port = \""+strings.Repeat("8", 400_000)+"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runbook(t, "validate", "testdata/remote.hcl", "-var", "address=a", "-var", "user=u", "-var-file", varFile)
+	r.wantCode(t, exitUsage)
+	if len(r.stderr) > 2000 || !strings.Contains(r.stderr, `   1: port = "888888`) {
+		t.Errorf("the diagnostic is %d bytes long:\n%.3000s", len(r.stderr), r.stderr)
+	}
+}

@@ -64,12 +64,13 @@ func (c *cli) load(arg string, l *loadFlags) (p *engine.Playbook, ok bool) {
 }
 
 // writeDiagnostics prints diags to stderr the way HCL does: the summary,
-// the source line with the span underlined, and the detail.
+// the source line with the span underlined (a long line cut around it),
+// and the detail.
 func (c *cli) writeDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File, noColor bool) {
 	if len(diags) == 0 {
 		return
 	}
-	w := hcl.NewDiagnosticTextWriter(c.stderr, files, 0, c.colorOn(c.stderr, noColor))
+	w := engine.NewDiagnosticWriter(c.stderr, files, c.colorOn(c.stderr, noColor))
 	// The writer's errors are those of stderr, about which nothing can be done.
 	_ = w.WriteDiagnostics(diags)
 }

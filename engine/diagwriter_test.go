@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// longVarFiles writes a playbook and two var files, each with one line of
+// 400 KB and an error in it: a string for a number, which the diagnostic
+// underlines from its start, and a missing comma at the end of a list.
+func longVarFiles(t *testing.T) (dir string, files []string) {
+	dir = writePlaybook(t, map[string]string{"main.hcl": varsPlaybook})
+	long := strings.Repeat("x", 400_000)
+	for name, content := range map[string]string{
+		"string.vars.hcl": "port = \"" + long + "\"\n",
+		"comma.vars.hcl":  "names = [" + strings.Repeat(`"a", `, 80_000) + `"b" "c"]` + "\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	return dir, files
+}
+
+// TestDiagnosticSnippetsCutLongLines loads var files whose errors sit on
+// lines of 400 KB: the diagnostics show a short window of each line,
+// around the place they point at, which the colour still underlines.
+func TestDiagnosticSnippetsCutLongLines(t *testing.T) {
+	dir, varFiles := longVarFiles(t)
+	p, diags := Load(dir, LoadOptions{VarFiles: varFiles})
+	if len(diags) != 2 {
+		t.Fatalf("want 2 diagnostics, got %s", diags)
+	}
+	var b strings.Builder
+	if err := NewDiagnosticWriter(&b, p.Files(), true).WriteDiagnostics(diags); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, line := range strings.Split(text, "\n") {
+		if len(line) > maxSnippetLine+40 {
+			t.Errorf("a line of %d bytes: %.200q…", len(line), line)
+		}
+	}
+	const underline, reset = "\x1b[1;4m", "\x1b[0m"
+	for _, want := range []string{
+		`   1: port = ` + underline + `"xxxxxxxx`,          // from the value's start
+		`   1: … "a", "a"`,                                 // cut before the place
+		`"a", "a", "b" ` + underline + `"` + reset + `c"]`, // the end of the line, where the comma is missing
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the diagnostics lack %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestDiagnosticSnippetsKeepShortLines checks that diagnostics on short
+// lines print exactly as HCL's writer prints them.
+func TestDiagnosticSnippetsKeepShortLines(t *testing.T) {
+	dir := writePlaybook(t, map[string]string{"main.hcl": varsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
+	p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "bad.vars.hcl")}})
+	var got, want strings.Builder
+	if err := NewDiagnosticWriter(&got, p.Files(), true).WriteDiagnostics(diags); err != nil {
+		t.Fatal(err)
+	}
+	if err := hcl.NewDiagnosticTextWriter(&want, p.Files(), 0, true).WriteDiagnostics(diags); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() || !strings.Contains(got.String(), "prot\x1b[0m = 1") {
+		t.Errorf("got:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}
