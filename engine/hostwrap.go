@@ -22,8 +22,13 @@ type taskHost struct {
 
 var _ transport.Host = (*taskHost)(nil)
 
-// Run runs cmd under the task's sudo, streaming its lines as events.
+// Run runs cmd under the task's sudo, streaming its lines as events; a
+// script that holds a secret goes to the host off the command line.
 func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+	cmd, err := th.r.secretScriptOffCommandLine(cmd)
+	if err != nil {
+		return transport.Result{}, err
+	}
 	cmd.Sudo = th.sudo(cmd.Sudo)
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {

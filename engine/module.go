@@ -14,7 +14,10 @@ import (
 // tagged `hcl:"name"` (or `hcl:"name,optional"`), are its arguments: the
 // schema a task's body is checked against when the playbook loads, and the
 // values it is decoded into when the task runs. A field may also carry a
-// `doc:"…"` tag, a sentence shown by `runbook modules NAME`. Defaults are the
+// `doc:"…"` tag, a sentence shown by `runbook modules NAME`, and a
+// `cmdline:"true"` tag when its value reaches the host as arguments of a
+// process (which every user of the host can see in its process list):
+// loading then warns of a sensitive value given to it. Defaults are the
 // values the ModuleInfo.New function puts in the struct before decoding.
 //
 // Run performs the task against env's host and reports what it changed and

@@ -334,3 +334,16 @@ func runs(key string) int {
 func init() {
 	RegisterModule(ModuleInfo{Name: "step", Doc: "Counts its runs.", New: func() Module { return &stepModule{} }, Outputs: stepOutputs{}})
 }
+
+// argvModule takes arguments of a process, tagged cmdline:"true", and a
+// standard input; it does nothing.
+type argvModule struct {
+	Args  []string `hcl:"args" cmdline:"true"`
+	Stdin string   `hcl:"stdin,optional"`
+}
+
+func (m *argvModule) Run(context.Context, *Env) (Result, error) { return Result{}, nil }
+
+func init() {
+	RegisterModule(ModuleInfo{Name: "argv", Doc: "Takes arguments.", New: func() Module { return &argvModule{} }})
+}

@@ -30,6 +30,10 @@ type field struct {
 	required bool
 	ty       cty.Type
 	kind     fieldKind
+	// cmdline is set by the tag cmdline:"true": the argument reaches the
+	// host as arguments of a process, and a sensitive value in it is
+	// warned about (see cmdlineWarning).
+	cmdline bool
 }
 
 // fieldKind says how a cty value is put into a field.
@@ -80,7 +84,7 @@ func buildSchema(info ModuleInfo, rt reflect.Type) (*moduleSchema, error) {
 		if _, dup := s.fields[name]; dup {
 			return nil, fmt.Errorf("module %q: two fields are tagged %q", info.Name, name)
 		}
-		f := &field{name: name, index: sf.Index, required: kind != "optional"}
+		f := &field{name: name, index: sf.Index, required: kind != "optional", cmdline: sf.Tag.Get("cmdline") == "true"}
 		switch {
 		case sf.Type == ctyValueType:
 			f.ty, f.kind = cty.DynamicPseudoType, fieldCty

@@ -43,6 +43,11 @@ func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 				diags = append(diags, d)
 			}
 		}
+		if f.cmdline {
+			if d := cmdlineWarning(t, a, v); d != nil {
+				diags = append(diags, d)
+			}
+		}
 	}
 	if a := t.meta.when; a != nil {
 		diags = append(diags, checkCondition(a, ctx)...)

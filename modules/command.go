@@ -23,8 +23,8 @@ func init() {
 
 // Command is the command module: it runs one process on the host.
 type Command struct {
-	Argv    []string          `hcl:"argv,optional" doc:"The program and its arguments; each element reaches the program as it is, with no shell in between. Set exactly one of argv and cmd."`
-	Cmd     string            `hcl:"cmd,optional" doc:"A command line run by /bin/sh -c, for pipes, redirections and globs. Set exactly one of argv and cmd."`
+	Argv    []string          `hcl:"argv,optional" cmdline:"true" doc:"The program and its arguments; each element reaches the program as it is, with no shell in between. Set exactly one of argv and cmd. The arguments show in the host's process list, so loading warns of a sensitive value in them."`
+	Cmd     string            `hcl:"cmd,optional" doc:"A command line run by /bin/sh -c, for pipes, redirections and globs. Set exactly one of argv and cmd. A command line that holds a sensitive value reaches the host through the environment, not on a command line."`
 	Stdin   string            `hcl:"stdin,optional" doc:"Text fed to the command's standard input."`
 	Env     map[string]string `hcl:"env,optional" doc:"Environment variables set for the command."`
 	Chdir   string            `hcl:"chdir,optional" doc:"The working directory of the command; relative paths in creates and removes start from it too."`

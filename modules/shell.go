@@ -25,7 +25,7 @@ func init() {
 // reads it from standard input.
 type Shell struct {
 	Script      string            `hcl:"script" doc:"The script to run, usually a heredoc."`
-	Interpreter string            `hcl:"interpreter,optional" doc:"The program that runs the script, with any options, split on spaces; it is started with -s added and reads the script from standard input."`
+	Interpreter string            `hcl:"interpreter,optional" cmdline:"true" doc:"The program that runs the script, with any options, split on spaces; it is started with -s added and reads the script from standard input."`
 	Env         map[string]string `hcl:"env,optional" doc:"Environment variables set for the command."`
 	Chdir       string            `hcl:"chdir,optional" doc:"The working directory of the command; relative paths in creates and removes start from it too."`
 	Creates     string            `hcl:"creates,optional" doc:"A path on the host: when it exists, the command does not run and the task reports no change."`
