@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"strings"
@@ -65,15 +66,16 @@ func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) erro
 func (th *taskHost) Close() error { return nil }
 
 // sudo returns the sudo settings of a call: the call's own, or root when
-// the task sets sudo = true; with the host's sudo password when the call
-// gives none.
+// the task sets sudo = true; with the host's sudo password (or else
+// RunOptions.SudoPassword) when the call gives none.
 func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
 	if s == nil && th.inst.sudo {
 		s = &transport.Sudo{}
 	}
-	if s != nil && s.Password == "" && th.target.cfg.SudoPassword != "" {
+	password := cmp.Or(th.target.cfg.SudoPassword, th.r.opts.SudoPassword)
+	if s != nil && s.Password == "" && password != "" {
 		filled := *s
-		filled.Password = th.target.cfg.SudoPassword
+		filled.Password = password
 		s = &filled
 	}
 	return s

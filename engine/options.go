@@ -95,6 +95,12 @@ type RunOptions struct {
 	// instances), that Resume runs again whatever the journal says of
 	// them, such as one cut off mid-way whose host has been checked.
 	Rerun []string
+	// SudoPassword, when set, is the sudo password of every host whose
+	// block gives none (an empty one counts as none), the built-in local
+	// host included, as if the block set it: it is fed to sudo and hidden
+	// like a host's sudo_password. A password that a host block sets wins
+	// on that host.
+	SudoPassword string
 	// Stop, when closed, stops the run gently: no new instance starts
 	// (those not started end cancelled), while the running ones go on
 	// until they end or the run's context is cancelled. The run then

@@ -213,6 +213,7 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 		outputs:  make([]cty.Value, len(p.insts)),
 	}
 	r.secrets.add(p.secrets.secrets...)
+	r.secrets.add(opts.SudoPassword)
 	r.conns = newConns(r)
 	return r
 }

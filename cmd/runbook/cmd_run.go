@@ -47,6 +47,7 @@ type runFlags struct {
 	output   string
 	yes      bool
 	journal  journalFlags
+	sudo     sudoFlags
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -60,6 +61,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.StringVar(&f.output, "output", "text", "Output `FORMAT`: text, or json for one JSON event per line.")
 	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
 	f.journal.register(fs)
+	f.sudo.register(fs)
 }
 
 // check reports values of the flags that make no sense.
@@ -75,6 +77,9 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--timeout must not be negative")
 	}
 	if err := f.journal.check(); err != nil {
+		return err
+	}
+	if err := f.sudo.check(); err != nil {
 		return err
 	}
 	return f.ssh.check()
@@ -111,6 +116,14 @@ func runRun(c *cli, cmd *command, args []string) int {
 	in := c.watchInterrupts(con)
 	pr := c.newPrompter(con, errPal, in.stopped)
 	defer pr.close()
+	sudoPassword, err := f.sudo.password(pr)
+	if err != nil {
+		in.release()
+		if errors.Is(err, errStopping) {
+			return exitInterrupted
+		}
+		return fs.usageError(c, "%v", err)
+	}
 	view := c.newView(f.output, con, pal, instancesPerHost(p, selected))
 	unreachable := unreachableHosts{}
 
@@ -128,6 +141,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 		Resume:        f.journal.resume,
 		ResumeChanged: f.journal.resumeChanged,
 		Rerun:         f.journal.rerun(),
+		SudoPassword:  sudoPassword,
 	})
 	in.release()
 	view.close()

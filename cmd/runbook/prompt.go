@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 
 	"github.com/runbookhq/runbook/engine"
 )
@@ -118,26 +117,34 @@ func (p *prompter) readLine(ctx context.Context) (string, error) {
 // passphrase asks for the passphrase of the key file at path, without
 // echoing it.
 func (p *prompter) passphrase(path string) (string, error) {
+	secret, err := p.askSecret(fmt.Sprintf("Passphrase for key %s: ", path))
+	if err != nil {
+		return "", fmt.Errorf("key %s: reading the passphrase: %w", path, err)
+	}
+	return secret, nil
+}
+
+// askSecret asks the question prompt and reads the answer without
+// echoing it; it gives up when the run stops.
+func (p *prompter) askSecret(prompt string) (string, error) {
 	var secret []byte
 	err := errors.New("the terminal is busy with another question")
 	p.con.interrupt(func() {
 		if p.pending != nil {
 			return
 		}
-		secret, err = readSecret(p.tty, fmt.Sprintf("Passphrase for key %s: ", path))
+		secret, err = readSecret(p.tty, prompt, p.stopped)
 		_, _ = io.WriteString(p.tty, "\n")
 	})
-	if err != nil {
-		return "", fmt.Errorf("key %s: reading the passphrase: %w", path, err)
-	}
-	return string(secret), nil
+	return string(secret), err
 }
 
 // readSecret writes prompt to the terminal tty and reads a line from it
-// without echoing it. Echo goes off before the prompt is written, so that
-// an answer typed as soon as the prompt shows is never echoed; the
-// terminal's attributes are restored afterwards.
-func readSecret(tty *os.File, prompt string) ([]byte, error) {
+// without echoing it, or gives up with errStopping when stopped is
+// closed. Echo goes off before the prompt is written, so that an answer
+// typed as soon as the prompt shows is never echoed; the terminal's
+// attributes are restored afterwards, also when it gives up.
+func readSecret(tty *os.File, prompt string, stopped <-chan struct{}) ([]byte, error) {
 	fd := int(tty.Fd())
 	saved, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
 	if err != nil {
@@ -145,6 +152,7 @@ func readSecret(tty *os.File, prompt string) ([]byte, error) {
 	}
 	quiet := *saved
 	quiet.Lflag &^= unix.ECHO
+	quiet.Lflag |= unix.ICANON | unix.ISIG
 	if err := unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet); err != nil {
 		return nil, err
 	}
@@ -152,7 +160,20 @@ func readSecret(tty *os.File, prompt string) ([]byte, error) {
 	if _, err := io.WriteString(tty, prompt); err != nil {
 		return nil, err
 	}
-	// Echo is off already; term.ReadPassword keeps it off and reads the
-	// line.
-	return term.ReadPassword(fd)
+	line := make(chan readResult, 1)
+	go func() {
+		// The terminal is in canonical mode: a read returns once the
+		// line is typed, edited by the terminal.
+		s, err := bufio.NewReader(tty).ReadString('\n')
+		if err == io.EOF && s != "" {
+			err = nil
+		}
+		line <- readResult{strings.TrimRight(s, "\r\n"), err}
+	}()
+	select {
+	case r := <-line:
+		return []byte(r.line), r.err
+	case <-stopped:
+		return nil, errStopping
+	}
 }
