@@ -22,8 +22,9 @@ const scriptEnv = "RUNBOOK_SCRIPT"
 // scriptRunner is the script that runs the script in scriptEnv as
 // /bin/sh -c would: the shell expands the variable into eval's argument
 // before eval unsets it, so that the commands of the script do not inherit
-// it.
-const scriptRunner = `eval "unset ` + scriptEnv + `; $` + scriptEnv + `"`
+// it. When the variable did not arrive, the shell fails rather than run
+// nothing.
+const scriptRunner = `eval "unset ` + scriptEnv + `; ${` + scriptEnv + `:?the script did not reach the host}"`
 
 // secretScriptOffCommandLine returns cmd with its script moved to the
 // environment when the script holds a known secret, so that the host's

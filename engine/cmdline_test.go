@@ -29,7 +29,7 @@ task "shell" "uses_secret" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `/bin/sh -c eval "unset RUNBOOK_SCRIPT; $RUNBOOK_SCRIPT" ` + "\nlength 14\n0"
+	want := `/bin/sh -c eval "unset RUNBOOK_SCRIPT; ${RUNBOOK_SCRIPT:?the script did not reach the host}" ` + "\nlength 14\n0"
 	if got := resultOf(t, rep, "uses_secret@local").Outputs["stdout"]; got != want {
 		t.Errorf("the script printed %q, want %q", got, want)
 	}
