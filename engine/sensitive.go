@@ -98,7 +98,7 @@ type redaction struct {
 	secrets  []string
 }
 
-// add records secrets; empty strings are ignored.
+// add records secrets; those of white space only are ignored.
 func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -110,7 +110,7 @@ func (r *redactor) add(secrets ...string) {
 		}
 	}
 	if grew {
-		r.rules = newRedaction(r.secrets)
+		r.rules = newRedaction(slices.Clone(r.secrets))
 	}
 }
 
@@ -171,7 +171,11 @@ func (r *redactor) redact(s string) string {
 	if x == nil || s == "" {
 		return s
 	}
-	lines := strings.Split(x.replacer.Replace(s), "\n")
+	s = x.replacer.Replace(s)
+	if !strings.Contains(s, "\n") {
+		return x.line(s) // most texts are one line of output
+	}
+	lines := strings.Split(s, "\n")
 	for i, line := range lines {
 		lines[i] = x.line(line)
 	}
