@@ -22,9 +22,14 @@ type taskHost struct {
 
 var _ transport.Host = (*taskHost)(nil)
 
-// Run runs cmd under the task's sudo, streaming its lines as events.
+// Run runs cmd under the task's sudo, streaming its lines as events and
+// keeping of its output what RunOptions.OutputLimit says, unless cmd says
+// otherwise.
 func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	cmd.Sudo = th.sudo(cmd.Sudo)
+	if cmd.MaxOutput == 0 {
+		cmd.MaxOutput = th.r.opts.OutputLimit
+	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
 		th.r.output(th.inst, string(stream), line)

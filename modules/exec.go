@@ -13,10 +13,12 @@ import (
 
 // CommandOutputs are the outputs of the command and shell modules.
 type CommandOutputs struct {
-	Stdout   string `cty:"stdout" doc:"What the command wrote to standard output, without one trailing newline."`
-	Stderr   string `cty:"stderr" doc:"What the command wrote to standard error, without one trailing newline."`
-	ExitCode int    `cty:"exit_code" doc:"The exit status of the command: -1 when a signal ended it, 0 when it was skipped."`
-	Skipped  bool   `cty:"skipped" doc:"Whether the command did not run because of creates or removes."`
+	Stdout          string `cty:"stdout" doc:"What the command wrote to standard output, without one trailing newline: all of it, or its last whole lines up to the run's output limit (1 MiB unless --output-limit says otherwise)."`
+	Stderr          string `cty:"stderr" doc:"What the command wrote to standard error, without one trailing newline, kept as stdout is."`
+	StdoutTruncated bool   `cty:"stdout_truncated" doc:"Whether the command wrote more to standard output than the output limit, so that stdout holds only its end."`
+	StderrTruncated bool   `cty:"stderr_truncated" doc:"Whether the command wrote more to standard error than the output limit, so that stderr holds only its end."`
+	ExitCode        int    `cty:"exit_code" doc:"The exit status of the command: -1 when a signal ended it, 0 when it was skipped."`
+	Skipped         bool   `cty:"skipped" doc:"Whether the command did not run because of creates or removes."`
 }
 
 // ExitError is the error of a command or shell task whose process ended
@@ -71,9 +73,11 @@ func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result
 		return engine.Result{}, fmt.Errorf("run command on %s: %w", env.HostName, err)
 	}
 	out := CommandOutputs{
-		Stdout:   trimNewline(res.Stdout),
-		Stderr:   trimNewline(res.Stderr),
-		ExitCode: res.ExitCode,
+		Stdout:          trimNewline(res.Stdout),
+		Stderr:          trimNewline(res.Stderr),
+		StdoutTruncated: res.StdoutTruncated,
+		StderrTruncated: res.StderrTruncated,
+		ExitCode:        res.ExitCode,
 	}
 	result := engine.Result{Changed: true, Outputs: out}
 	if res.Signal != "" || !slices.Contains(spec.okCodes, res.ExitCode) {
