@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"strings"
@@ -23,12 +24,12 @@ type taskHost struct {
 var _ transport.Host = (*taskHost)(nil)
 
 // Run runs cmd under the task's sudo, streaming its lines as events and
-// keeping of its output what RunOptions.OutputLimit says, unless cmd says
-// otherwise.
+// keeping of its output what the task's output_limit says, else
+// RunOptions.OutputLimit, unless cmd says itself.
 func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	cmd.Sudo = th.sudo(cmd.Sudo)
 	if cmd.MaxOutput == 0 {
-		cmd.MaxOutput = th.r.opts.OutputLimit
+		cmd.MaxOutput = cmp.Or(th.inst.outputLimit, th.r.opts.OutputLimit)
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {

@@ -21,10 +21,11 @@ import (
 )
 
 // outputPlaybook returns a playbook of one command task, "big", that runs
-// cmd on srv as root.
-func outputPlaybook(t testing.TB, srv *sshdtest.Server, cmd string) *engine.Playbook {
+// cmd on srv as root; extra holds more lines of the task's body.
+func outputPlaybook(t testing.TB, srv *sshdtest.Server, cmd string, extra ...string) *engine.Playbook {
 	t.Helper()
-	src := fmt.Sprintf("host \"h\" {\n  address = %q\n  port    = %d\n}\ntask \"command\" \"big\" {\n  on  = host.h\n  cmd = %q\n}\n", srv.Host, srv.Port, cmd)
+	src := fmt.Sprintf("host \"h\" {\n  address = %q\n  port    = %d\n}\ntask \"command\" \"big\" {\n  on  = host.h\n  cmd = %q\n%s\n}\n",
+		srv.Host, srv.Port, cmd, strings.Join(extra, "\n"))
 	p, diags := engine.LoadFS(fstest.MapFS{"main.hcl": {Data: []byte(src)}}, ".", engine.LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
@@ -104,24 +105,34 @@ func TestLargeOutputIsBounded(t *testing.T) {
 	}
 }
 
-// TestOutputLimitOption checks that RunOptions.OutputLimit sets how much
-// of each stream a task's outputs keep.
+// TestOutputLimitOption checks that RunOptions.OutputLimit, and a task's
+// output_limit before it, set how much of each stream a task's outputs
+// keep.
 func TestOutputLimitOption(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
-	p := outputPlaybook(t, srv, "seq 1 100000 >&2; echo out")
-	opts := outputRunOptions(t, srv, p, t.TempDir(), engine.SubscriberFunc(func(engine.Event) {}))
-	opts.OutputLimit = 1000
-	rep, err := engine.Run(context.Background(), p, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := rep.Instances[0].Outputs
-	stderr, _ := out["stderr"].(string)
-	if len(stderr) > 1000 || !strings.HasSuffix(stderr, "\n99999\n100000") || out["stderr_truncated"] != true {
-		t.Errorf("stderr output of %d bytes ending %q (truncated: %v)", len(stderr), stderr[max(0, len(stderr)-20):], out["stderr_truncated"])
-	}
-	if out["stdout"] != "out" || out["stdout_truncated"] != false {
-		t.Errorf("stdout output %q (truncated: %v)", out["stdout"], out["stdout_truncated"])
+	const cmd = "seq 1 100000 >&2; echo out"
+	for _, tc := range []struct {
+		extra []string
+		limit int
+	}{
+		{limit: 1000},
+		{extra: []string{"  output_limit = 10 * 10"}, limit: 100},
+	} {
+		p := outputPlaybook(t, srv, cmd, tc.extra...)
+		opts := outputRunOptions(t, srv, p, t.TempDir(), engine.SubscriberFunc(func(engine.Event) {}))
+		opts.OutputLimit = 1000
+		rep, err := engine.Run(context.Background(), p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := rep.Instances[0].Outputs
+		stderr, _ := out["stderr"].(string)
+		if len(stderr) > tc.limit || len(stderr) < tc.limit-7 || !strings.HasSuffix(stderr, "\n99999\n100000") || out["stderr_truncated"] != true {
+			t.Errorf("limit %d: stderr output of %d bytes ending %q (truncated: %v)", tc.limit, len(stderr), stderr[max(0, len(stderr)-20):], out["stderr_truncated"])
+		}
+		if out["stdout"] != "out" || out["stdout_truncated"] != false {
+			t.Errorf("limit %d: stdout output %q (truncated: %v)", tc.limit, out["stdout"], out["stdout_truncated"])
+		}
 	}
 }
 
