@@ -46,9 +46,12 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// stderrTailLines is how many of the last lines of standard error an
-// ExitError keeps.
-const stderrTailLines = 5
+// How much of the end of standard error an ExitError keeps: this many
+// lines, and this many bytes of them at most.
+const (
+	stderrTailLines = 5
+	stderrTailBytes = 4 << 10
+)
 
 // execSpec is a process that a command-like module runs, with the guards
 // that may skip it and the exit statuses that count as success.
@@ -136,11 +139,16 @@ func trimNewline(b []byte) string {
 	return strings.TrimSuffix(string(b), "\n")
 }
 
-// tail returns the last n lines of s.
+// tail returns the last n lines of s, and of them the last
+// stderrTailBytes bytes at most, less a character cut at their start.
 func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+	start := len(s)
+	for ; n > 0 && start >= 0; n-- {
+		start = strings.LastIndexByte(s[:start], '\n')
 	}
-	return strings.Join(lines, "\n")
+	s = s[start+1:]
+	if len(s) > stderrTailBytes {
+		s = strings.ToValidUTF8(s[len(s)-stderrTailBytes:], "")
+	}
+	return s
 }
