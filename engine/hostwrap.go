@@ -23,12 +23,10 @@ type taskHost struct {
 
 var _ transport.Host = (*taskHost)(nil)
 
-// Run runs cmd under the task's sudo, streaming its lines as events and
-// keeping of its output what the task's output_limit says, else
-// RunOptions.OutputLimit, unless cmd says itself.
+// Run runs cmd under the task's sudo, streaming its lines as events.
 func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	cmd.Sudo = th.sudo(cmd.Sudo)
-	if cmd.MaxOutput == 0 {
+	if cmd.MaxOutput == 0 { // the output kept: the task's output_limit, else the run's
 		cmd.MaxOutput = cmp.Or(th.inst.outputLimit, th.r.opts.OutputLimit)
 	}
 	own := cmd.OnLine
