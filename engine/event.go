@@ -53,9 +53,21 @@ type Event struct {
 
 // Subscriber receives the events of a run, one at a time and in order.
 // Subscribers are called from a goroutine of their own, never from the walk,
-// so a slow subscriber delays only itself and those after it.
+// each with a bounded queue of its own: a slow subscriber delays only itself
+// until its queue is full, and then the instances whose commands print,
+// which wait (and their remote processes with them) until it catches up.
+// No event is ever dropped.
 type Subscriber interface {
 	Event(Event)
+}
+
+// Flusher is implemented by a Subscriber that buffers what it writes, such
+// as a stream of JSON lines: the run calls Flush after each batch of events
+// it has handed to Event (a few hundred at most, or as many as were queued),
+// and after the last one, so that it can write in batches and yet never
+// keep an event to itself while the run waits.
+type Flusher interface {
+	Flush()
 }
 
 // SubscriberFunc adapts a function to the Subscriber interface.

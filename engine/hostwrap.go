@@ -31,6 +31,9 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 		return transport.Result{}, err
 	}
 	cmd.Sudo = th.sudo(cmd.Sudo)
+	if cmd.MaxOutput == 0 { // the output kept: the task's output_limit, else the run's
+		cmd.MaxOutput = cmp.Or(th.inst.outputLimit, th.r.opts.OutputLimit)
+	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
 		th.r.output(th.inst, string(stream), line)
@@ -85,18 +88,25 @@ func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
 type lineTail struct {
 	mu    sync.Mutex
 	lines []string
+	bytes int // of lines
 }
 
-// tailLines is how many lines a lineTail keeps.
-const tailLines = 20
+// Bounds of a lineTail: it keeps this many of the last lines, and beyond
+// the last one no more than this many bytes.
+const (
+	tailLines = 20
+	tailBytes = 8 << 10
+)
 
-// add appends a line, dropping the oldest beyond tailLines.
+// add appends a line, dropping the oldest beyond the bounds.
 func (t *lineTail) add(line string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.lines = append(t.lines, line)
-	if len(t.lines) > tailLines {
-		t.lines = t.lines[len(t.lines)-tailLines:]
+	t.bytes += len(line)
+	for len(t.lines) > tailLines || len(t.lines) > 1 && t.bytes > tailBytes {
+		t.bytes -= len(t.lines[0])
+		t.lines = t.lines[1:]
 	}
 }
 

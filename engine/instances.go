@@ -20,6 +20,9 @@ const defaultDelay = 5 * time.Second
 // maxRetries bounds the retries meta-argument.
 const maxRetries = 10000
 
+// maxOutputLimit bounds the output_limit meta-argument: 1 TiB.
+const maxOutputLimit = 1 << 40
+
 // expandTasks checks the references of every task, evaluates on to find
 // its hosts, and makes one instance per host with the meta-arguments that
 // are known when the playbook loads.
@@ -74,7 +77,7 @@ func (l *loader) taskReferences(t *task) {
 		keep(a, scopeBody, false)
 	}
 	keep(m.until, scopeUntil, true)
-	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.ignoreErrors, m.sudo} {
+	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.outputLimit, m.ignoreErrors, m.sudo} {
 		if a != nil {
 			sc := scopeMeta
 			sc.where = a.Name
@@ -272,13 +275,13 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 // loadTime reports whether m sets a meta-argument that evalInstanceMeta
 // evaluates when the playbook loads.
 func (m *taskMeta) loadTime() bool {
-	return m.retries != nil || m.delay != nil || m.timeout != nil || m.ignoreErrors != nil || m.sudo != nil || m.confirm != nil
+	return m.retries != nil || m.delay != nil || m.timeout != nil || m.outputLimit != nil || m.ignoreErrors != nil || m.sudo != nil || m.confirm != nil
 }
 
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
-// known when the playbook loads: retries, delay, timeout, ignore_errors,
-// sudo, and confirm unless it refers to task outputs. They may refer to
-// self.
+// known when the playbook loads: retries, delay, timeout, output_limit,
+// ignore_errors, sudo, and confirm unless it refers to task outputs. They
+// may refer to self.
 func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 	m := inst.task.meta
 	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
@@ -321,6 +324,13 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 			}
 			*d.dst = dur
 		}
+	}
+	if v, ok := eval(m.outputLimit, cty.Number); ok {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact || n < 1 || n > maxOutputLimit {
+			diags = append(diags, metaDiag(m.outputLimit, "output_limit must be a whole number of bytes from 1 to %d (1 TiB).", maxOutputLimit))
+		}
+		inst.outputLimit = int(n)
 	}
 	if v, ok := eval(m.ignoreErrors, cty.Bool); ok {
 		inst.ignoreErrors = v.True()

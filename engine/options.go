@@ -36,6 +36,9 @@ const (
 	// DefaultPerHost is the per-host limit used when RunOptions.PerHost is
 	// zero.
 	DefaultPerHost = 8
+	// DefaultOutputLimit is how many bytes of each output stream of a
+	// command a run keeps when RunOptions.OutputLimit is zero: 1 MiB.
+	DefaultOutputLimit = transport.DefaultMaxOutput
 )
 
 // RunOptions steer a Run.
@@ -61,6 +64,13 @@ type RunOptions struct {
 	// Timeout bounds each attempt of a task that sets no timeout of its
 	// own; 0 means no bound.
 	Timeout time.Duration
+	// OutputLimit bounds how much of each output stream of a command the
+	// run keeps, for a task's outputs and so for the journal: the last
+	// OutputLimit bytes, in whole lines (see transport.Command.MaxOutput,
+	// which it sets for every command a module runs without setting it
+	// itself). Subscribers see every line whatever the limit. Zero means
+	// DefaultOutputLimit; a negative value keeps everything.
+	OutputLimit int
 	// Subscribers receive every event of the run.
 	Subscribers []Subscriber
 	// Confirm is asked, one question at a time, before an instance whose

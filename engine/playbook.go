@@ -154,7 +154,7 @@ type task struct {
 
 // taskMeta holds the meta-arguments of a task; nil means not set.
 type taskMeta struct {
-	on, dependsOn, when, until, retries, delay, timeout, ignoreErrors, sudo, confirm *hcl.Attribute
+	on, dependsOn, when, until, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
 }
 
 // instance is a task on one host: a node of the graph.
@@ -165,6 +165,7 @@ type instance struct {
 	retries      int
 	delay        time.Duration
 	timeout      time.Duration
+	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
 	ignoreErrors bool
 	sudo         bool
 	confirm      string     // the confirm sentence when known at load, or empty

@@ -11,7 +11,7 @@ import (
 // reference lists them. They are split off the task body before the rest
 // is checked against the module's schema, so a module argument with one of
 // these names can never be set.
-var metaArgs = []string{"on", "depends_on", "when", "retries", "delay", "until", "timeout", "ignore_errors", "sudo", "confirm"}
+var metaArgs = []string{"on", "depends_on", "when", "retries", "delay", "until", "timeout", "output_limit", "ignore_errors", "sudo", "confirm"}
 
 // slot returns where the meta-argument called name is kept, or nil when
 // name is not a meta-argument.
@@ -31,6 +31,8 @@ func (m *taskMeta) slot(name string) **hcl.Attribute {
 		return &m.until
 	case "timeout":
 		return &m.timeout
+	case "output_limit":
+		return &m.outputLimit
 	case "ignore_errors":
 		return &m.ignoreErrors
 	case "sudo":

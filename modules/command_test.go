@@ -133,6 +133,22 @@ func TestCommandExitStatusOutsideOKCodesFails(t *testing.T) {
 	}
 }
 
+// TestCommandErrorKeepsLittleOfStderr checks that the error of a failed
+// command quotes a few KiB of the end of its standard error, however long
+// its last line, starting with a whole character.
+func TestCommandErrorKeepsLittleOfStderr(t *testing.T) {
+	c := command(t)
+	c.Cmd = "printf 'first\\n' >&2; for i in $(seq 20000); do printf 'é' >&2; done; exit 1"
+	_, err := run(t, c)
+	var exitErr *modules.ExitError
+	if !errors.As(err, &exitErr) {
+		t.Fatalf("err = %v, want an *ExitError", err)
+	}
+	if tail := exitErr.StderrTail; len(tail) > 4096 || len(tail) < 4000 || strings.Trim(tail, "é") != "" {
+		t.Errorf("StderrTail of %d bytes: %.20q…", len(tail), tail)
+	}
+}
+
 func TestCommandEndedBySignalFails(t *testing.T) {
 	c := command(t)
 	c.Cmd = "kill -TERM $$"

@@ -13,10 +13,12 @@ import (
 
 // CommandOutputs are the outputs of the command and shell modules.
 type CommandOutputs struct {
-	Stdout   string `cty:"stdout" doc:"What the command wrote to standard output, without one trailing newline."`
-	Stderr   string `cty:"stderr" doc:"What the command wrote to standard error, without one trailing newline."`
-	ExitCode int    `cty:"exit_code" doc:"The exit status of the command: -1 when a signal ended it, 0 when it was skipped."`
-	Skipped  bool   `cty:"skipped" doc:"Whether the command did not run because of creates or removes."`
+	Stdout          string `cty:"stdout" doc:"What the command wrote to standard output, without one trailing newline: all of it, or its last whole lines up to the run's output limit (1 MiB unless --output-limit says otherwise)."`
+	Stderr          string `cty:"stderr" doc:"What the command wrote to standard error, without one trailing newline, kept as stdout is."`
+	StdoutTruncated bool   `cty:"stdout_truncated" doc:"Whether the command wrote more to standard output than the output limit, so that stdout holds only its end."`
+	StderrTruncated bool   `cty:"stderr_truncated" doc:"Whether the command wrote more to standard error than the output limit, so that stderr holds only its end."`
+	ExitCode        int    `cty:"exit_code" doc:"The exit status of the command: -1 when a signal ended it, 0 when it was skipped."`
+	Skipped         bool   `cty:"skipped" doc:"Whether the command did not run because of creates or removes."`
 }
 
 // ExitError is the error of a command or shell task whose process ended
@@ -44,9 +46,12 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// stderrTailLines is how many of the last lines of standard error an
-// ExitError keeps.
-const stderrTailLines = 5
+// How much of the end of standard error an ExitError keeps: this many
+// lines, and this many bytes of them at most.
+const (
+	stderrTailLines = 5
+	stderrTailBytes = 4 << 10
+)
 
 // execSpec is a process that a command-like module runs, with the guards
 // that may skip it and the exit statuses that count as success.
@@ -71,9 +76,11 @@ func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result
 		return engine.Result{}, fmt.Errorf("run command on %s: %w", env.HostName, err)
 	}
 	out := CommandOutputs{
-		Stdout:   trimNewline(res.Stdout),
-		Stderr:   trimNewline(res.Stderr),
-		ExitCode: res.ExitCode,
+		Stdout:          trimNewline(res.Stdout),
+		Stderr:          trimNewline(res.Stderr),
+		StdoutTruncated: res.StdoutTruncated,
+		StderrTruncated: res.StderrTruncated,
+		ExitCode:        res.ExitCode,
 	}
 	result := engine.Result{Changed: true, Outputs: out}
 	if res.Signal != "" || !slices.Contains(spec.okCodes, res.ExitCode) {
@@ -132,11 +139,16 @@ func trimNewline(b []byte) string {
 	return strings.TrimSuffix(string(b), "\n")
 }
 
-// tail returns the last n lines of s.
+// tail returns the last n lines of s, and of them the last
+// stderrTailBytes bytes at most, less a character cut at their start.
 func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+	start := len(s)
+	for ; n > 0 && start >= 0; n-- {
+		start = strings.LastIndexByte(s[:start], '\n')
 	}
-	return strings.Join(lines, "\n")
+	s = s[start+1:]
+	if len(s) > stderrTailBytes {
+		s = strings.ToValidUTF8(s[len(s)-stderrTailBytes:], "")
+	}
+	return s
 }

@@ -45,6 +45,7 @@ type runFlags struct {
 	failFast bool
 	timeout  time.Duration
 	output   string
+	outLimit byteSize
 	yes      bool
 	journal  journalFlags
 	sudo     sudoFlags
@@ -59,6 +60,8 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.BoolVar(&f.failFast, "fail-fast", false, "Stop at the first failed task: cancel the running ones and start nothing more.")
 	fs.DurationVar(&f.timeout, "timeout", 0, "Cancel an attempt of a task that runs longer than `DURATION` (e.g. 90s, 5m), unless the task sets its own timeout.")
 	fs.StringVar(&f.output, "output", "text", "Output `FORMAT`: text, or json for one JSON event per line.")
+	f.outLimit = engine.DefaultOutputLimit
+	fs.Var(&f.outLimit, "output-limit", "Keep the last `SIZE` of each output stream of a command (e.g. 512KiB, 4MiB) for its task's outputs and the journal; events still carry every line.")
 	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
 	f.journal.register(fs)
 	f.sudo.register(fs)
@@ -134,6 +137,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 		FailFast:      f.failFast,
 		Limit:         limit,
 		Timeout:       f.timeout,
+		OutputLimit:   int(f.outLimit),
 		Subscribers:   []engine.Subscriber{view, unreachable},
 		Confirm:       confirmer(f.yes, pr),
 		Stop:          in.stopped,

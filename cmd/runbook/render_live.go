@@ -20,8 +20,8 @@ var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "
 // liveView renders a run on a terminal: one line per host, redrawn in
 // place, saying what the host runs now, for how long, and how its finished
 // instances ended; above them, a mark for each instance that finished, with
-// the whole output of those that failed, and "↺ … restored STATUS" for
-// each that a resumed run took from the journal.
+// the output of those that failed (its end; see transcripts), and
+// "↺ … restored STATUS" for each that a resumed run took from the journal.
 type liveView struct {
 	con *console
 	pal palette

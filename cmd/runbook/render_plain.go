@@ -12,9 +12,9 @@ const plainTime = "15:04:05.000"
 
 // plainLog renders a run as plain lines, for output that is not a
 // terminal: "15:04:05.000 host task status (1.2s)", one line per change,
-// with the whole output of failed instances below their line. An instance
-// that a resumed run took from the journal reads "host task restored
-// status", without a duration: it did not run.
+// with the output of failed instances (its end; see transcripts) below
+// their line. An instance that a resumed run took from the journal reads
+// "host task restored status", without a duration: it did not run.
 type plainLog struct {
 	con  *console
 	logs transcripts

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,5 +28,53 @@ func TestLiveViewRestored(t *testing.T) {
 	lines := v.lines()
 	if want := "  local  2/3  ok 0  changed 1  failed 0  skipped 0  restored 1  waiting"; len(lines) != 1 || lines[0] != want {
 		t.Errorf("live lines %q, want [%q]", lines, want)
+	}
+}
+
+// TestJSONStreamBatches checks that JSON lines wait in the buffer until
+// the engine flushes a batch, and that closing the view writes the rest.
+func TestJSONStreamBatches(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := newJSONStream(newConsole(f))
+	written := func() []string {
+		t.Helper()
+		data, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(string(data))
+	}
+	s.Event(engine.Event{Seq: 1, Kind: engine.EventOutput, Line: "a"})
+	s.Event(engine.Event{Seq: 2, Kind: engine.EventOutput, Line: "b"})
+	if got := written(); len(got) != 0 {
+		t.Errorf("%d lines written before a flush", len(got))
+	}
+	s.Flush()
+	s.Event(engine.Event{Seq: 3, Kind: engine.EventRunFinished})
+	if got := written(); len(got) != 2 {
+		t.Errorf("%d lines written after a flush, want 2", len(got))
+	}
+	s.close()
+	if got := written(); len(got) != 3 || !strings.Contains(got[2], `"kind":"run_finished"`) {
+		t.Errorf("after close the stream holds %q", got)
+	}
+}
+
+func TestByteSizeFlag(t *testing.T) {
+	for in, want := range map[string]string{"1": "1", "2048": "2KiB", "64KiB": "64KiB", "1MiB": "1MiB", "3GiB": "3GiB", "1536KiB": "1536KiB"} {
+		var s byteSize
+		if err := s.Set(in); err != nil || s.String() != want {
+			t.Errorf("%q reads as %q (%v), want %q", in, s.String(), err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1", "1MB", "1.5MiB", "MiB", "2000GiB"} {
+		var s byteSize
+		if err := s.Set(in); err == nil {
+			t.Errorf("%q reads as %s", in, s.String())
+		}
 	}
 }

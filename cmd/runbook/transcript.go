@@ -7,14 +7,24 @@ import (
 	"github.com/runbookhq/runbook/engine"
 )
 
-// maxTranscriptLines bounds the output kept of one running instance; a
-// failed instance shows this many of its last lines.
-const maxTranscriptLines = 10000
+// Bounds of the output kept of one running instance: a failed instance
+// shows its last lines, at most this many and this many bytes of them.
+const (
+	maxTranscriptLines = 10000
+	maxTranscriptBytes = 1 << 20
+)
 
 // transcript is the output of one instance's current attempt.
 type transcript struct {
-	lines   []engine.Event // output events, in order
-	dropped int            // earlier lines that were not kept
+	lines   []outputLine // in order
+	bytes   int          // of the lines' text
+	dropped int          // earlier lines that were not kept
+}
+
+// outputLine is a line of an instance's output.
+type outputLine struct {
+	text   string
+	stderr bool
 }
 
 // transcripts keeps the output of the running instances so that the output
@@ -38,11 +48,13 @@ func (t transcripts) record(e engine.Event) {
 			tr = &transcript{}
 			t[id] = tr
 		}
-		if len(tr.lines) == maxTranscriptLines {
+		tr.lines = append(tr.lines, outputLine{text: e.Line, stderr: e.Stream == "stderr"})
+		tr.bytes += len(e.Line)
+		for len(tr.lines) > maxTranscriptLines || tr.bytes > maxTranscriptBytes {
+			tr.bytes -= len(tr.lines[0].text)
 			tr.lines = tr.lines[1:]
 			tr.dropped++
 		}
-		tr.lines = append(tr.lines, e)
 	}
 }
 
@@ -60,8 +72,8 @@ func (t transcripts) finish(e engine.Event, pal palette) string {
 		fmt.Fprintf(&b, "    %s\n", pal.paint(colorDim, fmt.Sprintf("(%d earlier lines not kept)", tr.dropped)))
 	}
 	for _, o := range tr.lines {
-		line := o.Line
-		if o.Stream == "stderr" {
+		line := o.text
+		if o.stderr {
 			line = pal.paint(colorRed, line)
 		}
 		fmt.Fprintf(&b, "    | %s\n", line)

@@ -16,7 +16,7 @@ type view interface {
 func (c *cli) newView(output string, con *console, pal palette, perHost map[string]int) view {
 	switch {
 	case output == "json":
-		return &jsonStream{con: con}
+		return newJSONStream(con)
 	case isTerminal(c.stdout) && c.getenv("TERM") != "dumb":
 		v := newLiveView(con, pal, perHost)
 		v.start()

@@ -42,8 +42,8 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 	if len(c.Args) == 0 && c.Script == "" {
 		return Result{}, errors.New("local: command has neither args nor script")
 	}
-	stdout := shell.StreamLines(c.OnLine, Stdout)
-	stderr := shell.StreamLines(c.OnLine, Stderr)
+	stdout := shell.StreamLines(c.OnLine, Stdout, c.KeptOutput())
+	stderr := shell.StreamLines(c.OnLine, Stderr, c.KeptOutput())
 	argv := shell.CommandArgv(c.Args, c.Script)
 	var cmd *exec.Cmd
 	var hs *shell.Handshake
@@ -70,6 +70,7 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 	stdout.Flush()
 	stderr.Flush()
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	res.StdoutTruncated, res.StderrTruncated = stdout.Truncated(), stderr.Truncated()
 	return res, err
 }
 

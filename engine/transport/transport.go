@@ -51,10 +51,30 @@ type Command struct {
 	// Sudo, when set, runs the process through sudo.
 	Sudo *Sudo
 	// OnLine, when set, is called with every complete line the process
-	// writes, in order within each stream, without the line ending. It
-	// is called from the goroutine reading that stream and must not block
-	// for long.
+	// writes, in order within each stream, without the line ending; a
+	// line longer than 64 KiB comes in pieces of at most 64 KiB. It is
+	// called from the goroutine reading that stream; while it runs, the
+	// stream is not read, and the process waits when it writes more.
 	OnLine func(stream Stream, line string)
+	// MaxOutput bounds how much of each stream the Result keeps: the
+	// last MaxOutput bytes, in whole lines. Zero means DefaultMaxOutput;
+	// a negative value keeps everything. OnLine sees every line either
+	// way.
+	MaxOutput int
+}
+
+// DefaultMaxOutput is how many bytes of each stream a Result keeps when
+// Command.MaxOutput is zero: 1 MiB.
+const DefaultMaxOutput = 1 << 20
+
+// KeptOutput returns how many of the last bytes of each stream a Result
+// keeps for c: MaxOutput, or DefaultMaxOutput when it is zero; negative
+// for all of them.
+func (c Command) KeptOutput() int {
+	if c.MaxOutput == 0 {
+		return DefaultMaxOutput
+	}
+	return c.MaxOutput
 }
 
 // Sudo asks for a command to run as another user through sudo.
@@ -85,9 +105,17 @@ type Result struct {
 	// Signal names the signal that ended the process (e.g. "TERM"), or is
 	// empty.
 	Signal string
-	// Stdout and Stderr hold everything the process wrote to each stream.
+	// Stdout and Stderr hold what the process wrote to each stream: all
+	// of it, or, beyond Command.KeptOutput bytes, the last whole lines
+	// that fit in that many (the last bytes, cut between characters, when
+	// no whole line fits).
 	Stdout []byte
 	Stderr []byte
+	// StdoutTruncated and StderrTruncated report that the process wrote
+	// more than Command.KeptOutput bytes to the stream, so that Stdout or
+	// Stderr holds only its end.
+	StdoutTruncated bool
+	StderrTruncated bool
 }
 
 // OK reports whether the process exited with status 0.

@@ -36,8 +36,8 @@ func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, 
 	if err := ctx.Err(); err != nil {
 		return transport.Result{}, h.errorf("%w", err)
 	}
-	stdout := shell.StreamLines(c.OnLine, transport.Stdout)
-	stderr := shell.StreamLines(c.OnLine, transport.Stderr)
+	stdout := shell.StreamLines(c.OnLine, transport.Stdout, c.KeptOutput())
+	stderr := shell.StreamLines(c.OnLine, transport.Stderr, c.KeptOutput())
 	hs.Stderr = stderr
 	sess.Stdout, sess.Stderr = stdout, hs
 	stdin, err := sess.StdinPipe()
@@ -63,12 +63,13 @@ func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, 
 		err := h.cancel(cn, sess, hs, c.Sudo, waited, ctx.Err())
 		stdout.Flush()
 		stderr.Flush()
-		return transport.Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}, err
+		return transport.Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated()}, err
 	}
 	stdout.Flush()
 	stderr.Flush()
 	res, err := h.result(cn, waitErr, hs)
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	res.StdoutTruncated, res.StderrTruncated = stdout.Truncated(), stderr.Truncated()
 	return res, err
 }
 

@@ -71,21 +71,36 @@ func testStreaming(t *testing.T, h transport.Host) {
 	}
 }
 
+// testLargeOutput checks that every line reaches OnLine and that the
+// Result keeps all of each stream when asked to, or else its last whole
+// lines, up to Command.KeptOutput bytes (a tail of a stream without
+// lines).
 func testLargeOutput(t *testing.T, h transport.Host) {
-	const size = 4 << 20
+	const size, errSize = 4 << 20, 1000000
 	input := bytes.Repeat([]byte("0123456789abcde\n"), size/16)
-	lines := 0
-	res := mustRun(t, h, transport.Command{
-		Script: "cat; head -c 1000000 /dev/zero >&2",
-		Stdin:  bytes.NewReader(input),
-		OnLine: func(s transport.Stream, _ string) {
-			if s == transport.Stdout {
-				lines++
-			}
-		},
-	})
-	if !bytes.Equal(res.Stdout, input) || len(res.Stderr) != 1000000 || lines != size/16 {
-		t.Fatalf("got %d bytes out in %d lines, %d bytes err; want %d in %d, 1000000", len(res.Stdout), lines, len(res.Stderr), size, size/16)
+	for _, tc := range []struct {
+		limit, out, err int
+	}{
+		{limit: -1, out: size, err: errSize},
+		{limit: 0, out: transport.DefaultMaxOutput, err: errSize},
+		{limit: 1000, out: 1000 / 16 * 16, err: 1000},
+	} {
+		lines := 0
+		res := mustRun(t, h, transport.Command{
+			Script: "cat; head -c 1000000 /dev/zero >&2",
+			Stdin:  bytes.NewReader(input),
+			OnLine: func(s transport.Stream, _ string) {
+				if s == transport.Stdout {
+					lines++
+				}
+			},
+			MaxOutput: tc.limit,
+		})
+		if !bytes.Equal(res.Stdout, input[size-tc.out:]) || len(res.Stderr) != tc.err || lines != size/16 ||
+			res.StdoutTruncated != (tc.out < size) || res.StderrTruncated != (tc.err < errSize) {
+			t.Fatalf("MaxOutput %d: got %d bytes out (truncated %v) in %d lines, %d bytes err (truncated %v); want %d in %d, %d",
+				tc.limit, len(res.Stdout), res.StdoutTruncated, lines, len(res.Stderr), res.StderrTruncated, tc.out, size/16, tc.err)
+		}
 	}
 }
 

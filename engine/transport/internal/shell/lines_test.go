@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 func TestLinesSplitsAcrossWrites(t *testing.T) {
@@ -44,6 +45,63 @@ func TestLinesReadFrom(t *testing.T) {
 	want := errors.New("broken")
 	if _, err := io.Copy(NewLines(nil), iotest.ErrReader(want)); !errors.Is(err, want) {
 		t.Errorf("read error: got %v, want %v", err, want)
+	}
+}
+
+// TestLinesKeepsTail checks that a Lines with a limit keeps the last
+// whole lines that fit in it, whatever the sizes of the writes, and still
+// emits every line.
+func TestLinesKeepsTail(t *testing.T) {
+	var all strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&all, "line %d\n", i)
+	}
+	input := all.String()
+	for _, limit := range []int{0, 1, 100, 4096, len(input) - 1, len(input)} {
+		for _, chunk := range []int{1, 7, 4096, len(input)} {
+			lines := 0
+			l := StreamLines(func(string, string) { lines++ }, "out", limit)
+			for p := input; p != ""; p = p[min(chunk, len(p)):] {
+				l.Write([]byte(p[:min(chunk, len(p))]))
+			}
+			l.Flush()
+			want := input
+			if len(input) > limit {
+				want = input[len(input)-limit:]
+				if i := strings.IndexByte(want, '\n'); input[len(input)-limit-1] != '\n' && i < len(want)-1 {
+					want = want[i+1:]
+				}
+			}
+			if got := string(l.Bytes()); got != want || l.Truncated() != (limit < len(input)) || lines != 10000 {
+				t.Errorf("limit %d, writes of %d: kept %d bytes (truncated %v), %d lines; want %d bytes, 10000 lines",
+					limit, chunk, len(got), l.Truncated(), lines, len(want))
+			}
+		}
+	}
+}
+
+// TestLinesLongLine checks that a line longer than MaxLine is emitted in
+// pieces cut between characters, and that the tail of a stream without
+// line endings starts with a whole character.
+func TestLinesLongLine(t *testing.T) {
+	line := strings.Repeat("é", MaxLine) // 2 bytes each
+	var pieces []string
+	l := StreamLines(func(_ string, s string) { pieces = append(pieces, s) }, "out", 1001)
+	for _, p := range []string{"a", line, line + "\nb", line} {
+		l.Write([]byte(p))
+	}
+	l.Flush()
+	joined := strings.Join(pieces, "")
+	for _, p := range pieces {
+		if len(p) > MaxLine || !utf8.ValidString(p) {
+			t.Fatalf("a piece of %d bytes, valid UTF-8: %v", len(p), utf8.ValidString(p))
+		}
+	}
+	if joined != "a"+line+line+"b"+line || len(pieces) != 8 {
+		t.Errorf("%d pieces of %d bytes in all", len(pieces), len(joined))
+	}
+	if kept := l.Bytes(); len(kept) != 1000 || !utf8.Valid(kept) || !l.Truncated() {
+		t.Errorf("kept %d bytes, valid UTF-8: %v, truncated: %v", len(kept), utf8.Valid(kept), l.Truncated())
 	}
 }
 
