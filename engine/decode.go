@@ -25,16 +25,21 @@ func evalArgs(t *task, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnost
 }
 
 // decodeModule returns a new module of t's kind holding the given
-// argument values, which must be wholly known. Sensitive values are
-// unmarked before they reach the struct, and the strings among them are
-// returned so that they can be redacted from whatever the module prints.
-func decodeModule(t *task, args map[string]cty.Value) (Module, []string, hcl.Diagnostics) {
-	m := t.info.New()
+// argument values, each checked by its type when it is an
+// ArgumentValidator. An argument whose value is not wholly known (as when
+// the playbook loads) keeps its default and is listed in unknown. Sensitive
+// values are unmarked before they reach the struct, and the strings among
+// them are returned so that they can be redacted from whatever the module
+// prints.
+func decodeModule(t *task, args map[string]cty.Value) (m Module, secrets, unknown []string, diags hcl.Diagnostics) {
+	m = t.info.New()
 	rv := reflect.ValueOf(m).Elem()
-	var secrets []string
-	var diags hcl.Diagnostics
 	for _, a := range t.attrs {
 		f := t.schema.fields[a.Name]
+		if !args[a.Name].IsWhollyKnown() {
+			unknown = append(unknown, a.Name)
+			continue
+		}
 		plain, s := unmarkSecrets(args[a.Name])
 		secrets = append(secrets, s...)
 		if d := checkArg(t, f, a, plain); d != nil {
@@ -44,16 +49,21 @@ func decodeModule(t *task, args map[string]cty.Value) (Module, []string, hcl.Dia
 		if plain.IsNull() {
 			continue // an optional argument set to null keeps its default
 		}
-		if err := setField(rv.FieldByIndex(f.index), f, plain); err != nil {
+		fv := rv.FieldByIndex(f.index)
+		if err := setField(fv, f, plain); err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for argument",
 				Detail:   fmt.Sprintf("The argument %q of module %s: %s.", a.Name, t.module, err),
 				Subject:  a.Expr.Range().Ptr(),
 			})
+			continue
+		}
+		if err := validateValue(fv); err != nil {
+			diags = append(diags, argDiag(t, a, err))
 		}
 	}
-	return m, secrets, diags
+	return m, secrets, unknown, diags
 }
 
 // setField stores a plain, known value in a module field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -164,10 +165,13 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 	if diags.HasErrors() {
 		return cty.NilVal, false, &fatalError{diags}
 	}
-	m, secrets, diags := decodeModule(t, args)
+	m, secrets, unknown, diags := decodeModule(t, args)
 	r.secrets.add(secrets...)
-	if diags.HasErrors() {
+	switch {
+	case diags.HasErrors():
 		return cty.NilVal, false, &fatalError{diags}
+	case len(unknown) > 0:
+		return cty.NilVal, false, &fatalError{fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", "))}
 	}
 	if v, ok := m.(Validator); ok {
 		if err := v.Validate(); err != nil {

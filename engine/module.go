@@ -59,9 +59,40 @@ type ModuleInfo struct {
 
 // Validator is implemented by modules whose arguments have rules beyond
 // their types (e.g. exactly one of two arguments). Validate is called after
-// decoding, before Run, and at plan time when every argument is known.
+// decoding, before Run, and when the playbook loads if every argument of
+// the task is known then. An error that is about one argument should be an
+// *ArgError (see ArgErrorf), so that it is reported at that argument.
 type Validator interface {
 	Validate() error
+}
+
+// PartialValidator is implemented by modules whose rules can be checked on
+// some of their arguments while others are still unknown, because they
+// depend on the outputs of tasks that have not run. Implement it when a
+// playbook may well compute one argument from another task's outputs and
+// give the others as constants or variables: a wrong constant is then
+// refused when the playbook loads instead of when the task runs, after
+// the tasks before it have changed the hosts.
+//
+// When the playbook loads and some argument of a task instance is unknown,
+// the engine decodes the known ones (the others keep the defaults of
+// ModuleInfo.New) and calls ValidateKnown with known, which reports
+// whether the argument of that name holds its final value; an argument
+// the task does not set is known. The module checks every rule whose
+// inputs are all known and skips the others. When every argument is known,
+// Validate is called instead, and before Run it always is.
+type PartialValidator interface {
+	ValidateKnown(known func(arg string) bool) error
+}
+
+// ArgumentValidator is implemented by the types of module arguments whose
+// values have rules of their own, such as Duration. The engine calls
+// ValidateArgument on the decoded value of every argument of such a type
+// as soon as the value is known: when the playbook loads if it is known
+// then, else when the task's arguments are decoded to run it. The error is
+// reported at the argument, naming the task and the argument.
+type ArgumentValidator interface {
+	ValidateArgument() error
 }
 
 // Describer is implemented by modules that can say, from their decoded

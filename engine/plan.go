@@ -2,8 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -36,8 +34,9 @@ type PlannedInstance struct {
 const KnownAfterRun = "(known after run)"
 
 // Plan evaluates every instance's arguments with the outputs of other
-// tasks unknown, and asks modules to describe and validate the instances
-// whose arguments are all known. It connects to no host.
+// tasks unknown, and asks modules to describe the instances whose
+// arguments are all known; what is known of the arguments was validated
+// when the playbook loaded. It connects to no host.
 func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) {
 	if !p.valid {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Playbook has errors", Detail: "The playbook did not load without errors, so it cannot be planned."}}
@@ -72,20 +71,10 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 	if !allKnown {
 		return pi, diags
 	}
-	m, _, ds := decodeModule(t, args)
+	m, _, _, ds := decodeModule(t, args)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return pi, diags
-	}
-	if v, ok := m.(Validator); ok {
-		if err := v.Validate(); err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid arguments",
-				Detail:   fmt.Sprintf("task %s on host %s: %s.", t.name, inst.host.cfg.Name, strings.TrimSuffix(p.secrets.redact(err.Error()), ".")),
-				Subject:  t.decl.Ptr(),
-			})
-		}
 	}
 	if d, ok := m.(Describer); ok {
 		pi.Description = p.secrets.redact(d.Describe())

@@ -11,8 +11,9 @@ import (
 // typecheck evaluates every task's module body, when and until on each of
 // its hosts, with the outputs of other tasks standing as unknown values of
 // their declared types, and checks each value against the type its
-// argument needs. It catches wrong types and bad attribute accesses before
-// anything runs.
+// argument needs, then the known values against the rules of the module
+// and of their types (validateKnown). It catches wrong types, bad
+// attribute accesses and invalid arguments before anything runs.
 func (l *loader) typecheck() {
 	for _, t := range l.p.tasks {
 		if t.broken || t.schema == nil {
@@ -26,11 +27,13 @@ func (l *loader) typecheck() {
 	}
 }
 
-// checkInstance type-checks one instance.
+// checkInstance type-checks one instance and, when its arguments have
+// the right types, validates what is known of them.
 func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 	t := inst.task
 	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
 	var diags hcl.Diagnostics
+	args := make(map[string]cty.Value, len(t.attrs))
 	for _, a := range t.attrs {
 		f := t.schema.fields[a.Name]
 		if f == nil {
@@ -48,6 +51,10 @@ func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 				diags = append(diags, d)
 			}
 		}
+		args[a.Name] = v
+	}
+	if !diags.HasErrors() && len(args) == len(t.attrs) {
+		diags = append(diags, validateKnown(inst, args)...)
 	}
 	if a := t.meta.when; a != nil {
 		diags = append(diags, checkCondition(a, ctx)...)

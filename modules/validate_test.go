@@ -62,8 +62,8 @@ func TestValidate(t *testing.T) {
 		{"wait_for port without host", func(t *testing.T) engine.Module { w := waitFor(t); w.Port = 22; w.Host = ""; return w }, "host is empty"},
 		{"wait_for unknown state", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.State = "up"; return w }, `state "up"`},
 		{"wait_for stopped command", func(t *testing.T) engine.Module { w := waitFor(t); w.Command = "true"; w.State = "stopped"; return w }, "state does not apply"},
-		{"wait_for bad within", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Within = "soon"; return w }, `within "soon"`},
-		{"wait_for zero interval", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Interval = "0s"; return w }, `interval "0s"`},
+		{"wait_for bad within", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Within = "soon"; return w }, `argument "within": "soon" is not a positive duration`},
+		{"wait_for zero interval", func(t *testing.T) engine.Module { w := waitFor(t); w.Path = "/p"; w.Interval = "0s"; return w }, `argument "interval": "0s" is not a positive duration`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

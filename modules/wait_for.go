@@ -37,13 +37,13 @@ const progressEvery = 5 * time.Second
 // WaitFor is the wait_for module: it waits until a port, a path or a
 // command on the host is in the wanted state.
 type WaitFor struct {
-	Host     string `hcl:"host,optional" doc:"The address whose port is probed, as the task's host reaches it. Used with port."`
-	Port     int    `hcl:"port,optional" doc:"A TCP port to wait for. Set exactly one of port, path and command."`
-	Path     string `hcl:"path,optional" doc:"A path on the host to wait for. Set exactly one of port, path and command."`
-	Command  string `hcl:"command,optional" doc:"A command line, run by /bin/sh -c on the host until it exits with status 0. Set exactly one of port, path and command."`
-	State    string `hcl:"state,optional" doc:"\"started\" waits until the port accepts connections or the path exists; \"stopped\" waits until the port refuses them or the path is gone. Not used with command."`
-	Within   string `hcl:"within,optional" doc:"How long to keep checking before the task fails, as a duration such as \"90s\" or \"5m\"."`
-	Interval string `hcl:"interval,optional" doc:"How long to pause between checks, as a duration such as \"1s\"."`
+	Host     string          `hcl:"host,optional" doc:"The address whose port is probed, as the task's host reaches it. Used with port."`
+	Port     int             `hcl:"port,optional" doc:"A TCP port to wait for. Set exactly one of port, path and command."`
+	Path     string          `hcl:"path,optional" doc:"A path on the host to wait for. Set exactly one of port, path and command."`
+	Command  string          `hcl:"command,optional" doc:"A command line, run by /bin/sh -c on the host until it exits with status 0. Set exactly one of port, path and command."`
+	State    string          `hcl:"state,optional" doc:"\"started\" waits until the port accepts connections or the path exists; \"stopped\" waits until the port refuses them or the path is gone. Not used with command."`
+	Within   engine.Duration `hcl:"within,optional" doc:"How long to keep checking before the task fails, as a duration such as \"90s\" or \"5m\"."`
+	Interval engine.Duration `hcl:"interval,optional" doc:"How long to pause between checks, as a duration such as \"1s\"."`
 }
 
 // WaitForOutputs are the outputs of the wait_for module.
@@ -53,7 +53,7 @@ type WaitForOutputs struct {
 }
 
 // Validate checks that exactly one thing to wait for is set, that the
-// state suits it and that the durations parse.
+// state suits it and that the durations are positive.
 func (w *WaitFor) Validate() error {
 	set := 0
 	for _, isSet := range []bool{w.Port != 0, w.Path != "", w.Command != ""} {
@@ -73,8 +73,7 @@ func (w *WaitFor) Validate() error {
 	case w.Command != "" && w.State != stateStarted:
 		return errors.New("state does not apply to command: a command is waited for until it succeeds")
 	}
-	_, _, err := w.durations()
-	return err
+	return engine.CheckArguments(w)
 }
 
 // Describe says what the task waits for and for how long at most.
@@ -88,10 +87,10 @@ func (w *WaitFor) SafeToRepeat() bool { return true }
 
 // Run checks the condition until it holds or within has passed.
 func (w *WaitFor) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
-	within, interval, err := w.durations()
-	if err != nil {
+	if err := engine.CheckArguments(w); err != nil {
 		return engine.Result{}, err
 	}
+	within, interval := w.Within.Value(), w.Interval.Value()
 	subject, want := w.words()
 	check, failure := w.probe(env)
 	start := time.Now()
@@ -121,17 +120,4 @@ func (w *WaitFor) Run(ctx context.Context, env *engine.Env) (engine.Result, erro
 		case <-pause.C:
 		}
 	}
-}
-
-// durations parses within and interval.
-func (w *WaitFor) durations() (within, interval time.Duration, err error) {
-	within, err = time.ParseDuration(w.Within)
-	if err != nil || within <= 0 {
-		return 0, 0, fmt.Errorf("within %q is not a positive duration such as \"60s\"", w.Within)
-	}
-	interval, err = time.ParseDuration(w.Interval)
-	if err != nil || interval <= 0 {
-		return 0, 0, fmt.Errorf("interval %q is not a positive duration such as \"1s\"", w.Interval)
-	}
-	return within, interval, nil
 }

@@ -16,10 +16,11 @@
 #   step 6     PostgreSQL replication and the MongoDB lag are verified.
 #
 # Running it again on a pair it has set up changes nothing and asks
-# nothing: the one question, before the Secondary's PostgreSQL data is
-# replaced, is asked only when it would be. Alation 4.8 and
-# later use another procedure (cluster_generate_keys), which this one would
-# break: the preflight refuses them.
+# nothing: the one question, whether the Secondary's PostgreSQL data may be
+# replaced, is asked only when it would be, after the preflight and before
+# anything changes. Alation 4.8 and later use another procedure
+# (cluster_generate_keys), which this one would break: the preflight
+# refuses them.
 #
 #   runbook run ha-pair -var primary=10.0.0.2 -var secondary=10.0.0.3
 
@@ -27,8 +28,8 @@ variable "primary" {
   type        = string
   description = "Address of the Primary, the host that keeps serving and is replicated from, as the control node and the Secondary reach it."
   validation {
-    condition     = length(var.primary) > 0 && length(regexall("^[0-9A-Za-z.:_-]+$", var.primary)) > 0
-    error_message = "primary must be a host name or an IP address."
+    condition     = length(regexall("^[0-9A-Za-z:][0-9A-Za-z.:_-]*$", var.primary)) > 0
+    error_message = "primary must be a host name or an IP address; it cannot start with \"-\", which ssh, ip and psql on the hosts would read as an option."
   }
 }
 
@@ -36,8 +37,8 @@ variable "secondary" {
   type        = string
   description = "Address of the Secondary, the host whose PostgreSQL data is replaced by the Primary's, as the control node and the Primary reach it."
   validation {
-    condition     = length(var.secondary) > 0 && length(regexall("^[0-9A-Za-z.:_-]+$", var.secondary)) > 0
-    error_message = "secondary must be a host name or an IP address."
+    condition     = length(regexall("^[0-9A-Za-z:][0-9A-Za-z.:_-]*$", var.secondary)) > 0
+    error_message = "secondary must be a host name or an IP address; it cannot start with \"-\", which ssh, ip and psql on the hosts would read as an option."
   }
 }
 
@@ -283,11 +284,19 @@ task "assert" "clean_logins" {
   message = "a non-interactive login as ${var.ssh_user} prints something (${task.facts.on.primary.login_clean ? "" : "primary ${var.primary}: ${jsonencode(task.facts.on.primary.login_output)} "}${task.facts.on.secondary.login_clean ? "" : "secondary ${var.secondary}: ${jsonencode(task.facts.on.secondary.login_output)}"}): run touch ~/.hushlogin as ${var.ssh_user} there, and silence its shell start-up files"
 }
 
+# Prerequisites: data and backup disks configured on the Secondary,
+# checked read-only (invalid disks stop the run here). With fix_disks they
+# are fixed instead, which is a change and waits for the question below.
+task "disk_check" "secondary_disks" {
+  on   = [host.secondary]
+  when = !var.fix_disks
+}
+
 # Every read-only check has passed; what follows changes the hosts.
 task "assert" "preflight" {
   depends_on = [
     task.same_version, task.supported_version, task.services_running, task.primary_mode,
-    task.secondary_mode, task.distinct_machines, task.clean_logins,
+    task.secondary_mode, task.distinct_machines, task.clean_logins, task.secondary_disks,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
   that = true
@@ -305,27 +314,40 @@ task "assert" "preflight" {
   )
 }
 
-# Prerequisites: data and backup disks configured on the Secondary. Without
-# fix_disks this only checks (and stops the run when they are not valid);
-# with it, fixing them is the first change, made only after every check.
-task "disk_check" "secondary_disks" {
-  on          = [host.secondary]
-  depends_on  = [task.preflight]
-  fix         = var.fix_disks
-  data_path   = var.data_disk
-  backup_path = var.backup_disk
+# The one question, asked before the first change: step 5 replaces the
+# Secondary's PostgreSQL data unless the Secondary is already a slave of
+# the Primary streaming from it, the test pg_replicate makes before it
+# skips the copy; the preflight's facts make the same test. A run that
+# cannot ask (no terminal, no --yes) stops here, having changed nothing.
+task "assert" "confirm_replace" {
+  depends_on = [task.preflight]
+  confirm = (
+    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
+  ) ? null : "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? ${var.secondary} is not yet a secondary streaming from ${var.primary}, so this replaces the secondary's PostgreSQL data with the primary's."
+  that = true
 }
 
 # ---------------------------------------------------------------------------
 # Setup.
 # ---------------------------------------------------------------------------
 
+# Prerequisites, with fix_disks: configure the Secondary's data and backup
+# disks when they are not valid, the first change.
+task "disk_check" "fix_secondary_disks" {
+  on          = [host.secondary]
+  depends_on  = [task.confirm_replace]
+  when        = var.fix_disks
+  fix         = var.fix_disks
+  data_path   = var.data_disk
+  backup_path = var.backup_disk
+}
+
 # Steps 2 and 3: key exchange (unjailed_key_exchange on each host, each
 # public key copied to the other), then SSH verified from each host to the
 # other with the replication key, .hushlogin touched.
 task "key_exchange" "keys" {
   on           = [host.primary]
-  depends_on   = [task.secondary_disks]
+  depends_on   = [task.fix_secondary_disks]
   peer         = "secondary"
   peer_address = var.secondary
   self_address = var.primary
@@ -355,18 +377,12 @@ task "alation_shell" "cluster_hosts" {
 # cluster_replicate_postgres on the Secondary. Then wait until the
 # Secondary streams (step 6.1).
 #
-# The Secondary's data is replaced unless it is already a slave of the
-# Primary streaming from it, the test pg_replicate makes before it skips
-# the copy; the preflight's facts make the same test, so the question is
-# asked exactly when the data would be replaced. Should the pair have
-# changed since the preflight, replace_data false makes the step fail
-# rather than replace the data unasked.
+# The Secondary's data may be replaced only when confirm_replace asked:
+# should the pair have changed since the preflight, replace_data false
+# makes the step fail rather than replace the data unasked.
 task "pg_replicate" "replicate" {
   on         = [host.primary]
   depends_on = [task.cluster_hosts]
-  confirm = (
-    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
-  ) ? null : "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? ${var.secondary} is not yet a secondary streaming from ${var.primary}, so this replaces the secondary's PostgreSQL data with the primary's."
   replace_data = !(
     task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
   )

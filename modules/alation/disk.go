@@ -33,21 +33,31 @@ type DiskCheckOutputs struct {
 // are not valid and it was not asked to fix them.
 var ErrDisksInvalid = errors.New("alation data or backup disk not valid")
 
-// Validate checks that a fix knows which disks to configure.
+// Validate checks that a fix knows which disks to configure, and that
+// the paths are absolute and fit the one-line disk caches.
 func (m *DiskCheck) Validate() error {
 	if m.Fix && (m.DataPath == "" || m.BackupPath == "") {
 		return errors.New("fix = true needs data_path and backup_path: the disks to configure")
 	}
-	for _, p := range []string{m.DataPath, m.BackupPath} {
-		if p != "" && !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("disk path %q must be absolute", p)
+	for _, p := range []struct{ arg, path string }{{"data_path", m.DataPath}, {"backup_path", m.BackupPath}} {
+		if p.path != "" && !strings.HasPrefix(p.path, "/") {
+			return engine.ArgErrorf(p.arg, "disk path %q must be absolute", p.path)
 		}
 	}
-	return nil
+	return argsLineSafe("data_path", m.DataPath, "backup_path", m.BackupPath)
 }
+
+// SafeToRepeat reports whether the task only checks: without fix it reads
+// the disk caches and measures the disks, so a second run after a cut-off
+// one reads again. With fix, a cut-off run may have left Alation's init
+// half done, which the operator should look at first.
+func (m *DiskCheck) SafeToRepeat() bool { return !m.Fix }
 
 // Run checks the disks and fixes them when asked to and needed.
 func (m *DiskCheck) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	if err := m.Validate(); err != nil {
+		return engine.Result{}, err
+	}
 	in, err := detectInstall(ctx, env.Host)
 	if err != nil {
 		return engine.Result{}, err
@@ -174,7 +184,8 @@ func init() {
 }
 
 var (
-	_ engine.Module    = (*DiskCheck)(nil)
-	_ engine.Validator = (*DiskCheck)(nil)
-	_ engine.Describer = (*DiskCheck)(nil)
+	_ engine.Module     = (*DiskCheck)(nil)
+	_ engine.Validator  = (*DiskCheck)(nil)
+	_ engine.Describer  = (*DiskCheck)(nil)
+	_ engine.Repeatable = (*DiskCheck)(nil)
 )

@@ -35,8 +35,29 @@ type FactsOutputs struct {
 	LoginOutput     string   `cty:"login_output" doc:"What such a login printed besides the command's output; empty when clean."`
 }
 
+// Validate checks the addresses that are given: ip on the host takes
+// them as arguments.
+func (m *Facts) Validate() error {
+	for _, a := range []struct{ arg, address string }{{"peer", m.Peer}, {"self_address", m.SelfAddress}} {
+		if a.address == "" {
+			continue
+		}
+		if err := checkAddress(a.arg, a.address); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SafeToRepeat reports true: the task only reads, so a second run after
+// a cut-off one reads again.
+func (m *Facts) SafeToRepeat() bool { return true }
+
 // Run reads the facts.
 func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	if err := m.Validate(); err != nil {
+		return engine.Result{}, err
+	}
 	in, err := detectInstall(ctx, env.Host)
 	if err != nil {
 		return engine.Result{}, err
@@ -122,6 +143,8 @@ func init() {
 }
 
 var (
-	_ engine.Module    = (*Facts)(nil)
-	_ engine.Describer = (*Facts)(nil)
+	_ engine.Module     = (*Facts)(nil)
+	_ engine.Validator  = (*Facts)(nil)
+	_ engine.Describer  = (*Facts)(nil)
+	_ engine.Repeatable = (*Facts)(nil)
 )

@@ -36,19 +36,31 @@ type KeyExchangeOutputs struct {
 // prints something even after .hushlogin.
 var ErrShellNotClean = errors.New("shell not clean")
 
-// Validate checks the user name and port.
+// Validate checks the user name, the port and the addresses.
 func (m *KeyExchange) Validate() error {
 	if m.SSHUser == "" || strings.Trim(m.SSHUser, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != "" || strings.HasPrefix(m.SSHUser, "-") {
-		return fmt.Errorf("ssh_user %q is not a user name", m.SSHUser)
+		return engine.ArgErrorf("ssh_user", "%q is not a user name", m.SSHUser)
 	}
 	if m.SSHPort < 1 || m.SSHPort > 65535 {
-		return fmt.Errorf("ssh_port %d is not a port", m.SSHPort)
+		return engine.ArgErrorf("ssh_port", "%d is not a port", m.SSHPort)
 	}
-	if m.PeerAddress == "" || m.SelfAddress == "" {
-		return errors.New("peer_address and self_address are needed")
+	if err := checkAddress("peer_address", m.PeerAddress); err != nil {
+		return err
 	}
-	return nil
+	return checkAddress("self_address", m.SelfAddress)
 }
+
+// SafeToRepeat reports true: every change the task makes is made only
+// when a check of the host, made in the same run, finds it missing. A key
+// pair is created only when the private key is missing (and a missing
+// public key is derived from the private one); a public key is added to
+// authorized_keys only when absent (duplicates are removed); modes and
+// owners are set only when they differ; .hushlogin is touched by the very
+// login that verifies SSH. Once the keys exist, a second run after a
+// cut-off one finds them and only completes what is missing; a private
+// key left damaged by the cut-off makes it fail, saying so, without
+// changing anything.
+func (m *KeyExchange) SafeToRepeat() bool { return true }
 
 // keySide is one host of the exchange.
 type keySide struct {
@@ -276,7 +288,8 @@ func init() {
 }
 
 var (
-	_ engine.Module    = (*KeyExchange)(nil)
-	_ engine.Validator = (*KeyExchange)(nil)
-	_ engine.Describer = (*KeyExchange)(nil)
+	_ engine.Module     = (*KeyExchange)(nil)
+	_ engine.Validator  = (*KeyExchange)(nil)
+	_ engine.Describer  = (*KeyExchange)(nil)
+	_ engine.Repeatable = (*KeyExchange)(nil)
 )

@@ -15,10 +15,10 @@ import (
 // MongoLag waits until the MongoDB replication lag of the secondary is
 // small enough, reading it on the primary. It never changes anything.
 type MongoLag struct {
-	MaxLag   int    `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
-	Wait     string `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
-	Interval string `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
-	Source   string `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
+	MaxLag   int             `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
+	Wait     engine.Duration `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
+	Interval engine.Duration `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
+	Source   string          `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
 }
 
 // MongoLagOutputs are the outputs of mongo_lag.
@@ -35,13 +35,14 @@ var ErrMongoBehind = errors.New("mongodb replication did not catch up")
 // Validate checks the durations and the lag limit.
 func (m *MongoLag) Validate() error {
 	if m.MaxLag < 0 {
-		return fmt.Errorf("max_lag must not be negative, not %d", m.MaxLag)
+		return engine.ArgErrorf("max_lag", "must not be negative, not %d", m.MaxLag)
 	}
-	if err := checkDuration("wait", m.Wait); err != nil {
-		return err
-	}
-	return checkDuration("interval", m.Interval)
+	return engine.CheckArguments(m)
 }
+
+// SafeToRepeat reports true: the task only reads the lag, so a second
+// run after a cut-off one just waits again.
+func (m *MongoLag) SafeToRepeat() bool { return true }
 
 // mongoCommands are the two spellings of the lag report: the one of
 // MongoDB before 4.4.1 and its successor.
@@ -52,9 +53,8 @@ func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, err
 	if err := m.Validate(); err != nil {
 		return engine.Result{}, err
 	}
-	wait, _ := time.ParseDuration(m.Wait)
-	interval, _ := time.ParseDuration(m.Interval)
-	deadline := time.Now().Add(wait)
+	interval := m.Interval.Value()
+	deadline := time.Now().Add(m.Wait.Value())
 	var (
 		out     MongoLagOutputs
 		lastErr error
@@ -174,7 +174,8 @@ func init() {
 }
 
 var (
-	_ engine.Module    = (*MongoLag)(nil)
-	_ engine.Validator = (*MongoLag)(nil)
-	_ engine.Describer = (*MongoLag)(nil)
+	_ engine.Module     = (*MongoLag)(nil)
+	_ engine.Validator  = (*MongoLag)(nil)
+	_ engine.Describer  = (*MongoLag)(nil)
+	_ engine.Repeatable = (*MongoLag)(nil)
 )

@@ -14,13 +14,13 @@ import (
 // PostgreSQL to it, in-line or not, then waits until the secondary streams
 // (steps 5 to 6.1 of the procedure).
 type PgReplicate struct {
-	Secondary         string `hcl:"secondary" doc:"The inventory name of the secondary host."`
-	SecondaryAddress  string `hcl:"secondary_address" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr."`
-	PrimaryAddress    string `hcl:"primary_address,optional" doc:"The primary's address as the secondary records it in alation.cluster.master; when set, a secondary attached to another address is not taken as already replicating."`
-	InlineThresholdGB int    `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
-	MinimizeDowntime  bool   `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
-	Wait              string `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
-	ReplaceData       bool   `hcl:"replace_data,optional" doc:"Whether the task may replace the secondary's PostgreSQL data, which it does unless the secondary already streams from the primary. False makes it fail instead, changing nothing: set it so when nobody was asked because the secondary streamed when the playbook checked, so that a change since then is not met by replacing the data unasked. Default true."`
+	Secondary         string          `hcl:"secondary" doc:"The inventory name of the secondary host."`
+	SecondaryAddress  string          `hcl:"secondary_address" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr."`
+	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary records it in alation.cluster.master; when set, a secondary attached to another address is not taken as already replicating."`
+	InlineThresholdGB int             `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
+	MinimizeDowntime  bool            `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
+	Wait              engine.Duration `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
+	ReplaceData       bool            `hcl:"replace_data,optional" doc:"Whether the task may replace the secondary's PostgreSQL data, which it does unless the secondary already streams from the primary. False makes it fail instead, changing nothing: set it so when nobody was asked because the secondary streamed when the playbook checked, so that a change since then is not met by replacing the data unasked. Default true."`
 }
 
 // PgReplicateOutputs are the outputs of pg_replicate.
@@ -42,10 +42,20 @@ var ErrReplaceRefused = errors.New("replacing the secondary's PostgreSQL data is
 
 // Validate checks the numbers and the wait.
 func (m *PgReplicate) Validate() error {
-	if m.InlineThresholdGB < 0 {
-		return fmt.Errorf("inline_threshold_gb must not be negative, not %d", m.InlineThresholdGB)
+	if err := m.ValidateKnown(engine.AllKnown); err != nil {
+		return err
 	}
-	return checkDuration("wait", m.Wait)
+	return engine.CheckArguments(m)
+}
+
+// ValidateKnown checks the in-line threshold once it is known, so that a
+// playbook that computes other arguments from the facts of earlier tasks
+// (as replace_data) still has a bad threshold refused when it loads.
+func (m *PgReplicate) ValidateKnown(known func(string) bool) error {
+	if known("inline_threshold_gb") && m.InlineThresholdGB < 0 {
+		return engine.ArgErrorf("inline_threshold_gb", "must not be negative, not %d", m.InlineThresholdGB)
+	}
+	return nil
 }
 
 // Run replicates unless the secondary already streams from this primary.
@@ -136,8 +146,7 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 // waitStreaming polls pg_stat_replication on the primary until the
 // secondary streams or the wait is over.
 func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versionNum int) (replicationRow, error) {
-	wait, _ := time.ParseDuration(m.Wait)
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	ctx, cancel := context.WithTimeout(ctx, m.Wait.Value())
 	defer cancel()
 	last := "it is not listed in pg_stat_replication"
 	for {
@@ -184,8 +193,9 @@ func init() {
 }
 
 var (
-	_ engine.Module     = (*PgReplicate)(nil)
-	_ engine.Validator  = (*PgReplicate)(nil)
-	_ engine.Describer  = (*PgReplicate)(nil)
-	_ engine.Repeatable = (*PgReplicate)(nil)
+	_ engine.Module           = (*PgReplicate)(nil)
+	_ engine.Validator        = (*PgReplicate)(nil)
+	_ engine.PartialValidator = (*PgReplicate)(nil)
+	_ engine.Describer        = (*PgReplicate)(nil)
+	_ engine.Repeatable       = (*PgReplicate)(nil)
 )

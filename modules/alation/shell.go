@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -30,8 +33,15 @@ func runRoot(ctx context.Context, h transport.Host, script string) (transport.Re
 
 // runInShell runs lines, one command each, inside the Alation shell
 // (`sudo /etc/init.d/alation shell`), fed on its standard input. The exit
-// status is that of the last line; stdout is what the lines printed.
+// status is that of the last line; stdout is what the lines printed. The
+// shell reads one command a line whatever the quoting, so a line holding
+// a control character is refused before anything runs (see lineSafe).
 func runInShell(ctx context.Context, h transport.Host, lines ...string) (transport.Result, error) {
+	for _, line := range lines {
+		if err := lineSafe(line); err != nil {
+			return transport.Result{}, fmt.Errorf("refused a command for the Alation shell: %w", err)
+		}
+	}
 	stdin := "echo " + outputMarker + "\n" + strings.Join(lines, "\n") + "\n"
 	res, err := h.Run(ctx, transport.Command{
 		Args:  []string{initScript, "shell"},
@@ -97,4 +107,48 @@ func assign(pairs ...string) string {
 		b.WriteString(pairs[i] + "=" + quote(pairs[i+1]) + "\n")
 	}
 	return b.String()
+}
+
+// lineSafe returns an error when s holds a control character: a C0 one
+// (newline, carriage return, NUL, …), DEL or a C1 one. It is the one check
+// of every value that goes into a script read line by line, such as the
+// Alation shell's standard input, where quoting does not help: a newline
+// ends the command and the next line runs as another, as root.
+func lineSafe(s string) error {
+	i := strings.IndexFunc(s, unicode.IsControl)
+	if i < 0 {
+		return nil
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return fmt.Errorf("%q holds the control character %U at byte %d: a value in a command read line by line cannot hold one", s, r, i)
+}
+
+// argsLineSafe returns an *engine.ArgError about the first argument whose
+// value lineSafe refuses; pairs alternate argument name and value.
+func argsLineSafe(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := lineSafe(pairs[i+1]); err != nil {
+			return &engine.ArgError{Arg: pairs[i], Err: err}
+		}
+	}
+	return nil
+}
+
+// checkAddress returns an *engine.ArgError unless the argument arg holds
+// an address that commands on a host take as one: not empty, no
+// whitespace or control character, and not starting with "-", which ssh,
+// ip or psql would read as an option.
+func checkAddress(arg, address string) error {
+	if err := argsLineSafe(arg, address); err != nil {
+		return err
+	}
+	switch {
+	case address == "":
+		return engine.ArgErrorf(arg, "an address is needed")
+	case strings.HasPrefix(address, "-"):
+		return engine.ArgErrorf(arg, "%q starts with \"-\", which commands on the host would read as an option", address)
+	case strings.ContainsFunc(address, unicode.IsSpace):
+		return engine.ArgErrorf(arg, "%q holds whitespace", address)
+	}
+	return nil
 }

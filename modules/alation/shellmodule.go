@@ -43,8 +43,45 @@ var guardedActions = map[string]string{
 	"cluster_enter_standalone_mode": "standalone",
 }
 
-// Validate checks that exactly one form is used and that it is complete.
-func (m *AlationShell) Validate() error {
+// Validate checks that exactly one form is used, that it is complete, and
+// that no value would break out of its line in the Alation shell.
+func (m *AlationShell) Validate() error { return m.ValidateKnown(engine.AllKnown) }
+
+// shellArgs are the arguments of alation_shell; the form rules need all
+// of them.
+var shellArgs = []string{"get", "set", "key", "value", "values", "action", "unguarded", "service"}
+
+// ValidateKnown refuses control characters in every known value that goes
+// into a line of the Alation shell, and checks the form once every
+// argument is known.
+func (m *AlationShell) ValidateKnown(known func(string) bool) error {
+	var pairs []string
+	for _, p := range []struct{ arg, value string }{{"get", m.Get}, {"key", m.Key}, {"value", m.Value}, {"action", m.Action}} {
+		if known(p.arg) {
+			pairs = append(pairs, p.arg, p.value)
+		}
+	}
+	if known("values") {
+		for _, v := range m.Values {
+			pairs = append(pairs, "values", v)
+		}
+	}
+	if known("set") && m.Set != nil {
+		pairs = append(pairs, "set", m.Set.Key, "set", m.Set.Value)
+	}
+	if err := argsLineSafe(pairs...); err != nil {
+		return err
+	}
+	for _, arg := range shellArgs {
+		if !known(arg) {
+			return nil
+		}
+	}
+	return m.checkForm()
+}
+
+// checkForm checks that exactly one form is used and that it is complete.
+func (m *AlationShell) checkForm() error {
 	forms := 0
 	for _, given := range []bool{m.Get != "", m.Set != nil, m.Key != "", m.Action != "", m.Service != ""} {
 		if given {
@@ -59,16 +96,27 @@ func (m *AlationShell) Validate() error {
 	case m.Key != "" && m.Value != "" && m.Values != nil:
 		return errors.New("give key either value or values, not both")
 	case m.Set != nil && m.Set.Key == "":
-		return errors.New("set needs a key")
+		return engine.ArgErrorf("set", "set needs a key")
 	case m.Action != "" && guardedActions[m.Action] == "" && !m.Unguarded:
-		return fmt.Errorf("action %q cannot be checked before it runs, so it would run again on every run; set unguarded = true to run it anyway", m.Action)
-	case m.Action != "" && strings.ContainsAny(m.Action, " \t\n;|&$`'\"<>()"):
-		return fmt.Errorf("action %q is not an action name", m.Action)
+		return engine.ArgErrorf("action", "action %q cannot be checked before it runs, so it would run again on every run; set unguarded = true to run it anyway", m.Action)
+	case m.Action != "" && strings.ContainsAny(m.Action, " \t;|&$`'\"<>()"):
+		return engine.ArgErrorf("action", "%q is not an action name", m.Action)
 	case m.Service != "" && m.Service != "start" && m.Service != "status":
-		return fmt.Errorf("service must be \"start\" or \"status\", not %q", m.Service)
+		return engine.ArgErrorf("service", "service must be \"start\" or \"status\", not %q", m.Service)
 	}
 	return nil
 }
+
+// SafeToRepeat reports whether running the task again after it was cut
+// off mid-way is harmless, which it is for every form but an unguarded
+// action: get and service status only read; set (and key) reads the key
+// first and sets it only when it differs, so a second run sets it at most
+// to the same value; service start starts the services only when they
+// are stopped; a guarded action runs only when the host is not yet in the
+// mode it leads to, which is what it would have done had the first run
+// never started. An unguarded action may have half run, and only the
+// operator can tell whether running it again is safe.
+func (m *AlationShell) SafeToRepeat() bool { return m.Action == "" || guardedActions[m.Action] != "" }
 
 // setTarget returns the key to set and its value as alation_conf takes it.
 func (m *AlationShell) setTarget() (key, value string) {
@@ -123,7 +171,7 @@ func (m *AlationShell) runAction(ctx context.Context, env *engine.Env) (ShellOut
 			return ShellOutputs{Value: current, Output: keyReplicationMode + " = " + current}, nil
 		}
 	}
-	res, err := runInShell(ctx, env.Host, "alation_action "+m.Action)
+	res, err := runInShell(ctx, env.Host, "alation_action "+quote(m.Action))
 	text, err := mustOK(res, err, "alation_action "+m.Action)
 	if err != nil {
 		return ShellOutputs{}, err
@@ -192,7 +240,9 @@ func init() {
 }
 
 var (
-	_ engine.Module    = (*AlationShell)(nil)
-	_ engine.Validator = (*AlationShell)(nil)
-	_ engine.Describer = (*AlationShell)(nil)
+	_ engine.Module           = (*AlationShell)(nil)
+	_ engine.Validator        = (*AlationShell)(nil)
+	_ engine.PartialValidator = (*AlationShell)(nil)
+	_ engine.Describer        = (*AlationShell)(nil)
+	_ engine.Repeatable       = (*AlationShell)(nil)
 )
