@@ -167,7 +167,7 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 			res, err := l.Run(ctx, Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: sudo})
 			return res.Stdout, res.Stderr, res.OK(), err
 		}
-		changed, err := shell.Install(ctx, run, f.Path, f.Content, mode, f.Owner, f.Group)
+		changed, err := shell.Install(ctx, run, shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}, f.Content)
 		if err != nil {
 			return false, fmt.Errorf("local: upload %s: %w", f.Path, err)
 		}

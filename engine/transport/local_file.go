@@ -16,11 +16,15 @@ import (
 )
 
 // writeLocalFile writes f with mode unless the file already matches: to a
-// temporary file beside it, synced, given its mode and owner, then renamed
-// over the destination. It first removes the temporary files that uploads
-// to the same destination left behind (see shell.StaleTemps).
+// temporary file beside it (see CreateTemp), synced, given its mode and
+// owner, then renamed over the destination. A destination that is a
+// symbolic link is refused unless f.Follow is set, and then resolved.
 func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
-	state, err := localFileState(f.Path)
+	dest, err := localTarget(f)
+	if err != nil {
+		return false, err
+	}
+	state, err := localFileState(dest)
 	if err != nil {
 		return false, err
 	}
@@ -31,9 +35,7 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	removeStaleTemps(f.Path)
-	prefix := shell.TempPrefix(f.Path)
-	tmp, err := os.CreateTemp(filepath.Dir(prefix), filepath.Base(prefix)+"*")
+	tmp, err := CreateTemp(dest)
 	if err != nil {
 		return false, err
 	}
@@ -60,10 +62,35 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err = tmp.Close(); err != nil {
 		return false, err
 	}
-	if err = os.Rename(tmp.Name(), f.Path); err != nil {
+	if err = os.Rename(tmp.Name(), dest); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// localTarget returns the path an upload of f writes: f.Path, or the file
+// a symbolic link there points to when f.Follow is set.
+func localTarget(f File) (string, error) {
+	info, err := os.Lstat(f.Path)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return f.Path, nil
+	}
+	if !f.Follow {
+		return "", fmt.Errorf("%s: %w", f.Path, ErrSymlink)
+	}
+	return filepath.EvalSymlinks(f.Path)
+}
+
+// CreateTemp creates a temporary file beside dest, for a write that is
+// then renamed over dest: named ".NAME.runbook-" and random digits in
+// dest's directory, created exclusively with mode 0600. It first removes
+// the temporary files that earlier writes to dest, cut off by a crash,
+// left behind (see shell.StaleTemps): uploads and fetches name and sweep
+// their temporary files alike.
+func CreateTemp(dest string) (*os.File, error) {
+	removeStaleTemps(dest)
+	prefix := shell.TempPrefix(dest)
+	return os.CreateTemp(filepath.Dir(prefix), filepath.Base(prefix)+"*")
 }
 
 // removeStaleTemps removes the temporary files earlier uploads to dest
@@ -75,7 +102,7 @@ func removeStaleTemps(dest string) {
 		return
 	}
 	for _, stale := range shell.StaleTemps(dest, entries) {
-		_ = os.Remove(stale)
+		_ = os.RemoveAll(stale)
 	}
 }
 

@@ -3,8 +3,6 @@ package sshtransport
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,55 +19,59 @@ import (
 
 // Upload writes f on the host; see transport.Host. The file's state is
 // read with stat and sha256sum. Without sudo the content goes by SFTP to
-// a temporary name beside the destination, which is renamed over it; with
-// sudo it is streamed to a sudo'd shell that does the same.
+// a temporary name beside the destination, created exclusively, which is
+// renamed over it; with sudo it is streamed to a sudo'd shell that writes
+// it in a private directory beside the destination (see shell.Install).
+// Neither follows a symbolic link planted beside the destination.
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	mode := shell.FileMode(f.Mode)
 	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
 		return res.Stdout, res.Stderr, res.OK(), err
 	}
+	dest := shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}
 	if f.Sudo != nil {
-		changed, err := shell.Install(ctx, run, f.Path, f.Content, mode, f.Owner, f.Group)
+		changed, err := shell.Install(ctx, run, dest, f.Content)
 		if err != nil {
 			return false, h.errorf("upload %s: %w", f.Path, err)
 		}
 		return changed, nil
 	}
-	state, err := shell.State(ctx, run, f.Path)
+	path, state, err := shell.Target(ctx, run, dest)
 	if err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	if state.Matches(f.Content, mode, f.Owner, f.Group) {
 		return false, nil
 	}
-	if err := h.put(ctx, f, mode); err != nil {
+	if err := h.put(ctx, path, f, mode); err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	return true, nil
 }
 
-// put writes f by SFTP to a temporary file, gives it its mode and owner,
-// and renames it over the destination; on failure it removes the
-// temporary file. It first removes the temporary files that uploads to
-// the same destination left behind (see shell.StaleTemps).
-func (h *host) put(ctx context.Context, f transport.File, mode fs.FileMode) error {
+// put writes f by SFTP to a temporary file beside dest, created
+// exclusively under a random name, gives it its mode and owner, and
+// renames it over dest; on failure it removes the temporary file. It
+// first removes the temporary entries that uploads to dest left behind
+// (see shell.StaleTemps).
+func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.FileMode) error {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
 		return err
 	}
-	removeStaleTemps(client, f.Path)
-	tmp := shell.TempPrefix(f.Path) + randomSuffix()
+	removeStaleTemps(client, dest)
+	tmp := shell.TempName(dest)
 	if err := writeTemp(ctx, client, tmp, f.Content, mode); err != nil {
 		_ = client.Remove(tmp)
 		if err = lost(cn, ctxErr(ctx, err)); ctx.Err() != nil || errors.Is(err, transport.ErrConnectionLost) {
 			return err
 		}
-		return noSpace(client, f.Path, len(f.Content), err)
+		return noSpace(client, dest, len(f.Content), err)
 	}
 	err = h.chown(ctx, tmp, f.Owner, f.Group)
 	if err == nil {
-		err = lost(cn, client.PosixRename(tmp, f.Path))
+		err = lost(cn, client.PosixRename(tmp, dest))
 	}
 	if err != nil {
 		_ = client.Remove(tmp)
@@ -99,9 +101,12 @@ func writeTemp(ctx context.Context, client *sftp.Client, tmp string, content []b
 	return file.Close()
 }
 
-// removeStaleTemps removes the temporary files earlier uploads to dest
-// left in its directory. It is best effort: what it cannot list or
-// remove stays, and the upload goes on.
+// removeStaleTemps removes the temporary entries earlier uploads to dest
+// left in its directory: files, links and empty directories. It is best
+// effort: what it cannot list or remove stays, and the upload goes on. A
+// private directory a crashed upload through sudo left with a file in it
+// stays too (SFTP cannot remove a tree without following a link swapped
+// in meanwhile); the next upload through sudo removes it.
 func removeStaleTemps(client *sftp.Client, dest string) {
 	entries, err := client.ReadDir(path.Dir(dest))
 	if err != nil {
@@ -134,7 +139,8 @@ func noSpace(client *sftp.Client, dest string, need int, err error) error {
 	return err
 }
 
-// chown gives path its owner and group when they are set.
+// chown gives path its owner and group when they are set; a symbolic
+// link swapped in at path is changed itself, never its target.
 func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	if owner == "" && group == "" {
 		return nil
@@ -143,7 +149,7 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	if group != "" {
 		spec += ":" + group
 	}
-	res, err := h.Run(ctx, transport.Command{Args: []string{"chown", "--", spec, path}})
+	res, err := h.Run(ctx, transport.Command{Args: []string{"chown", "-h", "--", spec, path}})
 	if err != nil {
 		return err
 	}
@@ -209,11 +215,4 @@ func ctxErr(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	return err
-}
-
-// randomSuffix returns a random name part for temporary files.
-func randomSuffix() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

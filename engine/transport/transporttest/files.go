@@ -3,11 +3,13 @@ package transporttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -128,6 +130,45 @@ func uploadFails(t *testing.T, h transport.Host, sudo *transport.Sudo) {
 		t.Fatal("upload into a missing directory succeeded")
 	}
 	wantOnly(t, dir, "keep")
+}
+
+// testUploadSymlink checks that an upload refuses a destination that is
+// a symbolic link, leaving the link and its target alone, and that with
+// Follow it writes the target and keeps the link.
+func testUploadSymlink(t *testing.T, h transport.Host) {
+	for _, sudo := range []*transport.Sudo{nil, {}} {
+		targetDir, dir := t.TempDir(), t.TempDir()
+		target, link := filepath.Join(targetDir, "target"), filepath.Join(dir, "link")
+		if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		f := transport.File{Path: link, Content: []byte("new\n"), Mode: 0o640, Sudo: sudo}
+		_, err := h.Upload(context.Background(), f)
+		if !errors.Is(err, transport.ErrSymlink) || !strings.Contains(err.Error(), link) {
+			t.Fatalf("upload to a symbolic link (sudo %v): %v, want ErrSymlink naming %s", sudo != nil, err, link)
+		}
+		wantLink(t, link, target)
+		wantFile(t, target, []byte("old\n"), 0o600)
+
+		f.Follow = true
+		upload(t, h, f, true)
+		wantLink(t, link, target)
+		wantFile(t, target, f.Content, 0o640)
+		upload(t, h, f, false)
+		wantOnly(t, dir, "link")
+		wantOnly(t, targetDir, "target")
+	}
+}
+
+// wantLink fails the test unless path is a symbolic link to target.
+func wantLink(t *testing.T, path, target string) {
+	t.Helper()
+	if got, err := os.Readlink(path); err != nil || got != target {
+		t.Fatalf("%s links to %q (%v), want %s", path, got, err, target)
+	}
 }
 
 func testDownload(t *testing.T, h transport.Host) {
