@@ -159,7 +159,9 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	return nil
 }
 
-// Download copies the file at p on the host to w, by SFTP.
+// Download copies the file at p on the host to w, by SFTP. An error of
+// w, such as a full local disk, fails the download and leaves the
+// connection and its other sessions alone.
 func (h *host) Download(ctx context.Context, p string, w io.Writer) error {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
@@ -172,7 +174,7 @@ func (h *host) Download(ctx context.Context, p string, w io.Writer) error {
 	defer file.Close()
 	stop := context.AfterFunc(ctx, func() { file.Close() })
 	defer stop()
-	if _, err := file.WriteTo(w); err != nil {
+	if _, err := file.WriteTo(localWriter{w}); err != nil {
 		return h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
 	}
 	return nil
@@ -194,9 +196,13 @@ func (h *host) sftp(ctx context.Context) (*conn, *sftp.Client, error) {
 // lost marks err as a lost connection when the connection is gone: cn
 // is no longer alive, or the SFTP client reports its channel broken
 // (which it may do before cn learns of it). It then closes cn, so that
-// the next call dials again rather than reuse a broken SFTP client.
+// the next call dials again rather than reuse a broken SFTP client. An
+// error of the local side (see localWriter) is never a lost connection,
+// whatever it wraps: a syscall.Errno, such as a full local disk's
+// ENOSPC, is a net.Error too.
 func lost(cn *conn, err error) error {
-	if err == nil || errors.Is(err, transport.ErrConnectionLost) {
+	var local *localError
+	if err == nil || errors.Is(err, transport.ErrConnectionLost) || errors.As(err, &local) {
 		return err
 	}
 	var netErr net.Error
@@ -216,3 +222,26 @@ func ctxErr(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// localWriter passes writes on to the local writer w of a download and
+// marks its errors as local ones, so that they are told from the
+// connection's.
+type localWriter struct{ w io.Writer }
+
+// Write writes p to w.
+func (l localWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		err = &localError{err}
+	}
+	return n, err
+}
+
+// localError is an error of the control node's side of a transfer.
+type localError struct{ err error }
+
+// Error says that the local copy could not be written, and why.
+func (e *localError) Error() string { return "write the local copy: " + e.err.Error() }
+
+// Unwrap returns the local writer's error.
+func (e *localError) Unwrap() error { return e.err }
