@@ -35,14 +35,19 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	tmp, err := CreateTemp(dest)
+	dir, err := os.OpenRoot(filepath.Dir(dest))
+	if err != nil {
+		return false, err
+	}
+	defer dir.Close()
+	tmp, tmpName, err := CreateTemp(dir, filepath.Base(dest))
 	if err != nil {
 		return false, err
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			dir.Remove(tmpName)
 		}
 	}()
 	if _, err = tmp.Write(f.Content); err != nil {
@@ -62,7 +67,7 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err = tmp.Close(); err != nil {
 		return false, err
 	}
-	if err = os.Rename(tmp.Name(), dest); err != nil {
+	if err = dir.Rename(tmpName, filepath.Base(dest)); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -81,28 +86,36 @@ func localTarget(f File) (string, error) {
 	return filepath.EvalSymlinks(f.Path)
 }
 
-// CreateTemp creates a temporary file beside dest, for a write that is
-// then renamed over dest: named ".NAME.runbook-" and random digits in
-// dest's directory, created exclusively with mode 0600. It first removes
-// the temporary files that earlier writes to dest, cut off by a crash,
+// CreateTemp creates a temporary file in dir for a write that is then
+// renamed over name, a path below dir: named ".NAME.runbook-" and random
+// hexadecimal digits, beside name, and created exclusively with mode
+// 0600. It returns the file and its path below dir. It first removes the
+// temporary entries that earlier writes to name, cut off by a crash,
 // left behind (see shell.StaleTemps): uploads and fetches name and sweep
-// their temporary files alike.
-func CreateTemp(dest string) (*os.File, error) {
-	removeStaleTemps(dest)
-	prefix := shell.TempPrefix(dest)
-	return os.CreateTemp(filepath.Dir(prefix), filepath.Base(prefix)+"*")
+// their temporary files alike. Being below dir, none of this follows a
+// link out of it.
+func CreateTemp(dir *os.Root, name string) (*os.File, string, error) {
+	removeStaleTemps(dir, name)
+	tmp := shell.TempName(name)
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return f, tmp, err
 }
 
-// removeStaleTemps removes the temporary files earlier uploads to dest
-// left in its directory. It is best effort: what it cannot list or
-// remove stays, and the upload goes on.
-func removeStaleTemps(dest string) {
-	entries, err := os.ReadDir(filepath.Dir(dest))
+// removeStaleTemps removes the temporary entries earlier writes to name
+// left beside it in dir. It is best effort: what it cannot list or
+// remove stays, and the write goes on.
+func removeStaleTemps(dir *os.Root, name string) {
+	d, err := dir.Open(filepath.Dir(name))
 	if err != nil {
 		return
 	}
-	for _, stale := range shell.StaleTemps(dest, entries) {
-		_ = os.RemoveAll(stale)
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return
+	}
+	for _, stale := range shell.StaleTemps(name, entries) {
+		_ = dir.RemoveAll(stale)
 	}
 }
 

@@ -30,8 +30,9 @@ type Host interface {
 	// ErrSymlink unless f.Follow is set.
 	Upload(ctx context.Context, f File) (changed bool, err error)
 
-	// Download copies the file at path on the host to w.
-	Download(ctx context.Context, path string, w io.Writer) error
+	// Download copies the file at path on the host to w and returns the
+	// file's mode, read from the file it opened.
+	Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error)
 
 	// Close releases the connection. Calls after Close fail.
 	Close() error

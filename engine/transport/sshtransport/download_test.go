@@ -45,7 +45,7 @@ func TestLocalWriteErrorKeepsConnection(t *testing.T) {
 	})
 	<-started
 
-	err := h.Download(context.Background(), src, fullDisk{})
+	_, err := h.Download(context.Background(), src, fullDisk{})
 	close(release)
 	wg.Wait()
 	if !errors.Is(err, syscall.ENOSPC) || errors.Is(err, transport.ErrConnectionLost) {

@@ -159,25 +159,30 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	return nil
 }
 
-// Download copies the file at p on the host to w, by SFTP. An error of
+// Download copies the file at p on the host to w, by SFTP, and returns
+// its mode, read from the open file. An error of
 // w, such as a full local disk, fails the download and leaves the
 // connection and its other sessions alone.
-func (h *host) Download(ctx context.Context, p string, w io.Writer) error {
+func (h *host) Download(ctx context.Context, p string, w io.Writer) (fs.FileMode, error) {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
-		return h.errorf("download %s: %w", p, err)
+		return 0, h.errorf("download %s: %w", p, err)
 	}
 	file, err := client.Open(p)
 	if err != nil {
-		return h.errorf("download %s: %w", p, lost(cn, err))
+		return 0, h.errorf("download %s: %w", p, lost(cn, err))
 	}
 	defer file.Close()
 	stop := context.AfterFunc(ctx, func() { file.Close() })
 	defer stop()
-	if _, err := file.WriteTo(localWriter{w}); err != nil {
-		return h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
+	info, err := file.Stat()
+	if err != nil {
+		return 0, h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
 	}
-	return nil
+	if _, err := file.WriteTo(localWriter{w}); err != nil {
+		return 0, h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
+	}
+	return info.Mode(), nil
 }
 
 // sftp returns the connection and its SFTP client, connecting if needed.

@@ -178,13 +178,14 @@ func testDownload(t *testing.T, h transport.Host) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := h.Download(context.Background(), path, &buf); err != nil {
+	mode, err := h.Download(context.Background(), path, &buf)
+	if err != nil {
 		t.Fatalf("download: %v", err)
 	}
-	if !bytes.Equal(buf.Bytes(), content) {
-		t.Fatalf("downloaded %d bytes, want %d", buf.Len(), len(content))
+	if !bytes.Equal(buf.Bytes(), content) || mode != 0o600 {
+		t.Fatalf("downloaded %d bytes of mode %v, want %d of mode 0600", buf.Len(), mode, len(content))
 	}
-	if err := h.Download(context.Background(), path+".missing", &buf); err == nil {
+	if _, err := h.Download(context.Background(), path+".missing", &buf); err == nil {
 		t.Fatal("download of a missing file succeeded")
 	}
 }
