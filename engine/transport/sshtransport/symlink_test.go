@@ -25,7 +25,7 @@ import (
 // root-only directory ($3). It never touches f itself.
 const plantLinks = `cd "$1" || exit 1
 while :; do
-  n=$(cat /proc/sys/kernel/ns_last_pid)
+  read -r n < /proc/sys/kernel/ns_last_pid
   for i in 1 2 3 4 5 6 7 8; do ln -sfT "$2" ".f.runbook-$((n+i))" 2>/dev/null; done
   for e in .f.runbook-*; do
     case $e in *.moved) continue ;; esac
@@ -118,7 +118,7 @@ func TestSudoUploadIgnoresPlantedLinks(t *testing.T) {
 	}
 	defer stop()
 
-	const uploads = 12
+	const uploads = 20
 	var failed int
 	for i := range uploads {
 		content := bytes.Repeat([]byte(fmt.Sprintf("playbook content %d\n", i)), 1<<12)

@@ -41,9 +41,10 @@ const resolveScript = `readlink -f -- "$1"`
 //     and inode) as its parent; no other user can then add, rename or
 //     replace its entries;
 //   - it writes the content to a file of that directory, flushed to
-//     disk, sets its mode, owner and group there, and renames it over
-//     ../$2, which replaces rather than follows a link planted there
-//     since;
+//     disk (dd without status=none, which coreutils before 8.20 lack; its
+//     statistics are dropped from its messages), sets its mode, owner
+//     and group there, and renames it over ../$2, which replaces rather
+//     than follows a link planted there since;
 //   - it removes the private directory.
 //
 // A failure removes what it made, leaves the destination as it was, and
@@ -70,7 +71,10 @@ if [ "$(stat -c '%u %a' .) $(stat -c %d:%i ..) $(ls -A)" != "$(id -u) 700 $top "
   exit 1
 fi
 at=own
-dd of="$3" bs=65536 conv=fsync status=none
+if ! msg=$(dd of="$3" bs=65536 conv=fsync 2>&1); then
+  printf '%s\n' "$msg" | sed -e '/ records in$/d' -e '/ records out$/d' -e '/ copied, /d' >&2
+  exit 1
+fi
 chmod "$4" -- "$3"
 if [ -n "$5" ]; then chown -- "$5" "$3"; fi
 if [ -n "$6" ]; then chgrp -- "$6" "$3"; fi

@@ -131,7 +131,7 @@ func TestInstallFailureWithoutMessage(t *testing.T) {
 	silent := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		if len(argv) > 2 && argv[2] == installScript {
 			argv = slices.Clone(argv)
-			argv[2] = strings.Replace(installScript, "dd of=", "(exit 3)\ndd of=", 1)
+			argv[2] = strings.Replace(installScript, "if ! msg=$(dd of=", "(exit 3)\nif ! msg=$(dd of=", 1)
 		}
 		return runLocal(ctx, argv, stdin)
 	}
