@@ -51,10 +51,11 @@ func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 }
 
 // put writes f by SFTP to a temporary file beside dest, created
-// exclusively under a random name, gives it its mode and owner, and
-// renames it over dest; on failure it removes the temporary file. It
-// first removes the temporary entries that uploads to dest left behind
-// (see shell.StaleTemps).
+// exclusively under a random name, gives it its mode and owner, renames
+// it over dest and checks that what it renamed is what it wrote (see
+// checkRenamed); on failure it removes the temporary file. It first
+// removes the temporary entries that uploads to dest left behind (see
+// shell.StaleTemps).
 func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.FileMode) error {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
@@ -62,7 +63,8 @@ func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.F
 	}
 	removeStaleTemps(client, dest)
 	tmp := shell.TempName(dest)
-	if err := writeTemp(ctx, client, tmp, f.Content, mode); err != nil {
+	wrote, err := writeTemp(ctx, client, tmp, f.Content, mode)
+	if err != nil {
 		_ = client.Remove(tmp)
 		if err = lost(cn, ctxErr(ctx, err)); ctx.Err() != nil || errors.Is(err, transport.ErrConnectionLost) {
 			return err
@@ -75,30 +77,57 @@ func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.F
 	}
 	if err != nil {
 		_ = client.Remove(tmp)
+		return err
 	}
-	return err
+	return checkRenamed(client, dest, wrote, f.Owner == "" && f.Group == "")
+}
+
+// checkRenamed fails unless dest, just renamed from an upload's
+// temporary file, is still the regular file the upload wrote, as fstat
+// described it (type, mode, size and, when sameOwner, owner and group).
+// Another user who can write dest's directory may swap the temporary
+// name for a link or a file of theirs before the rename: SFTP has no
+// rename by handle to prevent it, so the upload detects it and fails
+// rather than report a link or a stranger's file as written.
+func checkRenamed(client *sftp.Client, dest string, wrote os.FileInfo, sameOwner bool) error {
+	got, err := client.Lstat(dest)
+	if err != nil {
+		return err
+	}
+	a, aok := wrote.Sys().(*sftp.FileStat)
+	b, bok := got.Sys().(*sftp.FileStat)
+	if got.Mode() != wrote.Mode() || got.Size() != wrote.Size() ||
+		(sameOwner && aok && bok && (a.UID != b.UID || a.GID != b.GID)) {
+		return fmt.Errorf("%s is not the file this upload wrote: another user changed %s meanwhile", dest, path.Dir(dest))
+	}
+	return nil
 }
 
 // writeTemp creates tmp with mode and writes content to it, flushed to
-// disk. Cancelling ctx closes the file, which ends the write.
-func writeTemp(ctx context.Context, client *sftp.Client, tmp string, content []byte, mode fs.FileMode) error {
+// disk, and returns what fstat then says of it. Cancelling ctx closes the
+// file, which ends the write.
+func writeTemp(ctx context.Context, client *sftp.Client, tmp string, content []byte, mode fs.FileMode) (os.FileInfo, error) {
 	file, err := client.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer file.Close()
 	stop := context.AfterFunc(ctx, func() { file.Close() })
 	defer stop()
 	if err := file.Chmod(mode); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := file.ReadFrom(bytes.NewReader(content)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := file.Sync(); err != nil && !errors.Is(err, sftp.ErrSSHFxOpUnsupported) {
-		return err
+		return nil, err
 	}
-	return file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return info, file.Close()
 }
 
 // removeStaleTemps removes the temporary entries earlier uploads to dest

@@ -90,15 +90,23 @@ func wantRegular(t *testing.T, path string, content []byte, mode fs.FileMode) {
 	}
 }
 
-// TestSudoUploadIgnoresPlantedLinks uploads through sudo, again and
-// again, into a directory that another local user owns and attacks while
-// the uploads run (see plantLinks). Every upload either writes the
-// destination as a regular file or fails; the root-only file the links
-// point to keeps its content and mode whatever happens.
-func TestSudoUploadIgnoresPlantedLinks(t *testing.T) {
+// TestUploadIgnoresPlantedLinks uploads, again and again, by SFTP and
+// through sudo, into a directory that another local user owns and
+// attacks while the uploads run (see plantLinks). Every upload either
+// writes the destination as a regular file or fails; the root-only file
+// the links point to keeps its content and mode whatever happens.
+func TestUploadIgnoresPlantedLinks(t *testing.T) {
 	attacker := sshdtest.NewUser(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	h := newHost(t, testConfig(srv))
+	for _, way := range uploadWays {
+		t.Run(way.name, func(t *testing.T) { attackUploads(t, h, attacker, way.sudo) })
+	}
+}
+
+// attackUploads makes the uploads of TestUploadIgnoresPlantedLinks, with
+// sudo or without.
+func attackUploads(t *testing.T, h transport.Host, attacker sshdtest.User, sudo *transport.Sudo) {
 	secretDir := t.TempDir()
 	secret := filepath.Join(secretDir, "secret")
 	secretContent := []byte("root only\n")
@@ -122,7 +130,7 @@ func TestSudoUploadIgnoresPlantedLinks(t *testing.T) {
 	var failed int
 	for i := range uploads {
 		content := bytes.Repeat([]byte(fmt.Sprintf("playbook content %d\n", i)), 1<<12)
-		_, err := h.Upload(context.Background(), transport.File{Path: dest, Content: content, Mode: 0o644, Sudo: &transport.Sudo{}})
+		_, err := h.Upload(context.Background(), transport.File{Path: dest, Content: content, Mode: 0o644, Sudo: sudo})
 		wantIntact(t, secret, secretContent)
 		if err != nil {
 			failed++
