@@ -21,12 +21,12 @@ import (
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name: "fetch",
-		Doc: "Copies a file from the host to the control node, as DEST/HOST/SRC: under the directory dest, in a directory " +
-			"named after the host's inventory name, at the path src has on the host (its leading / dropped), so that the " +
-			"copies of the same file from several hosts never meet. Neither the host's name nor src may lead out of dest: " +
-			"a .. in src, a host name that is not a single path element, and a link under dest that points out of it are " +
-			"refused. flat = true writes to dest itself instead. The copy has the mode of the file on the host, without " +
-			"setuid, setgid and sticky bits, so that a fetched key is no more readable on the control node than on the host. " +
+		Doc: "Copies a file from the host to the control node, under dest/HOST/SRC. " +
+			"HOST is the host's inventory name and SRC the file's path on the host without its leading /, so that copies " +
+			"of the same file from several hosts never meet; flat = true writes to dest itself instead. Neither the host's " +
+			"name nor src may lead out of dest: a .. in src, a host name that is not a single path element, and a link " +
+			"under dest that points out of it are refused. The copy has the mode of the file on the host, without setuid, " +
+			"setgid and sticky bits, so that a fetched key is no more readable on the control node than on the host. " +
 			"Missing directories are created; the file is written to a temporary name and renamed into place, and the " +
 			"temporary files of fetches cut off earlier are removed. A local file that already has the same content and " +
 			"mode is left alone and the task reports no change.",

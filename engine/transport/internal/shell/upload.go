@@ -150,9 +150,10 @@ func ResolveArgv(path string) []string {
 	return []string{"/bin/sh", "-c", resolveScript, "sh", path}
 }
 
-// InstallArgv returns the command that atomically replaces path with its
-// standard input, with dest's mode and, when set, owner and group,
-// following no symbolic link (see installScript).
+// InstallArgv returns the command that atomically replaces dest.Path with
+// its standard input, with dest's mode and, when set, owner and group,
+// following no symbolic link (see installScript). Its private directory
+// gets a new random name.
 func InstallArgv(dest Dest) []string {
 	return []string{"/bin/sh", "-c", installScript, "sh", path.Dir(dest.Path), path.Base(dest.Path), randomHex(),
 		ModeString(FileMode(dest.Mode)), dest.Owner, dest.Group}
