@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +56,9 @@ type nopHost struct{}
 func (nopHost) Run(context.Context, transport.Command) (transport.Result, error) {
 	return transport.Result{}, nil
 }
-func (nopHost) Upload(context.Context, transport.File) (bool, error) { return false, nil }
-func (nopHost) Download(context.Context, string, io.Writer) error    { return nil }
-func (nopHost) Close() error                                         { return nil }
+func (nopHost) Upload(context.Context, transport.File) (bool, error)             { return false, nil }
+func (nopHost) Download(context.Context, string, io.Writer) (fs.FileMode, error) { return 0, nil }
+func (nopHost) Close() error                                                     { return nil }
 
 // BenchmarkRun10000 runs 10,000 no-op instances (100 tasks on each of 100
 // hosts, each task reading the previous one's output on the same host)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"io"
+	"io/fs"
 	"strings"
 	"sync"
 
@@ -57,11 +58,11 @@ func (th *taskHost) Upload(ctx context.Context, f transport.File) (bool, error) 
 	return changed, err
 }
 
-// Download copies a file of the host to w.
-func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) error {
-	err := th.inner.Download(ctx, path, w)
+// Download copies a file of the host to w and returns its mode.
+func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error) {
+	mode, err := th.inner.Download(ctx, path, w)
 	th.r.conns.check(th.target, err)
-	return err
+	return mode, err
 }
 
 // Close does nothing: the engine closes every connection at the end of the

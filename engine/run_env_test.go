@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -44,8 +45,8 @@ func (f *fakeHost) Upload(_ context.Context, file transport.File) (bool, error) 
 	return true, nil
 }
 
-func (f *fakeHost) Download(context.Context, string, io.Writer) error { return nil }
-func (f *fakeHost) Close() error                                      { return nil }
+func (f *fakeHost) Download(context.Context, string, io.Writer) (fs.FileMode, error) { return 0, nil }
+func (f *fakeHost) Close() error                                                     { return nil }
 
 func TestSudoIsAppliedAndFilled(t *testing.T) {
 	p := mustLoad(t, `

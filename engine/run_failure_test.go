@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -182,9 +183,9 @@ type deadHost struct{ err error }
 func (d deadHost) Run(context.Context, transport.Command) (transport.Result, error) {
 	return transport.Result{}, d.err
 }
-func (d deadHost) Upload(context.Context, transport.File) (bool, error) { return false, d.err }
-func (d deadHost) Download(context.Context, string, io.Writer) error    { return d.err }
-func (d deadHost) Close() error                                         { return nil }
+func (d deadHost) Upload(context.Context, transport.File) (bool, error)             { return false, d.err }
+func (d deadHost) Download(context.Context, string, io.Writer) (fs.FileMode, error) { return 0, d.err }
+func (d deadHost) Close() error                                                     { return nil }
 
 // TestUnreachableHostSkipsItsInstances runs over a host whose connection
 // fails and one whose transport connects lazily and then cannot reach it.

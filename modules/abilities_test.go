@@ -31,9 +31,13 @@ func TestSafeToRepeat(t *testing.T) {
 
 func TestDescribeFetchAndTemplate(t *testing.T) {
 	f := newModule[*modules.Fetch](t, "fetch")
-	f.Src, f.Dest = "/var/log/app.log", "logs/app.log"
-	if got, want := f.Describe(), "fetch /var/log/app.log to logs/app.log on the control node"; got != want {
+	f.Src, f.Dest = "/var/log/app.log", "logs"
+	if got, want := f.Describe(), "fetch /var/log/app.log to logs/HOST/var/log/app.log on the control node"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	f.Dest, f.Flat = "logs/app.log", true
+	if got, want := f.Describe(), "fetch /var/log/app.log to logs/app.log on the control node"; got != want {
+		t.Errorf("Describe with flat = %q, want %q", got, want)
 	}
 	tm := templateModule(t)
 	tm.Dest, tm.Mode, tm.Group = "/etc/app.conf", "0640", "app"

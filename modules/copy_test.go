@@ -3,11 +3,14 @@ package modules_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/modules"
 )
 
@@ -107,5 +110,30 @@ func TestCopyDescribeContent(t *testing.T) {
 	c.Group = "adm"
 	if got, want := c.Describe(), "copy 5 bytes to /etc/motd (0644, root:adm)"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+func TestCopyToSymlinkNeedsFollow(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target"), filepath.Join(dir, "link")
+	if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	content := "new\n"
+	c := copyModule(t)
+	c.Content = &content
+	c.Dest = link
+	if _, err := run(t, c); !errors.Is(err, transport.ErrSymlink) || !strings.Contains(err.Error(), "follow = true") {
+		t.Fatalf("copy to a symbolic link: %v, want ErrSymlink and a hint to set follow", err)
+	}
+	checkFile(t, target, "old\n", 0o600)
+	c.Follow = true
+	mustRun(t, c)
+	checkFile(t, target, content, 0o644)
+	if got, err := os.Readlink(link); err != nil || got != target {
+		t.Fatalf("%s links to %q (%v) after the copy, want %s", link, got, err, target)
 	}
 }

@@ -25,6 +25,7 @@ type FileOutputs struct {
 // fileTarget is where and how a module writes a file on the host.
 type fileTarget struct {
 	dest, mode, owner, group string
+	follow                   bool
 }
 
 // validate checks the destination and the mode.
@@ -59,7 +60,11 @@ func (t fileTarget) write(ctx context.Context, env *engine.Env, content []byte) 
 	if err != nil {
 		return engine.Result{}, err
 	}
-	changed, err := env.Host.Upload(ctx, transport.File{Path: t.dest, Content: content, Mode: mode, Owner: t.owner, Group: t.group})
+	f := transport.File{Path: t.dest, Content: content, Mode: mode, Owner: t.owner, Group: t.group, Follow: t.follow}
+	changed, err := env.Host.Upload(ctx, f)
+	if errors.Is(err, transport.ErrSymlink) {
+		return engine.Result{}, fmt.Errorf("write %s on %s: %w; set follow = true to write to the file it points to", t.dest, env.HostName, err)
+	}
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("write %s on %s: %w", t.dest, env.HostName, err)
 	}

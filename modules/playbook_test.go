@@ -77,7 +77,7 @@ func TestPlaybookOfGenericModules(t *testing.T) {
 	checkFile(t, filepath.Join(dir, "out", "app.conf"), "port = "+port+"\n", 0o600)
 	motd := "Welcome to runbook; the service listens on port " + port + ".\npeer 10.0.0.2\npeer 10.0.0.3\n"
 	checkFile(t, filepath.Join(dir, "out", "motd"), motd, 0o644)
-	checkFile(t, filepath.Join(dir, "fetched", "motd"), motd, 0o644)
+	checkFile(t, filepath.Join(dir, "fetched", "local", dir, "out", "motd"), motd, 0o644)
 
 	// A second run finds everything in place: only the command, which
 	// cannot tell, reports a change.

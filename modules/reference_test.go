@@ -121,7 +121,7 @@ func TestDescribeReference(t *testing.T) {
 	for _, a := range ref.Arguments {
 		names = append(names, a.Name)
 	}
-	if got, want := strings.Join(names, " "), "content src dest mode owner group"; got != want {
+	if got, want := strings.Join(names, " "), "content src dest mode owner group follow"; got != want {
 		t.Errorf("arguments %q, want %q in the order of the struct's fields", got, want)
 	}
 	if want := (modules.Argument{Name: "mode", Type: "string", Default: `"0644"`, Doc: "The permission bits of the file, in octal."}); ref.Arguments[3] != want {

@@ -36,6 +36,7 @@ type Template struct {
 	Mode   string    `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
 	Owner  string    `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
 	Group  string    `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
+	Follow bool      `hcl:"follow,optional" doc:"When dest is a symbolic link, write to the file it points to and keep the link. Without it such a dest is refused. Either way the file is written to a new name and renamed into place, so no link planted beside dest is ever followed, with sudo or without."`
 }
 
 // Validate checks that the template parses, that vars is an object and
@@ -103,7 +104,7 @@ func (t *Template) data() (map[string]any, error) {
 
 // target is where and how the rendered file is written.
 func (t *Template) target() fileTarget {
-	return fileTarget{dest: t.Dest, mode: t.Mode, owner: t.Owner, group: t.Group}
+	return fileTarget{dest: t.Dest, mode: t.Mode, owner: t.Owner, group: t.Group, follow: t.Follow}
 }
 
 // goValue converts a known cty value to the plain Go value a template

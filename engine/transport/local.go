@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -168,7 +169,7 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 			res, err := l.Run(ctx, Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: sudo})
 			return res.Stdout, res.Stderr, res.OK(), err
 		}
-		changed, err := shell.Install(ctx, run, f.Path, f.Content, mode, f.Owner, f.Group)
+		changed, err := shell.Install(ctx, run, shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}, f.Content)
 		if err != nil {
 			return false, fmt.Errorf("local: upload %s: %w", f.Path, err)
 		}
@@ -181,23 +182,27 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 	return changed, nil
 }
 
-// Download copies the file at path to w.
-func (l *local) Download(ctx context.Context, path string, w io.Writer) error {
+// Download copies the file at path to w and returns its mode.
+func (l *local) Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error) {
 	if l.closed.Load() {
-		return fmt.Errorf("local: %w", ErrClosed)
+		return 0, fmt.Errorf("local: %w", ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("local: download %s: %w", path, err)
+		return 0, fmt.Errorf("local: download %s: %w", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("local: download: %w", err)
+		return 0, fmt.Errorf("local: download: %w", err)
 	}
 	defer f.Close()
-	if _, err := io.Copy(w, f); err != nil {
-		return fmt.Errorf("local: download %s: %w", path, err)
+	info, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("local: download %s: %w", path, err)
 	}
-	return nil
+	if _, err := io.Copy(w, f); err != nil {
+		return 0, fmt.Errorf("local: download %s: %w", path, err)
+	}
+	return info.Mode(), nil
 }
 
 // Close marks the Host closed; there is nothing to release.

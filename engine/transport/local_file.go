@@ -16,11 +16,15 @@ import (
 )
 
 // writeLocalFile writes f with mode unless the file already matches: to a
-// temporary file beside it, synced, given its mode and owner, then renamed
-// over the destination. It first removes the temporary files that uploads
-// to the same destination left behind (see shell.StaleTemps).
+// temporary file beside it (see CreateTemp), synced, given its mode and
+// owner, then renamed over the destination. A destination that is a
+// symbolic link is refused unless f.Follow is set, and then resolved.
 func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
-	state, err := localFileState(f.Path)
+	dest, err := localTarget(f)
+	if err != nil {
+		return false, err
+	}
+	state, err := localFileState(dest)
 	if err != nil {
 		return false, err
 	}
@@ -31,16 +35,19 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	removeStaleTemps(f.Path)
-	prefix := shell.TempPrefix(f.Path)
-	tmp, err := os.CreateTemp(filepath.Dir(prefix), filepath.Base(prefix)+"*")
+	dir, err := os.OpenRoot(filepath.Dir(dest))
+	if err != nil {
+		return false, err
+	}
+	defer dir.Close()
+	tmp, tmpName, err := CreateTemp(dir, filepath.Base(dest))
 	if err != nil {
 		return false, err
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			dir.Remove(tmpName)
 		}
 	}()
 	if _, err = tmp.Write(f.Content); err != nil {
@@ -60,22 +67,55 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 	if err = tmp.Close(); err != nil {
 		return false, err
 	}
-	if err = os.Rename(tmp.Name(), f.Path); err != nil {
+	if err = dir.Rename(tmpName, filepath.Base(dest)); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// removeStaleTemps removes the temporary files earlier uploads to dest
-// left in its directory. It is best effort: what it cannot list or
-// remove stays, and the upload goes on.
-func removeStaleTemps(dest string) {
-	entries, err := os.ReadDir(filepath.Dir(dest))
+// localTarget returns the path an upload of f writes: f.Path, or the file
+// a symbolic link there points to when f.Follow is set.
+func localTarget(f File) (string, error) {
+	info, err := os.Lstat(f.Path)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return f.Path, nil
+	}
+	if !f.Follow {
+		return "", fmt.Errorf("%s: %w", f.Path, ErrSymlink)
+	}
+	return filepath.EvalSymlinks(f.Path)
+}
+
+// CreateTemp creates a temporary file in dir for a write that is then
+// renamed over name, a path below dir: named ".NAME.runbook-" and random
+// hexadecimal digits, beside name, and created exclusively with mode
+// 0600. It returns the file and its path below dir. It first removes the
+// temporary entries that earlier writes to name, cut off by a crash,
+// left behind (see shell.StaleTemps): uploads and fetches name and sweep
+// their temporary files alike. Being below dir, none of this follows a
+// link out of it.
+func CreateTemp(dir *os.Root, name string) (*os.File, string, error) {
+	removeStaleTemps(dir, name)
+	tmp := shell.TempName(name)
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return f, tmp, err
+}
+
+// removeStaleTemps removes the temporary entries earlier writes to name
+// left beside it in dir. It is best effort: what it cannot list or
+// remove stays, and the write goes on.
+func removeStaleTemps(dir *os.Root, name string) {
+	d, err := dir.Open(filepath.Dir(name))
 	if err != nil {
 		return
 	}
-	for _, stale := range shell.StaleTemps(dest, entries) {
-		_ = os.Remove(stale)
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return
+	}
+	for _, stale := range shell.StaleTemps(name, entries) {
+		_ = dir.RemoveAll(stale)
 	}
 }
 

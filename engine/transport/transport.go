@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+
+	"github.com/runbookhq/runbook/engine/transport/internal/shell"
 )
 
 // Host is a connection to one machine on which tasks run. Implementations
@@ -24,11 +26,13 @@ type Host interface {
 	// temporary name beside the destination and renamed over it, so a
 	// failure never leaves a partial file at f.Path. When the file already
 	// has the same content and mode, nothing is written and changed is
-	// false.
+	// false. A destination that is a symbolic link is refused with
+	// ErrSymlink unless f.Follow is set.
 	Upload(ctx context.Context, f File) (changed bool, err error)
 
-	// Download copies the file at path on the host to w.
-	Download(ctx context.Context, path string, w io.Writer) error
+	// Download copies the file at path on the host to w and returns the
+	// file's mode, read from the file it opened.
+	Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error)
 
 	// Close releases the connection. Calls after Close fail.
 	Close() error
@@ -136,6 +140,12 @@ type File struct {
 	// Sudo, when set, writes the file as that user (root when empty),
 	// for destinations the connecting user cannot write.
 	Sudo *Sudo
+	// Follow, when set, writes to the file that a symbolic link at Path
+	// points to, leaving the link as it is; otherwise a link at Path is
+	// refused with ErrSymlink. Either way no link in Path's directory is
+	// followed while the file is written: one planted there meanwhile is
+	// replaced, never written through.
+	Follow bool
 }
 
 // Sentinel errors that callers test for with errors.Is.
@@ -153,4 +163,7 @@ var (
 	ErrSudoPasswordRequired = errors.New("sudo requires a password and none was given")
 	// ErrClosed means the Host was used after Close.
 	ErrClosed = errors.New("transport closed")
+	// ErrSymlink means an upload's destination is a symbolic link and
+	// File.Follow was not set; nothing was written.
+	ErrSymlink = shell.ErrSymlink
 )

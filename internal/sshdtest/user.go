@@ -6,8 +6,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,4 +89,23 @@ func removeUser(t testing.TB, userdel, name string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Command returns a command that runs program as the user, with its
+// uid and primary group and no supplementary groups, in a process group
+// of its own: a test plays another local user of the host with it.
+func (u User) Command(t testing.TB, program string, args ...string) *exec.Cmd {
+	t.Helper()
+	acct, err := user.Lookup(u.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.ParseUint(acct.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(acct.Gid, 10, 32)
+	cmd := exec.Command(program, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}},
+		Setpgid:    true,
+	}
+	return cmd
 }

@@ -142,7 +142,7 @@ func TestUnreachableAddress(t *testing.T) {
 	h := newHost(t, Config{Address: addr.IP.String(), Port: addr.Port, SSHConfigFile: "none", AgentSocket: "none"})
 	wantUnreachable(t, runTrue(h), "connect to", "refused")
 	var buf strings.Builder
-	if err := h.Download(context.Background(), "/etc/hostname", &buf); !errors.Is(err, transport.ErrUnreachable) {
+	if _, err := h.Download(context.Background(), "/etc/hostname", &buf); !errors.Is(err, transport.ErrUnreachable) {
 		t.Fatalf("download: %v, want ErrUnreachable", err)
 	}
 }

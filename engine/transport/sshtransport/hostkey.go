@@ -8,17 +8,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+	"golang.org/x/sys/unix"
 )
 
 // globalKnownHosts is read, never written, after the user's files.
 const globalKnownHosts = "/etc/ssh/ssh_known_hosts"
-
-// knownHostsMu serialises appends to known_hosts files.
-var knownHostsMu sync.Mutex
 
 // hostKeyChecker checks the keys one endpoint presents.
 type hostKeyChecker struct {
@@ -93,7 +90,7 @@ func (c *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 	case !errors.As(err, &keyErr) && !errors.Is(err, errUnknownKey):
 		return err
 	case c.policy == AcceptNew:
-		return c.remember(key)
+		return c.remember(hostname, remote, key)
 	}
 	return fmt.Errorf("host key verification failed: %s presented %s key %s, which is not in %s",
 		c.e.addr(), key.Type(), ssh.FingerprintSHA256(key), strings.Join(c.e.knownHosts, ", "))
@@ -111,30 +108,68 @@ func (c *hostKeyChecker) changed(key ssh.PublicKey, want []knownhosts.KnownKey) 
 }
 
 // remember appends key to the first known_hosts file, creating it (and
-// its directory) when needed.
-func (c *hostKeyChecker) remember(key ssh.PublicKey) error {
+// its directory) when needed. It holds an exclusive lock (flock) on the
+// file meanwhile, and under the lock reads the file again: runs that
+// dial the same new host at once then record its key once, and one that
+// finds another key recorded meanwhile fails as for a changed key. The
+// new entry starts on a line of its own even when the file does not end
+// with a newline.
+func (c *hostKeyChecker) remember(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	name := knownhosts.Normalize(c.e.addr())
 	if c.e.hashKnownHosts {
 		name = knownhosts.HashHostname(name)
 	}
 	file := c.e.knownHosts[0]
-	knownHostsMu.Lock()
-	defer knownHostsMu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return fmt.Errorf("record host key: %w", err)
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("record host key: %w", err)
 	}
-	if _, err := f.WriteString(knownhosts.Line([]string{name}, key) + "\n"); err != nil {
-		f.Close()
+	defer f.Close() // also releases the lock
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("record host key: lock %s: %w", file, err)
+	}
+	known, err := knownhosts.New(file)
+	if err != nil {
+		return fmt.Errorf("record host key: %w", err)
+	}
+	var keyErr *knownhosts.KeyError
+	switch err := known(hostname, remote, key); {
+	case err == nil:
+		return nil
+	case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+		return c.changed(key, keyErr.Want)
+	}
+	line := knownhosts.Line([]string{name}, key) + "\n"
+	whole, err := endsLine(f)
+	if err != nil {
+		return fmt.Errorf("record host key: %w", err)
+	}
+	if !whole {
+		line = "\n" + line
+	}
+	if _, err := f.WriteString(line); err != nil {
 		return fmt.Errorf("record host key: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("record host key: %w", err)
 	}
 	return nil
+}
+
+// endsLine reports whether f is empty or ends with a newline.
+func endsLine(f *os.File) (bool, error) {
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return err == nil, err
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, info.Size()-1); err != nil {
+		return false, err
+	}
+	return b[0] == '\n', nil
 }
 
 // errUnknownKey stands for "no known_hosts file has this host".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/testenv"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -128,4 +130,85 @@ func TestHostKeyCheckingOffWarnsOnce(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], ssh.FingerprintSHA256(srv.HostKey)) {
 		t.Fatalf("warnings %q, want one naming the key", warnings)
 	}
+}
+
+// keygenFind returns the entries ssh-keygen -F finds for host in file.
+func keygenFind(t *testing.T, file, host string) []string {
+	t.Helper()
+	keygen := testenv.Need(t, "ssh-keygen")
+	out, err := exec.Command(keygen, "-F", host, "-f", file).Output()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("ssh-keygen -F %s: %v", host, err)
+	}
+	var entries []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			entries = append(entries, line)
+		}
+	}
+	return entries
+}
+
+// wantKnown fails the test unless file parses, and ssh-keygen finds
+// exactly one entry for each of hosts in it.
+func wantKnown(t *testing.T, file string, hosts ...string) {
+	t.Helper()
+	if _, err := knownhosts.New(file); err != nil {
+		data, _ := os.ReadFile(file)
+		t.Fatalf("%s no longer parses: %v\n%s", file, err, data)
+	}
+	for _, h := range hosts {
+		if got := keygenFind(t, file, h); len(got) != 1 {
+			data, _ := os.ReadFile(file)
+			t.Fatalf("ssh-keygen finds %d entries for %s, want 1:\n%s", len(got), h, data)
+		}
+	}
+}
+
+func TestAcceptNewAfterLineWithoutNewline(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	other := sshdtest.NewKey(t, filepath.Join(t.TempDir(), "other"), "")
+	a := knownhosts.Line([]string{"a.example"}, other.Signer.PublicKey())
+	b := knownhosts.Line([]string{"b.example"}, other.Signer.PublicKey())
+	for name, content := range map[string]string{"one line": a, "two lines": a + "\n" + b} {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(srv)
+			cfg.KnownHostsFiles = []string{filepath.Join(t.TempDir(), "known_hosts")}
+			cfg.HostKeyChecking = AcceptNew
+			if err := os.WriteFile(cfg.KnownHostsFiles[0], []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := runTrue(newHost(t, cfg)); err != nil {
+				t.Fatal(err)
+			}
+			hosts := []string{"a.example", knownhosts.Normalize(srv.Addr())}
+			if name == "two lines" {
+				hosts = append(hosts, "b.example")
+			}
+			wantKnown(t, cfg.KnownHostsFiles[0], hosts...)
+			cfg.HostKeyChecking = Strict
+			if err := runTrue(newHost(t, cfg)); err != nil {
+				t.Fatalf("strict checking after the key was recorded: %v", err)
+			}
+		})
+	}
+}
+
+func TestAcceptNewConcurrentDialsRecordOneEntry(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	cfg := testConfig(srv)
+	cfg.KnownHostsFiles = []string{filepath.Join(t.TempDir(), "known_hosts")}
+	cfg.HostKeyChecking = AcceptNew
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range errs {
+		h := newHost(t, cfg)
+		wg.Go(func() { errs[i] = runTrue(h) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	wantKnown(t, cfg.KnownHostsFiles[0], knownhosts.Normalize(srv.Addr()))
 }

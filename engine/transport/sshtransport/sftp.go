@@ -3,8 +3,6 @@ package sshtransport
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,87 +19,123 @@ import (
 
 // Upload writes f on the host; see transport.Host. The file's state is
 // read with stat and sha256sum. Without sudo the content goes by SFTP to
-// a temporary name beside the destination, which is renamed over it; with
-// sudo it is streamed to a sudo'd shell that does the same.
+// a temporary name beside the destination, created exclusively, which is
+// renamed over it; with sudo it is streamed to a sudo'd shell that writes
+// it in a private directory beside the destination (see shell.Install).
+// Neither follows a symbolic link planted beside the destination.
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	mode := shell.FileMode(f.Mode)
 	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
 		return res.Stdout, res.Stderr, res.OK(), err
 	}
+	dest := shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}
 	if f.Sudo != nil {
-		changed, err := shell.Install(ctx, run, f.Path, f.Content, mode, f.Owner, f.Group)
+		changed, err := shell.Install(ctx, run, dest, f.Content)
 		if err != nil {
 			return false, h.errorf("upload %s: %w", f.Path, err)
 		}
 		return changed, nil
 	}
-	state, err := shell.State(ctx, run, f.Path)
+	path, state, err := shell.Target(ctx, run, dest)
 	if err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	if state.Matches(f.Content, mode, f.Owner, f.Group) {
 		return false, nil
 	}
-	if err := h.put(ctx, f, mode); err != nil {
+	if err := h.put(ctx, path, f, mode); err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	return true, nil
 }
 
-// put writes f by SFTP to a temporary file, gives it its mode and owner,
-// and renames it over the destination; on failure it removes the
-// temporary file. It first removes the temporary files that uploads to
-// the same destination left behind (see shell.StaleTemps).
-func (h *host) put(ctx context.Context, f transport.File, mode fs.FileMode) error {
+// put writes f by SFTP to a temporary file beside dest, created
+// exclusively under a random name, gives it its mode and owner, renames
+// it over dest and checks that what it renamed is what it wrote (see
+// checkRenamed); on failure it removes the temporary file. It first
+// removes the temporary entries that uploads to dest left behind (see
+// shell.StaleTemps).
+func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.FileMode) error {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
 		return err
 	}
-	removeStaleTemps(client, f.Path)
-	tmp := shell.TempPrefix(f.Path) + randomSuffix()
-	if err := writeTemp(ctx, client, tmp, f.Content, mode); err != nil {
+	removeStaleTemps(client, dest)
+	tmp := shell.TempName(dest)
+	wrote, err := writeTemp(ctx, client, tmp, f.Content, mode)
+	if err != nil {
 		_ = client.Remove(tmp)
 		if err = lost(cn, ctxErr(ctx, err)); ctx.Err() != nil || errors.Is(err, transport.ErrConnectionLost) {
 			return err
 		}
-		return noSpace(client, f.Path, len(f.Content), err)
+		return noSpace(client, dest, len(f.Content), err)
 	}
 	err = h.chown(ctx, tmp, f.Owner, f.Group)
 	if err == nil {
-		err = lost(cn, client.PosixRename(tmp, f.Path))
+		err = lost(cn, client.PosixRename(tmp, dest))
 	}
 	if err != nil {
 		_ = client.Remove(tmp)
+		return err
 	}
-	return err
+	return checkRenamed(client, dest, wrote, f.Owner == "" && f.Group == "")
+}
+
+// checkRenamed fails unless dest, just renamed from an upload's
+// temporary file, is still the regular file the upload wrote, as fstat
+// described it (type, mode, size and, when sameOwner, owner and group).
+// Another user who can write dest's directory may swap the temporary
+// name for a link or a file of theirs before the rename: SFTP has no
+// rename by handle to prevent it, so the upload detects it and fails
+// rather than report a link or a stranger's file as written.
+func checkRenamed(client *sftp.Client, dest string, wrote os.FileInfo, sameOwner bool) error {
+	got, err := client.Lstat(dest)
+	if err != nil {
+		return err
+	}
+	a, aok := wrote.Sys().(*sftp.FileStat)
+	b, bok := got.Sys().(*sftp.FileStat)
+	if got.Mode() != wrote.Mode() || got.Size() != wrote.Size() ||
+		(sameOwner && aok && bok && (a.UID != b.UID || a.GID != b.GID)) {
+		return fmt.Errorf("%s is not the file this upload wrote: another user changed %s meanwhile", dest, path.Dir(dest))
+	}
+	return nil
 }
 
 // writeTemp creates tmp with mode and writes content to it, flushed to
-// disk. Cancelling ctx closes the file, which ends the write.
-func writeTemp(ctx context.Context, client *sftp.Client, tmp string, content []byte, mode fs.FileMode) error {
+// disk, and returns what fstat then says of it. Cancelling ctx closes the
+// file, which ends the write.
+func writeTemp(ctx context.Context, client *sftp.Client, tmp string, content []byte, mode fs.FileMode) (os.FileInfo, error) {
 	file, err := client.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer file.Close()
 	stop := context.AfterFunc(ctx, func() { file.Close() })
 	defer stop()
 	if err := file.Chmod(mode); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := file.ReadFrom(bytes.NewReader(content)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := file.Sync(); err != nil && !errors.Is(err, sftp.ErrSSHFxOpUnsupported) {
-		return err
+		return nil, err
 	}
-	return file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return info, file.Close()
 }
 
-// removeStaleTemps removes the temporary files earlier uploads to dest
-// left in its directory. It is best effort: what it cannot list or
-// remove stays, and the upload goes on.
+// removeStaleTemps removes the temporary entries earlier uploads to dest
+// left in its directory: files, links and empty directories. It is best
+// effort: what it cannot list or remove stays, and the upload goes on. A
+// private directory a crashed upload through sudo left with a file in it
+// stays too (SFTP cannot remove a tree without following a link swapped
+// in meanwhile); the next upload through sudo removes it.
 func removeStaleTemps(client *sftp.Client, dest string) {
 	entries, err := client.ReadDir(path.Dir(dest))
 	if err != nil {
@@ -134,7 +168,8 @@ func noSpace(client *sftp.Client, dest string, need int, err error) error {
 	return err
 }
 
-// chown gives path its owner and group when they are set.
+// chown gives path its owner and group when they are set; a symbolic
+// link swapped in at path is changed itself, never its target.
 func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	if owner == "" && group == "" {
 		return nil
@@ -143,7 +178,7 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	if group != "" {
 		spec += ":" + group
 	}
-	res, err := h.Run(ctx, transport.Command{Args: []string{"chown", "--", spec, path}})
+	res, err := h.Run(ctx, transport.Command{Args: []string{"chown", "-h", "--", spec, path}})
 	if err != nil {
 		return err
 	}
@@ -153,23 +188,30 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	return nil
 }
 
-// Download copies the file at p on the host to w, by SFTP.
-func (h *host) Download(ctx context.Context, p string, w io.Writer) error {
+// Download copies the file at p on the host to w, by SFTP, and returns
+// its mode, read from the open file. An error of
+// w, such as a full local disk, fails the download and leaves the
+// connection and its other sessions alone.
+func (h *host) Download(ctx context.Context, p string, w io.Writer) (fs.FileMode, error) {
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
-		return h.errorf("download %s: %w", p, err)
+		return 0, h.errorf("download %s: %w", p, err)
 	}
 	file, err := client.Open(p)
 	if err != nil {
-		return h.errorf("download %s: %w", p, lost(cn, err))
+		return 0, h.errorf("download %s: %w", p, lost(cn, err))
 	}
 	defer file.Close()
 	stop := context.AfterFunc(ctx, func() { file.Close() })
 	defer stop()
-	if _, err := file.WriteTo(w); err != nil {
-		return h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
+	info, err := file.Stat()
+	if err != nil {
+		return 0, h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
 	}
-	return nil
+	if _, err := file.WriteTo(localWriter{w}); err != nil {
+		return 0, h.errorf("download %s: %w", p, lost(cn, ctxErr(ctx, err)))
+	}
+	return info.Mode(), nil
 }
 
 // sftp returns the connection and its SFTP client, connecting if needed.
@@ -188,9 +230,13 @@ func (h *host) sftp(ctx context.Context) (*conn, *sftp.Client, error) {
 // lost marks err as a lost connection when the connection is gone: cn
 // is no longer alive, or the SFTP client reports its channel broken
 // (which it may do before cn learns of it). It then closes cn, so that
-// the next call dials again rather than reuse a broken SFTP client.
+// the next call dials again rather than reuse a broken SFTP client. An
+// error of the local side (see localWriter) is never a lost connection,
+// whatever it wraps: a syscall.Errno, such as a full local disk's
+// ENOSPC, is a net.Error too.
 func lost(cn *conn, err error) error {
-	if err == nil || errors.Is(err, transport.ErrConnectionLost) {
+	var local *localError
+	if err == nil || errors.Is(err, transport.ErrConnectionLost) || errors.As(err, &local) {
 		return err
 	}
 	var netErr net.Error
@@ -211,9 +257,25 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// randomSuffix returns a random name part for temporary files.
-func randomSuffix() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// localWriter passes writes on to the local writer w of a download and
+// marks its errors as local ones, so that they are told from the
+// connection's.
+type localWriter struct{ w io.Writer }
+
+// Write writes p to w.
+func (l localWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		err = &localError{err}
+	}
+	return n, err
 }
+
+// localError is an error of the control node's side of a transfer.
+type localError struct{ err error }
+
+// Error says that the local copy could not be written, and why.
+func (e *localError) Error() string { return "write the local copy: " + e.err.Error() }
+
+// Unwrap returns the local writer's error.
+func (e *localError) Unwrap() error { return e.err }

@@ -75,12 +75,30 @@ func TestUploadRemovesStaleTemps(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// A stale link is removed, never followed.
+			precious := filepath.Join(t.TempDir(), "precious")
+			if err := os.WriteFile(precious, []byte("keep"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Dir(precious), filepath.Join(dir, ".f.runbook-beef")); err != nil {
+				t.Fatal(err)
+			}
+			// A private directory of a crashed upload through sudo is
+			// removed by the next one.
+			if way.sudo != nil {
+				if err := os.MkdirAll(filepath.Join(dir, ".f.runbook-0a0a", "0a0a"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if _, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(dir, "f"), Content: []byte("new"), Sudo: way.sudo}); err != nil {
 				t.Fatal(err)
 			}
 			want := []string{".f.runbook-keep", ".g.runbook-00", "f"}
 			if got := names(t, dir); !slices.Equal(got, want) {
 				t.Fatalf("after the upload the directory holds %q, want %q", got, want)
+			}
+			if b, err := os.ReadFile(precious); err != nil || string(b) != "keep" {
+				t.Fatalf("the file behind a stale link holds %q (%v), want it kept", b, err)
 			}
 		})
 	}

@@ -3,11 +3,13 @@ package transporttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -130,6 +132,45 @@ func uploadFails(t *testing.T, h transport.Host, sudo *transport.Sudo) {
 	wantOnly(t, dir, "keep")
 }
 
+// testUploadSymlink checks that an upload refuses a destination that is
+// a symbolic link, leaving the link and its target alone, and that with
+// Follow it writes the target and keeps the link.
+func testUploadSymlink(t *testing.T, h transport.Host) {
+	for _, sudo := range []*transport.Sudo{nil, {}} {
+		targetDir, dir := t.TempDir(), t.TempDir()
+		target, link := filepath.Join(targetDir, "target"), filepath.Join(dir, "link")
+		if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		f := transport.File{Path: link, Content: []byte("new\n"), Mode: 0o640, Sudo: sudo}
+		_, err := h.Upload(context.Background(), f)
+		if !errors.Is(err, transport.ErrSymlink) || !strings.Contains(err.Error(), link) {
+			t.Fatalf("upload to a symbolic link (sudo %v): %v, want ErrSymlink naming %s", sudo != nil, err, link)
+		}
+		wantLink(t, link, target)
+		wantFile(t, target, []byte("old\n"), 0o600)
+
+		f.Follow = true
+		upload(t, h, f, true)
+		wantLink(t, link, target)
+		wantFile(t, target, f.Content, 0o640)
+		upload(t, h, f, false)
+		wantOnly(t, dir, "link")
+		wantOnly(t, targetDir, "target")
+	}
+}
+
+// wantLink fails the test unless path is a symbolic link to target.
+func wantLink(t *testing.T, path, target string) {
+	t.Helper()
+	if got, err := os.Readlink(path); err != nil || got != target {
+		t.Fatalf("%s links to %q (%v), want %s", path, got, err, target)
+	}
+}
+
 func testDownload(t *testing.T, h transport.Host) {
 	path := filepath.Join(t.TempDir(), "data")
 	content := bytes.Repeat([]byte("data\n"), 100000)
@@ -137,13 +178,14 @@ func testDownload(t *testing.T, h transport.Host) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := h.Download(context.Background(), path, &buf); err != nil {
+	mode, err := h.Download(context.Background(), path, &buf)
+	if err != nil {
 		t.Fatalf("download: %v", err)
 	}
-	if !bytes.Equal(buf.Bytes(), content) {
-		t.Fatalf("downloaded %d bytes, want %d", buf.Len(), len(content))
+	if !bytes.Equal(buf.Bytes(), content) || mode != 0o600 {
+		t.Fatalf("downloaded %d bytes of mode %v, want %d of mode 0600", buf.Len(), mode, len(content))
 	}
-	if err := h.Download(context.Background(), path+".missing", &buf); err == nil {
+	if _, err := h.Download(context.Background(), path+".missing", &buf); err == nil {
 		t.Fatal("download of a missing file succeeded")
 	}
 }

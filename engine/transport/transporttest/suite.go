@@ -32,6 +32,7 @@ func Run(t *testing.T, newHost NewHost) {
 		{"UploadOwner", testUploadOwner},
 		{"UploadFailureKeepsDestination", testUploadFailure},
 		{"UploadSudoFailureKeepsDestination", testUploadSudoFailure},
+		{"UploadSymlink", testUploadSymlink},
 		{"Download", testDownload},
 		{"Close", testClose},
 	}

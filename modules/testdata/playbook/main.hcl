@@ -44,7 +44,7 @@ task "assert" "checksum_matches" {
 
 task "fetch" "motd_back" {
   src  = task.motd.dest
-  dest = "${var.dir}/fetched/motd"
+  dest = "${var.dir}/fetched"
 }
 
 task "assert" "fetched_intact" {

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,57 +15,117 @@ import (
 )
 
 // statScript prints, for the regular file $1, its octal mode, owner and
-// group on one line and its SHA-256 on the next, or "absent".
-const statScript = `if [ -f "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"; else echo absent; fi`
+// group on one line and its SHA-256 on the next; "link" when $1 is a
+// symbolic link, which it does not follow; or "absent".
+const statScript = `if [ -L "$1" ]; then echo link
+elif [ -f "$1" ]; then stat -c '%a %U %G' -- "$1" && sha256sum < "$1"
+else echo absent; fi`
 
-// installScript writes its standard input to a temporary name beside $1,
-// flushes it to disk, gives it mode $2, owner $3 and group $4 (when set)
-// and renames it over $1. It first removes the temporary files earlier
-// uploads to $1 left behind (named as IsTemp says). A failure removes the
-// temporary file, leaves $1 as it was, and prints "exit N" on standard
-// output, N being the script's status; dd's own messages reach standard
-// error.
+// resolveScript prints the path $1 names once every symbolic link in it
+// is followed.
+const resolveScript = `readlink -f -- "$1"`
+
+// installScript writes its standard input to the file $2 of the
+// directory $1, with mode $4, owner $5 and group $6 (when set), so that
+// no symbolic link or other entry another user plants in $1 is ever
+// followed, even by a root shell:
+//
+//   - it refuses a destination that is a symbolic link, printing "link";
+//   - it removes the temporary entries earlier uploads to $2 left in $1
+//     (named as IsTemp says; rm -r never follows links);
+//   - it creates, with mkdir (atomic, never following a link), a private
+//     directory .NAME.runbook-$3 in $1, $3 being random hexadecimal
+//     digits chosen by the caller, and enters it;
+//   - it checks that the directory it entered is the one it made: owned
+//     by the effective user, mode 0700, empty, and with $1 (by device
+//     and inode) as its parent; no other user can then add, rename or
+//     replace its entries;
+//   - it writes the content to a file of that directory, flushed to
+//     disk (dd without status=none, which coreutils before 8.20 lack; its
+//     statistics are dropped from its messages), sets its mode, owner
+//     and group there, and renames it over ../$2, which replaces rather
+//     than follows a link planted there since;
+//   - it removes the private directory.
+//
+// A failure removes what it made, leaves the destination as it was, and
+// prints "exit N" on standard output, N being the script's status; the
+// commands' own messages reach standard error.
 const installScript = `set -e
 umask 077
-p="$(dirname -- "$1")/.$(basename -- "$1")` + tempMark + `"
+unset CDPATH
+cd -- "$1"
+if [ -L "$2" ]; then echo link; exit 1; fi
+top=$(stat -c %d:%i .)
+p=".$2` + tempMark + `"
 for s in "$p"*; do
-  case "${s#"$p"}" in ''|*[!0-9a-f]*) ;; *) rm -f -- "$s" || : ;; esac
+  case "${s#"$p"}" in ''|*[!0-9a-f]*) ;; *) rm -rf -- "$s" || : ;; esac
 done
-t="$p$$"
-trap 's=$?; rm -f -- "$t"; echo "exit $s"' EXIT
-dd of="$t" bs=65536 conv=fsync status=none
-chmod "$2" -- "$t"
-if [ -n "$3" ]; then chown -- "$3" "$t"; fi
-if [ -n "$4" ]; then chgrp -- "$4" "$t"; fi
-mv -fT -- "$t" "$1"
+t="$p$3"
+at=top
+trap 's=$?; case $at in top) rm -rf -- "$t" ;; own) cd .. && rm -rf -- "$t" ;; esac; echo "exit $s"' EXIT
+mkdir -- "$t"
+at=
+cd -- "$t"
+if [ "$(stat -c '%u %a' .) $(stat -c %d:%i ..) $(ls -A)" != "$(id -u) 700 $top " ]; then
+  echo "$1/$t is not the private directory this upload made; another user changed $1 meanwhile" >&2
+  exit 1
+fi
+at=own
+if ! msg=$(dd of="$3" bs=65536 conv=fsync 2>&1); then
+  printf '%s\n' "$msg" | sed -e '/ records in$/d' -e '/ records out$/d' -e '/ copied, /d' >&2
+  exit 1
+fi
+chmod "$4" -- "$3"
+if [ -n "$5" ]; then chown -- "$5" "$3"; fi
+if [ -n "$6" ]; then chgrp -- "$6" "$3"; fi
+mv -fT -- "$3" "../$2"
+cd ..
+at=top
+rmdir -- "$t" || :
 trap - EXIT`
 
 // tempMark follows the destination's name in the names of the temporary
-// files uploads write beside it.
+// files and directories uploads make beside it.
 const tempMark = ".runbook-"
 
-// TempPrefix returns the path that every temporary file of an upload to
+// TempPrefix returns the path that every temporary entry of an upload to
 // dest begins with: ".NAME.runbook-" in dest's directory, NAME being the
-// base name of dest. The rest of a temporary file's name is lower-case
-// hexadecimal digits.
+// base name of dest. The rest of a temporary entry's name is lower-case
+// hexadecimal digits. Uploads by SFTP write a temporary file of such a
+// name, uploads through sudo a private directory (see InstallArgv); both
+// sweep the entries that IsTemp matches.
 func TempPrefix(dest string) string {
 	return path.Join(path.Dir(dest), "."+path.Base(dest)+tempMark)
 }
 
+// TempName returns a new temporary name for an upload to dest: TempPrefix
+// followed by 16 random hexadecimal digits, drawn from crypto/rand so
+// that no other user of the host can guess it.
+func TempName(dest string) string {
+	return TempPrefix(dest) + randomHex()
+}
+
+// randomHex returns 16 random lower-case hexadecimal digits.
+func randomHex() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails
+	return hex.EncodeToString(b)
+}
+
 // IsTemp reports whether name, an entry of dest's directory, is a
-// temporary file of an upload to dest: ".NAME.runbook-" followed by
+// temporary entry of an upload to dest: ".NAME.runbook-" followed by
 // lower-case hexadecimal digits and nothing else.
 func IsTemp(dest, name string) bool {
 	rest, ok := strings.CutPrefix(name, "."+path.Base(dest)+tempMark)
 	return ok && rest != "" && strings.Trim(rest, "0123456789abcdef") == ""
 }
 
-// StaleTemps returns, sorted, the paths of the temporary files of uploads
-// to dest among entries, the entries of dest's directory. An upload cut
-// off by a crash leaves its temporary file behind; the next upload to the
-// same destination removes these before writing its own. An upload still
-// running to the same destination from elsewhere then fails at its rename
-// and leaves the destination whole.
+// StaleTemps returns, sorted, the paths of the temporary entries of
+// uploads to dest among entries, the entries of dest's directory. An
+// upload cut off by a crash leaves its temporary entry behind; the next
+// upload to the same destination removes these before writing its own.
+// An upload still running to the same destination from elsewhere then
+// fails at its rename and leaves the destination whole.
 func StaleTemps[E interface{ Name() string }](dest string, entries []E) []string {
 	var stale []string
 	for _, e := range entries {
@@ -82,10 +143,20 @@ func StatArgv(path string) []string {
 	return []string{"/bin/sh", "-c", statScript, "sh", path}
 }
 
-// InstallArgv returns the command that atomically replaces path with its
-// standard input, with the given mode and, when set, owner and group.
-func InstallArgv(path string, mode fs.FileMode, owner, group string) []string {
-	return []string{"/bin/sh", "-c", installScript, "sh", path, ModeString(mode), owner, group}
+// ResolveArgv returns the command that prints what path names once
+// every symbolic link in it is followed; its output is that path and a
+// newline.
+func ResolveArgv(path string) []string {
+	return []string{"/bin/sh", "-c", resolveScript, "sh", path}
+}
+
+// InstallArgv returns the command that atomically replaces dest.Path with
+// its standard input, with dest's mode and, when set, owner and group,
+// following no symbolic link (see installScript). Its private directory
+// gets a new random name.
+func InstallArgv(dest Dest) []string {
+	return []string{"/bin/sh", "-c", installScript, "sh", path.Dir(dest.Path), path.Base(dest.Path), randomHex(),
+		ModeString(FileMode(dest.Mode)), dest.Owner, dest.Group}
 }
 
 // FileMode returns the mode to give a file: mode, or 0644 when it is zero.
@@ -102,9 +173,27 @@ func ModeString(mode fs.FileMode) string {
 	return fmt.Sprintf("%o", mode.Perm())
 }
 
+// Dest is where and how an upload writes a file.
+type Dest struct {
+	// Path is the destination path on the host.
+	Path string
+	// Mode is the permission bits of the file; zero means 0644.
+	Mode fs.FileMode
+	// Owner and Group, when set, are applied to the file by name.
+	Owner, Group string
+	// Follow, when set, writes to the file a symbolic link at Path points
+	// to; otherwise such a link is refused with ErrSymlink.
+	Follow bool
+}
+
+// ErrSymlink means the destination of an upload is a symbolic link and
+// the upload was not asked to follow it.
+var ErrSymlink = errors.New("destination is a symbolic link")
+
 // FileState is what is known of an existing file.
 type FileState struct {
 	Exists bool
+	Link   bool   // a symbolic link, not followed; the other fields are empty
 	Mode   string // octal permission bits
 	Owner  string
 	Group  string
@@ -114,8 +203,11 @@ type FileState struct {
 // ParseStat reads the output of the StatArgv command.
 func ParseStat(out []byte) (FileState, error) {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) == 1 && lines[0] == "absent" {
+	switch {
+	case len(lines) == 1 && lines[0] == "absent":
 		return FileState{}, nil
+	case len(lines) == 1 && lines[0] == "link":
+		return FileState{Link: true}, nil
 	}
 	if len(lines) != 2 {
 		return FileState{}, fmt.Errorf("unexpected file description %q", out)
@@ -158,24 +250,58 @@ func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
 	return state, nil
 }
 
-// Install writes content to path through commands run by run: it reads
-// the file's state first and writes nothing when it already matches. It
-// serves uploads that need sudo, where the file must be read and written
-// by another user than the one connected.
-func Install(ctx context.Context, run RunFunc, path string, content []byte, mode fs.FileMode, owner, group string) (changed bool, err error) {
-	state, err := State(ctx, run, path)
+// Target returns the path an upload to dest writes and the state of the
+// file there, read through commands run by run: dest.Path itself or,
+// when it is a symbolic link and dest.Follow is set, the path it
+// resolves to. A link that is not to be followed is ErrSymlink.
+func Target(ctx context.Context, run RunFunc, dest Dest) (string, FileState, error) {
+	if name := path.Base(dest.Path); name == "/" || name == "." || name == ".." || strings.HasSuffix(dest.Path, "/") {
+		return "", FileState{}, fmt.Errorf("%s does not name a file", dest.Path)
+	}
+	state, err := State(ctx, run, dest.Path)
+	if err != nil || !state.Link {
+		return dest.Path, state, err
+	}
+	if !dest.Follow {
+		return "", FileState{}, fmt.Errorf("%s: %w", dest.Path, ErrSymlink)
+	}
+	out, errOut, ok, err := run(ctx, ResolveArgv(dest.Path), nil)
+	if err != nil {
+		return "", FileState{}, err
+	}
+	resolved := strings.TrimSuffix(string(out), "\n")
+	if !ok || resolved == "" {
+		return "", FileState{}, fmt.Errorf("resolve symbolic link %s: %w", dest.Path, failure(out, errOut))
+	}
+	if state, err = State(ctx, run, resolved); err == nil && state.Link {
+		err = fmt.Errorf("%s, resolved from %s: %w", resolved, dest.Path, ErrSymlink)
+	}
+	return resolved, state, err
+}
+
+// Install writes content to dest through commands run by run: it reads
+// the state of the file first (see Target) and writes nothing when it
+// already matches. It serves uploads that need sudo, where the file must
+// be read and written by another user than the one connected, so it
+// follows no link another user of the host may plant (see installScript).
+func Install(ctx context.Context, run RunFunc, dest Dest, content []byte) (changed bool, err error) {
+	p, state, err := Target(ctx, run, dest)
 	if err != nil {
 		return false, err
 	}
-	if state.Matches(content, mode, owner, group) {
+	mode := FileMode(dest.Mode)
+	if state.Matches(content, mode, dest.Owner, dest.Group) {
 		return false, nil
 	}
-	out, errOut, ok, err := run(ctx, InstallArgv(path, mode, owner, group), content)
-	if err != nil {
+	dest.Path = p
+	out, errOut, ok, err := run(ctx, InstallArgv(dest), content)
+	switch {
+	case err != nil:
 		return false, err
-	}
-	if !ok {
-		return false, fmt.Errorf("write %s: %w", path, failure(out, errOut))
+	case !ok && strings.TrimSpace(string(out)) == "link":
+		return false, fmt.Errorf("%s: %w", p, ErrSymlink)
+	case !ok:
+		return false, fmt.Errorf("write %s: %w", p, failure(out, errOut))
 	}
 	return true, nil
 }

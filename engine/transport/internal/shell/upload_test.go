@@ -14,16 +14,23 @@ import (
 )
 
 // runLocal is a RunFunc that runs argv on this machine.
-func runLocal(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		return stdout.Bytes(), stderr.Bytes(), false, nil
+var runLocal = runLocalWith()
+
+// runLocalWith returns a RunFunc that runs argv on this machine with env
+// added to its environment.
+func runLocalWith(env ...string) RunFunc {
+	return func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return stdout.Bytes(), stderr.Bytes(), false, nil
+		}
+		return stdout.Bytes(), stderr.Bytes(), err == nil, err
 	}
-	return stdout.Bytes(), stderr.Bytes(), err == nil, err
 }
 
 // dirNames returns the names in dir, sorted.
@@ -91,7 +98,7 @@ func TestInstallRemovesStaleTemps(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "f")
 	touch(t, dir, ".f.runbook-4242", ".f.runbook-00ff", ".f.runbook-", ".f.runbook-keep", ".g.runbook-00", "f")
-	changed, err := Install(context.Background(), runLocal, dest, []byte("new\n"), 0o640, "", "")
+	changed, err := Install(context.Background(), runLocal, Dest{Path: dest, Mode: 0o640}, []byte("new\n"))
 	if err != nil || !changed {
 		t.Fatalf("Install = %v, %v; want true, nil", changed, err)
 	}
@@ -107,9 +114,10 @@ func TestInstallRemovesStaleTemps(t *testing.T) {
 func TestInstallFailureSaysWhy(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "missing", "f")
-	_, err := Install(context.Background(), runLocal, dest, []byte("x"), 0o644, "", "")
-	if err == nil || !strings.Contains(err.Error(), "No such file or directory") || !strings.Contains(err.Error(), dest) {
-		t.Fatalf("Install into a missing directory: %v, want dd's message naming %s", err, dest)
+	_, err := Install(context.Background(), runLocal, Dest{Path: dest}, []byte("x"))
+	if err == nil || !strings.Contains(err.Error(), "write "+dest+": ") || !strings.Contains(err.Error(), "cd") ||
+		!strings.Contains(strings.TrimPrefix(err.Error(), "write "+dest), filepath.Dir(dest)) {
+		t.Fatalf("Install into a missing directory: %v, want the shell's message naming %s", err, filepath.Dir(dest))
 	}
 	if got := dirNames(t, dir); len(got) != 0 {
 		t.Fatalf("the failed install left %q", got)
@@ -123,11 +131,11 @@ func TestInstallFailureWithoutMessage(t *testing.T) {
 	silent := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		if len(argv) > 2 && argv[2] == installScript {
 			argv = slices.Clone(argv)
-			argv[2] = strings.Replace(installScript, "dd of=", "(exit 3)\ndd of=", 1)
+			argv[2] = strings.Replace(installScript, "if ! msg=$(dd of=", "(exit 3)\nif ! msg=$(dd of=", 1)
 		}
 		return runLocal(ctx, argv, stdin)
 	}
-	_, err := Install(context.Background(), silent, dest, []byte("x"), 0o644, "", "")
+	_, err := Install(context.Background(), silent, Dest{Path: dest}, []byte("x"))
 	if err == nil || !strings.HasSuffix(err.Error(), ": exited with code 3") {
 		t.Fatalf("Install whose command fails silently: %v, want it to end in the exit code", err)
 	}
@@ -152,5 +160,35 @@ func TestFailure(t *testing.T) {
 			t.Errorf("failure(%q, %q) = %q (ENOSPC %v), want %q (ENOSPC %v)",
 				c.stdout, c.stderr, err, errors.Is(err, syscall.ENOSPC), c.want, c.noSpace)
 		}
+	}
+}
+
+// TestInstallRefusesSwappedPrivateDir plays the race another user of the
+// directory could win: right after the install script makes its private
+// directory, that directory is moved away and a link to another
+// directory of the same owner and mode takes its name. The script must
+// notice before it writes anything, and fail.
+func TestInstallRefusesSwappedPrivateDir(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	if err := os.Chmod(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(dir, "f")
+	touch(t, dir, "f")
+	bin := t.TempDir()
+	swap := "#!/bin/sh\n/bin/mkdir \"$@\" && mv -- \"$2\" \"$2.moved\" && ln -s -- \"$OTHER\" \"$2\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "mkdir"), []byte(swap), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	racing := runLocalWith("PATH="+bin+":"+os.Getenv("PATH"), "OTHER="+other)
+	_, err := Install(context.Background(), racing, Dest{Path: dest}, []byte("new\n"))
+	if err == nil || !strings.Contains(err.Error(), "is not the private directory this upload made") {
+		t.Fatalf("Install whose private directory was swapped: %v, want it refused", err)
+	}
+	if got := dirNames(t, other); len(got) != 0 {
+		t.Fatalf("the directory the link pointed to now holds %q", got)
+	}
+	if b, err := os.ReadFile(dest); err != nil || len(b) != 0 {
+		t.Fatalf("%s holds %q (%v), want it untouched", dest, b, err)
 	}
 }

@@ -1,0 +1,145 @@
+package sshtransport
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// plantLinks is what a local user who can write the destination's
+// directory ($1) does to an upload of f there: at every name of f's
+// temporary files it can guess (the next process ids) and at every such
+// name it sees, it puts a symbolic link to a root-only file ($2); a
+// directory at such a name it moves away and replaces with a link to a
+// root-only directory ($3). It never touches f itself.
+const plantLinks = `cd "$1" || exit 1
+while :; do
+  read -r n < /proc/sys/kernel/ns_last_pid
+  for i in 1 2 3 4 5 6 7 8; do ln -sfT "$2" ".f.runbook-$((n+i))" 2>/dev/null; done
+  for e in .f.runbook-*; do
+    case $e in *.moved) continue ;; esac
+    if [ -d "$e" ] && [ ! -L "$e" ]; then
+      mv -f "$e" "$e.moved" 2>/dev/null && ln -sfT "$3" "$e" 2>/dev/null
+    elif [ ! -L "$e" ]; then
+      ln -sfT "$2" "$e" 2>/dev/null
+    fi
+  done
+done`
+
+// userDir returns a new directory owned by the user called name, which
+// only that user may write: the user can rename and replace whatever
+// another user puts there.
+func userDir(t *testing.T, name string) string {
+	t.Helper()
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "userdir-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// wantIntact fails the test unless the root-only file secret still holds
+// content with mode 0600 and its directory holds nothing else.
+func wantIntact(t *testing.T, secret string, content []byte) {
+	t.Helper()
+	wantRegular(t, secret, content, 0o600)
+	if got := names(t, filepath.Dir(secret)); !slices.Equal(got, []string{filepath.Base(secret)}) {
+		t.Fatalf("the root-only directory now holds %q", got)
+	}
+}
+
+// wantRegular fails the test unless path is a regular file (not a link)
+// holding content with mode.
+func wantRegular(t *testing.T, path string, content []byte, mode fs.FileMode) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != mode || !bytes.Equal(got, content) {
+		t.Fatalf("%s is %v holding %.40q (%d bytes); want a regular file of mode %v holding %.40q (%d bytes)",
+			path, fi.Mode(), got, len(got), mode, content, len(content))
+	}
+}
+
+// TestUploadIgnoresPlantedLinks uploads, again and again, by SFTP and
+// through sudo, into a directory that another local user owns and
+// attacks while the uploads run (see plantLinks). Every upload either
+// writes the destination as a regular file or fails; the root-only file
+// the links point to keeps its content and mode whatever happens.
+func TestUploadIgnoresPlantedLinks(t *testing.T) {
+	attacker := sshdtest.NewUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	h := newHost(t, testConfig(srv))
+	for _, way := range uploadWays {
+		t.Run(way.name, func(t *testing.T) { attackUploads(t, h, attacker, way.sudo) })
+	}
+}
+
+// attackUploads makes the uploads of TestUploadIgnoresPlantedLinks, with
+// sudo or without.
+func attackUploads(t *testing.T, h transport.Host, attacker sshdtest.User, sudo *transport.Sudo) {
+	secretDir := t.TempDir()
+	secret := filepath.Join(secretDir, "secret")
+	secretContent := []byte("root only\n")
+	if err := os.WriteFile(secret, secretContent, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := userDir(t, attacker.Name)
+	dest := filepath.Join(dir, "f")
+
+	loop := attacker.Command(t, "/bin/sh", "-c", plantLinks, "sh", dir, secret, secretDir)
+	if err := loop.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		_ = syscall.Kill(-loop.Process.Pid, syscall.SIGKILL)
+		_ = loop.Wait()
+	}
+	defer stop()
+
+	const uploads = 20
+	var failed int
+	for i := range uploads {
+		content := bytes.Repeat([]byte(fmt.Sprintf("playbook content %d\n", i)), 1<<12)
+		_, err := h.Upload(context.Background(), transport.File{Path: dest, Content: content, Mode: 0o644, Sudo: sudo})
+		wantIntact(t, secret, secretContent)
+		if err != nil {
+			failed++
+			t.Logf("upload %d failed: %v", i, err)
+			continue
+		}
+		wantRegular(t, dest, content, 0o644)
+	}
+	stop()
+	moved, _ := filepath.Glob(filepath.Join(dir, ".f.runbook-*.moved"))
+	t.Logf("%d of %d uploads failed under attack; %d private directories were moved away", failed, uploads, len(moved))
+}
