@@ -39,8 +39,8 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 	if l.closed.Load() {
 		return Result{}, fmt.Errorf("local: %w", ErrClosed)
 	}
-	if len(c.Args) == 0 && c.Script == "" {
-		return Result{}, errors.New("local: command has neither args nor script")
+	if err := c.Validate(); err != nil {
+		return Result{}, fmt.Errorf("local: %w", err)
 	}
 	stdout := shell.StreamLines(c.OnLine, Stdout)
 	stderr := shell.StreamLines(c.OnLine, Stderr)
@@ -74,9 +74,9 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 }
 
 // sudoCommand prepares argv to run through sudo and the wrapper, which
-// reads the password and the environment from standard input.
+// reads the environment from standard input once sudo has let it run.
 func sudoCommand(ctx context.Context, c Command, sudo *Sudo, argv []string, stderr io.Writer) (*exec.Cmd, *shell.Handshake, error) {
-	hs := &shell.Handshake{Password: sudo.Password, Stdin: c.Stdin, Stderr: stderr, PasswordRequired: ErrSudoPasswordRequired}
+	hs := &shell.Handshake{Stdin: c.Stdin, Stderr: stderr, PasswordRequired: ErrSudoPasswordRequired}
 	if len(c.Env) > 0 {
 		block, err := shell.EnvBlock(c.Env)
 		if err != nil {
@@ -84,7 +84,7 @@ func sudoCommand(ctx context.Context, c Command, sudo *Sudo, argv []string, stde
 		}
 		hs.Env = block
 	}
-	full := append(shell.SudoArgv(sudo.User, sudo.Password != ""), shell.Argv("0", c.Dir, hs.Env != nil, argv)...)
+	full := append(hs.Sudo(sudo.User, sudo.Password), shell.Argv("0", c.Dir, hs.Env != nil, argv)...)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	cmd.Stderr = hs
 	return cmd, hs, nil
@@ -158,6 +158,9 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 	if l.closed.Load() {
 		return false, fmt.Errorf("local: %w", ErrClosed)
 	}
+	if err := f.Validate(); err != nil {
+		return false, fmt.Errorf("local: upload: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("local: upload %s: %w", f.Path, err)
 	}
@@ -184,6 +187,9 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 func (l *local) Download(ctx context.Context, path string, w io.Writer) error {
 	if l.closed.Load() {
 		return fmt.Errorf("local: %w", ErrClosed)
+	}
+	if err := ValidatePath(path); err != nil {
+		return fmt.Errorf("local: download: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("local: download %s: %w", path, err)

@@ -24,6 +24,9 @@ import (
 // a temporary name beside the destination, which is renamed over it; with
 // sudo it is streamed to a sudo'd shell that does the same.
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
+	if err := f.Validate(); err != nil {
+		return false, h.errorf("upload: %w", err)
+	}
 	mode := shell.FileMode(f.Mode)
 	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
@@ -155,6 +158,9 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 
 // Download copies the file at p on the host to w, by SFTP.
 func (h *host) Download(ctx context.Context, p string, w io.Writer) error {
+	if err := transport.ValidatePath(p); err != nil {
+		return h.errorf("download: %w", err)
+	}
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
 		return h.errorf("download %s: %w", p, err)
