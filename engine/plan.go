@@ -71,7 +71,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 	if !allKnown {
 		return pi, diags
 	}
-	m, _, _, ds := decodeModule(t, args)
+	m, _, _, ds := decodeModule(inst, args)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return pi, diags

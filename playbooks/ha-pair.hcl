@@ -203,7 +203,7 @@ host "secondary" {
 # whether PostgreSQL already streams from the Primary to the Secondary.
 task "alation_facts" "facts" {
   on           = group.pair
-  peer         = self.vars.peer
+  peer         = self.vars.peer_name
   self_address = self.address
 }
 
@@ -348,8 +348,7 @@ task "disk_check" "fix_secondary_disks" {
 task "key_exchange" "keys" {
   on           = [host.primary]
   depends_on   = [task.fix_secondary_disks]
-  peer         = "secondary"
-  peer_address = var.secondary
+  peer         = host.secondary
   self_address = var.primary
   ssh_user     = var.ssh_user
   ssh_port     = var.ssh_port
@@ -386,8 +385,7 @@ task "pg_replicate" "replicate" {
   replace_data = !(
     task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
   )
-  secondary           = "secondary"
-  secondary_address   = var.secondary
+  secondary           = host.secondary
   primary_address     = var.primary
   inline_threshold_gb = var.inline_threshold_gb
   minimize_downtime   = var.minimize_downtime
