@@ -19,6 +19,8 @@ import (
 // process (which every user of the host can see in its process list):
 // loading then warns of a sensitive value given to it. Defaults are the
 // values the ModuleInfo.New function puts in the struct before decoding.
+// A field of type HostRef names another host the module works on, its
+// peer (see HostRef and Env.Peer); a module reaches no other host.
 //
 // Run performs the task against env's host and reports what it changed and
 // what it measured.

@@ -17,7 +17,7 @@ import (
 )
 
 // peerPlaybook has two hosts and a task on a that runs a command on its
-// peer b, then a task that depends on it.
+// peer b, named by its name, then a task that depends on it.
 const peerPlaybook = `
 host "a" {}
 host "b" {
@@ -26,7 +26,7 @@ host "b" {
 task "shell" "across" {
   on     = host.a
   script = "echo across"
-  peer   = host.b
+  peer   = "b"
 }
 task "shell" "after" {
   on         = host.a
@@ -72,6 +72,7 @@ func TestPeerUnknownHostIsLoadError(t *testing.T) {
 }
 host "secondary" {}
 task "shell" "first" {
+  on     = host.primary
   script = "true"
 }
 task "shell" "across" {
@@ -88,15 +89,18 @@ task "shell" "across" {
 			if d.Summary != tt.summary || !strings.Contains(d.Detail, tt.detail) {
 				t.Errorf("diagnostic %q: %q; want %q with %q", d.Summary, d.Detail, tt.summary, tt.detail)
 			}
-			if d.Subject == nil || filepath.Base(d.Subject.Filename) != "main.hcl" || d.Subject.Start.Line != 11 || d.Subject.Start.Column != 12 {
-				t.Errorf("diagnostic at %v, want main.hcl:11,12 (the value of peer)", d.Subject)
+			if d.Subject == nil || filepath.Base(d.Subject.Filename) != "main.hcl" || d.Subject.Start.Line != 12 || d.Subject.Start.Column != 12 {
+				t.Errorf("diagnostic at %v, want main.hcl:12,12 (the value of peer)", d.Subject)
 			}
 		})
 	}
 }
 
+// objectPeerPlaybook is peerPlaybook naming the peer by its host object.
+var objectPeerPlaybook = strings.Replace(peerPlaybook, `peer   = "b"`, `peer   = host.b`, 1)
+
 func TestPeerShownInPlanAndGraph(t *testing.T) {
-	p := mustLoad(t, peerPlaybook, LoadOptions{})
+	p := mustLoad(t, objectPeerPlaybook, LoadOptions{})
 	plan, diags := p.Plan()
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -142,7 +146,7 @@ func TestPeerLimitSkipsInstance(t *testing.T) {
 }
 
 func TestPeerOutputCarriesPeerName(t *testing.T) {
-	p := mustLoad(t, peerPlaybook, LoadOptions{})
+	p := mustLoad(t, objectPeerPlaybook, LoadOptions{})
 	connect, _ := hostsOf(nil)
 	rec := &recorder{}
 	if _, err := Run(context.Background(), p, RunOptions{Connect: connect, Subscribers: []Subscriber{rec}}); err != nil {
