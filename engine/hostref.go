@@ -54,7 +54,7 @@ func hostName(v cty.Value) (string, error) {
 	switch {
 	case ty == cty.String:
 		return v.AsString(), nil
-	case ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String:
+	case isHostObject(ty):
 		name := v.GetAttr("name")
 		if name.IsNull() || !name.IsKnown() {
 			return "", errors.New("its name is not known")
@@ -62,6 +62,12 @@ func hostName(v cty.Value) (string, error) {
 		return name.AsString(), nil
 	}
 	return "", fmt.Errorf("it is %s", typeName(ty))
+}
+
+// isHostObject reports whether ty is the type of a host object: an object
+// with a string name.
+func isHostObject(ty cty.Type) bool {
+	return ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String
 }
 
 // evalPeers evaluates the HostRef arguments of inst, which the playbook

@@ -259,7 +259,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 	switch {
 	case ty == cty.String:
 		*names = append(*names, v.AsString())
-	case ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String:
+	case isHostObject(ty):
 		return hostNamesIn(v.GetAttr("name"), names, depth)
 	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
 		for it := v.ElementIterator(); it.Next(); {

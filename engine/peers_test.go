@@ -108,6 +108,9 @@ func TestPeerShownInPlanAndGraph(t *testing.T) {
 	peers := map[string][]string{}
 	for _, pi := range plan.Instances {
 		peers[pi.ID()] = pi.Peers
+		if pi.Task == "across" && pi.Args["peer"] != "host.b" {
+			t.Errorf("the plan shows peer = %s, want host.b", pi.Args["peer"])
+		}
 	}
 	if fmt.Sprint(peers) != "map[across@a:[b] after@a:[]]" {
 		t.Errorf("peers in the plan: %v", peers)

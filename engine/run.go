@@ -43,8 +43,7 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	case len(opts.Rerun) > 0 && !opts.Resume:
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
 	}
-	r := newRunner(ctx, p, opts, included)
-	r.limited = limited
+	r := newRunner(ctx, p, opts, included, limited)
 	if err := r.beginJournal(rerun); err != nil {
 		r.bus.close()
 		return nil, err
@@ -149,8 +148,7 @@ func (r *runner) peerLeftOut(inst *instance) *host {
 // or when resuming, the graph of the included instances that are not
 // restored, have no peer left out and need no instance left out. Those
 // that do are recorded as skipped here; a restored instance counts as
-// done. r.nodes maps the
-// nodes of such a graph to instance ids.
+// done. r.nodes maps the nodes of such a graph to instance ids.
 func (r *runner) walkGraph() *dag.Graph {
 	p := r.p
 	restored := func(id int) bool { return r.results[id].restored }
@@ -240,7 +238,7 @@ type result struct {
 }
 
 // newRunner prepares a run.
-func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool) *runner {
+func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool, limited map[*host]bool) *runner {
 	r := &runner{
 		ctx:      ctx,
 		p:        p,
@@ -248,6 +246,7 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 		bus:      newBus(opts.Subscribers),
 		secrets:  &redactor{},
 		included: included,
+		limited:  limited,
 		results:  make([]result, len(p.insts)),
 		outputs:  make([]cty.Value, len(p.insts)),
 	}
@@ -324,16 +323,17 @@ func (r *runner) needsError(inst *instance, cause int) error {
 // why says why an instance did not succeed, for the messages of those
 // that needed it.
 func (r *runner) why(node int) string {
-	res := r.results[node]
+	res, inst := r.results[node], r.p.insts[node]
 	switch {
 	case !r.included[node]:
 		return "the limit leaves out"
-	case r.peerLeftOut(r.p.insts[node]) != nil:
-		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(r.p.insts[node]).cfg.Name
-	case res.unreachable && r.conns.unreachableOf(r.p.insts[node]) != r.p.insts[node].host:
-		return "could not reach its peer " + r.conns.unreachableOf(r.p.insts[node]).cfg.Name
 	case res.unreachable:
+		if h := r.conns.unreachableOf(inst); h != nil && h != inst.host {
+			return "could not reach its peer " + h.cfg.Name
+		}
 		return "could not reach its host"
+	case r.peerLeftOut(inst) != nil:
+		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(inst).cfg.Name
 	case res.status == StatusFailed:
 		return "failed"
 	}

@@ -38,7 +38,7 @@ Besides the arguments below, every task accepts the meta-arguments ` + "`on`" + 
 
 An argument of type ` + "`host`" + ` names another host of the inventory that the
 task works on too, its peer: a host object (` + "`host.secondary`" + `) or a host's
-name (` + "`\"secondary\"`" + `, ` + "`self.vars.peer_name`" + `), known when the playbook loads.
+name (` + "`\"secondary\"`" + `, ` + "`self.vars.peer`" + `), known when the playbook loads.
 The task then holds that host as well as its own: plan and graph show it,
 ` + "`--limit`" + ` skips the task when it leaves the peer out, and the peer's output
 lines are labelled with its name.

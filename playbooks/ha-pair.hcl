@@ -175,8 +175,8 @@ host "primary" {
   sudo_password = var.sudo_password
   groups        = ["pair"]
   vars = {
-    peer      = var.secondary
-    peer_name = "secondary"
+    peer         = "secondary"
+    peer_address = var.secondary
   }
 }
 
@@ -188,8 +188,8 @@ host "secondary" {
   sudo_password = var.sudo_password
   groups        = ["pair"]
   vars = {
-    peer      = var.primary
-    peer_name = "primary"
+    peer         = "primary"
+    peer_address = var.primary
   }
 }
 
@@ -203,7 +203,7 @@ host "secondary" {
 # whether PostgreSQL already streams from the Primary to the Secondary.
 task "alation_facts" "facts" {
   on           = group.pair
-  peer         = self.vars.peer_name
+  peer         = self.vars.peer
   self_address = self.address
 }
 
@@ -212,28 +212,28 @@ task "alation_facts" "facts" {
 # the KVStore.
 task "wait_for" "port_ssh" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[0]
   within = "10s"
 }
 
 task "wait_for" "port_postgres" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[1]
   within = "10s"
 }
 
 task "wait_for" "port_mongo" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[2]
   within = "10s"
 }
 
 task "wait_for" "port_kvstore" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[3]
   within = "10s"
 }
