@@ -44,9 +44,6 @@ func (r HostRef) IsZero() bool { return r.Name == "" }
 
 var hostRefType = reflect.TypeFor[HostRef]()
 
-// hostRefOf returns the HostRef of the host a config describes.
-func hostRefOf(cfg HostConfig) HostRef { return HostRef{Name: cfg.Name, Address: cfg.Address} }
-
 // hostName returns the host name that v, a known value that is not null,
 // names: v is a host name or a host object.
 func hostName(v cty.Value) (string, error) {
@@ -135,7 +132,7 @@ func (inst *instance) hostRef(v cty.Value) (HostRef, error) {
 		return HostRef{}, err
 	}
 	if h := inst.holds(name); h != nil {
-		return hostRefOf(h.cfg), nil
+		return HostRef{Name: h.cfg.Name, Address: h.cfg.Address}, nil
 	}
 	return HostRef{}, fmt.Errorf("the host %q is not known to the instance when the playbook loads", name)
 }
