@@ -20,7 +20,10 @@
 //   - mongo_lag: waits until the MongoDB replication lag is small enough.
 //
 // Every module runs its commands under sudo on the task's host and, where
-// it works between two hosts, on the peer reached through Env.Peer. The
+// it works between two hosts, on the peer its host argument names
+// (engine.HostRef), reached through Env.Peer. A peer is always an
+// inventory host; its address is the inventory's unless an address
+// argument says otherwise. The
 // package owns the knowledge of Alation's layouts (install.go), of the
 // Alation shell and alation_conf (shell.go, conf.go), of
 // pg_stat_replication (replication.go) and of routes (route.go), and the
