@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -100,7 +101,7 @@ func (l *loader) evalPeers(inst *instance) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Reference to undeclared host",
-				Detail:   fmt.Sprintf("Task %s, argument %q (module %s) names the host %q, which is not declared.%s", t.name, a.Name, t.module, name, didYouMean(name, l.p.hostNames())),
+				Detail:   fmt.Sprintf("Task %s, argument %q (module %s) names the host %q, which is not declared.%s", t.name, a.Name, t.module, name, suggest.DidYouMean(name, l.p.hostNames())),
 				Subject:  a.Expr.Range().Ptr(),
 			})
 			continue

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -181,7 +182,7 @@ func (l *loader) evalOn(t *task) []*host {
 	for _, name := range slices.Compact(names) {
 		h := p.hostIdx[name]
 		if h == nil {
-			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, didYouMean(name, p.hostNames()))
+			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, suggest.DidYouMean(name, p.hostNames()))
 			return nil
 		}
 		hosts = append(hosts, h)

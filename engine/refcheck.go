@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/internal/suggest"
 )
 
 // references returns the references expr makes. It reports, and leaves
@@ -85,7 +86,7 @@ func checkOutput(t *task, attr string, rng hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported attribute",
-		Detail:   detail + didYouMean(attr, t.schema.outNames),
+		Detail:   detail + suggest.DidYouMean(attr, t.schema.outNames),
 		Subject:  rng.Ptr(),
 	}
 }
@@ -102,7 +103,7 @@ func checkHostAttr(r reference) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported attribute",
-		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.attr, strings.Join(hostAttrs, ", "), didYouMean(r.attr, hostAttrs)),
+		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.attr, strings.Join(hostAttrs, ", "), suggest.DidYouMean(r.attr, hostAttrs)),
 		Subject:  r.attrRng().Ptr(),
 	}
 }
@@ -112,7 +113,7 @@ func undeclaredDiag(kind, name string, rng hcl.Range, names []string) *hcl.Diagn
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared " + kind,
-		Detail:   fmt.Sprintf("There is no %s named %q.%s", kind, name, didYouMean(name, names)),
+		Detail:   fmt.Sprintf("There is no %s named %q.%s", kind, name, suggest.DidYouMean(name, names)),
 		Subject:  rng.Ptr(),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -125,7 +126,7 @@ func parseReference(t hcl.Traversal) (reference, *hcl.Diagnostic) {
 		return reference{}, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown variable",
-			Detail:   fmt.Sprintf("There is nothing named %q. References start with %s.%s", root, strings.Join(rootOrder, ", "), didYouMean(root, rootOrder)),
+			Detail:   fmt.Sprintf("There is nothing named %q. References start with %s.%s", root, strings.Join(rootOrder, ", "), suggest.DidYouMean(root, rootOrder)),
 			Subject:  t.SourceRange().Ptr(),
 		}
 	}

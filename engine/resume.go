@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine/journal"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -173,7 +174,7 @@ func (p *Playbook) rerunSet(names []string) ([]bool, error) {
 		taskName, hostName, one := strings.Cut(name, "@")
 		t := p.taskIdx[taskName]
 		if t == nil {
-			return nil, fmt.Errorf("rerun: there is no task %q.%s", taskName, didYouMean(taskName, p.taskNames()))
+			return nil, fmt.Errorf("rerun: there is no task %q.%s", taskName, suggest.DidYouMean(taskName, p.taskNames()))
 		}
 		if !one {
 			for _, inst := range t.insts {

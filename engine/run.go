@@ -102,34 +102,6 @@ func orDefault(n, def int) int {
 	return def
 }
 
-// limitSet returns which instances run under a limit of host and group
-// names, all of them when the limit is empty, and the hosts the limit
-// keeps, nil when it is empty. An instance kept whose peer the limit
-// leaves out is skipped when the walk begins (see walkGraph).
-func (p *Playbook) limitSet(limit []string) ([]bool, map[*host]bool, error) {
-	included := make([]bool, len(p.insts))
-	hosts := map[*host]bool{}
-	for _, name := range limit {
-		h, g := p.hostIdx[name], p.groups[name]
-		if h == nil && g == nil {
-			return nil, nil, fmt.Errorf("limit: there is no host or group named %q.%s", name, didYouMean(name, append(p.hostNames(), p.groupNames()...)))
-		}
-		if h != nil {
-			hosts[h] = true
-		}
-		for _, m := range g {
-			hosts[m] = true
-		}
-	}
-	for i, inst := range p.insts {
-		included[i] = len(limit) == 0 || hosts[inst.host]
-	}
-	if len(limit) == 0 {
-		return included, nil, nil
-	}
-	return included, hosts, nil
-}
-
 // peerLeftOut returns the first peer of inst that the limit leaves out,
 // or nil.
 func (r *runner) peerLeftOut(inst *instance) *host {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -309,6 +310,35 @@ task "echo" "web_needs_that" {
 	}
 	if _, err := Run(context.Background(), p, RunOptions{Limit: []string{"webb"}}); err == nil || !strings.Contains(err.Error(), `Did you mean "web"?`) {
 		t.Errorf("unknown limit: %v", err)
+	}
+}
+
+func TestSelectHosts(t *testing.T) {
+	p := mustLoad(t, `
+host "web" {
+  groups = ["front"]
+}
+host "db" {}
+`, LoadOptions{})
+	for limit, want := range map[string]string{"": "db local web", "front,db": "db web", "local": "local"} {
+		var list []string
+		if limit != "" {
+			list = strings.Split(limit, ",")
+		}
+		got, err := p.SelectHosts(list)
+		if err != nil {
+			t.Fatalf("SelectHosts(%q): %v", limit, err)
+		}
+		if names := strings.Join(slices.Sorted(maps.Keys(got)), " "); names != want {
+			t.Errorf("SelectHosts(%q) = %s, want %s", limit, names, want)
+		}
+	}
+	// Run refuses an unknown name with the same error.
+	_, selErr := p.SelectHosts([]string{"fornt"})
+	_, runErr := Run(context.Background(), p, RunOptions{Limit: []string{"fornt"}})
+	const want = `limit: no host or group named "fornt". Did you mean "front"?`
+	if selErr == nil || runErr == nil || selErr.Error() != want || runErr.Error() != want {
+		t.Errorf("unknown name: SelectHosts %v, Run %v, want %s", selErr, runErr, want)
 	}
 }
 

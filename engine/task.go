@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/internal/suggest"
 )
 
 // metaArgs are the meta-arguments of a task, in the order the language
@@ -78,7 +79,7 @@ func (l *loader) lookupModule(t *task) bool {
 		for _, m := range Modules() {
 			names = append(names, m.Name)
 		}
-		l.errorf(t.moduleRange.Ptr(), "Unknown module", "There is no module named %q.%s The modules are listed by \"runbook modules\".", t.module, didYouMean(t.module, names))
+		l.errorf(t.moduleRange.Ptr(), "Unknown module", "There is no module named %q.%s The modules are listed by \"runbook modules\".", t.module, suggest.DidYouMean(t.module, names))
 		return false
 	}
 	schema, err := schemaOf(info)
@@ -97,7 +98,7 @@ func (l *loader) checkBody(t *task, body hcl.Body) {
 		if t.schema.fields[a.Name] == nil {
 			known := append(slices.Clone(t.schema.names), metaArgs...)
 			slices.Sort(known)
-			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.module, a.Name, didYouMean(a.Name, known))
+			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.module, a.Name, suggest.DidYouMean(a.Name, known))
 		}
 	}
 	for _, name := range t.schema.required {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -62,7 +63,7 @@ func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable
 	if v := l.p.varIdx[name]; v != nil {
 		return v
 	}
-	l.errorf(rng, "Undeclared variable", "A value is given by %s for var.%s, but no variable %q is declared.%s", where, name, name, didYouMean(name, l.p.variableNames()))
+	l.errorf(rng, "Undeclared variable", "A value is given by %s for var.%s, but no variable %q is declared.%s", where, name, name, suggest.DidYouMean(name, l.p.variableNames()))
 	return nil
 }
 

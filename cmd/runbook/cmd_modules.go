@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/runbookhq/runbook/modules"
 	_ "github.com/runbookhq/runbook/modules/alation" // registers the Alation modules
 )
@@ -44,7 +45,7 @@ func runModules(c *cli, cmd *command, args []string) int {
 			for _, m := range engine.Modules() {
 				known = append(known, m.Name)
 			}
-			return fs.usageError(c, "no module named %q.%s Run 'runbook modules' for the list.", names[0], didYouMean(names[0], known))
+			return fs.usageError(c, "no module named %q.%s Run 'runbook modules' for the list.", names[0], suggest.DidYouMean(names[0], known))
 		}
 		var err error
 		if *markdown {

@@ -37,7 +37,7 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
-	selected, err := limitHosts(p.Hosts(), splitList(*limit))
+	selected, err := p.SelectHosts(splitList(*limit))
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}

@@ -100,7 +100,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 		return fs.usageError(c, "%v", err)
 	}
 	limit := splitList(f.limit)
-	selected, err := limitHosts(p.Hosts(), limit)
+	selected, err := p.SelectHosts(limit)
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}

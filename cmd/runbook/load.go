@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/suggest"
 )
 
 // loadFlags are the flags of every command that loads a playbook.
@@ -54,7 +55,7 @@ func (c *cli) load(arg string, l *loadFlags) (p *engine.Playbook, ok bool) {
 		fsys, file, found := bundledPlaybook(arg)
 		if !found {
 			fmt.Fprintf(c.stderr, "runbook: no playbook file or directory %q, and no bundled playbook of that name.%s\nBundled playbooks: %s.\n",
-				arg, didYouMean(arg, bundledNames()), strings.Join(bundledNames(), ", "))
+				arg, suggest.DidYouMean(arg, bundledNames()), strings.Join(bundledNames(), ", "))
 			return nil, false
 		}
 		p, diags = engine.LoadFS(fsys, file, opts)

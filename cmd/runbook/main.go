@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/runbookhq/runbook/internal/suggest"
 )
 
 // cli is what a command sees of its process: the standard streams and the
@@ -59,7 +61,7 @@ func (c *cli) dispatch(args []string) int {
 	}
 	cmd := lookupCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(c.stderr, "runbook: unknown command %q.%s\nRun 'runbook help' for the list of commands.\n", name, didYouMean(name, commandNames()))
+		fmt.Fprintf(c.stderr, "runbook: unknown command %q.%s\nRun 'runbook help' for the list of commands.\n", name, suggest.DidYouMean(name, commandNames()))
 		return exitUsage
 	}
 	return cmd.run(c, cmd, rest)
@@ -73,7 +75,7 @@ func (c *cli) help(args []string) int {
 	}
 	cmd := lookupCommand(args[0])
 	if cmd == nil {
-		fmt.Fprintf(c.stderr, "runbook help: unknown command %q.%s\n", args[0], didYouMean(args[0], commandNames()))
+		fmt.Fprintf(c.stderr, "runbook help: unknown command %q.%s\n", args[0], suggest.DidYouMean(args[0], commandNames()))
 		return exitUsage
 	}
 	return cmd.run(c, cmd, []string{"-h"})

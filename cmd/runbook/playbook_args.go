@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
@@ -38,39 +36,4 @@ func splitList(s string) []string {
 		}
 	}
 	return list
-}
-
-// limitHosts returns the set of hosts that --limit selects: the hosts it
-// names and the members of the groups it names; an empty limit selects
-// every host. A name that is neither a host nor a group is an error.
-func limitHosts(hosts []engine.HostConfig, limit []string) (map[string]bool, error) {
-	selected := map[string]bool{}
-	if len(limit) == 0 {
-		for _, h := range hosts {
-			selected[h.Name] = true
-		}
-		return selected, nil
-	}
-	members := map[string][]string{}
-	for _, h := range hosts {
-		members[h.Name] = append(members[h.Name], h.Name)
-		for _, g := range h.Groups {
-			members[g] = append(members[g], h.Name)
-		}
-	}
-	for _, name := range limit {
-		names, ok := members[name]
-		if !ok {
-			known := make([]string, 0, len(members))
-			for n := range members {
-				known = append(known, n)
-			}
-			sort.Strings(known)
-			return nil, fmt.Errorf("--limit: no host or group named %q.%s", name, didYouMean(name, known))
-		}
-		for _, n := range names {
-			selected[n] = true
-		}
-	}
-	return selected, nil
 }

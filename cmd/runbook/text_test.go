@@ -51,16 +51,6 @@ func TestFirstSentence(t *testing.T) {
 	}
 }
 
-func TestDidYouMean(t *testing.T) {
-	names := []string{"plan", "run", "validate"}
-	if got := didYouMean("valdiate", names); got != ` Did you mean "validate"?` {
-		t.Errorf("didYouMean(valdiate) = %q", got)
-	}
-	if got := didYouMean("deploy", names); got != "" {
-		t.Errorf("didYouMean(deploy) = %q, want nothing", got)
-	}
-}
-
 func TestSplitList(t *testing.T) {
 	got := splitList(" db1, ,web ,")
 	if len(got) != 2 || got[0] != "db1" || got[1] != "web" {
