@@ -10,7 +10,9 @@ import (
 
 // Plan is what a run would do, as far as it is known before anything runs.
 type Plan struct {
-	// Instances holds every instance, sorted by task, then host.
+	// Instances holds every instance in the order a run that starts them
+	// one at a time would take: each after every instance it depends on,
+	// and among those ready, by task, then host.
 	Instances []PlannedInstance
 }
 
@@ -43,8 +45,9 @@ func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) {
 	}
 	plan := &Plan{}
 	var diags hcl.Diagnostics
-	for _, inst := range p.insts {
-		pi, ds := p.planInstance(inst)
+	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
+	for _, id := range order {
+		pi, ds := p.planInstance(p.insts[id])
 		plan.Instances = append(plan.Instances, pi)
 		diags = append(diags, ds...)
 	}

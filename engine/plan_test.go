@@ -85,3 +85,28 @@ func TestWriteDOT(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanInRunOrder(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "a_last" {
+  message = task.z_first.message
+}
+task "echo" "m_free" {
+  message = "m"
+}
+task "echo" "z_first" {
+  message = "z"
+}
+`, LoadOptions{})
+	plan, diags := p.Plan()
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	var ids []string
+	for _, pi := range plan.Instances {
+		ids = append(ids, pi.ID())
+	}
+	if got, want := strings.Join(ids, " "), "m_free@local z_first@local a_last@local"; got != want {
+		t.Errorf("plan order %s, want %s", got, want)
+	}
+}

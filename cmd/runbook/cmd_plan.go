@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
-	"github.com/runbookhq/runbook/engine/dag"
 )
 
 var planCommand = &command{
@@ -46,47 +45,14 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	ordered, err := graphOrder(plan.Instances)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "runbook plan: %v\n", err)
-		return exitUsage
-	}
 	var shown []engine.PlannedInstance
-	for _, inst := range ordered {
+	for _, inst := range plan.Instances {
 		if selected[inst.Host] {
 			shown = append(shown, inst)
 		}
 	}
 	writePlan(c.stdout, shown, selected, palette(c.colorOn(c.stdout, lf.noColor)))
 	return exitOK
-}
-
-// graphOrder returns the planned instances in the order a run that starts
-// one instance at a time would start them: each after every instance it
-// waits for, on any host, and among those free to start, by task name,
-// then host (the order of the plan, which sorts by task, then host).
-func graphOrder(instances []engine.PlannedInstance) ([]engine.PlannedInstance, error) {
-	index := make(map[string]int, len(instances))
-	for i, inst := range instances {
-		index[inst.ID()] = i
-	}
-	g := dag.New(len(instances))
-	for i, inst := range instances {
-		for _, dep := range inst.DependsOn {
-			if j, ok := index[dep]; ok {
-				g.AddEdge(i, j)
-			}
-		}
-	}
-	order, err := g.TopoOrder()
-	if err != nil {
-		return nil, err
-	}
-	ordered := make([]engine.PlannedInstance, len(order))
-	for i, n := range order {
-		ordered[i] = instances[n]
-	}
-	return ordered, nil
 }
 
 // writePlan prints the planned instances grouped by host, hosts sorted,
