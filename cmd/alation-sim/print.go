@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/internal/sim"
 )
 
@@ -18,20 +18,9 @@ func printPair(w io.Writer, p *sim.Pair, varFile string, took time.Duration) {
 	fmt.Fprintf(w, "\nSSH user:     %s\nprivate key:  %s\nknown_hosts:  %s\nvariables:    %s\n\n",
 		p.User, p.KeyPath, p.KnownHostsPath, varFile)
 	fmt.Fprintf(w, "Set up replication:\n  runbook run ha-pair -var-file %s --known-hosts %s\n\n",
-		shellArg(varFile), shellArg(p.KnownHostsPath))
+		shellquote.Quote(varFile), shellquote.Quote(p.KnownHostsPath))
 	fmt.Fprintf(w, "Log in:\n  ssh -i %s -o UserKnownHostsFile=%s -p %d %s@%s\n\n",
-		shellArg(p.KeyPath), shellArg(p.KnownHostsPath), p.Primary.SSHPort, p.User, p.Primary.Address)
-	fmt.Fprintf(w, "Replication state:\n  alation-sim status -dir %s\n\n", shellArg(p.Dir))
-	fmt.Fprintf(w, "Stop:\n  alation-sim down -dir %s\n", shellArg(p.Dir))
-}
-
-// shellArg returns s quoted for a POSIX shell when it needs quoting.
-func shellArg(s string) string {
-	plain := func(r rune) bool {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:@,%", r)
-	}
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		shellquote.Quote(p.KeyPath), shellquote.Quote(p.KnownHostsPath), p.Primary.SSHPort, p.User, p.Primary.Address)
+	fmt.Fprintf(w, "Replication state:\n  alation-sim status -dir %s\n\n", shellquote.Quote(p.Dir))
+	fmt.Fprintf(w, "Stop:\n  alation-sim down -dir %s\n", shellquote.Quote(p.Dir))
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
 
@@ -242,5 +243,5 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 	return pub, t.file("/etc/ssh/sshd_config", conf, 0o644, 0, 0)
 }
 
-// shellQuote quotes s for /bin/sh.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// shellQuote quotes s for /bin/sh (see shellquote.Quote).
+func shellQuote(s string) string { return shellquote.Quote(s) }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -91,13 +92,9 @@ func afterMarker(out []byte) []byte {
 	return out
 }
 
-// quote returns s quoted for a POSIX shell as a single word.
-func quote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// quote returns s quoted for a POSIX shell as a single word, as every
+// command line of runbook quotes it (see shellquote.Quote).
+func quote(s string) string { return shellquote.Quote(s) }
 
 // assign returns shell lines setting each name to its quoted value; pairs
 // alternate name and value.

@@ -1,8 +1,8 @@
 // Package shell holds what the transports share about starting a process
-// through /bin/sh: quoting words for a POSIX shell, the small wrapper script
-// that reports a process's group and reads its environment from standard
-// input, the handshake that answers sudo's password prompt, and the line
-// splitting that streams output while collecting it.
+// through /bin/sh: the small wrapper script that reports a process's group
+// and reads its environment from standard input (its words quoted by
+// engine/shellquote), the handshake that answers sudo's password prompt,
+// and the line splitting that streams output while collecting it.
 //
 // The wrapper exists so that nothing secret travels in an argument vector:
 // environment values are written to the process's standard input ahead of

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
 // readyMarker starts the line the wrapper writes to standard error once it
@@ -56,7 +58,7 @@ var wrappers = func() (ws [8]wrapper) {
 		} else {
 			b.WriteString("\nexec \"$@\"")
 		}
-		ws[i] = wrapper{text: b.String(), quoted: Quote(b.String())}
+		ws[i] = wrapper{text: b.String(), quoted: shellquote.Quote(b.String())}
 	}
 	return ws
 }()
@@ -106,9 +108,9 @@ func Argv(group, dir string, withEnv bool, argv []string) []string {
 func Line(prefix []string, dir string, withEnv bool, args []string, script string) string {
 	w, params := wrapperFor(dir, withEnv, args, script)
 	if len(prefix) > 0 {
-		return "exec " + Join(prefix) + " /bin/sh -c " + w.quoted + " sh $$ " + Join(params)
+		return "exec " + shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh $$ " + shellquote.Join(params)
 	}
-	return "set -- $$ " + Join(params) + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
+	return "set -- $$ " + shellquote.Join(params) + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
 }
 
 // CommandArgv returns the argument vector of a command given either as args
@@ -129,7 +131,7 @@ func EnvBlock(env map[string]string) ([]byte, error) {
 		if !validName(k) {
 			return nil, fmt.Errorf("invalid environment variable name %q", k)
 		}
-		line := "export " + k + "=" + Quote(env[k]) + "\n"
+		line := "export " + k + "=" + shellquote.Quote(env[k]) + "\n"
 		lines += strings.Count(line, "\n")
 		b.WriteString(line)
 	}

@@ -98,3 +98,18 @@ func TestArgvRunsArgs(t *testing.T) {
 		t.Fatalf("output %q (%v), want %q", out, err, want)
 	}
 }
+
+func TestEnvBlockRejectsBadNames(t *testing.T) {
+	for _, name := range []string{"", "1A", "A-B", "A B", "A=B", "Ä"} {
+		if _, err := EnvBlock(map[string]string{name: "v"}); err == nil {
+			t.Errorf("EnvBlock accepted the name %q", name)
+		}
+	}
+	block, err := EnvBlock(map[string]string{"B": "2\n3", "A": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "3\nexport A=1\nexport B='2\n3'\n"; string(block) != want {
+		t.Fatalf("block %q, want %q", block, want)
+	}
+}

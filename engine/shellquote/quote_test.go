@@ -1,4 +1,4 @@
-package shell
+package shellquote
 
 import (
 	"os/exec"
@@ -29,20 +29,5 @@ func TestQuoteLeavesPlainWords(t *testing.T) {
 		if got := Quote(w); got != want {
 			t.Errorf("Quote(%q) = %q, want %q", w, got, want)
 		}
-	}
-}
-
-func TestEnvBlockRejectsBadNames(t *testing.T) {
-	for _, name := range []string{"", "1A", "A-B", "A B", "A=B", "Ä"} {
-		if _, err := EnvBlock(map[string]string{name: "v"}); err == nil {
-			t.Errorf("EnvBlock accepted the name %q", name)
-		}
-	}
-	block, err := EnvBlock(map[string]string{"B": "2\n3", "A": "1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "3\nexport A=1\nexport B='2\n3'\n"; string(block) != want {
-		t.Fatalf("block %q, want %q", block, want)
 	}
 }
