@@ -10,24 +10,38 @@ import (
 // Duration is the type of a module argument holding a length of time,
 // written as time.ParseDuration reads it ("90s", "5m", "1h30m"), which must
 // be positive. It is an ArgumentValidator: a value that is no positive
-// duration is refused when the playbook loads if it is known then.
+// duration is refused when the playbook loads if it is known then, and
+// before the module runs otherwise.
 type Duration string
 
 // ValidateArgument reports an error unless d is a positive duration.
 func (d Duration) ValidateArgument() error {
-	if d.Value() <= 0 {
-		return fmt.Errorf("%q is not a positive duration such as \"30s\", \"5m\" or \"1h30m\"", string(d))
-	}
-	return nil
+	_, err := parseDuration(string(d), false)
+	return err
 }
 
-// Value returns the length of time d holds, or 0 when it is no duration.
+// Value returns the length of time d holds. It is for an argument that
+// has passed ValidateArgument, as every argument of a module has before
+// the engine runs it (and after CheckArguments when a program runs the
+// module itself); Value panics when d is no positive duration.
 func (d Duration) Value() time.Duration {
-	v, err := time.ParseDuration(string(d))
+	v, err := parseDuration(string(d), false)
 	if err != nil {
-		return 0
+		panic("engine: Duration.Value of an unchecked argument: " + err.Error())
 	}
 	return v
+}
+
+// parseDuration reads s as time.ParseDuration does, refusing a negative
+// length and, unless zeroOK, zero. It is the one reading of durations in
+// playbooks: of module arguments (Duration) and of the meta-arguments
+// delay and timeout.
+func parseDuration(s string, zeroOK bool) (time.Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 || v == 0 && !zeroOK {
+		return 0, fmt.Errorf("%q is not a positive duration such as \"30s\", \"5m\" or \"1h30m\"", s)
+	}
+	return v, nil
 }
 
 // ArgError is an error about the value of one argument of a module. The

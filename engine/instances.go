@@ -321,8 +321,8 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 		dst *time.Duration
 	}{{m.delay, &inst.delay}, {m.timeout, &inst.timeout}} {
 		if v, ok := eval(d.a, cty.String); ok {
-			dur, err := time.ParseDuration(v.AsString())
-			if err != nil || dur < 0 {
+			dur, err := parseDuration(v.AsString(), true)
+			if err != nil {
 				diags = append(diags, metaDiag(d.a, "%s must be a duration such as \"30s\", \"5m\" or \"1h30m\".", d.a.Name))
 			}
 			*d.dst = dur

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -163,4 +164,13 @@ func TestCheckArguments(t *testing.T) {
 	if d := Duration("1h30m").Value(); d.Minutes() != 90 {
 		t.Errorf("Value = %s", d)
 	}
+}
+
+func TestDurationValueOfUncheckedPanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `"soon" is not a positive duration`) {
+			t.Errorf("recovered %v, want a panic naming the value", r)
+		}
+	}()
+	_ = Duration("soon").Value()
 }
