@@ -312,15 +312,13 @@ func runOnPair(ctx context.Context, t *testing.T, pair *sim.Pair, p *engine.Play
 		asked []string
 	)
 	opts.Connect = func(h engine.HostConfig) (transport.Host, error) {
-		return sshtransport.New(sshtransport.Config{
-			Name: h.Name, Address: h.Address, Port: h.Port, User: h.User,
-			IdentityFiles:   []string{h.IdentityFile},
-			KnownHostsFiles: []string{pair.KnownHostsPath},
-			HostKeyChecking: sshtransport.Strict,
-			SSHConfigFile:   "none",
-			AgentSocket:     "none",
-			ConnectTimeout:  10 * time.Second,
-		})
+		cfg := sshtransport.ForHost(h)
+		cfg.KnownHostsFiles = []string{pair.KnownHostsPath}
+		cfg.HostKeyChecking = sshtransport.Strict
+		cfg.SSHConfigFile = "none"
+		cfg.AgentSocket = "none"
+		cfg.ConnectTimeout = 10 * time.Second
+		return sshtransport.New(cfg)
 	}
 	answer := opts.Confirm
 	if answer == nil {

@@ -49,21 +49,11 @@ func (c *cli) connector(s *sshFlags, con *console, pr *prompter, pal palette) fu
 		con.printTo(c.stderr, []byte(pal.paint(colorRed+";"+colorBold, msg)+"\n"))
 	}
 	return func(h engine.HostConfig) (transport.Host, error) {
-		cfg := sshtransport.Config{
-			Name:            h.Name,
-			Address:         h.Address,
-			Port:            h.Port,
-			User:            h.User,
-			Password:        h.Password,
-			KeyPassphrase:   h.KeyPassphrase,
-			KnownHostsFiles: s.knownHosts,
-			HostKeyChecking: hostKeyModes[s.hostKeyChecking],
-			Warn:            warn,
-		}
-		switch {
-		case h.IdentityFile != "":
-			cfg.IdentityFiles = []string{h.IdentityFile}
-		case s.identity != "":
+		cfg := sshtransport.ForHost(h)
+		cfg.KnownHostsFiles = s.knownHosts
+		cfg.HostKeyChecking = hostKeyModes[s.hostKeyChecking]
+		cfg.Warn = warn
+		if cfg.IdentityFiles == nil && s.identity != "" {
 			cfg.IdentityFiles = []string{s.identity}
 		}
 		if pr != nil {

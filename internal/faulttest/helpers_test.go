@@ -115,18 +115,11 @@ func trusting(servers ...*sshdtest.Server) []string {
 // applied to the configuration.
 func sshConnect(knownHostsFile string, edits ...func(*sshtransport.Config)) func(engine.HostConfig) (transport.Host, error) {
 	return func(h engine.HostConfig) (transport.Host, error) {
-		cfg := sshtransport.Config{
-			Name:            h.Name,
-			Address:         h.Address,
-			Port:            h.Port,
-			User:            h.User,
-			Password:        h.Password,
-			IdentityFiles:   []string{h.IdentityFile},
-			KnownHostsFiles: []string{knownHostsFile},
-			SSHConfigFile:   "none",
-			AgentSocket:     "none",
-			ConnectTimeout:  connectTimeout,
-		}
+		cfg := sshtransport.ForHost(h)
+		cfg.KnownHostsFiles = []string{knownHostsFile}
+		cfg.SSHConfigFile = "none"
+		cfg.AgentSocket = "none"
+		cfg.ConnectTimeout = connectTimeout
 		for _, edit := range edits {
 			edit(&cfg)
 		}
