@@ -24,7 +24,7 @@ const (
 	EventOutput          EventKind = "output"           // a line of a command's output (Stream, Line)
 	EventProgress        EventKind = "progress"         // a module's progress message (Line)
 	EventRetry           EventKind = "retry"            // an attempt failed or did not meet until; another follows (Attempt, Error)
-	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Restored when a resumed run took it from the journal)
+	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Changed when it failed after a change; Restored when a resumed run took it from the journal)
 	EventHostUnreachable EventKind = "host_unreachable" // a host could not be reached; its remaining instances are skipped
 	EventRunFinished     EventKind = "run_finished"     // the walk ended (Duration; Error when interrupted)
 )
@@ -47,6 +47,7 @@ type Event struct {
 	Stream   string         `json:"stream,omitempty"`
 	Line     string         `json:"line,omitempty"`
 	Status   Status         `json:"status,omitempty"`
+	Changed  bool           `json:"changed,omitempty"`
 	Duration time.Duration  `json:"duration_ns,omitempty"`
 	Error    string         `json:"error,omitempty"`
 	Outputs  map[string]any `json:"outputs,omitempty"`

@@ -91,6 +91,10 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 	case ctx.Err() != nil:
 		return end(StatusCancelled, err, dag.Cancelled)
 	}
+	res.changed = changed
+	if out != cty.NilVal {
+		res.outputs = r.plainOutputs(out)
+	}
 	res.stderr = tail.String()
 	err = r.reachError(inst, res, err)
 	if inst.ignoreErrors {
@@ -117,23 +121,38 @@ func (r *runner) reachError(inst *instance, res *result, err error) error {
 var errUntil = errors.New("until is false")
 
 // fatalError is an attempt's error that another attempt cannot mend, such
-// as arguments of the wrong type.
+// as arguments of the wrong type or an error a module made Permanent.
 type fatalError struct{ err error }
 
 func (e *fatalError) Error() string { return e.err.Error() }
 func (e *fatalError) Unwrap() error { return e.err }
 
+// Permanent returns err marked as an error that running the module again
+// cannot mend, such as a refusal to replace data it was not allowed to
+// replace: a task's retries do not repeat a Run that returns it. The
+// error says what err says, and errors.Is and errors.As see err through
+// it. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fatalError{err}
+}
+
 // attempts runs the module until an attempt succeeds and meets until, or
-// the retries are spent, pausing delay between attempts. When they fail
-// and some attempt lost its connection to a host, what that attempt did
-// there is unknown, and res.lost records it.
+// the retries are spent, pausing delay between attempts. It reports a
+// change when any attempt did, and when they fail, the outputs of the last
+// (cty.NilVal when it gave none). When they fail and some attempt lost its
+// connection to a host, what that attempt did there is unknown, and
+// res.lost records it.
 func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalContext, tasks cty.Value, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
 	t := inst.task
-	lost := false
+	lost, changed := false, false
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
-		out, changed, err := r.attempt(ctx, inst, ectx, th, tail, res)
+		out, didChange, err := r.attempt(ctx, inst, ectx, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
+		changed = changed || didChange
 		if err == nil && t.meta.until != nil {
 			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
 			switch {
@@ -152,17 +171,19 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
 			res.lost = lost
-			return cty.NilVal, false, err
+			return out, changed, err
 		}
 		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.redact(err.Error())})
 		if !sleep(ctx, inst.delay) {
-			return cty.NilVal, false, ctx.Err()
+			return out, changed, ctx.Err()
 		}
 	}
 }
 
 // attempt decodes the module body in ectx and runs the module once; the
-// first time, it records in the journal that the module starts.
+// first time, it records in the journal that the module starts. When Run
+// fails, attempt returns the outputs and the change it reported with its
+// error (see Result).
 func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalContext, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
 	t := inst.task
 	args, diags := evalArgs(t, ectx)
@@ -209,11 +230,19 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("timed out after %s: %w", timeout, err)
 		}
-		return cty.NilVal, false, err
+		out := cty.NilVal
+		if result.Outputs != nil {
+			if v, oerr := r.outputsValue(t, result.Outputs); oerr == nil {
+				out = v
+			} else {
+				err = errors.Join(err, oerr)
+			}
+		}
+		return out, result.Changed, err
 	}
 	out, err := r.outputsValue(t, result.Outputs)
 	if err != nil {
-		return cty.NilVal, false, &fatalError{err}
+		return cty.NilVal, result.Changed, &fatalError{err}
 	}
 	return out, result.Changed, nil
 }

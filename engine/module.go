@@ -23,12 +23,20 @@ import (
 // peer (see HostRef and Env.Peer); a module reaches no other host.
 //
 // Run performs the task against env's host and reports what it changed and
-// what it measured.
+// what it measured. A Run that fails returns its error with the Result it
+// has so far: a module that changed something before it failed says so
+// (see Result), and an error that another attempt cannot mend is made
+// Permanent so that the task's retries do not repeat it.
 type Module interface {
 	Run(ctx context.Context, env *Env) (Result, error)
 }
 
-// Result is what a module's Run reports.
+// Result is what a module's Run reports. When Run returns an error as
+// well, the engine keeps both fields: the instance fails, and its event,
+// its InstanceResult and the recap say that it changed something when
+// Changed is set, and show the outputs when there are some; later tasks
+// see the outputs of a failed task as null, as they do for any failed
+// task. A task that is retried reports a change when any attempt did.
 type Result struct {
 	// Changed reports whether the task changed anything on the host.
 	Changed bool

@@ -19,6 +19,10 @@ type InstanceResult struct {
 	InstanceInfo
 	// Status is how the instance ended.
 	Status Status
+	// Changed reports that the module changed something on a host: always
+	// for StatusChanged, and for a failed instance whose module said so
+	// with its error (see Result).
+	Changed bool
 	// Duration is the time from the instance's start to its end, zero
 	// for an instance that never started.
 	Duration time.Duration
@@ -27,7 +31,8 @@ type InstanceResult struct {
 	// names the task and the host, and holds no sensitive value.
 	Err error
 	// Outputs holds the module's outputs by name, sensitive ones replaced
-	// by "(sensitive)"; nil unless the instance succeeded.
+	// by "(sensitive)"; nil unless the instance succeeded or its module
+	// returned outputs with its error.
 	Outputs map[string]any
 	// Unreachable reports that the instance failed or was skipped because
 	// its host could not be reached.

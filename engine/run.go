@@ -198,6 +198,7 @@ type result struct {
 	err         error
 	dur         time.Duration
 	outputs     map[string]any
+	changed     bool // it failed after its module reported a change
 	unreachable bool
 	ignored     bool
 	attempts    int
@@ -316,7 +317,7 @@ func (r *runner) why(node int) string {
 func (r *runner) finished(inst *instance, res *result) {
 	e := Event{
 		Kind: EventTaskFinished, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name,
-		Status: res.status, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
+		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
@@ -340,6 +341,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 		rep.Instances = append(rep.Instances, InstanceResult{
 			InstanceInfo: inst.info(),
 			Status:       res.status,
+			Changed:      res.status == StatusChanged || res.changed,
 			Duration:     res.dur,
 			Err:          res.err,
 			Outputs:      res.outputs,

@@ -162,6 +162,9 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 			failedTitle = true
 		}
 		fmt.Fprintf(w, "  %s on %s (%s)", res.Task, res.Host, res.Module)
+		if res.Changed {
+			fmt.Fprint(w, ", changed before it failed")
+		}
 		if res.Ignored {
 			fmt.Fprint(w, ", ignored")
 		}
