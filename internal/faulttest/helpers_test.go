@@ -20,6 +20,7 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 	"github.com/runbookhq/runbook/internal/testenv"
 
+	"github.com/runbookhq/runbook/engine/moduletest"
 	_ "github.com/runbookhq/runbook/modules" // registers the modules the playbooks use
 )
 
@@ -201,16 +202,7 @@ func (r *recorder) find(kind engine.EventKind, task, host string) (engine.Event,
 }
 
 // resultOf returns the report entry of the instance id ("task@host").
-func resultOf(t testing.TB, rep *engine.Report, id string) engine.InstanceResult {
-	t.Helper()
-	for _, r := range rep.Instances {
-		if r.ID() == id {
-			return r
-		}
-	}
-	t.Fatalf("no instance %s in the report", id)
-	return engine.InstanceResult{}
-}
+var resultOf = moduletest.Instance
 
 // wantStatus fails the test unless the instance id ended with status.
 func wantStatus(t testing.TB, rep *engine.Report, id string, status engine.Status) engine.InstanceResult {
