@@ -58,9 +58,19 @@ func TestRunFailure(t *testing.T) {
 	}
 }
 
+// TestRunFailFast checks what --fail-fast adds to a failed run, whose exit
+// code is the same with or without it: broken runs first (one at a time,
+// in run order) and fails, and fine, which does not depend on it, is
+// cancelled instead of run.
 func TestRunFailFast(t *testing.T) {
 	r := runbook(t, "run", "testdata/fail.hcl", "--fail-fast", "--parallel", "1")
 	r.wantCode(t, exitTaskFailed)
+	if !regexp.MustCompile(` local fine cancelled \(\S+\): task fine on host local: not run: the run stopped at the first failure\n`).MatchString(r.stdout) || strings.Contains(r.stdout, " local fine started") {
+		t.Errorf("fine was not cancelled at the first failure:\n%s", r.stdout)
+	}
+	if rc := recap(t, r.stdout); !strings.Contains(rc, "CANCELLED\n  local   0        0       1        1            0          1\n") {
+		t.Errorf("the recap does not count fine as cancelled:\n%s", rc)
+	}
 }
 
 func TestRunUnreachable(t *testing.T) {
