@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,28 +33,37 @@ func testCancelSudo(t *testing.T, h transport.Host) {
 }
 
 func testTimeout(t *testing.T, h transport.Host) {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	runUntilEnded(t, h, ctx, nil, nil, context.DeadlineExceeded)
 }
 
 // runUntilEnded starts a process tree, one part of which ignores SIGTERM,
-// ends it through ctx (calling cancel once it runs, when cancel is set),
-// and checks that Run reports want and that none of the tree survives.
+// ends it through ctx (calling cancel once both its sleeps run, when
+// cancel is set), and checks that Run reports want, that the tree did run
+// before it was ended, and that none of it survives.
 func runUntilEnded(t *testing.T, h transport.Host, ctx context.Context, cancel func(), sudo *transport.Sudo, want error) {
 	marker := fmt.Sprint(900000 + rand.IntN(90000000))
 	script := fmt.Sprintf("sleep %s & (trap '' TERM; sleep %s) & echo started; wait", marker, marker)
+	var ran atomic.Bool
 	_, err := h.Run(ctx, transport.Command{
 		Script: script,
 		Sudo:   sudo,
 		OnLine: func(_ transport.Stream, line string) {
-			if line == "started" && cancel != nil {
+			if line != "started" {
+				return
+			}
+			ran.Store(waitSleeping(marker, 2))
+			if cancel != nil {
 				cancel()
 			}
 		},
 	})
 	if !errors.Is(err, want) {
 		t.Fatalf("run: %v, want an error wrapping %v", err, want)
+	}
+	if !ran.Load() {
+		t.Fatalf("the command was ended before its two sleeps ran, so nothing shows that ending it ends them")
 	}
 	if left := waitGone(marker); len(left) > 0 {
 		t.Fatalf("processes left running after the command was ended: %s", strings.Join(left, "; "))
@@ -70,6 +80,24 @@ func waitGone(marker string) []string {
 			return left
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitSleeping waits, up to a second, until n processes run "sleep
+// marker", and reports whether they did.
+func waitSleeping(marker string, n int) bool {
+	want := []byte("sleep\x00" + marker + "\x00")
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		dirs, _ := filepath.Glob("/proc/[0-9]*")
+		found := 0
+		for _, dir := range dirs {
+			if cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil && bytes.Equal(cmdline, want) {
+				found++
+			}
+		}
+		if found >= n || time.Now().After(deadline) {
+			return found >= n
+		}
 	}
 }
 
