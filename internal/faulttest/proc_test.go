@@ -22,15 +22,26 @@ const settleTime = 20 * time.Second
 // argument vector holds text. The hosts of these tests are this machine,
 // so this is what runs on them.
 func processesWith(text string) []string {
-	var found []string
+	return processesWithAny(text)[text]
+}
+
+// processesWithAny reads the argument vector of every living process once
+// and returns, for each of texts, the processes ("PID: ARGV") whose
+// argument vector holds it.
+func processesWithAny(texts ...string) map[string][]string {
+	found := map[string][]string{}
 	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, path := range paths {
 		b, err := os.ReadFile(path)
-		if err != nil || !bytes.Contains(b, []byte(text)) {
-			continue // ended meanwhile, or not one of them
+		if err != nil {
+			continue // ended meanwhile
 		}
-		pid := filepath.Base(filepath.Dir(path))
-		found = append(found, pid+": "+strings.Join(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), " "))
+		for _, text := range texts {
+			if bytes.Contains(b, []byte(text)) {
+				pid := filepath.Base(filepath.Dir(path))
+				found[text] = append(found[text], pid+": "+strings.Join(strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), " "))
+			}
+		}
 	}
 	return found
 }
@@ -69,7 +80,10 @@ func waitGone(t testing.TB, text string) {
 
 // argvWatch polls the argument vectors of every process on the machine
 // while a run goes on, and remembers each one that holds any of the
-// texts it looks for.
+// texts it looks for. It reads them all every few milliseconds, so a
+// process that lives shorter than a round can be missed: the playbooks it
+// watches make each command that handles a secret last half a second,
+// and with it the sudo and the shells that carry the command.
 type argvWatch struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -86,8 +100,8 @@ func watchArgv(texts ...string) *argvWatch {
 	go func() {
 		defer close(w.done)
 		for ctx.Err() == nil {
-			for _, text := range texts {
-				for _, p := range processesWith(text) {
+			for text, procs := range processesWithAny(texts...) {
+				for _, p := range procs {
 					w.seen[text][p] = true
 				}
 			}

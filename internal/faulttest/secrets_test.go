@@ -45,7 +45,7 @@ task "command" "echo_token" {
 task "command" "fail_token" {
   on  = [host.a]
   env = { TOKEN = var.token }
-  cmd = "echo $TOKEN >&2; exit 3"
+  cmd = "sleep 0.5; echo $TOKEN >&2; exit 3"
 }
 
 task "copy" "token_file" {

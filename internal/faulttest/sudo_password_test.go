@@ -34,7 +34,7 @@ task "alation_shell" "in_line" {
 task "command" "as_root" {
   on   = [host.primary, host.secondary]
   sudo = true
-  cmd  = "id -u"
+  cmd  = "sleep 0.5; id -u"
 }
 `
 }
