@@ -20,7 +20,8 @@ const uploadSize = 128 << 20
 // TestServerCrashMidUpload kills the host's sshd and its sessions while a
 // file is being uploaded over an older version of it: the task fails with
 // a lost connection, and the destination keeps its old content, whole.
-// Once the host is back, running the task again writes the new content.
+// Once the host is back, running the task again writes the new content and
+// removes the temporary file the crashed upload left.
 func TestServerCrashMidUpload(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
@@ -56,9 +57,8 @@ task "copy" "upload" {
 	if b, err := os.ReadFile(dest); err != nil || !bytes.Equal(b, old) {
 		t.Errorf("after the crash %s holds %d bytes (%v), want its old content", dest, len(b), err)
 	}
-	if n := tempBytes(dir, "data.bin"); n > 0 {
-		t.Logf("the crashed upload left a temporary file of %d bytes beside %s", n, dest)
-	}
+	left := temps(dir, "data.bin")
+	t.Logf("the crashed upload left %q beside %s", left, dest)
 
 	srv.Restart(t)
 	rep, err = runNow(t, p, opts)
@@ -69,20 +69,32 @@ task "copy" "upload" {
 	if fi, err := os.Stat(dest); err != nil || fi.Size() != int64(uploadSize/12*12) {
 		t.Errorf("after the upload %s: %v, want %d bytes", dest, err, uploadSize/12*12)
 	}
+	if stale := temps(dir, "data.bin"); len(stale) > 0 {
+		t.Errorf("after the upload once the host is back, temporary files are left beside %s: %q (after the crash: %q)", dest, stale, left)
+	}
 }
 
 // tempBytes returns the size of the biggest temporary file an upload of
-// name made in dir (named .NAME.runbook-*), or 0.
+// name made in dir, or 0.
 func tempBytes(dir, name string) int64 {
-	entries, _ := os.ReadDir(dir)
 	var size int64
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "."+name+".runbook-") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil {
+	for _, path := range temps(dir, name) {
+		if fi, err := os.Stat(path); err == nil {
 			size = max(size, fi.Size())
 		}
 	}
 	return size
+}
+
+// temps returns the paths of the temporary entries uploads of name made
+// in dir (named .NAME.runbook-*).
+func temps(dir, name string) []string {
+	entries, _ := os.ReadDir(dir)
+	var paths []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "."+name+".runbook-") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths
 }
