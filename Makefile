@@ -7,6 +7,15 @@ BIN       := bin
 TESTFLAGS ?= -race -count=1 -timeout 25m
 PKGS      := ./...
 
+# The linters of `make lint`, at fixed versions, installed into bin/tools
+# from the Go module proxy the first time lint runs (and again when a
+# version here changes).
+STATICCHECK_VERSION := v0.8.2
+DEADCODE_VERSION    := v0.52.0
+TOOLS               := $(CURDIR)/$(BIN)/tools
+STATICCHECK         := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+DEADCODE            := $(TOOLS)/deadcode-$(DEADCODE_VERSION)
+
 .PHONY: all build test demo bench fmt lint deps docs clean
 
 all: build
@@ -43,10 +52,26 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 	$(GO) run ./cmd/runbook fmt playbooks
 
-lint:
+# lint fails on go vet, staticcheck or deadcode findings (deadcode counts
+# what the tests use as used), unformatted Go or playbooks, and an
+# alation-sim binary that links the testing package.
+lint: $(STATICCHECK) $(DEADCODE)
 	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	@out=$$($(DEADCODE) -test $(PKGS)); if [ -n "$$out" ]; then echo "deadcode finds unreachable code:"; echo "$$out"; exit 1; fi
+	@if $(GO) list -deps ./cmd/alation-sim | grep -qx testing; then echo "cmd/alation-sim links the testing package"; exit 1; fi
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run ./cmd/runbook fmt -check playbooks
+
+# install-tool installs the command package $(1) at version $(2) as the
+# file $@ (GOBIN names the binary after the package, without its version).
+install-tool = mkdir -p $@.d && GOBIN=$@.d $(GO) install $(1)@$(2) && mv $@.d/$(notdir $(1)) $@ && rmdir $@.d
+
+$(STATICCHECK):
+	$(call install-tool,honnef.co/go/tools/cmd/staticcheck,$(STATICCHECK_VERSION))
+
+$(DEADCODE):
+	$(call install-tool,golang.org/x/tools/cmd/deadcode,$(DEADCODE_VERSION))
 
 # docs regenerates the module reference from the module schemas.
 docs:

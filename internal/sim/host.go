@@ -152,11 +152,6 @@ func (h *Host) Conf(ctx context.Context, key string) (string, error) {
 	return strings.TrimSpace(value), nil
 }
 
-// ReadFile returns the content of path inside the host.
-func (h *Host) ReadFile(ctx context.Context, path string) (string, error) {
-	return h.run(ctx, nil, "cat", "--", path)
-}
-
 // run runs args inside the host with stdin.
 func (h *Host) run(ctx context.Context, stdin *strings.Reader, args ...string) (string, error) {
 	cmd := nsCommand(ctx, h.pid, args...)

@@ -5,15 +5,24 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/runbookhq/runbook/internal/testenv"
 )
 
+// T is the part of testing.TB that the helpers for tests below use. They
+// take it rather than testing.TB so that alation-sim, which links this
+// package, does not link the testing package.
+type T interface {
+	testenv.T
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+	Cleanup(func())
+}
+
 // RequireDeps skips t, with the reason, when this machine cannot run
 // simulated hosts; when CI=true it fails t instead.
-func RequireDeps(t testing.TB) {
+func RequireDeps(t T) {
 	t.Helper()
 	if err := CheckRequirements(); err != nil {
 		testenv.Missing(t, "%v", err)
@@ -23,7 +32,7 @@ func RequireDeps(t testing.TB) {
 // StartPair starts a primary and a secondary for t and tears them down
 // when t ends, panics included. Hosts left behind by a test process that
 // died are torn down first.
-func StartPair(t testing.TB, opts PairOptions) *Pair {
+func StartPair(t T, opts PairOptions) *Pair {
 	t.Helper()
 	RequireDeps(t)
 	dir, owner := testRunDir(t)
@@ -44,7 +53,7 @@ func StartPair(t testing.TB, opts PairOptions) *Pair {
 
 // StartHost starts one simulated host for t, with its own client key and
 // known_hosts file, and tears it down when t ends.
-func StartHost(t testing.TB, opts HostOptions) *Host {
+func StartHost(t T, opts HostOptions) *Host {
 	t.Helper()
 	RequireDeps(t)
 	o, err := opts.withDefaults()
@@ -74,7 +83,7 @@ func StartHost(t testing.TB, opts HostOptions) *Host {
 
 // testRunDir sweeps stale runs and makes a directory for a new one,
 // marked as owned by this process.
-func testRunDir(t testing.TB) (string, *os.File) {
+func testRunDir(t T) (string, *os.File) {
 	t.Helper()
 	base := filepath.Join(os.TempDir(), "alation-sim-test")
 	if err := os.MkdirAll(base, 0o755); err != nil {

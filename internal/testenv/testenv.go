@@ -7,12 +7,20 @@ package testenv
 import (
 	"os"
 	"os/exec"
-	"testing"
 )
+
+// T is the part of testing.TB that the rule needs. It is an interface of
+// its own so that a package of helpers for tests, such as internal/sim,
+// which a program links too, does not link the testing package into it.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
 
 // Missing reports a missing dependency of t: t.Fatalf under CI=true,
 // t.Skipf otherwise.
-func Missing(t testing.TB, format string, args ...any) {
+func Missing(t T, format string, args ...any) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf(format, args...)
@@ -21,7 +29,7 @@ func Missing(t testing.TB, format string, args ...any) {
 }
 
 // Need returns the path of program, or reports it as Missing.
-func Need(t testing.TB, program string) string {
+func Need(t T, program string) string {
 	t.Helper()
 	path, err := exec.LookPath(program)
 	if err != nil {
