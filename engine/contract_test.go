@@ -111,3 +111,40 @@ task "partial" "refused" {
 		t.Error("Permanent(nil) is not nil")
 	}
 }
+
+func TestChangedWhen(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "reads" {
+  message      = "x"
+  changed      = true
+  changed_when = false
+}
+task "echo" "writes" {
+  message      = "wrote"
+  changed_when = result.message == "wrote"
+}
+task "partial" "first_change_counts" {
+  key          = "changed_when"
+  failures     = 0
+  changed_when = result.attempt == 1
+}
+`, LoadOptions{})
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for id, want := range map[string]Status{"reads@local": StatusOK, "writes@local": StatusChanged, "first_change_counts@local": StatusChanged} {
+		if got := resultOf(t, rep, id).Status; got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
+		}
+	}
+	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": `
+task "echo" "a" {
+  message = "x"
+  when    = result.message != ""
+}
+`}), LoadOptions{})
+	if got := diagText(nil, diags); !strings.Contains(got, "it exists only in until and changed_when") {
+		t.Errorf("result in when: %s", got)
+	}
+}

@@ -152,6 +152,11 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 		res.attempts = attempt
 		out, didChange, err := r.attempt(ctx, inst, ectx, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
+		if err == nil && t.meta.changedWhen != nil {
+			if didChange, err = condition(t.meta.changedWhen, r.p.instanceContext(inst, tasks, out)); err != nil {
+				err = &fatalError{err}
+			}
+		}
 		changed = changed || didChange
 		if err == nil && t.meta.until != nil {
 			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
@@ -257,7 +262,7 @@ func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) 
 	return m.Run(ctx, env)
 }
 
-// condition evaluates a when or until condition.
+// condition evaluates a condition: when, until or changed_when.
 func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 	v, diags := evalExpr(a.Expr, ctx)
 	if diags.HasErrors() {

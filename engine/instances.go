@@ -60,11 +60,11 @@ func (l *loader) expandTasks() {
 // those to other tasks, which become edges of the graph.
 func (l *loader) taskReferences(t *task) {
 	m := t.meta
-	keep := func(a *hcl.Attribute, sc scope, inUntil bool) {
+	keep := func(a *hcl.Attribute, sc scope) {
 		if a == nil {
 			return
 		}
-		for _, r := range l.ownTaskRefs(t, l.references(a.Expr, sc), inUntil) {
+		for _, r := range l.ownTaskRefs(t, a.Name, l.references(a.Expr, sc), sc.allows(refResult)) {
 			switch {
 			case r.kind == refTask:
 				t.refs = append(t.refs, r)
@@ -74,30 +74,28 @@ func (l *loader) taskReferences(t *task) {
 			}
 		}
 	}
-	keep(m.when, scopeBody, false)
-	keep(m.confirm, scopeBody, false)
 	for _, a := range t.attrs {
-		keep(a, scopeBody, false)
+		keep(a, scopeBody)
 	}
-	keep(m.until, scopeUntil, true)
-	for _, a := range []*hcl.Attribute{m.retries, m.delay, m.timeout, m.outputLimit, m.ignoreErrors, m.sudo} {
-		if a != nil {
-			sc := scopeMeta
+	for _, ma := range metaArgs {
+		if a := *ma.slot(&m); a != nil && ma.refs != nil {
+			sc := *ma.refs
 			sc.where = a.Name
-			l.references(a.Expr, sc)
+			keep(a, sc)
 		}
 	}
 }
 
-// ownTaskRefs reports, and leaves out, references a task makes to itself.
-func (l *loader) ownTaskRefs(t *task, refs []reference, inUntil bool) []reference {
+// ownTaskRefs reports, and leaves out, references a task makes to itself
+// in the attribute called attr; withResult says that result is there.
+func (l *loader) ownTaskRefs(t *task, attr string, refs []reference, withResult bool) []reference {
 	return slices.DeleteFunc(refs, func(r reference) bool {
 		if r.kind != refTask || r.name != t.name {
 			return false
 		}
 		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.name)
-		if inUntil {
-			detail += fmt.Sprintf(" In until, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", cmpOr(r.attr, "OUTPUT"))
+		if withResult {
+			detail += fmt.Sprintf(" In %s, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", attr, cmpOr(r.attr, "OUTPUT"))
 		}
 		l.errorf(r.rng().Ptr(), "Self-referencing task", "%s", detail)
 		return true
@@ -112,7 +110,7 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// checkResult checks a result reference in until against the outputs of
+// checkResult checks a result reference in a condition over result against the outputs of
 // the task's own module.
 func (l *loader) checkResult(t *task, r reference) {
 	if r.attr == "" {

@@ -157,7 +157,7 @@ type task struct {
 
 // taskMeta holds the meta-arguments of a task; nil means not set.
 type taskMeta struct {
-	on, dependsOn, when, until, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
+	on, dependsOn, when, until, changedWhen, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
 }
 
 // instance is a task on one host: a node of the graph.

@@ -90,7 +90,7 @@ var (
 	scopeOn         = scope{"on", kinds(refVar, refLocal, refHost, refGroup)}
 	scopeMeta       = scope{"this meta-argument", kinds(refVar, refLocal, refHost, refGroup, refSelf)}
 	scopeBody       = scope{"a task", kinds(refVar, refLocal, refHost, refGroup, refSelf, refTask)}
-	scopeUntil      = scope{"until", kinds(refVar, refLocal, refHost, refGroup, refSelf, refTask, refResult)}
+	scopeResult     = scope{"a condition over result", kinds(refVar, refLocal, refHost, refGroup, refSelf, refTask, refResult)}
 )
 
 // stepRange returns the range of the name in a traversal step: an
@@ -207,7 +207,7 @@ func scopeDiag(r reference, sc scope) *hcl.Diagnostic {
 	case refSelf:
 		why = "self is the host a task instance runs on; it exists only in a task's arguments and meta-arguments."
 	case refResult:
-		why = "result holds the outputs of the attempt that just ended; it exists only in until."
+		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", strings.Join(resultMetaNames(), " and "))
 	default:
 		why = fmt.Sprintf("%s cannot refer to %s values.", upperFirst(sc.where), rootOrder[r.kind])
 	}

@@ -8,38 +8,84 @@ import (
 	"github.com/runbookhq/runbook/internal/suggest"
 )
 
+// metaArg is one meta-argument of a task, a row of metaArgs.
+type metaArg struct {
+	name string
+	// slot returns where a task keeps the attribute.
+	slot func(*taskMeta) **hcl.Attribute
+	// refs is what its expression may refer to, or nil for on and
+	// depends_on, whose references the loader reads itself (see
+	// taskReferences).
+	refs *scope
+	// check says how it is checked against each instance when the
+	// playbook loads (see checkInstance).
+	check metaCheck
+}
+
+// metaCheck says how typecheck checks a meta-argument.
+type metaCheck int
+
+const (
+	// checkedElsewhere: evaluated at load (evalInstanceMeta) or read by
+	// the loader.
+	checkedElsewhere metaCheck = iota
+	// checkedCondition: a bool over what a module argument sees (when).
+	checkedCondition
+	// checkedResultCondition: a bool over the outputs of the attempt that
+	// just ended as well, as result (until, changed_when).
+	checkedResultCondition
+	// checkedConfirm: the confirm sentence, when it reads task outputs.
+	checkedConfirm
+)
+
 // metaArgs are the meta-arguments of a task, in the order the language
 // reference lists them. They are split off the task body before the rest
 // is checked against the module's schema, so a module argument with one of
-// these names can never be set.
-var metaArgs = []string{"on", "depends_on", "when", "retries", "delay", "until", "timeout", "output_limit", "ignore_errors", "sudo", "confirm"}
+// these names can never be set. A new meta-argument is a field of
+// taskMeta, a row here, and the place where the engine uses its value.
+var metaArgs = []metaArg{
+	{"on", func(m *taskMeta) **hcl.Attribute { return &m.on }, nil, checkedElsewhere},
+	{"depends_on", func(m *taskMeta) **hcl.Attribute { return &m.dependsOn }, nil, checkedElsewhere},
+	{"when", func(m *taskMeta) **hcl.Attribute { return &m.when }, &scopeBody, checkedCondition},
+	{"retries", func(m *taskMeta) **hcl.Attribute { return &m.retries }, &scopeMeta, checkedElsewhere},
+	{"delay", func(m *taskMeta) **hcl.Attribute { return &m.delay }, &scopeMeta, checkedElsewhere},
+	{"until", func(m *taskMeta) **hcl.Attribute { return &m.until }, &scopeResult, checkedResultCondition},
+	{"changed_when", func(m *taskMeta) **hcl.Attribute { return &m.changedWhen }, &scopeResult, checkedResultCondition},
+	{"timeout", func(m *taskMeta) **hcl.Attribute { return &m.timeout }, &scopeMeta, checkedElsewhere},
+	{"output_limit", func(m *taskMeta) **hcl.Attribute { return &m.outputLimit }, &scopeMeta, checkedElsewhere},
+	{"ignore_errors", func(m *taskMeta) **hcl.Attribute { return &m.ignoreErrors }, &scopeMeta, checkedElsewhere},
+	{"sudo", func(m *taskMeta) **hcl.Attribute { return &m.sudo }, &scopeMeta, checkedElsewhere},
+	{"confirm", func(m *taskMeta) **hcl.Attribute { return &m.confirm }, &scopeBody, checkedConfirm},
+}
+
+// metaArgNames returns the names of the meta-arguments, in table order.
+func metaArgNames() []string {
+	names := make([]string, len(metaArgs))
+	for i, ma := range metaArgs {
+		names[i] = ma.name
+	}
+	return names
+}
+
+// resultMetaNames returns the names of the meta-arguments whose
+// expressions may read result, in table order.
+func resultMetaNames() []string {
+	var names []string
+	for _, ma := range metaArgs {
+		if ma.check == checkedResultCondition {
+			names = append(names, ma.name)
+		}
+	}
+	return names
+}
 
 // slot returns where the meta-argument called name is kept, or nil when
 // name is not a meta-argument.
 func (m *taskMeta) slot(name string) **hcl.Attribute {
-	switch name {
-	case "on":
-		return &m.on
-	case "depends_on":
-		return &m.dependsOn
-	case "when":
-		return &m.when
-	case "retries":
-		return &m.retries
-	case "delay":
-		return &m.delay
-	case "until":
-		return &m.until
-	case "timeout":
-		return &m.timeout
-	case "output_limit":
-		return &m.outputLimit
-	case "ignore_errors":
-		return &m.ignoreErrors
-	case "sudo":
-		return &m.sudo
-	case "confirm":
-		return &m.confirm
+	for _, ma := range metaArgs {
+		if ma.name == name {
+			return ma.slot(m)
+		}
 	}
 	return nil
 }
@@ -96,7 +142,7 @@ func (l *loader) lookupModule(t *task) bool {
 func (l *loader) checkBody(t *task, body hcl.Body) {
 	for _, a := range t.attrs {
 		if t.schema.fields[a.Name] == nil {
-			known := append(slices.Clone(t.schema.names), metaArgs...)
+			known := append(slices.Clone(t.schema.names), metaArgNames()...)
 			slices.Sort(known)
 			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.module, a.Name, suggest.DidYouMean(a.Name, known))
 		}
@@ -106,7 +152,7 @@ func (l *loader) checkBody(t *task, body hcl.Body) {
 			continue
 		}
 		detail := fmt.Sprintf("Module %s requires the argument %q.", t.module, name)
-		if slices.Contains(metaArgs, name) {
+		if slices.Contains(metaArgNames(), name) {
 			detail += fmt.Sprintf(" It cannot be given: %q is a task meta-argument.", name)
 		}
 		l.errorf(body.MissingItemRange().Ptr(), "Missing required argument", "%s", detail)

@@ -56,16 +56,23 @@ func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 	if !diags.HasErrors() && len(args) == len(t.attrs) {
 		diags = append(diags, validateKnown(inst, args)...)
 	}
-	if a := t.meta.when; a != nil {
-		diags = append(diags, checkCondition(a, ctx)...)
-	}
-	if a := t.meta.confirm; a != nil && t.confirmLater {
-		_, ds := confirmSentence(a, ctx)
-		diags = append(diags, ds...)
-	}
-	if a := t.meta.until; a != nil {
-		uctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
-		diags = append(diags, checkCondition(a, uctx)...)
+	for _, ma := range metaArgs {
+		a := *ma.slot(&t.meta)
+		if a == nil {
+			continue
+		}
+		switch ma.check {
+		case checkedCondition:
+			diags = append(diags, checkCondition(a, ctx)...)
+		case checkedResultCondition:
+			rctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
+			diags = append(diags, checkCondition(a, rctx)...)
+		case checkedConfirm:
+			if t.confirmLater {
+				_, ds := confirmSentence(a, ctx)
+				diags = append(diags, ds...)
+			}
+		}
 	}
 	return diags
 }
@@ -97,7 +104,8 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 	return nil
 }
 
-// checkCondition checks that a when or until condition is a bool.
+// checkCondition checks that a condition (when, until, changed_when) is a
+// bool.
 func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
 	v, diags := evalExpr(a.Expr, ctx)
 	if diags.HasErrors() {

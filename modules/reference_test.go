@@ -33,7 +33,7 @@ task "command" "version" {
 ` + "```" + `
 
 Besides the arguments below, every task accepts the meta-arguments ` + "`on`" + `,
-` + "`depends_on`, `when`, `retries`, `delay`, `until`, `timeout`, `ignore_errors`, `sudo`" + ` and
+` + "`depends_on`, `when`, `retries`, `delay`, `until`, `changed_when`, `timeout`, `output_limit`, `ignore_errors`, `sudo`" + ` and
 ` + "`confirm`" + `. ` + "`runbook modules NAME`" + ` prints the section of one module.
 
 An argument of type ` + "`host`" + ` names another host of the inventory that the

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  message      = "x"
+  changed_when = "sometimes"
+}
