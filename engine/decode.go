@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/gocty"
@@ -60,7 +61,7 @@ func decodeModule(inst *instance, args map[string]cty.Value) (m Module, secrets,
 			})
 			continue
 		}
-		if err := validateValue(fv); err != nil {
+		if err := module.CheckValue(fv.Addr().Interface()); err != nil {
 			diags = append(diags, argDiag(t, a, err))
 		}
 	}

@@ -10,7 +10,9 @@
 // per-host limit). Every state change is an Event delivered to subscribers;
 // the engine prints nothing itself.
 //
-// Modules are Go types registered with RegisterModule; hosts are reached
+// Modules are Go types registered with RegisterModule; the module
+// contract (Module, Result, Env, the optional abilities, the registry) is
+// package module, whose names this package re-exports. Hosts are reached
 // through the transport.Host interface. A module that works between two
 // hosts names the other in a HostRef argument, which makes that host part
 // of the instance, and reaches it through Env.Peer. A run may be recorded in a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -120,25 +121,6 @@ func (r *runner) reachError(inst *instance, res *result, err error) error {
 // errUntil is the error of an attempt whose until condition was false.
 var errUntil = errors.New("until is false")
 
-// fatalError is an attempt's error that another attempt cannot mend, such
-// as arguments of the wrong type or an error a module made Permanent.
-type fatalError struct{ err error }
-
-func (e *fatalError) Error() string { return e.err.Error() }
-func (e *fatalError) Unwrap() error { return e.err }
-
-// Permanent returns err marked as an error that running the module again
-// cannot mend, such as a refusal to replace data it was not allowed to
-// replace: a task's retries do not repeat a Run that returns it. The
-// error says what err says, and errors.Is and errors.As see err through
-// it. Permanent(nil) is nil.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &fatalError{err}
-}
-
 // attempts runs the module until an attempt succeeds and meets until, or
 // the retries are spent, pausing delay between attempts. It reports a
 // change when any attempt did, and when they fail, the outputs of the last
@@ -154,7 +136,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
 		if err == nil && t.meta.changedWhen != nil {
 			if didChange, err = condition(t.meta.changedWhen, r.p.instanceContext(inst, tasks, out)); err != nil {
-				err = &fatalError{err}
+				err = module.Permanent(err)
 			}
 		}
 		changed = changed || didChange
@@ -162,7 +144,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
 			switch {
 			case uerr != nil:
-				err = &fatalError{uerr}
+				err = module.Permanent(uerr)
 			case !ok:
 				err = errUntil
 			}
@@ -170,8 +152,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 		if err == nil {
 			return out, changed, nil
 		}
-		var fatal *fatalError
-		if errors.As(err, &fatal) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
+		if module.IsPermanent(err) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
@@ -193,23 +174,23 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 	t := inst.task
 	args, diags := evalArgs(t, ectx)
 	if diags.HasErrors() {
-		return cty.NilVal, false, &fatalError{diags}
+		return cty.NilVal, false, module.Permanent(diags)
 	}
 	m, secrets, unknown, diags := decodeModule(inst, args)
 	r.secrets.add(secrets...)
 	switch {
 	case diags.HasErrors():
-		return cty.NilVal, false, &fatalError{diags}
+		return cty.NilVal, false, module.Permanent(diags)
 	case len(unknown) > 0:
-		return cty.NilVal, false, &fatalError{fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", "))}
+		return cty.NilVal, false, module.Permanent(fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", ")))
 	}
 	if v, ok := m.(Validator); ok {
 		if err := v.Validate(); err != nil {
-			return cty.NilVal, false, &fatalError{fmt.Errorf("invalid arguments: %w", err)}
+			return cty.NilVal, false, module.Permanent(fmt.Errorf("invalid arguments: %w", err))
 		}
 	}
 	if err := r.moduleStarting(inst, res, m); err != nil {
-		return cty.NilVal, false, &fatalError{err}
+		return cty.NilVal, false, module.Permanent(err)
 	}
 	timeout := inst.timeout
 	if timeout == 0 {
@@ -221,15 +202,9 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		actx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	env := &Env{
-		Host:     &taskHost{inner: th, r: r, inst: inst, target: inst.host, tail: tail},
-		HostName: inst.host.cfg.Name,
-		Task:     t.name,
-		peer:     r.peer(inst, tail),
-		progress: func(msg string) {
-			r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.redact(msg)})
-		},
-	}
+	env := module.NewEnvFunc(&taskHost{inner: th, r: r, inst: inst, target: inst.host, tail: tail}, inst.host.cfg.Name, t.name, r.peer(inst, tail), func(msg string) {
+		r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.redact(msg)})
+	})
 	result, err := runModule(actx, m, env)
 	if err != nil {
 		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
@@ -247,7 +222,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 	}
 	out, err := r.outputsValue(t, result.Outputs)
 	if err != nil {
-		return cty.NilVal, result.Changed, &fatalError{err}
+		return cty.NilVal, result.Changed, module.Permanent(err)
 	}
 	return out, result.Changed, nil
 }
@@ -256,7 +231,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &fatalError{fmt.Errorf("module panicked: %v", p)}
+			err = module.Permanent(fmt.Errorf("module panicked: %v", p))
 		}
 	}()
 	return m.Run(ctx, env)

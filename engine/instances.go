@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -319,7 +320,7 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 		dst *time.Duration
 	}{{m.delay, &inst.delay}, {m.timeout, &inst.timeout}} {
 		if v, ok := eval(d.a, cty.String); ok {
-			dur, err := parseDuration(v.AsString(), true)
+			dur, err := module.ParseDuration(v.AsString())
 			if err != nil {
 				diags = append(diags, metaDiag(d.a, "%s must be a duration such as \"30s\", \"5m\" or \"1h30m\".", d.a.Name))
 			}

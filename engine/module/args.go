@@ -1,4 +1,4 @@
-package engine
+package module
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ type Duration string
 
 // ValidateArgument reports an error unless d is a positive duration.
 func (d Duration) ValidateArgument() error {
-	_, err := parseDuration(string(d), false)
+	_, err := d.parse()
 	return err
 }
 
@@ -25,23 +25,38 @@ func (d Duration) ValidateArgument() error {
 // the engine runs it (and after CheckArguments when a program runs the
 // module itself); Value panics when d is no positive duration.
 func (d Duration) Value() time.Duration {
-	v, err := parseDuration(string(d), false)
+	v, err := d.parse()
 	if err != nil {
-		panic("engine: Duration.Value of an unchecked argument: " + err.Error())
+		panic("module: Duration.Value of an unchecked argument: " + err.Error())
 	}
 	return v
 }
 
-// parseDuration reads s as time.ParseDuration does, refusing a negative
-// length and, unless zeroOK, zero. It is the one reading of durations in
-// playbooks: of module arguments (Duration) and of the meta-arguments
-// delay and timeout.
-func parseDuration(s string, zeroOK bool) (time.Duration, error) {
+// parse reads d, refusing zero as ParseDuration refuses a negative length.
+func (d Duration) parse() (time.Duration, error) {
+	v, err := ParseDuration(string(d))
+	if err == nil && v == 0 {
+		err = notDuration(string(d))
+	}
+	return v, err
+}
+
+// ParseDuration reads s as time.ParseDuration does, refusing a negative
+// length. It is the one reading of durations in playbooks: of module
+// arguments (Duration, which refuses zero as well) and of the
+// meta-arguments delay and timeout.
+func ParseDuration(s string) (time.Duration, error) {
 	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 || v == 0 && !zeroOK {
-		return 0, fmt.Errorf("%q is not a positive duration such as \"30s\", \"5m\" or \"1h30m\"", s)
+	if err != nil || v < 0 {
+		return 0, notDuration(s)
 	}
 	return v, nil
+}
+
+// notDuration is the error about s, which is no duration a playbook may
+// give.
+func notDuration(s string) error {
+	return fmt.Errorf("%q is not a positive duration such as \"30s\", \"5m\" or \"1h30m\"", s)
 }
 
 // ArgError is an error about the value of one argument of a module. The
@@ -79,17 +94,18 @@ func CheckArguments(m Module) error {
 		if !ok || name == "-" {
 			continue
 		}
-		if err := validateValue(rv.Field(i)); err != nil {
+		if err := CheckValue(rv.Field(i).Addr().Interface()); err != nil {
 			return &ArgError{Arg: name, Err: err}
 		}
 	}
 	return nil
 }
 
-// validateValue calls ValidateArgument on the value of a module field when
-// its type implements ArgumentValidator.
-func validateValue(fv reflect.Value) error {
-	if v, ok := fv.Addr().Interface().(ArgumentValidator); ok {
+// CheckValue calls ValidateArgument on the argument value that ptr points
+// to when its type implements ArgumentValidator, and returns nil
+// otherwise. The engine calls it on every argument it decodes.
+func CheckValue(ptr any) error {
+	if v, ok := ptr.(ArgumentValidator); ok {
 		return v.ValidateArgument()
 	}
 	return nil

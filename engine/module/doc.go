@@ -1,0 +1,13 @@
+// Package module is the contract between runbook's engine and its
+// modules, and knows nothing else of the engine: the Module interface and
+// its Result, the optional abilities a module may implement (Validator,
+// PartialValidator, Describer, Repeatable, and ArgumentValidator for the
+// types of arguments), the Env a running module sees, the argument types
+// the engine gives meaning to (HostRef, Duration), the errors a module
+// returns (ArgError, Permanent), and the registry that playbooks find
+// modules in by name.
+//
+// Package engine re-exports every name here under its older spelling
+// (engine.Module, engine.ModuleInfo, engine.RegisterModule, …), so code
+// written against engine keeps compiling.
+package module

@@ -1,0 +1,65 @@
+package module
+
+import (
+	"fmt"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// Env is what a running task instance sees of the world.
+type Env struct {
+	// Host is the transport to the host the instance runs on. Commands
+	// run through it stream their output as events, run under sudo when
+	// the task sets sudo = true, and get the host's sudo password filled
+	// in when they ask for Sudo themselves.
+	Host transport.Host
+	// HostName is the inventory name of that host.
+	HostName string
+	// Task is the task's name.
+	Task string
+
+	peer     func(ref HostRef) (transport.Host, error)
+	progress func(msg string)
+}
+
+// NewEnv returns an Env for code that runs modules outside the engine, such
+// as tests of a module. peers holds the transports of the hosts that the
+// module's HostRef arguments name, by host name, and may be nil; progress
+// receives progress messages and may be nil.
+func NewEnv(host transport.Host, hostName, task string, peers map[string]transport.Host, progress func(string)) *Env {
+	peer := func(ref HostRef) (transport.Host, error) {
+		if h, ok := peers[ref.Name]; ok {
+			return h, nil
+		}
+		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
+	}
+	return NewEnvFunc(host, hostName, task, peer, progress)
+}
+
+// NewEnvFunc returns an Env whose Peer calls peer, for an executor that
+// connects to peers as the module asks for them; progress receives
+// progress messages. Either may be nil.
+func NewEnvFunc(host transport.Host, hostName, task string, peer func(HostRef) (transport.Host, error), progress func(string)) *Env {
+	return &Env{Host: host, HostName: hostName, Task: task, peer: peer, progress: progress}
+}
+
+// Peer returns the transport to the host that ref names, for modules that
+// work between two hosts. ref is the value of one of the module's HostRef
+// arguments: the engine gives a task only the hosts those arguments name
+// (its peers), and refuses any other with an error wrapping ErrNotPeer.
+// Commands run through the transport are labelled with the peer's name in
+// events, run under the task's sudo with the peer's sudo password, and a
+// connection failure makes the peer unreachable.
+func (e *Env) Peer(ref HostRef) (transport.Host, error) {
+	if e.peer == nil {
+		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
+	}
+	return e.peer(ref)
+}
+
+// Progressf reports progress of a long-running task as an event.
+func (e *Env) Progressf(format string, args ...any) {
+	if e.progress != nil {
+		e.progress(fmt.Sprintf(format, args...))
+	}
+}
