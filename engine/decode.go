@@ -71,16 +71,16 @@ func decodeModule(inst *instance, args map[string]cty.Value) (m Module, secrets,
 // setField stores a plain, known value in a module field of inst.
 func setField(fv reflect.Value, f *field, v cty.Value, inst *instance) error {
 	switch f.kind {
-	case fieldHost:
+	case module.HostValue:
 		ref, err := inst.hostRef(v)
 		if err == nil {
 			fv.Set(reflect.ValueOf(ref))
 		}
 		return err
-	case fieldCty:
+	case module.CtyValue:
 		fv.Set(reflect.ValueOf(v))
 		return nil
-	case fieldAny:
+	case module.AnyValue:
 		if x := ctyToGo(v, nil); x != nil {
 			fv.Set(reflect.ValueOf(x))
 		}

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -15,8 +14,6 @@ import (
 // HostRef is the type of a module argument that names another host (see
 // module.HostRef).
 type HostRef = module.HostRef
-
-var hostRefType = reflect.TypeFor[HostRef]()
 
 // hostName returns the host name that v, a known value that is not null,
 // names: v is a host name or a host object.
@@ -48,7 +45,7 @@ func (l *loader) evalPeers(inst *instance) hcl.Diagnostics {
 	t := inst.task
 	var diags hcl.Diagnostics
 	for _, a := range t.attrs {
-		if f := t.schema.fields[a.Name]; f == nil || f.kind != fieldHost {
+		if f := t.schema.fields[a.Name]; f == nil || f.kind != module.HostValue {
 			continue
 		}
 		if slices.ContainsFunc(a.Expr.Variables(), func(tr hcl.Traversal) bool { return tr.RootName() == "task" }) {

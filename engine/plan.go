@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -89,7 +90,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 // argument as the host it names (host.NAME), any other as renderValue
 // does.
 func renderArg(f *field, v cty.Value) string {
-	if f != nil && f.kind == fieldHost && v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() {
+	if f != nil && f.kind == module.HostValue && v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() {
 		if name, err := hostName(v); err == nil {
 			return "host." + name
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -40,19 +41,19 @@ type Output struct {
 	Sensitive       bool
 }
 
-// Describe reads the reference of a module from its argument and outputs
-// structs: the hcl, cty, doc and sensitive tags of their fields, and the
-// defaults that info.New sets.
+// Describe reads the reference of a module from its schema (see
+// module.SchemaOf): the hcl, cty, doc and sensitive tags of the fields of
+// its argument and outputs structs, and the defaults that info.New sets.
 func Describe(info engine.ModuleInfo) (Reference, error) {
-	args, err := arguments(info)
+	schema, err := module.SchemaOf(info)
+	if err != nil {
+		return Reference{}, err
+	}
+	args, err := arguments(info, schema)
 	if err != nil {
 		return Reference{}, fmt.Errorf("module %s: %w", info.Name, err)
 	}
-	outs, err := outputs(info)
-	if err != nil {
-		return Reference{}, fmt.Errorf("module %s: %w", info.Name, err)
-	}
-	return Reference{Name: info.Name, Doc: info.Doc, Arguments: args, Outputs: outs}, nil
+	return Reference{Name: info.Name, Doc: info.Doc, Arguments: args, Outputs: outputs(schema)}, nil
 }
 
 // WriteReference writes the Markdown reference of the given modules, in
@@ -103,74 +104,29 @@ func writeMarkdown(buf *bytes.Buffer, ref Reference) {
 }
 
 // arguments lists the arguments of a module in the order of its struct's
-// fields.
-func arguments(info engine.ModuleInfo) ([]Argument, error) {
+// fields, as its schema has them, with the defaults info.New sets.
+func arguments(info engine.ModuleInfo, schema *module.Schema) ([]Argument, error) {
 	defaults := reflect.ValueOf(info.New()).Elem()
-	var list []Argument
-	for i := range defaults.NumField() {
-		field := defaults.Type().Field(i)
-		tag, ok := field.Tag.Lookup("hcl")
-		if !ok || tag == "-" {
-			continue
-		}
-		name, kind, _ := strings.Cut(tag, ",")
-		if kind != "" && kind != "attr" && kind != "optional" {
-			return nil, fmt.Errorf("field %s: the reference cannot show hcl %q fields", field.Name, kind)
-		}
-		typ, err := typeString(field.Type)
+	list := make([]Argument, 0, len(schema.Arguments))
+	for _, a := range schema.Arguments {
+		typ := a.TypeString()
+		def, err := defaultString(defaults.FieldByIndex(a.Index), typ)
 		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", field.Name, err)
+			return nil, fmt.Errorf("argument %s: %w", a.Name, err)
 		}
-		def, err := defaultString(defaults.Field(i), typ)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", field.Name, err)
-		}
-		list = append(list, Argument{Name: name, Type: typ, Default: def, Doc: field.Tag.Get("doc"), Required: kind != "optional"})
+		list = append(list, Argument{Name: a.Name, Type: typ, Default: def, Doc: a.Doc, Required: a.Required})
 	}
 	return list, nil
 }
 
 // outputs lists the outputs of a module in the order of its outputs
-// struct's fields.
-func outputs(info engine.ModuleInfo) ([]Output, error) {
-	if info.Outputs == nil {
-		return nil, nil
+// struct's fields, as its schema has them.
+func outputs(schema *module.Schema) []Output {
+	list := make([]Output, 0, len(schema.Outputs))
+	for _, o := range schema.Outputs {
+		list = append(list, Output{Name: o.Name, Type: typeexpr.TypeString(o.Type), Doc: o.Doc, Sensitive: o.Sensitive})
 	}
-	t := reflect.TypeOf(info.Outputs)
-	var list []Output
-	for i := range t.NumField() {
-		field := t.Field(i)
-		name, ok := field.Tag.Lookup("cty")
-		if !ok {
-			continue
-		}
-		typ, err := typeString(field.Type)
-		if err != nil {
-			return nil, fmt.Errorf("output %s: %w", name, err)
-		}
-		list = append(list, Output{Name: name, Type: typ, Doc: field.Tag.Get("doc"), Sensitive: field.Tag.Get("sensitive") == "true"})
-	}
-	return list, nil
-}
-
-// ctyValueType is the type of fields that take any value.
-var ctyValueType = reflect.TypeFor[cty.Value]()
-
-// typeString returns the type a playbook writes for a field of Go type t,
-// e.g. "list(string)", "any" for a cty.Value or interface field, or
-// "host" for an engine.HostRef field.
-func typeString(t reflect.Type) (string, error) {
-	switch {
-	case t == ctyValueType || t.Kind() == reflect.Interface:
-		return "any", nil
-	case t == reflect.TypeFor[engine.HostRef]():
-		return "host", nil
-	}
-	ty, err := gocty.ImpliedType(reflect.Zero(t).Interface())
-	if err != nil {
-		return "", err
-	}
-	return typeexpr.TypeString(ty), nil
+	return list
 }
 
 // defaultString returns a field's default as a literal, or "" when it is

@@ -4,8 +4,10 @@
 // PartialValidator, Describer, Repeatable, and ArgumentValidator for the
 // types of arguments), the Env a running module sees, the argument types
 // the engine gives meaning to (HostRef, Duration), the errors a module
-// returns (ArgError, Permanent), and the registry that playbooks find
-// modules in by name.
+// returns (ArgError, Permanent), the registry that playbooks find modules
+// in by name, and the Schema that a module's Go types imply, from which
+// the engine checks and decodes task bodies and the module reference is
+// written.
 //
 // Package engine re-exports every name here under its older spelling
 // (engine.Module, engine.ModuleInfo, engine.RegisterModule, …), so code
