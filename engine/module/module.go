@@ -31,10 +31,12 @@ type Module interface {
 
 // Result is what a module's Run reports. When Run returns an error as
 // well, the engine keeps both fields: the instance fails, and its event,
-// its InstanceResult and the recap say that it changed something when
+// the run's report and the recap say that it changed something when
 // Changed is set, and show the outputs when there are some; later tasks
 // see the outputs of a failed task as null, as they do for any failed
-// task. A task that is retried reports a change when any attempt did.
+// task. A task that is retried reports a change when any attempt did, and
+// a task's changed_when, when set, decides Changed for each successful
+// attempt in place of the module.
 type Result struct {
 	// Changed reports whether the task changed anything on the host.
 	Changed bool
