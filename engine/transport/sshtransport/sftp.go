@@ -30,8 +30,8 @@ func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 		return false, h.errorf("upload: %w", err)
 	}
 	mode := shell.FileMode(f.Mode)
-	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
-		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
+	run := func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
+		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: stdin, Sudo: f.Sudo})
 		return res.Stdout, res.Stderr, res.OK(), err
 	}
 	dest := shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}
