@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"hash"
 	"io"
 	"io/fs"
@@ -38,8 +37,8 @@ func (h *host) downloadExec(ctx context.Context, p string, w io.Writer) (fs.File
 	if err != nil {
 		return 0, err
 	}
-	if got := hex.EncodeToString(sink.sum.Sum(nil)); sink.n != sent.Size || got != sent.SHA256 {
-		return 0, fmt.Errorf("received %d bytes with SHA-256 %s; the host sent %d with %s", sink.n, got, sent.Size, sent.SHA256)
+	if err := sent.Verify(sink.n, hex.EncodeToString(sink.sum.Sum(nil))); err != nil {
+		return 0, err
 	}
 	return sent.Mode, nil
 }

@@ -62,6 +62,16 @@ func ParseSent(stderr []byte) (Sent, error) {
 	return Sent{Mode: mode, Size: size, SHA256: f[2]}, nil
 }
 
+// Verify fails unless n bytes with the SHA-256 sum (in hex) are what the
+// command sent: a stream cut short, or altered on its way (by a login
+// shell that prints to standard output, say), is not the file.
+func (s Sent) Verify(n int64, sum string) error {
+	if n != s.Size || sum != s.SHA256 {
+		return fmt.Errorf("received %d bytes with SHA-256 %s, but the host sent %d with %s", n, sum, s.Size, s.SHA256)
+	}
+	return nil
+}
+
 // SendFailure describes why the SendArgv command failed, by what it
 // wrote to standard error.
 func SendFailure(stderr []byte) error { return failure(nil, stderr) }
