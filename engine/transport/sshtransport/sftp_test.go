@@ -105,8 +105,22 @@ func TestUploadRemovesStaleTemps(t *testing.T) {
 	}
 }
 
+// TestConnectionLostDuringUpload cuts the connection while an upload
+// writes, by SFTP and over an exec session to a server without SFTP: the
+// upload fails as a lost connection and leaves the destination whole,
+// and the next upload dials again and removes what the cut one left.
 func TestConnectionLostDuringUpload(t *testing.T) {
-	srv := sshdtest.Start(t, sshdtest.Options{})
+	for _, way := range uploadWays {
+		if way.sudo == nil {
+			t.Run(way.name, func(t *testing.T) { connectionLostDuringUpload(t, way.noSFTP) })
+		}
+	}
+}
+
+// connectionLostDuringUpload is TestConnectionLostDuringUpload against a
+// server with or without SFTP.
+func connectionLostDuringUpload(t *testing.T, noSFTP bool) {
+	srv := sshdtest.Start(t, sshdtest.Options{NoSFTP: noSFTP})
 	p := startProxy(t, srv)
 	h := newHost(t, p.config(t, srv))
 	dir := t.TempDir()
