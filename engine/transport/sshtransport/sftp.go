@@ -68,12 +68,12 @@ func (h *host) install(ctx context.Context, run shell.RunFunc, dest shell.Dest, 
 	return changed, nil
 }
 
-// put writes f by SFTP, through client on cn, to a temporary file beside dest, created
-// exclusively under a random name, gives it its mode and owner, renames
-// it over dest and checks that what it renamed is what it wrote (see
-// checkRenamed); on failure it removes the temporary file. It first
-// removes the temporary entries that uploads to dest left behind (see
-// shell.StaleTemps).
+// put writes f by SFTP, through client on cn, to a temporary file
+// beside dest, created exclusively under a random name, gives it its mode
+// and owner, renames it over dest and checks that what it renamed is what
+// it wrote (see checkRenamed); on failure it removes the temporary file.
+// It first removes the temporary entries that uploads to dest left behind
+// (see shell.StaleTemps).
 func (h *host) put(ctx context.Context, cn *conn, client *sftp.Client, dest string, f transport.File, mode fs.FileMode) error {
 	removeStaleTemps(client, dest)
 	tmp := shell.TempName(dest)
