@@ -29,7 +29,7 @@ const mongoCatchUp = 3 * time.Second
 // among them.
 var preflightTasks = map[string]bool{
 	"facts": true, "port_ssh": true, "port_postgres": true, "port_mongo": true, "port_kvstore": true,
-	"same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
+	"version_known": true, "same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
 	"secondary_mode": true, "distinct_machines": true, "clean_logins": true, "preflight": true,
 	"secondary_disks": true,
 }
@@ -49,7 +49,7 @@ func TestHAPair(t *testing.T) {
 		diskFix bool
 	}{
 		{"4.7.2", pairOf("4.7.2", sim.Faults{}), nil, true, false},
-		{"3.12.1", pairOf("3.12.1", sim.Faults{}), []string{"minimize_downtime=true"}, false, false},
+		{"3.12.1", versionInFile(pairOf("3.12.1", sim.Faults{})), []string{"minimize_downtime=true"}, false, false},
 		{"fix disks", pairOf("4.7.2", sim.Faults{InvalidDisks: true}), []string{"fix_disks=true", "data_disk=/data", "backup_disk=/backup"}, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,6 +123,13 @@ func pairOf(version string, faults sim.Faults) sim.PairOptions {
 	}
 }
 
+// versionInFile makes both hosts of o show their version in
+// ALATION_DIR/VERSION rather than in the package database.
+func versionInFile(o sim.PairOptions) sim.PairOptions {
+	o.Primary.VersionSource, o.Secondary.VersionSource = sim.VersionInFile, sim.VersionInFile
+	return o
+}
+
 // TestHAPairFaults starts pairs with one thing wrong each and checks that
 // the run stops in preflight, naming the host and the step, with nothing
 // changed on either host.
@@ -139,6 +146,13 @@ func TestHAPairFaults(t *testing.T) {
 			opts:      sim.PairOptions{Secondary: sim.HostOptions{Version: "4.6.1"}},
 			failed:    "same_version@local",
 			mentions:  []string{"4.7.2", "4.6.1"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "version shown nowhere",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{VersionSource: sim.VersionNowhere}},
+			failed:    "version_known@local",
+			mentions:  []string{"unknown", "-var alation_version=4.7.2"},
 			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
 		},
 		{
@@ -362,8 +376,8 @@ func checkReplicating(t *testing.T, pair *sim.Pair) {
 	if err != nil || !strings.Contains(rows, sec.Address+"|streaming") {
 		t.Errorf("pg_stat_replication on the primary = %q, %v; want %s streaming", rows, err, sec.Address)
 	}
-	if got, err := sec.PSQL(ctx, "SELECT pg_is_in_recovery()"); err != nil || got != "t" {
-		t.Errorf("pg_is_in_recovery() on the secondary = %q, %v; want t", got, err)
+	if got, err := sec.PSQL(ctx, "SELECT pg_is_in_recovery(), sender_host FROM pg_stat_wal_receiver"); err != nil || got != "t|"+prim.Address {
+		t.Errorf("pg_is_in_recovery() and pg_stat_wal_receiver.sender_host on the secondary = %q, %v; want t|%s", got, err, prim.Address)
 	}
 	mark := fmt.Sprintf("runbook-%d", time.Now().UnixNano())
 	if _, err := prim.PSQL(ctx, "CREATE TABLE IF NOT EXISTS runbook_probe (v text); INSERT INTO runbook_probe VALUES ('"+mark+"')"); err != nil {
@@ -387,7 +401,6 @@ func checkReplicating(t *testing.T, pair *sim.Pair) {
 		{prim, "alation.cluster.replication_mode", "master"},
 		{prim, "alation.cluster.hosts", "['" + sec.Address + "/32']"},
 		{sec, "alation.cluster.replication_mode", "slave"},
-		{sec, "alation.cluster.master", prim.Address},
 	}
 	for _, w := range want {
 		if got, err := w.host.Conf(ctx, w.key); err != nil || got != w.value {
@@ -405,13 +418,18 @@ func snapshot(t *testing.T, pair *sim.Pair) string {
 	defer cancel()
 	var b strings.Builder
 	for _, h := range pair.Hosts() {
-		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.pg_repl_in_line", "alation.cluster.master"} {
+		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.pg_repl_in_line"} {
 			out, err := h.Shell(ctx, "alation_conf "+key)
 			if err != nil {
 				t.Fatalf("read %s on the %s: %v", key, h.Name, err)
 			}
 			fmt.Fprintf(&b, "%s %s", h.Name, out)
 		}
+		standby, err := h.Exec(ctx, "if [ -e /data/pgsql/15/data/standby.signal ]; then echo standby; else echo not a standby; fi")
+		if err != nil {
+			t.Fatalf("read whether PostgreSQL is a standby on the %s: %v", h.Name, err)
+		}
+		fmt.Fprintf(&b, "%s PostgreSQL %s", h.Name, standby)
 		script := fmt.Sprintf(`cd %[1]s && tail -n +1 .disk1_cache .disk2_cache
 for f in home/alation/.ssh/replication_rsa home/alation/.ssh/replication_rsa.pub ~%[2]s ~%[2]s/.ssh ~%[2]s/.ssh/authorized_keys ~%[2]s/.hushlogin; do
 	if [ -e "$f" ]; then stat -c '%%n %%a %%U:%%G %%s' "$f"; else echo "$f absent"; fi

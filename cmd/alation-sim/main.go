@@ -116,7 +116,9 @@ const faultHelp = `  invalid-disks        .disk*_cache name missing directories
   master=ADDRESS       the primary a slave follows
   motd[=TEXT]          a MOTD dirties every login until ~/.hushlogin exists
   closed-port=PORT     5432, 27017 or 8088 is not listened on
-  version=VERSION      this host's Alation version`
+  version=VERSION      this host's Alation version
+  version-in=package|file|none
+                       where the host shows its version (default: package)`
 
 // faultFlags collects -fault values in order.
 type faultFlags []string
@@ -172,6 +174,8 @@ func setFault(h *sim.HostOptions, fault string) error {
 		h.Faults.ClosedPorts = append(h.Faults.ClosedPorts, port)
 	case "version":
 		h.Version = value
+	case "version-in":
+		h.VersionSource = value
 	default:
 		return errors.New("unknown fault; see -h")
 	}

@@ -53,9 +53,24 @@ type HostOptions struct {
 	// MongoCatchUp is how long the lag takes to fall to zero; zero means
 	// DefaultMongoCatchUp.
 	MongoCatchUp time.Duration
+	// VersionSource is where the host shows its Alation version: the
+	// package database (VersionInPackage, the default when empty), the
+	// file ALATION_DIR/VERSION (VersionInFile), or nowhere (VersionNowhere).
+	VersionSource string
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
+
+// The places a host can show its Alation version (HostOptions.VersionSource).
+const (
+	// VersionInPackage is a package "alation" in the dpkg database, as an
+	// install by package shows it.
+	VersionInPackage = "package"
+	// VersionInFile is the file ALATION_DIR/VERSION.
+	VersionInFile = "file"
+	// VersionNowhere shows the version nowhere.
+	VersionNowhere = "none"
+)
 
 // Faults are the ways a simulated host can start out wrong.
 type Faults struct {
@@ -108,6 +123,13 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	}
 	if o.Version == "" {
 		o.Version = DefaultVersion
+	}
+	switch o.VersionSource {
+	case "":
+		o.VersionSource = VersionInPackage
+	case VersionInPackage, VersionInFile, VersionNowhere:
+	default:
+		return o, fmt.Errorf("host %s: version source %q: want %s, %s or %s", o.Name, o.VersionSource, VersionInPackage, VersionInFile, VersionNowhere)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

@@ -29,6 +29,8 @@ type spec struct {
 	peers  []string
 	user   account
 	pg     account
+	// versionSource is HostOptions.VersionSource.
+	versionSource string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -40,6 +42,7 @@ func (s *spec) writeRoot(t tree, binary, clientPub string) (string, error) {
 		s.writeSystem,
 		func(t tree) error { return s.writeHome(t, clientPub) },
 		func(t tree) error { return s.writeAlation(t, binary) },
+		s.writeVersion,
 		s.writeDisks,
 		s.writePostgres,
 	}
@@ -185,6 +188,32 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	}
 	script := strings.ReplaceAll(keyExchangeScript, "@SSH_USER@", s.user.name)
 	return t.file(hostconf.KeyExchangeScript(dir), script, 0o755, 0, 0)
+}
+
+// dpkgStatus is the dpkg database, in which the host's Alation package is
+// recorded.
+const dpkgStatus = "/var/lib/dpkg/status"
+
+// writeVersion shows the Alation version where s.versionSource says: as
+// an installed package "alation" in the machine's dpkg database, with a
+// Debian revision as packages have, or in ALATION_DIR/VERSION.
+func (s *spec) writeVersion(t tree) error {
+	switch s.versionSource {
+	case VersionInPackage:
+		stanza := strings.Join([]string{
+			"", "Package: alation", "Status: install ok installed", "Priority: optional", "Section: misc",
+			"Maintainer: Alation <support@alation.com>", "Architecture: amd64", "Version: " + s.cfg.Version + "-1",
+			"Description: Alation Data Catalog (simulated)",
+		}, "\n")
+		content, err := withLine(dpkgStatus, stanza)
+		if err != nil {
+			return err
+		}
+		return t.file(dpkgStatus, content, 0o644, 0, 0)
+	case VersionInFile:
+		return t.file(s.cfg.AlationDir+"/VERSION", s.cfg.Version+"\n", 0o644, 0, 0)
+	}
+	return nil
 }
 
 // writeState writes the initial state, with the replication mode fault.

@@ -14,7 +14,6 @@ const (
 	keyReplicationMode = "alation.cluster.replication_mode"
 	keyClusterHosts    = "alation.cluster.hosts"
 	keyPgReplInLine    = "alation.cluster.pg_repl_in_line"
-	keyMaster          = "alation.cluster.master"
 )
 
 // readConf reads keys with alation_conf in one Alation shell session and

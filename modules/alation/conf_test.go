@@ -7,11 +7,11 @@ import (
 
 func TestParseConf(t *testing.T) {
 	out := "Welcome to prod!\nalation.cluster.replication_mode = standalone\n" +
-		"alation.cluster.hosts = ['10.0.0.2/32']\nalation.cluster.master = \nnot a key = x\n"
+		"alation.cluster.hosts = ['10.0.0.2/32']\nalation.cluster.pg_repl_in_line = \nnot a key = x\n"
 	want := map[string]string{
 		"alation.cluster.replication_mode": "standalone",
 		"alation.cluster.hosts":            "['10.0.0.2/32']",
-		"alation.cluster.master":           "",
+		"alation.cluster.pg_repl_in_line":  "",
 	}
 	if got := parseConf(out); !reflect.DeepEqual(got, want) {
 		t.Errorf("parseConf = %q, want %q", got, want)

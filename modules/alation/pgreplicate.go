@@ -16,7 +16,7 @@ import (
 type PgReplicate struct {
 	Secondary         string          `hcl:"secondary" doc:"The inventory name of the secondary host."`
 	SecondaryAddress  string          `hcl:"secondary_address" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr."`
-	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary records it in alation.cluster.master; when set, a secondary attached to another address is not taken as already replicating."`
+	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary's PostgreSQL names it in its connection to its primary (pg_stat_wal_receiver, primary_conninfo); when set, a standby of another address is not taken as already replicating."`
 	InlineThresholdGB int             `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
 	MinimizeDowntime  bool            `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
 	Wait              engine.Duration `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
@@ -100,13 +100,27 @@ func inlineReplication(dataBytes int64, thresholdGB int, minimizeDowntime bool) 
 }
 
 // attached reports whether the secondary is already a slave of this
-// primary and streams from it, so that nothing is left to do.
+// primary and streams from it, so that nothing is left to do: its
+// replication_mode is slave, its PostgreSQL is a standby whose upstream is
+// primary_address (when given), and pg_stat_replication here lists it
+// streaming.
 func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary transport.Host, versionNum int) (bool, error) {
-	conf, err := readConf(ctx, secondary, keyMaster, keyReplicationMode)
+	mode, err := getConf(ctx, secondary, keyReplicationMode)
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
-	if conf[keyReplicationMode] != "slave" || conf[keyMaster] == "" || (m.PrimaryAddress != "" && conf[keyMaster] != m.PrimaryAddress) {
+	if mode != "slave" {
+		return false, nil
+	}
+	secondaryVersion, err := serverVersionNum(ctx, secondary)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	standby, err := readStandby(ctx, secondary, secondaryVersion)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	if !standby.inRecovery || (m.PrimaryAddress != "" && standby.upstream != m.PrimaryAddress) {
 		return false, nil
 	}
 	streams, err := streamsTo(ctx, env.Host, versionNum, m.SecondaryAddress)

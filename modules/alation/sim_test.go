@@ -132,7 +132,7 @@ func TestShellAndFacts(t *testing.T) {
 	}
 	f := res.Outputs.(FactsOutputs)
 	if f.Version != "3.12.1" || f.Major != 3 || f.Minor != 12 || f.Layout != layout3 || f.AlationDir != dir3 || !f.ServicesRunning ||
-		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.Master != "" || f.MachineID == "" || !f.LoginClean || f.PgStreamsToPeer {
+		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.PgInRecovery || f.PgUpstream != "" || f.MachineID == "" || !f.LoginClean || f.PgStreamsToPeer {
 		t.Errorf("facts = %+v", f)
 	}
 	// The simulated hosts share the machine: the route to the peer is

@@ -50,19 +50,6 @@ var confKeys = map[string]confKey{
 			return nil
 		},
 	},
-	"alation.cluster.master": {
-		get: func(c *hostconf.Conf) string { return c.Master },
-		set: func(c *hostconf.Conf, v string) error {
-			v = strings.TrimSpace(v)
-			if v != "" {
-				if _, err := netip.ParseAddr(v); err != nil {
-					return fmt.Errorf("invalid master address %q", v)
-				}
-			}
-			c.Master = v
-			return nil
-		},
-	},
 }
 
 // confCommand implements `alation_conf KEY [-s VALUE]`.

@@ -20,9 +20,10 @@ const (
 	// PGSocketDir is the private unix socket directory of the host's
 	// PostgreSQL.
 	PGSocketDir = "/var/run/postgresql"
-	// UpstreamSocketDir holds the unix socket through which a standby
-	// reaches its primary's PostgreSQL from the host's own address.
-	UpstreamSocketDir = "/var/run/alation-sim/upstream"
+	// UpstreamPort is the port, on the host's own address, of the relay
+	// through which a standby reaches its primary's PostgreSQL from that
+	// address (see UpstreamConninfo).
+	UpstreamPort = 5433
 	// PGPort is the PostgreSQL port.
 	PGPort = 5432
 	// MongoPort is the port of the simulated mongod.
@@ -67,6 +68,16 @@ type Config struct {
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
 	// MongoCatchUp is how long the lag takes to fall to zero.
 	MongoCatchUp time.Duration `json:"mongo_catch_up"`
+}
+
+// UpstreamConninfo is the primary_conninfo of a standby on the host self
+// that follows master. Like a real standby's, its host is the primary's
+// address, which pg_stat_wal_receiver and the setting show; hostaddr and
+// port make libpq connect to the relay on self instead, which dials the
+// primary from self, so that the primary sees the standby's own address
+// in pg_stat_replication.
+func UpstreamConninfo(master, self string) string {
+	return fmt.Sprintf("host=%s hostaddr=%s port=%d user=%s", master, self, UpstreamPort, ReplicationRole)
 }
 
 // PGDataDir is the PostgreSQL data directory on the host's data disk.

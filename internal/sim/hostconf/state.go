@@ -33,7 +33,9 @@ type Conf struct {
 	Hosts []string `json:"hosts"`
 	// PGReplInLine is alation.cluster.pg_repl_in_line.
 	PGReplInLine bool `json:"pg_repl_in_line"`
-	// Master is alation.cluster.master, the primary a secondary follows.
+	// Master is the primary a secondary follows: the simulation's own
+	// record, which no alation_conf key shows (a real host's is its
+	// PostgreSQL's primary_conninfo).
 	Master string `json:"master"`
 }
 
