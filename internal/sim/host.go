@@ -66,7 +66,7 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 		cfg: hostconf.Config{
 			Name: o.Name, Address: o.Address, SSHPort: o.SSHPort, User: o.User, Version: o.Version,
 			AlationDir: layout.AlationDir, DataDir: dataDisk, BackupDir: backupDisk,
-			ClosedPorts: o.Faults.ClosedPorts, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
+			ClosedPorts: o.Faults.ClosedPorts, NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource,
 	}

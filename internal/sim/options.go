@@ -92,6 +92,12 @@ type Faults struct {
 	// ClosedPorts are ports among 5432, 27017 and 8088 that the host does
 	// not listen on.
 	ClosedPorts []int
+	// NoOpActions are alation_action names that print success and exit 0
+	// without doing anything.
+	NoOpActions []string
+	// FailingActions are alation_action names that do their work, then
+	// print a warning and exit 1.
+	FailingActions []string
 }
 
 // PairOptions describes a primary and a secondary.

@@ -48,7 +48,9 @@ func getConf(ctx context.Context, h transport.Host, key string) (string, error) 
 }
 
 // setConf sets key to value with alation_conf unless it already holds an
-// equal value (see sameConfValue), and reports whether it changed it.
+// equal value (see sameConfValue), and reports whether it changed it. The
+// value read back afterwards decides whether the set worked, not the exit
+// status.
 func setConf(ctx context.Context, h transport.Host, key, value string) (bool, error) {
 	current, err := getConf(ctx, h, key)
 	if err != nil {
@@ -57,11 +59,19 @@ func setConf(ctx context.Context, h transport.Host, key, value string) (bool, er
 	if sameConfValue(current, value) {
 		return false, nil
 	}
-	res, err := runInShell(ctx, h, "alation_conf "+quote(key)+" -s "+quote(value))
-	if _, err := mustOK(res, err, "set "+key+" with alation_conf"); err != nil {
-		return false, err
+	_, err = runJudged(ctx, h, "alation_conf "+quote(key)+" -s "+quote(value), func(ctx context.Context) (bool, string, error) {
+		now, err := getConf(ctx, h, key)
+		return sameConfValue(now, value), key + " is " + quoteState(now) + ", not " + quoteState(value), err
+	})
+	return err == nil, err
+}
+
+// quoteState writes a value read back for a message: quoted, or "empty".
+func quoteState(v string) string {
+	if v == "" {
+		return "empty"
 	}
-	return true, nil
+	return strconv.Quote(v)
 }
 
 // confLine matches a line alation_conf prints for a key: the key (a

@@ -112,15 +112,11 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 	if mode != "slave" {
 		return false, nil
 	}
-	secondaryVersion, err := serverVersionNum(ctx, secondary)
+	standby, _, err := m.standbyOfPrimary(secondary)(ctx)
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
-	standby, err := readStandby(ctx, secondary, secondaryVersion)
-	if err != nil {
-		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
-	}
-	if !standby.inRecovery || (m.PrimaryAddress != "" && standby.upstream != m.PrimaryAddress) {
+	if !standby {
 		return false, nil
 	}
 	streams, err := streamsTo(ctx, env.Host, versionNum, m.SecondaryAddress)
@@ -132,7 +128,10 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 
 // replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
 // first, then cluster_add_slaves on the primary and, when not in-line,
-// cluster_replicate_postgres on the secondary.
+// cluster_replicate_postgres on the secondary. Each action is judged by
+// its effect on the secondary: cluster_add_slaves makes it a slave, and
+// cluster_replicate_postgres makes its PostgreSQL a standby of the
+// primary.
 func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary transport.Host, inline bool) error {
 	inLine := "False"
 	if inline {
@@ -142,19 +141,38 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
-	res, err := runInShell(ctx, env.Host, "alation_action cluster_add_slaves")
-	if _, err := mustOK(res, err, "alation_action cluster_add_slaves"); err != nil {
-		return fmt.Errorf("on %s: %w", env.HostName, err)
+	if _, err := runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave")); err != nil {
+		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)
 	}
 	if inline {
 		return nil
 	}
 	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
-	res, err = runInShell(ctx, secondary, "alation_action cluster_replicate_postgres")
-	if _, err := mustOK(res, err, "alation_action cluster_replicate_postgres"); err != nil {
+	if _, err := runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary)); err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	return nil
+}
+
+// standbyOfPrimary reads back whether the secondary's PostgreSQL is a
+// standby, of primary_address when it is given.
+func (m *PgReplicate) standbyOfPrimary(secondary transport.Host) effect {
+	return func(ctx context.Context) (bool, string, error) {
+		versionNum, err := serverVersionNum(ctx, secondary)
+		if err != nil {
+			return false, "", err
+		}
+		s, err := readStandby(ctx, secondary, versionNum)
+		switch {
+		case err != nil:
+			return false, "", err
+		case !s.inRecovery:
+			return false, "its PostgreSQL is not a standby", nil
+		case m.PrimaryAddress != "" && s.upstream != m.PrimaryAddress:
+			return false, "its PostgreSQL is a standby of " + quoteState(s.upstream) + ", not of " + m.PrimaryAddress, nil
+		}
+		return true, "", nil
+	}
 }
 
 // waitStreaming polls pg_stat_replication on the primary until the

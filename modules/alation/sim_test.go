@@ -187,3 +187,29 @@ func TestShellAndFacts(t *testing.T) {
 		t.Errorf("mongo_lag before replication: %v; want ErrMongoBehind naming the cause", err)
 	}
 }
+
+// TestActionsJudgedByEffect runs cluster_enter_master_mode on a host where
+// it exits 0 and does nothing, and on one where it works but exits 1: the
+// mode read back decides, not the exit status.
+func TestActionsJudgedByEffect(t *testing.T) {
+	action := []string{"cluster_enter_master_mode"}
+	pair := sim.StartPair(t, sim.PairOptions{
+		Primary:   sim.HostOptions{Faults: sim.Faults{NoOpActions: action}},
+		Secondary: sim.HostOptions{Faults: sim.Faults{FailingActions: action}},
+	})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m := &AlationShell{Action: "cluster_enter_master_mode"}
+	_, err := m.Run(ctx, envOn(t, hosts, "primary", "master_mode"))
+	if !errors.Is(err, ErrNoEffect) || !strings.Contains(err.Error(), `"standalone", not master`) || !strings.Contains(err.Error(), "primary") {
+		t.Errorf("an action that did nothing: %v; want ErrNoEffect naming the host and the mode read back", err)
+	}
+	res, err := m.Run(ctx, envOn(t, hosts, "secondary", "master_mode"))
+	if err != nil || !res.Changed || res.Outputs.(ShellOutputs).Value != "master" {
+		t.Errorf("an action that worked but exited 1: changed %v, %+v, %v; want master", res.Changed, res.Outputs, err)
+	}
+	if got, err := pair.Secondary.Conf(ctx, keyReplicationMode); err != nil || got != "master" {
+		t.Errorf("the secondary is %q, %v; want master", got, err)
+	}
+}

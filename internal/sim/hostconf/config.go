@@ -63,6 +63,12 @@ type Config struct {
 	// ClosedPorts lists the ports among 5432, 27017 and 8088 that the host
 	// does not listen on.
 	ClosedPorts []int `json:"closed_ports,omitempty"`
+	// NoOpActions are alation_action names that print success and exit 0
+	// without doing anything.
+	NoOpActions []string `json:"no_op_actions,omitempty"`
+	// FailingActions are alation_action names that do their work, then
+	// print a warning and exit 1.
+	FailingActions []string `json:"failing_actions,omitempty"`
 	// MongoInitialLag is the Mongo lag reported right after replication
 	// starts.
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
