@@ -296,9 +296,12 @@ task "assert" "secondary_mode" {
 }
 
 # Two addresses of one machine would make the pair replicate to itself.
+# The machine id alone cannot tell: EL6 has none in /etc, and VMs cloned
+# from one template share theirs; the identity adds the SSH host keys and
+# the interface addresses.
 task "assert" "distinct_machines" {
-  that    = task.facts.on.primary.machine_id != task.facts.on.secondary.machine_id
-  message = "${var.primary} and ${var.secondary} are the same machine (machine id ${task.facts.on.primary.machine_id}): give the addresses of two hosts"
+  that    = task.facts.on.primary.machine_identity != task.facts.on.secondary.machine_identity
+  message = "${var.primary} and ${var.secondary} are the same machine (the same ${task.facts.on.primary.machine_evidence}): give the addresses of two hosts"
 }
 
 # Step 3 warns that a MOTD breaks replication's ssh and rsync: logins must

@@ -38,8 +38,10 @@ var preflightTasks = map[string]bool{
 // asking once before the secondary's PostgreSQL data is replaced, then
 // runs the playbook again and expects no change and no question. The 4.x pair
 // replicates PostgreSQL in-line (cluster_add_slaves); the 3.x pair is told
-// to minimize downtime, which takes steps 5a and 5b instead; the last pair
-// starts with invalid disks on the secondary, which fix_disks configures.
+// to minimize downtime, which takes steps 5a and 5b instead (and shows its
+// version in ALATION_DIR/VERSION); the next pair starts with invalid disks
+// on the secondary, which fix_disks configures; the last pair are clones
+// sharing a machine id.
 func TestHAPair(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -51,6 +53,7 @@ func TestHAPair(t *testing.T) {
 		{"4.7.2", pairOf("4.7.2", sim.Faults{}), nil, true, false},
 		{"3.12.1", versionInFile(pairOf("3.12.1", sim.Faults{})), []string{"minimize_downtime=true"}, false, false},
 		{"fix disks", pairOf("4.7.2", sim.Faults{InvalidDisks: true}), []string{"fix_disks=true", "data_disk=/data", "backup_disk=/backup"}, true, true},
+		{"cloned machine id", clonedMachineID(pairOf("4.7.2", sim.Faults{})), nil, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			pair := sim.StartPair(t, tt.opts)
@@ -127,6 +130,13 @@ func pairOf(version string, faults sim.Faults) sim.PairOptions {
 // ALATION_DIR/VERSION rather than in the package database.
 func versionInFile(o sim.PairOptions) sim.PairOptions {
 	o.Primary.VersionSource, o.Secondary.VersionSource = sim.VersionInFile, sim.VersionInFile
+	return o
+}
+
+// clonedMachineID gives both hosts of o one machine id, as VMs cloned
+// from one template have.
+func clonedMachineID(o sim.PairOptions) sim.PairOptions {
+	o.Primary.MachineID, o.Secondary.MachineID = "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910", "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910"
 	return o
 }
 

@@ -68,7 +68,7 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 			AlationDir: layout.AlationDir, DataDir: dataDisk, BackupDir: backupDisk,
 			ClosedPorts: o.Faults.ClosedPorts, NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
 		},
-		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource,
+		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource, machineID: o.MachineID,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)

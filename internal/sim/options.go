@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -57,9 +58,24 @@ type HostOptions struct {
 	// package database (VersionInPackage, the default when empty), the
 	// file ALATION_DIR/VERSION (VersionInFile), or nowhere (VersionNowhere).
 	VersionSource string
+	// MachineID is the host's machine id: empty for a random one in
+	// /etc/machine-id and /var/lib/dbus/machine-id, as systemd hosts have;
+	// MachineIDDBusOnly for a random one in /var/lib/dbus/machine-id alone,
+	// as EL6 hosts have; MachineIDNone for neither file; or 32 hexadecimal
+	// digits for that id in both, as VMs cloned from one template share.
+	MachineID string
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
+
+// Special values of HostOptions.MachineID.
+const (
+	// MachineIDDBusOnly has the id in /var/lib/dbus/machine-id alone.
+	MachineIDDBusOnly = "dbus-only"
+	// MachineIDNone has neither /etc/machine-id nor
+	// /var/lib/dbus/machine-id.
+	MachineIDNone = "none"
+)
 
 // The places a host can show its Alation version (HostOptions.VersionSource).
 const (
@@ -136,6 +152,13 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	case VersionInPackage, VersionInFile, VersionNowhere:
 	default:
 		return o, fmt.Errorf("host %s: version source %q: want %s, %s or %s", o.Name, o.VersionSource, VersionInPackage, VersionInFile, VersionNowhere)
+	}
+	switch o.MachineID {
+	case "", MachineIDDBusOnly, MachineIDNone:
+	default:
+		if _, err := hex.DecodeString(o.MachineID); err != nil || len(o.MachineID) != 32 {
+			return o, fmt.Errorf("host %s: machine id %q: want 32 hexadecimal digits, %s or %s", o.Name, o.MachineID, MachineIDDBusOnly, MachineIDNone)
+		}
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

@@ -31,6 +31,8 @@ type spec struct {
 	pg     account
 	// versionSource is HostOptions.VersionSource.
 	versionSource string
+	// machineID is HostOptions.MachineID.
+	machineID string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -95,16 +97,12 @@ func ownerOf(path string) (int, int) {
 // writeSystem writes the host's machine-id, MOTD and sudoers drop-in, and
 // the directories its daemons need.
 func (s *spec) writeSystem(t tree) error {
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return fmt.Errorf("machine-id: %w", err)
+	if err := s.writeMachineID(t); err != nil {
+		return err
 	}
 	motd := ""
 	if s.faults.MOTD != "" {
 		motd = s.faults.MOTD + "\n"
-	}
-	if err := t.file("/etc/machine-id", hex.EncodeToString(id)+"\n", 0o444, 0, 0); err != nil {
-		return err
 	}
 	if err := t.file("/etc/motd", motd, 0o644, 0, 0); err != nil {
 		return err
@@ -119,6 +117,38 @@ func (s *spec) writeSystem(t tree) error {
 		return err
 	}
 	return t.dir(oldRoot, 0o755, 0, 0)
+}
+
+// The files that hold a machine's id: systemd's, and D-Bus's, which EL6
+// has alone.
+const (
+	machineIDFile = "/etc/machine-id"
+	dbusIDFile    = "/var/lib/dbus/machine-id"
+)
+
+// writeMachineID writes the machine id where s.machineID says, hiding the
+// machine's own files where the host has none.
+func (s *spec) writeMachineID(t tree) error {
+	id := s.machineID
+	if id == "" || id == MachineIDDBusOnly {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return fmt.Errorf("machine-id: %w", err)
+		}
+		id = hex.EncodeToString(b)
+	}
+	for _, f := range []string{machineIDFile, dbusIDFile} {
+		var err error
+		if s.machineID == MachineIDNone || (f == machineIDFile && s.machineID == MachineIDDBusOnly) {
+			err = t.hide(f)
+		} else {
+			err = t.file(f, id+"\n", 0o444, 0, 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeHome writes the SSH user's home: authorized_keys with the

@@ -30,7 +30,9 @@ type FactsOutputs struct {
 	ClusterHosts    []string `cty:"cluster_hosts" doc:"The value of alation.cluster.hosts: the secondaries of a primary."`
 	PgInRecovery    bool     `cty:"pg_in_recovery" doc:"Whether this host's PostgreSQL is a standby: pg_is_in_recovery(). False when PostgreSQL cannot be read (a progress message says why)."`
 	PgUpstream      string   `cty:"pg_upstream" doc:"The host of the primary a standby streams from: the host (else hostaddr) of the connection string of pg_stat_wal_receiver (PostgreSQL 9.6 and later) or, when no WAL receiver runs, of primary_conninfo (the setting from 12, recovery.conf before). Empty when not a standby, or when neither names one."`
-	MachineID       string   `cty:"machine_id" doc:"The content of /etc/machine-id, which tells two machines apart."`
+	MachineID       string   `cty:"machine_id" doc:"The content of /etc/machine-id, else of /var/lib/dbus/machine-id (EL6); empty when neither exists. VMs cloned from one template share it: compare machine_identity instead."`
+	MachineIdentity string   `cty:"machine_identity" doc:"A digest of what tells machines apart: the machine ids, the SSH host keys, the MAC addresses and the interface addresses. One machine has one identity however it is reached; two machines, even clones sharing a machine id and host keys, differ in their addresses."`
+	MachineEvidence string   `cty:"machine_evidence" doc:"What machine_identity was made of, e.g. \"1 machine id, 3 SSH host keys, 1 MAC address, 2 interface addresses\"."`
 	SourceAddress   string   `cty:"source_address" doc:"The local address the host uses to reach peer, as ip route get reports it; when peer_local, self_address instead, if it is an address of this host. Empty without peer or when unknown."`
 	SourceCIDR      string   `cty:"source_cidr" doc:"That address with the prefix length of the network ip addr lists for it (e.g. 10.0.0.2/24; 127.0.2.1/8 for a loopback address held by lo's 127.0.0.1/8); empty when unknown."`
 	PeerLocal       bool     `cty:"peer_local" doc:"Whether the route to peer is a local route: peer is an address of this very host, which happens only on a simulated pair sharing one machine or when an address is misconfigured. The kernel then reports a loopback source address, which is why source_address reports self_address instead."`
@@ -81,12 +83,11 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	}
 	out.ReplicationMode = conf[keyReplicationMode]
 	out.ClusterHosts = parseList(conf[keyClusterHosts])
-	res, err := runRoot(ctx, env.Host, "cat /etc/machine-id")
-	id, err := mustOK(res, err, "read /etc/machine-id")
+	id, err := readIdentity(ctx, env.Host)
 	if err != nil {
-		return engine.Result{}, err
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
-	out.MachineID = strings.TrimSpace(id)
+	out.MachineID, out.MachineIdentity, out.MachineEvidence = id.machineID, id.digest(), id.describe()
 	if out.LoginOutput, err = loginNoise(ctx, env.Host); err != nil {
 		return engine.Result{}, err
 	}

@@ -18,8 +18,15 @@ import (
 // ends.
 func connectPair(t *testing.T, pair *sim.Pair) map[string]transport.Host {
 	t.Helper()
+	return connectHosts(t, pair.Hosts()...)
+}
+
+// connectHosts opens an SSH transport to each host, by name, closed when
+// t ends.
+func connectHosts(t *testing.T, hs ...*sim.Host) map[string]transport.Host {
+	t.Helper()
 	hosts := map[string]transport.Host{}
-	for _, h := range pair.Hosts() {
+	for _, h := range hs {
 		tr, err := sshtransport.New(sshtransport.Config{
 			Name: h.Name, Address: h.Address, Port: h.SSHPort, User: h.User,
 			IdentityFiles: []string{h.KeyPath}, KnownHostsFiles: []string{h.KnownHostsPath},
@@ -211,5 +218,49 @@ func TestActionsJudgedByEffect(t *testing.T) {
 	}
 	if got, err := pair.Secondary.Conf(ctx, keyReplicationMode); err != nil || got != "master" {
 		t.Errorf("the secondary is %q, %v; want master", got, err)
+	}
+}
+
+// TestMachineIdentityOnHosts reads the facts of clones sharing a machine
+// id, of a host with its id in /var/lib/dbus alone (EL6) and of one with
+// no id at all: clones are two machines, one host read twice is one, and
+// no id is no obstacle.
+func TestMachineIdentityOnHosts(t *testing.T) {
+	const cloned = "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910"
+	pair := sim.StartPair(t, sim.PairOptions{
+		Primary:   sim.HostOptions{MachineID: cloned},
+		Secondary: sim.HostOptions{MachineID: cloned},
+	})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	facts := func(name string) FactsOutputs {
+		t.Helper()
+		res, err := (&Facts{}).Run(ctx, envOn(t, hosts, name, "facts"))
+		if err != nil {
+			t.Fatalf("facts on the %s: %v", name, err)
+		}
+		return res.Outputs.(FactsOutputs)
+	}
+	prim, again, sec := facts("primary"), facts("primary"), facts("secondary")
+	if prim.MachineID != cloned || sec.MachineID != cloned {
+		t.Errorf("machine ids %q and %q, want the cloned %s", prim.MachineID, sec.MachineID, cloned)
+	}
+	if prim.MachineIdentity == sec.MachineIdentity {
+		t.Errorf("two clones have one identity %s (%s)", prim.MachineIdentity, prim.MachineEvidence)
+	}
+	if prim.MachineIdentity != again.MachineIdentity {
+		t.Errorf("the primary read twice has two identities: %s and %s", prim.MachineIdentity, again.MachineIdentity)
+	}
+	for _, tt := range []struct{ machineID, evidence string }{{sim.MachineIDDBusOnly, "1 machine id"}, {sim.MachineIDNone, "no machine id"}} {
+		h := sim.StartHost(t, sim.HostOptions{Name: "el6", MachineID: tt.machineID})
+		one := connectHosts(t, h)
+		res, err := (&Facts{}).Run(ctx, envOn(t, one, "el6", "facts"))
+		if err != nil {
+			t.Fatalf("facts with machine id %s: %v", tt.machineID, err)
+		}
+		if f := res.Outputs.(FactsOutputs); !strings.HasPrefix(f.MachineEvidence, tt.evidence) || f.MachineIdentity == "" {
+			t.Errorf("with machine id %s: identity %q from %q; want evidence starting %q", tt.machineID, f.MachineIdentity, f.MachineEvidence, tt.evidence)
+		}
 	}
 }
