@@ -57,49 +57,59 @@ func TestHAPair(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			pair := sim.StartPair(t, tt.opts)
-			start := time.Now()
-			report, confirms, err := runPlaybook(t, pair, tt.vars...)
-			t.Logf("%s: first run (setup) took %s", tt.name, time.Since(start).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("first run: %v\n%s", err, summary(report))
-			}
-			if len(confirms) != 1 || confirms[0] != "confirm_replace@local" {
-				t.Errorf("first run asked %v, want confirm_replace@local once", confirms)
-			}
-			checkFacts(t, report, pair, false)
-			checkReplicating(t, pair)
-			if disks, _ := find(report, "fix_secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
+			first, second := setUpTwice(t, pair, tt.vars...)
+			checkFacts(t, first, pair, false)
+			checkFacts(t, second, pair, true)
+			if disks, _ := find(first, "fix_secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
 				t.Errorf("fix_secondary_disks is %s; want a change only when fixing", disks.Status)
 			}
-			if out := outputsOf(t, report, "mongo_caught_up", "primary"); out["caught_up"] != true {
+			if out := outputsOf(t, first, "mongo_caught_up", "primary"); out["caught_up"] != true {
 				t.Errorf("mongo_caught_up outputs = %v, want caught_up", out)
 			}
-			if out := outputsOf(t, report, "replicate", "primary"); out["inline"] != tt.inline {
+			if out := outputsOf(t, first, "replicate", "primary"); out["inline"] != tt.inline {
 				t.Errorf("replicate outputs = %v, want inline %v", out, tt.inline)
 			}
 			wantInLine := map[bool]string{true: "True", false: "False"}[tt.inline]
 			if got, err := pair.Secondary.Conf(context.Background(), "alation.cluster.pg_repl_in_line"); err != nil || got != wantInLine {
 				t.Errorf("pg_repl_in_line on the secondary = %q, %v; want %s", got, err, wantInLine)
 			}
-
-			start = time.Now()
-			report, confirms, err = runPlaybook(t, pair, tt.vars...)
-			t.Logf("%s: second run (no change) took %s", tt.name, time.Since(start).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("second run: %v\n%s", err, summary(report))
-			}
-			if len(confirms) != 0 {
-				t.Errorf("second run asked %v; nothing is left to replace", confirms)
-			}
-			checkFacts(t, report, pair, true)
-			for _, inst := range report.Instances {
-				if inst.Status != engine.StatusOK && (inst.Status != engine.StatusSkipped || inst.Err != nil) {
-					t.Errorf("second run: %s is %s, want ok (or skipped by its when)", inst.ID(), inst.Status)
-				}
-			}
-			checkReplicating(t, pair)
 		})
 	}
+}
+
+// setUpTwice runs the bundled playbook on pair with the extra variables
+// twice: the first run sets the pair up, asking once before the
+// secondary's data is replaced; the second asks nothing and changes
+// nothing. After each it checks on the hosts that the secondary streams.
+// It returns the reports of both runs.
+func setUpTwice(t *testing.T, pair *sim.Pair, vars ...string) (first, second *engine.Report) {
+	t.Helper()
+	start := time.Now()
+	first, confirms, err := runPlaybook(t, pair, vars...)
+	t.Logf("first run (setup) took %s", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("first run: %v\n%s", err, summary(first))
+	}
+	if len(confirms) != 1 || confirms[0] != "confirm_replace@local" {
+		t.Errorf("first run asked %v, want confirm_replace@local once", confirms)
+	}
+	checkReplicating(t, pair)
+	start = time.Now()
+	second, confirms, err = runPlaybook(t, pair, vars...)
+	t.Logf("second run (no change) took %s", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, summary(second))
+	}
+	if len(confirms) != 0 {
+		t.Errorf("second run asked %v; nothing is left to replace", confirms)
+	}
+	for _, inst := range second.Instances {
+		if inst.Status != engine.StatusOK && (inst.Status != engine.StatusSkipped || inst.Err != nil) {
+			t.Errorf("second run: %s is %s, want ok (or skipped by its when)", inst.ID(), inst.Status)
+		}
+	}
+	checkReplicating(t, pair)
+	return first, second
 }
 
 // checkFacts checks what the facts of the primary said: whether the
@@ -218,41 +228,50 @@ func TestHAPairFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pair := sim.StartPair(t, tt.opts)
-			before := snapshot(t, pair)
-			report, confirms, err := runPlaybook(t, pair)
-			if !errors.Is(err, engine.ErrTaskFailed) {
-				t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
-			}
-			if len(confirms) != 0 {
-				t.Errorf("the run asked %v; it must stop before", confirms)
-			}
-			var failed []string
-			for _, inst := range report.Instances {
-				switch {
-				case inst.Status == engine.StatusFailed:
-					failed = append(failed, inst.ID())
-					if !preflightTasks[inst.Task] {
-						t.Errorf("%s failed, which is not a preflight step: %v", inst.ID(), inst.Err)
-					}
-				case !preflightTasks[inst.Task] && inst.Status != engine.StatusSkipped:
-					t.Errorf("%s is %s; nothing after preflight may run", inst.ID(), inst.Status)
-				}
-			}
-			inst, ok := find(report, tt.failed)
-			if !ok || inst.Status != engine.StatusFailed {
-				t.Fatalf("%s did not fail; failed: %v\n%s", tt.failed, failed, summary(report))
-			}
-			msg := inst.Err.Error()
-			for _, want := range append(tt.mentions, tt.mentionOf(pair), inst.Task) {
-				if !strings.Contains(msg, want) {
-					t.Errorf("error of %s does not mention %q: %s", tt.failed, want, msg)
-				}
-			}
-			t.Logf("%s: %s", tt.failed, msg)
-			if after := snapshot(t, pair); after != before {
-				t.Errorf("the hosts changed:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
+			checkPreflightStop(t, pair, tt.failed, append(tt.mentions, tt.mentionOf(pair))...)
 		})
+	}
+}
+
+// checkPreflightStop runs the bundled playbook on pair and checks that it
+// stops in preflight, asking nothing: the instance failed (task@host)
+// fails with an error naming its task and each of mentions, nothing after
+// preflight runs, and both hosts are unchanged.
+func checkPreflightStop(t *testing.T, pair *sim.Pair, failed string, mentions ...string) {
+	t.Helper()
+	before := snapshot(t, pair)
+	report, confirms, err := runPlaybook(t, pair)
+	if !errors.Is(err, engine.ErrTaskFailed) {
+		t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
+	}
+	if len(confirms) != 0 {
+		t.Errorf("the run asked %v; it must stop before", confirms)
+	}
+	var failures []string
+	for _, inst := range report.Instances {
+		switch {
+		case inst.Status == engine.StatusFailed:
+			failures = append(failures, inst.ID())
+			if !preflightTasks[inst.Task] {
+				t.Errorf("%s failed, which is not a preflight step: %v", inst.ID(), inst.Err)
+			}
+		case !preflightTasks[inst.Task] && inst.Status != engine.StatusSkipped:
+			t.Errorf("%s is %s; nothing after preflight may run", inst.ID(), inst.Status)
+		}
+	}
+	inst, ok := find(report, failed)
+	if !ok || inst.Status != engine.StatusFailed {
+		t.Fatalf("%s did not fail; failed: %v\n%s", failed, failures, summary(report))
+	}
+	msg := inst.Err.Error()
+	for _, want := range append(mentions, inst.Task) {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error of %s does not mention %q: %s", failed, want, msg)
+		}
+	}
+	t.Logf("%s: %s", failed, msg)
+	if after := snapshot(t, pair); after != before {
+		t.Errorf("the hosts changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 

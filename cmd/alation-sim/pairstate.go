@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/runbookhq/runbook/internal/sim"
@@ -144,27 +143,10 @@ const (
 	hostsKey = "alation.cluster.hosts"
 )
 
-// readConf reads the replication mode and cluster hosts in one Alation
-// shell; alation_conf prints "KEY = VALUE", VALUE possibly empty.
+// readConf reads the replication mode and cluster hosts, whatever format
+// the host's alation_conf prints in.
 func readConf(ctx context.Context, h *sim.Host) (mode, hosts reading) {
-	out, err := h.Shell(ctx, fmt.Sprintf("alation_conf %s && alation_conf %s", modeKey, hostsKey))
-	values := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		if k, v, ok := strings.Cut(line, " ="); ok {
-			values[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	get := func(k string) reading {
-		v, ok := values[k]
-		switch {
-		case ok:
-			return reading{value: v}
-		case err != nil:
-			return reading{err: err}
-		}
-		return reading{err: fmt.Errorf("host %s: alation_conf %s printed %q", h.Name, k, out)}
-	}
-	return get(modeKey), get(hostsKey)
+	return readingOf(h.Conf(ctx, modeKey)), readingOf(h.Conf(ctx, hostsKey))
 }
 
 // parseReplicas parses replicationQuery's unaligned output.

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -66,9 +67,9 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 		cfg: hostconf.Config{
 			Name: o.Name, Address: o.Address, SSHPort: o.SSHPort, User: o.User, Version: o.Version,
 			AlationDir: layout.AlationDir, DataDir: dataDisk, BackupDir: backupDisk,
-			ClosedPorts: o.Faults.ClosedPorts, NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
+			ClosedPorts: o.Faults.ClosedPorts, NoOpActions: o.Faults.NoOpActions, ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter, FailingActions: o.Faults.FailingActions, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
 		},
-		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource, machineID: o.MachineID,
+		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)
@@ -168,18 +169,23 @@ func (h *Host) PSQL(ctx context.Context, sql string) (string, error) {
 	return strings.TrimSpace(out), err
 }
 
-// Conf returns the value of an alation_conf key as the Alation shell
-// prints it, e.g. "standalone" or "['127.0.2.2/32']".
+// Conf returns the value of an alation_conf key, read from the host's
+// state and written as the default format prints it (e.g. "standalone" or
+// "['127.0.2.2/32']"), whatever format the host's alation_conf prints in.
 func (h *Host) Conf(ctx context.Context, key string) (string, error) {
-	out, err := h.Shell(ctx, "alation_conf "+shellQuote(key))
+	out, err := h.ReadFile(ctx, hostconf.StatePath(h.AlationDir))
 	if err != nil {
 		return "", err
 	}
-	_, value, ok := strings.Cut(strings.TrimSpace(out), " =")
-	if !ok {
-		return "", fmt.Errorf("host %s: alation_conf %s printed %q", h.Name, key, out)
+	var s hostconf.State
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		return "", fmt.Errorf("host %s: read the state: %w", h.Name, err)
 	}
-	return strings.TrimSpace(value), nil
+	v, ok := s.Conf.Value(key)
+	if !ok {
+		return "", fmt.Errorf("host %s: unknown configuration key %q", h.Name, key)
+	}
+	return v, nil
 }
 
 // ReadFile returns the content of path inside the host.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
@@ -64,6 +65,19 @@ type HostOptions struct {
 	// as EL6 hosts have; MachineIDNone for neither file; or 32 hexadecimal
 	// digits for that id in both, as VMs cloned from one template share.
 	MachineID string
+	// ConfFormat is how alation_conf prints, one of hostconf.ConfFormats
+	// (empty: KEY = VALUE, lists ['a', 'b']).
+	ConfFormat string
+	// MongoShell is the wording of the Mongo lag report: empty for 2.6 to
+	// 4.x, hostconf.Mongo24 or hostconf.MongoSH.
+	MongoShell string
+	// MongoArbiter adds an arbiter to the lag report.
+	MongoArbiter bool
+	// BashrcNoise, when set, is printed by ~/.bashrc for every command,
+	// as a noisy start-up file does, ~/.hushlogin or not.
+	BashrcNoise string
+	// Banner, when set, is sshd's Banner, sent before authentication.
+	Banner string
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
@@ -159,6 +173,14 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 		if _, err := hex.DecodeString(o.MachineID); err != nil || len(o.MachineID) != 32 {
 			return o, fmt.Errorf("host %s: machine id %q: want 32 hexadecimal digits, %s or %s", o.Name, o.MachineID, MachineIDDBusOnly, MachineIDNone)
 		}
+	}
+	if !slices.Contains(hostconf.ConfFormats, o.ConfFormat) {
+		return o, fmt.Errorf("host %s: conf format %q: want one of %q", o.Name, o.ConfFormat, hostconf.ConfFormats)
+	}
+	switch o.MongoShell {
+	case hostconf.Mongo3x, hostconf.Mongo24, hostconf.MongoSH:
+	default:
+		return o, fmt.Errorf("host %s: mongo shell %q: want empty, %s or %s", o.Name, o.MongoShell, hostconf.Mongo24, hostconf.MongoSH)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

@@ -33,6 +33,8 @@ type spec struct {
 	versionSource string
 	// machineID is HostOptions.MachineID.
 	machineID string
+	// bashrcNoise and banner are HostOptions.BashrcNoise and .Banner.
+	bashrcNoise, banner string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -169,6 +171,9 @@ func (s *spec) writeHome(t tree, clientPub string) error {
 	if s.faults.MOTD != "" {
 		bashrc += "[ -e ~/.hushlogin ] || echo " + shellQuote(s.faults.MOTD) + "\n"
 	}
+	if s.bashrcNoise != "" {
+		bashrc += "echo " + shellQuote(s.bashrcNoise) + "\n"
+	}
 	return t.file(u.home+"/.bashrc", bashrc, 0o644, u.uid, u.gid)
 }
 
@@ -298,6 +303,12 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 		"Subsystem sftp internal-sftp",
 		"",
 	}, "\n")
+	if s.banner != "" {
+		conf += "Banner /etc/ssh/banner\n"
+		if err := t.file("/etc/ssh/banner", s.banner+"\n", 0o644, 0, 0); err != nil {
+			return "", err
+		}
+	}
 	return pub, t.file("/etc/ssh/sshd_config", conf, 0o644, 0, 0)
 }
 

@@ -41,6 +41,31 @@ const (
 	ReplicationKey = ChrootHome + "/.ssh/replication_rsa"
 )
 
+// The formats alation_conf prints in (Config.ConfFormat), each a way real
+// hosts print: KEY = VALUE with lists ['a', 'b'] (spaced, the default);
+// KEY=VALUE (compact); KEY:<tab>VALUE (colon); Python 2's u'x' and
+// [u'a'], an empty list None (python2); tuples (u'a',) (tuple); bare
+// comma lists a,b (csv).
+const (
+	ConfSpaced  = ""
+	ConfCompact = "compact"
+	ConfColon   = "colon"
+	ConfPython2 = "python2"
+	ConfTuple   = "tuple"
+	ConfCSV     = "csv"
+)
+
+// ConfFormats lists the formats, the default first.
+var ConfFormats = []string{ConfSpaced, ConfCompact, ConfColon, ConfPython2, ConfTuple, ConfCSV}
+
+// The wordings of the mongo shell's lag report (Config.MongoShell): that
+// of 2.6 to 4.x (the default), of 2.4, and of mongosh.
+const (
+	Mongo3x = ""
+	Mongo24 = "2.4"
+	MongoSH = "mongosh"
+)
+
 // Config is the static description of one simulated host, written by the
 // launcher before the host starts and read by the simulated alation command.
 type Config struct {
@@ -63,6 +88,14 @@ type Config struct {
 	// ClosedPorts lists the ports among 5432, 27017 and 8088 that the host
 	// does not listen on.
 	ClosedPorts []int `json:"closed_ports,omitempty"`
+	// ConfFormat is how alation_conf prints, one of ConfFormats.
+	ConfFormat string `json:"conf_format,omitempty"`
+	// MongoShell is the wording of the lag report: Mongo3x, Mongo24 or
+	// MongoSH.
+	MongoShell string `json:"mongo_shell,omitempty"`
+	// MongoArbiter adds an arbiter to the replica set, listed in the lag
+	// report without a lag.
+	MongoArbiter bool `json:"mongo_arbiter,omitempty"`
 	// NoOpActions are alation_action names that print success and exit 0
 	// without doing anything.
 	NoOpActions []string `json:"no_op_actions,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -37,6 +38,28 @@ type Conf struct {
 	// record, which no alation_conf key shows (a real host's is its
 	// PostgreSQL's primary_conninfo).
 	Master string `json:"master"`
+}
+
+// Value returns the value of the alation_conf key as the default format
+// prints it ("standalone", "['10.0.0.3/32', '10.0.0.4/32']", "True"), and
+// whether the key is known.
+func (c Conf) Value(key string) (string, bool) {
+	switch key {
+	case "alation.cluster.replication_mode":
+		return c.ReplicationMode, true
+	case "alation.cluster.hosts":
+		quoted := make([]string, len(c.Hosts))
+		for i, h := range c.Hosts {
+			quoted[i] = "'" + h + "'"
+		}
+		return "[" + strings.Join(quoted, ", ") + "]", true
+	case "alation.cluster.pg_repl_in_line":
+		if c.PGReplInLine {
+			return "True", true
+		}
+		return "False", true
+	}
+	return "", false
 }
 
 // MongoSecondary is one secondary of the simulated Mongo replica set.
