@@ -241,7 +241,7 @@ func (m *AlationShell) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "alation_shell",
-		Doc:     "Works inside the Alation shell (sudo /etc/init.d/alation shell): reads an alation_conf key, sets one when its value differs, runs an alation_action guarded by the mode it leads to, or starts the services when they are stopped.",
+		Doc:     "Works inside the Alation shell (sudo /etc/init.d/alation shell): reads an alation_conf key, sets one when its value differs, runs an alation_action guarded by the mode it leads to, or starts the services when they are stopped. A set and a guarded action are judged by the value or mode read back afterwards, not by their exit status.",
 		New:     func() engine.Module { return &AlationShell{} },
 		Outputs: ShellOutputs{},
 	})
