@@ -70,6 +70,20 @@ func (c *conns) check(h *host, err error) {
 // unreachable reports whether h proved unreachable.
 func (c *conns) unreachable(h *host) bool { return c.hosts[h.index].unreachable.Load() }
 
+// unreachableOf returns the first host inst holds that proved
+// unreachable: its own, else a peer; nil when none did.
+func (c *conns) unreachableOf(inst *instance) *host {
+	if c.unreachable(inst.host) {
+		return inst.host
+	}
+	for _, h := range inst.peers {
+		if c.unreachable(h) {
+			return h
+		}
+	}
+	return nil
+}
+
 // closeAll closes every connection that was made, in host order.
 func (c *conns) closeAll() error {
 	var errs []error

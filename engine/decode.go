@@ -24,14 +24,15 @@ func evalArgs(t *task, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnost
 	return args, diags
 }
 
-// decodeModule returns a new module of t's kind holding the given
-// argument values, each checked by its type when it is an
+// decodeModule returns a new module of inst's task's kind holding the
+// given argument values, each checked by its type when it is an
 // ArgumentValidator. An argument whose value is not wholly known (as when
 // the playbook loads) keeps its default and is listed in unknown. Sensitive
 // values are unmarked before they reach the struct, and the strings among
 // them are returned so that they can be redacted from whatever the module
 // prints.
-func decodeModule(t *task, args map[string]cty.Value) (m Module, secrets, unknown []string, diags hcl.Diagnostics) {
+func decodeModule(inst *instance, args map[string]cty.Value) (m Module, secrets, unknown []string, diags hcl.Diagnostics) {
+	t := inst.task
 	m = t.info.New()
 	rv := reflect.ValueOf(m).Elem()
 	for _, a := range t.attrs {
@@ -50,7 +51,7 @@ func decodeModule(t *task, args map[string]cty.Value) (m Module, secrets, unknow
 			continue // an optional argument set to null keeps its default
 		}
 		fv := rv.FieldByIndex(f.index)
-		if err := setField(fv, f, plain); err != nil {
+		if err := setField(fv, f, plain, inst); err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for argument",
@@ -66,9 +67,15 @@ func decodeModule(t *task, args map[string]cty.Value) (m Module, secrets, unknow
 	return m, secrets, unknown, diags
 }
 
-// setField stores a plain, known value in a module field.
-func setField(fv reflect.Value, f *field, v cty.Value) error {
+// setField stores a plain, known value in a module field of inst.
+func setField(fv reflect.Value, f *field, v cty.Value, inst *instance) error {
 	switch f.kind {
+	case fieldHost:
+		ref, err := inst.hostRef(v)
+		if err == nil {
+			fv.Set(reflect.ValueOf(ref))
+		}
+		return err
 	case fieldCty:
 		fv.Set(reflect.ValueOf(v))
 		return nil

@@ -11,7 +11,9 @@
 // the engine prints nothing itself.
 //
 // Modules are Go types registered with RegisterModule; hosts are reached
-// through the transport.Host interface. A run may be recorded in a
+// through the transport.Host interface. A module that works between two
+// hosts names the other in a HostRef argument, which makes that host part
+// of the instance, and reaches it through Env.Peer. A run may be recorded in a
 // journal (package journal, RunOptions.Journal) and a later run may resume
 // it (RunOptions.Resume): what succeeded is restored, not run again.
 //

@@ -10,7 +10,7 @@ import (
 
 // WriteDOT writes the dependency graph in Graphviz DOT syntax: one node
 // per task (labelled with its module), or per instance when perHost is
-// true, and an edge from each dependency to what depends on it. The order
+// true (labelled with its host and peers), and an edge from each dependency to what depends on it. The order
 // of nodes and edges is stable.
 func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
 	if !p.valid {
@@ -22,7 +22,7 @@ func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
 	var edges []string
 	if perHost {
 		for _, inst := range p.insts {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.name()), dotQuote(inst.task.name+"\n"+inst.task.module+" on "+inst.host.cfg.Name))
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.name()), dotQuote(inst.task.name+"\n"+inst.task.module+" on "+hostsLabel(inst)))
 			for _, d := range inst.deps {
 				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].name()), dotQuote(inst.name())))
 			}
@@ -43,6 +43,15 @@ func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()
+}
+
+// hostsLabel names the hosts an instance holds: its own, then its peers
+// ("primary with secondary").
+func hostsLabel(inst *instance) string {
+	if len(inst.peers) == 0 {
+		return inst.host.cfg.Name
+	}
+	return inst.host.cfg.Name + " with " + strings.Join(inst.peerNames(), ", ")
 }
 
 // dotQuote returns s as a DOT quoted string; a newline becomes DOT's \n.

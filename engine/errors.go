@@ -31,4 +31,7 @@ var (
 	// ErrJournal is wrapped by the errors of recording a run in its
 	// journal.
 	ErrJournal = errors.New("journal")
+	// ErrNotPeer is wrapped by the error of Env.Peer for a host that no
+	// HostRef argument of the task names.
+	ErrNotPeer = errors.New("not a peer of the task: name it in a host argument")
 )

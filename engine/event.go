@@ -32,7 +32,9 @@ const (
 // Event is one state change of a run. Every field that does not apply to
 // the Kind is its zero value. Sensitive values never appear in an event:
 // outputs marked sensitive are replaced by "(sensitive)", and lines of
-// output that contain a sensitive value are redacted.
+// output that contain a sensitive value are redacted. Host is the host of
+// the instance; On, set only on output events, names the peer a line came
+// from when the instance's module ran the command on a peer (see HostRef).
 type Event struct {
 	Seq      uint64         `json:"seq"`
 	Time     time.Time      `json:"time"`
@@ -40,6 +42,7 @@ type Event struct {
 	Task     string         `json:"task,omitempty"`
 	Module   string         `json:"module,omitempty"`
 	Host     string         `json:"host,omitempty"`
+	On       string         `json:"on,omitempty"`
 	Attempt  int            `json:"attempt,omitempty"`
 	Stream   string         `json:"stream,omitempty"`
 	Line     string         `json:"line,omitempty"`

@@ -37,7 +37,7 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
-		th.r.output(th.inst, string(stream), line)
+		th.r.output(th.inst, th.target, string(stream), line)
 		if stream == transport.Stderr {
 			th.tail.add(th.r.secrets.redact(line))
 		}

@@ -36,9 +36,13 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 		}
 		return o
 	}
-	if r.conns.unreachable(inst.host) {
+	switch h := r.conns.unreachableOf(inst); {
+	case h == inst.host:
 		res.unreachable = true
 		return end(StatusSkipped, fmt.Errorf("not run: %w", ErrHostUnreachable), dag.Failed)
+	case h != nil:
+		res.unreachable = true
+		return end(StatusSkipped, fmt.Errorf("not run: its peer %s: %w", h.cfg.Name, ErrHostUnreachable), dag.Failed)
 	}
 	if ctx.Err() != nil || r.stopped() {
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
@@ -98,11 +102,11 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 }
 
 // reachError returns err, the error of inst, wrapping ErrHostUnreachable
-// as well when it says that inst's host could not be reached, whether
-// when connecting or when the transport, dialling lazily, first used the
-// host; res is then marked unreachable.
+// as well when it says that a host inst holds (its own or a peer) could
+// not be reached, whether when connecting or when the transport, dialling
+// lazily, first used the host; res is then marked unreachable.
 func (r *runner) reachError(inst *instance, res *result, err error) error {
-	if !errors.Is(err, transport.ErrUnreachable) || !r.conns.unreachable(inst.host) {
+	if !errors.Is(err, transport.ErrUnreachable) || r.conns.unreachableOf(inst) == nil {
 		return err
 	}
 	res.unreachable = true
@@ -143,7 +147,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 			return out, changed, nil
 		}
 		var fatal *fatalError
-		if errors.As(err, &fatal) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachable(inst.host) {
+		if errors.As(err, &fatal) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
@@ -165,7 +169,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 	if diags.HasErrors() {
 		return cty.NilVal, false, &fatalError{diags}
 	}
-	m, secrets, unknown, diags := decodeModule(t, args)
+	m, secrets, unknown, diags := decodeModule(inst, args)
 	r.secrets.add(secrets...)
 	switch {
 	case diags.HasErrors():
@@ -263,15 +267,16 @@ func (r *runner) confirm(ctx context.Context, inst *instance, sentence string) e
 	return nil
 }
 
-// peer returns the function behind Env.Peer for an instance.
-func (r *runner) peer(inst *instance, tail *lineTail) func(string) (transport.Host, error) {
-	return func(name string) (transport.Host, error) {
-		h := r.p.hostIdx[name]
-		if h == nil {
-			return nil, fmt.Errorf("there is no host %q in the inventory.%s", name, didYouMean(name, r.p.hostNames()))
+// peer returns the function behind Env.Peer for an instance: it gives
+// the transports of the instance's peers, connecting on first use.
+func (r *runner) peer(inst *instance, tail *lineTail) func(HostRef) (transport.Host, error) {
+	return func(ref HostRef) (transport.Host, error) {
+		h := inst.holds(ref.Name)
+		if h == nil || h == inst.host {
+			return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
 		}
 		if r.conns.unreachable(h) {
-			return nil, fmt.Errorf("host %s: %w", name, transport.ErrUnreachable)
+			return nil, fmt.Errorf("host %s: %w", ref.Name, transport.ErrUnreachable)
 		}
 		th, err := r.conns.get(h)
 		if err != nil {

@@ -24,8 +24,8 @@ const maxRetries = 10000
 const maxOutputLimit = 1 << 40
 
 // expandTasks checks the references of every task, evaluates on to find
-// its hosts, and makes one instance per host with the meta-arguments that
-// are known when the playbook loads.
+// its hosts, and makes one instance per host with its peers and the
+// meta-arguments that are known when the playbook loads.
 func (l *loader) expandTasks() {
 	for _, t := range l.p.tasks {
 		before := len(l.diags)
@@ -39,12 +39,14 @@ func (l *loader) expandTasks() {
 			t.insts = append(t.insts, inst)
 			t.byHost[h.cfg.Name] = inst
 		}
-		if !t.meta.loadTime() {
-			continue
-		}
 		var collect instanceDiags
 		for _, inst := range t.insts {
-			collect.add(inst, l.evalInstanceMeta(inst)...)
+			if t.schema != nil && !t.broken {
+				collect.add(inst, l.evalPeers(inst)...)
+			}
+			if t.meta.loadTime() {
+				collect.add(inst, l.evalInstanceMeta(inst)...)
+			}
 		}
 		if diags := collect.flush(); len(diags) > 0 {
 			l.diags = append(l.diags, diags...)
@@ -257,7 +259,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 	switch {
 	case ty == cty.String:
 		*names = append(*names, v.AsString())
-	case ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String:
+	case isHostObject(ty):
 		return hostNamesIn(v.GetAttr("name"), names, depth)
 	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
 		for it := v.ElementIterator(); it.Next(); {

@@ -105,7 +105,7 @@ func (r *runner) journalFinished(inst *instance, res *result) {
 // record returns the journal record of an instance as it stands.
 func (r *runner) record(inst *instance, res *result) journal.Record {
 	rec := journal.Record{
-		Task: inst.task.name, Host: inst.host.cfg.Name, Module: inst.task.module,
+		Task: inst.task.name, Host: inst.host.cfg.Name, Module: inst.task.module, Peers: inst.peerNames(),
 		Started: res.started, Repeatable: res.repeatable,
 		Status: string(res.status), WhenFalse: res.whenFalse, ConnectionLost: res.lost && res.status == StatusFailed,
 		Duration: res.dur, Attempts: res.attempts,

@@ -19,6 +19,8 @@ import (
 // process (which every user of the host can see in its process list):
 // loading then warns of a sensitive value given to it. Defaults are the
 // values the ModuleInfo.New function puts in the struct before decoding.
+// A field of type HostRef names another host the module works on, its
+// peer (see HostRef and Env.Peer); a module reaches no other host.
 //
 // Run performs the task against env's host and reports what it changed and
 // what it measured.
@@ -120,24 +122,36 @@ type Env struct {
 	// Task is the task's name.
 	Task string
 
-	peer     func(name string) (transport.Host, error)
+	peer     func(ref HostRef) (transport.Host, error)
 	progress func(msg string)
 }
 
 // NewEnv returns an Env for code that runs modules outside the engine, such
-// as tests of a module. peer resolves another inventory host by name and may
-// be nil; progress receives progress messages and may be nil.
-func NewEnv(host transport.Host, hostName, task string, peer func(string) (transport.Host, error), progress func(string)) *Env {
+// as tests of a module. peers holds the transports of the hosts that the
+// module's HostRef arguments name, by host name, and may be nil; progress
+// receives progress messages and may be nil.
+func NewEnv(host transport.Host, hostName, task string, peers map[string]transport.Host, progress func(string)) *Env {
+	peer := func(ref HostRef) (transport.Host, error) {
+		if h, ok := peers[ref.Name]; ok {
+			return h, nil
+		}
+		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
+	}
 	return &Env{Host: host, HostName: hostName, Task: task, peer: peer, progress: progress}
 }
 
-// Peer returns the transport to another host of the inventory, for modules
-// that work between two hosts.
-func (e *Env) Peer(name string) (transport.Host, error) {
+// Peer returns the transport to the host that ref names, for modules that
+// work between two hosts. ref is the value of one of the module's HostRef
+// arguments: the engine gives a task only the hosts those arguments name
+// (its peers), and refuses any other with an error wrapping ErrNotPeer.
+// Commands run through the transport are labelled with the peer's name in
+// events, run under the task's sudo with the peer's sudo password, and a
+// connection failure makes the peer unreachable.
+func (e *Env) Peer(ref HostRef) (transport.Host, error) {
 	if e.peer == nil {
-		return nil, fmt.Errorf("no host %q: this task cannot reach other hosts", name)
+		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
 	}
-	return e.peer(name)
+	return e.peer(ref)
 }
 
 // Progressf reports progress of a long-running task as an event.

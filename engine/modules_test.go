@@ -172,10 +172,10 @@ func (m *blockModule) Run(ctx context.Context, env *Env) (Result, error) {
 // shellModule runs a script, passing through Env.Peer when Peer is set.
 // It is safe to repeat when Repeat is set.
 type shellModule struct {
-	Script string `hcl:"script"`
-	Peer   string `hcl:"peer,optional"`
-	Sudo   bool   `hcl:"as_root,optional"`
-	Repeat bool   `hcl:"repeatable,optional"`
+	Script string  `hcl:"script"`
+	Peer   HostRef `hcl:"peer,optional"`
+	Sudo   bool    `hcl:"as_root,optional"`
+	Repeat bool    `hcl:"repeatable,optional"`
 }
 
 func (m *shellModule) SafeToRepeat() bool { return m.Repeat }
@@ -186,7 +186,7 @@ type shellOutputs struct {
 
 func (m *shellModule) Run(ctx context.Context, env *Env) (Result, error) {
 	h := env.Host
-	if m.Peer != "" {
+	if !m.Peer.IsZero() {
 		var err error
 		if h, err = env.Peer(m.Peer); err != nil {
 			return Result{}, err

@@ -20,8 +20,8 @@ type PlannedInstance struct {
 	// Description says what the instance would do, from the module's
 	// Describe method when every argument is known; else it is empty.
 	Description string
-	// Args maps each argument set in the task to its value in HCL syntax,
-	// or to "(known after run)" when it depends on the outputs of other
+	// Args maps each argument set in the task to its value in HCL syntax
+	// (a host argument as host.NAME), or to "(known after run)" when it depends on the outputs of other
 	// tasks, or to "(sensitive)".
 	Args map[string]string
 	// When is the task's when condition: "true", "false", "(known after
@@ -60,7 +60,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 	args, diags := evalArgs(t, ctx)
 	allKnown := !diags.HasErrors()
 	for name, v := range args {
-		pi.Args[name] = p.secrets.redact(renderValue(v))
+		pi.Args[name] = p.secrets.redact(renderArg(t.schema.fields[name], v))
 		allKnown = allKnown && v.IsWhollyKnown()
 	}
 	if t.meta.when != nil {
@@ -71,7 +71,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 	if !allKnown {
 		return pi, diags
 	}
-	m, _, _, ds := decodeModule(t, args)
+	m, _, _, ds := decodeModule(inst, args)
 	diags = append(diags, ds...)
 	if ds.HasErrors() {
 		return pi, diags
@@ -80,6 +80,18 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 		pi.Description = p.secrets.redact(d.Describe())
 	}
 	return pi, diags
+}
+
+// renderArg renders the value of a module argument for a plan: a host
+// argument as the host it names (host.NAME), any other as renderValue
+// does.
+func renderArg(f *field, v cty.Value) string {
+	if f != nil && f.kind == fieldHost && v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() {
+		if name, err := hostName(v); err == nil {
+			return "host." + name
+		}
+	}
+	return renderValue(v)
 }
 
 // renderValue renders a value for a plan: in HCL syntax, or

@@ -86,6 +86,9 @@ type InstanceInfo struct {
 	// DependsOn lists the instances this one waits for, as "task@host"
 	// IDs, sorted.
 	DependsOn []string
+	// Peers lists the other hosts the instance holds besides Host, named
+	// by its module's HostRef arguments, sorted.
+	Peers []string
 }
 
 // ID returns the instance's ID, "task@host".
@@ -162,6 +165,7 @@ type instance struct {
 	id           int
 	task         *task
 	host         *host
+	peers        []*host // the other hosts its HostRef arguments name, in host order
 	retries      int
 	delay        time.Duration
 	timeout      time.Duration
@@ -192,14 +196,15 @@ func (inst *instance) describe(p *Playbook) {
 	if inst.task.confirmLater {
 		confirm = KnownAfterRun
 	}
-	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps}
+	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.peerNames()}
 }
 
-// info returns the public description of inst, with a DependsOn of its
-// own.
+// info returns the public description of inst, with a DependsOn and
+// Peers of its own.
 func (inst *instance) info() InstanceInfo {
 	i := inst.public
 	i.DependsOn = slices.Clone(i.DependsOn)
+	i.Peers = slices.Clone(i.Peers)
 	return i
 }
 

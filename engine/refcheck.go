@@ -127,9 +127,12 @@ func (p *Playbook) localNames() []string {
 }
 
 // hostNames returns the names of the hosts, sorted.
-func (p *Playbook) hostNames() []string {
-	names := make([]string, len(p.hosts))
-	for i, h := range p.hosts {
+func (p *Playbook) hostNames() []string { return namesOf(p.hosts) }
+
+// namesOf returns the names of hosts, in their order.
+func namesOf(hosts []*host) []string {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
 		names[i] = h.cfg.Name
 	}
 	return names

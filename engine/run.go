@@ -15,7 +15,8 @@ import (
 
 // Run runs the playbook: every instance once all it depends on has
 // succeeded (or was skipped by its when), up to opts.Parallel at once and
-// opts.PerHost per host. A failure skips what depends on it, transitively,
+// opts.PerHost per host, an instance counting on its peers as well as on
+// its own host. A failure skips what depends on it, transitively,
 // and nothing else unless opts.FailFast is set. Hosts are connected when
 // first needed and closed at the end. With opts.Journal the run is
 // recorded, and with opts.Resume it continues the recorded one.
@@ -31,7 +32,7 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	if p == nil || !p.valid {
 		return nil, errInvalidPlaybook
 	}
-	included, err := p.limitSet(opts.Limit)
+	included, limited, err := p.limitSet(opts.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	case len(opts.Rerun) > 0 && !opts.Resume:
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
 	}
-	r := newRunner(ctx, p, opts, included)
+	r := newRunner(ctx, p, opts, included, limited)
 	if err := r.beginJournal(rerun); err != nil {
 		r.bus.close()
 		return nil, err
@@ -63,6 +64,7 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	walk := dag.WalkOptions{
 		Parallel: orDefault(opts.Parallel, DefaultParallel),
 		Group:    func(node int) int { return p.insts[r.id(node)].host.index },
+		Also:     func(node int) []int { return hostIndexes(p.insts[r.id(node)].peers) },
 		PerGroup: orDefault(opts.PerHost, DefaultPerHost),
 		FailFast: opts.FailFast,
 		Stop:     opts.Stop,
@@ -83,6 +85,15 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	return report, runErr
 }
 
+// hostIndexes returns the indexes of hosts.
+func hostIndexes(hosts []*host) []int {
+	list := make([]int, len(hosts))
+	for i, h := range hosts {
+		list[i] = h.index
+	}
+	return list
+}
+
 // orDefault returns n, or def when n is not positive.
 func orDefault(n, def int) int {
 	if n > 0 {
@@ -92,14 +103,16 @@ func orDefault(n, def int) int {
 }
 
 // limitSet returns which instances run under a limit of host and group
-// names; all of them when the limit is empty.
-func (p *Playbook) limitSet(limit []string) ([]bool, error) {
+// names, all of them when the limit is empty, and the hosts the limit
+// keeps, nil when it is empty. An instance kept whose peer the limit
+// leaves out is skipped when the walk begins (see walkGraph).
+func (p *Playbook) limitSet(limit []string) ([]bool, map[*host]bool, error) {
 	included := make([]bool, len(p.insts))
 	hosts := map[*host]bool{}
 	for _, name := range limit {
 		h, g := p.hostIdx[name], p.groups[name]
 		if h == nil && g == nil {
-			return nil, fmt.Errorf("limit: there is no host or group named %q.%s", name, didYouMean(name, append(p.hostNames(), p.groupNames()...)))
+			return nil, nil, fmt.Errorf("limit: there is no host or group named %q.%s", name, didYouMean(name, append(p.hostNames(), p.groupNames()...)))
 		}
 		if h != nil {
 			hosts[h] = true
@@ -111,18 +124,35 @@ func (p *Playbook) limitSet(limit []string) ([]bool, error) {
 	for i, inst := range p.insts {
 		included[i] = len(limit) == 0 || hosts[inst.host]
 	}
-	return included, nil
+	if len(limit) == 0 {
+		return included, nil, nil
+	}
+	return included, hosts, nil
+}
+
+// peerLeftOut returns the first peer of inst that the limit leaves out,
+// or nil.
+func (r *runner) peerLeftOut(inst *instance) *host {
+	if r.limited == nil {
+		return nil
+	}
+	for _, h := range inst.peers {
+		if !r.limited[h] {
+			return h
+		}
+	}
+	return nil
 }
 
 // walkGraph returns the graph to walk: the playbook's, or under a limit
 // or when resuming, the graph of the included instances that are not
-// restored and need no instance left out. Those that do are recorded as
-// skipped here; a restored instance counts as done. r.nodes maps the
-// nodes of such a graph to instance ids.
+// restored, have no peer left out and need no instance left out. Those
+// that do are recorded as skipped here; a restored instance counts as
+// done. r.nodes maps the nodes of such a graph to instance ids.
 func (r *runner) walkGraph() *dag.Graph {
 	p := r.p
 	restored := func(id int) bool { return r.results[id].restored }
-	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.insts, func(inst *instance) bool { return restored(inst.id) }) {
+	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.insts, func(inst *instance) bool { return restored(inst.id) || r.peerLeftOut(inst) != nil }) {
 		return p.graph
 	}
 	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
@@ -132,12 +162,18 @@ func (r *runner) walkGraph() *dag.Graph {
 			continue
 		}
 		inst := p.insts[id]
+		res := &r.results[id]
+		if h := r.peerLeftOut(inst); h != nil {
+			res.status = StatusSkipped
+			res.err = fmt.Errorf("task %s on host %s: not run: the limit leaves out its peer %s", inst.task.name, inst.host.cfg.Name, h.cfg.Name)
+			r.finished(inst, res)
+			continue
+		}
 		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] && !restored(d) })
 		if cause < 0 {
 			walked[id] = true
 			continue
 		}
-		res := &r.results[id]
 		res.status = StatusSkipped
 		res.err = r.needsError(inst, inst.deps[cause])
 		r.finished(inst, res)
@@ -177,9 +213,10 @@ type runner struct {
 	conns     *conns
 	secrets   *redactor
 	included  []bool
-	nodes     []int       // under a limit: the instance id of each node walked
-	results   []result    // by instance id
-	outputs   []cty.Value // by instance id: the outputs object of a finished instance
+	limited   map[*host]bool // the hosts RunOptions.Limit keeps; nil without a limit
+	nodes     []int          // under a limit: the instance id of each node walked
+	results   []result       // by instance id
+	outputs   []cty.Value    // by instance id: the outputs object of a finished instance
 	confirmMu sync.Mutex
 }
 
@@ -201,7 +238,7 @@ type result struct {
 }
 
 // newRunner prepares a run.
-func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool) *runner {
+func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool, limited map[*host]bool) *runner {
 	r := &runner{
 		ctx:      ctx,
 		p:        p,
@@ -209,6 +246,7 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 		bus:      newBus(opts.Subscribers),
 		secrets:  &redactor{},
 		included: included,
+		limited:  limited,
 		results:  make([]result, len(p.insts)),
 		outputs:  make([]cty.Value, len(p.insts)),
 	}
@@ -235,9 +273,14 @@ func (r *runner) stopped() bool {
 // emit sends an event to the subscribers.
 func (r *runner) emit(e Event) { r.bus.emit(e) }
 
-// output sends a line of a command's output, redacted, as an event.
-func (r *runner) output(inst *instance, stream, line string) {
-	r.emit(Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.redact(line)})
+// output sends a line of a command's output that inst ran on h, redacted,
+// as an event.
+func (r *runner) output(inst *instance, h *host, stream, line string) {
+	e := Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.redact(line)}
+	if h != inst.host {
+		e.On = h.cfg.Name
+	}
+	r.emit(e)
 }
 
 // settle records an instance the walk did not visit: skipped because
@@ -259,7 +302,7 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 	default:
 		res.status = StatusSkipped
 		res.err = r.needsError(inst, r.id(cause))
-		res.unreachable = r.conns.unreachable(inst.host)
+		res.unreachable = r.conns.unreachableOf(inst) != nil
 	}
 	r.finished(inst, res)
 }
@@ -280,12 +323,17 @@ func (r *runner) needsError(inst *instance, cause int) error {
 // why says why an instance did not succeed, for the messages of those
 // that needed it.
 func (r *runner) why(node int) string {
-	res := r.results[node]
+	res, inst := r.results[node], r.p.insts[node]
 	switch {
 	case !r.included[node]:
 		return "the limit leaves out"
 	case res.unreachable:
+		if h := r.conns.unreachableOf(inst); h != nil && h != inst.host {
+			return "could not reach its peer " + h.cfg.Name
+		}
 		return "could not reach its host"
+	case r.peerLeftOut(inst) != nil:
+		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(inst).cfg.Name
 	case res.status == StatusFailed:
 		return "failed"
 	}
@@ -333,6 +381,19 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 	return rep
 }
 
+// unreachableHosts names the hosts of an instance that proved
+// unreachable in this run, its own and its peers; its own when none did,
+// as for an instance restored from the journal.
+func (r *runner) unreachableHosts(info InstanceInfo) []string {
+	names := slices.DeleteFunc(append([]string{info.Host}, info.Peers...), func(name string) bool {
+		return !r.conns.unreachable(r.p.hostIdx[name])
+	})
+	if len(names) == 0 {
+		return []string{info.Host}
+	}
+	return names
+}
+
 // runError returns the error of the run: interrupted, failed instances,
 // unreachable hosts, and any error closing the hosts.
 func (r *runner) runError(rep *Report, other error) error {
@@ -345,7 +406,9 @@ func (r *runner) runError(rep *Report, other error) error {
 	unreachable := map[string]bool{}
 	for _, res := range rep.Instances {
 		if res.Unreachable {
-			unreachable[res.Host] = true
+			for _, name := range r.unreachableHosts(res.InstanceInfo) {
+				unreachable[name] = true
+			}
 		}
 		if res.Failed() {
 			failed = append(failed, res.ID())

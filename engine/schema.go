@@ -43,6 +43,7 @@ const (
 	fieldGocty fieldKind = iota // through gocty
 	fieldCty                    // a cty.Value field, set as is
 	fieldAny                    // an interface field, set to a plain Go value
+	fieldHost                   // a HostRef field, set from a host object or name
 )
 
 var (
@@ -90,6 +91,8 @@ func buildSchema(info ModuleInfo, rt reflect.Type) (*moduleSchema, error) {
 			f.ty, f.kind = cty.DynamicPseudoType, fieldCty
 		case sf.Type.Kind() == reflect.Interface:
 			f.ty, f.kind = cty.DynamicPseudoType, fieldAny
+		case sf.Type == hostRefType:
+			f.ty, f.kind = cty.DynamicPseudoType, fieldHost
 		default:
 			ty, err := gocty.ImpliedType(reflect.Zero(sf.Type).Interface())
 			if err != nil {

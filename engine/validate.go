@@ -17,7 +17,7 @@ import (
 // a PartialValidator) when some are not.
 func validateKnown(inst *instance, args map[string]cty.Value) hcl.Diagnostics {
 	t := inst.task
-	m, _, unknown, diags := decodeModule(t, args)
+	m, _, unknown, diags := decodeModule(inst, args)
 	if diags.HasErrors() {
 		return diags
 	}

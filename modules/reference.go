@@ -157,10 +157,14 @@ func outputs(info engine.ModuleInfo) ([]Output, error) {
 var ctyValueType = reflect.TypeFor[cty.Value]()
 
 // typeString returns the type a playbook writes for a field of Go type t,
-// e.g. "list(string)", or "any" for a cty.Value or interface field.
+// e.g. "list(string)", "any" for a cty.Value or interface field, or
+// "host" for an engine.HostRef field.
 func typeString(t reflect.Type) (string, error) {
-	if t == ctyValueType || t.Kind() == reflect.Interface {
+	switch {
+	case t == ctyValueType || t.Kind() == reflect.Interface:
 		return "any", nil
+	case t == reflect.TypeFor[engine.HostRef]():
+		return "host", nil
 	}
 	ty, err := gocty.ImpliedType(reflect.Zero(t).Interface())
 	if err != nil {

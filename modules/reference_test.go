@@ -36,6 +36,13 @@ Besides the arguments below, every task accepts the meta-arguments ` + "`on`" + 
 ` + "`depends_on`, `when`, `retries`, `delay`, `until`, `timeout`, `ignore_errors`, `sudo`" + ` and
 ` + "`confirm`" + `. ` + "`runbook modules NAME`" + ` prints the section of one module.
 
+An argument of type ` + "`host`" + ` names another host of the inventory that the
+task works on too, its peer: a host object (` + "`host.secondary`" + `) or a host's
+name (` + "`\"secondary\"`" + `, ` + "`self.vars.peer`" + `), known when the playbook loads.
+The task then holds that host as well as its own: plan and graph show it,
+` + "`--limit`" + ` skips the task when it leaves the peer out, and the peer's output
+lines are labelled with its name.
+
 This file is generated from the module schemas by ` + "`make docs`" + `; do not edit it.
 
 `

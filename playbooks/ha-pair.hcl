@@ -185,8 +185,8 @@ host "primary" {
   sudo_password = var.sudo_password
   groups        = ["pair"]
   vars = {
-    peer      = var.secondary
-    peer_name = "secondary"
+    peer         = "secondary"
+    peer_address = var.secondary
   }
 }
 
@@ -198,8 +198,8 @@ host "secondary" {
   sudo_password = var.sudo_password
   groups        = ["pair"]
   vars = {
-    peer      = var.primary
-    peer_name = "primary"
+    peer         = "primary"
+    peer_address = var.primary
   }
 }
 
@@ -223,28 +223,28 @@ task "alation_facts" "facts" {
 # the KVStore.
 task "wait_for" "port_ssh" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[0]
   within = "10s"
 }
 
 task "wait_for" "port_postgres" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[1]
   within = "10s"
 }
 
 task "wait_for" "port_mongo" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[2]
   within = "10s"
 }
 
 task "wait_for" "port_kvstore" {
   on     = group.pair
-  host   = self.vars.peer
+  host   = self.vars.peer_address
   port   = local.ports[3]
   within = "10s"
 }
@@ -376,8 +376,7 @@ task "disk_check" "fix_secondary_disks" {
 task "key_exchange" "keys" {
   on           = [host.primary]
   depends_on   = [task.fix_secondary_disks]
-  peer         = "secondary"
-  peer_address = var.secondary
+  peer         = host.secondary
   self_address = var.primary
   ssh_user     = var.ssh_user
   ssh_port     = var.ssh_port
@@ -414,8 +413,7 @@ task "pg_replicate" "replicate" {
   replace_data = !(
     task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.pg_in_recovery && task.facts.on.secondary.pg_upstream == var.primary && task.facts.on.primary.pg_streams_to_peer
   )
-  secondary           = "secondary"
-  secondary_address   = var.secondary
+  secondary           = host.secondary
   primary_address     = var.primary
   inline_threshold_gb = var.inline_threshold_gb
   minimize_downtime   = var.minimize_downtime

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,14 +16,15 @@ var planCommand = &command{
 	synopsis: "[flags] PLAYBOOK",
 	summary:  "Show what a run would do, host by host, without doing it.",
 	help: `Plan shows every task instance the run would start, grouped by host and in
-the order they would start: its module, what it depends on, what it would do
+the order they would start: its module, the other hosts it works on ("with
+HOST", its peers), what it depends on, what it would do
 where its module can tell, and its arguments. Values that depend on tasks not
 yet run show as "(known after run)". Steps that ask for confirmation before
 they run are marked "!" and listed at the end. Plan connects to no host and
 changes nothing.
 
 Marks: + runs, ? runs if its when condition holds, - does not run (when is
-false), ! asks for confirmation first.`,
+false, or --limit leaves out its peer), ! asks for confirmation first.`,
 	run: runPlan,
 }
 
@@ -55,7 +57,7 @@ func runPlan(c *cli, cmd *command, args []string) int {
 			shown = append(shown, inst)
 		}
 	}
-	writePlan(c.stdout, shown, palette(c.colorOn(c.stdout, lf.noColor)))
+	writePlan(c.stdout, shown, selected, palette(c.colorOn(c.stdout, lf.noColor)))
 	return exitOK
 }
 
@@ -88,8 +90,9 @@ func graphOrder(instances []engine.PlannedInstance) ([]engine.PlannedInstance, e
 }
 
 // writePlan prints the planned instances grouped by host, hosts sorted,
-// instances in the order given within each host.
-func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
+// instances in the order given within each host; selected holds the hosts
+// the limit keeps.
+func writePlan(w io.Writer, instances []engine.PlannedInstance, selected map[string]bool, pal palette) {
 	byHost := map[string][]engine.PlannedInstance{}
 	var hosts []string
 	for _, inst := range instances {
@@ -110,7 +113,7 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
 	for _, host := range hosts {
 		fmt.Fprintf(w, "\n%s\n", pal.paint(colorBold, host))
 		for _, inst := range byHost[host] {
-			writePlannedInstance(w, inst, pal)
+			writePlannedInstance(w, inst, selected, pal)
 			if inst.Confirm != "" {
 				confirms = append(confirms, inst)
 			}
@@ -139,11 +142,15 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, pal palette) {
 // it turns out empty.
 const laterQuestion = "the question depends on earlier tasks"
 
-// writePlannedInstance prints one instance: its mark, task, module and
-// dependencies, then what it would do and its arguments.
-func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, pal palette) {
+// writePlannedInstance prints one instance: its mark, task, module, peers
+// and dependencies, then what it would do and its arguments. An instance
+// whose peer the limit (selected) leaves out is marked as skipped.
+func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map[string]bool, pal palette) {
+	leftOut := slices.IndexFunc(inst.Peers, func(peer string) bool { return !selected[peer] })
 	mark := pal.paint(colorGreen, "+")
 	switch {
+	case leftOut >= 0:
+		mark = pal.paint(colorDim, "-")
 	case inst.Confirm != "":
 		mark = pal.paint(colorYellow, "!")
 	case inst.When == "false":
@@ -152,10 +159,16 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, pal palette)
 		mark = pal.paint(colorCyan, "?")
 	}
 	head := fmt.Sprintf("  %s %s (%s)", mark, inst.Task, inst.Module)
+	if len(inst.Peers) > 0 {
+		head += ", with " + strings.Join(inst.Peers, ", ")
+	}
 	if deps := dependencyNames(inst); deps != "" {
 		head += ", after " + deps
 	}
 	fmt.Fprintln(w, head)
+	if leftOut >= 0 {
+		fmt.Fprintf(w, "      %s\n", pal.paint(colorDim, "skipped: the limit leaves out its peer "+inst.Peers[leftOut]))
+	}
 	switch inst.Confirm {
 	case "":
 	case engine.KnownAfterRun:

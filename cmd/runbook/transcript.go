@@ -48,8 +48,12 @@ func (t transcripts) record(e engine.Event) {
 			tr = &transcript{}
 			t[id] = tr
 		}
-		tr.lines = append(tr.lines, outputLine{text: e.Line, stderr: e.Stream == "stderr"})
-		tr.bytes += len(e.Line)
+		text := e.Line
+		if e.On != "" {
+			text = "[" + e.On + "] " + text // a line from a peer of the instance's host
+		}
+		tr.lines = append(tr.lines, outputLine{text: text, stderr: e.Stream == "stderr"})
+		tr.bytes += len(text)
 		for len(tr.lines) > maxTranscriptLines || tr.bytes > maxTranscriptBytes {
 			tr.bytes -= len(tr.lines[0].text)
 			tr.lines = tr.lines[1:]

@@ -7,7 +7,8 @@
 // The package is generic: it knows nothing of playbooks, tasks or hosts.
 // Callers map their own items to node numbers, map hosts (or anything else
 // that needs its own limit) to group numbers, and turn the node numbers in
-// cycles and reports back into names.
+// cycles and reports back into names. A node belongs to one group and may
+// hold others while it runs (WalkOptions.Also), counting against each.
 //
 // An edge from a to b means "a depends on b": b runs first. When a node
 // fails, every node that transitively depends on it is skipped without being

@@ -42,6 +42,15 @@ func decodeFuzzCase(data []byte) fuzzCase {
 	if c.groups > 0 {
 		c.opts.Group = func(v int) int { return v % c.groups * 10 }
 	}
+	if c.groups > 1 {
+		c.opts.Also = func(v int) []int {
+			held := c.held(v)[1:]
+			for i := range held {
+				held[i] *= 10
+			}
+			return held
+		}
+	}
 	for v := range n {
 		if v < len(data) {
 			c.outcomes[v] = Outcome(data[v] % 8) // 4..6 become Done, 7 is invalid
@@ -63,6 +72,18 @@ func decodeFuzzCase(data []byte) fuzzCase {
 		c.g.AddEdge(from, to)
 	}
 	return c
+}
+
+// held returns the groups, numbered 0..groups-1, that node v holds while
+// it runs: its own, then, for every third node when there are several
+// groups, the next one too (WalkOptions.Also).
+func (c fuzzCase) held(v int) []int {
+	groups := max(c.groups, 1)
+	held := []int{v % groups}
+	if c.groups > 1 && v%3 == 0 {
+		held = append(held, (v+1)%groups)
+	}
+	return held
 }
 
 func FuzzWalk(f *testing.F) {
@@ -149,13 +170,16 @@ func checkWalk(t *testing.T, c fuzzCase) {
 	perRunning := make([]atomic.Int32, max(c.groups, 1))
 	perPeak := make([]atomic.Int32, len(perRunning))
 	visit := func(_ context.Context, v int) Outcome {
-		gi := v % len(perRunning)
 		raise(&peak, running.Add(1))
-		raise(&perPeak[gi], perRunning[gi].Add(1))
+		for _, gi := range c.held(v) {
+			raise(&perPeak[gi], perRunning[gi].Add(1))
+		}
 		if visits.Add(1) == c.cancelAt {
 			cancel()
 		}
-		perRunning[gi].Add(-1)
+		for _, gi := range c.held(v) {
+			perRunning[gi].Add(-1)
+		}
 		running.Add(-1)
 		return c.outcomes[v]
 	}

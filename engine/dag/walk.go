@@ -52,6 +52,12 @@ type WalkOptions struct {
 	// less) means no limit. A group at its limit does not hold back the
 	// ready nodes of other groups.
 	PerGroup int
+	// Also returns the other groups a node holds while it is visited,
+	// besides its Group (for example the other hosts a task works on):
+	// its visit counts against their PerGroup as well, and waits while
+	// any of them is at its limit. It is called once per node before any
+	// visit. Nil means a node holds only its Group.
+	Also func(node int) []int
 	// FailFast makes the first Failed visit cancel the context given to
 	// running visits; nodes not yet started are reported Cancelled.
 	FailFast bool

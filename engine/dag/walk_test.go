@@ -3,6 +3,7 @@ package dag
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -413,5 +414,53 @@ func TestWalkConcurrentReads(t *testing.T) {
 	}
 	if err := g.Walk(context.Background(), WalkOptions{Parallel: 4}, visit, func(int, Outcome, int) {}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWalkAlsoCountsAgainstOtherGroups gives every node of group 0 a hold
+// on group 1 too: with one visit per group, no visit of either group may
+// overlap one of group 0, and every node still runs.
+func TestWalkAlsoCountsAgainstOtherGroups(t *testing.T) {
+	const n = 40 // even nodes in group 0, holding group 1; odd in group 1
+	var running [2]atomic.Int32
+	var over atomic.Bool
+	var visited atomic.Int32
+	visit := func(_ context.Context, v int) Outcome {
+		groups := []int{v % 2}
+		if v%2 == 0 {
+			groups = append(groups, 1)
+		}
+		for _, g := range groups {
+			if running[g].Add(1) > 1 {
+				over.Store(true)
+			}
+		}
+		for range 100 {
+			runtime.Gosched()
+		}
+		for _, g := range groups {
+			running[g].Add(-1)
+		}
+		visited.Add(1)
+		return Done
+	}
+	opts := WalkOptions{
+		Parallel: 8, PerGroup: 1,
+		Group: func(v int) int { return v % 2 },
+		Also: func(v int) []int {
+			if v%2 == 0 {
+				return []int{1}
+			}
+			return nil
+		},
+	}
+	if err := New(n).Walk(context.Background(), opts, visit, func(int, Outcome, int) {}); err != nil {
+		t.Fatal(err)
+	}
+	if over.Load() {
+		t.Error("a group ran more visits at once than PerGroup")
+	}
+	if got := visited.Load(); got != n {
+		t.Errorf("visited %d nodes, want %d", got, n)
 	}
 }

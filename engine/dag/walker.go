@@ -3,6 +3,7 @@ package dag
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -31,6 +32,8 @@ type walker struct {
 	state   []nodeState
 	indeg   []int32   // dependencies not yet Done
 	group   []int32   // dense group index of each node; nil for one group
+	also    [][]int32 // the other groups each node holds; nil when none does
+	parked  [][]int32 // by group: ready nodes taken from their queue while the group was full
 	queues  []minHeap // ready nodes of each group
 	running []int32   // running visits of each group
 	limit   int32     // per-group limit
@@ -57,20 +60,34 @@ func newWalker(g *Graph, opts WalkOptions, ctx context.Context, cancel context.C
 		w.limit = int32(min(opts.PerGroup, math.MaxInt32))
 		w.group = make([]int32, n)
 		index := make(map[int]int32)
-		for v := range n {
-			id := opts.Group(v)
+		dense := func(id int) int32 {
 			gi, ok := index[id]
 			if !ok {
 				gi = int32(len(index))
 				index[id] = gi
 			}
-			w.group[v] = gi
+			return gi
+		}
+		for v := range n {
+			w.group[v] = dense(opts.Group(v))
+			if opts.Also == nil {
+				continue
+			}
+			for _, id := range opts.Also(v) {
+				if gi := dense(id); gi != w.group[v] && !slices.Contains(w.alsoOf(int32(v)), gi) {
+					if w.also == nil {
+						w.also = make([][]int32, n)
+					}
+					w.also[v] = append(w.also[v], gi)
+				}
+			}
 		}
 		groups = len(index)
 	}
 	w.queues = make([]minHeap, groups)
 	w.running = make([]int32, groups)
 	w.queued = make([]bool, groups)
+	w.parked = make([][]int32, groups)
 	w.turns = ring{buf: make([]int32, groups)}
 	for v, d := range g.deps {
 		w.indeg[v] = int32(len(d))
@@ -138,23 +155,66 @@ func (w *walker) next() (int32, bool) {
 		if w.stopped || w.left == 0 {
 			return 0, false
 		}
-		if w.turns.len() > 0 {
-			break
+		if w.turns.len() == 0 {
+			w.idle++
+			w.cond.Wait()
+			w.idle--
+			continue
 		}
-		w.idle++
-		w.cond.Wait()
-		w.idle--
+		gi := w.turns.pop()
+		w.queued[gi] = false
+		if w.running[gi] >= w.limit {
+			continue // filled by nodes of other groups since its turn was given; release gives another
+		}
+		v := w.queues[gi].pop()
+		if full := w.fullAlso(v); full >= 0 {
+			w.parked[full] = append(w.parked[full], v)
+			w.offer(gi)
+			continue
+		}
+		w.running[gi]++
+		for _, ga := range w.alsoOf(v) {
+			w.running[ga]++
+		}
+		w.state[v] = running
+		w.offer(gi)
+		if w.turns.len() > 0 && w.idle > 0 {
+			w.cond.Signal() // the woken worker passes the signal on in turn
+		}
+		return v, true
 	}
-	gi := w.turns.pop()
-	w.queued[gi] = false
-	v := w.queues[gi].pop()
-	w.running[gi]++
-	w.state[v] = running
+}
+
+// alsoOf returns the other groups v holds.
+func (w *walker) alsoOf(v int32) []int32 {
+	if w.also == nil {
+		return nil
+	}
+	return w.also[v]
+}
+
+// fullAlso returns one of the other groups of v that is at its limit, or
+// -1 when none is.
+func (w *walker) fullAlso(v int32) int32 {
+	for _, ga := range w.alsoOf(v) {
+		if w.running[ga] >= w.limit {
+			return ga
+		}
+	}
+	return -1
+}
+
+// release frees the place v held in group gi and puts back in their own
+// groups' queues the nodes parked while gi was full.
+func (w *walker) release(gi int32) {
+	w.running[gi]--
+	for _, p := range w.parked[gi] {
+		own := w.groupOf(p)
+		w.queues[own].push(p)
+		w.offer(own)
+	}
+	w.parked[gi] = w.parked[gi][:0]
 	w.offer(gi)
-	if w.turns.len() > 0 && w.idle > 0 {
-		w.cond.Signal() // the woken worker passes the signal on in turn
-	}
-	return v, true
 }
 
 // finish records the outcome of a visit and releases or resolves the
@@ -163,9 +223,10 @@ func (w *walker) finish(v int32, o Outcome) {
 	if o < Done || o > Cancelled {
 		o = Failed
 	}
-	gi := w.groupOf(v)
-	w.running[gi]--
-	w.offer(gi)
+	w.release(w.groupOf(v))
+	for _, ga := range w.alsoOf(v) {
+		w.release(ga)
+	}
 	w.resolve(v, o, -1)
 	switch {
 	case o == Done || o == Skipped && !w.opts.SkipPropagates:

@@ -59,6 +59,9 @@ type Record struct {
 	Task   string `json:"task"`
 	Host   string `json:"host"`
 	Module string `json:"module"`
+	// Peers names the other hosts the instance works on besides Host,
+	// sorted: what it did there is in this record too.
+	Peers []string `json:"peers,omitempty"`
 	// Started is when its module first started; zero when it never did.
 	Started time.Time `json:"started,omitzero"`
 	// Repeatable records what the module said, when it started, of being

@@ -40,8 +40,8 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 	if l.closed.Load() {
 		return Result{}, fmt.Errorf("local: %w", ErrClosed)
 	}
-	if len(c.Args) == 0 && c.Script == "" {
-		return Result{}, errors.New("local: command has neither args nor script")
+	if err := c.Validate(); err != nil {
+		return Result{}, fmt.Errorf("local: %w", err)
 	}
 	stdout := shell.StreamLines(c.OnLine, Stdout, c.KeptOutput())
 	stderr := shell.StreamLines(c.OnLine, Stderr, c.KeptOutput())
@@ -76,9 +76,9 @@ func (l *local) Run(ctx context.Context, c Command) (Result, error) {
 }
 
 // sudoCommand prepares argv to run through sudo and the wrapper, which
-// reads the password and the environment from standard input.
+// reads the environment from standard input once sudo has let it run.
 func sudoCommand(ctx context.Context, c Command, sudo *Sudo, argv []string, stderr io.Writer) (*exec.Cmd, *shell.Handshake, error) {
-	hs := &shell.Handshake{Password: sudo.Password, Stdin: c.Stdin, Stderr: stderr, PasswordRequired: ErrSudoPasswordRequired}
+	hs := &shell.Handshake{Stdin: c.Stdin, Stderr: stderr, PasswordRequired: ErrSudoPasswordRequired}
 	if len(c.Env) > 0 {
 		block, err := shell.EnvBlock(c.Env)
 		if err != nil {
@@ -86,7 +86,7 @@ func sudoCommand(ctx context.Context, c Command, sudo *Sudo, argv []string, stde
 		}
 		hs.Env = block
 	}
-	full := append(shell.SudoArgv(sudo.User, sudo.Password != ""), shell.Argv("0", c.Dir, hs.Env != nil, argv)...)
+	full := append(hs.Sudo(sudo.User, sudo.Password), shell.Argv("0", c.Dir, hs.Env != nil, argv)...)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	cmd.Stderr = hs
 	return cmd, hs, nil
@@ -160,6 +160,9 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 	if l.closed.Load() {
 		return false, fmt.Errorf("local: %w", ErrClosed)
 	}
+	if err := f.Validate(); err != nil {
+		return false, fmt.Errorf("local: upload: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("local: upload %s: %w", f.Path, err)
 	}
@@ -186,6 +189,9 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 func (l *local) Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error) {
 	if l.closed.Load() {
 		return 0, fmt.Errorf("local: %w", ErrClosed)
+	}
+	if err := ValidatePath(path); err != nil {
+		return 0, fmt.Errorf("local: download: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("local: download %s: %w", path, err)

@@ -85,10 +85,13 @@ func (c Command) KeptOutput() int {
 type Sudo struct {
 	// User is the user to become; empty means root.
 	User string
-	// Password, when set, is fed to sudo on its standard input and never
-	// placed in an argument vector, an environment, an event or a log.
-	// When empty, sudo runs with -n and fails with ErrSudoPasswordRequired
-	// if it asks for a password.
+	// Password, when set, is written to sudo's standard input when sudo
+	// prompts for it, with a prompt made for that one command, and only
+	// then: when sudo asks for none (a NOPASSWD rule, !authenticate, a
+	// ticket), the command never sees it, and a wrong one is not sent
+	// twice. It is never placed in an argument vector, an environment, an
+	// event or a log. When empty, sudo runs with -n and fails with
+	// ErrSudoPasswordRequired if it asks for a password.
 	Password string
 }
 

@@ -50,9 +50,23 @@ func NewUser(t testing.TB) User {
 // sudoers drop-in are removed when the test ends. It needs root.
 func NewSudoUser(t testing.TB) User {
 	t.Helper()
+	return NewSudoUserWith(t, "timestamp_timeout=0", "")
+}
+
+// NewSudoUserWith creates a user (see NewUser) allowed to run any command
+// with sudo under a rule of its own: defaults, when set, are the sudoers
+// Defaults of that user (such as "!authenticate" or
+// "timestamp_type=global"), and tags prefix the command list (such as
+// "NOPASSWD:"). The user, its sudoers drop-in and its sudo time stamps
+// are removed when the test ends. It needs root.
+func NewSudoUserWith(t testing.TB, defaults, tags string) User {
+	t.Helper()
 	visudo := testenv.Need(t, "visudo")
 	u := NewUser(t)
-	rule := fmt.Sprintf("Defaults:%s timestamp_timeout=0\n%s ALL=(ALL:ALL) ALL\n", u.Name, u.Name)
+	rule := fmt.Sprintf("%s ALL=(ALL:ALL) %s ALL\n", u.Name, tags)
+	if defaults != "" {
+		rule = fmt.Sprintf("Defaults:%s %s\n", u.Name, defaults) + rule
+	}
 	draft := filepath.Join(t.TempDir(), "sudoers")
 	if err := os.WriteFile(draft, []byte(rule), 0o440); err != nil {
 		t.Fatal(err)
@@ -68,9 +82,16 @@ func NewSudoUser(t testing.TB) User {
 		if err := os.Remove(dropIn); err != nil {
 			t.Errorf("remove sudoers drop-in: %v", err)
 		}
+		if err := os.RemoveAll(filepath.Join(sudoTimestamps, u.Name)); err != nil {
+			t.Errorf("remove sudo time stamps: %v", err)
+		}
 	})
 	return u
 }
+
+// sudoTimestamps is the directory in which sudo keeps each user's time
+// stamps, the tickets that spare a password for a while.
+const sudoTimestamps = "/run/sudo/ts"
 
 // removeUser deletes the user, waiting (a bounded time) for the sshd
 // processes of its closed connections to exit first.

@@ -21,12 +21,15 @@
 //   - mongo_lag: waits until the MongoDB replication lag is small enough.
 //
 // Every module runs its commands under sudo on the task's host and, where
-// it works between two hosts, on the peer reached through Env.Peer. The
-// package owns the knowledge of Alation's layouts and versions
-// (install.go), of the Alation shell and alation_conf (shell.go, conf.go),
-// of pg_stat_replication (replication.go) and standbys (standby.go), of
-// machine identity (identity.go) and of routes (route.go), and the parsing
-// of every output it reads, kept in pure functions. Commands whose effect
-// can be read back are judged by it (runJudged). README.md lists every
-// command and key the modules send and where each comes from.
+// it works between two hosts, on the peer its host argument names
+// (engine.HostRef), reached through Env.Peer. A peer is always an
+// inventory host; its address is the inventory's unless an address
+// argument says otherwise. The package owns the knowledge of Alation's
+// layouts and versions (install.go), of the Alation shell and alation_conf
+// (shell.go, conf.go), of pg_stat_replication (replication.go) and
+// standbys (standby.go), of machine identity (identity.go) and of routes
+// (route.go), and the parsing of every output it reads, kept in pure
+// functions. Commands whose effect can be read back are judged by it
+// (runJudged). README.md lists every command and key the modules send and
+// where each comes from.
 package alation

@@ -12,9 +12,9 @@ import (
 // Facts reads what the preflight of an HA setup checks on a host. It
 // never changes anything.
 type Facts struct {
-	Peer        string `hcl:"peer,optional" doc:"Address of the other host of the pair. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach it, and pg_streams_to_peer whether its PostgreSQL streams to it."`
-	SelfAddress string `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
-	Version     string `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
+	Peer        engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, and pg_streams_to_peer whether its PostgreSQL streams to that address."`
+	SelfAddress string         `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
+	Version     string         `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
 }
 
 // FactsOutputs are the outputs of alation_facts.
@@ -49,7 +49,7 @@ func (m *Facts) Validate() error {
 			return &engine.ArgError{Arg: "version", Err: err}
 		}
 	}
-	for _, a := range []struct{ arg, address string }{{"peer", m.Peer}, {"self_address", m.SelfAddress}} {
+	for _, a := range []struct{ arg, address string }{{"peer", m.Peer.Address}, {"self_address", m.SelfAddress}} {
 		if a.address == "" {
 			continue
 		}
@@ -101,10 +101,10 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	if pgErr != nil {
 		env.Progressf("whether PostgreSQL is a standby is unknown: %v", pgErr)
 	}
-	if m.Peer != "" {
-		r := routeTo(ctx, env, m.Peer, m.SelfAddress)
+	if !m.Peer.IsZero() {
+		r := routeTo(ctx, env, m.Peer.Address, m.SelfAddress)
 		out.SourceAddress, out.SourceCIDR, out.PeerLocal = r.source, r.cidr, r.local
-		out.PgStreamsToPeer = pgStreamsTo(ctx, env, versionNum, pgErr, m.Peer)
+		out.PgStreamsToPeer = pgStreamsTo(ctx, env, versionNum, pgErr, m.Peer.Address)
 	}
 	return engine.Result{Outputs: out}, nil
 }
@@ -143,8 +143,8 @@ func extraOutput(stdout, stderr string) string {
 
 // Describe says what the task reads.
 func (m *Facts) Describe() string {
-	if m.Peer != "" {
-		return "read the Alation version, layout, services, cluster settings, standby state and machine id, the route to " + m.Peer + " and whether PostgreSQL streams to it"
+	if !m.Peer.IsZero() {
+		return "read the Alation version, layout, services, cluster settings, standby state and machine id, the route to " + m.Peer.Name + " (" + m.Peer.Address + ") and whether PostgreSQL streams to it"
 	}
 	return "read the Alation version, layout, services, cluster settings, standby state and machine id"
 }

@@ -1,6 +1,7 @@
 package alation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,11 +20,11 @@ import (
 // public key to the other host as the procedure asks the operator to, and
 // proves it works from each host to the other (step 3).
 type KeyExchange struct {
-	Peer        string `hcl:"peer" doc:"The inventory name of the other host of the pair."`
-	PeerAddress string `hcl:"peer_address" doc:"The other host's address, as this host reaches it (the key exchange script's argument here, the SSH target of the check)."`
-	SelfAddress string `hcl:"self_address" doc:"This host's address, as the other host reaches it."`
-	SSHUser     string `hcl:"ssh_user,optional" doc:"The user Alation logs in as between the hosts. Default \"alationadmin\"."`
-	SSHPort     int    `hcl:"ssh_port,optional" doc:"The SSH port of both hosts. Default 22."`
+	Peer        engine.HostRef `hcl:"peer" doc:"The other host of the pair: host.NAME, or its name."`
+	PeerAddress string         `hcl:"peer_address,optional" doc:"The other host's address, as this host reaches it (the key exchange script's argument here, the SSH target of the check). Default: the peer's address in the inventory."`
+	SelfAddress string         `hcl:"self_address" doc:"This host's address, as the other host reaches it."`
+	SSHUser     string         `hcl:"ssh_user,optional" doc:"The user Alation logs in as between the hosts. Default \"alationadmin\"."`
+	SSHPort     int            `hcl:"ssh_port,optional" doc:"The SSH port of both hosts. Default 22."`
 }
 
 // KeyExchangeOutputs are the outputs of key_exchange.
@@ -44,11 +45,15 @@ func (m *KeyExchange) Validate() error {
 	if m.SSHPort < 1 || m.SSHPort > 65535 {
 		return engine.ArgErrorf("ssh_port", "%d is not a port", m.SSHPort)
 	}
-	if err := checkAddress("peer_address", m.PeerAddress); err != nil {
+	if err := checkAddress("peer_address", m.peerAddress()); err != nil {
 		return err
 	}
 	return checkAddress("self_address", m.SelfAddress)
 }
+
+// peerAddress returns the peer's address as this host reaches it:
+// peer_address, else the peer's address.
+func (m *KeyExchange) peerAddress() string { return cmp.Or(m.PeerAddress, m.Peer.Address) }
 
 // SafeToRepeat reports true: every change the task makes is made only
 // when a check of the host, made in the same run, finds it missing. A key
@@ -81,7 +86,7 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 	}
 	sides := [2]*keySide{
 		{name: env.HostName, host: env.Host, address: m.SelfAddress},
-		{name: m.Peer, host: peer, address: m.PeerAddress},
+		{name: m.Peer.Name, host: peer, address: m.peerAddress()},
 	}
 	changed := false
 	var keys [2]ssh.PublicKey

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/internal/testenv"
 )
 
@@ -86,7 +87,7 @@ func TestAuthorizeScript(t *testing.T) {
 }
 
 func TestKeyExchangeValidate(t *testing.T) {
-	ok := KeyExchange{Peer: "s", PeerAddress: "10.0.0.3", SelfAddress: "10.0.0.2", SSHUser: "alationadmin", SSHPort: 22}
+	ok := KeyExchange{Peer: engine.HostRef{Name: "s"}, PeerAddress: "10.0.0.3", SelfAddress: "10.0.0.2", SSHUser: "alationadmin", SSHPort: 22}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
 	}

@@ -37,8 +37,8 @@ func TestValuesRefuseControlCharacters(t *testing.T) {
 			{"set", &AlationShell{Set: &SetConf{Key: bad, Value: "x"}}},
 			{"action", &AlationShell{Action: "cluster_enter_master_mode" + c, Unguarded: true}},
 			{"data_path", &DiskCheck{Fix: true, DataPath: "/data" + c, BackupPath: "/backup"}},
-			{"peer_address", &KeyExchange{Peer: "s", PeerAddress: "10.0.0.3" + c, SelfAddress: "10.0.0.2", SSHUser: "u", SSHPort: 22}},
-			{"peer", &Facts{Peer: "10.0.0.3" + c}},
+			{"peer_address", &KeyExchange{Peer: engine.HostRef{Name: "s"}, PeerAddress: "10.0.0.3" + c, SelfAddress: "10.0.0.2", SSHUser: "u", SSHPort: 22}},
+			{"peer", &Facts{Peer: engine.HostRef{Name: "s", Address: "10.0.0.3" + c}}},
 		} {
 			err := tt.m.Validate()
 			var ae *engine.ArgError
@@ -56,18 +56,18 @@ func TestAddressesRefuseOptions(t *testing.T) {
 		arg string
 		m   engine.Validator
 	}{
-		{"peer_address", &KeyExchange{Peer: "s", PeerAddress: "-oProxyCommand=x", SelfAddress: "10.0.0.2", SSHUser: "u", SSHPort: 22}},
-		{"self_address", &KeyExchange{Peer: "s", PeerAddress: "10.0.0.3", SelfAddress: "-v", SSHUser: "u", SSHPort: 22}},
-		{"self_address", &KeyExchange{Peer: "s", PeerAddress: "10.0.0.3", SSHUser: "u", SSHPort: 22}},
-		{"peer", &Facts{Peer: "-4"}},
-		{"self_address", &Facts{Peer: "10.0.0.3", SelfAddress: "10.0.0.2 -x"}},
+		{"peer_address", &KeyExchange{Peer: engine.HostRef{Name: "s"}, PeerAddress: "-oProxyCommand=x", SelfAddress: "10.0.0.2", SSHUser: "u", SSHPort: 22}},
+		{"self_address", &KeyExchange{Peer: engine.HostRef{Name: "s"}, PeerAddress: "10.0.0.3", SelfAddress: "-v", SSHUser: "u", SSHPort: 22}},
+		{"self_address", &KeyExchange{Peer: engine.HostRef{Name: "s"}, PeerAddress: "10.0.0.3", SSHUser: "u", SSHPort: 22}},
+		{"peer", &Facts{Peer: engine.HostRef{Name: "s", Address: "-4"}}},
+		{"self_address", &Facts{Peer: engine.HostRef{Name: "s", Address: "10.0.0.3"}, SelfAddress: "10.0.0.2 -x"}},
 	} {
 		var ae *engine.ArgError
 		if err := tt.m.Validate(); !errors.As(err, &ae) || ae.Arg != tt.arg {
 			t.Errorf("%+v: Validate = %v; want an error about %s", tt.m, err, tt.arg)
 		}
 	}
-	if err := (&Facts{Peer: "fe80::1", SelfAddress: "db-2.example.com"}).Validate(); err != nil {
+	if err := (&Facts{Peer: engine.HostRef{Name: "s", Address: "fe80::1"}, SelfAddress: "db-2.example.com"}).Validate(); err != nil {
 		t.Errorf("good addresses: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package alation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 // PostgreSQL to it, in-line or not, then waits until the secondary streams
 // (steps 5 to 6.1 of the procedure).
 type PgReplicate struct {
-	Secondary         string          `hcl:"secondary" doc:"The inventory name of the secondary host."`
-	SecondaryAddress  string          `hcl:"secondary_address" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr."`
+	Secondary         engine.HostRef  `hcl:"secondary" doc:"The secondary host: host.NAME, or its name."`
+	SecondaryAddress  string          `hcl:"secondary_address,optional" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr. Default: the secondary's address in the inventory."`
 	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary's PostgreSQL names it in its connection to its primary (pg_stat_wal_receiver, primary_conninfo); when set, a standby of another address is not taken as already replicating."`
 	InlineThresholdGB int             `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
 	MinimizeDowntime  bool            `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
@@ -92,6 +93,12 @@ func (m *PgReplicate) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 	return engine.Result{Changed: !attached, Outputs: out}, err
 }
 
+// secondaryAddress returns the address the primary sees the secondary
+// connect from: secondary_address, else the secondary's address.
+func (m *PgReplicate) secondaryAddress() string {
+	return cmp.Or(m.SecondaryAddress, m.Secondary.Address)
+}
+
 // inlineReplication decides, as the procedure advises, whether PostgreSQL
 // is replicated in-line: not above the threshold, and not when downtime
 // must be minimal.
@@ -119,7 +126,7 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 	if !standby {
 		return false, nil
 	}
-	streams, err := streamsTo(ctx, env.Host, versionNum, m.SecondaryAddress)
+	streams, err := streamsTo(ctx, env.Host, versionNum, m.secondaryAddress())
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
@@ -183,7 +190,7 @@ func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versio
 	last := "it is not listed in pg_stat_replication"
 	for {
 		rows, err := readReplicationRows(ctx, env.Host, versionNum)
-		row, found := standbyRow(rows, m.SecondaryAddress)
+		row, found := standbyRow(rows, m.secondaryAddress())
 		switch {
 		case err != nil && ctx.Err() == nil:
 			return replicationRow{}, fmt.Errorf("on %s: %w", env.HostName, err)
@@ -192,10 +199,10 @@ func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versio
 		case found:
 			last = "its state is " + row.state
 		}
-		env.Progressf("waiting for %s to stream: %s", m.SecondaryAddress, last)
+		env.Progressf("waiting for %s to stream: %s", m.secondaryAddress(), last)
 		select {
 		case <-ctx.Done():
-			return row, fmt.Errorf("%w: %s on %s after %s: %s", ErrNotStreaming, m.SecondaryAddress, env.HostName, m.Wait, last)
+			return row, fmt.Errorf("%w: %s on %s after %s: %s", ErrNotStreaming, m.secondaryAddress(), env.HostName, m.Wait, last)
 		case <-time.After(time.Second):
 		}
 	}

@@ -3,7 +3,6 @@ package alation
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,15 +40,10 @@ func connectHosts(t *testing.T, hs ...*sim.Host) map[string]transport.Host {
 	return hosts
 }
 
-// envOn returns the Env of a task named task on the pair's host name.
+// envOn returns the Env of a task named task on the pair's host name,
+// whose peers are the pair's other hosts.
 func envOn(t *testing.T, hosts map[string]transport.Host, name, task string) *engine.Env {
-	peer := func(n string) (transport.Host, error) {
-		if h, ok := hosts[n]; ok {
-			return h, nil
-		}
-		return nil, fmt.Errorf("no host %q", n)
-	}
-	return engine.NewEnv(hosts[name], name, task, peer, func(msg string) { t.Logf("%s@%s: %s", task, name, msg) })
+	return engine.NewEnv(hosts[name], name, task, hosts, func(msg string) { t.Logf("%s@%s: %s", task, name, msg) })
 }
 
 // TestKeyExchangeSilencesMOTD runs key_exchange on a pair whose secondary
@@ -58,7 +52,7 @@ func envOn(t *testing.T, hosts map[string]transport.Host, name, task string) *en
 func TestKeyExchangeSilencesMOTD(t *testing.T) {
 	pair := sim.StartPair(t, sim.PairOptions{Secondary: sim.HostOptions{Faults: sim.Faults{MOTD: sim.DefaultMOTD}}})
 	hosts := connectPair(t, pair)
-	m := &KeyExchange{Peer: "secondary", PeerAddress: pair.Secondary.Address, SelfAddress: pair.Primary.Address, SSHUser: pair.User, SSHPort: pair.Primary.SSHPort}
+	m := &KeyExchange{Peer: engine.HostRef{Name: "secondary", Address: pair.Secondary.Address}, SelfAddress: pair.Primary.Address, SSHUser: pair.User, SSHPort: pair.Primary.SSHPort}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	first, err := m.Run(ctx, envOn(t, hosts, "primary", "keys"))
@@ -133,7 +127,7 @@ func TestShellAndFacts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	env := envOn(t, hosts, "primary", "t")
-	res, err := (&Facts{Peer: pair.Secondary.Address, SelfAddress: pair.Primary.Address}).Run(ctx, env)
+	res, err := (&Facts{Peer: engine.HostRef{Name: "secondary", Address: pair.Secondary.Address}, SelfAddress: pair.Primary.Address}).Run(ctx, env)
 	if err != nil {
 		t.Fatalf("facts: %v", err)
 	}
@@ -149,7 +143,7 @@ func TestShellAndFacts(t *testing.T) {
 		t.Errorf("with self_address: source %q, %q, peer_local %v; want %s/8 and a local route", f.SourceAddress, f.SourceCIDR, f.PeerLocal, pair.Primary.Address)
 	}
 	for _, self := range []string{"", "192.0.2.1"} {
-		res, err := (&Facts{Peer: pair.Secondary.Address, SelfAddress: self}).Run(ctx, env)
+		res, err := (&Facts{Peer: engine.HostRef{Name: "secondary", Address: pair.Secondary.Address}, SelfAddress: self}).Run(ctx, env)
 		if err != nil {
 			t.Fatalf("facts with self_address %q: %v", self, err)
 		}
@@ -159,7 +153,7 @@ func TestShellAndFacts(t *testing.T) {
 	}
 	// Not streaming yet, and told not to replace the secondary's data:
 	// pg_replicate fails and changes nothing.
-	refuse := &PgReplicate{Secondary: "secondary", SecondaryAddress: pair.Secondary.Address, PrimaryAddress: pair.Primary.Address, InlineThresholdGB: 100, Wait: "5s"}
+	refuse := &PgReplicate{Secondary: engine.HostRef{Name: "secondary", Address: pair.Secondary.Address}, PrimaryAddress: pair.Primary.Address, InlineThresholdGB: 100, Wait: "5s"}
 	if res, err := refuse.Run(ctx, env); !errors.Is(err, ErrReplaceRefused) || res.Changed {
 		t.Errorf("pg_replicate with replace_data false: changed %v, %v; want ErrReplaceRefused", res.Changed, err)
 	}

@@ -102,3 +102,17 @@ func (c *conn) sftpClient() (*sftp.Client, error) {
 	c.sftp = client
 	return client, nil
 }
+
+// broken reports whether the connection is gone, asking the server when
+// it is not known to be: a session that failed to start tells no more.
+// A broken connection is closed.
+func (c *conn) broken() bool {
+	if !c.alive() {
+		return true
+	}
+	if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+		c.close()
+		return true
+	}
+	return false
+}

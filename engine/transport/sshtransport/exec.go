@@ -3,6 +3,7 @@ package sshtransport
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
@@ -28,25 +29,14 @@ func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, 
 	if err != nil {
 		return transport.Result{}, h.errorf("%w", err)
 	}
-	cn, sess, err := h.session(ctx)
+	stdout := shell.StreamLines(c.OnLine, transport.Stdout, c.KeptOutput())
+	stderr := shell.StreamLines(c.OnLine, transport.Stderr, c.KeptOutput())
+	hs.Stderr = stderr
+	cn, sess, stdin, err := h.start(ctx, line, stdout, hs)
 	if err != nil {
 		return transport.Result{}, err
 	}
 	defer sess.Close()
-	if err := ctx.Err(); err != nil {
-		return transport.Result{}, h.errorf("%w", err)
-	}
-	stdout := shell.StreamLines(c.OnLine, transport.Stdout, c.KeptOutput())
-	stderr := shell.StreamLines(c.OnLine, transport.Stderr, c.KeptOutput())
-	hs.Stderr = stderr
-	sess.Stdout, sess.Stderr = stdout, hs
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		return transport.Result{}, h.errorf("%w", err)
-	}
-	if err := sess.Start(line); err != nil {
-		return transport.Result{}, h.errorf("start command: %w", err)
-	}
 	if hs.HasInput() {
 		fed := make(chan struct{})
 		defer close(fed)
@@ -95,56 +85,89 @@ func (h *host) result(cn *conn, waitErr error, hs *shell.Handshake) (transport.R
 	return transport.Result{ExitCode: exit.ExitStatus()}, nil
 }
 
-// Bounds on waiting for sshd to free a session slot (see session).
+// Bounds on waiting for sshd to free a session slot (see start).
 const (
 	sessionRetryFirst = 2 * time.Millisecond
 	sessionRetryLast  = time.Second
 )
 
-// session opens a session, dialling again once when the connection turns
-// out to be broken: no command has started then, so nothing is run twice.
+// start opens a session whose output goes to stdout and stderr and
+// starts line in it. When the connection turns out to be broken, as the
+// session is opened or as its command is sent, it dials again, once: the
+// command has not started then, so nothing is run twice (save when the
+// connection breaks in the instant between sshd starting the command and
+// its answer arriving). When the connection is broken again, the error
+// wraps transport.ErrConnectionLost and says that the command never
+// started.
+//
 // OpenSSH frees the slot of a session that ended only after it has read
 // what follows the session's close, so a command started right after
 // others ended may find every slot of MaxSessions still taken: such a
 // refusal ("open failed") is tried again, waiting twice as long each time,
 // for about two seconds.
-func (h *host) session(ctx context.Context) (*conn, *ssh.Session, error) {
+func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer) (*conn, *ssh.Session, io.WriteCloser, error) {
 	redialled := false
 	wait := sessionRetryFirst
 	for {
 		cn, err := h.connect(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		sess, err := cn.client.NewSession()
 		switch {
 		case err == nil:
-			return cn, sess, nil
+			stdin, err := startIn(ctx, sess, line, stdout, stderr)
+			switch {
+			case err == nil:
+				return cn, sess, stdin, nil
+			case ctx.Err() != nil:
+				return nil, nil, nil, h.errorf("%w", ctx.Err())
+			case !cn.broken():
+				return nil, nil, nil, h.errorf("start command: %w", err)
+			}
 		case isSlotRefusal(err) && wait <= sessionRetryLast:
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				return nil, nil, h.errorf("waiting for sshd to allow another session: %w", ctx.Err())
+				return nil, nil, nil, h.errorf("waiting for sshd to allow another session: %w", ctx.Err())
 			}
 			wait *= 2
 			continue
 		case isOpenRefusal(err):
-			return nil, nil, h.errorf("open session: %w", err)
+			return nil, nil, nil, h.errorf("open session: %w", err)
 		}
 		cn.close()
 		if redialled {
-			return nil, nil, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
+			return nil, nil, nil, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 		}
 		redialled = true
 	}
 }
 
+// startIn starts line in sess, whose output goes to stdout and stderr,
+// and returns the command's standard input. On failure it closes sess.
+func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr io.Writer) (io.WriteCloser, error) {
+	sess.Stdout, sess.Stderr = stdout, stderr
+	stdin, err := sess.StdinPipe()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = sess.Start(line)
+	}
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return stdin, nil
+}
+
 // prepare returns the command line for c and the handshake that feeds it.
 func prepare(c transport.Command) (string, *shell.Handshake, error) {
-	if len(c.Args) == 0 && c.Script == "" {
-		return "", nil, errors.New("command has neither args nor script")
+	if err := c.Validate(); err != nil {
+		return "", nil, err
 	}
 	hs := &shell.Handshake{Stdin: c.Stdin, PasswordRequired: transport.ErrSudoPasswordRequired}
 	if len(c.Env) > 0 {
@@ -156,8 +179,7 @@ func prepare(c transport.Command) (string, *shell.Handshake, error) {
 	}
 	var prefix []string
 	if c.Sudo != nil {
-		prefix = shell.SudoArgv(c.Sudo.User, c.Sudo.Password != "")
-		hs.Password = c.Sudo.Password
+		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
 	}
 	return shell.Line(prefix, c.Dir, hs.Env != nil, c.Args, c.Script), hs, nil
 }

@@ -26,12 +26,20 @@ type proxy struct {
 	accepted atomic.Int32
 	mu       sync.Mutex
 	links    []*link
+
+	// A connection whose client has sent more than limit bytes (when
+	// limit is positive) is cut before the write that passes it is
+	// forwarded, limitCuts more times (every time when negative).
+	limit     atomic.Int64
+	limitCuts atomic.Int32
 }
 
 // link is one forwarded connection.
 type link struct {
+	p              *proxy
 	client, server net.Conn
 	frozen         atomic.Bool
+	sent           atomic.Int64 // bytes the client has sent
 }
 
 // startProxy forwards a loopback port to srv, until the test ends.
@@ -47,6 +55,14 @@ func startProxy(t *testing.T, srv *sshdtest.Server) *proxy {
 	})
 	go p.serve()
 	return p
+}
+
+// proxiedHost starts an sshd and a proxy to it, and returns the proxy and
+// a Host reaching the sshd through it.
+func proxiedHost(t *testing.T) (*proxy, transport.Host) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	p := startProxy(t, srv)
+	return p, newHost(t, p.config(t, srv))
 }
 
 // config returns a Config reaching srv through the proxy.
@@ -74,7 +90,7 @@ func (p *proxy) serve() {
 			c.Close()
 			continue
 		}
-		lk := &link{client: c, server: s}
+		lk := &link{p: p, client: c, server: s}
 		p.mu.Lock()
 		p.links = append(p.links, lk)
 		p.mu.Unlock()
@@ -91,6 +107,11 @@ func (lk *link) pump(dst, src net.Conn) {
 		for lk.frozen.Load() {
 			time.Sleep(10 * time.Millisecond)
 		}
+		if n > 0 && src == lk.client && lk.overLimit(n) {
+			lk.client.Close()
+			lk.server.Close()
+			return
+		}
 		if n > 0 {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
@@ -103,6 +124,34 @@ func (lk *link) pump(dst, src net.Conn) {
 			return
 		}
 	}
+}
+
+// overLimit counts n more bytes from the client and reports whether the
+// connection must be cut for passing the proxy's limit.
+func (lk *link) overLimit(n int) bool {
+	limit := lk.p.limit.Load()
+	if lk.sent.Add(int64(n)) <= limit || limit <= 0 {
+		return false
+	}
+	for {
+		left := lk.p.limitCuts.Load()
+		switch {
+		case left < 0:
+			return true
+		case left == 0:
+			return false
+		case lk.p.limitCuts.CompareAndSwap(left, left-1):
+			return true
+		}
+	}
+}
+
+// cutAbove makes the proxy cut the next times connections whose client
+// sends more than limit bytes, before it forwards the write that passes
+// the limit (every such connection when times is negative).
+func (p *proxy) cutAbove(limit int64, times int32) {
+	p.limitCuts.Store(times)
+	p.limit.Store(limit)
 }
 
 // cut closes every forwarded connection.

@@ -24,6 +24,9 @@ import (
 // it in a private directory beside the destination (see shell.Install).
 // Neither follows a symbolic link planted beside the destination.
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
+	if err := f.Validate(); err != nil {
+		return false, h.errorf("upload: %w", err)
+	}
 	mode := shell.FileMode(f.Mode)
 	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
 		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
@@ -193,6 +196,9 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 // w, such as a full local disk, fails the download and leaves the
 // connection and its other sessions alone.
 func (h *host) Download(ctx context.Context, p string, w io.Writer) (fs.FileMode, error) {
+	if err := transport.ValidatePath(p); err != nil {
+		return 0, h.errorf("download: %w", err)
+	}
 	cn, client, err := h.sftp(ctx)
 	if err != nil {
 		return 0, h.errorf("download %s: %w", p, err)

@@ -16,9 +16,7 @@ const listCommandLines = `for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2
 func TestSudoPassword(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	u := sshdtest.NewSudoUser(t)
-	cfg := testConfig(srv)
-	cfg.User = u.Name
-	h := newHost(t, cfg)
+	h := hostAs(t, srv, u.Name)
 	ctx := context.Background()
 
 	const secret = "env-secret-4711"

@@ -2,26 +2,34 @@ package shell
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxEarlyLines bounds how many lines written before the wrapper started
 // are kept to explain why it did not.
 const maxEarlyLines = 8
 
-// Handshake drives a process started through the wrapper (see Argv): it
-// writes the sudo password, waits until the wrapper reports that it runs,
-// then writes the environment block and the caller's input. It is the
-// process's standard error sink: lines before the ready marker (from a
-// login shell or sudo) are held back to explain a failure to start, and
-// everything after it goes to Stderr.
+// foreignPromptWait is how long a line that reads like a password prompt,
+// but is not the prompt sudo was given, may wait unanswered before the
+// handshake gives up: sudo (or a PAM module) is then asking in words of
+// its own, and the password goes to no prompt but sudo's.
+const foreignPromptWait = 3 * time.Second
+
+// Handshake drives a process started through the wrapper (see Argv): when
+// the process runs through sudo with a password (see Sudo), it writes the
+// password when sudo prompts for it, and only then; it waits until the
+// wrapper reports that it runs, then writes the environment block and the
+// caller's input. It is the process's standard error sink: lines before
+// the ready marker (from a login shell or sudo) are held back to explain
+// a failure to start, and everything after it goes to Stderr.
 type Handshake struct {
-	// Password is the sudo password, written first when set.
-	Password string
 	// Env is the environment block (see EnvBlock), or nil.
 	Env []byte
 	// Stdin is the caller's input, or nil.
@@ -32,14 +40,21 @@ type Handshake struct {
 	// password and was run without one.
 	PasswordRequired error
 
+	password string // the sudo password, or empty
+	prompt   []byte // the prompt sudo was given for it
+
 	once     sync.Once
 	ready    chan struct{}
-	refused  chan struct{}
+	changed  chan struct{} // holds a token when the state below changed
 	mu       sync.Mutex
 	started  bool
 	group    string
 	early    []string
 	partial  []byte
+	prompted bool   // whether sudo prompted for the password
+	sent     bool   // whether the password was written
+	foreign  bool   // whether partial reads like a prompt that is not sudo's
+	stuck    string // the prompt not answered, once the handshake gave up on it
 	required bool
 	rejected bool
 }
@@ -47,8 +62,28 @@ type Handshake struct {
 func (h *Handshake) init() {
 	h.once.Do(func() {
 		h.ready = make(chan struct{})
-		h.refused = make(chan struct{})
+		h.changed = make(chan struct{}, 1)
 	})
+}
+
+// Sudo returns the sudo prefix that runs a command as user (root when
+// empty). With a password sudo is given a prompt of its own, random for
+// each command, and reads the password from standard input, where Feed
+// writes it once it has seen that prompt: when sudo asks for no password
+// (a NOPASSWD rule, !authenticate, a ticket), none is written. Without a
+// password sudo fails rather than ask.
+func (h *Handshake) Sudo(user, password string) []string {
+	if user == "" {
+		user = "root"
+	}
+	if password == "" {
+		return []string{"sudo", "-n", "-u", user, "--"}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	h.password = password
+	h.prompt = []byte("runbook-sudo-" + hex.EncodeToString(b) + ": ")
+	return []string{"sudo", "-S", "-p", string(h.prompt), "-u", user, "--"}
 }
 
 // Ready is closed once the wrapper has reported that it runs.
@@ -74,22 +109,19 @@ func (h *Handshake) Write(p []byte) (int, error) {
 		return h.Stderr.Write(p)
 	}
 	defer h.mu.Unlock()
-	rest := p
-	for !h.started {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			h.partial = append(h.partial, rest...)
-			return len(p), nil
-		}
-		line := string(append(h.partial, rest[:i]...))
-		h.partial = nil
-		rest = rest[i+1:]
-		h.noteEarly(line)
+	h.partial = append(h.partial, p...)
+	h.scan()
+	select {
+	case h.changed <- struct{}{}:
+	default:
 	}
-	if len(rest) > 0 {
-		if _, err := h.Stderr.Write(rest); err != nil {
-			return 0, err
-		}
+	if !h.started || len(h.partial) == 0 {
+		return len(p), nil
+	}
+	rest := h.partial
+	h.partial = nil
+	if _, err := h.Stderr.Write(rest); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
@@ -102,6 +134,48 @@ func (h *Handshake) ReadFrom(r io.Reader) (int64, error) {
 	})
 }
 
+// scan reads the complete lines and the prompts held in h.partial until
+// the wrapper has started or what is left is a partial line; h.mu is
+// held. sudo's prompt ends no line: what follows it (the ready marker, or
+// sudo's complaint about a wrong password) shares its line.
+func (h *Handshake) scan() {
+	for !h.started {
+		end := bytes.IndexByte(h.partial, '\n')
+		if i := h.promptIndex(); i >= 0 && (end < 0 || i < end) {
+			if i > 0 {
+				h.noteEarly(string(h.partial[:i]))
+			}
+			h.partial = h.partial[i+len(h.prompt):]
+			h.rejected = h.rejected || h.sent
+			h.prompted = true
+			continue
+		}
+		if end < 0 {
+			h.foreign = readsLikePrompt(h.partial)
+			return
+		}
+		line := string(h.partial[:end])
+		h.partial = h.partial[end+1:]
+		h.noteEarly(line)
+	}
+	h.foreign = false
+}
+
+// promptIndex returns where sudo's prompt starts in h.partial, or -1.
+func (h *Handshake) promptIndex() int {
+	if len(h.prompt) == 0 {
+		return -1
+	}
+	return bytes.Index(h.partial, h.prompt)
+}
+
+// readsLikePrompt reports whether text, a line not ended yet, reads like
+// a prompt: it ends with a colon, perhaps followed by spaces, as
+// "[sudo] password for ann: ", "Password:" and PAM's prompts do.
+func readsLikePrompt(text []byte) bool {
+	return bytes.HasSuffix(bytes.TrimRight(text, " "), []byte(":"))
+}
+
 // noteEarly handles one line written before the wrapper was ready; h.mu is held.
 func (h *Handshake) noteEarly(line string) {
 	if g, ok := strings.CutPrefix(line, readyMarker+" "); ok {
@@ -112,11 +186,8 @@ func (h *Handshake) noteEarly(line string) {
 	switch {
 	case strings.Contains(line, "a password is required"):
 		h.required = true
-	case strings.Contains(line, "Sorry, try again") || strings.Contains(line, "incorrect password attempt"):
-		if !h.rejected {
-			h.rejected = true
-			close(h.refused)
-		}
+	case strings.Contains(line, "incorrect password attempt") || (h.sent && strings.Contains(line, "Sorry, try again")):
+		h.rejected = true
 	}
 	if len(h.early) == maxEarlyLines {
 		h.early = h.early[1:]
@@ -127,26 +198,19 @@ func (h *Handshake) noteEarly(line string) {
 // HasInput reports whether Feed has anything to write; when it has not,
 // closing the process's standard input does the same.
 func (h *Handshake) HasInput() bool {
-	return h.Password != "" || h.Env != nil || h.Stdin != nil
+	return h.password != "" || h.Env != nil || h.Stdin != nil
 }
 
-// Feed writes the process's standard input to w and closes w. It returns
-// early, closing w, when sudo refuses the password or done is closed. Write
-// errors end the feed silently: a process need not read its input.
+// Feed writes the process's standard input to w and closes w: the sudo
+// password when sudo prompts for it (see Sudo), then, once the wrapper
+// runs, the environment block and the caller's input. It returns early,
+// closing w, when sudo does not let the wrapper run or done is closed.
+// Write errors end the feed silently: a process need not read its input.
 func (h *Handshake) Feed(w io.WriteCloser, done <-chan struct{}) {
 	h.init()
 	defer w.Close()
-	if h.Password != "" {
-		if _, err := io.WriteString(w, h.Password+"\n"); err != nil {
-			return
-		}
-		select {
-		case <-h.ready:
-		case <-h.refused:
-			return
-		case <-done:
-			return
-		}
+	if h.password != "" && !h.authenticate(w, done) {
+		return
 	}
 	if h.Env != nil {
 		if _, err := w.Write(h.Env); err != nil {
@@ -158,19 +222,72 @@ func (h *Handshake) Feed(w io.WriteCloser, done <-chan struct{}) {
 	}
 }
 
+// authenticate waits until the wrapper runs, writing the password to w
+// the first time sudo prompts for it, and reports whether the wrapper
+// runs. It gives up when sudo prompts again or says the password is
+// wrong (it is never sent twice), when a prompt that is not sudo's has
+// waited foreignPromptWait, and when done is closed.
+func (h *Handshake) authenticate(w io.Writer, done <-chan struct{}) bool {
+	var wait *time.Timer
+	var waited <-chan time.Time
+	defer func() {
+		if wait != nil {
+			wait.Stop()
+		}
+	}()
+	for {
+		h.mu.Lock()
+		started, rejected, foreign := h.started, h.rejected, h.foreign
+		answer := h.prompted && !h.sent
+		h.sent = h.sent || answer
+		h.mu.Unlock()
+		switch {
+		case started:
+			return true
+		case rejected:
+			return false
+		case answer:
+			if _, err := io.WriteString(w, h.password+"\n"); err != nil {
+				return false
+			}
+		}
+		switch {
+		case foreign && wait == nil:
+			wait = time.NewTimer(foreignPromptWait)
+			waited = wait.C
+		case !foreign && wait != nil:
+			wait.Stop()
+			wait, waited = nil, nil
+		}
+		select {
+		case <-h.changed:
+		case <-waited:
+			h.mu.Lock()
+			h.stuck = string(h.partial)
+			h.mu.Unlock()
+			return false
+		case <-done:
+			return false
+		}
+	}
+}
+
 // Failure explains, once the process has ended, why the wrapper never
-// reported that it ran; it is nil when it did, and PasswordRequired when
-// sudo refused to run for want of a password.
+// reported that it ran, or ran without its input; it is nil when it ran
+// with it, and PasswordRequired when sudo refused to run for want of a
+// password.
 func (h *Handshake) Failure() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
+	case h.stuck != "":
+		return fmt.Errorf("the host asked %q, not with the prompt runbook gave sudo, so the password was not sent and the command got no input (does a PAM module ask in words of its own?)", strings.TrimSpace(h.stuck))
 	case h.started:
 		return nil
-	case h.required:
-		return h.PasswordRequired
 	case h.rejected:
 		return errors.New("sudo rejected the password")
+	case h.required:
+		return h.PasswordRequired
 	case len(h.early) == 0:
 		return errors.New("command did not start and wrote nothing")
 	}

@@ -1,9 +1,12 @@
 package shell
 
 import (
+	"bytes"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestHandshakeSeparatesEarlyLines(t *testing.T) {
@@ -37,5 +40,140 @@ func TestHandshakeFailures(t *testing.T) {
 		if err := h.Failure(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("stderr %q: failure %v, want %q", tc.stderr, err, tc.want)
 		}
+	}
+}
+
+// stdinRecorder is the standard input of a process in these tests: it
+// keeps what is written and tells when it is closed.
+type stdinRecorder struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	closed chan struct{}
+}
+
+func newStdinRecorder() *stdinRecorder { return &stdinRecorder{closed: make(chan struct{})} }
+
+func (r *stdinRecorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.Write(p)
+}
+
+func (r *stdinRecorder) Close() error {
+	close(r.closed)
+	return nil
+}
+
+func (r *stdinRecorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
+}
+
+// sudoHandshake returns a handshake for a sudo command with a password,
+// the prompt it gave sudo, and the standard input it feeds, already
+// being fed.
+func sudoHandshake(t *testing.T) (*Handshake, string, *stdinRecorder) {
+	t.Helper()
+	h := &Handshake{Env: []byte("0\n"), Stdin: strings.NewReader("input\n"), Stderr: NewLines(nil)}
+	argv := h.Sudo("", "pw-1234")
+	if len(argv) < 4 || argv[2] != "-p" || !strings.HasPrefix(argv[3], "runbook-sudo-") || strings.Contains(strings.Join(argv, " "), "pw-1234") {
+		t.Fatalf("sudo argv %q", argv)
+	}
+	stdin := newStdinRecorder()
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go h.Feed(stdin, done)
+	return h, argv[3], stdin
+}
+
+// stderr writes each of chunks to h as the process's standard error.
+func stderr(t *testing.T, h *Handshake, chunks ...string) {
+	t.Helper()
+	for _, c := range chunks {
+		if _, err := h.Write([]byte(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitWritten waits until something was written to stdin.
+func waitWritten(stdin *stdinRecorder) {
+	for stdin.String() == "" {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitClosed waits until the handshake closed stdin, and returns what it
+// wrote.
+func waitClosed(t *testing.T, stdin *stdinRecorder) string {
+	t.Helper()
+	select {
+	case <-stdin.closed:
+	case <-time.After(2 * foreignPromptWait):
+		t.Fatalf("standard input not closed; it holds %q", stdin.String())
+	}
+	return stdin.String()
+}
+
+func TestHandshakeAnswersOnlyItsPrompt(t *testing.T) {
+	h, prompt, stdin := sudoHandshake(t)
+	stderr(t, h, "motd\n\nWe trust you have received the usual lecture:\n", prompt[:5])
+	time.Sleep(50 * time.Millisecond)
+	if got := stdin.String(); got != "" {
+		t.Fatalf("written before sudo prompted: %q", got)
+	}
+	stderr(t, h, prompt[5:])
+	waitWritten(stdin)
+	stderr(t, h, "\n"+readyMarker+" 42\nfrom the command\n")
+	if got := waitClosed(t, stdin); got != "pw-1234\n0\ninput\n" {
+		t.Fatalf("stdin %q, want the password once, then the environment block and the input", got)
+	}
+	if h.Failure() != nil || h.Group() != "42" {
+		t.Fatalf("failure %v, group %q", h.Failure(), h.Group())
+	}
+}
+
+func TestHandshakeSendsNoPasswordUnasked(t *testing.T) {
+	h, _, stdin := sudoHandshake(t)
+	stderr(t, h, "Password: ", "\n"+readyMarker+" 42\n")
+	if got := waitClosed(t, stdin); got != "0\ninput\n" {
+		t.Fatalf("stdin %q, want only the environment block and the input", got)
+	}
+}
+
+func TestHandshakeDoesNotResentARejectedPassword(t *testing.T) {
+	h, prompt, stdin := sudoHandshake(t)
+	stderr(t, h, prompt)
+	waitWritten(stdin)
+	stderr(t, h, "Sorry, try again.\n"+prompt)
+	if got := waitClosed(t, stdin); got != "pw-1234\n" {
+		t.Fatalf("stdin %q, want the password once", got)
+	}
+	stderr(t, h, "\nsudo: no password was provided\nsudo: 1 incorrect password attempt\n")
+	if err := h.Failure(); err == nil || err.Error() != "sudo rejected the password" {
+		t.Fatalf("failure %v", err)
+	}
+}
+
+func TestHandshakeGivesUpOnAnotherPrompt(t *testing.T) {
+	h, _, stdin := sudoHandshake(t)
+	stderr(t, h, "[sudo] password for ann: ")
+	if got := waitClosed(t, stdin); got != "" {
+		t.Fatalf("stdin %q, want nothing", got)
+	}
+	stderr(t, h, "\nsudo: no password was provided\nsudo: a password is required\n")
+	if err := h.Failure(); err == nil || !strings.Contains(err.Error(), `"[sudo] password for ann:"`) {
+		t.Fatalf("failure %v, want it to quote the prompt", err)
+	}
+}
+
+func TestHandshakeReportsACommandStartedWithoutItsInput(t *testing.T) {
+	h, _, stdin := sudoHandshake(t)
+	stderr(t, h, "Last login: ")
+	waitClosed(t, stdin)
+	stderr(t, h, "\n"+readyMarker+" 42\n")
+	if err := h.Failure(); err == nil || !strings.Contains(err.Error(), "the password was not sent") {
+		t.Fatalf("failure %v; the command ran without its input", err)
 	}
 }

@@ -10,7 +10,9 @@ import (
 
 // readyMarker starts the line the wrapper writes to standard error once it
 // runs, before it reads anything from standard input. The rest of the line
-// is the process group to signal to end the command.
+// is the process group to signal to end the command. A newline comes
+// first, so that the marker starts a line even after a line left
+// unfinished: sudo's prompt, or a login shell's output.
 const readyMarker = "runbook-ready"
 
 // envReader is the part of the wrapper that reads the environment block
@@ -42,7 +44,7 @@ var wrappers = func() (ws [8]wrapper) {
 	for i := range ws {
 		dir, env, script := i&1 != 0, i&2 != 0, i&4 != 0
 		var b strings.Builder
-		b.WriteString(`printf '%s %s\n' ` + readyMarker + ` "$1" >&2; shift`)
+		b.WriteString(`printf '\n%s %s\n' ` + readyMarker + ` "$1" >&2; shift`)
 		if dir {
 			b.WriteString("\ncd -- \"$1\" || exit 1; shift")
 		}
@@ -116,19 +118,6 @@ func CommandArgv(args []string, script string) []string {
 		return args
 	}
 	return []string{"/bin/sh", "-c", script}
-}
-
-// SudoArgv returns the sudo prefix that runs a command as user (root when
-// empty). With a password sudo reads it from standard input without a
-// prompt; without one sudo fails rather than ask.
-func SudoArgv(user string, withPassword bool) []string {
-	if user == "" {
-		user = "root"
-	}
-	if withPassword {
-		return []string{"sudo", "-S", "-p", "", "-u", user, "--"}
-	}
-	return []string{"sudo", "-n", "-u", user, "--"}
 }
 
 // EnvBlock encodes env as the block the wrapper reads from standard input:

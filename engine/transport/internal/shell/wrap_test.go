@@ -38,7 +38,7 @@ func TestLineRunsArgsAndScripts(t *testing.T) {
 			if want := strings.Join(words, "\n") + "\n"; out != want || code != 0 {
 				t.Fatalf("args: stdout %q exit %d, want %q", out, code, want)
 			}
-			if !strings.HasPrefix(errOut, readyMarker+" ") {
+			if !strings.HasPrefix(errOut, "\n"+readyMarker+" ") {
 				t.Fatalf("args: stderr %q has no ready marker", errOut)
 			}
 			script := `echo "$0 $#${BASH_VERSION:+ bash}"; set | grep '^rb_' || true; echo err >&2; exit 3`
@@ -94,7 +94,7 @@ func TestLineWithPrefix(t *testing.T) {
 func TestArgvRunsArgs(t *testing.T) {
 	argv := Argv("7", "", false, []string{"sh", "-c", `echo "$1"`, "sh", "a b"})
 	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if want := fmt.Sprintf("%s 7\na b\n", readyMarker); err != nil || string(out) != want {
+	if want := fmt.Sprintf("\n%s 7\na b\n", readyMarker); err != nil || string(out) != want {
 		t.Fatalf("output %q (%v), want %q", out, err, want)
 	}
 }

@@ -1,0 +1,73 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Validate reports whether c can be run as given: it has args or a
+// script, and no part of it holds a NUL byte, which no argument vector,
+// environment or path can carry (OpenSSH drops the whole connection when
+// an exec request holds one). Hosts call it before they send anything, so
+// that such a command fails alone. The error never quotes a value.
+func (c Command) Validate() error {
+	if len(c.Args) == 0 && c.Script == "" {
+		return errors.New("command has neither args nor script")
+	}
+	for i, a := range c.Args {
+		if hasNUL(a) {
+			return nulError(fmt.Sprintf("argument %d", i))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
+		switch {
+		case hasNUL(k):
+			return nulError("the name of an environment variable")
+		case hasNUL(c.Env[k]):
+			return nulError("environment variable " + k)
+		}
+	}
+	switch {
+	case hasNUL(c.Script):
+		return nulError("the script")
+	case hasNUL(c.Dir):
+		return nulError("the working directory")
+	case c.Sudo != nil && hasNUL(c.Sudo.User):
+		return nulError("the sudo user")
+	}
+	return nil
+}
+
+// Validate reports whether f can be written: no part of it that names
+// something on the host holds a NUL byte (see Command.Validate).
+func (f File) Validate() error {
+	switch {
+	case hasNUL(f.Owner):
+		return nulError("the owner")
+	case hasNUL(f.Group):
+		return nulError("the group")
+	case f.Sudo != nil && hasNUL(f.Sudo.User):
+		return nulError("the sudo user")
+	}
+	return ValidatePath(f.Path)
+}
+
+// ValidatePath reports whether path can name a file on a host: it must not
+// hold a NUL byte.
+func ValidatePath(path string) error {
+	if hasNUL(path) {
+		return nulError("the path")
+	}
+	return nil
+}
+
+// hasNUL reports whether s holds a NUL byte.
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
+// nulError says that what holds a NUL byte.
+func nulError(what string) error {
+	return fmt.Errorf("%s holds a NUL byte, which no command line, environment or path can carry", what)
+}

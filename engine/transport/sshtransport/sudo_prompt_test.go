@@ -1,0 +1,157 @@
+package sshtransport
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// TestSudoPasswordReachesOnlySudo gives sudo a password under sudoers rules
+// that ask for it and rules that do not: NOPASSWD, !authenticate, a ticket
+// left by an earlier command, a lecture before the prompt, and a login
+// shell that writes something looking like a prompt before sudo starts.
+// Whatever the rule, a command's input and environment and an uploaded
+// file are exactly what was given, and the password appears neither in
+// what the command prints nor in any process's command line.
+func TestSudoPasswordReachesOnlySudo(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	for _, tc := range []struct {
+		name, defaults, tags string
+		warm                 bool // run once first, leaving a ticket
+		noisy                bool // the login shell writes to stderr first
+	}{
+		{name: "NOPASSWD", defaults: "timestamp_timeout=0", tags: "NOPASSWD:"},
+		{name: "NotAuthenticate", defaults: "!authenticate"},
+		{name: "CachedTicket", defaults: "timestamp_type=global,timestamp_timeout=10", warm: true},
+		{name: "AskedAfterLecture", defaults: "timestamp_timeout=0,lecture=always"},
+		{name: "AskedAfterLoginNoise", defaults: "timestamp_timeout=0", noisy: true},
+		{name: "NotAskedAfterLoginNoise", defaults: "timestamp_timeout=0", tags: "NOPASSWD:", noisy: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := sshdtest.NewSudoUserWith(t, tc.defaults, tc.tags)
+			if tc.noisy {
+				setNoisyLoginShell(t, u.Name)
+			}
+			h := hostAs(t, srv, u.Name)
+			sudo := &transport.Sudo{Password: u.Password}
+			if tc.warm {
+				if res, err := h.Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: sudo}); err != nil || !res.OK() {
+					t.Fatalf("first sudo command: %v, exit %d", err, res.ExitCode)
+				}
+			}
+			checkSudoCommand(t, h, sudo)
+			checkSudoUpload(t, h, sudo)
+		})
+	}
+}
+
+// checkSudoCommand runs a command through sudo that prints its user, an
+// environment variable and its input, and then every process's command
+// line, and checks each; it reports failures without ending the test.
+func checkSudoCommand(t *testing.T, h transport.Host, sudo *transport.Sudo) {
+	t.Helper()
+	res, err := h.Run(context.Background(), transport.Command{
+		Script: `id -u; printf '%s\n' "$RB_VALUE"; cat; echo ---; ` + listCommandLines,
+		Env:    map[string]string{"RB_VALUE": "env value"},
+		Stdin:  strings.NewReader("first line\nsecond line\n"),
+		Sudo:   sudo,
+	})
+	if err != nil {
+		t.Errorf("sudo command: %v", err)
+		return
+	}
+	out := string(res.Stdout)
+	want := "0\nenv value\nfirst line\nsecond line\n---\n"
+	if !res.OK() || !strings.HasPrefix(out, want) {
+		t.Errorf("sudo command: exit %d, stdout %q, stderr %q; want stdout to begin %q", res.ExitCode, firstLines(out, 6), res.Stderr, want)
+	}
+	if strings.Contains(out, sudo.Password) || strings.Contains(string(res.Stderr), sudo.Password) {
+		t.Errorf("the password is in the output or in a process's command line:\n%s\nstderr: %s", out, res.Stderr)
+	}
+}
+
+// checkSudoUpload uploads a file through sudo to a directory only root
+// can write and checks that it holds exactly the content.
+func checkSudoUpload(t *testing.T, h transport.Host, sudo *transport.Sudo) {
+	t.Helper()
+	dest := filepath.Join(t.TempDir(), "file")
+	content := "exactly this\nand this\n"
+	changed, err := h.Upload(context.Background(), transport.File{Path: dest, Content: []byte(content), Mode: 0o600, Sudo: sudo})
+	if err != nil || !changed {
+		t.Fatalf("sudo upload: changed %v, %v", changed, err)
+	}
+	if got, err := os.ReadFile(dest); err != nil || string(got) != content {
+		t.Fatalf("the uploaded file holds %q (%v), want %q", got, err, content)
+	}
+}
+
+// hostAs returns a Host logging in to srv as user, closed when the test
+// ends.
+func hostAs(t *testing.T, srv *sshdtest.Server, user string) transport.Host {
+	cfg := testConfig(srv)
+	cfg.User = user
+	return newHost(t, cfg)
+}
+
+// firstLines returns the first n lines of s.
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+// TestSudoWrongPassword gives sudo a wrong password: sudo asks again, the
+// password is not sent again, and the command fails saying that sudo
+// rejected the password, without naming it. Neither the command nor the
+// upload runs.
+func TestSudoWrongPassword(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	h := hostAs(t, srv, sshdtest.NewSudoUser(t).Name)
+	wrong := &transport.Sudo{Password: fmt.Sprintf("wrong-%x", rand.Uint64())}
+	ctx := context.Background()
+	mark := filepath.Join(t.TempDir(), "ran")
+	_, err := h.Run(ctx, transport.Command{Args: []string{"touch", mark}, Stdin: strings.NewReader("never read\n"), Sudo: wrong})
+	if err == nil || !strings.Contains(err.Error(), "sudo rejected the password") || strings.Contains(err.Error(), wrong.Password) {
+		t.Fatalf("sudo with a wrong password: %v", err)
+	}
+	dest := filepath.Join(t.TempDir(), "file")
+	_, err = h.Upload(ctx, transport.File{Path: dest, Content: []byte("x"), Sudo: wrong})
+	if err == nil || !strings.Contains(err.Error(), "sudo rejected the password") {
+		t.Fatalf("sudo upload with a wrong password: %v", err)
+	}
+	for _, p := range []string{mark, dest} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s exists: something ran after sudo rejected the password", p)
+		}
+	}
+}
+
+// setNoisyLoginShell gives user a login shell that writes a line and then
+// a partial line looking like a password prompt to standard error before
+// it runs the command with /bin/sh, as start-up files sometimes do.
+func setNoisyLoginShell(t *testing.T, user string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "runbook-shell-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	shell := filepath.Join(dir, "noisy-sh")
+	script := "#!/bin/sh\nprintf 'Welcome to the host\\nPassword: ' >&2\nexec /bin/sh \"$@\"\n"
+	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("usermod", "-s", shell, user).CombinedOutput(); err != nil {
+		t.Fatalf("usermod: %v: %s", err, out)
+	}
+}
