@@ -67,9 +67,12 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 		cfg: hostconf.Config{
 			Name: o.Name, Address: o.Address, SSHPort: o.SSHPort, User: o.User, Version: o.Version,
 			AlationDir: layout.AlationDir, DataDir: dataDisk, BackupDir: backupDisk,
-			ClosedPorts: o.Faults.ClosedPorts, NoOpActions: o.Faults.NoOpActions, ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter, FailingActions: o.Faults.FailingActions, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
+			ClosedPorts: o.Faults.ClosedPorts, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
+			ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter,
+			NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, ReadOnlyConf: o.Faults.ReadOnlyConf,
 		},
-		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg, versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
+		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
+		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)

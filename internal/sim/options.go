@@ -128,6 +128,9 @@ type Faults struct {
 	// FailingActions are alation_action names that do their work, then
 	// print a warning and exit 1.
 	FailingActions []string
+	// ReadOnlyConf makes alation_conf -s print the value it was given and
+	// exit 0 without storing it.
+	ReadOnlyConf bool
 }
 
 // PairOptions describes a primary and a secondary.

@@ -215,6 +215,20 @@ func TestActionsJudgedByEffect(t *testing.T) {
 	}
 }
 
+// TestConfSetJudgedByEffect sets alation.cluster.hosts on a host whose
+// alation_conf -s echoes the value, exits 0 and stores nothing: the value
+// read back decides, and the task fails.
+func TestConfSetJudgedByEffect(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary", Faults: sim.Faults{ReadOnlyConf: true}})
+	hosts := connectHosts(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := (&AlationShell{Key: keyClusterHosts, Values: []string{"10.0.0.3/32"}}).Run(ctx, envOn(t, hosts, "primary", "cluster_hosts"))
+	if !errors.Is(err, ErrNoEffect) || !strings.Contains(err.Error(), `"[]", not "['10.0.0.3/32']"`) {
+		t.Errorf("a set that stored nothing: %v; want ErrNoEffect naming the value read back", err)
+	}
+}
+
 // TestMachineIdentityOnHosts reads the facts of clones sharing a machine
 // id, of a host with its id in /var/lib/dbus alone (EL6) and of one with
 // no id at all: clones are two machines, one host read twice is one, and

@@ -119,6 +119,10 @@ func (h *host) confCommand(args []string) error {
 		return nil
 	}
 	value := strings.Join(args[2:], " ")
+	if h.cfg.ReadOnlyConf {
+		fmt.Printf("%s%s%s\n", key, st.sep, value)
+		return nil
+	}
 	var shown string
 	err := h.updateState(func(s *hostconf.State) error {
 		if err := k.set(&s.Conf, value); err != nil {

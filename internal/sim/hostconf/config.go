@@ -102,6 +102,9 @@ type Config struct {
 	// FailingActions are alation_action names that do their work, then
 	// print a warning and exit 1.
 	FailingActions []string `json:"failing_actions,omitempty"`
+	// ReadOnlyConf makes alation_conf -s print the value it was given and
+	// exit 0 without storing it.
+	ReadOnlyConf bool `json:"read_only_conf,omitempty"`
 	// MongoInitialLag is the Mongo lag reported right after replication
 	// starts.
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
