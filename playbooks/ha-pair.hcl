@@ -95,6 +95,16 @@ variable "sudo_password" {
   description = "The SSH user's sudo password on both hosts, when sudo asks for one."
 }
 
+variable "alation_version" {
+  type        = string
+  default     = ""
+  description = "The Alation version of both hosts, e.g. 4.7.2, for hosts where neither the package database (rpm -q alation, dpkg-query -W alation) nor ALATION_DIR/VERSION tells it. Empty means it is read from the hosts; a host that tells another version stops the run."
+  validation {
+    condition     = var.alation_version == "" || length(regexall("^[0-9]+[.][0-9]+([.][0-9]+)*$", var.alation_version)) > 0
+    error_message = "alation_version must be a version such as 4.7.2."
+  }
+}
+
 variable "inline_threshold_gb" {
   type        = number
   default     = 100
@@ -205,6 +215,7 @@ task "alation_facts" "facts" {
   on           = group.pair
   peer         = self.vars.peer
   self_address = self.address
+  version      = var.alation_version
 }
 
 # Prerequisites: the ports between Primary and Secondary, both ways: SSH
@@ -238,16 +249,25 @@ task "wait_for" "port_kvstore" {
   within = "10s"
 }
 
+# The version decides everything below: it must be read from the hosts,
+# or given, never guessed.
+task "assert" "version_known" {
+  that    = task.facts.on.primary.version != "" && task.facts.on.secondary.version != ""
+  message = "the Alation version of ${join(" and ", compact([task.facts.on.primary.version != "" ? "" : "the primary (${var.primary})", task.facts.on.secondary.version != "" ? "" : "the secondary (${var.secondary})"]))} is unknown: neither the package database (rpm -q alation, dpkg-query -W alation) nor ALATION_DIR/VERSION tells it; give it with -var alation_version=4.7.2 (your version)"
+}
+
 # Prerequisites: the same Alation version on both servers.
 task "assert" "same_version" {
-  that    = task.facts.on.primary.version == task.facts.on.secondary.version
-  message = "the primary (${var.primary}) runs Alation ${task.facts.on.primary.version} and the secondary (${var.secondary}) ${task.facts.on.secondary.version}: install the same version on both"
+  depends_on = [task.version_known]
+  that       = task.facts.on.primary.version == task.facts.on.secondary.version
+  message    = "the primary (${var.primary}) runs Alation ${task.facts.on.primary.version} and the secondary (${var.secondary}) ${task.facts.on.secondary.version}: install the same version on both"
 }
 
 # This procedure is the one for 4.7 and below.
 task "assert" "supported_version" {
-  that    = task.facts.on.primary.major < 4 || (task.facts.on.primary.major == 4 && task.facts.on.primary.minor <= 7)
-  message = "Alation ${task.facts.on.primary.version} on ${var.primary} is 4.8 or later, whose HA setup differs (alation_action cluster_generate_keys): this playbook is for 4.7 and below and would break the pair; follow Alation's procedure for your version"
+  depends_on = [task.version_known]
+  that       = task.facts.on.primary.major < 4 || (task.facts.on.primary.major == 4 && task.facts.on.primary.minor <= 7)
+  message    = "Alation ${task.facts.on.primary.version} on ${var.primary} is 4.8 or later, whose HA setup differs (alation_action cluster_generate_keys): this playbook is for 4.7 and below and would break the pair; follow Alation's procedure for your version"
 }
 
 # Prerequisites: Alation services started on both servers.
@@ -257,24 +277,31 @@ task "assert" "services_running" {
 }
 
 # Prerequisites: standalone mode on both servers, or already this pair.
-# The Primary may already be master of the Secondary and nobody else.
+# The Primary may already be master of the Secondary and nobody else, and
+# its PostgreSQL must not be a standby.
 task "assert" "primary_mode" {
-  that = (contains(["standalone", "master"], task.facts.on.primary.replication_mode) &&
+  that = (contains(["standalone", "master"], task.facts.on.primary.replication_mode) && !task.facts.on.primary.pg_in_recovery &&
   length(setsubtract(task.facts.on.primary.cluster_hosts, [local.secondary_cidr, var.secondary])) == 0)
-  message = "the primary (${var.primary}) is in ${task.facts.on.primary.replication_mode} mode with alation.cluster.hosts ${jsonencode(task.facts.on.primary.cluster_hosts)}: it must be standalone, or master of ${local.secondary_cidr} alone; run alation_action cluster_enter_standalone_mode there"
+  message = "the primary (${var.primary}) is in ${task.facts.on.primary.replication_mode} mode with alation.cluster.hosts ${jsonencode(task.facts.on.primary.cluster_hosts)}${task.facts.on.primary.pg_in_recovery ? ", its PostgreSQL a standby of ${task.facts.on.primary.pg_upstream == "" ? "an unnamed primary" : task.facts.on.primary.pg_upstream}" : ""}: it must be standalone, or master of ${local.secondary_cidr} alone; run alation_action cluster_enter_standalone_mode there"
 }
 
-# The Secondary may already be attached to this Primary and no other.
+# The Secondary may already be attached to this Primary and no other: its
+# PostgreSQL a standby of the Primary, or not yet a standby while the
+# Primary lists it in alation.cluster.hosts (a run cut off in step 5).
 task "assert" "secondary_mode" {
-  that = (task.facts.on.secondary.replication_mode == "standalone" ||
-  (task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary))
-  message = "the secondary (${var.secondary}) is in ${task.facts.on.secondary.replication_mode} mode${task.facts.on.secondary.master == "" ? "" : " with master ${task.facts.on.secondary.master}"}: it must be standalone (or already a secondary of ${var.primary}); run alation_action cluster_enter_standalone_mode there"
+  that = ((task.facts.on.secondary.replication_mode == "standalone" && !task.facts.on.secondary.pg_in_recovery) ||
+    (task.facts.on.secondary.replication_mode == "slave" && (task.facts.on.secondary.pg_upstream == var.primary ||
+  (!task.facts.on.secondary.pg_in_recovery && contains(task.facts.on.primary.cluster_hosts, local.secondary_cidr)))))
+  message = "the secondary (${var.secondary}) is in ${task.facts.on.secondary.replication_mode} mode${task.facts.on.secondary.pg_in_recovery ? ", its PostgreSQL a standby of ${task.facts.on.secondary.pg_upstream == "" ? "an unnamed primary" : task.facts.on.secondary.pg_upstream}" : ""}: it must be standalone (or already a secondary of ${var.primary}); run alation_action cluster_enter_standalone_mode there"
 }
 
 # Two addresses of one machine would make the pair replicate to itself.
+# The machine id alone cannot tell: EL6 has none in /etc, and VMs cloned
+# from one template share theirs; the identity adds the SSH host keys and
+# the interface addresses.
 task "assert" "distinct_machines" {
-  that    = task.facts.on.primary.machine_id != task.facts.on.secondary.machine_id
-  message = "${var.primary} and ${var.secondary} are the same machine (machine id ${task.facts.on.primary.machine_id}): give the addresses of two hosts"
+  that    = task.facts.on.primary.machine_identity != task.facts.on.secondary.machine_identity
+  message = "${var.primary} and ${var.secondary} are the same machine (the same ${task.facts.on.primary.machine_evidence}): give the addresses of two hosts"
 }
 
 # Step 3 warns that a MOTD breaks replication's ssh and rsync: logins must
@@ -295,7 +322,7 @@ task "disk_check" "secondary_disks" {
 # Every read-only check has passed; what follows changes the hosts.
 task "assert" "preflight" {
   depends_on = [
-    task.same_version, task.supported_version, task.services_running, task.primary_mode,
+    task.version_known, task.same_version, task.supported_version, task.services_running, task.primary_mode,
     task.secondary_mode, task.distinct_machines, task.clean_logins, task.secondary_disks,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
@@ -315,14 +342,15 @@ task "assert" "preflight" {
 }
 
 # The one question, asked before the first change: step 5 replaces the
-# Secondary's PostgreSQL data unless the Secondary is already a slave of
-# the Primary streaming from it, the test pg_replicate makes before it
-# skips the copy; the preflight's facts make the same test. A run that
+# Secondary's PostgreSQL data unless the Secondary is already a slave whose
+# PostgreSQL is a standby of the Primary, streaming from it, the test
+# pg_replicate makes before it skips the copy; the preflight's facts make
+# the same test. A run that
 # cannot ask (no terminal, no --yes) stops here, having changed nothing.
 task "assert" "confirm_replace" {
   depends_on = [task.preflight]
   confirm = (
-    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
+    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.pg_in_recovery && task.facts.on.secondary.pg_upstream == var.primary && task.facts.on.primary.pg_streams_to_peer
   ) ? null : "Replicate PostgreSQL from ${var.primary} to ${var.secondary}? ${var.secondary} is not yet a secondary streaming from ${var.primary}, so this replaces the secondary's PostgreSQL data with the primary's."
   that = true
 }
@@ -383,7 +411,7 @@ task "pg_replicate" "replicate" {
   on         = [host.primary]
   depends_on = [task.cluster_hosts]
   replace_data = !(
-    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.master == var.primary && task.facts.on.primary.pg_streams_to_peer
+    task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.pg_in_recovery && task.facts.on.secondary.pg_upstream == var.primary && task.facts.on.primary.pg_streams_to_peer
   )
   secondary           = host.secondary
   primary_address     = var.primary

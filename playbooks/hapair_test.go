@@ -29,7 +29,7 @@ const mongoCatchUp = 3 * time.Second
 // among them.
 var preflightTasks = map[string]bool{
 	"facts": true, "port_ssh": true, "port_postgres": true, "port_mongo": true, "port_kvstore": true,
-	"same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
+	"version_known": true, "same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
 	"secondary_mode": true, "distinct_machines": true, "clean_logins": true, "preflight": true,
 	"secondary_disks": true,
 }
@@ -38,8 +38,10 @@ var preflightTasks = map[string]bool{
 // asking once before the secondary's PostgreSQL data is replaced, then
 // runs the playbook again and expects no change and no question. The 4.x pair
 // replicates PostgreSQL in-line (cluster_add_slaves); the 3.x pair is told
-// to minimize downtime, which takes steps 5a and 5b instead; the last pair
-// starts with invalid disks on the secondary, which fix_disks configures.
+// to minimize downtime, which takes steps 5a and 5b instead (and shows its
+// version in ALATION_DIR/VERSION); the next pair starts with invalid disks
+// on the secondary, which fix_disks configures; the last pair are clones
+// sharing a machine id.
 func TestHAPair(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
@@ -49,54 +51,65 @@ func TestHAPair(t *testing.T) {
 		diskFix bool
 	}{
 		{"4.7.2", pairOf("4.7.2", sim.Faults{}), nil, true, false},
-		{"3.12.1", pairOf("3.12.1", sim.Faults{}), []string{"minimize_downtime=true"}, false, false},
+		{"3.12.1", versionInFile(pairOf("3.12.1", sim.Faults{})), []string{"minimize_downtime=true"}, false, false},
 		{"fix disks", pairOf("4.7.2", sim.Faults{InvalidDisks: true}), []string{"fix_disks=true", "data_disk=/data", "backup_disk=/backup"}, true, true},
+		{"cloned machine id", clonedMachineID(pairOf("4.7.2", sim.Faults{})), nil, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			pair := sim.StartPair(t, tt.opts)
-			start := time.Now()
-			report, confirms, err := runPlaybook(t, pair, tt.vars...)
-			t.Logf("%s: first run (setup) took %s", tt.name, time.Since(start).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("first run: %v\n%s", err, summary(report))
-			}
-			if len(confirms) != 1 || confirms[0] != "confirm_replace@local" {
-				t.Errorf("first run asked %v, want confirm_replace@local once", confirms)
-			}
-			checkFacts(t, report, pair, false)
-			checkReplicating(t, pair)
-			if disks, _ := find(report, "fix_secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
+			first, second := setUpTwice(t, pair, tt.vars...)
+			checkFacts(t, first, pair, false)
+			checkFacts(t, second, pair, true)
+			if disks, _ := find(first, "fix_secondary_disks@secondary"); (disks.Status == engine.StatusChanged) != tt.diskFix {
 				t.Errorf("fix_secondary_disks is %s; want a change only when fixing", disks.Status)
 			}
-			if out := outputsOf(t, report, "mongo_caught_up", "primary"); out["caught_up"] != true {
+			if out := outputsOf(t, first, "mongo_caught_up", "primary"); out["caught_up"] != true {
 				t.Errorf("mongo_caught_up outputs = %v, want caught_up", out)
 			}
-			if out := outputsOf(t, report, "replicate", "primary"); out["inline"] != tt.inline {
+			if out := outputsOf(t, first, "replicate", "primary"); out["inline"] != tt.inline {
 				t.Errorf("replicate outputs = %v, want inline %v", out, tt.inline)
 			}
 			wantInLine := map[bool]string{true: "True", false: "False"}[tt.inline]
 			if got, err := pair.Secondary.Conf(context.Background(), "alation.cluster.pg_repl_in_line"); err != nil || got != wantInLine {
 				t.Errorf("pg_repl_in_line on the secondary = %q, %v; want %s", got, err, wantInLine)
 			}
-
-			start = time.Now()
-			report, confirms, err = runPlaybook(t, pair, tt.vars...)
-			t.Logf("%s: second run (no change) took %s", tt.name, time.Since(start).Round(time.Millisecond))
-			if err != nil {
-				t.Fatalf("second run: %v\n%s", err, summary(report))
-			}
-			if len(confirms) != 0 {
-				t.Errorf("second run asked %v; nothing is left to replace", confirms)
-			}
-			checkFacts(t, report, pair, true)
-			for _, inst := range report.Instances {
-				if inst.Status != engine.StatusOK && (inst.Status != engine.StatusSkipped || inst.Err != nil) {
-					t.Errorf("second run: %s is %s, want ok (or skipped by its when)", inst.ID(), inst.Status)
-				}
-			}
-			checkReplicating(t, pair)
 		})
 	}
+}
+
+// setUpTwice runs the bundled playbook on pair with the extra variables
+// twice: the first run sets the pair up, asking once before the
+// secondary's data is replaced; the second asks nothing and changes
+// nothing. After each it checks on the hosts that the secondary streams.
+// It returns the reports of both runs.
+func setUpTwice(t *testing.T, pair *sim.Pair, vars ...string) (first, second *engine.Report) {
+	t.Helper()
+	start := time.Now()
+	first, confirms, err := runPlaybook(t, pair, vars...)
+	t.Logf("first run (setup) took %s", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("first run: %v\n%s", err, summary(first))
+	}
+	if len(confirms) != 1 || confirms[0] != "confirm_replace@local" {
+		t.Errorf("first run asked %v, want confirm_replace@local once", confirms)
+	}
+	checkReplicating(t, pair)
+	start = time.Now()
+	second, confirms, err = runPlaybook(t, pair, vars...)
+	t.Logf("second run (no change) took %s", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, summary(second))
+	}
+	if len(confirms) != 0 {
+		t.Errorf("second run asked %v; nothing is left to replace", confirms)
+	}
+	for _, inst := range second.Instances {
+		if inst.Status != engine.StatusOK && (inst.Status != engine.StatusSkipped || inst.Err != nil) {
+			t.Errorf("second run: %s is %s, want ok (or skipped by its when)", inst.ID(), inst.Status)
+		}
+	}
+	checkReplicating(t, pair)
+	return first, second
 }
 
 // checkFacts checks what the facts of the primary said: whether the
@@ -123,6 +136,20 @@ func pairOf(version string, faults sim.Faults) sim.PairOptions {
 	}
 }
 
+// versionInFile makes both hosts of o show their version in
+// ALATION_DIR/VERSION rather than in the package database.
+func versionInFile(o sim.PairOptions) sim.PairOptions {
+	o.Primary.VersionSource, o.Secondary.VersionSource = sim.VersionInFile, sim.VersionInFile
+	return o
+}
+
+// clonedMachineID gives both hosts of o one machine id, as VMs cloned
+// from one template have.
+func clonedMachineID(o sim.PairOptions) sim.PairOptions {
+	o.Primary.MachineID, o.Secondary.MachineID = "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910", "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910"
+	return o
+}
+
 // TestHAPairFaults starts pairs with one thing wrong each and checks that
 // the run stops in preflight, naming the host and the step, with nothing
 // changed on either host.
@@ -139,6 +166,13 @@ func TestHAPairFaults(t *testing.T) {
 			opts:      sim.PairOptions{Secondary: sim.HostOptions{Version: "4.6.1"}},
 			failed:    "same_version@local",
 			mentions:  []string{"4.7.2", "4.6.1"},
+			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
+		},
+		{
+			name:      "version shown nowhere",
+			opts:      sim.PairOptions{Secondary: sim.HostOptions{VersionSource: sim.VersionNowhere}},
+			failed:    "version_known@local",
+			mentions:  []string{"unknown", "-var alation_version=4.7.2"},
 			mentionOf: func(p *sim.Pair) string { return p.Secondary.Address },
 		},
 		{
@@ -194,41 +228,50 @@ func TestHAPairFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pair := sim.StartPair(t, tt.opts)
-			before := snapshot(t, pair)
-			report, confirms, err := runPlaybook(t, pair)
-			if !errors.Is(err, engine.ErrTaskFailed) {
-				t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
-			}
-			if len(confirms) != 0 {
-				t.Errorf("the run asked %v; it must stop before", confirms)
-			}
-			var failed []string
-			for _, inst := range report.Instances {
-				switch {
-				case inst.Status == engine.StatusFailed:
-					failed = append(failed, inst.ID())
-					if !preflightTasks[inst.Task] {
-						t.Errorf("%s failed, which is not a preflight step: %v", inst.ID(), inst.Err)
-					}
-				case !preflightTasks[inst.Task] && inst.Status != engine.StatusSkipped:
-					t.Errorf("%s is %s; nothing after preflight may run", inst.ID(), inst.Status)
-				}
-			}
-			inst, ok := find(report, tt.failed)
-			if !ok || inst.Status != engine.StatusFailed {
-				t.Fatalf("%s did not fail; failed: %v\n%s", tt.failed, failed, summary(report))
-			}
-			msg := inst.Err.Error()
-			for _, want := range append(tt.mentions, tt.mentionOf(pair), inst.Task) {
-				if !strings.Contains(msg, want) {
-					t.Errorf("error of %s does not mention %q: %s", tt.failed, want, msg)
-				}
-			}
-			t.Logf("%s: %s", tt.failed, msg)
-			if after := snapshot(t, pair); after != before {
-				t.Errorf("the hosts changed:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
+			checkPreflightStop(t, pair, tt.failed, append(tt.mentions, tt.mentionOf(pair))...)
 		})
+	}
+}
+
+// checkPreflightStop runs the bundled playbook on pair and checks that it
+// stops in preflight, asking nothing: the instance failed (task@host)
+// fails with an error naming its task and each of mentions, nothing after
+// preflight runs, and both hosts are unchanged.
+func checkPreflightStop(t *testing.T, pair *sim.Pair, failed string, mentions ...string) {
+	t.Helper()
+	before := snapshot(t, pair)
+	report, confirms, err := runPlaybook(t, pair)
+	if !errors.Is(err, engine.ErrTaskFailed) {
+		t.Fatalf("run error = %v, want a failed task\n%s", err, summary(report))
+	}
+	if len(confirms) != 0 {
+		t.Errorf("the run asked %v; it must stop before", confirms)
+	}
+	var failures []string
+	for _, inst := range report.Instances {
+		switch {
+		case inst.Status == engine.StatusFailed:
+			failures = append(failures, inst.ID())
+			if !preflightTasks[inst.Task] {
+				t.Errorf("%s failed, which is not a preflight step: %v", inst.ID(), inst.Err)
+			}
+		case !preflightTasks[inst.Task] && inst.Status != engine.StatusSkipped:
+			t.Errorf("%s is %s; nothing after preflight may run", inst.ID(), inst.Status)
+		}
+	}
+	inst, ok := find(report, failed)
+	if !ok || inst.Status != engine.StatusFailed {
+		t.Fatalf("%s did not fail; failed: %v\n%s", failed, failures, summary(report))
+	}
+	msg := inst.Err.Error()
+	for _, want := range append(mentions, inst.Task) {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error of %s does not mention %q: %s", failed, want, msg)
+		}
+	}
+	t.Logf("%s: %s", failed, msg)
+	if after := snapshot(t, pair); after != before {
+		t.Errorf("the hosts changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 
@@ -360,8 +403,8 @@ func checkReplicating(t *testing.T, pair *sim.Pair) {
 	if err != nil || !strings.Contains(rows, sec.Address+"|streaming") {
 		t.Errorf("pg_stat_replication on the primary = %q, %v; want %s streaming", rows, err, sec.Address)
 	}
-	if got, err := sec.PSQL(ctx, "SELECT pg_is_in_recovery()"); err != nil || got != "t" {
-		t.Errorf("pg_is_in_recovery() on the secondary = %q, %v; want t", got, err)
+	if got, err := sec.PSQL(ctx, "SELECT pg_is_in_recovery(), sender_host FROM pg_stat_wal_receiver"); err != nil || got != "t|"+prim.Address {
+		t.Errorf("pg_is_in_recovery() and pg_stat_wal_receiver.sender_host on the secondary = %q, %v; want t|%s", got, err, prim.Address)
 	}
 	mark := fmt.Sprintf("runbook-%d", time.Now().UnixNano())
 	if _, err := prim.PSQL(ctx, "CREATE TABLE IF NOT EXISTS runbook_probe (v text); INSERT INTO runbook_probe VALUES ('"+mark+"')"); err != nil {
@@ -385,7 +428,6 @@ func checkReplicating(t *testing.T, pair *sim.Pair) {
 		{prim, "alation.cluster.replication_mode", "master"},
 		{prim, "alation.cluster.hosts", "['" + sec.Address + "/32']"},
 		{sec, "alation.cluster.replication_mode", "slave"},
-		{sec, "alation.cluster.master", prim.Address},
 	}
 	for _, w := range want {
 		if got, err := w.host.Conf(ctx, w.key); err != nil || got != w.value {
@@ -403,13 +445,18 @@ func snapshot(t *testing.T, pair *sim.Pair) string {
 	defer cancel()
 	var b strings.Builder
 	for _, h := range pair.Hosts() {
-		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.pg_repl_in_line", "alation.cluster.master"} {
+		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.pg_repl_in_line"} {
 			out, err := h.Shell(ctx, "alation_conf "+key)
 			if err != nil {
 				t.Fatalf("read %s on the %s: %v", key, h.Name, err)
 			}
 			fmt.Fprintf(&b, "%s %s", h.Name, out)
 		}
+		standby, err := h.Exec(ctx, "if [ -e /data/pgsql/15/data/standby.signal ]; then echo standby; else echo not a standby; fi")
+		if err != nil {
+			t.Fatalf("read whether PostgreSQL is a standby on the %s: %v", h.Name, err)
+		}
+		fmt.Fprintf(&b, "%s PostgreSQL %s", h.Name, standby)
 		script := fmt.Sprintf(`cd %[1]s && tail -n +1 .disk1_cache .disk2_cache
 for f in home/alation/.ssh/replication_rsa home/alation/.ssh/replication_rsa.pub ~%[2]s ~%[2]s/.ssh ~%[2]s/.ssh/authorized_keys ~%[2]s/.hushlogin; do
 	if [ -e "$f" ]; then stat -c '%%n %%a %%U:%%G %%s' "$f"; else echo "$f absent"; fi

@@ -66,6 +66,7 @@ func up(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.Primary.User, "user", sim.DefaultUser, "SSH user of both hosts")
 	version := fs.String("version", sim.DefaultVersion, "Alation version of both hosts (e.g. 4.7.2, 3.12.1, 4.8.0)")
 	catchUp := fs.Duration("mongo-catch-up", sim.DefaultMongoCatchUp, "time the simulated Mongo lag takes to reach zero")
+	profile := fs.String("profile", "", "a profile file describing the pair (see internal/sim/README.md); its knobs win over -version, and -fault applies after it")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "HOST:FAULT, repeatable; HOST is primary or secondary; FAULT is one of\n"+faultHelp)
 	if err := fs.Parse(args); err != nil {
@@ -77,6 +78,13 @@ func up(args []string, stdout, stderr io.Writer) error {
 	opts.Secondary.SSHPort, opts.Secondary.User = opts.Primary.SSHPort, opts.Primary.User
 	for _, h := range []*sim.HostOptions{&opts.Primary, &opts.Secondary} {
 		h.Version, h.MongoCatchUp = *version, *catchUp
+	}
+	if *profile != "" {
+		p, err := sim.LoadProfile(*profile)
+		if err != nil {
+			return err
+		}
+		p.Apply(&opts)
 	}
 	if err := faults.apply(&opts); err != nil {
 		return err
@@ -116,7 +124,9 @@ const faultHelp = `  invalid-disks        .disk*_cache name missing directories
   master=ADDRESS       the primary a slave follows
   motd[=TEXT]          a MOTD dirties every login until ~/.hushlogin exists
   closed-port=PORT     5432, 27017 or 8088 is not listened on
-  version=VERSION      this host's Alation version`
+  version=VERSION      this host's Alation version
+  version-in=package|file|none
+                       where the host shows its version (default: package)`
 
 // faultFlags collects -fault values in order.
 type faultFlags []string
@@ -172,6 +182,8 @@ func setFault(h *sim.HostOptions, fault string) error {
 		h.Faults.ClosedPorts = append(h.Faults.ClosedPorts, port)
 	case "version":
 		h.Version = value
+	case "version-in":
+		h.VersionSource = value
 	default:
 		return errors.New("unknown fault; see -h")
 	}

@@ -21,13 +21,16 @@ import (
 func TestFaultFlags(t *testing.T) {
 	var opts sim.PairOptions
 	f := faultFlags{"secondary:motd", "secondary:closed-port=27017", "primary:mode=slave", "primary:master=127.0.9.9",
-		"primary:invalid-disks", "primary:stopped", "secondary:version=4.8.0", "secondary:motd=hello"}
+		"primary:invalid-disks", "primary:stopped", "secondary:version=4.8.0", "secondary:motd=hello", "primary:version-in=file"}
 	if err := f.apply(&opts); err != nil {
 		t.Fatal(err)
 	}
 	want := sim.Faults{InvalidDisks: true, ServicesStopped: true, ReplicationMode: "slave", Master: "127.0.9.9"}
 	if !reflect.DeepEqual(opts.Primary.Faults, want) {
 		t.Errorf("primary faults %+v, want %+v", opts.Primary.Faults, want)
+	}
+	if opts.Primary.VersionSource != sim.VersionInFile {
+		t.Errorf("primary version source %q, want %q", opts.Primary.VersionSource, sim.VersionInFile)
 	}
 	if s := opts.Secondary; s.Faults.MOTD != "hello" || !reflect.DeepEqual(s.Faults.ClosedPorts, []int{27017}) || s.Version != "4.8.0" {
 		t.Errorf("secondary %+v", s)
@@ -140,7 +143,7 @@ func TestUpStatusDown(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, want := range []string{"replication_mode     master", "master               " + p.Primary.Address,
+	for _, want := range []string{"replication_mode     master", "streams from         " + p.Primary.Address,
 		p.Secondary.Address + "        streaming", "pg_is_in_recovery    t", "mongo lag            " + p.Secondary.Address + ":27017: ",
 		"\nReplication: streaming\n"} {
 		if !strings.Contains(out, want) {

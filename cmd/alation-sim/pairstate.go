@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/runbookhq/runbook/internal/sim"
@@ -37,13 +36,16 @@ func (r reading) is(v string) bool { return r.err == nil && r.value == v }
 // hostState is what status reads on either host.
 type hostState struct {
 	host *sim.Host
-	// version is what `alation version` prints.
+	// version is the Alation version the host shows.
 	version reading
 	// services is "running" or "stopped".
 	services reading
-	// mode, clusterHosts and master are alation.cluster.replication_mode,
-	// .hosts and .master.
-	mode, clusterHosts, master reading
+	// mode and clusterHosts are alation.cluster.replication_mode and
+	// .hosts.
+	mode, clusterHosts reading
+	// upstream is the primary the host's PostgreSQL streams from, as
+	// pg_stat_wal_receiver names it; empty when it streams from none.
+	upstream reading
 }
 
 // replica is one row of the primary's pg_stat_replication.
@@ -114,7 +116,7 @@ func shortError(out string, err error) error {
 
 // readHost reads what status shows of either host.
 func readHost(ctx context.Context, h *sim.Host) hostState {
-	s := hostState{host: h, version: readingOf(h.Alation(ctx, "version"))}
+	s := hostState{host: h, version: readVersion(ctx, h)}
 	out, err := h.Alation(ctx, "status")
 	switch {
 	case err == nil:
@@ -124,38 +126,27 @@ func readHost(ctx context.Context, h *sim.Host) hostState {
 	default:
 		s.services = readingOf(out, err)
 	}
-	s.mode, s.clusterHosts, s.master = readConf(ctx, h)
+	s.mode, s.clusterHosts = readConf(ctx, h)
+	s.upstream = readingOf(h.PSQL(ctx, "SELECT sender_host FROM pg_stat_wal_receiver"))
 	return s
+}
+
+// readVersion reads the Alation version where an install shows it: the
+// package database, else ALATION_DIR/VERSION.
+func readVersion(ctx context.Context, h *sim.Host) reading {
+	return readingOf(h.Exec(ctx, "dpkg-query -W -f='${Version}\\n' alation 2>/dev/null || cat "+h.AlationDir+"/VERSION"))
 }
 
 // The alation_conf keys status reads.
 const (
-	modeKey   = "alation.cluster.replication_mode"
-	hostsKey  = "alation.cluster.hosts"
-	masterKey = "alation.cluster.master"
+	modeKey  = "alation.cluster.replication_mode"
+	hostsKey = "alation.cluster.hosts"
 )
 
-// readConf reads the replication mode, cluster hosts and master in one
-// Alation shell; alation_conf prints "KEY = VALUE", VALUE possibly empty.
-func readConf(ctx context.Context, h *sim.Host) (mode, hosts, master reading) {
-	out, err := h.Shell(ctx, fmt.Sprintf("alation_conf %s && alation_conf %s && alation_conf %s", modeKey, hostsKey, masterKey))
-	values := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		if k, v, ok := strings.Cut(line, " ="); ok {
-			values[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	get := func(k string) reading {
-		v, ok := values[k]
-		switch {
-		case ok:
-			return reading{value: v}
-		case err != nil:
-			return reading{err: err}
-		}
-		return reading{err: fmt.Errorf("host %s: alation_conf %s printed %q", h.Name, k, out)}
-	}
-	return get(modeKey), get(hostsKey), get(masterKey)
+// readConf reads the replication mode and cluster hosts, whatever format
+// the host's alation_conf prints in.
+func readConf(ctx context.Context, h *sim.Host) (mode, hosts reading) {
+	return readingOf(h.Conf(ctx, modeKey)), readingOf(h.Conf(ctx, hostsKey))
 }
 
 // parseReplicas parses replicationQuery's unaligned output.

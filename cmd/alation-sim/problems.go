@@ -27,8 +27,8 @@ func (s pairState) problems() []string {
 	switch {
 	case !s.secondary.mode.is("slave"):
 		add("the secondary's replication_mode is %s, not slave", s.secondary.mode)
-	case !s.secondary.master.is(prim.Address):
-		add("the secondary's master is %s, not the primary's %s", s.secondary.master, prim.Address)
+	case !s.secondary.upstream.is(prim.Address):
+		add("the secondary's PostgreSQL streams from %s, not the primary's %s", s.secondary.upstream, prim.Address)
 	}
 	switch {
 	case s.replicasErr != nil:

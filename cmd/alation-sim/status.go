@@ -56,7 +56,7 @@ func printStatus(w io.Writer, s pairState) {
 		fmt.Fprintf(w, "\n%s %s: Alation %s, %s\n", h.host.Name, h.host.Address, h.version, h.services)
 		row(w, "replication_mode", h.mode)
 		row(w, "cluster hosts", h.clusterHosts)
-		row(w, "master", h.master)
+		row(w, "streams from", h.upstream)
 		if h.host == s.pair.Primary {
 			printReplicas(w, s)
 			printMongo(w, s)

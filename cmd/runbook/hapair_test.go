@@ -45,13 +45,18 @@ func pairState(ctx context.Context, t *testing.T, pair *sim.Pair) string {
 	t.Helper()
 	var b strings.Builder
 	for _, h := range pair.Hosts() {
-		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts", "alation.cluster.master"} {
+		for _, key := range []string{"alation.cluster.replication_mode", "alation.cluster.hosts"} {
 			v, err := h.Conf(ctx, key)
 			if err != nil {
 				t.Fatalf("read %s on the %s: %v", key, h.Name, err)
 			}
 			b.WriteString(h.Name + " " + key + " = " + v + "\n")
 		}
+		recovery, err := h.PSQL(ctx, "SELECT pg_is_in_recovery()")
+		if err != nil {
+			t.Fatalf("read pg_is_in_recovery() on the %s: %v", h.Name, err)
+		}
+		b.WriteString(h.Name + " pg_is_in_recovery = " + recovery + "\n")
 		keys, err := h.Exec(ctx, "ls "+h.AlationDir+"/home/alation/.ssh/ 2>/dev/null; true")
 		if err != nil {
 			t.Fatalf("list the keys on the %s: %v", h.Name, err)

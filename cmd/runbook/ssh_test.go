@@ -19,11 +19,19 @@ import (
 // srv as the current user, followed by extra.
 func remoteArgs(t *testing.T, srv *sshdtest.Server, extra ...string) []string {
 	t.Helper()
+	return playbookArgs(t, "testdata/remote.hcl", srv, extra...)
+}
+
+// playbookArgs returns the arguments that run playbook, whose variables
+// address, port and user name its host, against srv as the current user,
+// followed by extra.
+func playbookArgs(t *testing.T, playbook string, srv *sshdtest.Server, extra ...string) []string {
+	t.Helper()
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"run", "testdata/remote.hcl",
+	args := []string{"run", playbook,
 		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username}
 	return append(args, extra...)
 }

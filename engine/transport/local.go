@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -168,8 +167,8 @@ func (l *local) Upload(ctx context.Context, f File) (bool, error) {
 	}
 	mode := shell.FileMode(f.Mode)
 	if sudo := localSudo(f.Sudo); sudo != nil {
-		run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
-			res, err := l.Run(ctx, Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: sudo})
+		run := func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
+			res, err := l.Run(ctx, Command{Args: argv, Stdin: stdin, Sudo: sudo})
 			return res.Stdout, res.Stderr, res.OK(), err
 		}
 		changed, err := shell.Install(ctx, run, shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}, f.Content)

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,7 +22,8 @@ var (
 )
 
 // alationBinary builds the simulated alation command once per process and
-// returns its path, in the user's cache directory.
+// returns its path, in the user's cache directory, under a name of its
+// own for each source tree (see binaryName).
 func alationBinary() (string, error) {
 	buildOnce.Do(func() { buildPath, buildErr = buildAlation() })
 	return buildPath, buildErr
@@ -47,12 +50,25 @@ func buildAlation() (string, error) {
 		os.Remove(tmp.Name())
 		return "", fmt.Errorf("build simulated alation command: %w: %s", err, strings.TrimSpace(string(out)))
 	}
-	final := filepath.Join(dir, "alation")
+	final := filepath.Join(dir, binaryName(cmd.Dir))
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		os.Remove(tmp.Name())
 		return "", fmt.Errorf("build simulated alation command: %w", err)
 	}
 	return final, nil
+}
+
+// binaryName names the command built from the source tree in dir:
+// "alation-" and a digest of dir's absolute path. Trees checked out side
+// by side (git worktrees of one repository) hold different simulators,
+// and tests in them run at once; with one shared name, a host started in
+// one tree could get the command of another.
+func binaryName(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return "alation-" + hex.EncodeToString(sum[:8])
 }
 
 // moduleDir is the directory of this module's source, found from this

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // tree writes files under a root directory (an overlay's upper layer),
@@ -58,6 +59,19 @@ func (t tree) copyFile(src, p string, mode os.FileMode) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return os.Chmod(full, mode)
+}
+
+// hide makes p absent in the host although the machine has it: an
+// overlay whiteout, a character device 0/0.
+func (t tree) hide(p string) error {
+	full := t.path(p)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(p), err)
+	}
+	if err := syscall.Mknod(full, syscall.S_IFCHR, 0); err != nil {
+		return fmt.Errorf("hide %s: %w", p, err)
+	}
+	return nil
 }
 
 // symlink makes p a link to target.

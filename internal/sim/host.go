@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -65,10 +66,13 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 	s := &spec{
 		cfg: hostconf.Config{
 			Name: o.Name, Address: o.Address, SSHPort: o.SSHPort, User: o.User, Version: o.Version,
-			AlationDir: layout.AlationDir, DataDir: "/data", BackupDir: "/backup",
+			AlationDir: layout.AlationDir, DataDir: dataDisk, BackupDir: backupDisk,
 			ClosedPorts: o.Faults.ClosedPorts, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
+			ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter,
+			NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, ReadOnlyConf: o.Faults.ReadOnlyConf,
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
+		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)
@@ -98,6 +102,11 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 func (h *Host) applyFaults(f Faults) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	if f.ReplicationMode == hostconf.ModeSlave {
+		if err := h.makeStandby(ctx, f.Master); err != nil {
+			return err
+		}
+	}
 	if !f.ServicesStopped {
 		if _, err := h.Alation(ctx, "start"); err != nil {
 			return err
@@ -111,6 +120,31 @@ func (h *Host) applyFaults(f Faults) error {
 		}
 	}
 	return nil
+}
+
+// The data and backup disks of every host.
+const (
+	dataDisk   = "/data"
+	backupDisk = "/backup"
+)
+
+// makeStandby turns the host's PostgreSQL into a standby of master, as a
+// secondary of another primary is: standby.signal, and a primary_conninfo
+// naming master in postgresql.auto.conf. PostgreSQL runs once as a
+// primary first, so that the settings a hot standby checks against its
+// primary's are the host's own.
+func (h *Host) makeStandby(ctx context.Context, master string) error {
+	if _, err := h.Alation(ctx, "start"); err != nil {
+		return err
+	}
+	if _, err := h.Alation(ctx, "stop"); err != nil {
+		return err
+	}
+	data := (&hostconf.Config{DataDir: dataDisk}).PGDataDir()
+	script := fmt.Sprintf("install -o postgres -g postgres -m 600 /dev/null %[1]s/standby.signal && echo %[2]s >> %[1]s/postgresql.auto.conf",
+		data, shellQuote("primary_conninfo = '"+hostconf.UpstreamConninfo(master, h.Address)+"'"))
+	_, err := h.Exec(ctx, script)
+	return err
 }
 
 // Exec runs cmd with /bin/sh as root inside the host, outside the
@@ -138,18 +172,28 @@ func (h *Host) PSQL(ctx context.Context, sql string) (string, error) {
 	return strings.TrimSpace(out), err
 }
 
-// Conf returns the value of an alation_conf key as the Alation shell
-// prints it, e.g. "standalone" or "['127.0.2.2/32']".
+// Conf returns the value of an alation_conf key, read from the host's
+// state and written as the default format prints it (e.g. "standalone" or
+// "['127.0.2.2/32']"), whatever format the host's alation_conf prints in.
 func (h *Host) Conf(ctx context.Context, key string) (string, error) {
-	out, err := h.Shell(ctx, "alation_conf "+shellQuote(key))
+	out, err := h.ReadFile(ctx, hostconf.StatePath(h.AlationDir))
 	if err != nil {
 		return "", err
 	}
-	_, value, ok := strings.Cut(strings.TrimSpace(out), " =")
-	if !ok {
-		return "", fmt.Errorf("host %s: alation_conf %s printed %q", h.Name, key, out)
+	var s hostconf.State
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		return "", fmt.Errorf("host %s: read the state: %w", h.Name, err)
 	}
-	return strings.TrimSpace(value), nil
+	v, ok := s.Conf.Value(key)
+	if !ok {
+		return "", fmt.Errorf("host %s: unknown configuration key %q", h.Name, key)
+	}
+	return v, nil
+}
+
+// ReadFile returns the content of path inside the host.
+func (h *Host) ReadFile(ctx context.Context, path string) (string, error) {
+	return h.run(ctx, nil, "cat", "--", path)
 }
 
 // run runs args inside the host with stdin.

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
@@ -53,9 +55,52 @@ type HostOptions struct {
 	// MongoCatchUp is how long the lag takes to fall to zero; zero means
 	// DefaultMongoCatchUp.
 	MongoCatchUp time.Duration
+	// VersionSource is where the host shows its Alation version: the
+	// package database (VersionInPackage, the default when empty), the
+	// file ALATION_DIR/VERSION (VersionInFile), or nowhere (VersionNowhere).
+	VersionSource string
+	// MachineID is the host's machine id: empty for a random one in
+	// /etc/machine-id and /var/lib/dbus/machine-id, as systemd hosts have;
+	// MachineIDDBusOnly for a random one in /var/lib/dbus/machine-id alone,
+	// as EL6 hosts have; MachineIDNone for neither file; or 32 hexadecimal
+	// digits for that id in both, as VMs cloned from one template share.
+	MachineID string
+	// ConfFormat is how alation_conf prints, one of hostconf.ConfFormats
+	// (empty: KEY = VALUE, lists ['a', 'b']).
+	ConfFormat string
+	// MongoShell is the wording of the Mongo lag report: empty for 2.6 to
+	// 4.x, hostconf.Mongo24 or hostconf.MongoSH.
+	MongoShell string
+	// MongoArbiter adds an arbiter to the lag report.
+	MongoArbiter bool
+	// BashrcNoise, when set, is printed by ~/.bashrc for every command,
+	// as a noisy start-up file does, ~/.hushlogin or not.
+	BashrcNoise string
+	// Banner, when set, is sshd's Banner, sent before authentication.
+	Banner string
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
+
+// Special values of HostOptions.MachineID.
+const (
+	// MachineIDDBusOnly has the id in /var/lib/dbus/machine-id alone.
+	MachineIDDBusOnly = "dbus-only"
+	// MachineIDNone has neither /etc/machine-id nor
+	// /var/lib/dbus/machine-id.
+	MachineIDNone = "none"
+)
+
+// The places a host can show its Alation version (HostOptions.VersionSource).
+const (
+	// VersionInPackage is a package "alation" in the dpkg database, as an
+	// install by package shows it.
+	VersionInPackage = "package"
+	// VersionInFile is the file ALATION_DIR/VERSION.
+	VersionInFile = "file"
+	// VersionNowhere shows the version nowhere.
+	VersionNowhere = "none"
+)
 
 // Faults are the ways a simulated host can start out wrong.
 type Faults struct {
@@ -77,6 +122,15 @@ type Faults struct {
 	// ClosedPorts are ports among 5432, 27017 and 8088 that the host does
 	// not listen on.
 	ClosedPorts []int
+	// NoOpActions are alation_action names that print success and exit 0
+	// without doing anything.
+	NoOpActions []string
+	// FailingActions are alation_action names that do their work, then
+	// print a warning and exit 1.
+	FailingActions []string
+	// ReadOnlyConf makes alation_conf -s print the value it was given and
+	// exit 0 without storing it.
+	ReadOnlyConf bool
 }
 
 // PairOptions describes a primary and a secondary.
@@ -108,6 +162,28 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	}
 	if o.Version == "" {
 		o.Version = DefaultVersion
+	}
+	switch o.VersionSource {
+	case "":
+		o.VersionSource = VersionInPackage
+	case VersionInPackage, VersionInFile, VersionNowhere:
+	default:
+		return o, fmt.Errorf("host %s: version source %q: want %s, %s or %s", o.Name, o.VersionSource, VersionInPackage, VersionInFile, VersionNowhere)
+	}
+	switch o.MachineID {
+	case "", MachineIDDBusOnly, MachineIDNone:
+	default:
+		if _, err := hex.DecodeString(o.MachineID); err != nil || len(o.MachineID) != 32 {
+			return o, fmt.Errorf("host %s: machine id %q: want 32 hexadecimal digits, %s or %s", o.Name, o.MachineID, MachineIDDBusOnly, MachineIDNone)
+		}
+	}
+	if !slices.Contains(hostconf.ConfFormats, o.ConfFormat) {
+		return o, fmt.Errorf("host %s: conf format %q: want one of %q", o.Name, o.ConfFormat, hostconf.ConfFormats)
+	}
+	switch o.MongoShell {
+	case hostconf.Mongo3x, hostconf.Mongo24, hostconf.MongoSH:
+	default:
+		return o, fmt.Errorf("host %s: mongo shell %q: want empty, %s or %s", o.Name, o.MongoShell, hostconf.Mongo24, hostconf.MongoSH)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

@@ -19,7 +19,7 @@ func TestProcedureByHand(t *testing.T) {
 		if !strings.Contains(disks, "/data") || !strings.Contains(disks, "/backup") {
 			t.Fatalf("%s: disks %q", h.Name, disks)
 		}
-		if v := strings.TrimSpace(mustSSH(t, h, "sudo /etc/init.d/alation version")); v != DefaultVersion {
+		if v := strings.TrimSpace(mustSSH(t, h, "dpkg-query -W -f='${Version}' alation")); v != DefaultVersion+"-1" {
 			t.Fatalf("%s: version %q", h.Name, v)
 		}
 		if s := mustSSH(t, h, "sudo /etc/init.d/alation status"); s != "Alation is running\n" {
@@ -41,11 +41,14 @@ func TestProcedureByHand(t *testing.T) {
 	if !strings.Contains(out, "Added "+sec.Address) {
 		t.Fatalf("add_slaves printed %q", out)
 	}
-	if m, err := sec.Conf(bg, "alation.cluster.master"); err != nil || m != prim.Address {
-		t.Fatalf("secondary master = %q, %v", m, err)
+	if m, err := sec.Conf(bg, "alation.cluster.replication_mode"); err != nil || m != "slave" {
+		t.Fatalf("secondary replication_mode = %q, %v", m, err)
 	}
 	if out := mustSSH(t, sec, inShell("alation_action cluster_replicate_postgres")); !strings.Contains(out, "streaming standby of "+prim.Address) {
 		t.Fatalf("replicate_postgres printed %q", out)
+	}
+	if up, err := sec.PSQL(bg, "SHOW primary_conninfo"); err != nil || !strings.Contains(up, "host="+prim.Address+" ") {
+		t.Fatalf("secondary primary_conninfo = %q, %v; want host=%s", up, err, prim.Address)
 	}
 
 	eventually(t, "secondary in pg_stat_replication", func() error {

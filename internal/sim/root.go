@@ -30,6 +30,12 @@ type spec struct {
 	peers  []string
 	user   account
 	pg     account
+	// versionSource is HostOptions.VersionSource.
+	versionSource string
+	// machineID is HostOptions.MachineID.
+	machineID string
+	// bashrcNoise and banner are HostOptions.BashrcNoise and .Banner.
+	bashrcNoise, banner string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -41,6 +47,7 @@ func (s *spec) writeRoot(t tree, binary, clientPub string) (string, error) {
 		s.writeSystem,
 		func(t tree) error { return s.writeHome(t, clientPub) },
 		func(t tree) error { return s.writeAlation(t, binary) },
+		s.writeVersion,
 		s.writeDisks,
 		s.writePostgres,
 	}
@@ -93,16 +100,12 @@ func ownerOf(path string) (int, int) {
 // writeSystem writes the host's machine-id, MOTD and sudoers drop-in, and
 // the directories its daemons need.
 func (s *spec) writeSystem(t tree) error {
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return fmt.Errorf("machine-id: %w", err)
+	if err := s.writeMachineID(t); err != nil {
+		return err
 	}
 	motd := ""
 	if s.faults.MOTD != "" {
 		motd = s.faults.MOTD + "\n"
-	}
-	if err := t.file("/etc/machine-id", hex.EncodeToString(id)+"\n", 0o444, 0, 0); err != nil {
-		return err
 	}
 	if err := t.file("/etc/motd", motd, 0o644, 0, 0); err != nil {
 		return err
@@ -117,6 +120,38 @@ func (s *spec) writeSystem(t tree) error {
 		return err
 	}
 	return t.dir(oldRoot, 0o755, 0, 0)
+}
+
+// The files that hold a machine's id: systemd's, and D-Bus's, which EL6
+// has alone.
+const (
+	machineIDFile = "/etc/machine-id"
+	dbusIDFile    = "/var/lib/dbus/machine-id"
+)
+
+// writeMachineID writes the machine id where s.machineID says, hiding the
+// machine's own files where the host has none.
+func (s *spec) writeMachineID(t tree) error {
+	id := s.machineID
+	if id == "" || id == MachineIDDBusOnly {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return fmt.Errorf("machine-id: %w", err)
+		}
+		id = hex.EncodeToString(b)
+	}
+	for _, f := range []string{machineIDFile, dbusIDFile} {
+		var err error
+		if s.machineID == MachineIDNone || (f == machineIDFile && s.machineID == MachineIDDBusOnly) {
+			err = t.hide(f)
+		} else {
+			err = t.file(f, id+"\n", 0o444, 0, 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeHome writes the SSH user's home: authorized_keys with the
@@ -136,6 +171,9 @@ func (s *spec) writeHome(t tree, clientPub string) error {
 	bashrc := "# ~/.bashrc of the simulated Alation host\n"
 	if s.faults.MOTD != "" {
 		bashrc += "[ -e ~/.hushlogin ] || echo " + shellQuote(s.faults.MOTD) + "\n"
+	}
+	if s.bashrcNoise != "" {
+		bashrc += "echo " + shellQuote(s.bashrcNoise) + "\n"
 	}
 	return t.file(u.home+"/.bashrc", bashrc, 0o644, u.uid, u.gid)
 }
@@ -186,6 +224,32 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	}
 	script := strings.ReplaceAll(keyExchangeScript, "@SSH_USER@", s.user.name)
 	return t.file(hostconf.KeyExchangeScript(dir), script, 0o755, 0, 0)
+}
+
+// dpkgStatus is the dpkg database, in which the host's Alation package is
+// recorded.
+const dpkgStatus = "/var/lib/dpkg/status"
+
+// writeVersion shows the Alation version where s.versionSource says: as
+// an installed package "alation" in the machine's dpkg database, with a
+// Debian revision as packages have, or in ALATION_DIR/VERSION.
+func (s *spec) writeVersion(t tree) error {
+	switch s.versionSource {
+	case VersionInPackage:
+		stanza := strings.Join([]string{
+			"", "Package: alation", "Status: install ok installed", "Priority: optional", "Section: misc",
+			"Maintainer: Alation <support@alation.com>", "Architecture: amd64", "Version: " + s.cfg.Version + "-1",
+			"Description: Alation Data Catalog (simulated)",
+		}, "\n")
+		content, err := withLine(dpkgStatus, stanza)
+		if err != nil {
+			return err
+		}
+		return t.file(dpkgStatus, content, 0o644, 0, 0)
+	case VersionInFile:
+		return t.file(s.cfg.AlationDir+"/VERSION", s.cfg.Version+"\n", 0o644, 0, 0)
+	}
+	return nil
 }
 
 // writeState writes the initial state, with the replication mode fault.
@@ -240,6 +304,12 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 		"Subsystem sftp internal-sftp",
 		"",
 	}, "\n")
+	if s.banner != "" {
+		conf += "Banner /etc/ssh/banner\n"
+		if err := t.file("/etc/ssh/banner", s.banner+"\n", 0o644, 0, 0); err != nil {
+			return "", err
+		}
+	}
 	return pub, t.file("/etc/ssh/sshd_config", conf, 0o644, 0, 0)
 }
 

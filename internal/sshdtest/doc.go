@@ -5,6 +5,7 @@
 // ssh-agent holding a key, and a temporary user whose sudo asks for a
 // password.
 //
+// A server can leave out the SFTP subsystem, as hardened servers do.
 // For fault tests a server can run in a mount namespace of its own with a
 // small tmpfs that only its sessions see; it can crash (sshd and every
 // process of its sessions killed at once), freeze (all of them stopped,

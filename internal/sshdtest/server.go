@@ -40,6 +40,9 @@ type Options struct {
 	// Server.Tmpfs: a small disk that only the server's sessions see. It
 	// needs root and unshare(1).
 	TmpfsSize int
+	// NoSFTP leaves out the SFTP subsystem, as hardened servers do: a
+	// client's request for it fails.
+	NoSFTP bool
 }
 
 // Server is a running sshd.
@@ -206,7 +209,9 @@ func (s *Server) config(opts Options) string {
 		"KbdInteractiveAuthentication no",
 		"PrintMotd no",
 		"MaxStartups 200:30:400",
-		"Subsystem sftp internal-sftp",
+	}
+	if !opts.NoSFTP {
+		lines = append(lines, "Subsystem sftp internal-sftp")
 	}
 	if opts.MaxSessions > 0 {
 		lines = append(lines, fmt.Sprintf("MaxSessions %d", opts.MaxSessions))

@@ -5,19 +5,46 @@ import (
 	"testing"
 )
 
+// TestParseConf reads the spellings of "KEY = VALUE" that alation_conf
+// prints across versions and Python 2 or 3, among login noise and log
+// lines.
 func TestParseConf(t *testing.T) {
-	out := "Welcome to prod!\nalation.cluster.replication_mode = standalone\n" +
-		"alation.cluster.hosts = ['10.0.0.2/32']\nalation.cluster.master = \nnot a key = x\n"
+	out := "Welcome to prod!\n" +
+		"alation.cluster.replication_mode = standalone\n" +
+		"alation.cluster.hosts = ['10.0.0.2/32']\n" +
+		"alation.cluster.pg_repl_in_line = \n" +
+		"not a key = x\n" +
+		"2026-12-04 10:00:01,123 WARNING no kerberos ticket\n"
 	want := map[string]string{
 		"alation.cluster.replication_mode": "standalone",
 		"alation.cluster.hosts":            "['10.0.0.2/32']",
-		"alation.cluster.master":           "",
+		"alation.cluster.pg_repl_in_line":  "",
 	}
 	if got := parseConf(out); !reflect.DeepEqual(got, want) {
 		t.Errorf("parseConf = %q, want %q", got, want)
 	}
+	for _, line := range []string{
+		"alation.cluster.replication_mode = standalone",
+		"alation.cluster.replication_mode=standalone",
+		"alation.cluster.replication_mode\t=\tstandalone",
+		"  alation.cluster.replication_mode   =   standalone   ",
+		"alation.cluster.replication_mode: standalone",
+		"alation.cluster.replication_mode : standalone\r",
+		"alation.cluster.replication_mode = 'standalone'",
+		`alation.cluster.replication_mode = "standalone"`,
+		"alation.cluster.replication_mode = u'standalone'",
+	} {
+		if got := parseConf(line + "\n")[keyReplicationMode]; got != "standalone" {
+			t.Errorf("parseConf(%q) = %q, want standalone", line, got)
+		}
+	}
+	if got, ok := parseConf("alation.cluster.master = None\n")["alation.cluster.master"]; !ok || got != "" {
+		t.Errorf("None read as %q, %v; want an empty value", got, ok)
+	}
 }
 
+// TestParseList reads every list spelling: Python 2 and 3 lists and
+// tuples, bare comma lists, and the empty ones.
 func TestParseList(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -25,10 +52,17 @@ func TestParseList(t *testing.T) {
 	}{
 		{"", []string{}},
 		{"[]", []string{}},
+		{"()", []string{}},
+		{"None", []string{}},
 		{"['10.0.0.2/32']", []string{"10.0.0.2/32"}},
+		{"[u'10.0.0.2/32']", []string{"10.0.0.2/32"}},
+		{"[u'10.0.0.2/32', u'10.0.0.4/32']", []string{"10.0.0.2/32", "10.0.0.4/32"}},
+		{"(u'10.0.0.2/32',)", []string{"10.0.0.2/32"}},
+		{"('a', 'b')", []string{"a", "b"}},
 		{"['a', 'b']", []string{"a", "b"}},
 		{"[a,b]", []string{"a", "b"}},
 		{"a,b", []string{"a", "b"}},
+		{"10.0.0.2/32", []string{"10.0.0.2/32"}},
 		{`["a"]`, []string{"a"}},
 	}
 	for _, tt := range tests {
@@ -59,7 +93,16 @@ func TestSameConfValue(t *testing.T) {
 		{"False", "no", false},
 		{"['10.0.0.2/32']", "['10.0.0.2/32']", true},
 		{"['10.0.0.2/32']", "[10.0.0.2/32]", true},
-		{"['a', 'b']", "['b','a']", false},
+		{"['a', 'b']", "['b','a']", true},
+		{"[u'b', u'a']", "['a','b']", true},
+		{"(u'a',)", "['a']", true},
+		{"a,b", "['a','b']", true},
+		{"a", "['a']", true},
+		{"None", "[]", true},
+		{"None", "['a']", false},
+		{"['a', 'a']", "['a']", true},
+		{"['a']", "['a','b']", false},
+		{"u'standalone'", "standalone", true},
 		{"[]", "['a']", false},
 		{"'x'", "x", true},
 		{"", "", true},

@@ -58,7 +58,7 @@ func (m *DiskCheck) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 	if err := m.Validate(); err != nil {
 		return engine.Result{}, err
 	}
-	in, err := detectInstall(ctx, env.Host)
+	in, err := detectInstall(ctx, env.Host, "")
 	if err != nil {
 		return engine.Result{}, err
 	}

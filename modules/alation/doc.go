@@ -8,8 +8,9 @@
 // registers them with the engine:
 //
 //   - alation_facts: reads what preflight checks need (version, layout,
-//     services, cluster settings, machine id, the route to the peer, and
-//     whether PostgreSQL already streams to it).
+//     services, cluster settings, whether PostgreSQL is a standby and of
+//     which primary, what tells the machine apart, the route to the peer,
+//     and whether PostgreSQL already streams to it).
 //   - disk_check: checks, and on request fixes, the data and backup disks.
 //   - alation_shell: reads or sets an alation_conf key, runs a guarded
 //     alation_action, or starts the services, inside the Alation shell.
@@ -23,9 +24,12 @@
 // it works between two hosts, on the peer its host argument names
 // (engine.HostRef), reached through Env.Peer. A peer is always an
 // inventory host; its address is the inventory's unless an address
-// argument says otherwise. The
-// package owns the knowledge of Alation's layouts (install.go), of the
-// Alation shell and alation_conf (shell.go, conf.go), of
-// pg_stat_replication (replication.go) and of routes (route.go), and the
-// parsing of every output it reads, kept in pure functions.
+// argument says otherwise. The package owns the knowledge of Alation's
+// layouts and versions (install.go), of the Alation shell and alation_conf
+// (shell.go, conf.go), of pg_stat_replication (replication.go) and
+// standbys (standby.go), of machine identity (identity.go) and of routes
+// (route.go), and the parsing of every output it reads, kept in pure
+// functions. Commands whose effect can be read back are judged by it
+// (runJudged). README.md lists every command and key the modules send and
+// where each comes from.
 package alation

@@ -2,6 +2,7 @@ package alation
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
@@ -13,11 +14,13 @@ import (
 type Facts struct {
 	Peer        engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, and pg_streams_to_peer whether its PostgreSQL streams to that address."`
 	SelfAddress string         `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
+	Version     string         `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
 }
 
 // FactsOutputs are the outputs of alation_facts.
 type FactsOutputs struct {
-	Version         string   `cty:"version" doc:"The Alation version, as /etc/init.d/alation version prints it."`
+	Version         string   `cty:"version" doc:"The Alation version, read from the first source that tells it: the package database (rpm -q alation, then dpkg-query -W alation), then ALATION_DIR/VERSION; else the version argument. Empty when none tells: the install's version is then unknown, and nothing may be assumed of it."`
+	VersionSource   string   `cty:"version_source" doc:"Where version was read: \"rpm -q alation\", \"dpkg-query -W alation\", the version file's path, \"given\" for the version argument, or empty when unknown."`
 	Major           int      `cty:"major" doc:"The major number of the version."`
 	Minor           int      `cty:"minor" doc:"The minor number of the version."`
 	Layout          string   `cty:"layout" doc:"The install layout: \"3.x\" (/usr/local/alation) or \"4.x\" (/opt/alation/alation)."`
@@ -25,8 +28,11 @@ type FactsOutputs struct {
 	ServicesRunning bool     `cty:"services_running" doc:"Whether /etc/init.d/alation status reports the services running."`
 	ReplicationMode string   `cty:"replication_mode" doc:"The value of alation.cluster.replication_mode: standalone, master or slave."`
 	ClusterHosts    []string `cty:"cluster_hosts" doc:"The value of alation.cluster.hosts: the secondaries of a primary."`
-	Master          string   `cty:"master" doc:"The value of alation.cluster.master: the primary of a secondary, or empty."`
-	MachineID       string   `cty:"machine_id" doc:"The content of /etc/machine-id, which tells two machines apart."`
+	PgInRecovery    bool     `cty:"pg_in_recovery" doc:"Whether this host's PostgreSQL is a standby: pg_is_in_recovery(). False when PostgreSQL cannot be read (a progress message says why)."`
+	PgUpstream      string   `cty:"pg_upstream" doc:"The host of the primary a standby streams from: the host (else hostaddr) of the connection string of pg_stat_wal_receiver (PostgreSQL 9.6 and later) or, when no WAL receiver runs, of primary_conninfo (the setting from 12, recovery.conf before). Empty when not a standby, or when neither names one."`
+	MachineID       string   `cty:"machine_id" doc:"The content of /etc/machine-id, else of /var/lib/dbus/machine-id (EL6); empty when neither exists. VMs cloned from one template share it: compare machine_identity instead."`
+	MachineIdentity string   `cty:"machine_identity" doc:"A digest of what tells machines apart: the machine ids, the SSH host keys, the MAC addresses and the interface addresses. One machine has one identity however it is reached; two machines, even clones sharing a machine id and host keys, differ in their addresses."`
+	MachineEvidence string   `cty:"machine_evidence" doc:"What machine_identity was made of, e.g. \"1 machine id, 3 SSH host keys, 1 MAC address, 2 interface addresses\"."`
 	SourceAddress   string   `cty:"source_address" doc:"The local address the host uses to reach peer, as ip route get reports it; when peer_local, self_address instead, if it is an address of this host. Empty without peer or when unknown."`
 	SourceCIDR      string   `cty:"source_cidr" doc:"That address with the prefix length of the network ip addr lists for it (e.g. 10.0.0.2/24; 127.0.2.1/8 for a loopback address held by lo's 127.0.0.1/8); empty when unknown."`
 	PeerLocal       bool     `cty:"peer_local" doc:"Whether the route to peer is a local route: peer is an address of this very host, which happens only on a simulated pair sharing one machine or when an address is misconfigured. The kernel then reports a loopback source address, which is why source_address reports self_address instead."`
@@ -35,9 +41,14 @@ type FactsOutputs struct {
 	LoginOutput     string   `cty:"login_output" doc:"What such a login printed besides the command's output; empty when clean."`
 }
 
-// Validate checks the addresses that are given: ip on the host takes
-// them as arguments.
+// Validate checks the addresses that are given, which ip on the host
+// takes as arguments, and the version, when given.
 func (m *Facts) Validate() error {
+	if m.Version != "" {
+		if _, err := parseVersion(m.Version); err != nil {
+			return &engine.ArgError{Arg: "version", Err: err}
+		}
+	}
 	for _, a := range []struct{ arg, address string }{{"peer", m.Peer.Address}, {"self_address", m.SelfAddress}} {
 		if a.address == "" {
 			continue
@@ -58,47 +69,52 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	if err := m.Validate(); err != nil {
 		return engine.Result{}, err
 	}
-	in, err := detectInstall(ctx, env.Host)
+	in, err := detectInstall(ctx, env.Host, m.Version)
 	if err != nil {
-		return engine.Result{}, err
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
-	out := FactsOutputs{Version: in.version, Major: in.major, Minor: in.minor, Layout: in.layout, AlationDir: in.dir}
+	out := FactsOutputs{Version: in.version, VersionSource: in.source, Major: in.major, Minor: in.minor, Layout: in.layout, AlationDir: in.dir}
 	if out.ServicesRunning, err = servicesRunning(ctx, env.Host); err != nil {
 		return engine.Result{}, err
 	}
-	// The mode comes last: the shell's exit status is that of its last
-	// command, and older versions may not know alation.cluster.master.
-	conf, err := readConf(ctx, env.Host, keyMaster, keyClusterHosts, keyReplicationMode)
+	conf, err := readConf(ctx, env.Host, keyClusterHosts, keyReplicationMode)
 	if err != nil {
 		return engine.Result{}, err
 	}
 	out.ReplicationMode = conf[keyReplicationMode]
 	out.ClusterHosts = parseList(conf[keyClusterHosts])
-	out.Master = conf[keyMaster]
-	res, err := runRoot(ctx, env.Host, "cat /etc/machine-id")
-	id, err := mustOK(res, err, "read /etc/machine-id")
+	id, err := readIdentity(ctx, env.Host)
 	if err != nil {
-		return engine.Result{}, err
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
-	out.MachineID = strings.TrimSpace(id)
+	out.MachineID, out.MachineIdentity, out.MachineEvidence = id.machineID, id.digest(), id.describe()
 	if out.LoginOutput, err = loginNoise(ctx, env.Host); err != nil {
 		return engine.Result{}, err
 	}
 	out.LoginClean = out.LoginOutput == ""
+	versionNum, pgErr := serverVersionNum(ctx, env.Host)
+	if pgErr == nil {
+		var standby standbyState
+		standby, pgErr = readStandby(ctx, env.Host, versionNum)
+		out.PgInRecovery, out.PgUpstream = standby.inRecovery, standby.upstream
+	}
+	if pgErr != nil {
+		env.Progressf("whether PostgreSQL is a standby is unknown: %v", pgErr)
+	}
 	if !m.Peer.IsZero() {
 		r := routeTo(ctx, env, m.Peer.Address, m.SelfAddress)
 		out.SourceAddress, out.SourceCIDR, out.PeerLocal = r.source, r.cidr, r.local
-		out.PgStreamsToPeer = pgStreamsTo(ctx, env, m.Peer.Address)
+		out.PgStreamsToPeer = pgStreamsTo(ctx, env, versionNum, pgErr, m.Peer.Address)
 	}
 	return engine.Result{Outputs: out}, nil
 }
 
-// pgStreamsTo reports, best effort, whether PostgreSQL on the task's host
+// pgStreamsTo reports, best effort, whether PostgreSQL on the task's host,
+// of server_version_num versionNum unless pgErr says why it is unknown,
 // streams to address; when it cannot tell, it says why in a progress
 // message and reports false.
-func pgStreamsTo(ctx context.Context, env *engine.Env, address string) bool {
-	versionNum, err := serverVersionNum(ctx, env.Host)
-	streams := false
+func pgStreamsTo(ctx context.Context, env *engine.Env, versionNum int, pgErr error, address string) bool {
+	streams, err := false, pgErr
 	if err == nil {
 		streams, err = streamsTo(ctx, env.Host, versionNum, address)
 	}
@@ -128,9 +144,9 @@ func extraOutput(stdout, stderr string) string {
 // Describe says what the task reads.
 func (m *Facts) Describe() string {
 	if !m.Peer.IsZero() {
-		return "read the Alation version, layout, services, cluster settings and machine id, the route to " + m.Peer.Name + " (" + m.Peer.Address + ") and whether PostgreSQL streams to it"
+		return "read the Alation version, layout, services, cluster settings, standby state and machine id, the route to " + m.Peer.Name + " (" + m.Peer.Address + ") and whether PostgreSQL streams to it"
 	}
-	return "read the Alation version, layout, services, cluster settings and machine id"
+	return "read the Alation version, layout, services, cluster settings, standby state and machine id"
 }
 
 func init() {

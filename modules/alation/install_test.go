@@ -1,30 +1,64 @@
 package alation
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
-func TestParseVersion(t *testing.T) {
+// TestReadInstall reads the version from what installProbe prints on real
+// installs: an RPM, a Debian package with epoch and revision, a version
+// file, nothing at all, or text that merely holds version-like numbers.
+func TestReadInstall(t *testing.T) {
 	tests := []struct {
-		out          string
-		version      string
-		major, minor int
+		name, out, assumed string
+		version, source    string
+		dir                string
+		fails              error // nil: must succeed; errAny: any error
 	}{
-		{"4.7.2\n", "4.7.2", 4, 7},
-		{"3.12\n", "3.12", 3, 12},
-		{"Welcome 1.2.3\nAlation version 4.10.0-rc1\n", "4.10.0-rc1", 4, 10},
-		{"2022.1.0.5\n", "2022.1.0.5", 2022, 1},
+		{"rpm", "dir /opt/alation/alation\nrpm 4.7.2\n", "", "4.7.2", "rpm -q alation", dir4, nil},
+		{"dpkg with epoch and revision", "dir /usr/local/alation\ndpkg 1:3.12.1-2\n", "", "3.12.1", "dpkg-query -W alation", dir3, nil},
+		{"rpm before the version file", "dir /opt/alation/alation\nrpm 4.6.1\nfile /opt/alation/alation/VERSION 4.7.2 \n", "", "4.6.1", "rpm -q alation", dir4, nil},
+		{"version file", "dir /usr/local/alation\nfile /usr/local/alation/VERSION version = 3.12.1 \n", "", "3.12.1", "/usr/local/alation/VERSION", dir3, nil},
+		{"version-like text is not the version", "dir /opt/alation/alation\nfile /opt/alation/alation/VERSION Alation build 4.7.2 on python 2.7 \n", "", "", "", dir4, nil},
+		{"nothing tells", "dir /opt/alation/alation\n", "", "", "", dir4, nil},
+		{"given when nothing tells", "dir /opt/alation/alation\n", "4.7.2", "4.7.2", "given", dir4, nil},
+		{"given and agreeing", "dir /opt/alation/alation\nrpm 4.7.2\n", "4.7.2", "4.7.2", "rpm -q alation", dir4, nil},
+		{"given and contradicted", "dir /opt/alation/alation\nrpm 4.7.2\n", "4.6.1", "", "", "", errAny},
+		{"both layouts, nothing tells", "dir /usr/local/alation\ndir /opt/alation/alation\n", "", "", "", "", ErrVersionUnknown},
+		{"both layouts, a stray file", "dir /usr/local/alation\ndir /opt/alation/alation\nfile /usr/local/alation/VERSION 3.12.1 \n", "", "", "", "", ErrVersionUnknown},
+		{"both layouts, rpm tells", "dir /usr/local/alation\ndir /opt/alation/alation\nrpm 4.7.2\n", "", "4.7.2", "rpm -q alation", dir4, nil},
+		{"no install", "rpm 4.7.2\n", "", "", "", "", errAny},
+		{"version and layout disagree", "dir /usr/local/alation\nrpm 4.7.2\n", "", "", "", "", errAny},
 	}
 	for _, tt := range tests {
-		in, err := parseVersion(tt.out)
-		if err != nil {
-			t.Errorf("parseVersion(%q): %v", tt.out, err)
-			continue
-		}
-		if in.version != tt.version || in.major != tt.major || in.minor != tt.minor {
-			t.Errorf("parseVersion(%q) = %s %d.%d, want %s %d.%d", tt.out, in.version, in.major, in.minor, tt.version, tt.major, tt.minor)
+		in, err := readInstall(parseProbe(tt.out), tt.assumed)
+		switch {
+		case tt.fails == nil && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.fails != nil && err == nil:
+			t.Errorf("%s: succeeded with %+v, want an error", tt.name, in)
+		case tt.fails != nil && tt.fails != errAny && !errors.Is(err, tt.fails):
+			t.Errorf("%s: error %v, want %v", tt.name, err, tt.fails)
+		case tt.fails == nil && (in.version != tt.version || in.source != tt.source || in.dir != tt.dir):
+			t.Errorf("%s: version %q from %q in %q, want %q from %q in %q", tt.name, in.version, in.source, in.dir, tt.version, tt.source, tt.dir)
 		}
 	}
-	if _, err := parseVersion("unknown\n"); err == nil {
-		t.Error("parseVersion(unknown) succeeded")
+}
+
+// errAny stands for any error in TestReadInstall.
+var errAny = errors.New("any error")
+
+// TestParseVersion takes a version alone, never one found inside text.
+func TestParseVersion(t *testing.T) {
+	for _, s := range []string{"4.7.2", "3.12", "4.7.2.18231", " 4.7.2\n"} {
+		if _, err := parseVersion(s); err != nil {
+			t.Errorf("parseVersion(%q): %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "unknown", "Alation version 4.7.2", "4.7.2-rc1", "el7.x86_64", "4"} {
+		if in, err := parseVersion(s); err == nil {
+			t.Errorf("parseVersion(%q) = %q, want an error", s, in.version)
+		}
 	}
 }
 

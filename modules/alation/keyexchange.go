@@ -92,7 +92,7 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 	var keys [2]ssh.PublicKey
 	var lines [2]string
 	for i, s := range sides {
-		if s.in, err = detectInstall(ctx, s.host); err != nil {
+		if s.in, err = detectInstall(ctx, s.host, ""); err != nil {
 			return engine.Result{}, fmt.Errorf("on %s: %w", s.name, err)
 		}
 		created, err := ensureKeyPair(ctx, s, sides[1-i].address)

@@ -109,15 +109,15 @@ task "alation_shell" "value" {
   value = "x\ntouch /tmp/x\n"
 }
 task "alation_shell" "values" {
-  key    = task.facts.master
+  key    = task.facts.pg_upstream
   values = ["10.0.0.3/32", "x\rtouch /tmp/x"]
 }
 task "alation_shell" "set" {
-  set = { key = "alation.cluster.master", value = "x\ntouch /tmp/x" }
+  set = { key = "alation.cluster.replication_mode", value = "x\ntouch /tmp/x" }
 }
 task "alation_shell" "later" {
   key   = "alation.cluster.hosts"
-  value = "${task.facts.master}\ntouch /tmp/x"
+  value = "${task.facts.pg_upstream}\ntouch /tmp/x"
 }
 `
 	dir := t.TempDir()

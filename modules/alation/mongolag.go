@@ -102,21 +102,37 @@ func (m *MongoLag) read(ctx context.Context, env *engine.Env) (mongoLagLine, err
 	return mongoLagLine{}, err
 }
 
-// mongoLagLine is one secondary's lag in a lag report.
+// mongoLagLine is one member in a lag report: its lag or, when the
+// report gives none (an arbiter, a member in initial sync), what it says
+// instead.
 type mongoLagLine struct {
 	source  string
 	seconds int
+	known   bool   // whether seconds was reported
+	note    string // what the report says instead of a lag
+	arbiter bool   // an arbiter, which holds no data and never lags
 }
 
 var (
 	mongoSourcePattern = regexp.MustCompile(`source:\s*'?([^\s',]+)`)
-	mongoLagPattern    = regexp.MustCompile(`(-?\d+) secs? \(-?[\d.]+ hrs?\) behind the`)
+	// mongoLagPatterns are the lag lines: "N secs (H hrs) behind the
+	// primary" (2.6 and later, mongosh quoting it as replLag) and
+	// "= N secs ago (H hrs)" (2.4).
+	mongoLagPatterns = []*regexp.Regexp{
+		regexp.MustCompile(`(-?\d+) secs? \(-?[\d.]+ hrs?\) behind the`),
+		regexp.MustCompile(`=\s*(-?\d+) secs? ago`),
+	}
+	// mongoNotePattern matches what the report prints for a member with
+	// no lag: "no replication info, yet.  State: ARBITER" or "doing
+	// initial sync".
+	mongoNotePattern = regexp.MustCompile(`(no replication info.*|doing initial sync.*)`)
 )
 
 // parseMongoLag reads what rs.printSlaveReplicationInfo() or
-// rs.printSecondaryReplicationInfo() printed: for each secondary a
-// "source: HOST:PORT" line and, a line or two later, "N secs (H hrs)
-// behind the primary".
+// rs.printSecondaryReplicationInfo() printed, in the wording of MongoDB
+// 2.4, of 2.6 to 4.x, or of mongosh: for each member a "source:
+// HOST:PORT" line and, a line or two later, its lag or a note saying why
+// there is none.
 func parseMongoLag(out string) []mongoLagLine {
 	var lags []mongoLagLine
 	source := ""
@@ -125,38 +141,56 @@ func parseMongoLag(out string) []mongoLagLine {
 			source = m[1]
 			continue
 		}
-		if m := mongoLagPattern.FindStringSubmatch(line); m != nil && source != "" {
-			secs, err := strconv.Atoi(m[1])
-			if err == nil {
-				lags = append(lags, mongoLagLine{source: source, seconds: secs})
-			}
+		if source == "" {
+			continue
+		}
+		if secs, ok := lagSeconds(line); ok {
+			lags = append(lags, mongoLagLine{source: source, seconds: secs, known: true})
+			source = ""
+		} else if m := mongoNotePattern.FindStringSubmatch(line); m != nil {
+			note := strings.TrimRight(strings.TrimSpace(m[1]), `',`)
+			lags = append(lags, mongoLagLine{source: source, note: note, arbiter: strings.Contains(note, "ARBITER")})
 			source = ""
 		}
 	}
 	return lags
 }
 
+// lagSeconds returns the lag a line reports, in any of mongoLagPatterns.
+func lagSeconds(line string) (int, bool) {
+	for _, p := range mongoLagPatterns {
+		if m := p.FindStringSubmatch(line); m != nil {
+			secs, err := strconv.Atoi(m[1])
+			return secs, err == nil
+		}
+	}
+	return 0, false
+}
+
 // pickLag returns the lag of the secondary named want (an address, or
-// host:port), or the largest lag when want is empty.
+// host:port), or the largest lag when want is empty. Arbiters hold no
+// data and are passed over; a secondary whose lag the report does not
+// give is an error that says what the report says of it.
 func pickLag(lags []mongoLagLine, want string) (mongoLagLine, error) {
-	if len(lags) == 0 {
-		return mongoLagLine{}, errors.New("the lag report lists no secondary")
-	}
-	if want == "" {
-		worst := lags[0]
-		for _, l := range lags[1:] {
-			if l.seconds > worst.seconds {
-				worst = l
-			}
+	var worst *mongoLagLine
+	for i, l := range lags {
+		if l.arbiter || (want != "" && l.source != want && !strings.HasPrefix(l.source, want+":")) {
+			continue
 		}
-		return worst, nil
-	}
-	for _, l := range lags {
-		if l.source == want || strings.HasPrefix(l.source, want+":") {
-			return l, nil
+		if !l.known {
+			return mongoLagLine{}, fmt.Errorf("the lag report gives no lag for %s: %s", l.source, l.note)
+		}
+		if worst == nil || l.seconds > worst.seconds {
+			worst = &lags[i]
 		}
 	}
-	return mongoLagLine{}, fmt.Errorf("the lag report does not list %s", want)
+	switch {
+	case worst != nil:
+		return *worst, nil
+	case want != "":
+		return mongoLagLine{}, fmt.Errorf("the lag report does not list %s", want)
+	}
+	return mongoLagLine{}, errors.New("the lag report lists no secondary")
 }
 
 // Describe says what the task waits for.

@@ -17,7 +17,7 @@ import (
 type PgReplicate struct {
 	Secondary         engine.HostRef  `hcl:"secondary" doc:"The secondary host: host.NAME, or its name."`
 	SecondaryAddress  string          `hcl:"secondary_address,optional" doc:"The address the primary sees the secondary connect from, as pg_stat_replication shows it in client_addr. Default: the secondary's address in the inventory."`
-	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary records it in alation.cluster.master; when set, a secondary attached to another address is not taken as already replicating."`
+	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary's PostgreSQL names it in its connection to its primary (pg_stat_wal_receiver, primary_conninfo); when set, a standby of another address is not taken as already replicating."`
 	InlineThresholdGB int             `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
 	MinimizeDowntime  bool            `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
 	Wait              engine.Duration `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
@@ -107,13 +107,23 @@ func inlineReplication(dataBytes int64, thresholdGB int, minimizeDowntime bool) 
 }
 
 // attached reports whether the secondary is already a slave of this
-// primary and streams from it, so that nothing is left to do.
+// primary and streams from it, so that nothing is left to do: its
+// replication_mode is slave, its PostgreSQL is a standby whose upstream is
+// primary_address (when given), and pg_stat_replication here lists it
+// streaming.
 func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary transport.Host, versionNum int) (bool, error) {
-	conf, err := readConf(ctx, secondary, keyMaster, keyReplicationMode)
+	mode, err := getConf(ctx, secondary, keyReplicationMode)
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
-	if conf[keyReplicationMode] != "slave" || conf[keyMaster] == "" || (m.PrimaryAddress != "" && conf[keyMaster] != m.PrimaryAddress) {
+	if mode != "slave" {
+		return false, nil
+	}
+	standby, _, err := m.standbyOfPrimary(secondary)(ctx)
+	if err != nil {
+		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
+	}
+	if !standby {
 		return false, nil
 	}
 	streams, err := streamsTo(ctx, env.Host, versionNum, m.secondaryAddress())
@@ -125,7 +135,10 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 
 // replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
 // first, then cluster_add_slaves on the primary and, when not in-line,
-// cluster_replicate_postgres on the secondary.
+// cluster_replicate_postgres on the secondary. Each action is judged by
+// its effect on the secondary: cluster_add_slaves makes it a slave, and
+// cluster_replicate_postgres makes its PostgreSQL a standby of the
+// primary.
 func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary transport.Host, inline bool) error {
 	inLine := "False"
 	if inline {
@@ -135,19 +148,38 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
-	res, err := runInShell(ctx, env.Host, "alation_action cluster_add_slaves")
-	if _, err := mustOK(res, err, "alation_action cluster_add_slaves"); err != nil {
-		return fmt.Errorf("on %s: %w", env.HostName, err)
+	if _, err := runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave")); err != nil {
+		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)
 	}
 	if inline {
 		return nil
 	}
 	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
-	res, err = runInShell(ctx, secondary, "alation_action cluster_replicate_postgres")
-	if _, err := mustOK(res, err, "alation_action cluster_replicate_postgres"); err != nil {
+	if _, err := runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary)); err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	return nil
+}
+
+// standbyOfPrimary reads back whether the secondary's PostgreSQL is a
+// standby, of primary_address when it is given.
+func (m *PgReplicate) standbyOfPrimary(secondary transport.Host) effect {
+	return func(ctx context.Context) (bool, string, error) {
+		versionNum, err := serverVersionNum(ctx, secondary)
+		if err != nil {
+			return false, "", err
+		}
+		s, err := readStandby(ctx, secondary, versionNum)
+		switch {
+		case err != nil:
+			return false, "", err
+		case !s.inRecovery:
+			return false, "its PostgreSQL is not a standby", nil
+		case m.PrimaryAddress != "" && s.upstream != m.PrimaryAddress:
+			return false, "its PostgreSQL is a standby of " + quoteState(s.upstream) + ", not of " + m.PrimaryAddress, nil
+		}
+		return true, "", nil
+	}
 }
 
 // waitStreaming polls pg_stat_replication on the primary until the

@@ -2,6 +2,7 @@ package alation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -51,6 +52,35 @@ func runInShell(ctx context.Context, h transport.Host, lines ...string) (transpo
 	})
 	res.Stdout = afterMarker(res.Stdout)
 	return res, err
+}
+
+// ErrNoEffect is wrapped by the error of a command whose effect, read back
+// on the host, does not show.
+var ErrNoEffect = errors.New("the command did not take effect")
+
+// effect reads back on a host whether a command took effect; when it did
+// not, state says what the host shows instead.
+type effect func(ctx context.Context) (done bool, state string, err error)
+
+// runJudged runs line in the Alation shell of h and then reads its effect
+// with done, which decides: a command that exits non-zero but did its work
+// succeeds, and one that exits 0 without its effect fails, wrapping
+// ErrNoEffect. It returns what the command printed.
+func runJudged(ctx context.Context, h transport.Host, line string, done effect) (string, error) {
+	res, err := runInShell(ctx, h, line)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", line, err)
+	}
+	ok, state, err := done(ctx)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%s: read back its effect: %w", line, err)
+	case ok:
+		return strings.TrimSpace(string(res.Stdout)), nil
+	case !res.OK():
+		return "", fmt.Errorf("%s: exit status %d%s; %s", line, res.ExitCode, said(res), state)
+	}
+	return "", fmt.Errorf("%w: %s exited 0, but %s%s", ErrNoEffect, line, state, said(res))
 }
 
 // mustOK turns a command that could not run, or exited non-zero, into an

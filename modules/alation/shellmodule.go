@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/transport"
 )
 
 // AlationShell reads or sets an alation_conf key, runs an alation_action, or
@@ -171,16 +172,23 @@ func (m *AlationShell) runAction(ctx context.Context, env *engine.Env) (ShellOut
 			return ShellOutputs{Value: current, Output: keyReplicationMode + " = " + current}, nil
 		}
 	}
-	res, err := runInShell(ctx, env.Host, "alation_action "+quote(m.Action))
-	text, err := mustOK(res, err, "alation_action "+m.Action)
-	if err != nil {
-		return ShellOutputs{}, err
+	line := "alation_action " + quote(m.Action)
+	mode := guardedActions[m.Action]
+	if mode == "" {
+		res, err := runInShell(ctx, env.Host, line)
+		text, err := mustOK(res, err, "alation_action "+m.Action)
+		return ShellOutputs{Output: strings.TrimSpace(text), Changed: true}, err
 	}
-	out := ShellOutputs{Output: strings.TrimSpace(text), Changed: true}
-	if guardedActions[m.Action] != "" {
-		out.Value, err = getConf(ctx, env.Host, keyReplicationMode)
+	text, err := runJudged(ctx, env.Host, line, modeIs(env.Host, mode))
+	return ShellOutputs{Value: mode, Output: text, Changed: true}, err
+}
+
+// modeIs reads back whether h is in the replication mode.
+func modeIs(h transport.Host, mode string) effect {
+	return func(ctx context.Context) (bool, string, error) {
+		now, err := getConf(ctx, h, keyReplicationMode)
+		return now == mode, keyReplicationMode + " is " + quoteState(now) + ", not " + mode, err
 	}
-	return out, err
 }
 
 // runService reads the state of the services and starts them when asked
@@ -233,7 +241,7 @@ func (m *AlationShell) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "alation_shell",
-		Doc:     "Works inside the Alation shell (sudo /etc/init.d/alation shell): reads an alation_conf key, sets one when its value differs, runs an alation_action guarded by the mode it leads to, or starts the services when they are stopped.",
+		Doc:     "Works inside the Alation shell (sudo /etc/init.d/alation shell): reads an alation_conf key, sets one when its value differs, runs an alation_action guarded by the mode it leads to, or starts the services when they are stopped. A set and a guarded action are judged by the value or mode read back afterwards, not by their exit status.",
 		New:     func() engine.Module { return &AlationShell{} },
 		Outputs: ShellOutputs{},
 	})

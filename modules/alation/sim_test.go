@@ -17,8 +17,15 @@ import (
 // ends.
 func connectPair(t *testing.T, pair *sim.Pair) map[string]transport.Host {
 	t.Helper()
+	return connectHosts(t, pair.Hosts()...)
+}
+
+// connectHosts opens an SSH transport to each host, by name, closed when
+// t ends.
+func connectHosts(t *testing.T, hs ...*sim.Host) map[string]transport.Host {
+	t.Helper()
 	hosts := map[string]transport.Host{}
-	for _, h := range pair.Hosts() {
+	for _, h := range hs {
 		tr, err := sshtransport.New(sshtransport.Config{
 			Name: h.Name, Address: h.Address, Port: h.SSHPort, User: h.User,
 			IdentityFiles: []string{h.KeyPath}, KnownHostsFiles: []string{h.KnownHostsPath},
@@ -126,7 +133,7 @@ func TestShellAndFacts(t *testing.T) {
 	}
 	f := res.Outputs.(FactsOutputs)
 	if f.Version != "3.12.1" || f.Major != 3 || f.Minor != 12 || f.Layout != layout3 || f.AlationDir != dir3 || !f.ServicesRunning ||
-		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.Master != "" || f.MachineID == "" || !f.LoginClean || f.PgStreamsToPeer {
+		f.ReplicationMode != "standalone" || len(f.ClusterHosts) != 0 || f.PgInRecovery || f.PgUpstream != "" || f.MachineID == "" || !f.LoginClean || f.PgStreamsToPeer {
 		t.Errorf("facts = %+v", f)
 	}
 	// The simulated hosts share the machine: the route to the peer is
@@ -179,5 +186,89 @@ func TestShellAndFacts(t *testing.T) {
 	_, err = (&MongoLag{MaxLag: 60, Wait: "2s", Interval: "500ms"}).Run(ctx, env)
 	if !errors.Is(err, ErrMongoBehind) || !strings.Contains(err.Error(), "no replication") {
 		t.Errorf("mongo_lag before replication: %v; want ErrMongoBehind naming the cause", err)
+	}
+}
+
+// TestActionsJudgedByEffect runs cluster_enter_master_mode on a host where
+// it exits 0 and does nothing, and on one where it works but exits 1: the
+// mode read back decides, not the exit status.
+func TestActionsJudgedByEffect(t *testing.T) {
+	action := []string{"cluster_enter_master_mode"}
+	pair := sim.StartPair(t, sim.PairOptions{
+		Primary:   sim.HostOptions{Faults: sim.Faults{NoOpActions: action}},
+		Secondary: sim.HostOptions{Faults: sim.Faults{FailingActions: action}},
+	})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m := &AlationShell{Action: "cluster_enter_master_mode"}
+	_, err := m.Run(ctx, envOn(t, hosts, "primary", "master_mode"))
+	if !errors.Is(err, ErrNoEffect) || !strings.Contains(err.Error(), `"standalone", not master`) || !strings.Contains(err.Error(), "primary") {
+		t.Errorf("an action that did nothing: %v; want ErrNoEffect naming the host and the mode read back", err)
+	}
+	res, err := m.Run(ctx, envOn(t, hosts, "secondary", "master_mode"))
+	if err != nil || !res.Changed || res.Outputs.(ShellOutputs).Value != "master" {
+		t.Errorf("an action that worked but exited 1: changed %v, %+v, %v; want master", res.Changed, res.Outputs, err)
+	}
+	if got, err := pair.Secondary.Conf(ctx, keyReplicationMode); err != nil || got != "master" {
+		t.Errorf("the secondary is %q, %v; want master", got, err)
+	}
+}
+
+// TestConfSetJudgedByEffect sets alation.cluster.hosts on a host whose
+// alation_conf -s echoes the value, exits 0 and stores nothing: the value
+// read back decides, and the task fails.
+func TestConfSetJudgedByEffect(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary", Faults: sim.Faults{ReadOnlyConf: true}})
+	hosts := connectHosts(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := (&AlationShell{Key: keyClusterHosts, Values: []string{"10.0.0.3/32"}}).Run(ctx, envOn(t, hosts, "primary", "cluster_hosts"))
+	if !errors.Is(err, ErrNoEffect) || !strings.Contains(err.Error(), `"[]", not "['10.0.0.3/32']"`) {
+		t.Errorf("a set that stored nothing: %v; want ErrNoEffect naming the value read back", err)
+	}
+}
+
+// TestMachineIdentityOnHosts reads the facts of clones sharing a machine
+// id, of a host with its id in /var/lib/dbus alone (EL6) and of one with
+// no id at all: clones are two machines, one host read twice is one, and
+// no id is no obstacle.
+func TestMachineIdentityOnHosts(t *testing.T) {
+	const cloned = "4f1c0b6e2a9d4e0c8b7a6d5c4b3a2910"
+	pair := sim.StartPair(t, sim.PairOptions{
+		Primary:   sim.HostOptions{MachineID: cloned},
+		Secondary: sim.HostOptions{MachineID: cloned},
+	})
+	hosts := connectPair(t, pair)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	facts := func(name string) FactsOutputs {
+		t.Helper()
+		res, err := (&Facts{}).Run(ctx, envOn(t, hosts, name, "facts"))
+		if err != nil {
+			t.Fatalf("facts on the %s: %v", name, err)
+		}
+		return res.Outputs.(FactsOutputs)
+	}
+	prim, again, sec := facts("primary"), facts("primary"), facts("secondary")
+	if prim.MachineID != cloned || sec.MachineID != cloned {
+		t.Errorf("machine ids %q and %q, want the cloned %s", prim.MachineID, sec.MachineID, cloned)
+	}
+	if prim.MachineIdentity == sec.MachineIdentity {
+		t.Errorf("two clones have one identity %s (%s)", prim.MachineIdentity, prim.MachineEvidence)
+	}
+	if prim.MachineIdentity != again.MachineIdentity {
+		t.Errorf("the primary read twice has two identities: %s and %s", prim.MachineIdentity, again.MachineIdentity)
+	}
+	for _, tt := range []struct{ machineID, evidence string }{{sim.MachineIDDBusOnly, "1 machine id"}, {sim.MachineIDNone, "no machine id"}} {
+		h := sim.StartHost(t, sim.HostOptions{Name: "el6", MachineID: tt.machineID})
+		one := connectHosts(t, h)
+		res, err := (&Facts{}).Run(ctx, envOn(t, one, "el6", "facts"))
+		if err != nil {
+			t.Fatalf("facts with machine id %s: %v", tt.machineID, err)
+		}
+		if f := res.Outputs.(FactsOutputs); !strings.HasPrefix(f.MachineEvidence, tt.evidence) || f.MachineIdentity == "" {
+			t.Errorf("with machine id %s: identity %q from %q; want evidence starting %q", tt.machineID, f.MachineIdentity, f.MachineEvidence, tt.evidence)
+		}
 	}
 }

@@ -69,6 +69,6 @@ func (h *host) killGroup(cn *conn, group string, sudo *transport.Sudo) error {
 		return ctx.Err()
 	}
 	defer func() { <-h.kill }()
-	_, err := h.run(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo})
+	_, err := h.run(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo}, nil)
 	return err
 }

@@ -98,7 +98,9 @@ type Config struct {
 	// read after it unless it is "none".
 	SSHConfigFile string
 	// Warn, when set, receives warnings meant for the operator, such as
-	// a host accepted without checking its key.
+	// a host accepted without checking its key, or one without the SFTP
+	// subsystem, whose files then travel over exec sessions. Each is
+	// given once per host.
 	Warn func(message string)
 }
 

@@ -8,7 +8,17 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
+// TestConformance runs the conformance suite against a real sshd with
+// the SFTP subsystem and against one without it, where files travel
+// over exec sessions.
 func TestConformance(t *testing.T) {
-	srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10})
-	transporttest.Run(t, func(t *testing.T) transport.Host { return newHost(t, testConfig(srv)) })
+	for _, tc := range []struct {
+		name   string
+		noSFTP bool
+	}{{"sftp", false}, {"nosftp", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10, NoSFTP: tc.noSFTP})
+			transporttest.Run(t, func(t *testing.T) transport.Host { return newHost(t, testConfig(srv)) })
+		})
+	}
 }

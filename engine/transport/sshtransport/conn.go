@@ -1,6 +1,9 @@
 package sshtransport
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -17,6 +20,7 @@ type conn struct {
 
 	sftpMu sync.Mutex
 	sftp   *sftp.Client
+	noSFTP bool // the server refused the SFTP subsystem
 }
 
 // newConn watches client (and its keepalives when interval > 0).
@@ -87,20 +91,76 @@ func (c *conn) keepAlive(interval time.Duration) {
 	}
 }
 
+// errNoSFTP means the server refused the SFTP subsystem: it has none,
+// as hardened servers often do. Files then travel over exec sessions.
+var errNoSFTP = errors.New("the server has no SFTP subsystem")
+
 // sftpClient returns the connection's SFTP client, opening it on first
-// use.
+// use. When the server refuses the subsystem it returns errNoSFTP, then
+// and on every later call, without asking again.
 func (c *conn) sftpClient() (*sftp.Client, error) {
 	c.sftpMu.Lock()
 	defer c.sftpMu.Unlock()
-	if c.sftp != nil {
+	switch {
+	case c.sftp != nil:
 		return c.sftp, nil
+	case c.noSFTP:
+		return nil, errNoSFTP
 	}
-	client, err := sftp.NewClient(c.client)
+	client, err := c.openSFTP()
+	if errors.Is(err, errNoSFTP) {
+		c.noSFTP = true
+	}
 	if err != nil {
 		return nil, err
 	}
 	c.sftp = client
 	return client, nil
+}
+
+// openSFTP starts the SFTP subsystem in a new session. A refused request
+// on a connection that still answers is errNoSFTP. On failure the
+// session is closed, so that it holds none of the server's session
+// slots.
+func (c *conn) openSFTP() (*sftp.Client, error) {
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	w, r, err := sftpPipes(sess)
+	if err == nil {
+		if err = sess.RequestSubsystem("sftp"); err != nil && !c.broken() {
+			err = fmt.Errorf("%w (%v)", errNoSFTP, err)
+		}
+	}
+	var client *sftp.Client
+	if err == nil {
+		client, err = sftp.NewClientPipe(r, w)
+	}
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return client, nil
+}
+
+// sftpPipes returns the standard input and output of sess, and drops
+// what the server writes to its standard error.
+func sftpPipes(sess *ssh.Session) (io.WriteCloser, io.Reader, error) {
+	w, err := sess.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := sess.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	stderr, err := sess.StderrPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	return w, r, nil
 }
 
 // broken reports whether the connection is gone, asking the server when

@@ -1,7 +1,8 @@
 // Package sshtransport is the SSH transport: a transport.Host that reaches
 // a machine over one OpenSSH-compatible connection, opened lazily on first
 // use and kept for the whole run, carrying many sessions at once (bounded
-// by Config.MaxSessions) and one SFTP client.
+// by Config.MaxSessions) and one SFTP client when the host has the SFTP
+// subsystem.
 //
 // It verifies host keys against known_hosts (hashed entries included),
 // authenticates with ssh-agent, key files and, when given, a password, and
@@ -19,6 +20,21 @@
 // to /bin/sh. Secrets never travel in a command line: a sudo password and
 // environment values are written to the command's standard input, read by
 // the wrapper before the caller's own input.
+//
+// Files go by SFTP when the host offers it. A host without the SFTP
+// subsystem, as hardened servers often are, is found by the refusal of
+// the first request for it on a connection, which is remembered for
+// that connection and said once per host through Config.Warn; its files
+// then travel over exec sessions, with the same results. An upload is
+// streamed, after its SHA-256 on a line of its own, to the script that
+// writes uploads through sudo (see shell.Install): in a private
+// directory beside the destination, checked before the rename, with no
+// link followed and the stale temporary entries of earlier uploads
+// removed. A download runs a shell that opens the file once, sends the
+// bytes it held when opened and then its mode, size and SHA-256, which
+// must match what arrived. The transfer may be slower; a download still
+// streams, so that its memory stays bounded, and a failure to write the
+// local copy ends the remote command and leaves the connection up.
 //
 // The ssh_config, known_hosts and identity files are parsed once for all
 // hosts, and again only when they change.

@@ -22,9 +22,21 @@ func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 // TestLocalWriteErrorKeepsConnection downloads into a local file that
 // cannot be written while another command runs on the same connection:
 // the download fails with the local error, not a lost connection, and
-// the other command ends as it would have, on the one connection.
+// the other command ends as it would have, on the one connection. It
+// does so by SFTP and over an exec session to a server without SFTP.
 func TestLocalWriteErrorKeepsConnection(t *testing.T) {
-	srv := sshdtest.Start(t, sshdtest.Options{})
+	for _, tc := range []struct {
+		name   string
+		noSFTP bool
+	}{{"sftp", false}, {"exec", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			localWriteError(t, sshdtest.Start(t, sshdtest.Options{NoSFTP: tc.noSFTP}))
+		})
+	}
+}
+
+// localWriteError is TestLocalWriteErrorKeepsConnection against srv.
+func localWriteError(t *testing.T, srv *sshdtest.Server) {
 	h := newHost(t, testConfig(srv))
 	src := filepath.Join(t.TempDir(), "data")
 	if err := os.WriteFile(src, bytes.Repeat([]byte("data\n"), 1<<18), 0o600); err != nil {

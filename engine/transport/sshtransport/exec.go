@@ -14,17 +14,24 @@ import (
 // Run runs c on the host; see transport.Host. It waits for a free session
 // slot first.
 func (h *host) Run(ctx context.Context, c transport.Command) (transport.Result, error) {
+	return h.runTo(ctx, c, nil)
+}
+
+// runTo runs c as Run does; stdout, when set, receives the command's
+// standard output as it comes, in place of the Result and c.OnLine.
+func (h *host) runTo(ctx context.Context, c transport.Command, stdout io.Writer) (transport.Result, error) {
 	select {
 	case h.sem <- struct{}{}:
 	case <-ctx.Done():
 		return transport.Result{}, h.errorf("waiting for a free session: %w", ctx.Err())
 	}
 	defer func() { <-h.sem }()
-	return h.run(ctx, c)
+	return h.run(ctx, c, stdout)
 }
 
-// run runs c in a new session without taking a session slot.
-func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, error) {
+// run runs c in a new session without taking a session slot; sink, when
+// set, receives its standard output (see runTo).
+func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer) (transport.Result, error) {
 	line, hs, err := prepare(c)
 	if err != nil {
 		return transport.Result{}, h.errorf("%w", err)
@@ -32,7 +39,11 @@ func (h *host) run(ctx context.Context, c transport.Command) (transport.Result, 
 	stdout := shell.StreamLines(c.OnLine, transport.Stdout, c.KeptOutput())
 	stderr := shell.StreamLines(c.OnLine, transport.Stderr, c.KeptOutput())
 	hs.Stderr = stderr
-	cn, sess, stdin, err := h.start(ctx, line, stdout, hs)
+	var out io.Writer = stdout
+	if sink != nil {
+		out = sink
+	}
+	cn, sess, stdin, err := h.start(ctx, line, out, hs)
 	if err != nil {
 		return transport.Result{}, err
 	}

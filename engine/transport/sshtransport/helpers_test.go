@@ -3,6 +3,8 @@ package sshtransport
 import (
 	"context"
 	"io"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine/transport"
@@ -32,6 +34,23 @@ func newHost(t testing.TB, cfg Config) transport.Host {
 	}
 	t.Cleanup(func() { h.Close() })
 	return h
+}
+
+// collectWarnings sets cfg.Warn to collect the warnings it receives and
+// returns a function that returns them.
+func collectWarnings(cfg *Config) func() []string {
+	var mu sync.Mutex
+	var warnings []string
+	cfg.Warn = func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		warnings = append(warnings, msg)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(warnings)
+	}
 }
 
 // dropConnection closes h's connection as a network failure would.

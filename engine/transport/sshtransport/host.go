@@ -24,6 +24,7 @@ type host struct {
 	dials   int   // dial attempts made
 	lastErr error // error of the last dial attempt
 	warned  map[string]bool
+	noSFTP  sync.Once // said that the host has no SFTP subsystem
 }
 
 var _ transport.Host = (*host)(nil)

@@ -110,13 +110,7 @@ func TestHostKeyCheckingOffWarnsOnce(t *testing.T) {
 	cfg := testConfig(srv)
 	cfg.KnownHostsFiles = []string{filepath.Join(t.TempDir(), "known_hosts")}
 	cfg.HostKeyChecking = Off
-	var mu sync.Mutex
-	var warnings []string
-	cfg.Warn = func(msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		warnings = append(warnings, msg)
-	}
+	warnings := collectWarnings(&cfg)
 	h := newHost(t, cfg)
 	for range 2 {
 		if err := runTrue(h); err != nil {
@@ -127,8 +121,8 @@ func TestHostKeyCheckingOffWarnsOnce(t *testing.T) {
 	if err := runTrue(h); err != nil {
 		t.Fatal(err)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], ssh.FingerprintSHA256(srv.HostKey)) {
-		t.Fatalf("warnings %q, want one naming the key", warnings)
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], ssh.FingerprintSHA256(srv.HostKey)) {
+		t.Fatalf("warnings %q, want one naming the key", w)
 	}
 }
 

@@ -20,25 +20,30 @@ import (
 // Upload writes f on the host; see transport.Host. The file's state is
 // read with stat and sha256sum. Without sudo the content goes by SFTP to
 // a temporary name beside the destination, created exclusively, which is
-// renamed over it; with sudo it is streamed to a sudo'd shell that writes
-// it in a private directory beside the destination (see shell.Install).
-// Neither follows a symbolic link planted beside the destination.
+// renamed over it; with sudo, or when the host has no SFTP subsystem, it
+// is streamed to a shell that writes it in a private directory beside
+// the destination, checks it and renames it over the destination (see
+// shell.Install). Neither follows a symbolic link planted beside the
+// destination.
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	if err := f.Validate(); err != nil {
 		return false, h.errorf("upload: %w", err)
 	}
 	mode := shell.FileMode(f.Mode)
-	run := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
-		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: bytes.NewReader(stdin), Sudo: f.Sudo})
+	run := func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
+		res, err := h.Run(ctx, transport.Command{Args: argv, Stdin: stdin, Sudo: f.Sudo})
 		return res.Stdout, res.Stderr, res.OK(), err
 	}
 	dest := shell.Dest{Path: f.Path, Mode: mode, Owner: f.Owner, Group: f.Group, Follow: f.Follow}
 	if f.Sudo != nil {
-		changed, err := shell.Install(ctx, run, dest, f.Content)
-		if err != nil {
-			return false, h.errorf("upload %s: %w", f.Path, err)
-		}
-		return changed, nil
+		return h.install(ctx, run, dest, f.Content)
+	}
+	cn, client, err := h.sftp(ctx)
+	switch {
+	case errors.Is(err, errNoSFTP):
+		return h.install(ctx, run, dest, f.Content)
+	case err != nil:
+		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	path, state, err := shell.Target(ctx, run, dest)
 	if err != nil {
@@ -47,23 +52,29 @@ func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	if state.Matches(f.Content, mode, f.Owner, f.Group) {
 		return false, nil
 	}
-	if err := h.put(ctx, path, f, mode); err != nil {
+	if err := h.put(ctx, cn, client, path, f, mode); err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	return true, nil
 }
 
-// put writes f by SFTP to a temporary file beside dest, created
-// exclusively under a random name, gives it its mode and owner, renames
-// it over dest and checks that what it renamed is what it wrote (see
-// checkRenamed); on failure it removes the temporary file. It first
-// removes the temporary entries that uploads to dest left behind (see
-// shell.StaleTemps).
-func (h *host) put(ctx context.Context, dest string, f transport.File, mode fs.FileMode) error {
-	cn, client, err := h.sftp(ctx)
+// install writes content to dest through commands run by run (see
+// shell.Install).
+func (h *host) install(ctx context.Context, run shell.RunFunc, dest shell.Dest, content []byte) (bool, error) {
+	changed, err := shell.Install(ctx, run, dest, content)
 	if err != nil {
-		return err
+		return false, h.errorf("upload %s: %w", dest.Path, err)
 	}
+	return changed, nil
+}
+
+// put writes f by SFTP, through client on cn, to a temporary file
+// beside dest, created exclusively under a random name, gives it its mode
+// and owner, renames it over dest and checks that what it renamed is what
+// it wrote (see checkRenamed); on failure it removes the temporary file.
+// It first removes the temporary entries that uploads to dest left behind
+// (see shell.StaleTemps).
+func (h *host) put(ctx context.Context, cn *conn, client *sftp.Client, dest string, f transport.File, mode fs.FileMode) error {
 	removeStaleTemps(client, dest)
 	tmp := shell.TempName(dest)
 	wrote, err := writeTemp(ctx, client, tmp, f.Content, mode)
@@ -191,15 +202,23 @@ func (h *host) chown(ctx context.Context, path, owner, group string) error {
 	return nil
 }
 
-// Download copies the file at p on the host to w, by SFTP, and returns
-// its mode, read from the open file. An error of
-// w, such as a full local disk, fails the download and leaves the
-// connection and its other sessions alone.
+// Download copies the file at p on the host to w, by SFTP, or over an
+// exec session when the host has no SFTP subsystem (see downloadExec),
+// and returns its mode, read from the open file. An error of w, such as
+// a full local disk, fails the download and leaves the connection and
+// its other sessions alone.
 func (h *host) Download(ctx context.Context, p string, w io.Writer) (fs.FileMode, error) {
 	if err := transport.ValidatePath(p); err != nil {
 		return 0, h.errorf("download: %w", err)
 	}
 	cn, client, err := h.sftp(ctx)
+	if errors.Is(err, errNoSFTP) {
+		mode, err := h.downloadExec(ctx, p, w)
+		if err != nil {
+			return 0, h.errorf("download %s: %w", p, err)
+		}
+		return mode, nil
+	}
 	if err != nil {
 		return 0, h.errorf("download %s: %w", p, err)
 	}
@@ -221,12 +240,22 @@ func (h *host) Download(ctx context.Context, p string, w io.Writer) (fs.FileMode
 }
 
 // sftp returns the connection and its SFTP client, connecting if needed.
+// When the host has no SFTP subsystem it returns errNoSFTP, and says so
+// once, through Config.Warn, the first time.
 func (h *host) sftp(ctx context.Context) (*conn, *sftp.Client, error) {
 	cn, err := h.connect(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	client, err := cn.sftpClient()
+	if errors.Is(err, errNoSFTP) {
+		h.noSFTP.Do(func() {
+			if h.cfg.Warn != nil {
+				h.cfg.Warn(fmt.Sprintf("%s has no SFTP subsystem; files are transferred over exec sessions instead", h.cfg.name()))
+			}
+		})
+		return cn, nil, err
+	}
 	if err != nil {
 		return nil, nil, lost(cn, err)
 	}

@@ -16,12 +16,14 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
-// uploadWays are the two ways Upload writes a file: by SFTP, and through
-// sudo (root needs no password).
+// uploadWays are the three ways Upload writes a file: by SFTP, through
+// sudo (root needs no password), and over an exec session to a server
+// without the SFTP subsystem.
 var uploadWays = []struct {
-	name string
-	sudo *transport.Sudo
-}{{"sftp", nil}, {"sudo", &transport.Sudo{}}}
+	name   string
+	sudo   *transport.Sudo
+	noSFTP bool
+}{{"sftp", nil, false}, {"sudo", &transport.Sudo{}, false}, {"exec", nil, true}}
 
 // names returns the names in dir, sorted.
 func names(t *testing.T, dir string) []string {
@@ -39,10 +41,10 @@ func names(t *testing.T, dir string) []string {
 
 func TestUploadOntoFullDisk(t *testing.T) {
 	const size = 64 << 10
-	srv := sshdtest.Start(t, sshdtest.Options{TmpfsSize: size})
-	h := newHost(t, testConfig(srv))
 	for _, way := range uploadWays {
 		t.Run(way.name, func(t *testing.T) {
+			srv := sshdtest.Start(t, sshdtest.Options{TmpfsSize: size, NoSFTP: way.noSFTP})
+			h := newHost(t, testConfig(srv))
 			dest := filepath.Join(srv.Tmpfs, way.name+".txt")
 			if err := os.WriteFile(srv.Path(dest), []byte("old\n"), 0o644); err != nil {
 				t.Fatal(err)
@@ -51,7 +53,7 @@ func TestUploadOntoFullDisk(t *testing.T) {
 			if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), dest) {
 				t.Fatalf("upload bigger than the disk: %v, want ENOSPC naming %s", err, dest)
 			}
-			if way.sudo == nil && !strings.Contains(err.Error(), "bytes free, 262144 needed") {
+			if way.name == "sftp" && !strings.Contains(err.Error(), "bytes free, 262144 needed") {
 				t.Errorf("upload bigger than the disk: %v, want the free and needed space", err)
 			}
 			if b, err := os.ReadFile(srv.Path(dest)); err != nil || string(b) != "old\n" {
@@ -65,10 +67,9 @@ func TestUploadOntoFullDisk(t *testing.T) {
 }
 
 func TestUploadRemovesStaleTemps(t *testing.T) {
-	srv := sshdtest.Start(t, sshdtest.Options{})
-	h := newHost(t, testConfig(srv))
 	for _, way := range uploadWays {
 		t.Run(way.name, func(t *testing.T) {
+			h := newHost(t, testConfig(sshdtest.Start(t, sshdtest.Options{NoSFTP: way.noSFTP})))
 			dir := t.TempDir()
 			for _, name := range []string{".f.runbook-0123abcd", ".f.runbook-4242", ".f.runbook-keep", ".g.runbook-00", "f"} {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte("stale"), 0o600); err != nil {
@@ -83,9 +84,9 @@ func TestUploadRemovesStaleTemps(t *testing.T) {
 			if err := os.Symlink(filepath.Dir(precious), filepath.Join(dir, ".f.runbook-beef")); err != nil {
 				t.Fatal(err)
 			}
-			// A private directory of a crashed upload through sudo is
-			// removed by the next one.
-			if way.sudo != nil {
+			// A private directory of a crashed upload through a shell
+			// is removed by the next one.
+			if way.name != "sftp" {
 				if err := os.MkdirAll(filepath.Join(dir, ".f.runbook-0a0a", "0a0a"), 0o700); err != nil {
 					t.Fatal(err)
 				}
@@ -104,8 +105,22 @@ func TestUploadRemovesStaleTemps(t *testing.T) {
 	}
 }
 
+// TestConnectionLostDuringUpload cuts the connection while an upload
+// writes, by SFTP and over an exec session to a server without SFTP: the
+// upload fails as a lost connection and leaves the destination whole,
+// and the next upload dials again and removes what the cut one left.
 func TestConnectionLostDuringUpload(t *testing.T) {
-	srv := sshdtest.Start(t, sshdtest.Options{})
+	for _, way := range uploadWays {
+		if way.sudo == nil {
+			t.Run(way.name, func(t *testing.T) { connectionLostDuringUpload(t, way.noSFTP) })
+		}
+	}
+}
+
+// connectionLostDuringUpload is TestConnectionLostDuringUpload against a
+// server with or without SFTP.
+func connectionLostDuringUpload(t *testing.T, noSFTP bool) {
+	srv := sshdtest.Start(t, sshdtest.Options{NoSFTP: noSFTP})
 	p := startProxy(t, srv)
 	h := newHost(t, p.config(t, srv))
 	dir := t.TempDir()

@@ -90,17 +90,18 @@ func wantRegular(t *testing.T, path string, content []byte, mode fs.FileMode) {
 	}
 }
 
-// TestUploadIgnoresPlantedLinks uploads, again and again, by SFTP and
-// through sudo, into a directory that another local user owns and
+// TestUploadIgnoresPlantedLinks uploads, again and again, each way (see
+// uploadWays), into a directory that another local user owns and
 // attacks while the uploads run (see plantLinks). Every upload either
 // writes the destination as a regular file or fails; the root-only file
 // the links point to keeps its content and mode whatever happens.
 func TestUploadIgnoresPlantedLinks(t *testing.T) {
 	attacker := sshdtest.NewUser(t)
-	srv := sshdtest.Start(t, sshdtest.Options{})
-	h := newHost(t, testConfig(srv))
 	for _, way := range uploadWays {
-		t.Run(way.name, func(t *testing.T) { attackUploads(t, h, attacker, way.sudo) })
+		t.Run(way.name, func(t *testing.T) {
+			h := newHost(t, testConfig(sshdtest.Start(t, sshdtest.Options{NoSFTP: way.noSFTP})))
+			attackUploads(t, h, attacker, way.sudo)
+		})
 	}
 }
 

@@ -188,4 +188,41 @@ func testDownload(t *testing.T, h transport.Host) {
 	if _, err := h.Download(context.Background(), path+".missing", &buf); err == nil {
 		t.Fatal("download of a missing file succeeded")
 	}
+	if _, err := h.Download(context.Background(), filepath.Dir(path), &buf); err == nil {
+		t.Fatal("download of a directory succeeded")
+	}
+}
+
+// testDownloadModeAndLink checks that a download follows a symbolic link
+// to the file and reports the file's mode with its setuid, setgid and
+// sticky bits, and that an empty file comes as empty.
+func testDownloadModeAndLink(t *testing.T, h transport.Host) {
+	dir := t.TempDir()
+	target, link, empty := filepath.Join(dir, "tool"), filepath.Join(dir, "link"), filepath.Join(dir, "empty")
+	if err := os.WriteFile(target, []byte("#!/bin/sh\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(target, 0o750|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path    string
+		content string
+		mode    fs.FileMode
+	}{
+		{link, "#!/bin/sh\n", 0o750 | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky},
+		{empty, "", 0o640},
+	} {
+		var buf bytes.Buffer
+		mode, err := h.Download(context.Background(), tc.path, &buf)
+		if err != nil || buf.String() != tc.content || mode != tc.mode {
+			t.Errorf("download %s: %q mode %v (%v), want %q mode %v", tc.path, buf.String(), mode, err, tc.content, tc.mode)
+		}
+	}
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, newHost NewHost) {
 		{"UploadSudoFailureKeepsDestination", testUploadSudoFailure},
 		{"UploadSymlink", testUploadSymlink},
 		{"Download", testDownload},
+		{"DownloadModeAndLink", testDownloadModeAndLink},
 		{"Close", testClose},
 	}
 	for _, tc := range tests {

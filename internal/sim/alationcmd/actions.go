@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,8 +37,15 @@ func (h *host) actionCommand(args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown action %q for Alation %s (known: %s)", args[0], h.cfg.Version, strings.Join(h.knownActions(), ", "))
 	}
+	if slices.Contains(h.cfg.NoOpActions, args[0]) {
+		fmt.Printf("%s: done\n", args[0])
+		return nil
+	}
 	if err := a.run(h); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if slices.Contains(h.cfg.FailingActions, args[0]) {
+		return &exitError{code: 1, msg: args[0] + ": warning: could not notify the other services; done"}
 	}
 	return nil
 }

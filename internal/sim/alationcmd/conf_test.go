@@ -22,8 +22,8 @@ func TestParseHosts(t *testing.T) {
 	if _, err := parseHosts("['not-an-ip']"); err == nil {
 		t.Error("invalid host accepted")
 	}
-	if s := formatList(want); s != "['10.0.0.2/32', '10.0.0.3/32']" {
-		t.Errorf("formatList = %s", s)
+	if s := confStyles[hostconf.ConfSpaced].list(want); s != "['10.0.0.2/32', '10.0.0.3/32']" {
+		t.Errorf("list = %s", s)
 	}
 }
 
@@ -68,5 +68,30 @@ func TestCanAttach(t *testing.T) {
 	}
 	if err := canAttach(hostconf.ModeMaster, "", "127.0.2.1"); err == nil {
 		t.Error("master accepted as a secondary")
+	}
+}
+
+// TestConfStyles prints a list and a string in each format as real hosts
+// print them.
+func TestConfStyles(t *testing.T) {
+	two := []string{"10.0.0.3/32", "10.0.0.4/32"}
+	for _, tt := range []struct {
+		format, str, one, two, none string
+	}{
+		{hostconf.ConfSpaced, "standalone", "['10.0.0.3/32']", "['10.0.0.3/32', '10.0.0.4/32']", "[]"},
+		{hostconf.ConfCompact, "standalone", "['10.0.0.3/32']", "['10.0.0.3/32','10.0.0.4/32']", "[]"},
+		{hostconf.ConfPython2, "u'standalone'", "[u'10.0.0.3/32']", "[u'10.0.0.3/32', u'10.0.0.4/32']", "None"},
+		{hostconf.ConfTuple, "u'standalone'", "(u'10.0.0.3/32',)", "(u'10.0.0.3/32', u'10.0.0.4/32')", "()"},
+		{hostconf.ConfCSV, "standalone", "10.0.0.3/32", "10.0.0.3/32,10.0.0.4/32", ""},
+	} {
+		st := confStyles[tt.format]
+		if got := []string{st.str("standalone"), st.list(two[:1]), st.list(two), st.list(nil)}; !reflect.DeepEqual(got, []string{tt.str, tt.one, tt.two, tt.none}) {
+			t.Errorf("format %q prints %q", tt.format, got)
+		}
+	}
+	for _, f := range hostconf.ConfFormats {
+		if _, ok := confStyles[f]; !ok {
+			t.Errorf("format %q has no style", f)
+		}
 	}
 }

@@ -64,13 +64,10 @@ type host struct {
 // alationCommand implements /etc/init.d/alation SUBCOMMAND.
 func (h *host) alationCommand(args []string) error {
 	if len(args) == 0 {
-		return &exitError{code: 2, msg: "usage: alation {version|status|start|stop|init DATA BACKUP|shell [-c CMD]}"}
+		return &exitError{code: 2, msg: "usage: alation {status|start|stop|init DATA BACKUP|shell [-c CMD]}"}
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
-	case "version":
-		fmt.Println(h.cfg.Version)
-		return nil
 	case "status":
 		return h.status()
 	case "start":

@@ -55,11 +55,35 @@ func (h *host) mongoCommand(args []string) error {
 	now := time.Now().UTC()
 	for _, sec := range s.Mongo {
 		lag := h.mongoLag(now.Sub(sec.Started))
-		fmt.Printf("source: %s\n", sec.Source)
-		fmt.Printf("\tsyncedTo: %s\n", now.Add(-time.Duration(lag)*time.Second).Format(syncedToLayout))
-		fmt.Printf("\t%d secs (%s hrs) behind the primary \n", lag, formatHours(lag))
+		h.printLag(sec.Source, now.Add(-time.Duration(lag)*time.Second).Format(syncedToLayout), lag)
+	}
+	if h.cfg.MongoArbiter {
+		h.printArbiter(net.JoinHostPort(h.cfg.Address, strconv.Itoa(hostconf.MongoPort+1)))
 	}
 	return nil
+}
+
+// printLag prints one secondary's lag in the wording of the host's mongo
+// shell.
+func (h *host) printLag(source, syncedTo string, lag int64) {
+	switch h.cfg.MongoShell {
+	case hostconf.Mongo24:
+		fmt.Printf("source:   %s\n\t syncedTo: %s\n\t\t = %d secs ago (%shrs)\n", source, syncedTo, lag, formatHours(lag))
+	case hostconf.MongoSH:
+		fmt.Printf("source: %s\n{\n  syncedTo: '%s',\n  replLag: '%d secs (%s hrs) behind the primary '\n}\n", source, syncedTo, lag, formatHours(lag))
+	default:
+		fmt.Printf("source: %s\n\tsyncedTo: %s\n\t%d secs (%s hrs) behind the primary \n", source, syncedTo, lag, formatHours(lag))
+	}
+}
+
+// printArbiter prints an arbiter, which has no replication info, in the
+// wording of the host's mongo shell.
+func (h *host) printArbiter(source string) {
+	if h.cfg.MongoShell == hostconf.MongoSH {
+		fmt.Printf("source: %s\n{\n  'no replication info, yet': 'State: ARBITER'\n}\n", source)
+		return
+	}
+	fmt.Printf("source: %s\n\tno replication info, yet.  State: ARBITER\n", source)
 }
 
 // mongoLag is the lag in seconds after replication has run for elapsed:

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
@@ -45,8 +44,8 @@ func (h *host) replicatePostgres() error {
 		return fmt.Errorf("set aside %s: %w", data, err)
 	}
 	fmt.Printf("Taking a base backup of %s:%d\n", master, hostconf.PGPort)
-	out, err := asPostgres("pg_basebackup", "-h", hostconf.UpstreamSocketDir, "-p", strconv.Itoa(hostconf.PGPort),
-		"-U", hostconf.ReplicationRole, "-D", data, "-R", "-X", "stream", "-c", "fast", "-w")
+	out, err := asPostgres("pg_basebackup", "-d", hostconf.UpstreamConninfo(master, h.cfg.Address),
+		"-D", data, "-R", "-X", "stream", "-c", "fast", "-w")
 	if err != nil {
 		return h.restoreData(previous, fmt.Errorf("pg_basebackup from %s: %w: %s", master, err, out))
 	}

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -65,20 +63,9 @@ func (h *host) listen() ([]net.Listener, error) {
 		srv := &http.Server{Handler: http.HandlerFunc(kvstore), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(l)
 	}
-	sock := filepath.Join(hostconf.UpstreamSocketDir, ".s.PGSQL."+strconv.Itoa(hostconf.PGPort))
-	if err := os.MkdirAll(hostconf.UpstreamSocketDir, 0o755); err != nil {
-		return fail(fmt.Errorf("upstream socket: %w", err))
-	}
-	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fail(fmt.Errorf("upstream socket: %w", err))
-	}
-	l, err := net.Listen("unix", sock)
+	l, err := net.Listen("tcp", net.JoinHostPort(h.cfg.Address, strconv.Itoa(hostconf.UpstreamPort)))
 	if err != nil {
-		return fail(fmt.Errorf("upstream socket: %w", err))
-	}
-	if err := os.Chmod(sock, 0o777); err != nil {
-		l.Close()
-		return fail(fmt.Errorf("upstream socket: %w", err))
+		return fail(fmt.Errorf("upstream relay: %w", err))
 	}
 	ls = append(ls, l)
 	go h.forwardUpstream(l)
@@ -130,7 +117,7 @@ func (h *host) relay(c net.Conn) {
 	defer up.Close()
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, c); up.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
-	go func() { io.Copy(c, up); c.(*net.UnixConn).CloseWrite(); done <- struct{}{} }()
+	go func() { io.Copy(c, up); c.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
 	<-done
 	<-done
 }

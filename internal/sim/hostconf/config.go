@@ -20,9 +20,10 @@ const (
 	// PGSocketDir is the private unix socket directory of the host's
 	// PostgreSQL.
 	PGSocketDir = "/var/run/postgresql"
-	// UpstreamSocketDir holds the unix socket through which a standby
-	// reaches its primary's PostgreSQL from the host's own address.
-	UpstreamSocketDir = "/var/run/alation-sim/upstream"
+	// UpstreamPort is the port, on the host's own address, of the relay
+	// through which a standby reaches its primary's PostgreSQL from that
+	// address (see UpstreamConninfo).
+	UpstreamPort = 5433
 	// PGPort is the PostgreSQL port.
 	PGPort = 5432
 	// MongoPort is the port of the simulated mongod.
@@ -38,6 +39,31 @@ const (
 	// ReplicationKey is the replication private key as seen from the
 	// Alation shell.
 	ReplicationKey = ChrootHome + "/.ssh/replication_rsa"
+)
+
+// The formats alation_conf prints in (Config.ConfFormat), each a way real
+// hosts print: KEY = VALUE with lists ['a', 'b'] (spaced, the default);
+// KEY=VALUE (compact); KEY:<tab>VALUE (colon); Python 2's u'x' and
+// [u'a'], an empty list None (python2); tuples (u'a',) (tuple); bare
+// comma lists a,b (csv).
+const (
+	ConfSpaced  = ""
+	ConfCompact = "compact"
+	ConfColon   = "colon"
+	ConfPython2 = "python2"
+	ConfTuple   = "tuple"
+	ConfCSV     = "csv"
+)
+
+// ConfFormats lists the formats, the default first.
+var ConfFormats = []string{ConfSpaced, ConfCompact, ConfColon, ConfPython2, ConfTuple, ConfCSV}
+
+// The wordings of the mongo shell's lag report (Config.MongoShell): that
+// of 2.6 to 4.x (the default), of 2.4, and of mongosh.
+const (
+	Mongo3x = ""
+	Mongo24 = "2.4"
+	MongoSH = "mongosh"
 )
 
 // Config is the static description of one simulated host, written by the
@@ -62,11 +88,38 @@ type Config struct {
 	// ClosedPorts lists the ports among 5432, 27017 and 8088 that the host
 	// does not listen on.
 	ClosedPorts []int `json:"closed_ports,omitempty"`
+	// ConfFormat is how alation_conf prints, one of ConfFormats.
+	ConfFormat string `json:"conf_format,omitempty"`
+	// MongoShell is the wording of the lag report: Mongo3x, Mongo24 or
+	// MongoSH.
+	MongoShell string `json:"mongo_shell,omitempty"`
+	// MongoArbiter adds an arbiter to the replica set, listed in the lag
+	// report without a lag.
+	MongoArbiter bool `json:"mongo_arbiter,omitempty"`
+	// NoOpActions are alation_action names that print success and exit 0
+	// without doing anything.
+	NoOpActions []string `json:"no_op_actions,omitempty"`
+	// FailingActions are alation_action names that do their work, then
+	// print a warning and exit 1.
+	FailingActions []string `json:"failing_actions,omitempty"`
+	// ReadOnlyConf makes alation_conf -s print the value it was given and
+	// exit 0 without storing it.
+	ReadOnlyConf bool `json:"read_only_conf,omitempty"`
 	// MongoInitialLag is the Mongo lag reported right after replication
 	// starts.
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
 	// MongoCatchUp is how long the lag takes to fall to zero.
 	MongoCatchUp time.Duration `json:"mongo_catch_up"`
+}
+
+// UpstreamConninfo is the primary_conninfo of a standby on the host self
+// that follows master. Like a real standby's, its host is the primary's
+// address, which pg_stat_wal_receiver and the setting show; hostaddr and
+// port make libpq connect to the relay on self instead, which dials the
+// primary from self, so that the primary sees the standby's own address
+// in pg_stat_replication.
+func UpstreamConninfo(master, self string) string {
+	return fmt.Sprintf("host=%s hostaddr=%s port=%d user=%s", master, self, UpstreamPort, ReplicationRole)
 }
 
 // PGDataDir is the PostgreSQL data directory on the host's data disk.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -33,8 +34,32 @@ type Conf struct {
 	Hosts []string `json:"hosts"`
 	// PGReplInLine is alation.cluster.pg_repl_in_line.
 	PGReplInLine bool `json:"pg_repl_in_line"`
-	// Master is alation.cluster.master, the primary a secondary follows.
+	// Master is the primary a secondary follows: the simulation's own
+	// record, which no alation_conf key shows (a real host's is its
+	// PostgreSQL's primary_conninfo).
 	Master string `json:"master"`
+}
+
+// Value returns the value of the alation_conf key as the default format
+// prints it ("standalone", "['10.0.0.3/32', '10.0.0.4/32']", "True"), and
+// whether the key is known.
+func (c Conf) Value(key string) (string, bool) {
+	switch key {
+	case "alation.cluster.replication_mode":
+		return c.ReplicationMode, true
+	case "alation.cluster.hosts":
+		quoted := make([]string, len(c.Hosts))
+		for i, h := range c.Hosts {
+			quoted[i] = "'" + h + "'"
+		}
+		return "[" + strings.Join(quoted, ", ") + "]", true
+	case "alation.cluster.pg_repl_in_line":
+		if c.PGReplInLine {
+			return "True", true
+		}
+		return "False", true
+	}
+	return "", false
 }
 
 // MongoSecondary is one secondary of the simulated Mongo replica set.

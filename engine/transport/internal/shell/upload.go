@@ -1,12 +1,14 @@
 package shell
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -40,9 +42,13 @@ const resolveScript = `readlink -f -- "$1"`
 //     by the effective user, mode 0700, empty, and with $1 (by device
 //     and inode) as its parent; no other user can then add, rename or
 //     replace its entries;
-//   - it writes the content to a file of that directory, flushed to
-//     disk (dd without status=none, which coreutils before 8.20 lack; its
-//     statistics are dropped from its messages), sets its mode, owner
+//   - it reads the SHA-256 of the content, in hexadecimal, from the
+//     first line of its standard input, and writes the rest to a file of
+//     that directory, flushed to disk (dd without status=none, which
+//     coreutils before 8.20 lack; its statistics are dropped from its
+//     messages);
+//   - it checks the file's SHA-256 against the one it read, so that a
+//     stream cut short is never installed, sets the file's mode, owner
 //     and group there, and renames it over ../$2, which replaces rather
 //     than follows a link planted there since;
 //   - it removes the private directory.
@@ -71,8 +77,14 @@ if [ "$(stat -c '%u %a' .) $(stat -c %d:%i ..) $(ls -A)" != "$(id -u) 700 $top "
   exit 1
 fi
 at=own
+IFS= read -r sum
 if ! msg=$(dd of="$3" bs=65536 conv=fsync 2>&1); then
   printf '%s\n' "$msg" | sed -e '/ records in$/d' -e '/ records out$/d' -e '/ copied, /d' >&2
+  exit 1
+fi
+got=$(sha256sum < "$3")
+if [ "${got%% *}" != "$sum" ]; then
+  echo "$1/$t/$3 does not hold the content sent (SHA-256 ${got%% *}, not $sum): the transfer was cut short" >&2
   exit 1
 fi
 chmod "$4" -- "$3"
@@ -152,11 +164,20 @@ func ResolveArgv(path string) []string {
 
 // InstallArgv returns the command that atomically replaces dest.Path with
 // its standard input, with dest's mode and, when set, owner and group,
-// following no symbolic link (see installScript). Its private directory
-// gets a new random name.
+// following no symbolic link (see installScript). Its input is what
+// InstallInput returns. Its private directory gets a new random name.
 func InstallArgv(dest Dest) []string {
 	return []string{"/bin/sh", "-c", installScript, "sh", path.Dir(dest.Path), path.Base(dest.Path), randomHex(),
 		ModeString(FileMode(dest.Mode)), dest.Owner, dest.Group}
+}
+
+// InstallInput returns the standard input of the InstallArgv command
+// that writes content: the SHA-256 of content, which the command checks
+// before it renames the file into place, on a line of its own, and then
+// content.
+func InstallInput(content []byte) io.Reader {
+	sum := sha256.Sum256(content)
+	return io.MultiReader(strings.NewReader(hex.EncodeToString(sum[:])+"\n"), bytes.NewReader(content))
 }
 
 // FileMode returns the mode to give a file: mode, or 0644 when it is zero.
@@ -229,10 +250,10 @@ func (s FileState) Matches(content []byte, mode fs.FileMode, owner, group string
 		(owner == "" || owner == s.Owner) && (group == "" || group == s.Group)
 }
 
-// RunFunc runs argv on a host with stdin as its input (through sudo when
-// the caller's upload asked for it) and returns what it wrote and whether
-// it exited with status 0.
-type RunFunc func(ctx context.Context, argv []string, stdin []byte) (stdout, stderr []byte, ok bool, err error)
+// RunFunc runs argv on a host with stdin, when not nil, as its input
+// (through sudo when the caller's upload asked for it) and returns what it
+// wrote and whether it exited with status 0.
+type RunFunc func(ctx context.Context, argv []string, stdin io.Reader) (stdout, stderr []byte, ok bool, err error)
 
 // State describes the file at path through a command run by run.
 func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
@@ -294,7 +315,7 @@ func Install(ctx context.Context, run RunFunc, dest Dest, content []byte) (chang
 		return false, nil
 	}
 	dest.Path = p
-	out, errOut, ok, err := run(ctx, InstallArgv(dest), content)
+	out, errOut, ok, err := run(ctx, InstallArgv(dest), InstallInput(content))
 	switch {
 	case err != nil:
 		return false, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +20,11 @@ var runLocal = runLocalWith()
 // runLocalWith returns a RunFunc that runs argv on this machine with env
 // added to its environment.
 func runLocalWith(env ...string) RunFunc {
-	return func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
+	return func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), env...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &stdout, &stderr
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &stdout, &stderr
 		err := cmd.Run()
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
@@ -128,7 +129,7 @@ func TestInstallFailureWithoutMessage(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "f")
 	// The script's own dd stands in for one that fails silently.
-	silent := func(ctx context.Context, argv []string, stdin []byte) ([]byte, []byte, bool, error) {
+	silent := func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
 		if len(argv) > 2 && argv[2] == installScript {
 			argv = slices.Clone(argv)
 			argv[2] = strings.Replace(installScript, "if ! msg=$(dd of=", "(exit 3)\nif ! msg=$(dd of=", 1)
@@ -190,5 +191,37 @@ func TestInstallRefusesSwappedPrivateDir(t *testing.T) {
 	}
 	if b, err := os.ReadFile(dest); err != nil || len(b) != 0 {
 		t.Fatalf("%s holds %q (%v), want it untouched", dest, b, err)
+	}
+}
+
+// TestInstallRefusesCutStream cuts the content short on its way to the
+// install script, as a transfer that ended early would: the script must
+// find that the file it wrote is not the content sent, and leave the
+// destination and its directory as they were.
+func TestInstallRefusesCutStream(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "f")
+	if err := os.WriteFile(dest, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cut := func(ctx context.Context, argv []string, stdin io.Reader) ([]byte, []byte, bool, error) {
+		if stdin != nil {
+			b, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			stdin = bytes.NewReader(b[:len(b)-1])
+		}
+		return runLocal(ctx, argv, stdin)
+	}
+	_, err := Install(context.Background(), cut, Dest{Path: dest}, []byte("new content\n"))
+	if err == nil || !strings.Contains(err.Error(), "the transfer was cut short") {
+		t.Fatalf("Install of a stream cut short: %v, want it refused", err)
+	}
+	if b, err := os.ReadFile(dest); err != nil || string(b) != "old\n" {
+		t.Fatalf("%s holds %q (%v), want its old content", dest, b, err)
+	}
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"f"}) {
+		t.Fatalf("the refused install left %q", got)
 	}
 }

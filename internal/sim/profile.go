@@ -1,0 +1,119 @@
+package sim
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// ProfileHost is one host's part of a profile: each attribute is one knob
+// of HostOptions (see the profile format in README.md). An attribute left
+// out keeps the default.
+type ProfileHost struct {
+	Version         string   `hcl:"version,optional"`
+	VersionIn       string   `hcl:"version_in,optional"`
+	MachineID       string   `hcl:"machine_id,optional"`
+	ConfFormat      string   `hcl:"conf_format,optional"`
+	MongoShell      string   `hcl:"mongo_shell,optional"`
+	MongoArbiter    bool     `hcl:"mongo_arbiter,optional"`
+	BashrcNoise     string   `hcl:"bashrc_noise,optional"`
+	Banner          string   `hcl:"banner,optional"`
+	MOTD            string   `hcl:"motd,optional"`
+	ServicesStopped bool     `hcl:"services_stopped,optional"`
+	InvalidDisks    bool     `hcl:"invalid_disks,optional"`
+	ReplicationMode string   `hcl:"replication_mode,optional"`
+	Master          string   `hcl:"master,optional"`
+	ClosedPorts     []int    `hcl:"closed_ports,optional"`
+	NoOpActions     []string `hcl:"no_op_actions,optional"`
+	FailingActions  []string `hcl:"failing_actions,optional"`
+}
+
+// Profile describes a pair in a file: what it stands for, the knobs of
+// both hosts (block hosts), and those of each (blocks primary and
+// secondary), which win over the shared ones.
+type Profile struct {
+	Description string       `hcl:"description"`
+	Hosts       *ProfileHost `hcl:"hosts,block"`
+	Primary     *ProfileHost `hcl:"primary,block"`
+	Secondary   *ProfileHost `hcl:"secondary,block"`
+}
+
+// LoadProfile reads the profile at path.
+func LoadProfile(path string) (*Profile, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	return ParseProfile(src, path)
+}
+
+// ParseProfile parses a profile; filename names it in errors.
+func ParseProfile(src []byte, filename string) (*Profile, error) {
+	f, diags := hclparse.NewParser().ParseHCL(src, filename)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("profile %s: %w", filename, diags)
+	}
+	var p Profile
+	if diags := gohcl.DecodeBody(f.Body, nil, &p); diags.HasErrors() {
+		return nil, fmt.Errorf("profile %s: %w", filename, diags)
+	}
+	return &p, nil
+}
+
+// Apply sets the knobs of the profile on o, the shared ones first.
+func (p *Profile) Apply(o *PairOptions) {
+	for _, h := range []struct {
+		opts *HostOptions
+		own  *ProfileHost
+	}{{&o.Primary, p.Primary}, {&o.Secondary, p.Secondary}} {
+		merged := overlay(p.Hosts, h.own)
+		merged.apply(h.opts)
+	}
+}
+
+// overlay returns base with every field that over sets (non-zero) taking
+// its place; either may be nil.
+func overlay(base, over *ProfileHost) ProfileHost {
+	var m ProfileHost
+	if base != nil {
+		m = *base
+	}
+	if over == nil {
+		return m
+	}
+	mv, ov := reflect.ValueOf(&m).Elem(), reflect.ValueOf(over).Elem()
+	for i := range ov.NumField() {
+		if !ov.Field(i).IsZero() {
+			mv.Field(i).Set(ov.Field(i))
+		}
+	}
+	return m
+}
+
+// apply sets the knobs that are given on o.
+func (h ProfileHost) apply(o *HostOptions) {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&o.Version, h.Version)
+	set(&o.VersionSource, h.VersionIn)
+	set(&o.MachineID, h.MachineID)
+	set(&o.ConfFormat, h.ConfFormat)
+	set(&o.MongoShell, h.MongoShell)
+	set(&o.BashrcNoise, h.BashrcNoise)
+	set(&o.Banner, h.Banner)
+	set(&o.Faults.MOTD, h.MOTD)
+	set(&o.Faults.ReplicationMode, h.ReplicationMode)
+	set(&o.Faults.Master, h.Master)
+	o.MongoArbiter = o.MongoArbiter || h.MongoArbiter
+	o.Faults.ServicesStopped = o.Faults.ServicesStopped || h.ServicesStopped
+	o.Faults.InvalidDisks = o.Faults.InvalidDisks || h.InvalidDisks
+	o.Faults.ClosedPorts = append(o.Faults.ClosedPorts, h.ClosedPorts...)
+	o.Faults.NoOpActions = append(o.Faults.NoOpActions, h.NoOpActions...)
+	o.Faults.FailingActions = append(o.Faults.FailingActions, h.FailingActions...)
+}

@@ -1,0 +1,45 @@
+package sim
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/runbookhq/runbook/internal/sim/hostconf"
+)
+
+// TestParseProfile reads a profile whose shared knobs the per-host blocks
+// override, and refuses unknown knobs.
+func TestParseProfile(t *testing.T) {
+	p, err := ParseProfile([]byte(`
+description = "EL6 pair"
+hosts {
+  version     = "4.6.1"
+  machine_id  = "dbus-only"
+  conf_format = "python2"
+}
+secondary {
+  conf_format     = "csv"
+  bashrc_noise    = "hello"
+  failing_actions = ["cluster_replicate_postgres"]
+}
+`), "el6.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o PairOptions
+	p.Apply(&o)
+	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2}
+	sec := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfCSV, BashrcNoise: "hello",
+		Faults: Faults{FailingActions: []string{"cluster_replicate_postgres"}}}
+	if !reflect.DeepEqual(o.Primary, prim) || !reflect.DeepEqual(o.Secondary, sec) {
+		t.Errorf("applied:\n%+v\n%+v\nwant:\n%+v\n%+v", o.Primary, o.Secondary, prim, sec)
+	}
+	if p.Description != "EL6 pair" {
+		t.Errorf("description %q", p.Description)
+	}
+	for _, bad := range []string{`description = "x"` + "\nhosts {\n  colour = \"red\"\n}\n", "hosts {}\n", `description = "x"` + "\nhosts {\n  version = [1]\n}\n"} {
+		if _, err := ParseProfile([]byte(bad), "bad.hcl"); err == nil {
+			t.Errorf("profile %q accepted", bad)
+		}
+	}
+}

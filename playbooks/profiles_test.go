@@ -1,0 +1,72 @@
+package playbooks_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runbookhq/runbook/internal/sim"
+)
+
+// stop is the outcome a profile must stop with in preflight: the instance
+// that fails, and what its error must name besides its task.
+type stop struct {
+	failed   string
+	mentions func(p *sim.Pair) []string
+}
+
+// profileStops are the profiles of testdata/profiles that must stop in
+// preflight; every other profile must end in a streaming pair.
+var profileStops = map[string]stop{
+	"03-no-version.hcl": {"version_known@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, "unknown", "-var alation_version=4.7.2"}
+	}},
+	"13-noisy-bashrc.hcl": {"clean_logins@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, "Loading Alation environment...", "start-up files"}
+	}},
+	"15-4.8.hcl": {"supported_version@local", func(p *sim.Pair) []string {
+		return []string{p.Primary.Address, "4.8", "4.7 and below"}
+	}},
+	"16-foreign-standby.hcl": {"secondary_mode@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, sim.DefaultForeignMaster, "cluster_enter_standalone_mode"}
+	}},
+}
+
+// TestHAPairProfiles runs the bundled playbook, unchanged, on a pair of
+// each profile in testdata/profiles, as many at once as the test's
+// parallelism allows: a profile of profileStops must stop in preflight
+// with both hosts unchanged and an error naming the host, the problem and
+// the fix; any other must end in a streaming pair that a second run
+// leaves unchanged.
+func TestHAPairProfiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "profiles", "*.hcl"))
+	if err != nil || len(files) < 12 {
+		t.Fatalf("profiles: %v, %v; want at least 12", files, err)
+	}
+	seen := map[string]bool{}
+	for _, file := range files {
+		name := filepath.Base(file)
+		seen[name] = true
+		profile, err := sim.LoadProfile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(strings.TrimSuffix(name, ".hcl"), func(t *testing.T) {
+			t.Parallel()
+			t.Log(profile.Description)
+			opts := pairOf(sim.DefaultVersion, sim.Faults{})
+			profile.Apply(&opts)
+			pair := sim.StartPair(t, opts)
+			if s, ok := profileStops[name]; ok {
+				checkPreflightStop(t, pair, s.failed, s.mentions(pair)...)
+				return
+			}
+			setUpTwice(t, pair)
+		})
+	}
+	for name := range profileStops {
+		if !seen[name] {
+			t.Errorf("profileStops names %s, which is not in testdata/profiles", name)
+		}
+	}
+}

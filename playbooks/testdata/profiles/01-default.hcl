@@ -1,0 +1,1 @@
+description = "Alation 4.7.2 installed by package, every output in its plainest wording."

@@ -1,0 +1,4 @@
+description = "Neither /etc/machine-id nor /var/lib/dbus/machine-id on either host."
+hosts {
+  machine_id = "none"
+}
