@@ -25,10 +25,7 @@ type partialOutputs struct {
 }
 
 func (m *partialModule) Run(context.Context, *Env) (Result, error) {
-	counters.Lock()
-	counters.n[m.Key]++
-	n := counters.n[m.Key]
-	counters.Unlock()
+	n := nextAttempt(m.Key)
 	res := Result{Changed: n == 1, Outputs: partialOutputs{Attempt: n}}
 	if n > m.Failures {
 		return res, nil

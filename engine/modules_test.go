@@ -105,11 +105,17 @@ type flakyOutputs struct {
 	Attempt int `cty:"attempt"`
 }
 
-func (m *flakyModule) Run(context.Context, *Env) (Result, error) {
+// nextAttempt counts an attempt of the module run under key and returns
+// its number, from 1.
+func nextAttempt(key string) int {
 	counters.Lock()
-	counters.n[m.Key]++
-	n := counters.n[m.Key]
-	counters.Unlock()
+	defer counters.Unlock()
+	counters.n[key]++
+	return counters.n[key]
+}
+
+func (m *flakyModule) Run(context.Context, *Env) (Result, error) {
+	n := nextAttempt(m.Key)
 	if n <= m.Failures {
 		return Result{}, fmt.Errorf("attempt %d failed", n)
 	}
