@@ -138,13 +138,20 @@ func TestSudoWrongPassword(t *testing.T) {
 // it runs the command with /bin/sh, as start-up files sometimes do.
 func setNoisyLoginShell(t *testing.T, user string) {
 	t.Helper()
+	setLoginShell(t, user, `printf 'Welcome to the host\nPassword: ' >&2`)
+}
+
+// setLoginShell gives user a login shell that runs the shell command
+// first and then runs the command it was given with /bin/sh.
+func setLoginShell(t *testing.T, user, first string) {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "runbook-shell-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	shell := filepath.Join(dir, "noisy-sh")
-	script := "#!/bin/sh\nprintf 'Welcome to the host\\nPassword: ' >&2\nexec /bin/sh \"$@\"\n"
+	shell := filepath.Join(dir, "login-sh")
+	script := "#!/bin/sh\n" + first + "\nexec /bin/sh \"$@\"\n"
 	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}

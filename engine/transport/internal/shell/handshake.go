@@ -42,6 +42,7 @@ type Handshake struct {
 
 	password string // the sudo password, or empty
 	prompt   []byte // the prompt sudo was given for it
+	mark     string // the marker the wrapper writes once it runs
 
 	once     sync.Once
 	ready    chan struct{}
@@ -61,9 +62,26 @@ type Handshake struct {
 
 func (h *Handshake) init() {
 	h.once.Do(func() {
+		h.mark = readyMarker + nonce()
 		h.ready = make(chan struct{})
 		h.changed = make(chan struct{}, 1)
 	})
+}
+
+// marker returns the word that starts the line the wrapper writes once it
+// runs. It is new for every command and unpredictable, so that no line
+// written before the wrapper runs (by a login shell, say) can pass for
+// it, and name a process group that cancelling the command would end.
+func (h *Handshake) marker() string {
+	h.init()
+	return h.mark
+}
+
+// nonce returns 32 random hexadecimal digits.
+func nonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Sudo returns the sudo prefix that runs a command as user (root when
@@ -79,10 +97,8 @@ func (h *Handshake) Sudo(user, password string) []string {
 	if password == "" {
 		return []string{"sudo", "-n", "-u", user, "--"}
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	h.password = password
-	h.prompt = []byte("runbook-sudo-" + hex.EncodeToString(b) + ": ")
+	h.prompt = []byte("runbook-sudo-" + nonce() + ": ")
 	return []string{"sudo", "-S", "-p", string(h.prompt), "-u", user, "--"}
 }
 
@@ -178,7 +194,7 @@ func readsLikePrompt(text []byte) bool {
 
 // noteEarly handles one line written before the wrapper was ready; h.mu is held.
 func (h *Handshake) noteEarly(line string) {
-	if g, ok := strings.CutPrefix(line, readyMarker+" "); ok {
+	if g, ok := strings.CutPrefix(line, h.mark+" "); ok {
 		h.started, h.group = true, g
 		close(h.ready)
 		return

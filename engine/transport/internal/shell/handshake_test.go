@@ -12,7 +12,8 @@ import (
 func TestHandshakeSeparatesEarlyLines(t *testing.T) {
 	stderr := NewLines(nil)
 	h := &Handshake{Stderr: stderr}
-	for _, chunk := range []string{"motd line\nrunbook-re", "ady 4242\nfrom the ", "command\n"} {
+	m := h.marker()
+	for _, chunk := range []string{"motd line\n" + m[:10], m[10:] + " 4242\nfrom the ", "command\n"} {
 		if _, err := h.Write([]byte(chunk)); err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +126,7 @@ func TestHandshakeAnswersOnlyItsPrompt(t *testing.T) {
 	}
 	stderr(t, h, prompt[5:])
 	waitWritten(stdin)
-	stderr(t, h, "\n"+readyMarker+" 42\nfrom the command\n")
+	stderr(t, h, "\n"+h.marker()+" 42\nfrom the command\n")
 	if got := waitClosed(t, stdin); got != "pw-1234\n0\ninput\n" {
 		t.Fatalf("stdin %q, want the password once, then the environment block and the input", got)
 	}
@@ -136,7 +137,7 @@ func TestHandshakeAnswersOnlyItsPrompt(t *testing.T) {
 
 func TestHandshakeSendsNoPasswordUnasked(t *testing.T) {
 	h, _, stdin := sudoHandshake(t)
-	stderr(t, h, "Password: ", "\n"+readyMarker+" 42\n")
+	stderr(t, h, "Password: ", "\n"+h.marker()+" 42\n")
 	if got := waitClosed(t, stdin); got != "0\ninput\n" {
 		t.Fatalf("stdin %q, want only the environment block and the input", got)
 	}
@@ -172,7 +173,7 @@ func TestHandshakeReportsACommandStartedWithoutItsInput(t *testing.T) {
 	h, _, stdin := sudoHandshake(t)
 	stderr(t, h, "Last login: ")
 	waitClosed(t, stdin)
-	stderr(t, h, "\n"+readyMarker+" 42\n")
+	stderr(t, h, "\n"+h.marker()+" 42\n")
 	if err := h.Failure(); err == nil || !strings.Contains(err.Error(), "the password was not sent") {
 		t.Fatalf("failure %v; the command ran without its input", err)
 	}
