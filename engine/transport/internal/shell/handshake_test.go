@@ -3,10 +3,12 @@ package shell
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestHandshakeSeparatesEarlyLines(t *testing.T) {
@@ -176,5 +178,34 @@ func TestHandshakeReportsACommandStartedWithoutItsInput(t *testing.T) {
 	stderr(t, h, "\n"+h.marker()+" 42\n")
 	if err := h.Failure(); err == nil || !strings.Contains(err.Error(), "the password was not sent") {
 		t.Fatalf("failure %v; the command ran without its input", err)
+	}
+}
+
+// TestHandshakeBoundsEarlyOutput writes what a login shell might print
+// before the wrapper starts: long lines, and a line without end. What
+// the handshake keeps of them, and the failure that quotes them, stay
+// small, and sudo's prompt after the line without end is still answered.
+func TestHandshakeBoundsEarlyOutput(t *testing.T) {
+	h, prompt, stdin := sudoHandshake(t)
+	long := strings.Repeat("é", 1<<20)
+	for range maxEarlyLines {
+		stderr(t, h, long+"\n")
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 32 {
+		stderr(t, h, long)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 4<<20 {
+		t.Errorf("the heap grew by %d bytes for a line without end", grown)
+	}
+	stderr(t, h, prompt)
+	waitWritten(stdin)
+	if err := h.Failure(); err == nil || len(err.Error()) > 64<<10 || !utf8.ValidString(err.Error()) {
+		t.Errorf("failure of %d bytes (valid UTF-8: %v)", len(err.Error()), utf8.ValidString(err.Error()))
 	}
 }
