@@ -3,11 +3,13 @@ package engine
 import (
 	"encoding/binary"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // sensitiveMark is the cty mark carried by every sensitive value: the
@@ -24,7 +26,8 @@ const redactedText = "(sensitive)"
 // markSensitive returns v carrying the sensitive mark.
 func markSensitive(v cty.Value) cty.Value { return v.Mark(sensitiveMark) }
 
-// stringsIn appends every non-empty string found in v, at any depth, to dst.
+// stringsIn appends every non-empty string found in v, at any depth, to
+// dst, and every number as a string shows it.
 func stringsIn(v cty.Value, dst []string) []string {
 	v, _ = v.UnmarkDeep()
 	if !v.IsKnown() || v.IsNull() {
@@ -34,6 +37,10 @@ func stringsIn(v cty.Value, dst []string) []string {
 	case v.Type() == cty.String:
 		if s := v.AsString(); s != "" {
 			dst = append(dst, s)
+		}
+	case v.Type() == cty.Number:
+		if s, err := convert.Convert(v, cty.String); err == nil {
+			dst = append(dst, s.AsString())
 		}
 	case v.CanIterateElements():
 		for it := v.ElementIterator(); it.Next(); {
@@ -74,8 +81,9 @@ const minSecretPiece = 8
 //
 //   - a secret, and each line of it (with the white space around it
 //     trimmed, so that CRLF or an indentation makes no difference), is
-//     replaced wherever it appears, except a line shorter than
-//     minSecretPiece of a secret that has several lines;
+//     replaced wherever it appears, as it is and as Go quotes it, except
+//     a line shorter than minSecretPiece of a secret that has several
+//     lines;
 //   - a line that, trimmed, is a line of a secret (of any length), or has
 //     at least minSecretPiece characters and appears inside a secret, is
 //     replaced whole. So is such an item of a line that lists others
@@ -128,6 +136,12 @@ func newRedaction(secrets []string) *redaction {
 			for i := 0; i+minSecretPiece <= len(line); i++ {
 				x.lead[pieceKey(line[i:])] = true
 			}
+		}
+	}
+	// Each text also as Go quotes it (%q in an error), when that differs.
+	for _, s := range anywhere {
+		if q := strconv.Quote(s); q[1:len(q)-1] != s {
+			anywhere = append(anywhere, q[1:len(q)-1])
 		}
 	}
 	// Longer texts first, so that a secret that contains another is

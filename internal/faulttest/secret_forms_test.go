@@ -1,0 +1,67 @@
+package faulttest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// TestSecretsInOtherFormsNeverShow gives sensitive variables values that
+// reach the output in a form other than a string of their own: a number
+// that a command prints, and a text with a quote and a tab that an error
+// quotes as Go does. Neither shows, in text or in JSON.
+func TestSecretsInOtherFormsNeverShow(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	pin := fmt.Sprint(1000000 + rand.IntN(9000000))
+	word := fmt.Sprintf("%016x", rand.Uint64())
+	dir := writeFiles(t, map[string]string{
+		"pin.hcl": `
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+` + hostBlock("a", srv, loginUser(t)) + `
+task "command" "show_pin" {
+  on  = [host.a]
+  cmd = "echo ${var.pin}; exit 3"
+}
+`,
+		"quoted.hcl": `
+variable "word" {
+  type      = string
+  sensitive = true
+}
+` + hostBlock("a", srv, "root") + `
+task "alation_shell" "set_word" {
+  on    = [host.a]
+  key   = "some.key"
+  value = var.word
+}
+`,
+		"pin.vars.hcl":    fmt.Sprintf("pin = %s\n", pin),
+		"quoted.vars.hcl": fmt.Sprintf("word = \"say \\\"%s\\\"\\tnow\"\n", word),
+	})
+	env := cliEnv(t)
+	for _, tc := range []struct {
+		name, playbook, secret string
+		args                   []string
+	}{
+		{"number printed", "pin", pin, []string{"run", "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}},
+		{"text quoted in an error", "quoted", word, []string{"run", "--state-dir", t.TempDir()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(tc.args, filepath.Join(dir, tc.playbook+".hcl"), "--var-file", filepath.Join(dir, tc.playbook+".vars.hcl"))
+			text, textErr, _ := runCLI(t, env, args...)
+			jsonOut, jsonErr, _ := runCLI(t, env, append(args, "--output", "json")...)
+			for name, out := range map[string]string{"text output": text + textErr, "JSON output": jsonOut + jsonErr} {
+				wantNoSecret(t, name, out, tc.secret)
+				wantContains(t, name, out, "(sensitive)")
+			}
+		})
+	}
+}
