@@ -22,7 +22,8 @@ import (
 // a temporary name beside the destination, created exclusively, which is
 // renamed over it; with sudo it is streamed to a sudo'd shell that writes
 // it in a private directory beside the destination (see shell.Install).
-// Neither follows a symbolic link planted beside the destination.
+// Neither follows a symbolic link planted beside the destination, nor
+// one in the path of its directory (see shell.PhysicalDir).
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	if err := f.Validate(); err != nil {
 		return false, h.errorf("upload: %w", err)
@@ -40,14 +41,18 @@ func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 		}
 		return changed, nil
 	}
-	path, state, err := shell.Target(ctx, run, dest)
+	target, state, err := shell.Target(ctx, run, dest)
 	if err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	if state.Matches(f.Content, mode, f.Owner, f.Group) {
 		return false, nil
 	}
-	if err := h.put(ctx, path, f, mode); err != nil {
+	dir, err := shell.PhysicalDir(ctx, run, path.Dir(target))
+	if err != nil {
+		return false, h.errorf("upload %s: %w", f.Path, err)
+	}
+	if err := h.put(ctx, path.Join(dir, path.Base(target)), f, mode); err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	return true, nil
