@@ -102,6 +102,7 @@ type redactor struct {
 type redaction struct {
 	replacer *strings.Replacer
 	lines    map[string]bool // every trimmed line of every secret
+	edges    []string        // the texts replaced anywhere of minSecretPiece bytes or more
 	lead     map[uint64]bool // every minSecretPiece-byte substring of a secret line
 	secrets  []string
 }
@@ -153,6 +154,11 @@ func newRedaction(secrets []string) *redaction {
 		return strings.Compare(a, b)
 	})
 	anywhere = slices.Compact(anywhere)
+	for _, s := range anywhere {
+		if len(s) >= minSecretPiece {
+			x.edges = append(x.edges, s)
+		}
+	}
 	pairs := make([]string, 0, 2*len(anywhere))
 	for _, s := range anywhere {
 		pairs = append(pairs, s, redactedText)
@@ -196,12 +202,13 @@ func (r *redactor) redact(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// line applies the rules for whole lines and for the items of a list
-// joined by "; " to one line of a text.
+// line applies the rules for whole lines, for the ends of lines and for
+// the items of a list joined by "; " to one line of a text.
 func (x *redaction) line(line string) string {
 	if x.isPiece(line) {
 		return redactedText
 	}
+	line = x.cutEdges(line)
 	if !strings.Contains(line, "; ") {
 		return line
 	}
@@ -212,6 +219,40 @@ func (x *redaction) line(line string) string {
 		}
 	}
 	return strings.Join(items, "; ")
+}
+
+// cutEdges replaces the end of line when it is the start of a secret (or
+// of a line of one), and the start of line when it is the end of one,
+// from minSecretPiece bytes: a line too long to be sent whole reaches the
+// redactor in pieces, and a secret may be cut in two between them.
+func (x *redaction) cutEdges(line string) string {
+	for _, s := range x.edges {
+		if k := overlap(line, s); k >= minSecretPiece {
+			line = line[:len(line)-k] + redactedText
+		}
+		if k := overlap(s, line); k >= minSecretPiece {
+			line = redactedText + line[k:]
+		}
+	}
+	return line
+}
+
+// overlap returns the length of the longest end of a that is a start of
+// b, shorter than b and at least minSecretPiece bytes long, or 0.
+func overlap(a, b string) int {
+	if len(b) < minSecretPiece {
+		return 0
+	}
+	head := b[:minSecretPiece]
+	for i := max(0, len(a)-len(b)+1); ; i++ {
+		j := strings.Index(a[i:], head)
+		if j < 0 {
+			return 0
+		}
+		if i += j; strings.HasPrefix(b, a[i:]) {
+			return len(a) - i
+		}
+	}
 }
 
 // isPiece reports whether text, trimmed, is a line of a secret or a text

@@ -11,14 +11,16 @@ import (
 
 // TestSecretsInOtherFormsNeverShow gives sensitive variables values that
 // reach the output in a form other than a string of their own: a number
-// that a command prints, and a text with a quote and a tab that an error
-// quotes as Go does. Neither shows, in text or in JSON.
+// that a command prints, a text with a quote and a tab that an error
+// quotes as Go does, and a token that a line too long to be sent whole
+// holds where it is cut in two. None shows, in text or in JSON.
 func TestSecretsInOtherFormsNeverShow(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	pin := fmt.Sprint(1000000 + rand.IntN(9000000))
 	word := fmt.Sprintf("%016x", rand.Uint64())
+	token := secret("token")
 	dir := writeFiles(t, map[string]string{
 		"pin.hcl": `
 variable "pin" {
@@ -43,7 +45,20 @@ task "alation_shell" "set_word" {
   value = var.word
 }
 `,
+		"long.hcl": `
+variable "token" {
+  type      = string
+  sensitive = true
+}
+` + hostBlock("a", srv, loginUser(t)) + fmt.Sprintf(`
+task "command" "show_token" {
+  on  = [host.a]
+  env = { TOKEN = var.token }
+  cmd = "head -c %d /dev/zero | tr '\\0' x; echo \"$TOKEN\"; exit 3"
+}
+`, 64<<10-len(token)+2),
 		"pin.vars.hcl":    fmt.Sprintf("pin = %s\n", pin),
+		"long.vars.hcl":   fmt.Sprintf("token = %q\n", token),
 		"quoted.vars.hcl": fmt.Sprintf("word = \"say \\\"%s\\\"\\tnow\"\n", word),
 	})
 	env := cliEnv(t)
@@ -53,6 +68,7 @@ task "alation_shell" "set_word" {
 	}{
 		{"number printed", "pin", pin, []string{"run", "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}},
 		{"text quoted in an error", "quoted", word, []string{"run", "--state-dir", t.TempDir()}},
+		{"text cut in two", "long", token[:len(token)-2], []string{"run", "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append(tc.args, filepath.Join(dir, tc.playbook+".hcl"), "--var-file", filepath.Join(dir, tc.playbook+".vars.hcl"))
