@@ -36,15 +36,15 @@ func (c Command) Validate() error {
 	case hasNUL(c.Dir):
 		return nulError("the working directory")
 	}
-	return c.Sudo.validate()
+	return c.Sudo.Validate()
 }
 
-// validate reports whether s, which may be nil, can be given to sudo: its
+// Validate reports whether s, which may be nil, can be given to sudo: its
 // user holds no NUL byte, and its password no NUL, carriage return or
 // newline. sudo reads the password up to the first of these and would
 // leave the rest to the command, as its input. The error never quotes
 // the password.
-func (s *Sudo) validate() error {
+func (s *Sudo) Validate() error {
 	switch {
 	case s == nil:
 		return nil
@@ -66,7 +66,7 @@ func (f File) Validate() error {
 	case hasNUL(f.Group):
 		return nulError("the group")
 	}
-	if err := f.Sudo.validate(); err != nil {
+	if err := f.Sudo.Validate(); err != nil {
 		return err
 	}
 	return ValidatePath(f.Path)
