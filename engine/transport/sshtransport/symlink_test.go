@@ -156,8 +156,8 @@ func attackUploads(t *testing.T, h transport.Host, attacker sshdtest.User, sudo 
 // TestUploadIgnoresLinkedDirectory uploads, by SFTP and through sudo, to
 // a file of a directory that another local user has replaced by a
 // symbolic link to a root-only directory. The upload fails, and the
-// root-only directory is left as it was. A link that only root can
-// change is followed.
+// root-only directory is left as it was. With follow = true, or when
+// only root can change the link, the link is followed.
 func TestUploadIgnoresLinkedDirectory(t *testing.T) {
 	attacker := sshdtest.NewUser(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
@@ -176,6 +176,13 @@ func TestUploadIgnoresLinkedDirectory(t *testing.T) {
 			}
 			wantIntact(t, secret, secretContent)
 
+			// With follow = true the link is trusted.
+			content := []byte("through a trusted link\n")
+			if _, err := h.Upload(context.Background(), transport.File{Path: dest, Content: content, Mode: 0o600, Follow: true, Sudo: way.sudo}); err != nil {
+				t.Fatalf("the upload through a linked directory, with follow: %v", err)
+			}
+			wantRegular(t, filepath.Join(secretDir, "authorized_keys"), content, 0o600)
+
 			// A link only root can change is followed.
 			real := filepath.Join(secretDir, "real")
 			if err := os.Mkdir(real, 0o700); err != nil {
@@ -184,7 +191,6 @@ func TestUploadIgnoresLinkedDirectory(t *testing.T) {
 			if err := os.Symlink("real", filepath.Join(secretDir, "link")); err != nil {
 				t.Fatal(err)
 			}
-			content := []byte("through a trusted link\n")
 			if _, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(secretDir, "link", "f"), Content: content, Mode: 0o600, Sudo: way.sudo}); err != nil {
 				t.Fatalf("the upload through a link only root can change: %v", err)
 			}

@@ -316,17 +316,19 @@ func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
 
 // Target returns the path an upload to dest writes and the state of the
 // file there, read through commands run by run: dest.Path itself or,
-// when it is a symbolic link and dest.Follow is set, the path it
-// resolves to. A link that is not to be followed is ErrSymlink.
+// when dest.Follow is set, the path it resolves to once every symbolic
+// link in it (the destination's own, or one of its directories) is
+// followed. A link at dest.Path that is not to be followed is
+// ErrSymlink.
 func Target(ctx context.Context, run RunFunc, dest Dest) (string, FileState, error) {
 	if name := path.Base(dest.Path); name == "/" || name == "." || name == ".." || strings.HasSuffix(dest.Path, "/") {
 		return "", FileState{}, fmt.Errorf("%s does not name a file", dest.Path)
 	}
 	state, err := State(ctx, run, dest.Path)
-	if err != nil || !state.Link {
+	switch {
+	case err != nil || (!state.Link && !dest.Follow):
 		return dest.Path, state, err
-	}
-	if !dest.Follow {
+	case !dest.Follow:
 		return "", FileState{}, fmt.Errorf("%s: %w", dest.Path, ErrSymlink)
 	}
 	out, errOut, ok, err := run(ctx, ResolveArgv(dest.Path), nil)
@@ -335,7 +337,7 @@ func Target(ctx context.Context, run RunFunc, dest Dest) (string, FileState, err
 	}
 	resolved := strings.TrimSuffix(string(out), "\n")
 	if !ok || resolved == "" {
-		return "", FileState{}, fmt.Errorf("resolve symbolic link %s: %w", dest.Path, failure(out, errOut))
+		return "", FileState{}, fmt.Errorf("resolve the symbolic links of %s: %w", dest.Path, failure(out, errOut))
 	}
 	if state, err = State(ctx, run, resolved); err == nil && state.Link {
 		err = fmt.Errorf("%s, resolved from %s: %w", resolved, dest.Path, ErrSymlink)
