@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -186,6 +187,9 @@ func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, over map[st
 			h.cfg.Password = s
 		case "sudo_password":
 			h.cfg.SudoPassword = s
+			if err := (&transport.Sudo{Password: s}).Validate(); err != nil {
+				l.errorf(a.Expr.Range().Ptr(), "Invalid sudo password", "Host %s: %v.", h.cfg.Name, err)
+			}
 		case "key_passphrase":
 			h.cfg.KeyPassphrase = s
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -31,6 +32,9 @@ import (
 func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	if p == nil || !p.valid {
 		return nil, errInvalidPlaybook
+	}
+	if err := (&transport.Sudo{Password: opts.SudoPassword}).Validate(); err != nil {
+		return nil, err
 	}
 	included, limited, err := p.limitSet(opts.Limit)
 	if err != nil {

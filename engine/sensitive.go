@@ -3,11 +3,13 @@ package engine
 import (
 	"encoding/binary"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // sensitiveMark is the cty mark carried by every sensitive value: the
@@ -24,7 +26,8 @@ const redactedText = "(sensitive)"
 // markSensitive returns v carrying the sensitive mark.
 func markSensitive(v cty.Value) cty.Value { return v.Mark(sensitiveMark) }
 
-// stringsIn appends every non-empty string found in v, at any depth, to dst.
+// stringsIn appends every non-empty string found in v, at any depth, to
+// dst, and every number as a string shows it.
 func stringsIn(v cty.Value, dst []string) []string {
 	v, _ = v.UnmarkDeep()
 	if !v.IsKnown() || v.IsNull() {
@@ -34,6 +37,10 @@ func stringsIn(v cty.Value, dst []string) []string {
 	case v.Type() == cty.String:
 		if s := v.AsString(); s != "" {
 			dst = append(dst, s)
+		}
+	case v.Type() == cty.Number:
+		if s, err := convert.Convert(v, cty.String); err == nil {
+			dst = append(dst, s.AsString())
 		}
 	case v.CanIterateElements():
 		for it := v.ElementIterator(); it.Next(); {
@@ -74,8 +81,9 @@ const minSecretPiece = 8
 //
 //   - a secret, and each line of it (with the white space around it
 //     trimmed, so that CRLF or an indentation makes no difference), is
-//     replaced wherever it appears, except a line shorter than
-//     minSecretPiece of a secret that has several lines;
+//     replaced wherever it appears, as it is and as Go quotes it, except
+//     a line shorter than minSecretPiece of a secret that has several
+//     lines;
 //   - a line that, trimmed, is a line of a secret (of any length), or has
 //     at least minSecretPiece characters and appears inside a secret, is
 //     replaced whole. So is such an item of a line that lists others
@@ -94,6 +102,7 @@ type redactor struct {
 type redaction struct {
 	replacer *strings.Replacer
 	lines    map[string]bool // every trimmed line of every secret
+	edges    []string        // the texts replaced anywhere of minSecretPiece bytes or more
 	lead     map[uint64]bool // every minSecretPiece-byte substring of a secret line
 	secrets  []string
 }
@@ -130,6 +139,12 @@ func newRedaction(secrets []string) *redaction {
 			}
 		}
 	}
+	// Each text also as Go quotes it (%q in an error), when that differs.
+	for _, s := range anywhere {
+		if q := strconv.Quote(s); q[1:len(q)-1] != s {
+			anywhere = append(anywhere, q[1:len(q)-1])
+		}
+	}
 	// Longer texts first, so that a secret that contains another is
 	// replaced whole.
 	slices.SortFunc(anywhere, func(a, b string) int {
@@ -139,6 +154,11 @@ func newRedaction(secrets []string) *redaction {
 		return strings.Compare(a, b)
 	})
 	anywhere = slices.Compact(anywhere)
+	for _, s := range anywhere {
+		if len(s) >= minSecretPiece {
+			x.edges = append(x.edges, s)
+		}
+	}
 	pairs := make([]string, 0, 2*len(anywhere))
 	for _, s := range anywhere {
 		pairs = append(pairs, s, redactedText)
@@ -182,12 +202,13 @@ func (r *redactor) redact(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// line applies the rules for whole lines and for the items of a list
-// joined by "; " to one line of a text.
+// line applies the rules for whole lines, for the ends of lines and for
+// the items of a list joined by "; " to one line of a text.
 func (x *redaction) line(line string) string {
 	if x.isPiece(line) {
 		return redactedText
 	}
+	line = x.cutEdges(line)
 	if !strings.Contains(line, "; ") {
 		return line
 	}
@@ -198,6 +219,40 @@ func (x *redaction) line(line string) string {
 		}
 	}
 	return strings.Join(items, "; ")
+}
+
+// cutEdges replaces the end of line when it is the start of a secret (or
+// of a line of one), and the start of line when it is the end of one,
+// from minSecretPiece bytes: a line too long to be sent whole reaches the
+// redactor in pieces, and a secret may be cut in two between them.
+func (x *redaction) cutEdges(line string) string {
+	for _, s := range x.edges {
+		if k := overlap(line, s); k >= minSecretPiece {
+			line = line[:len(line)-k] + redactedText
+		}
+		if k := overlap(s, line); k >= minSecretPiece {
+			line = redactedText + line[k:]
+		}
+	}
+	return line
+}
+
+// overlap returns the length of the longest end of a that is a start of
+// b, shorter than b and at least minSecretPiece bytes long, or 0.
+func overlap(a, b string) int {
+	if len(b) < minSecretPiece {
+		return 0
+	}
+	head := b[:minSecretPiece]
+	for i := max(0, len(a)-len(b)+1); ; i++ {
+		j := strings.Index(a[i:], head)
+		if j < 0 {
+			return 0
+		}
+		if i += j; strings.HasPrefix(b, a[i:]) {
+			return len(a) - i
+		}
+	}
 }
 
 // isPiece reports whether text, trimmed, is a line of a secret or a text

@@ -21,6 +21,9 @@ func TestRedactSecretLines(t *testing.T) {
 		{"  Zg==\r", "(sensitive)"},
 		{"exited: MIIEvQIBADANBgkq; Zg==; -----END", "exited: MIIEvQIBADANBgkq; (sensitive); (sensitive)"},
 		{"MIIEvQIBADANBgkq", "(sensitive)"},            // a fragment as cut by fold
+		{"xxx MIIEvQIBADAN", "xxx (sensitive)"},        // a line cut in pieces: the start of a secret line ends one
+		{"AAoIBAQC7 yyy", "(sensitive) yyy"},           // and its end starts the next
+		{"xxx MIIEvQI", "xxx MIIEvQI"},                 // too short to hide
 		{"hkiG9w0BAQEFAASCBK", "(sensitive)"},          // from the middle of a line
 		{"password: hunter2", "password: (sensitive)"}, // the one line of a secret ending in a newline
 		{"first\nZg==\nlast", "first\n(sensitive)\nlast"},

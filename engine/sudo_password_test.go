@@ -52,3 +52,40 @@ task "shell" "root" {
 		t.Errorf("an event shows a sudo password: %s", events)
 	}
 }
+
+// TestSudoPasswordNotOneLineRefused gives a sudo password with a newline,
+// where sudo would stop reading it and leave the rest to the command, in
+// a host block and to Run: the playbook is refused at load, and Run
+// before it connects to any host. Neither error shows the password.
+func TestSudoPasswordNotOneLineRefused(t *testing.T) {
+	const pw = "first-line\nsecond-line"
+	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": `
+variable "pw" {
+  type      = string
+  sensitive = true
+}
+host "a" {
+  sudo_password = var.pw
+}
+`}), LoadOptions{Vars: []string{"pw=" + pw}})
+	if text := diagText(nil, diags); !diags.HasErrors() || !strings.Contains(text, "Invalid sudo password") || strings.Contains(text, "second-line") {
+		t.Errorf("load: %s", text)
+	}
+
+	p := mustLoad(t, `
+host "a" {}
+task "shell" "root" {
+  on     = [host.a]
+  script = "true"
+  sudo   = true
+}
+`, LoadOptions{})
+	fake := &fakeHost{}
+	_, err := Run(context.Background(), p, RunOptions{
+		Connect:      func(HostConfig) (transport.Host, error) { return fake, nil },
+		SudoPassword: pw,
+	})
+	if err == nil || strings.Contains(err.Error(), "second-line") || len(fake.cmds) > 0 {
+		t.Errorf("run: %v, %d commands", err, len(fake.cmds))
+	}
+}

@@ -28,7 +28,7 @@ type Copy struct {
 	Mode    string  `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
 	Owner   string  `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
 	Group   string  `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
-	Follow  bool    `hcl:"follow,optional" doc:"When dest is a symbolic link, write to the file it points to and keep the link. Without it such a dest is refused. Either way the file is written to a new name and renamed into place, so no link planted beside dest is ever followed, with sudo or without."`
+	Follow  bool    `hcl:"follow,optional" doc:"When dest is a symbolic link, write to the file it points to and keep the link, and trust every link on the way to dest. Without it such a dest is refused, and so is a link on the way that a user other than root and the writing user could change. Either way the file is written to a new name and renamed into place, so no link planted beside dest is ever followed, with sudo or without."`
 }
 
 // Validate checks that exactly one source is set and that dest and mode

@@ -9,9 +9,9 @@ import (
 )
 
 // Validate reports whether c can be run as given: it has args or a
-// script, and no part of it holds a NUL byte, which no argument vector,
+// script, no part of it holds a NUL byte, which no argument vector,
 // environment or path can carry (OpenSSH drops the whole connection when
-// an exec request holds one). Hosts call it before they send anything, so
+// an exec request holds one), and its sudo password is one line. Hosts call it before they send anything, so
 // that such a command fails alone. The error never quotes a value.
 func (c Command) Validate() error {
 	if len(c.Args) == 0 && c.Script == "" {
@@ -35,22 +35,39 @@ func (c Command) Validate() error {
 		return nulError("the script")
 	case hasNUL(c.Dir):
 		return nulError("the working directory")
-	case c.Sudo != nil && hasNUL(c.Sudo.User):
+	}
+	return c.Sudo.Validate()
+}
+
+// Validate reports whether s, which may be nil, can be given to sudo: its
+// user holds no NUL byte, and its password no NUL, carriage return or
+// newline. sudo reads the password up to the first of these and would
+// leave the rest to the command, as its input. The error never quotes
+// the password.
+func (s *Sudo) Validate() error {
+	switch {
+	case s == nil:
+		return nil
+	case hasNUL(s.User):
 		return nulError("the sudo user")
+	case strings.ContainsAny(s.Password, "\x00\r\n"):
+		return errors.New("the sudo password holds a NUL, carriage return or newline, after which sudo would stop reading it and leave the rest to the command")
 	}
 	return nil
 }
 
 // Validate reports whether f can be written: no part of it that names
-// something on the host holds a NUL byte (see Command.Validate).
+// something on the host holds a NUL byte, and its sudo password is one
+// line (see Command.Validate).
 func (f File) Validate() error {
 	switch {
 	case hasNUL(f.Owner):
 		return nulError("the owner")
 	case hasNUL(f.Group):
 		return nulError("the group")
-	case f.Sudo != nil && hasNUL(f.Sudo.User):
-		return nulError("the sudo user")
+	}
+	if err := f.Sudo.Validate(); err != nil {
+		return err
 	}
 	return ValidatePath(f.Path)
 }

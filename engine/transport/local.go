@@ -85,7 +85,7 @@ func sudoCommand(ctx context.Context, c Command, sudo *Sudo, argv []string, stde
 		}
 		hs.Env = block
 	}
-	full := append(hs.Sudo(sudo.User, sudo.Password), shell.Argv("0", c.Dir, hs.Env != nil, argv)...)
+	full := append(hs.Sudo(sudo.User, sudo.Password), hs.Argv("0", c.Dir, argv)...)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	cmd.Stderr = hs
 	return cmd, hs, nil

@@ -192,5 +192,5 @@ func prepare(c transport.Command) (string, *shell.Handshake, error) {
 	if c.Sudo != nil {
 		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
 	}
-	return shell.Line(prefix, c.Dir, hs.Env != nil, c.Args, c.Script), hs, nil
+	return hs.Line(prefix, c.Dir, c.Args, c.Script), hs, nil
 }

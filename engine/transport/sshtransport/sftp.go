@@ -24,7 +24,8 @@ import (
 // is streamed to a shell that writes it in a private directory beside
 // the destination, checks it and renames it over the destination (see
 // shell.Install). Neither follows a symbolic link planted beside the
-// destination.
+// destination, nor one in the path of its directory (see
+// shell.PhysicalDir).
 func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	if err := f.Validate(); err != nil {
 		return false, h.errorf("upload: %w", err)
@@ -45,14 +46,18 @@ func (h *host) Upload(ctx context.Context, f transport.File) (bool, error) {
 	case err != nil:
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
-	path, state, err := shell.Target(ctx, run, dest)
+	target, state, err := shell.Target(ctx, run, dest)
 	if err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	if state.Matches(f.Content, mode, f.Owner, f.Group) {
 		return false, nil
 	}
-	if err := h.put(ctx, cn, client, path, f, mode); err != nil {
+	dir, err := shell.PhysicalDir(ctx, run, path.Dir(target))
+	if err != nil {
+		return false, h.errorf("upload %s: %w", f.Path, err)
+	}
+	if err := h.put(ctx, cn, client, path.Join(dir, path.Base(target)), f, mode); err != nil {
 		return false, h.errorf("upload %s: %w", f.Path, err)
 	}
 	return true, nil

@@ -138,13 +138,20 @@ func TestSudoWrongPassword(t *testing.T) {
 // it runs the command with /bin/sh, as start-up files sometimes do.
 func setNoisyLoginShell(t *testing.T, user string) {
 	t.Helper()
+	setLoginShell(t, user, `printf 'Welcome to the host\nPassword: ' >&2`)
+}
+
+// setLoginShell gives user a login shell that runs the shell command
+// first and then runs the command it was given with /bin/sh.
+func setLoginShell(t *testing.T, user, first string) {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "runbook-shell-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	shell := filepath.Join(dir, "noisy-sh")
-	script := "#!/bin/sh\nprintf 'Welcome to the host\\nPassword: ' >&2\nexec /bin/sh \"$@\"\n"
+	shell := filepath.Join(dir, "login-sh")
+	script := "#!/bin/sh\n" + first + "\nexec /bin/sh \"$@\"\n"
 	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -153,5 +160,29 @@ func setNoisyLoginShell(t *testing.T, user string) {
 	}
 	if out, err := exec.Command("usermod", "-s", shell, user).CombinedOutput(); err != nil {
 		t.Fatalf("usermod: %v: %s", err, out)
+	}
+}
+
+// TestSudoPasswordWithLineBreakIsRefused gives sudo the right password
+// followed by a line break and more: sudo would read the first line as
+// the password and leave the rest to the command. The command and the
+// upload are refused before anything is sent, and nothing runs.
+func TestSudoPasswordWithLineBreakIsRefused(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewSudoUser(t)
+	h := hostAs(t, srv, u.Name)
+	mark := filepath.Join(t.TempDir(), "ran")
+	for _, pw := range []string{u.Password + "\ntouch " + mark, u.Password + "\r", u.Password + "\x00"} {
+		sudo := &transport.Sudo{Password: pw}
+		res, err := h.Run(context.Background(), transport.Command{Args: []string{"cat"}, Stdin: strings.NewReader("input\n"), Sudo: sudo})
+		if err == nil || strings.Contains(err.Error(), u.Password) {
+			t.Errorf("password %q: cat printed %q, error %v; want it refused", pw, res.Stdout, err)
+		}
+		if _, err := h.Upload(context.Background(), transport.File{Path: mark, Content: []byte("x"), Sudo: sudo}); err == nil {
+			t.Errorf("password %q: the upload ran", pw)
+		}
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("something ran with the rest of the password")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -62,6 +63,19 @@ func userDir(t *testing.T, name string) string {
 	return dir
 }
 
+// rootOnlyFile returns a new directory that only root may read, and the
+// path and content of the file of mode 0600 it holds.
+func rootOnlyFile(t *testing.T) (dir, path string, content []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	path = filepath.Join(dir, "secret")
+	content = []byte("root only\n")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, content
+}
+
 // wantIntact fails the test unless the root-only file secret still holds
 // content with mode 0600 and its directory holds nothing else.
 func wantIntact(t *testing.T, secret string, content []byte) {
@@ -108,12 +122,7 @@ func TestUploadIgnoresPlantedLinks(t *testing.T) {
 // attackUploads makes the uploads of TestUploadIgnoresPlantedLinks, with
 // sudo or without.
 func attackUploads(t *testing.T, h transport.Host, attacker sshdtest.User, sudo *transport.Sudo) {
-	secretDir := t.TempDir()
-	secret := filepath.Join(secretDir, "secret")
-	secretContent := []byte("root only\n")
-	if err := os.WriteFile(secret, secretContent, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	secretDir, secret, secretContent := rootOnlyFile(t)
 	dir := userDir(t, attacker.Name)
 	dest := filepath.Join(dir, "f")
 
@@ -143,4 +152,50 @@ func attackUploads(t *testing.T, h transport.Host, attacker sshdtest.User, sudo 
 	stop()
 	moved, _ := filepath.Glob(filepath.Join(dir, ".f.runbook-*.moved"))
 	t.Logf("%d of %d uploads failed under attack; %d private directories were moved away", failed, uploads, len(moved))
+}
+
+// TestUploadIgnoresLinkedDirectory uploads, by SFTP and through sudo, to
+// a file of a directory that another local user has replaced by a
+// symbolic link to a root-only directory. The upload fails, and the
+// root-only directory is left as it was. With follow = true, or when
+// only root can change the link, the link is followed.
+func TestUploadIgnoresLinkedDirectory(t *testing.T) {
+	attacker := sshdtest.NewUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	h := newHost(t, testConfig(srv))
+	for _, way := range uploadWays {
+		t.Run(way.name, func(t *testing.T) {
+			secretDir, secret, secretContent := rootOnlyFile(t)
+			dir := userDir(t, attacker.Name)
+			if out, err := attacker.Command(t, "ln", "-s", secretDir, filepath.Join(dir, "conf")).CombinedOutput(); err != nil {
+				t.Fatalf("ln: %v: %s", err, out)
+			}
+			dest := filepath.Join(dir, "conf", "authorized_keys")
+			_, err := h.Upload(context.Background(), transport.File{Path: dest, Content: []byte("playbook content\n"), Mode: 0o644, Owner: attacker.Name, Sudo: way.sudo})
+			if err == nil || !strings.Contains(err.Error(), "passes through the symbolic link") {
+				t.Errorf("the upload through a linked directory: %v", err)
+			}
+			wantIntact(t, secret, secretContent)
+
+			// With follow = true the link is trusted.
+			content := []byte("through a trusted link\n")
+			if _, err := h.Upload(context.Background(), transport.File{Path: dest, Content: content, Mode: 0o600, Follow: true, Sudo: way.sudo}); err != nil {
+				t.Fatalf("the upload through a linked directory, with follow: %v", err)
+			}
+			wantRegular(t, filepath.Join(secretDir, "authorized_keys"), content, 0o600)
+
+			// A link only root can change is followed.
+			real := filepath.Join(secretDir, "real")
+			if err := os.Mkdir(real, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("real", filepath.Join(secretDir, "link")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(secretDir, "link", "f"), Content: content, Mode: 0o600, Sudo: way.sudo}); err != nil {
+				t.Fatalf("the upload through a link only root can change: %v", err)
+			}
+			wantRegular(t, filepath.Join(real, "f"), content, 0o600)
+		})
+	}
 }

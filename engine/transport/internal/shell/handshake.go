@@ -16,6 +16,11 @@ import (
 // are kept to explain why it did not.
 const maxEarlyLines = 8
 
+// maxEarlyLine bounds, in bytes, each of those lines, and the line not
+// ended yet that is held until its end (or sudo's prompt) arrives: only
+// the last bytes of a longer one are kept.
+const maxEarlyLine = 4096
+
 // foreignPromptWait is how long a line that reads like a password prompt,
 // but is not the prompt sudo was given, may wait unanswered before the
 // handshake gives up: sudo (or a PAM module) is then asking in words of
@@ -42,6 +47,7 @@ type Handshake struct {
 
 	password string // the sudo password, or empty
 	prompt   []byte // the prompt sudo was given for it
+	mark     string // the marker the wrapper writes once it runs
 
 	once     sync.Once
 	ready    chan struct{}
@@ -61,9 +67,26 @@ type Handshake struct {
 
 func (h *Handshake) init() {
 	h.once.Do(func() {
+		h.mark = readyMarker + nonce()
 		h.ready = make(chan struct{})
 		h.changed = make(chan struct{}, 1)
 	})
+}
+
+// marker returns the word that starts the line the wrapper writes once it
+// runs. It is new for every command and unpredictable, so that no line
+// written before the wrapper runs (by a login shell, say) can pass for
+// it, and name a process group that cancelling the command would end.
+func (h *Handshake) marker() string {
+	h.init()
+	return h.mark
+}
+
+// nonce returns 32 random hexadecimal digits.
+func nonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Sudo returns the sudo prefix that runs a command as user (root when
@@ -79,10 +102,8 @@ func (h *Handshake) Sudo(user, password string) []string {
 	if password == "" {
 		return []string{"sudo", "-n", "-u", user, "--"}
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	h.password = password
-	h.prompt = []byte("runbook-sudo-" + hex.EncodeToString(b) + ": ")
+	h.prompt = []byte("runbook-sudo-" + nonce() + ": ")
 	return []string{"sudo", "-S", "-p", string(h.prompt), "-u", user, "--"}
 }
 
@@ -143,7 +164,7 @@ func (h *Handshake) scan() {
 		end := bytes.IndexByte(h.partial, '\n')
 		if i := h.promptIndex(); i >= 0 && (end < 0 || i < end) {
 			if i > 0 {
-				h.noteEarly(string(h.partial[:i]))
+				h.noteEarly(h.partial[:i])
 			}
 			h.partial = h.partial[i+len(h.prompt):]
 			h.rejected = h.rejected || h.sent
@@ -151,10 +172,13 @@ func (h *Handshake) scan() {
 			continue
 		}
 		if end < 0 {
+			if len(h.partial) > maxEarlyLine {
+				h.partial = lastBytes(h.partial, maxEarlyLine)
+			}
 			h.foreign = readsLikePrompt(h.partial)
 			return
 		}
-		line := string(h.partial[:end])
+		line := h.partial[:end]
 		h.partial = h.partial[end+1:]
 		h.noteEarly(line)
 	}
@@ -176,9 +200,17 @@ func readsLikePrompt(text []byte) bool {
 	return bytes.HasSuffix(bytes.TrimRight(text, " "), []byte(":"))
 }
 
-// noteEarly handles one line written before the wrapper was ready; h.mu is held.
-func (h *Handshake) noteEarly(line string) {
-	if g, ok := strings.CutPrefix(line, readyMarker+" "); ok {
+// lastBytes returns a copy of the last n bytes of b, less a character cut
+// at their start.
+func lastBytes(b []byte, n int) []byte {
+	return bytes.Clone(fromRuneStart(b[max(len(b)-n, 0):]))
+}
+
+// noteEarly handles one line written before the wrapper was ready, of
+// which it keeps the last maxEarlyLine bytes; h.mu is held.
+func (h *Handshake) noteEarly(b []byte) {
+	line := string(lastBytes(b, maxEarlyLine))
+	if g, ok := strings.CutPrefix(line, h.mark+" "); ok {
 		h.started, h.group = true, g
 		close(h.ready)
 		return

@@ -3,16 +3,19 @@ package shell
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestHandshakeSeparatesEarlyLines(t *testing.T) {
 	stderr := NewLines(nil)
 	h := &Handshake{Stderr: stderr}
-	for _, chunk := range []string{"motd line\nrunbook-re", "ady 4242\nfrom the ", "command\n"} {
+	m := h.marker()
+	for _, chunk := range []string{"motd line\n" + m[:10], m[10:] + " 4242\nfrom the ", "command\n"} {
 		if _, err := h.Write([]byte(chunk)); err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +128,7 @@ func TestHandshakeAnswersOnlyItsPrompt(t *testing.T) {
 	}
 	stderr(t, h, prompt[5:])
 	waitWritten(stdin)
-	stderr(t, h, "\n"+readyMarker+" 42\nfrom the command\n")
+	stderr(t, h, "\n"+h.marker()+" 42\nfrom the command\n")
 	if got := waitClosed(t, stdin); got != "pw-1234\n0\ninput\n" {
 		t.Fatalf("stdin %q, want the password once, then the environment block and the input", got)
 	}
@@ -136,7 +139,7 @@ func TestHandshakeAnswersOnlyItsPrompt(t *testing.T) {
 
 func TestHandshakeSendsNoPasswordUnasked(t *testing.T) {
 	h, _, stdin := sudoHandshake(t)
-	stderr(t, h, "Password: ", "\n"+readyMarker+" 42\n")
+	stderr(t, h, "Password: ", "\n"+h.marker()+" 42\n")
 	if got := waitClosed(t, stdin); got != "0\ninput\n" {
 		t.Fatalf("stdin %q, want only the environment block and the input", got)
 	}
@@ -172,8 +175,37 @@ func TestHandshakeReportsACommandStartedWithoutItsInput(t *testing.T) {
 	h, _, stdin := sudoHandshake(t)
 	stderr(t, h, "Last login: ")
 	waitClosed(t, stdin)
-	stderr(t, h, "\n"+readyMarker+" 42\n")
+	stderr(t, h, "\n"+h.marker()+" 42\n")
 	if err := h.Failure(); err == nil || !strings.Contains(err.Error(), "the password was not sent") {
 		t.Fatalf("failure %v; the command ran without its input", err)
+	}
+}
+
+// TestHandshakeBoundsEarlyOutput writes what a login shell might print
+// before the wrapper starts: long lines, and a line without end. What
+// the handshake keeps of them, and the failure that quotes them, stay
+// small, and sudo's prompt after the line without end is still answered.
+func TestHandshakeBoundsEarlyOutput(t *testing.T) {
+	h, prompt, stdin := sudoHandshake(t)
+	long := strings.Repeat("é", 1<<20)
+	for range maxEarlyLines {
+		stderr(t, h, long+"\n")
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 32 {
+		stderr(t, h, long)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 4<<20 {
+		t.Errorf("the heap grew by %d bytes for a line without end", grown)
+	}
+	stderr(t, h, prompt)
+	waitWritten(stdin)
+	if err := h.Failure(); err == nil || len(err.Error()) > 64<<10 || !utf8.ValidString(err.Error()) {
+		t.Errorf("failure of %d bytes (valid UTF-8: %v)", len(err.Error()), utf8.ValidString(err.Error()))
 	}
 }

@@ -134,12 +134,19 @@ func (l *Lines) Bytes() []byte {
 	if i := bytes.IndexByte(tail, '\n'); i >= 0 && i < len(tail)-1 {
 		return bytes.Clone(tail[i+1:])
 	}
-	for i := range min(len(tail), utf8.UTFMax) {
-		if utf8.RuneStart(tail[i]) {
-			return bytes.Clone(tail[i:])
+	return bytes.Clone(fromRuneStart(tail))
+}
+
+// fromRuneStart returns b from the start of its first character, leaving
+// out the end of a character cut at its start; b when there is none
+// within utf8.UTFMax bytes.
+func fromRuneStart(b []byte) []byte {
+	for i := range min(len(b), utf8.UTFMax) {
+		if utf8.RuneStart(b[i]) {
+			return b[i:]
 		}
 	}
-	return bytes.Clone(tail)
+	return b
 }
 
 // Truncated reports whether more than the limit was written, so that

@@ -108,7 +108,7 @@ func TestLinesLongLine(t *testing.T) {
 func TestHandshakeReadFrom(t *testing.T) {
 	stderr := NewLines(nil)
 	h := &Handshake{Stderr: stderr}
-	if _, err := io.Copy(h, iotest.OneByteReader(strings.NewReader("early\n"+readyMarker+" 42\nafter\n"))); err != nil {
+	if _, err := io.Copy(h, iotest.OneByteReader(strings.NewReader("early\n"+h.marker()+" 42\nafter\n"))); err != nil {
 		t.Fatal(err)
 	}
 	if h.Group() != "42" || string(stderr.Bytes()) != "after\n" {

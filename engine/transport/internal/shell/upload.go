@@ -27,12 +27,59 @@ else echo absent; fi`
 // is followed.
 const resolveScript = `readlink -f -- "$1"`
 
+// enterScript enters the directory $1 one name at a time, so that no
+// symbolic link another user plants in its path leads there elsewhere: a
+// directory entered must have the one just left as its parent, and a
+// link is followed only when it and the directory holding it can be
+// changed by root and the effective user alone (trusted says so; its
+// target is then walked the same way, 40 links at most). Any other link
+// fails, under set -e, with a message on standard error.
+const enterScript = `me=$(id -u)
+trusted() {
+  set -- "$(stat -c %u -- "$1")" $(stat -c '%u %A' .)
+  case $1 in 0|"$me") ;; *) return 1 ;; esac
+  case $2 in 0|"$me") ;; *) return 1 ;; esac
+  case $3 in ?????w*|????????w*) return 1 ;; esac
+}
+case $1 in /*) cd / ;; esac
+rest=$1 links=0
+while [ -n "$rest" ]; do
+  c=${rest%%/*}
+  case $rest in */*) rest=${rest#*/} ;; *) rest= ;; esac
+  case $c in ''|.) continue ;; ..) cd -P ..; continue ;; esac
+  if [ -L "$c" ]; then
+    links=$((links+1))
+    if ! trusted "$c" || [ $links -gt 40 ]; then
+      echo "$1 passes through the symbolic link $(pwd -P)/$c, which a user other than $(id -un) can change; set follow = true to trust it" >&2
+      exit 1
+    fi
+    t=$(readlink -- "$c")
+    case $t in /*) cd / ;; esac
+    rest=$t/$rest
+    continue
+  fi
+  up=$(stat -c %d:%i .)
+  if ! cd -P -- "$c"; then
+    echo "cannot enter $(pwd -P)/$c on the way to $1" >&2
+    exit 1
+  fi
+  if [ "$(stat -c %d:%i ..)" != "$up" ]; then
+    echo "$1 changed while it was entered: another user replaced $c" >&2
+    exit 1
+  fi
+done`
+
+// physicalDirScript enters the directory $1 as enterScript does and
+// prints its path without links.
+const physicalDirScript = "set -e\nunset CDPATH\n" + enterScript + "\npwd -P"
+
 // installScript writes its standard input to the file $2 of the
 // directory $1, with mode $4, owner $5 and group $6 (when set), so that
 // no symbolic link or other entry another user plants in $1 is ever
 // followed, even by a root shell:
 //
-//   - it refuses a destination that is a symbolic link, printing "link";
+//   - it enters $1 (see enterScript) and refuses a destination that is a
+//     symbolic link, printing "link";
 //   - it removes the temporary entries earlier uploads to $2 left in $1
 //     (named as IsTemp says; rm -r never follows links);
 //   - it creates, with mkdir (atomic, never following a link), a private
@@ -53,13 +100,16 @@ const resolveScript = `readlink -f -- "$1"`
 //     than follows a link planted there since;
 //   - it removes the private directory.
 //
+// It enters $1 as enterScript does, so that no link another user plants
+// in the directory's path leads the write elsewhere.
+//
 // A failure removes what it made, leaves the destination as it was, and
 // prints "exit N" on standard output, N being the script's status; the
 // commands' own messages reach standard error.
 const installScript = `set -e
 umask 077
 unset CDPATH
-cd -- "$1"
+` + enterScript + `
 if [ -L "$2" ]; then echo link; exit 1; fi
 top=$(stat -c %d:%i .)
 p=".$2` + tempMark + `"
@@ -255,6 +305,20 @@ func (s FileState) Matches(content []byte, mode fs.FileMode, owner, group string
 // wrote and whether it exited with status 0.
 type RunFunc func(ctx context.Context, argv []string, stdin io.Reader) (stdout, stderr []byte, ok bool, err error)
 
+// PhysicalDir returns the path of the directory dir without symbolic
+// links, through a command run by run, and fails when the way there
+// passes through a link another user could change (see enterScript).
+func PhysicalDir(ctx context.Context, run RunFunc, dir string) (string, error) {
+	out, errOut, ok, err := run(ctx, []string{"/bin/sh", "-c", physicalDirScript, "sh", dir}, nil)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "", failure(out, errOut)
+	}
+	return strings.TrimSuffix(string(out), "\n"), nil
+}
+
 // State describes the file at path through a command run by run.
 func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
 	out, errOut, ok, err := run(ctx, StatArgv(path), nil)
@@ -273,17 +337,19 @@ func State(ctx context.Context, run RunFunc, path string) (FileState, error) {
 
 // Target returns the path an upload to dest writes and the state of the
 // file there, read through commands run by run: dest.Path itself or,
-// when it is a symbolic link and dest.Follow is set, the path it
-// resolves to. A link that is not to be followed is ErrSymlink.
+// when dest.Follow is set, the path it resolves to once every symbolic
+// link in it (the destination's own, or one of its directories) is
+// followed. A link at dest.Path that is not to be followed is
+// ErrSymlink.
 func Target(ctx context.Context, run RunFunc, dest Dest) (string, FileState, error) {
 	if name := path.Base(dest.Path); name == "/" || name == "." || name == ".." || strings.HasSuffix(dest.Path, "/") {
 		return "", FileState{}, fmt.Errorf("%s does not name a file", dest.Path)
 	}
 	state, err := State(ctx, run, dest.Path)
-	if err != nil || !state.Link {
+	switch {
+	case err != nil || (!state.Link && !dest.Follow):
 		return dest.Path, state, err
-	}
-	if !dest.Follow {
+	case !dest.Follow:
 		return "", FileState{}, fmt.Errorf("%s: %w", dest.Path, ErrSymlink)
 	}
 	out, errOut, ok, err := run(ctx, ResolveArgv(dest.Path), nil)
@@ -292,7 +358,7 @@ func Target(ctx context.Context, run RunFunc, dest Dest) (string, FileState, err
 	}
 	resolved := strings.TrimSuffix(string(out), "\n")
 	if !ok || resolved == "" {
-		return "", FileState{}, fmt.Errorf("resolve symbolic link %s: %w", dest.Path, failure(out, errOut))
+		return "", FileState{}, fmt.Errorf("resolve the symbolic links of %s: %w", dest.Path, failure(out, errOut))
 	}
 	if state, err = State(ctx, run, resolved); err == nil && state.Link {
 		err = fmt.Errorf("%s, resolved from %s: %w", resolved, dest.Path, ErrSymlink)

@@ -10,12 +10,13 @@ import (
 	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
-// readyMarker starts the line the wrapper writes to standard error once it
-// runs, before it reads anything from standard input. The rest of the line
-// is the process group to signal to end the command. A newline comes
-// first, so that the marker starts a line even after a line left
-// unfinished: sudo's prompt, or a login shell's output.
-const readyMarker = "runbook-ready"
+// readyMarker starts the marker of each command (see Handshake): the word
+// the wrapper writes to standard error once it runs, before it reads
+// anything from standard input. The rest of that line is the process
+// group to signal to end the command. A newline comes first, so that the
+// marker starts a line even after a line left unfinished: sudo's prompt,
+// or a login shell's output.
+const readyMarker = "runbook-ready-"
 
 // envReader is the part of the wrapper that reads the environment block
 // (see EnvBlock) from standard input and evaluates it once its own
@@ -46,7 +47,7 @@ var wrappers = func() (ws [8]wrapper) {
 	for i := range ws {
 		dir, env, script := i&1 != 0, i&2 != 0, i&4 != 0
 		var b strings.Builder
-		b.WriteString(`printf '\n%s %s\n' ` + readyMarker + ` "$1" >&2; shift`)
+		b.WriteString(`printf '\n%s %s\n' "$1" "$2" >&2; shift 2`)
 		if dir {
 			b.WriteString("\ncd -- \"$1\" || exit 1; shift")
 		}
@@ -83,17 +84,18 @@ func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper
 }
 
 // Argv returns the argument vector that runs argv through the wrapper:
-// /bin/sh -c WRAPPER sh GROUP [DIR] ARGV... . group is what the wrapper
-// reports after readyMarker; withEnv says an environment block (see
-// EnvBlock) comes first on standard input.
-func Argv(group, dir string, withEnv bool, argv []string) []string {
-	w, params := wrapperFor(dir, withEnv, argv, "")
-	return append([]string{"/bin/sh", "-c", w.text, "sh", group}, params...)
+// /bin/sh -c WRAPPER sh MARKER GROUP [DIR] ARGV... . group is what the
+// wrapper reports after h's marker; an environment block comes first on
+// standard input when h has one.
+func (h *Handshake) Argv(group, dir string, argv []string) []string {
+	w, params := wrapperFor(dir, h.Env != nil, argv, "")
+	return append([]string{"/bin/sh", "-c", w.text, "sh", h.marker(), group}, params...)
 }
 
 // Line returns the command line, for the login shell of an SSH session,
 // that runs args (or, when args is empty, script as /bin/sh -c would)
-// through the wrapper. The wrapper reports the login shell's process id,
+// through the wrapper, which reads h's environment block first when h has
+// one. The wrapper reports h's marker and the login shell's process id,
 // which is the process group sshd gives the session.
 //
 // With a prefix (such as sudo) the line execs the prefix, which runs the
@@ -105,12 +107,13 @@ func Argv(group, dir string, withEnv bool, argv []string) []string {
 // exec the last command of an evaluated script but waits for it: a signal
 // that ends that command ends the script with status 128+n rather than
 // ending the session's process itself.
-func Line(prefix []string, dir string, withEnv bool, args []string, script string) string {
-	w, params := wrapperFor(dir, withEnv, args, script)
+func (h *Handshake) Line(prefix []string, dir string, args []string, script string) string {
+	w, params := wrapperFor(dir, h.Env != nil, args, script)
+	head := shellquote.Quote(h.marker()) + " $$ " + shellquote.Join(params)
 	if len(prefix) > 0 {
-		return "exec " + shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh $$ " + shellquote.Join(params)
+		return "exec " + shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh " + head
 	}
-	return "set -- $$ " + shellquote.Join(params) + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
+	return "set -- " + head + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
 }
 
 // CommandArgv returns the argument vector of a command given either as args

@@ -34,15 +34,16 @@ func TestLineRunsArgsAndScripts(t *testing.T) {
 	words := []string{"a b", "it's", "$HOME", "`id`", "", "*", "new\nline", "-n", "a=b", "~", ";"}
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
-			out, errOut, code := runLine(t, sh.path, sh.name, Line(nil, "", false, append([]string{"printf", `%s\n`}, words...), ""), "")
+			h := &Handshake{}
+			out, errOut, code := runLine(t, sh.path, sh.name, h.Line(nil, "", append([]string{"printf", `%s\n`}, words...), ""), "")
 			if want := strings.Join(words, "\n") + "\n"; out != want || code != 0 {
 				t.Fatalf("args: stdout %q exit %d, want %q", out, code, want)
 			}
-			if !strings.HasPrefix(errOut, "\n"+readyMarker+" ") {
+			if !strings.HasPrefix(errOut, "\n"+h.marker()+" ") {
 				t.Fatalf("args: stderr %q has no ready marker", errOut)
 			}
 			script := `echo "$0 $#${BASH_VERSION:+ bash}"; set | grep '^rb_' || true; echo err >&2; exit 3`
-			out, errOut, code = runLine(t, sh.path, sh.name, Line(nil, "", false, nil, script), "")
+			out, errOut, code = runLine(t, sh.path, sh.name, h.Line(nil, "", nil, script), "")
 			if out != "sh 0\n" || code != 3 || !strings.HasSuffix(errOut, "\nerr\n") {
 				t.Fatalf("script: stdout %q stderr %q exit %d; want it run by sh with no parameters or wrapper variables, exit 3", out, errOut, code)
 			}
@@ -58,7 +59,7 @@ func TestLineEnvDirStdin(t *testing.T) {
 	dir := t.TempDir()
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
-			line := Line(nil, dir, true, nil, `printf '%s|%s|%s|' "$rb_s" "$rb_n" "$IFS"; pwd; cat`)
+			line := (&Handshake{Env: env}).Line(nil, dir, nil, `printf '%s|%s|%s|' "$rb_s" "$rb_n" "$IFS"; pwd; cat`)
 			out, _, code := runLine(t, sh.path, sh.name, line, string(env)+"input")
 			if want := "x y|two\nlines|:|" + dir + "\ninput"; out != want || code != 0 {
 				t.Fatalf("stdout %q exit %d, want %q", out, code, want)
@@ -70,8 +71,8 @@ func TestLineEnvDirStdin(t *testing.T) {
 func TestLineRunsInLoginShellWhenSh(t *testing.T) {
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
-			out, errOut, _ := runLine(t, sh.path, sh.name, Line(nil, "", false, nil, `tr '\0' ' ' < /proc/$$/cmdline`), "")
 			h := &Handshake{Stderr: NewLines(nil)}
+			out, errOut, _ := runLine(t, sh.path, sh.name, h.Line(nil, "", nil, `tr '\0' ' ' < /proc/$$/cmdline`), "")
 			if _, err := h.Write([]byte(errOut)); err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func TestLineRunsInLoginShellWhenSh(t *testing.T) {
 }
 
 func TestLineWithPrefix(t *testing.T) {
-	line := Line([]string{"env", "RB_X=1"}, "/", false, []string{"sh", "-c", `echo "$RB_X $(pwd)"`}, "")
+	line := (&Handshake{}).Line([]string{"env", "RB_X=1"}, "/", []string{"sh", "-c", `echo "$RB_X $(pwd)"`}, "")
 	out, _, code := runLine(t, "/bin/sh", "sh", line, "")
 	if out != "1 /\n" || code != 0 {
 		t.Fatalf("stdout %q exit %d", out, code)
@@ -92,9 +93,10 @@ func TestLineWithPrefix(t *testing.T) {
 }
 
 func TestArgvRunsArgs(t *testing.T) {
-	argv := Argv("7", "", false, []string{"sh", "-c", `echo "$1"`, "sh", "a b"})
+	h := &Handshake{}
+	argv := h.Argv("7", "", []string{"sh", "-c", `echo "$1"`, "sh", "a b"})
 	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if want := fmt.Sprintf("\n%s 7\na b\n", readyMarker); err != nil || string(out) != want {
+	if want := fmt.Sprintf("\n%s 7\na b\n", h.marker()); err != nil || string(out) != want {
 		t.Fatalf("output %q (%v), want %q", out, err, want)
 	}
 }
