@@ -35,7 +35,8 @@ func newConns(r *runner) *conns {
 }
 
 // get returns the transport of h, connecting on first use: the local host
-// through transport.NewLocal, any other through RunOptions.Connect.
+// through transport.NewLocal, any other through RunOptions.Connect, whose
+// HostConfig warns through c.warn.
 func (c *conns) get(h *host) (transport.Host, error) {
 	cn := c.hosts[h.index]
 	cn.once.Do(func() {
@@ -45,7 +46,9 @@ func (c *conns) get(h *host) (transport.Host, error) {
 		case c.r.opts.Connect == nil:
 			cn.err = errors.New("no transport: RunOptions.Connect is not set")
 		default:
-			cn.h, cn.err = c.r.opts.Connect(h.cfg)
+			cfg := h.cfg
+			cfg.Warn = func(msg string) { c.warn(h, msg) }
+			cn.h, cn.err = c.r.opts.Connect(cfg)
 		}
 		if cn.err != nil {
 			cn.err = fmt.Errorf("connect to host %s: %w", h.cfg.Name, cn.err)
@@ -65,6 +68,11 @@ func (c *conns) check(h *host, err error) {
 	cn.reported.Do(func() {
 		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.cfg.Name, Error: c.r.secrets.redact(err.Error())})
 	})
+}
+
+// warn emits a warning about h, redacted.
+func (c *conns) warn(h *host, msg string) {
+	c.r.emit(Event{Kind: EventHostWarning, Host: h.cfg.Name, Line: c.r.secrets.redact(msg)})
 }
 
 // unreachable reports whether h proved unreachable.

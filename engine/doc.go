@@ -8,7 +8,8 @@
 // (evaluation with unknown values of the declared output types, no
 // connection), and walk (a ready-queue scheduler bounded by a global and a
 // per-host limit). Every state change is an Event delivered to subscribers;
-// the engine prints nothing itself.
+// the engine prints nothing itself. A transport's warnings about its host
+// (HostConfig.Warn) are events too, of kind EventHostWarning.
 //
 // Modules are Go types registered with RegisterModule; the module
 // contract (Module, Result, Env, the optional abilities, the registry) is

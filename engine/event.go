@@ -25,6 +25,7 @@ const (
 	EventProgress        EventKind = "progress"         // a module's progress message (Line)
 	EventRetry           EventKind = "retry"            // an attempt failed or did not meet until; another follows (Attempt, Error)
 	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Changed when it failed after a change; Restored when a resumed run took it from the journal)
+	EventHostWarning     EventKind = "host_warning"     // the transport of a host warned the operator, such as of a host key it did not check (Line)
 	EventHostUnreachable EventKind = "host_unreachable" // a host could not be reached; its remaining instances are skipped
 	EventRunFinished     EventKind = "run_finished"     // the walk ended (Duration; Error when interrupted)
 )
@@ -33,7 +34,7 @@ const (
 // the Kind is its zero value. Sensitive values never appear in an event:
 // outputs marked sensitive are replaced by "(sensitive)", and lines of
 // output that contain a sensitive value are redacted. Host is the host of
-// the instance; On, set only on output events, names the peer a line came
+// the instance, or the host a host event is about; On, set only on output events, names the peer a line came
 // from when the instance's module ran the command on a peer (see HostRef).
 type Event struct {
 	Seq      uint64         `json:"seq"`

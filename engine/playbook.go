@@ -67,6 +67,11 @@ type HostConfig struct {
 	Password, SudoPassword, KeyPassphrase string
 	// Vars holds the host's variables, as host.NAME.vars shows them.
 	Vars map[string]cty.Value
+	// Warn, set only in the HostConfig given to RunOptions.Connect,
+	// passes a warning about the host to the run, which emits it,
+	// redacted, as an EventHostWarning event. A transport's warnings
+	// belong there (sshtransport.ForHost does so).
+	Warn func(message string)
 }
 
 // InstanceInfo identifies a task instance: one task on one host.

@@ -131,7 +131,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 	unreachable := unreachableHosts{}
 
 	report, err := engine.Run(in.ctx, p, engine.RunOptions{
-		Connect:       c.connector(&f.ssh, con, pr, errPal),
+		Connect:       connector(&f.ssh, pr),
 		Parallel:      f.parallel,
 		PerHost:       f.perHost,
 		FailFast:      f.failFast,

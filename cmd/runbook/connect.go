@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
@@ -39,20 +38,14 @@ func (s *sshFlags) check() error {
 
 // connector returns the RunOptions.Connect function: an SSH transport for
 // each host, set from its host block and the flags. Key passphrases are
-// asked on the terminal when there is one (pr non-nil), and the
-// transport's warnings are printed to standard error, loudly.
-func (c *cli) connector(s *sshFlags, con *console, pr *prompter, pal palette) func(engine.HostConfig) (transport.Host, error) {
-	warn := func(msg string) {
-		if !strings.HasPrefix(msg, "WARNING") {
-			msg = "WARNING: " + msg
-		}
-		con.printTo(c.stderr, []byte(pal.paint(colorRed+";"+colorBold, msg)+"\n"))
-	}
+// asked on the terminal when there is one (pr non-nil); the transport's
+// warnings reach the run as host_warning events (see sshtransport.ForHost),
+// which the views show.
+func connector(s *sshFlags, pr *prompter) func(engine.HostConfig) (transport.Host, error) {
 	return func(h engine.HostConfig) (transport.Host, error) {
 		cfg := sshtransport.ForHost(h)
 		cfg.KnownHostsFiles = s.knownHosts
 		cfg.HostKeyChecking = hostKeyModes[s.hostKeyChecking]
-		cfg.Warn = warn
 		if cfg.IdentityFiles == nil && s.identity != "" {
 			cfg.IdentityFiles = []string{s.identity}
 		}

@@ -15,7 +15,8 @@ import (
 // real sshd with the SFTP subsystem and against one without it. Both
 // runs write the same files with the same modes and fetch the same
 // copy; a second run changes nothing; only the server without SFTP is
-// warned about, once.
+// warned about, once per run, by a host_warning event of its host and not
+// on standard error. TestNoSFTPWarningInText shows the text output.
 func TestFilesWithoutSFTP(t *testing.T) {
 	var want string
 	for _, noSFTP := range []bool{false, true} {
@@ -27,8 +28,11 @@ func TestFilesWithoutSFTP(t *testing.T) {
 			r := runbookSSH(t, args...)
 			r.wantCode(t, exitOK)
 			wantFileStatuses(t, fmt.Sprintf("run %d (no SFTP: %v)", run+1, noSFTP), r.stdout, status)
-			if n := strings.Count(r.stderr, "has no SFTP subsystem"); n != map[bool]int{false: 0, true: 1}[noSFTP] {
-				t.Errorf("run %d (no SFTP: %v) warned %d times of a missing SFTP subsystem:\n%s", run+1, noSFTP, n, r.stderr)
+			if n := noSFTPWarnings(t, r.stdout); n != map[bool]int{false: 0, true: 1}[noSFTP] {
+				t.Errorf("run %d (no SFTP: %v) warned %d times of a missing SFTP subsystem:\n%s", run+1, noSFTP, n, r.stdout)
+			}
+			if strings.Contains(r.stderr, "SFTP") {
+				t.Errorf("run %d (no SFTP: %v) warned on standard error:\n%s", run+1, noSFTP, r.stderr)
 			}
 		}
 		got := describeFiles(t, map[string]string{
@@ -41,6 +45,40 @@ func TestFilesWithoutSFTP(t *testing.T) {
 			t.Errorf("without SFTP the files are\n%s\nwith SFTP\n%s", got, want)
 		}
 	}
+}
+
+// TestNoSFTPWarningInText checks that the text output of a run against
+// a server without SFTP says so once, on the line of its host, and that
+// standard error does not repeat it.
+func TestNoSFTPWarningInText(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{NoSFTP: true})
+	args := playbookArgs(t, "testdata/files.hcl", srv, "-var", "dir="+t.TempDir(), "-var", "fetched="+t.TempDir(),
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	r := runbookSSH(t, args...)
+	r.wantCode(t, exitOK)
+	if n := strings.Count(r.stdout, " remote WARNING: remote has no SFTP subsystem"); n != 1 {
+		t.Errorf("the text output warned %d times of a missing SFTP subsystem:\n%s", n, r.stdout)
+	}
+	if strings.Contains(r.stderr, "SFTP") {
+		t.Errorf("warned on standard error:\n%s", r.stderr)
+	}
+}
+
+// noSFTPWarnings counts the host_warning events of the host remote, in
+// the JSON events of a run, that say it has no SFTP subsystem.
+func noSFTPWarnings(t *testing.T, events string) int {
+	t.Helper()
+	n := 0
+	for _, e := range parseEvents(t, events) {
+		if e.Kind == engine.EventHostWarning {
+			if e.Host != "remote" || !strings.Contains(e.Line, "has no SFTP subsystem") {
+				t.Errorf("unexpected warning %+v", e)
+				continue
+			}
+			n++
+		}
+	}
+	return n
 }
 
 // wantFileStatuses fails the test unless every transfer of files.hcl

@@ -144,6 +144,9 @@ func (v *liveView) apply(e engine.Event) string {
 		h.remove(e.Task)
 		h.counts[e.Status]++
 		return v.finishedLine(e) + v.logs.finish(e, v.pal)
+	case engine.EventHostWarning:
+		return fmt.Sprintf("%s %s  %s\n", v.pal.paint(colorRed+";"+colorBold, "!"), e.Host,
+			v.pal.paint(colorRed+";"+colorBold, "WARNING: "+e.Line))
 	case engine.EventHostUnreachable:
 		h.unreachable = true
 		return fmt.Sprintf("%s %s  %s\n", statusMark(engine.StatusFailed, v.pal), e.Host,

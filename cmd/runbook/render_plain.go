@@ -14,7 +14,8 @@ const plainTime = "15:04:05.000"
 // terminal: "15:04:05.000 host task status (1.2s)", one line per change,
 // with the output of failed instances (its end; see transcripts) below
 // their line. An instance that a resumed run took from the journal reads
-// "host task restored status", without a duration: it did not run.
+// "host task restored status", without a duration: it did not run. A
+// warning about a host reads "host WARNING: message".
 type plainLog struct {
 	con  *console
 	logs transcripts
@@ -47,6 +48,8 @@ func (l *plainLog) Event(e engine.Event) {
 		}
 		b.WriteString("\n")
 		b.WriteString(l.logs.finish(e, false))
+	case e.Kind == engine.EventHostWarning:
+		fmt.Fprintf(&b, "%s %s WARNING: %s\n", stamp, e.Host, e.Line)
 	case e.Kind == engine.EventHostUnreachable:
 		fmt.Fprintf(&b, "%s %s unreachable: %s\n", stamp, e.Host, e.Error)
 	case e.Kind == engine.EventRunFinished:

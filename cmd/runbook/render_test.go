@@ -31,6 +31,20 @@ func TestLiveViewRestored(t *testing.T) {
 	}
 }
 
+// TestLiveViewHostWarning checks that the live view shows a warning about
+// a host once, above the live lines, and counts nothing for it.
+func TestLiveViewHostWarning(t *testing.T) {
+	v := newLiveView(nil, false, map[string]int{"web": 1})
+	warning := engine.Event{Kind: engine.EventHostWarning, Host: "web", Line: "web has no SFTP subsystem"}
+	if got, want := v.apply(warning), "! web  WARNING: web has no SFTP subsystem\n"; got != want {
+		t.Errorf("a host warning is shown as %q, want %q", got, want)
+	}
+	lines := v.lines()
+	if want := "  web  0/1  ok 0  changed 0  failed 0  skipped 0  waiting"; len(lines) != 1 || lines[0] != want {
+		t.Errorf("live lines %q, want [%q]", lines, want)
+	}
+}
+
 // TestJSONStreamBatches checks that JSON lines wait in the buffer until
 // the engine flushes a batch, and that closing the view writes the rest.
 func TestJSONStreamBatches(t *testing.T) {

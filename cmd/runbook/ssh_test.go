@@ -87,8 +87,8 @@ func TestHostKeyChecking(t *testing.T) {
 
 	r = runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", empty, "--host-key-checking", "off")...)
 	r.wantCode(t, exitOK)
-	if !strings.Contains(r.stderr, "WARNING") || !strings.Contains(r.stderr, "host key checking is OFF") {
-		t.Errorf("host key checking off without a warning on stderr:\n%s", r.stderr)
+	if n := strings.Count(r.stdout, " remote WARNING: host key checking is OFF"); n != 1 {
+		t.Errorf("host key checking off warned %d times in the output:\n%s", n, r.stdout)
 	}
 }
 

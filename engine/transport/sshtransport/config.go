@@ -100,7 +100,8 @@ type Config struct {
 	// Warn, when set, receives warnings meant for the operator, such as
 	// a host accepted without checking its key, or one without the SFTP
 	// subsystem, whose files then travel over exec sessions. Each is
-	// given once per host.
+	// given once per host. ForHost sets it to the engine's
+	// HostConfig.Warn, which emits each as an engine.EventHostWarning.
 	Warn func(message string)
 }
 

@@ -24,7 +24,8 @@
 // Files go by SFTP when the host offers it. A host without the SFTP
 // subsystem, as hardened servers often are, is found by the refusal of
 // the first request for it on a connection, which is remembered for
-// that connection and said once per host through Config.Warn; its files
+// that connection and said once per host through Config.Warn (which
+// ForHost sets to the engine's, making it a host_warning event); its files
 // then travel over exec sessions, with the same results. An upload is
 // streamed, after its SHA-256 on a line of its own, to the script that
 // writes uploads through sudo (see shell.Install): in a private

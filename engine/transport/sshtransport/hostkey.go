@@ -72,7 +72,7 @@ func (c *hostKeyChecker) algorithms() []string {
 func (c *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	if c.policy == Off {
 		if c.warn != nil {
-			c.warn(fmt.Sprintf("WARNING: host key checking is OFF for %s: accepting %s key %s without verification",
+			c.warn(fmt.Sprintf("host key checking is OFF for %s: accepting %s key %s without verification",
 				c.e.alias, key.Type(), ssh.FingerprintSHA256(key)))
 		}
 		return nil
