@@ -24,6 +24,9 @@ var profileStops = map[string]stop{
 	"13-noisy-bashrc.hcl": {"clean_logins@local", func(p *sim.Pair) []string {
 		return []string{p.Secondary.Address, "Loading Alation environment...", "start-up files"}
 	}},
+	"18-no-shell-rights.hcl": {"facts@secondary", func(*sim.Pair) []string {
+		return []string{"on secondary", "sudo for du", "not a superuser", "ALTER ROLE alation SUPERUSER"}
+	}},
 	"15-4.8.hcl": {"supported_version@local", func(p *sim.Pair) []string {
 		return []string{p.Primary.Address, "4.8", "4.7 and below"}
 	}},

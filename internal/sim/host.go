@@ -70,6 +70,7 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 			ClosedPorts: o.Faults.ClosedPorts, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
 			ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter,
 			NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, ReadOnlyConf: o.Faults.ReadOnlyConf,
+			ShellRole: o.ShellRole, ShellSudoDenied: o.ShellSudoDenied,
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
 		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,

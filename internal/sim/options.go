@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"time"
 
@@ -78,6 +79,13 @@ type HostOptions struct {
 	BashrcNoise string
 	// Banner, when set, is sshd's Banner, sent before authentication.
 	Banner string
+	// ShellRole, when set, is the PostgreSQL role, not a superuser, that
+	// the Alation shell's psql connects as; the host creates it when its
+	// PostgreSQL starts as a primary (a standby has its primary's roles).
+	ShellRole string
+	// ShellSudoDenied makes sudo in the Alation shell refuse every
+	// command, as for a shell user the sudoers file does not name.
+	ShellSudoDenied bool
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
@@ -149,6 +157,10 @@ type PairOptions struct {
 // DefaultDir is where Up keeps its state by default.
 const DefaultDir = "/tmp/alation-sim"
 
+// roleName matches the names HostOptions.ShellRole may take: lower-case
+// SQL identifiers, which need no quoting, other than the superuser's.
+var roleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
 // withDefaults fills the empty fields of o and checks it.
 func (o HostOptions) withDefaults() (HostOptions, error) {
 	if o.Name == "" {
@@ -184,6 +196,9 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	case hostconf.Mongo3x, hostconf.Mongo24, hostconf.MongoSH:
 	default:
 		return o, fmt.Errorf("host %s: mongo shell %q: want empty, %s or %s", o.Name, o.MongoShell, hostconf.Mongo24, hostconf.MongoSH)
+	}
+	if o.ShellRole != "" && (!roleName.MatchString(o.ShellRole) || o.ShellRole == "postgres") {
+		return o, fmt.Errorf("host %s: shell role %q: want a lower-case SQL identifier other than postgres", o.Name, o.ShellRole)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

@@ -18,6 +18,8 @@ func TestHostOptionsDefaults(t *testing.T) {
 		{Version: "3.20"},
 		{Faults: Faults{ClosedPorts: []int{22}}},
 		{Faults: Faults{ReplicationMode: "primary"}},
+		{ShellRole: "postgres"},
+		{ShellRole: "Alation; DROP ROLE x"},
 	} {
 		if _, err := bad.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", bad)

@@ -21,6 +21,8 @@ type ProfileHost struct {
 	MongoArbiter    bool     `hcl:"mongo_arbiter,optional"`
 	BashrcNoise     string   `hcl:"bashrc_noise,optional"`
 	Banner          string   `hcl:"banner,optional"`
+	ShellRole       string   `hcl:"shell_role,optional"`
+	ShellSudoDenied bool     `hcl:"shell_sudo_denied,optional"`
 	MOTD            string   `hcl:"motd,optional"`
 	ServicesStopped bool     `hcl:"services_stopped,optional"`
 	InvalidDisks    bool     `hcl:"invalid_disks,optional"`
@@ -107,10 +109,12 @@ func (h ProfileHost) apply(o *HostOptions) {
 	set(&o.MongoShell, h.MongoShell)
 	set(&o.BashrcNoise, h.BashrcNoise)
 	set(&o.Banner, h.Banner)
+	set(&o.ShellRole, h.ShellRole)
 	set(&o.Faults.MOTD, h.MOTD)
 	set(&o.Faults.ReplicationMode, h.ReplicationMode)
 	set(&o.Faults.Master, h.Master)
 	o.MongoArbiter = o.MongoArbiter || h.MongoArbiter
+	o.ShellSudoDenied = o.ShellSudoDenied || h.ShellSudoDenied
 	o.Faults.ServicesStopped = o.Faults.ServicesStopped || h.ServicesStopped
 	o.Faults.InvalidDisks = o.Faults.InvalidDisks || h.InvalidDisks
 	o.Faults.ClosedPorts = append(o.Faults.ClosedPorts, h.ClosedPorts...)

@@ -16,8 +16,10 @@ hosts {
   version     = "4.6.1"
   machine_id  = "dbus-only"
   conf_format = "python2"
+  shell_role  = "alation"
 }
 secondary {
+  shell_sudo_denied = true
   conf_format     = "csv"
   bashrc_noise    = "hello"
   failing_actions = ["cluster_replicate_postgres"]
@@ -28,8 +30,9 @@ secondary {
 	}
 	var o PairOptions
 	p.Apply(&o)
-	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2}
+	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2, ShellRole: "alation"}
 	sec := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfCSV, BashrcNoise: "hello",
+		ShellRole: "alation", ShellSudoDenied: true,
 		Faults: Faults{FailingActions: []string{"cluster_replicate_postgres"}}}
 	if !reflect.DeepEqual(o.Primary, prim) || !reflect.DeepEqual(o.Secondary, sec) {
 		t.Errorf("applied:\n%+v\n%+v\nwant:\n%+v\n%+v", o.Primary, o.Secondary, prim, sec)

@@ -192,7 +192,11 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	if err := t.file(hostconf.Path, string(b)+"\n", 0o644, 0, 0); err != nil {
 		return err
 	}
-	for _, tool := range []string{"alation_conf", "alation_action", "mongo", "psql"} {
+	tools := []string{"alation_conf", "alation_action", "mongo", "psql"}
+	if s.cfg.ShellSudoDenied {
+		tools = append(tools, "sudo")
+	}
+	for _, tool := range tools {
 		if err := t.symlink(hostconf.InitScript, s.cfg.SimDir()+"/bin/"+tool); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package alation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -92,7 +93,14 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 		return engine.Result{}, err
 	}
 	out.LoginClean = out.LoginOutput == ""
-	versionNum, pgErr := serverVersionNum(ctx, env.Host)
+	pgErr := checkPGRights(ctx, env.Host, env.HostName)
+	if errors.Is(pgErr, ErrMissingRights) {
+		return engine.Result{}, pgErr
+	}
+	var versionNum int
+	if pgErr == nil {
+		versionNum, pgErr = serverVersionNum(ctx, env.Host)
+	}
 	if pgErr == nil {
 		var standby standbyState
 		standby, pgErr = readStandby(ctx, env.Host, versionNum)
@@ -152,7 +160,7 @@ func (m *Facts) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "alation_facts",
-		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it and whether PostgreSQL streams to it. It never changes anything.",
+		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it and whether PostgreSQL streams to it. It never changes anything. It fails when the Alation shell lacks the rights these reads need: sudo for du, and a PostgreSQL superuser (its own role, or the postgres OS user through sudo).",
 		New:     func() engine.Module { return &Facts{} },
 		Outputs: FactsOutputs{},
 	})

@@ -24,10 +24,17 @@ func serverVersionNum(ctx context.Context, h transport.Host) (int, error) {
 	return int(n), nil
 }
 
-// pgDataBytes measures PostgreSQL's data directory on h with du -sb in
-// the Alation shell.
+// superPSQL starts an Alation shell line that may call superpsql: psql on
+// rosemeta as a role that sees what only superusers see (the state and lag
+// in pg_stat_replication, SHOW data_directory, pg_stat_wal_receiver's
+// conninfo). That is the shell's own role when it is a superuser, else the
+// postgres OS user's, through sudo (checkPGRights says when neither can).
+const superPSQL = `superpsql() { if [ "$(psql rosemeta -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" = t ]; then psql rosemeta "$@"; else sudo -n -u postgres psql rosemeta "$@"; fi; }; `
+
+// pgDataBytes measures PostgreSQL's data directory on h as the procedure
+// does, with sudo du in the Alation shell, whose user may not read it.
 func pgDataBytes(ctx context.Context, h transport.Host) (int64, error) {
-	res, err := runInShell(ctx, h, `du -sb "$(psql rosemeta -Atc 'SHOW data_directory')"`)
+	res, err := runInShell(ctx, h, superPSQL+`sudo -n du -sb "$(superpsql -Atc 'SHOW data_directory')"`)
 	out, err := mustOK(res, err, "measure the PostgreSQL data directory")
 	if err != nil {
 		return 0, err

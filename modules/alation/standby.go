@@ -27,12 +27,12 @@ type standbyState struct {
 func standbyQuery(versionNum int) []string {
 	lines := []string{`echo "recovery $(psql rosemeta -Atc 'SELECT pg_is_in_recovery()')"`}
 	if versionNum >= 90600 {
-		lines = append(lines, `echo "receiver $(psql rosemeta -Atc 'SELECT conninfo FROM pg_stat_wal_receiver')"`)
+		lines = append(lines, superPSQL+`echo "receiver $(superpsql -Atc 'SELECT conninfo FROM pg_stat_wal_receiver')"`)
 	}
 	if versionNum >= 120000 {
-		return append(lines, `echo "configured $(psql rosemeta -Atc 'SHOW primary_conninfo')"`)
+		return append(lines, superPSQL+`echo "configured $(superpsql -Atc 'SHOW primary_conninfo')"`)
 	}
-	return append(lines, `echo "configured $(sed -n "s/^[[:space:]]*primary_conninfo[[:space:]]*=[[:space:]]*'\(.*\)'[[:space:]]*$/\1/p" "$(psql rosemeta -Atc 'SHOW data_directory')/recovery.conf" 2>/dev/null)"`)
+	return append(lines, superPSQL+`echo "configured $(sudo -n cat "$(superpsql -Atc 'SHOW data_directory')/recovery.conf" 2>/dev/null | sed -n "s/^[[:space:]]*primary_conninfo[[:space:]]*=[[:space:]]*'\(.*\)'[[:space:]]*$/\1/p")"`)
 }
 
 // readStandby reads the standby state of h, whose PostgreSQL has the

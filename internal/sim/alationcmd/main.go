@@ -51,6 +51,8 @@ func run(name string, args []string) error {
 		return h.mongoCommand(args)
 	case "psql":
 		return h.psqlCommand(args)
+	case "sudo":
+		return deniedSudo()
 	default:
 		return h.alationCommand(args)
 	}

@@ -52,6 +52,19 @@ func (h *host) pgStart() error {
 	if err != nil {
 		return fmt.Errorf("start postgresql: %w: %s (log: %s)", err, out, h.pgLog())
 	}
+	return h.pgCreateShellRole()
+}
+
+// pgCreateShellRole creates the shell's role, when the host names one, as
+// a login role that is not a superuser; a standby has its primary's.
+func (h *host) pgCreateShellRole() error {
+	if h.cfg.ShellRole == "" || h.pgIsStandby() {
+		return nil
+	}
+	_, err := h.pgQuery(fmt.Sprintf(`DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[1]s') THEN CREATE ROLE %[1]s LOGIN NOSUPERUSER; END IF; END$$`, h.cfg.ShellRole))
+	if err != nil {
+		return fmt.Errorf("create the role %s: %w", h.cfg.ShellRole, err)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,13 +11,15 @@ import (
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
 
-// psqlCommand runs the real psql against the host's PostgreSQL as the
-// superuser, over its private socket.
+// psqlCommand runs the real psql against the host's PostgreSQL over its
+// private socket, as the shell's role: the superuser unless the host
+// names another.
 func (h *host) psqlCommand(args []string) error {
+	role := cmp.Or(h.cfg.ShellRole, "postgres")
 	env := append(os.Environ(),
 		"PGHOST="+hostconf.PGSocketDir,
 		"PGPORT="+strconv.Itoa(hostconf.PGPort),
-		"PGUSER=postgres",
+		"PGUSER="+role,
 	)
 	prog := filepath.Join(hostconf.PGBin, "psql")
 	if err := syscall.Exec(prog, append([]string{"psql"}, args...), env); err != nil {

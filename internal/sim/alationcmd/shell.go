@@ -11,8 +11,9 @@ import (
 	"golang.org/x/term"
 )
 
-// toolsDir holds the links alation_conf, alation_action, mongo and psql
-// that the shell puts first on PATH.
+// toolsDir holds the links alation_conf, alation_action, mongo and psql,
+// and sudo when the shell user may not use it, that the shell puts first
+// on PATH.
 func (h *host) toolsDir() string { return h.cfg.SimDir() + "/bin" }
 
 // shell implements `alation shell [-c CMD]`. With -c it runs CMD; else it

@@ -96,6 +96,13 @@ type Config struct {
 	// MongoArbiter adds an arbiter to the replica set, listed in the lag
 	// report without a lag.
 	MongoArbiter bool `json:"mongo_arbiter,omitempty"`
+	// ShellRole, when set, is the PostgreSQL role the Alation shell's psql
+	// connects as: one that may log in and is not a superuser. Empty: the
+	// superuser postgres.
+	ShellRole string `json:"shell_role,omitempty"`
+	// ShellSudoDenied makes sudo in the Alation shell refuse every
+	// command, as sudo does for a user the sudoers file does not name.
+	ShellSudoDenied bool `json:"shell_sudo_denied,omitempty"`
 	// NoOpActions are alation_action names that print success and exit 0
 	// without doing anything.
 	NoOpActions []string `json:"no_op_actions,omitempty"`
