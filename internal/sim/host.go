@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
 
@@ -143,7 +144,7 @@ func (h *Host) makeStandby(ctx context.Context, master string) error {
 	}
 	data := (&hostconf.Config{DataDir: dataDisk}).PGDataDir()
 	script := fmt.Sprintf("install -o postgres -g postgres -m 600 /dev/null %[1]s/standby.signal && echo %[2]s >> %[1]s/postgresql.auto.conf",
-		data, shellQuote("primary_conninfo = '"+hostconf.UpstreamConninfo(master, h.Address)+"'"))
+		data, shellquote.Quote("primary_conninfo = '"+hostconf.UpstreamConninfo(master, h.Address)+"'"))
 	_, err := h.Exec(ctx, script)
 	return err
 }

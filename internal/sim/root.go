@@ -170,10 +170,10 @@ func (s *spec) writeHome(t tree, clientPub string) error {
 	}
 	bashrc := "# ~/.bashrc of the simulated Alation host\n"
 	if s.faults.MOTD != "" {
-		bashrc += "[ -e ~/.hushlogin ] || echo " + shellQuote(s.faults.MOTD) + "\n"
+		bashrc += "[ -e ~/.hushlogin ] || echo " + shellquote.Quote(s.faults.MOTD) + "\n"
 	}
 	if s.bashrcNoise != "" {
-		bashrc += "echo " + shellQuote(s.bashrcNoise) + "\n"
+		bashrc += "echo " + shellquote.Quote(s.bashrcNoise) + "\n"
 	}
 	return t.file(u.home+"/.bashrc", bashrc, 0o644, u.uid, u.gid)
 }
@@ -316,6 +316,3 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 	}
 	return pub, t.file("/etc/ssh/sshd_config", conf, 0o644, 0, 0)
 }
-
-// shellQuote quotes s for /bin/sh (see shellquote.Quote).
-func shellQuote(s string) string { return shellquote.Quote(s) }

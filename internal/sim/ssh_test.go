@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
 
@@ -49,7 +50,7 @@ func mustSSH(t *testing.T, h *Host, cmd string) string {
 
 // inShell is the command line running cmd in the Alation shell.
 func inShell(cmd string) string {
-	return "sudo " + hostconf.InitScript + " shell -c " + shellQuote(cmd)
+	return "sudo " + hostconf.InitScript + " shell -c " + shellquote.Quote(cmd)
 }
 
 // exchangeKeys runs the key exchange script on both hosts and copies
@@ -64,7 +65,7 @@ func exchangeKeys(t *testing.T, a, b *Host) {
 	}
 	for _, pair := range [][2]*Host{{a, b}, {b, a}} {
 		h, peer := pair[0], pair[1]
-		mustSSH(t, peer, "echo "+shellQuote(pubs[h])+" >> ~/.ssh/authorized_keys")
+		mustSSH(t, peer, "echo "+shellquote.Quote(pubs[h])+" >> ~/.ssh/authorized_keys")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -24,7 +25,7 @@ const (
 func readConf(ctx context.Context, h transport.Host, keys ...string) (map[string]string, error) {
 	lines := make([]string, len(keys))
 	for i, k := range keys {
-		lines[i] = "alation_conf " + quote(k)
+		lines[i] = "alation_conf " + shellquote.Quote(k)
 	}
 	res, err := runInShell(ctx, h, lines...)
 	out, err := mustOK(res, err, "read "+strings.Join(keys, ", ")+" with alation_conf")
@@ -59,7 +60,7 @@ func setConf(ctx context.Context, h transport.Host, key, value string) (bool, er
 	if sameConfValue(current, value) {
 		return false, nil
 	}
-	_, err = runJudged(ctx, h, "alation_conf "+quote(key)+" -s "+quote(value), func(ctx context.Context) (bool, string, error) {
+	_, err = runJudged(ctx, h, "alation_conf "+shellquote.Quote(key)+" -s "+shellquote.Quote(value), func(ctx context.Context) (bool, string, error) {
 		now, err := getConf(ctx, h, key)
 		return sameConfValue(now, value), key + " is " + quoteState(now) + ", not " + quoteState(value), err
 	})

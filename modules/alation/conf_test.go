@@ -3,6 +3,8 @@ package alation
 import (
 	"reflect"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
 // TestParseConf reads the spellings of "KEY = VALUE" that alation_conf
@@ -124,8 +126,8 @@ func TestQuote(t *testing.T) {
 		"$(rm -rf /)": `'$(rm -rf /)'`,
 	}
 	for in, want := range tests {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		if got := shellquote.Quote(in); got != want {
+			t.Errorf("shellquote.Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

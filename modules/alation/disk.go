@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -70,7 +71,7 @@ func (m *DiskCheck) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 		return engine.Result{Outputs: disks}, fmt.Errorf("%w on %s: %s; point them at existing directories with %s init DATA_DISK BACKUP_DISK, or set fix = true with data_path and backup_path",
 			ErrDisksInvalid, env.HostName, strings.Join(problems, ", "), initScript)
 	}
-	res, err := runRoot(ctx, env.Host, initScript+" init "+quote(m.DataPath)+" "+quote(m.BackupPath))
+	res, err := runRoot(ctx, env.Host, initScript+" init "+shellquote.Quote(m.DataPath)+" "+shellquote.Quote(m.BackupPath))
 	if _, err := mustOK(res, err, "configure the disks with "+initScript+" init "+m.DataPath+" "+m.BackupPath); err != nil {
 		return engine.Result{Outputs: disks}, err
 	}
@@ -101,7 +102,7 @@ func readDisks(ctx context.Context, h transport.Host, in install) (d DiskCheckOu
 	if problems != nil {
 		return d, problems, nil
 	}
-	paths := quote(d.DataPath) + " " + quote(d.BackupPath)
+	paths := shellquote.Quote(d.DataPath) + " " + shellquote.Quote(d.BackupPath)
 	script := "m=0; for p in " + paths + "; do if [ ! -d \"$p\" ]; then echo \"missing $p\"; m=1; fi; done; [ $m = 0 ] || exit 3; df -P " + paths
 	res, err = runRoot(ctx, h, script)
 	if err == nil && res.ExitCode == 3 {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -166,7 +167,7 @@ func ensureKeyPair(ctx context.Context, s *keySide, peerAddress string) (bool, e
 // readPublicKey reads and parses the public replication key of s.
 func readPublicKey(ctx context.Context, s *keySide) (ssh.PublicKey, string, error) {
 	pubPath := s.in.replicationKey() + ".pub"
-	res, err := runRoot(ctx, s.host, "cat "+quote(pubPath))
+	res, err := runRoot(ctx, s.host, "cat "+shellquote.Quote(pubPath))
 	out, err := mustOK(res, err, "read "+pubPath)
 	if err != nil {
 		return nil, "", err
@@ -270,9 +271,9 @@ func (m *KeyExchange) verifySSH(ctx context.Context, from, to *keySide) (bool, e
 // recording host keys in known_hosts beside it.
 func (m *KeyExchange) sshCommand(key, address string) string {
 	return strings.Join([]string{
-		"ssh", "-F", "/dev/null", "-i", quote(key), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=accept-new", "-o", quote("UserKnownHostsFile=" + path.Join(path.Dir(key), "known_hosts")),
-		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-p", strconv.Itoa(m.SSHPort), "-l", quote(m.SSHUser), quote(address),
+		"ssh", "-F", "/dev/null", "-i", shellquote.Quote(key), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=accept-new", "-o", shellquote.Quote("UserKnownHostsFile=" + path.Join(path.Dir(key), "known_hosts")),
+		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-p", strconv.Itoa(m.SSHPort), "-l", shellquote.Quote(m.SSHUser), shellquote.Quote(address),
 	}, " ")
 }
 

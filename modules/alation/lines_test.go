@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -88,7 +89,7 @@ func (h refusingHost) Run(context.Context, transport.Command) (transport.Result,
 // nothing reaches the host.
 func TestRunInShellRefusesControlCharacters(t *testing.T) {
 	for _, c := range controlCharacters {
-		_, err := runInShell(context.Background(), refusingHost{t: t}, "alation_conf a.b", "alation_conf "+quote("a"+c+"b"))
+		_, err := runInShell(context.Background(), refusingHost{t: t}, "alation_conf a.b", "alation_conf "+shellquote.Quote("a"+c+"b"))
 		if err == nil || !strings.Contains(err.Error(), "control character") {
 			t.Errorf("line with %q: %v; want it refused", c, err)
 		}

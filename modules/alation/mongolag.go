@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
 // MongoLag waits until the MongoDB replication lag of the secondary is
@@ -92,7 +93,7 @@ func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, err
 func (m *MongoLag) read(ctx context.Context, env *engine.Env) (mongoLagLine, error) {
 	var err error
 	for _, js := range mongoCommands {
-		res, runErr := runInShell(ctx, env.Host, "mongo --quiet --eval "+quote(js))
+		res, runErr := runInShell(ctx, env.Host, "mongo --quiet --eval "+shellquote.Quote(js))
 		var out string
 		if out, err = mustOK(res, runErr, "mongo --eval "+js); err != nil {
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -21,7 +22,7 @@ func (r replicationRow) streaming() bool { return r.state == "streaming" }
 // readReplicationRows reads pg_stat_replication on h, a primary, in the
 // Alation shell, with the query of its server version.
 func readReplicationRows(ctx context.Context, h transport.Host, versionNum int) ([]replicationRow, error) {
-	res, err := runInShell(ctx, h, superPSQL+"superpsql -Atc "+quote(lagQuery(versionNum)))
+	res, err := runInShell(ctx, h, superPSQL+"superpsql -Atc "+shellquote.Quote(lagQuery(versionNum)))
 	out, err := mustOK(res, err, "read pg_stat_replication")
 	if err != nil {
 		return nil, err

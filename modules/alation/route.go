@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -52,7 +53,7 @@ func routeTo(ctx context.Context, env *engine.Env, peer, self string) route {
 
 // routeGet asks the kernel, with `ip -o route get`, how h reaches addr.
 func routeGet(ctx context.Context, h transport.Host, addr string) (route, error) {
-	res, err := runRoot(ctx, h, "ip -o route get "+quote(addr))
+	res, err := runRoot(ctx, h, "ip -o route get "+shellquote.Quote(addr))
 	out, err := mustOK(res, err, "find the route to "+addr)
 	if err != nil {
 		return route{}, err

@@ -122,16 +122,12 @@ func afterMarker(out []byte) []byte {
 	return out
 }
 
-// quote returns s quoted for a POSIX shell as a single word, as every
-// command line of runbook quotes it (see shellquote.Quote).
-func quote(s string) string { return shellquote.Quote(s) }
-
 // assign returns shell lines setting each name to its quoted value; pairs
 // alternate name and value.
 func assign(pairs ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(pairs); i += 2 {
-		b.WriteString(pairs[i] + "=" + quote(pairs[i+1]) + "\n")
+		b.WriteString(pairs[i] + "=" + shellquote.Quote(pairs[i+1]) + "\n")
 	}
 	return b.String()
 }

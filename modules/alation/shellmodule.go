@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -172,7 +173,7 @@ func (m *AlationShell) runAction(ctx context.Context, env *engine.Env) (ShellOut
 			return ShellOutputs{Value: current, Output: keyReplicationMode + " = " + current}, nil
 		}
 	}
-	line := "alation_action " + quote(m.Action)
+	line := "alation_action " + shellquote.Quote(m.Action)
 	mode := guardedActions[m.Action]
 	if mode == "" {
 		res, err := runInShell(ctx, env.Host, line)
