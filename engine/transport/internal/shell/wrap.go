@@ -40,14 +40,26 @@ type wrapper struct {
 	quoted string // the script quoted for a command line
 }
 
-// wrappers holds the wrapper of every kind of command, indexed by three
+// ownGroup is the part of a wrapper that reports the process group the
+// wrapper itself is in, read from /proc, rather than the one it was
+// given ($2), which it reports only when /proc cannot tell: sudo with a
+// terminal runs the command in a process group of its own.
+const ownGroup = `rb_g=$2; { read -r rb_g </proc/$$/stat && rb_g=${rb_g##*) } && rb_g=${rb_g#* } && rb_g=${rb_g#* } && rb_g=${rb_g%% *}; } 2>/dev/null || rb_g=$2
+printf '\n%s %s\n' "$1" "$rb_g" >&2; unset rb_g; shift 2`
+
+// wrappers holds the wrapper of every kind of command, indexed by four
 // bits: 1 for a working directory, 2 for an environment block, 4 for a
-// script (see wrapperFor).
-var wrappers = func() (ws [8]wrapper) {
+// script, 8 for reporting the wrapper's own process group (see
+// wrapperFor).
+var wrappers = func() (ws [16]wrapper) {
 	for i := range ws {
-		dir, env, script := i&1 != 0, i&2 != 0, i&4 != 0
+		dir, env, script, own := i&1 != 0, i&2 != 0, i&4 != 0, i&8 != 0
 		var b strings.Builder
-		b.WriteString(`printf '\n%s %s\n' "$1" "$2" >&2; shift 2`)
+		if own {
+			b.WriteString(ownGroup)
+		} else {
+			b.WriteString(`printf '\n%s %s\n' "$1" "$2" >&2; shift 2`)
+		}
 		if dir {
 			b.WriteString("\ncd -- \"$1\" || exit 1; shift")
 		}
@@ -65,10 +77,14 @@ var wrappers = func() (ws [8]wrapper) {
 }()
 
 // wrapperFor returns the wrapper of a command with a working directory (or
-// not), an environment block (or not), and a script rather than args, and
-// the parameters to give it after the process group.
-func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper, []string) {
+// not), an environment block (or not), and a script rather than args,
+// reporting its own process group or the one given it, and the
+// parameters to give it after the process group.
+func wrapperFor(own bool, dir string, withEnv bool, args []string, script string) (wrapper, []string) {
 	i := 0
+	if own {
+		i |= 8
+	}
 	var params []string
 	if dir != "" {
 		i |= 1
@@ -88,7 +104,7 @@ func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper
 // wrapper reports after h's marker; an environment block comes first on
 // standard input when h has one.
 func (h *Handshake) Argv(group, dir string, argv []string) []string {
-	w, params := wrapperFor(dir, h.Env != nil, argv, "")
+	w, params := wrapperFor(false, dir, h.Env != nil, argv, "")
 	return append([]string{"/bin/sh", "-c", w.text, "sh", h.marker(), group}, params...)
 }
 
@@ -108,12 +124,26 @@ func (h *Handshake) Argv(group, dir string, argv []string) []string {
 // that ends that command ends the script with status 128+n rather than
 // ending the session's process itself.
 func (h *Handshake) Line(prefix []string, dir string, args []string, script string) string {
-	w, params := wrapperFor(dir, h.Env != nil, args, script)
-	head := shellquote.Quote(h.marker()) + " $$ " + shellquote.Join(params)
 	if len(prefix) > 0 {
-		return "exec " + shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh " + head
+		return "exec " + h.under(prefix, false, dir, args, script)
 	}
+	w, params := wrapperFor(false, dir, h.Env != nil, args, script)
+	head := h.head(params)
 	return "set -- " + head + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
+}
+
+// under returns the words, for a login shell, that run the wrapper
+// under prefix (such as sudo), reporting its own process group when own
+// is set and otherwise the login shell's process id.
+func (h *Handshake) under(prefix []string, own bool, dir string, args []string, script string) string {
+	w, params := wrapperFor(own, dir, h.Env != nil, args, script)
+	return shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh " + h.head(params)
+}
+
+// head returns the wrapper's parameters for a login shell's command line:
+// h's marker, the login shell's process id and params.
+func (h *Handshake) head(params []string) string {
+	return shellquote.Quote(h.marker()) + " $$ " + shellquote.Join(params)
 }
 
 // CommandArgv returns the argument vector of a command given either as args
