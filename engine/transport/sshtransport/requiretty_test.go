@@ -2,6 +2,7 @@ package sshtransport
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -38,5 +39,29 @@ func TestRequireTTYWarnsOnce(t *testing.T) {
 	}
 	if !h.(*host).needsTTY() {
 		t.Fatal("the host is not remembered as needing a terminal for sudo")
+	}
+}
+
+// TestSudoMessagesReadInAnyLanguage logs in with a login shell that sets
+// LANGUAGE=fr and LC_ALL=C.UTF-8, in which sudo speaks French: sudo's
+// refusal without a terminal and its demand for a password are still
+// understood, since sudo runs with LC_ALL=C, and the command gets the
+// LC_ALL and LANGUAGE it would have had (sudoers keeps both here).
+func TestSudoMessagesReadInAnyLanguage(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	const french = "export LANGUAGE=fr LC_ALL=C.UTF-8"
+	u := sshdtest.NewSudoUserWith(t, `requiretty,env_keep+="LC_ALL LANGUAGE"`, "NOPASSWD:")
+	setLoginShell(t, u.Name, french)
+	res, err := hostAs(t, srv, u.Name).Run(context.Background(), transport.Command{
+		Script: `printf '%s|%s' "${LC_ALL-unset}" "${LANGUAGE-unset}"`, Sudo: &transport.Sudo{},
+	})
+	if err != nil || !res.OK() || string(res.Stdout) != "C.UTF-8|fr" {
+		t.Fatalf("sudo: %v, exit %d, stdout %q, stderr %q; want stdout %q", err, res.ExitCode, res.Stdout, res.Stderr, "C.UTF-8|fr")
+	}
+	asked := sshdtest.NewSudoUserWith(t, "requiretty,timestamp_timeout=0", "")
+	setLoginShell(t, asked.Name, french)
+	_, err = hostAs(t, srv, asked.Name).Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
+	if !errors.Is(err, transport.ErrSudoPasswordRequired) {
+		t.Fatalf("sudo without a password: %v, want ErrSudoPasswordRequired", err)
 	}
 }

@@ -102,17 +102,22 @@ func nonce() string {
 // writes it once it has seen that prompt: when sudo asks for no password
 // (a NOPASSWD rule, !authenticate, a ticket), none is written. Without a
 // password sudo fails rather than ask.
+//
+// sudo runs with LC_ALL=C, so that the handshake reads its messages in
+// the words it knows whatever the host's language; the wrapper gives the
+// command the LC_ALL it would have had (see localeParam).
 func (h *Handshake) Sudo(user, password string) []string {
 	if user == "" {
 		user = "root"
 	}
 	h.sudo = true
+	head := []string{"env", "LC_ALL=C", "sudo"}
 	if password == "" {
-		return []string{"sudo", "-n", "-u", user, "--"}
+		return append(head, "-n", "-u", user, "--")
 	}
 	h.password = password
 	h.prompt = []byte("runbook-sudo-" + nonce() + ": ")
-	return []string{"sudo", "-S", "-p", string(h.prompt), "-u", user, "--"}
+	return append(head, "-S", "-p", string(h.prompt), "-u", user, "--")
 }
 
 // Ready is closed once the wrapper has reported that it runs.

@@ -81,14 +81,14 @@ func sudoHandshake(t *testing.T) (*Handshake, string, *stdinRecorder) {
 	t.Helper()
 	h := &Handshake{Env: []byte("0\n"), Stdin: strings.NewReader("input\n"), Stderr: NewLines(nil)}
 	argv := h.Sudo("", "pw-1234")
-	if len(argv) < 4 || argv[2] != "-p" || !strings.HasPrefix(argv[3], "runbook-sudo-") || strings.Contains(strings.Join(argv, " "), "pw-1234") {
+	if len(argv) < 6 || argv[4] != "-p" || !strings.HasPrefix(argv[5], "runbook-sudo-") || strings.Contains(strings.Join(argv, " "), "pw-1234") {
 		t.Fatalf("sudo argv %q", argv)
 	}
 	stdin := newStdinRecorder()
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
 	go h.Feed(stdin, done)
-	return h, argv[3], stdin
+	return h, argv[5], stdin
 }
 
 // stderr writes each of chunks to h as the process's standard error.
