@@ -94,7 +94,7 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 	if sink != nil {
 		out = sink
 	}
-	result := func(res transport.Result, err error) (transport.Result, error) {
+	withOutput := func(res transport.Result, err error) (transport.Result, error) {
 		stdout.Flush()
 		stderr.Flush()
 		res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
@@ -102,7 +102,7 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 		return res, err
 	}
 	if tty {
-		return result(h.runTTY(ctx, c, hs, out))
+		return withOutput(h.runTTY(ctx, c, hs, out))
 	}
 	var prefix []string
 	if c.Sudo != nil {
@@ -115,7 +115,7 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 	defer sess.Close()
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
-	return result(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited))
+	return withOutput(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited))
 }
 
 // finish feeds a started command its input through stdin (see

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/internal/sshdtest"
@@ -63,5 +64,20 @@ func TestSudoMessagesReadInAnyLanguage(t *testing.T) {
 	_, err = hostAs(t, srv, asked.Name).Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
 	if !errors.Is(err, transport.ErrSudoPasswordRequired) {
 		t.Fatalf("sudo without a password: %v, want ErrSudoPasswordRequired", err)
+	}
+}
+
+// TestRequireTTYSetupFailureIsExplained gives the login shell a TMPDIR
+// that does not exist, so that the FIFOs of a command on a terminal
+// cannot be made: the command fails, quoting mktemp, and nothing hangs.
+func TestRequireTTYSetupFailureIsExplained(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewSudoUserWith(t, "requiretty", "NOPASSWD:")
+	setLoginShell(t, u.Name, "export TMPDIR=/nonexistent-runbook-dir")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := hostAs(t, srv, u.Name).Run(ctx, transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
+	if err == nil || !strings.Contains(err.Error(), "set up a terminal for sudo") || !strings.Contains(err.Error(), "mktemp") {
+		t.Fatalf("run: %v, want it to say that the terminal could not be set up, quoting mktemp", err)
 	}
 }

@@ -66,10 +66,7 @@ func (h *host) runTTY(ctx context.Context, c transport.Command, hs *shell.Handsh
 	select {
 	case <-term.Ready():
 	case err := <-ttyEnded:
-		if failure := term.Failure(); failure != nil {
-			return transport.Result{}, h.errorf("set up a terminal for sudo (%v): %w", err, failure)
-		}
-		return transport.Result{}, h.errorf("set up a terminal for sudo: %w", err)
+		return transport.Result{}, h.errorf("set up a terminal for sudo: %w", terminalFailure(err, term))
 	case <-ctx.Done():
 		return transport.Result{ExitCode: -1}, h.errorf("command cancelled before it started: %w", ctx.Err())
 	}
@@ -97,6 +94,21 @@ func (h *host) runTTY(ctx context.Context, c transport.Command, hs *shell.Handsh
 		}
 	}
 	return res, err
+}
+
+// terminalFailure explains why the session with a terminal (term) ended,
+// as err says, before it named its FIFOs.
+func terminalFailure(err error, term *shell.Terminal) error {
+	failure := term.Failure()
+	switch {
+	case failure == nil && err == nil:
+		return errors.New("the session ended")
+	case failure == nil:
+		return err
+	case err == nil:
+		return failure
+	}
+	return fmt.Errorf("%w (%v)", failure, err)
 }
 
 // waitRelay waits, once sudo has ended, until the relay session has
