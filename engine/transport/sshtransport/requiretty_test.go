@@ -81,3 +81,15 @@ func TestRequireTTYSetupFailureIsExplained(t *testing.T) {
 		t.Fatalf("run: %v, want it to say that the terminal could not be set up, quoting mktemp", err)
 	}
 }
+
+// TestRequireTTYNeedsTwoSessions refuses, before connecting, a sudo
+// command on a host known to need a terminal for sudo when MaxSessions
+// leaves room for one session only.
+func TestRequireTTYNeedsTwoSessions(t *testing.T) {
+	h := newHost(t, Config{Address: "127.0.0.1", MaxSessions: 1})
+	h.(*host).tty.Store(true)
+	_, err := h.Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
+	if err == nil || !strings.Contains(err.Error(), "MaxSessions is 1") {
+		t.Fatalf("run: %v, want a refusal naming MaxSessions", err)
+	}
+}
