@@ -86,6 +86,10 @@ type HostOptions struct {
 	// ShellSudoDenied makes sudo in the Alation shell refuse every
 	// command, as for a shell user the sudoers file does not name.
 	ShellSudoDenied bool
+	// RequireTTY makes sudo refuse to run the SSH user's commands
+	// without a terminal (sudoers `Defaults requiretty`), as CentOS 7
+	// before 7.3 ships it.
+	RequireTTY bool
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }

@@ -23,6 +23,7 @@ type ProfileHost struct {
 	Banner          string   `hcl:"banner,optional"`
 	ShellRole       string   `hcl:"shell_role,optional"`
 	ShellSudoDenied bool     `hcl:"shell_sudo_denied,optional"`
+	RequireTTY      bool     `hcl:"requiretty,optional"`
 	MOTD            string   `hcl:"motd,optional"`
 	ServicesStopped bool     `hcl:"services_stopped,optional"`
 	InvalidDisks    bool     `hcl:"invalid_disks,optional"`
@@ -115,6 +116,7 @@ func (h ProfileHost) apply(o *HostOptions) {
 	set(&o.Faults.Master, h.Master)
 	o.MongoArbiter = o.MongoArbiter || h.MongoArbiter
 	o.ShellSudoDenied = o.ShellSudoDenied || h.ShellSudoDenied
+	o.RequireTTY = o.RequireTTY || h.RequireTTY
 	o.Faults.ServicesStopped = o.Faults.ServicesStopped || h.ServicesStopped
 	o.Faults.InvalidDisks = o.Faults.InvalidDisks || h.InvalidDisks
 	o.Faults.ClosedPorts = append(o.Faults.ClosedPorts, h.ClosedPorts...)

@@ -36,6 +36,8 @@ type spec struct {
 	machineID string
 	// bashrcNoise and banner are HostOptions.BashrcNoise and .Banner.
 	bashrcNoise, banner string
+	// requireTTY is HostOptions.RequireTTY.
+	requireTTY bool
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -110,7 +112,15 @@ func (s *spec) writeSystem(t tree) error {
 	if err := t.file("/etc/motd", motd, 0o644, 0, 0); err != nil {
 		return err
 	}
-	if err := t.file("/etc/sudoers.d/alation-sim", s.user.name+" ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440, 0, 0); err != nil {
+	sudoers := s.user.name + " ALL=(ALL:ALL) NOPASSWD: ALL\n"
+	if s.requireTTY {
+		// The simulated Alation's own calls to the other host (ssh PEER
+		// sudo -n /etc/init.d/alation ...) have no terminal: they stand
+		// for what a real Alation does there in ways of its own, so only
+		// what runbook runs is held to requiretty.
+		sudoers = "Defaults:" + s.user.name + " requiretty\nDefaults!" + hostconf.InitScript + " !requiretty\n" + sudoers
+	}
+	if err := t.file("/etc/sudoers.d/alation-sim", sudoers, 0o440, 0, 0); err != nil {
 		return err
 	}
 	if err := t.dir("/run/sshd", 0o755, 0, 0); err != nil {

@@ -2,11 +2,11 @@ package sshtransport
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/engine/transport/internal/shell"
-	"golang.org/x/crypto/ssh"
 )
 
 // Bounds on ending a cancelled command. None of them is reached when the
@@ -27,9 +27,10 @@ kill -KILL -"$g" 2>/dev/null
 exit 0`
 
 // cancel ends a command whose context is done: it learns the process
-// group the wrapper reported, ends that group from a second session (as
-// the same sudo user), closes the session and waits briefly for it to end.
-func (h *host) cancel(cn *conn, sess *ssh.Session, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error, cause error) error {
+// group the wrapper reported, ends that group from another session (as
+// the same sudo user), closes the command's sessions (sess) and waits
+// briefly for them to end.
+func (h *host) cancel(cn *conn, sess io.Closer, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error, cause error) error {
 	ended := false
 	select {
 	case <-hs.Ready():
@@ -69,6 +70,6 @@ func (h *host) killGroup(cn *conn, group string, sudo *transport.Sudo) error {
 		return ctx.Err()
 	}
 	defer func() { <-h.kill }()
-	_, err := h.run(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo}, nil)
+	_, err := h.runWith(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo}, nil, noSlots)
 	return err
 }

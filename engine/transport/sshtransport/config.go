@@ -83,11 +83,13 @@ type Config struct {
 	// keepalives.
 	KeepAlive time.Duration
 	// MaxSessions bounds the sessions open at once; further commands
-	// wait. Keep it at least two below the server's MaxSessions (10 for
-	// OpenSSH): the SFTP client and the session that ends a cancelled
-	// command use one each. A session the server refuses because it still
-	// counts sessions that have just ended is asked for again, for about
-	// two seconds.
+	// wait. A sudo command on a host where sudo needs a terminal takes
+	// two, so it must be at least two there. Keep it at least two below
+	// the server's MaxSessions (10 for OpenSSH), three where sudo needs a
+	// terminal: the SFTP client uses one, and ending a cancelled command
+	// one (two where sudo needs a terminal). A session the server refuses
+	// because it still counts sessions that have just ended is asked for
+	// again, for about two seconds.
 	MaxSessions int
 	// ProxyJump is a comma-separated list of [user@]host[:port] hops to
 	// connect through, each looked up in ssh_config; empty means

@@ -10,7 +10,8 @@ import (
 
 // TestConformance runs the conformance suite against a real sshd with
 // the SFTP subsystem and against one without it, where files travel
-// over exec sessions.
+// over exec sessions, and the suite of sudo under `Defaults requiretty`
+// against both, logging in as the users it makes.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -19,6 +20,13 @@ func TestConformance(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10, NoSFTP: tc.noSFTP})
 			transporttest.Run(t, func(t *testing.T) transport.Host { return newHost(t, testConfig(srv)) })
+			t.Run("RequireTTY", func(t *testing.T) {
+				transporttest.RunRequireTTY(t, func(t *testing.T, user string) transport.Host {
+					cfg := testConfig(srv)
+					cfg.User = user
+					return newHost(t, cfg)
+				})
+			})
 		})
 	}
 }

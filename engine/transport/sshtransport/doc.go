@@ -21,6 +21,16 @@
 // environment values are written to the command's standard input, read by
 // the wrapper before the caller's own input.
 //
+// Where sudoers says `Defaults requiretty`, sudo refuses to run without a
+// terminal. The refusal is found by its words, before anything of the
+// command's input was sent; the host is remembered as needing a terminal
+// for sudo, which is said once through Config.Warn, and the command, and
+// every later sudo command, runs in two sessions: one with a raw terminal
+// (no echo, no byte interpreted) that runs sudo with FIFOs as its
+// standard input, output and error, and one without that relays them
+// (see shell.TTYLine). Such a command takes two of the MaxSessions
+// slots.
+//
 // Files go by SFTP when the host offers it. A host without the SFTP
 // subsystem, as hardened servers often are, is found by the refusal of
 // the first request for it on a connection, which is remembered for

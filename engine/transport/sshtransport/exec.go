@@ -18,21 +18,72 @@ func (h *host) Run(ctx context.Context, c transport.Command) (transport.Result, 
 }
 
 // runTo runs c as Run does; stdout, when set, receives the command's
-// standard output as it comes, in place of the Result and c.OnLine.
+// standard output as it comes, in place of the Result and c.OnLine. It
+// takes the session slots c needs first: two for sudo on a host that
+// needs a terminal for it (see runTTY).
 func (h *host) runTo(ctx context.Context, c transport.Command, stdout io.Writer) (transport.Result, error) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return transport.Result{}, h.errorf("waiting for a free session: %w", ctx.Err())
-	}
-	defer func() { <-h.sem }()
-	return h.run(ctx, c, stdout)
+	return h.runWith(ctx, c, stdout, h.slots)
 }
 
-// run runs c in a new session without taking a session slot; sink, when
-// set, receives its standard output (see runTo).
-func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer) (transport.Result, error) {
-	line, hs, err := prepare(c)
+// runWith runs c, holding the session slots that take returns for as
+// long as it runs, and runs it again through a terminal when sudo
+// refused to run it without one; by then the host is known to need one,
+// and sudo commands go straight to a terminal.
+func (h *host) runWith(ctx context.Context, c transport.Command, sink io.Writer, take func(context.Context, bool) (func(), error)) (transport.Result, error) {
+	for {
+		tty := c.Sudo != nil && h.needsTTY()
+		release, err := take(ctx, tty)
+		if err != nil {
+			return transport.Result{}, err
+		}
+		res, err := h.run(ctx, c, sink, tty)
+		release()
+		if tty || !errors.Is(err, shell.ErrNeedsTTY) {
+			return res, err
+		}
+		h.noteNeedsTTY()
+	}
+}
+
+// slots waits for a free session slot, or two when pair is set, and
+// returns the function that frees them. Pairs are taken one caller at a
+// time, holding none before, so that callers each holding one slot never
+// wait for each other's second.
+func (h *host) slots(ctx context.Context, pair bool) (func(), error) {
+	n := 1
+	if pair {
+		if cap(h.sem) < 2 {
+			return nil, h.errorf("sudo needs a terminal here, which takes two sessions, and MaxSessions is %d", cap(h.sem))
+		}
+		n = 2
+		h.pairMu.Lock()
+		defer h.pairMu.Unlock()
+	}
+	for i := range n {
+		select {
+		case h.sem <- struct{}{}:
+		case <-ctx.Done():
+			for range i {
+				<-h.sem
+			}
+			return nil, h.errorf("waiting for a free session: %w", ctx.Err())
+		}
+	}
+	return func() {
+		for range n {
+			<-h.sem
+		}
+	}, nil
+}
+
+// noSlots takes no session slot (see runWith).
+func noSlots(context.Context, bool) (func(), error) { return func() {}, nil }
+
+// run runs c in a new session (or, when tty is set, two: see runTTY)
+// without taking a session slot; sink, when set, receives its standard
+// output (see runTo).
+func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty bool) (transport.Result, error) {
+	hs, err := prepare(c)
 	if err != nil {
 		return transport.Result{}, h.errorf("%w", err)
 	}
@@ -43,11 +94,34 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer) (tr
 	if sink != nil {
 		out = sink
 	}
-	cn, sess, stdin, err := h.start(ctx, line, out, hs)
+	withOutput := func(res transport.Result, err error) (transport.Result, error) {
+		stdout.Flush()
+		stderr.Flush()
+		res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+		res.StdoutTruncated, res.StderrTruncated = stdout.Truncated(), stderr.Truncated()
+		return res, err
+	}
+	if tty {
+		return withOutput(h.runTTY(ctx, c, hs, out))
+	}
+	var prefix []string
+	if c.Sudo != nil {
+		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
+	}
+	cn, sess, stdin, err := h.start(ctx, hs.Line(prefix, c.Dir, c.Args, c.Script), out, hs, false)
 	if err != nil {
 		return transport.Result{}, err
 	}
 	defer sess.Close()
+	waited := make(chan error, 1)
+	go func() { waited <- sess.Wait() }()
+	return withOutput(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited))
+}
+
+// finish feeds a started command its input through stdin (see
+// shell.Handshake.Feed) and waits until waited says how its sessions
+// (sess) ended, or cancels it when ctx is done first.
+func (h *host) finish(ctx context.Context, cn *conn, sess io.Closer, stdin io.WriteCloser, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error) (transport.Result, error) {
 	if hs.HasInput() {
 		fed := make(chan struct{})
 		defer close(fed)
@@ -55,23 +129,12 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer) (tr
 	} else {
 		stdin.Close()
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- sess.Wait() }()
-	var waitErr error
 	select {
-	case waitErr = <-waited:
+	case waitErr := <-waited:
+		return h.result(cn, waitErr, hs)
 	case <-ctx.Done():
-		err := h.cancel(cn, sess, hs, c.Sudo, waited, ctx.Err())
-		stdout.Flush()
-		stderr.Flush()
-		return transport.Result{ExitCode: -1, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated()}, err
+		return transport.Result{ExitCode: -1}, h.cancel(cn, sess, hs, sudo, waited, ctx.Err())
 	}
-	stdout.Flush()
-	stderr.Flush()
-	res, err := h.result(cn, waitErr, hs)
-	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
-	res.StdoutTruncated, res.StderrTruncated = stdout.Truncated(), stderr.Truncated()
-	return res, err
 }
 
 // result turns the end of a session into a Result or an error.
@@ -116,7 +179,7 @@ const (
 // others ended may find every slot of MaxSessions still taken: such a
 // refusal ("open failed") is tried again, waiting twice as long each time,
 // for about two seconds.
-func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer) (*conn, *ssh.Session, io.WriteCloser, error) {
+func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer, tty bool) (*conn, *ssh.Session, io.WriteCloser, error) {
 	redialled := false
 	wait := sessionRetryFirst
 	for {
@@ -127,7 +190,7 @@ func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer)
 		sess, err := cn.client.NewSession()
 		switch {
 		case err == nil:
-			stdin, err := startIn(ctx, sess, line, stdout, stderr)
+			stdin, err := startIn(ctx, sess, line, stdout, stderr, tty)
 			switch {
 			case err == nil:
 				return cn, sess, stdin, nil
@@ -158,10 +221,14 @@ func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer)
 }
 
 // startIn starts line in sess, whose output goes to stdout and stderr,
-// and returns the command's standard input. On failure it closes sess.
-func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr io.Writer) (io.WriteCloser, error) {
+// on a terminal when tty is set (see rawTerminal), and returns the
+// command's standard input. On failure it closes sess.
+func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr io.Writer, tty bool) (io.WriteCloser, error) {
 	sess.Stdout, sess.Stderr = stdout, stderr
 	stdin, err := sess.StdinPipe()
+	if err == nil && tty {
+		err = sess.RequestPty("dumb", 24, 80, rawTerminal)
+	}
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -175,22 +242,18 @@ func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr
 	return stdin, nil
 }
 
-// prepare returns the command line for c and the handshake that feeds it.
-func prepare(c transport.Command) (string, *shell.Handshake, error) {
+// prepare returns the handshake that feeds c.
+func prepare(c transport.Command) (*shell.Handshake, error) {
 	if err := c.Validate(); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	hs := &shell.Handshake{Stdin: c.Stdin, PasswordRequired: transport.ErrSudoPasswordRequired}
 	if len(c.Env) > 0 {
 		block, err := shell.EnvBlock(c.Env)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		hs.Env = block
 	}
-	var prefix []string
-	if c.Sudo != nil {
-		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
-	}
-	return hs.Line(prefix, c.Dir, c.Args, c.Script), hs, nil
+	return hs, nil
 }

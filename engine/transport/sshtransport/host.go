@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -16,6 +17,9 @@ type host struct {
 	cfg  Config
 	sem  chan struct{} // bounds sessions that run commands
 	kill chan struct{} // one session at a time that ends cancelled commands
+
+	pairMu sync.Mutex  // held while taking two session slots
+	tty    atomic.Bool // sudo on the host runs only on a terminal
 
 	dialMu  sync.Mutex // held while dialling
 	mu      sync.Mutex // guards the fields below

@@ -10,5 +10,6 @@
 // password goes to sudo alone: it is written only in answer to the prompt,
 // random for each command, that sudo was given, and never when sudo asks
 // for none; the caller's input follows only once the wrapper has announced
-// that sudo let it run.
+// that sudo let it run. Where sudo runs only on a terminal, the command's
+// streams go through FIFOs so that they stay apart (see TTYLine).
 package shell

@@ -45,6 +45,7 @@ type Handshake struct {
 	// password and was run without one.
 	PasswordRequired error
 
+	sudo     bool   // whether the process runs through sudo
 	password string // the sudo password, or empty
 	prompt   []byte // the prompt sudo was given for it
 	mark     string // the marker the wrapper writes once it runs
@@ -63,7 +64,13 @@ type Handshake struct {
 	stuck    string // the prompt not answered, once the handshake gave up on it
 	required bool
 	rejected bool
+	noTTY    bool // sudo refused to run without a terminal
 }
+
+// ErrNeedsTTY means that sudo refused to run the command without a
+// terminal, as sudoers' `Defaults requiretty` makes it do. Nothing was
+// run and nothing was read from the command's input.
+var ErrNeedsTTY = errors.New("sudo refused to run without a terminal (sudoers requiretty)")
 
 func (h *Handshake) init() {
 	h.once.Do(func() {
@@ -95,16 +102,22 @@ func nonce() string {
 // writes it once it has seen that prompt: when sudo asks for no password
 // (a NOPASSWD rule, !authenticate, a ticket), none is written. Without a
 // password sudo fails rather than ask.
+//
+// sudo runs with LC_ALL=C, so that the handshake reads its messages in
+// the words it knows whatever the host's language; the wrapper gives the
+// command the LC_ALL it would have had (see localeParam).
 func (h *Handshake) Sudo(user, password string) []string {
 	if user == "" {
 		user = "root"
 	}
+	h.sudo = true
+	head := []string{"env", "LC_ALL=C", "sudo"}
 	if password == "" {
-		return []string{"sudo", "-n", "-u", user, "--"}
+		return append(head, "-n", "-u", user, "--")
 	}
 	h.password = password
 	h.prompt = []byte("runbook-sudo-" + nonce() + ": ")
-	return []string{"sudo", "-S", "-p", string(h.prompt), "-u", user, "--"}
+	return append(head, "-S", "-p", string(h.prompt), "-u", user, "--")
 }
 
 // Ready is closed once the wrapper has reported that it runs.
@@ -218,6 +231,8 @@ func (h *Handshake) noteEarly(b []byte) {
 	switch {
 	case strings.Contains(line, "a password is required"):
 		h.required = true
+	case strings.Contains(line, "must have a tty"):
+		h.noTTY = true
 	case strings.Contains(line, "incorrect password attempt") || (h.sent && strings.Contains(line, "Sorry, try again")):
 		h.rejected = true
 	}
@@ -235,13 +250,16 @@ func (h *Handshake) HasInput() bool {
 
 // Feed writes the process's standard input to w and closes w: the sudo
 // password when sudo prompts for it (see Sudo), then, once the wrapper
-// runs, the environment block and the caller's input. It returns early,
-// closing w, when sudo does not let the wrapper run or done is closed.
-// Write errors end the feed silently: a process need not read its input.
+// runs, the environment block and the caller's input. Through sudo it
+// writes nothing before the wrapper runs, so that the caller's input is
+// still whole when sudo refuses and the command is tried again (see
+// ErrNeedsTTY). It returns early, closing w, when sudo does not let the
+// wrapper run or done is closed. Write errors end the feed silently: a
+// process need not read its input.
 func (h *Handshake) Feed(w io.WriteCloser, done <-chan struct{}) {
 	h.init()
 	defer w.Close()
-	if h.password != "" && !h.authenticate(w, done) {
+	if h.sudo && !h.authenticate(w, done) {
 		return
 	}
 	if h.Env != nil {
@@ -254,11 +272,12 @@ func (h *Handshake) Feed(w io.WriteCloser, done <-chan struct{}) {
 	}
 }
 
-// authenticate waits until the wrapper runs, writing the password to w
-// the first time sudo prompts for it, and reports whether the wrapper
-// runs. It gives up when sudo prompts again or says the password is
-// wrong (it is never sent twice), when a prompt that is not sudo's has
-// waited foreignPromptWait, and when done is closed.
+// authenticate waits until the wrapper runs, writing the password, when
+// there is one, to w the first time sudo prompts for it, and reports
+// whether the wrapper runs. It gives up when sudo prompts again or says
+// the password is wrong (it is never sent twice), when a prompt that is
+// not sudo's has waited foreignPromptWait while a password waits to be
+// sent, and when done is closed.
 func (h *Handshake) authenticate(w io.Writer, done <-chan struct{}) bool {
 	var wait *time.Timer
 	var waited <-chan time.Time
@@ -269,7 +288,7 @@ func (h *Handshake) authenticate(w io.Writer, done <-chan struct{}) bool {
 	}()
 	for {
 		h.mu.Lock()
-		started, rejected, foreign := h.started, h.rejected, h.foreign
+		started, rejected, foreign := h.started, h.rejected, h.foreign && h.password != ""
 		answer := h.prompted && !h.sent
 		h.sent = h.sent || answer
 		h.mu.Unlock()
@@ -306,8 +325,9 @@ func (h *Handshake) authenticate(w io.Writer, done <-chan struct{}) bool {
 
 // Failure explains, once the process has ended, why the wrapper never
 // reported that it ran, or ran without its input; it is nil when it ran
-// with it, and PasswordRequired when sudo refused to run for want of a
-// password.
+// with it, PasswordRequired when sudo refused to run for want of a
+// password, and wraps ErrNeedsTTY when sudo refused to run without a
+// terminal.
 func (h *Handshake) Failure() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -320,6 +340,8 @@ func (h *Handshake) Failure() error {
 		return errors.New("sudo rejected the password")
 	case h.required:
 		return h.PasswordRequired
+	case h.noTTY:
+		return fmt.Errorf("%w: %s", ErrNeedsTTY, strings.Join(h.early, "; "))
 	case len(h.early) == 0:
 		return errors.New("command did not start and wrote nothing")
 	}

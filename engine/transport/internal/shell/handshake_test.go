@@ -35,6 +35,7 @@ func TestHandshakeFailures(t *testing.T) {
 		{"Sorry, try again.\nsudo: 1 incorrect password attempt\n", "sudo rejected the password"},
 		{"sh: 1: exec: /bin/sh: not found\n", "command did not start: sh: 1: exec: /bin/sh: not found"},
 		{"", "command did not start and wrote nothing"},
+		{"sudo: sorry, you must have a tty to run sudo\n", ErrNeedsTTY.Error() + ": sudo: sorry, you must have a tty to run sudo"},
 	} {
 		h := &Handshake{Stderr: NewLines(nil), PasswordRequired: required}
 		if _, err := h.Write([]byte(tc.stderr)); err != nil {
@@ -80,14 +81,14 @@ func sudoHandshake(t *testing.T) (*Handshake, string, *stdinRecorder) {
 	t.Helper()
 	h := &Handshake{Env: []byte("0\n"), Stdin: strings.NewReader("input\n"), Stderr: NewLines(nil)}
 	argv := h.Sudo("", "pw-1234")
-	if len(argv) < 4 || argv[2] != "-p" || !strings.HasPrefix(argv[3], "runbook-sudo-") || strings.Contains(strings.Join(argv, " "), "pw-1234") {
+	if len(argv) < 6 || argv[4] != "-p" || !strings.HasPrefix(argv[5], "runbook-sudo-") || strings.Contains(strings.Join(argv, " "), "pw-1234") {
 		t.Fatalf("sudo argv %q", argv)
 	}
 	stdin := newStdinRecorder()
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
 	go h.Feed(stdin, done)
-	return h, argv[3], stdin
+	return h, argv[5], stdin
 }
 
 // stderr writes each of chunks to h as the process's standard error.
@@ -207,5 +208,41 @@ func TestHandshakeBoundsEarlyOutput(t *testing.T) {
 	waitWritten(stdin)
 	if err := h.Failure(); err == nil || len(err.Error()) > 64<<10 || !utf8.ValidString(err.Error()) {
 		t.Errorf("failure of %d bytes (valid UTF-8: %v)", len(err.Error()), utf8.ValidString(err.Error()))
+	}
+}
+
+// TestHandshakeFeedsNothingBeforeSudoRuns feeds a command run through
+// sudo without a password: nothing of its environment or input is
+// written before the wrapper runs, so that a command sudo refused (for
+// want of a terminal) can be run again with its input whole.
+func TestHandshakeFeedsNothingBeforeSudoRuns(t *testing.T) {
+	input := strings.NewReader("input\n")
+	h := &Handshake{Env: []byte("0\n"), Stdin: input, Stderr: NewLines(nil)}
+	h.Sudo("", "")
+	stdin := newStdinRecorder()
+	done := make(chan struct{})
+	go h.Feed(stdin, done)
+	stderr(t, h, "sudo: sorry, you must have a tty to run sudo\n")
+	time.Sleep(50 * time.Millisecond)
+	close(done)
+	if got := waitClosed(t, stdin); got != "" || input.Len() != len("input\n") {
+		t.Fatalf("stdin %q, %d bytes of input left; want nothing written or read", got, input.Len())
+	}
+	if err := h.Failure(); !errors.Is(err, ErrNeedsTTY) {
+		t.Fatalf("failure %v, want ErrNeedsTTY", err)
+	}
+
+	h = &Handshake{Env: []byte("0\n"), Stdin: strings.NewReader("input\n"), Stderr: NewLines(nil)}
+	h.Sudo("", "")
+	stdin = newStdinRecorder()
+	go h.Feed(stdin, make(chan struct{}))
+	stderr(t, h, "Password: ")
+	time.Sleep(50 * time.Millisecond)
+	if got := stdin.String(); got != "" {
+		t.Fatalf("written before the wrapper ran: %q", got)
+	}
+	stderr(t, h, "\n"+h.marker()+" 42\n")
+	if got := waitClosed(t, stdin); got != "0\ninput\n" {
+		t.Fatalf("stdin %q, want the environment block and the input", got)
 	}
 }

@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,14 +41,36 @@ type wrapper struct {
 	quoted string // the script quoted for a command line
 }
 
-// wrappers holds the wrapper of every kind of command, indexed by three
+// ownGroup is the part of a wrapper that reports the process group the
+// wrapper itself is in, read from /proc, rather than the one it was
+// given ($2), which it reports only when /proc cannot tell: sudo with a
+// terminal runs the command in a process group of its own.
+const ownGroup = `rb_g=$2; { read -r rb_g </proc/$$/stat && rb_g=${rb_g##*) } && rb_g=${rb_g#* } && rb_g=${rb_g#* } && rb_g=${rb_g%% *}; } 2>/dev/null || rb_g=$2
+printf '\n%s %s\n' "$1" "$rb_g" >&2; unset rb_g; shift 2`
+
+// localeRestorer is the part of a wrapper run by sudo that gives the
+// command back the LC_ALL it would have had, sudo having run with LC_ALL=C
+// (see Handshake.Sudo): when sudo kept LC_ALL (sudoers' env_keep), it is
+// set again to the value $1 holds after an equals sign, or unset when $1
+// is empty (see localeParam); when sudo dropped it, it stays unset.
+const localeRestorer = `case ${LC_ALL+s}$1 in s=*) LC_ALL=${1#=}; export LC_ALL ;; s*) unset LC_ALL ;; esac; shift`
+
+// wrappers holds the wrapper of every kind of command, indexed by five
 // bits: 1 for a working directory, 2 for an environment block, 4 for a
-// script (see wrapperFor).
-var wrappers = func() (ws [8]wrapper) {
+// script, 8 for reporting the wrapper's own process group, 16 for a
+// command run by sudo (see wrapperFor).
+var wrappers = func() (ws [32]wrapper) {
 	for i := range ws {
-		dir, env, script := i&1 != 0, i&2 != 0, i&4 != 0
+		dir, env, script, own, sudo := i&1 != 0, i&2 != 0, i&4 != 0, i&8 != 0, i&16 != 0
 		var b strings.Builder
-		b.WriteString(`printf '\n%s %s\n' "$1" "$2" >&2; shift 2`)
+		if own {
+			b.WriteString(ownGroup)
+		} else {
+			b.WriteString(`printf '\n%s %s\n' "$1" "$2" >&2; shift 2`)
+		}
+		if sudo {
+			b.WriteString("\n" + localeRestorer)
+		}
 		if dir {
 			b.WriteString("\ncd -- \"$1\" || exit 1; shift")
 		}
@@ -64,17 +87,25 @@ var wrappers = func() (ws [8]wrapper) {
 	return ws
 }()
 
-// wrapperFor returns the wrapper of a command with a working directory (or
-// not), an environment block (or not), and a script rather than args, and
-// the parameters to give it after the process group.
-func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper, []string) {
+// wrapperFor returns the wrapper of h's command, run by sudo or not,
+// with a working directory (or not), an environment block (or not), and
+// a script rather than args, reporting its own process group or the one
+// given it, and the parameters to give it after the process group and,
+// through sudo, the locale parameter (see localeParam).
+func (h *Handshake) wrapperFor(own bool, dir string, args []string, script string) (wrapper, []string) {
 	i := 0
+	if own {
+		i |= 8
+	}
+	if h.sudo {
+		i |= 16
+	}
 	var params []string
 	if dir != "" {
 		i |= 1
 		params = append(params, dir)
 	}
-	if withEnv {
+	if h.Env != nil {
 		i |= 2
 	}
 	if len(args) == 0 {
@@ -88,8 +119,22 @@ func wrapperFor(dir string, withEnv bool, args []string, script string) (wrapper
 // wrapper reports after h's marker; an environment block comes first on
 // standard input when h has one.
 func (h *Handshake) Argv(group, dir string, argv []string) []string {
-	w, params := wrapperFor(dir, h.Env != nil, argv, "")
-	return append([]string{"/bin/sh", "-c", w.text, "sh", h.marker(), group}, params...)
+	w, params := h.wrapperFor(false, dir, argv, "")
+	head := []string{"/bin/sh", "-c", w.text, "sh", h.marker(), group}
+	if h.sudo {
+		lcAll, set := os.LookupEnv("LC_ALL")
+		head = append(head, localeParam(lcAll, set))
+	}
+	return append(head, params...)
+}
+
+// localeParam returns the wrapper's parameter that holds LC_ALL as it
+// was before sudo: "=" and its value when it was set, else "".
+func localeParam(lcAll string, set bool) string {
+	if !set {
+		return ""
+	}
+	return "=" + lcAll
 }
 
 // Line returns the command line, for the login shell of an SSH session,
@@ -108,12 +153,31 @@ func (h *Handshake) Argv(group, dir string, argv []string) []string {
 // that ends that command ends the script with status 128+n rather than
 // ending the session's process itself.
 func (h *Handshake) Line(prefix []string, dir string, args []string, script string) string {
-	w, params := wrapperFor(dir, h.Env != nil, args, script)
-	head := shellquote.Quote(h.marker()) + " $$ " + shellquote.Join(params)
 	if len(prefix) > 0 {
-		return "exec " + shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh " + head
+		return "exec " + h.under(prefix, false, dir, args, script)
 	}
+	w, params := h.wrapperFor(false, dir, args, script)
+	head := h.head(params)
 	return "set -- " + head + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
+}
+
+// under returns the words, for a login shell, that run the wrapper
+// under prefix (such as sudo), reporting its own process group when own
+// is set and otherwise the login shell's process id.
+func (h *Handshake) under(prefix []string, own bool, dir string, args []string, script string) string {
+	w, params := h.wrapperFor(own, dir, args, script)
+	return shellquote.Join(prefix) + " /bin/sh -c " + w.quoted + " sh " + h.head(params)
+}
+
+// head returns the wrapper's parameters for a login shell's command line:
+// h's marker, the login shell's process id, through sudo the login
+// shell's LC_ALL as localeParam gives it, and params.
+func (h *Handshake) head(params []string) string {
+	locale := ""
+	if h.sudo {
+		locale = `"${LC_ALL+=$LC_ALL}" `
+	}
+	return shellquote.Quote(h.marker()) + " $$ " + locale + shellquote.Join(params)
 }
 
 // CommandArgv returns the argument vector of a command given either as args

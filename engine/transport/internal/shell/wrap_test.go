@@ -115,3 +115,30 @@ func TestEnvBlockRejectsBadNames(t *testing.T) {
 		t.Fatalf("block %q, want %q", block, want)
 	}
 }
+
+// TestLocaleRestorer gives the command run by sudo the LC_ALL it would
+// have had: the login shell's value, or none, when sudo kept the C that
+// runbook gave it, and none when sudo dropped it.
+func TestLocaleRestorer(t *testing.T) {
+	for _, tc := range []struct {
+		keptBySudo bool
+		param      string
+		want       string
+	}{
+		{true, "=fr_FR.UTF-8", "fr_FR.UTF-8"},
+		{true, "=", ""},
+		{true, "", "unset"},
+		{false, "=fr_FR.UTF-8", "unset"},
+		{false, "", "unset"},
+	} {
+		script := "unset LC_ALL\n"
+		if tc.keptBySudo {
+			script = "LC_ALL=C; export LC_ALL\n"
+		}
+		script += localeRestorer + "\nsh -c 'printf %s \"${LC_ALL-unset}\"'; printf '|%s' \"$@\""
+		out, err := exec.Command("/bin/sh", "-c", script, "sh", tc.param, "next").Output()
+		if err != nil || string(out) != tc.want+"|next" {
+			t.Errorf("kept %v, parameter %q: %q (%v), want %q", tc.keptBySudo, tc.param, out, err, tc.want+"|next")
+		}
+	}
+}
