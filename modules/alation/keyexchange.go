@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,18 @@ func (m *KeyExchange) Validate() error {
 // peer_address, else the peer's address.
 func (m *KeyExchange) peerAddress() string { return cmp.Or(m.PeerAddress, m.Peer.Address) }
 
+// knownHostsNames returns the known_hosts names of the addresses, on the
+// SSH port, each once, the empty ones left out.
+func (m *KeyExchange) knownHostsNames(addresses ...string) []string {
+	var names []string
+	for _, a := range addresses {
+		if n := knownHostsName(a, m.SSHPort); a != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
 // SafeToRepeat reports true: every change the task makes is made only
 // when a check of the host, made in the same run, finds it missing. A key
 // pair is created only when the private key is missing (and a missing
@@ -73,7 +86,9 @@ type keySide struct {
 	name    string         // inventory name
 	host    transport.Host // its transport
 	address string         // its address, as the other host reaches it
+	names   []string       // its known_hosts names on the other host
 	in      install
+	hostKey ssh.PublicKey // as runbook verified it
 }
 
 // Run exchanges the keys and verifies SSH both ways.
@@ -86,8 +101,8 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		return engine.Result{}, fmt.Errorf("reach the peer %s: %w", m.Peer, err)
 	}
 	sides := [2]*keySide{
-		{name: env.HostName, host: env.Host, address: m.SelfAddress},
-		{name: m.Peer.Name, host: peer, address: m.peerAddress()},
+		{name: env.HostName, host: env.Host, address: m.SelfAddress, names: m.knownHostsNames(m.SelfAddress)},
+		{name: m.Peer.Name, host: peer, address: m.peerAddress(), names: m.knownHostsNames(m.peerAddress(), m.Peer.Address)},
 	}
 	changed := false
 	var keys [2]ssh.PublicKey
@@ -107,6 +122,9 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		if keys[i], lines[i], err = readPublicKey(ctx, s); err != nil {
 			return engine.Result{Changed: changed}, fmt.Errorf("replication key on %s: %w", s.name, err)
 		}
+		if s.hostKey, err = verifiedHostKey(ctx, s); err != nil {
+			return engine.Result{Changed: changed}, err
+		}
 	}
 	for i, s := range sides {
 		to := sides[1-i]
@@ -120,11 +138,19 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		changed = changed || added
 	}
 	for i, s := range sides {
-		hushed, err := m.verifySSH(ctx, s, sides[1-i])
+		to := sides[1-i]
+		trusted, err := trustPeer(ctx, s, to)
 		if err != nil {
-			return engine.Result{Changed: changed}, err
+			return engine.Result{Changed: changed}, fmt.Errorf("trust the host key of %s on %s: %w", to.name, s.name, err)
 		}
-		changed = changed || hushed
+		if trusted {
+			env.Progressf("%s's Alation shell user now trusts the %s host key %s of %s, as runbook verified it", s.name, to.hostKey.Type(), ssh.FingerprintSHA256(to.hostKey), to.name)
+		}
+		hushed, err := m.verifySSH(ctx, s, to)
+		if err != nil {
+			return engine.Result{Changed: changed || trusted}, err
+		}
+		changed = changed || trusted || hushed
 	}
 	out := KeyExchangeOutputs{SelfFingerprint: ssh.FingerprintSHA256(keys[0]), PeerFingerprint: ssh.FingerprintSHA256(keys[1])}
 	return engine.Result{Changed: changed, Outputs: out}, nil
@@ -237,10 +263,12 @@ func authorizeKey(ctx context.Context, h transport.Host, user, key string) (bool
 const hushScript = `home=$(getent passwd "$user" | cut -d: -f6)
 [ -e "$home/.hushlogin" ] || echo ` + createdMarker
 
-// verifySSH logs in from one host to the other with the replication key,
-// as root with the key's own known_hosts beside it, as cluster_add_slaves
-// will; touches .hushlogin there; and checks that a second login prints
-// nothing. It reports whether .hushlogin was new.
+// verifySSH logs in from one host to the other as the procedure's step 3
+// does: from the Alation shell, as the user it runs as, with the
+// replication key and that user's known_hosts, which must already trust
+// the other host (see trustPeer); touches .hushlogin there; and checks
+// that a second login prints nothing. It reports whether .hushlogin was
+// new.
 func (m *KeyExchange) verifySSH(ctx context.Context, from, to *keySide) (bool, error) {
 	res, err := runRoot(ctx, to.host, assign("user", m.SSHUser)+hushScript)
 	out, err := mustOK(res, err, "look for .hushlogin of "+m.SSHUser)
@@ -248,16 +276,16 @@ func (m *KeyExchange) verifySSH(ctx context.Context, from, to *keySide) (bool, e
 		return false, fmt.Errorf("on %s: %w", to.name, err)
 	}
 	hushNew := strings.Contains(out, createdMarker)
-	login := m.sshCommand(from.in.replicationKey(), to.address)
-	res, err = runRoot(ctx, from.host, login+" touch .hushlogin </dev/null")
+	login := m.sshCommand(to.address)
+	res, err = runInShell(ctx, from.host, login+" touch .hushlogin 2>&1")
 	if _, err := mustOK(res, err, "ssh"); err != nil {
-		return false, fmt.Errorf("ssh from %s to %s as %s with %s failed: %w; check that sshd on %s accepts keys for %s and that port %d is open",
-			from.name, to.address, m.SSHUser, keyInJail, err, to.name, m.SSHUser, m.SSHPort)
+		return false, fmt.Errorf("ssh from the Alation shell of %s to %s as %s with %s failed: %w; %s",
+			from.name, to.address, m.SSHUser, keyInJail, err, m.sshAdvice(res, from, to))
 	}
-	res, err = runRoot(ctx, from.host, login+" true </dev/null 2>&1")
+	res, err = runInShell(ctx, from.host, login+" true 2>&1")
 	text, err := mustOK(res, err, "ssh")
 	if err != nil {
-		return hushNew, fmt.Errorf("second ssh from %s to %s: %w", from.name, to.address, err)
+		return hushNew, fmt.Errorf("second ssh from the Alation shell of %s to %s: %w", from.name, to.address, err)
 	}
 	if strings.TrimSpace(text) != "" {
 		return hushNew, fmt.Errorf("%w: ssh from %s to %s@%s prints %q even with ~/.hushlogin; remove the output of %s's shell start-up files (~/.bashrc, ~/.profile, /etc/profile.d) on %s so that replication can use ssh and rsync",
@@ -266,13 +294,34 @@ func (m *KeyExchange) verifySSH(ctx context.Context, from, to *keySide) (bool, e
 	return hushNew, nil
 }
 
+// sshAdvice says how to fix a failed login from the Alation shell of
+// from to to, by what ssh said.
+func (m *KeyExchange) sshAdvice(res transport.Result, from, to *keySide) string {
+	said := string(res.Stdout) + string(res.Stderr)
+	switch {
+	case strings.Contains(said, "Host key verification failed"):
+		return fmt.Sprintf("%s's known_hosts (%s) holds the %s host key of %s that runbook verified, and %s presented another: "+
+			"if ssh on %s does not know %s keys (OpenSSH before 6.5 has no ed25519, before 5.7 no ECDSA), add the RSA host key of %s to the control node's known_hosts, check its fingerprint, and run again",
+			from.name, knownHostsFile, to.hostKey.Type(), to.name, to.address, from.name, to.hostKey.Type(), to.name)
+	case strings.Contains(said, "Permission denied") || strings.Contains(said, "Load key"):
+		return fmt.Sprintf("check that the Alation shell's user on %s can read %s (its owner, mode 600) and that sshd on %s accepts that key for %s", from.name, keyInJail, to.name, m.SSHUser)
+	}
+	return fmt.Sprintf("check that sshd on %s accepts keys for %s and that port %d is open", to.name, m.SSHUser, m.SSHPort)
+}
+
+// knownHostsFile is the known_hosts of the Alation shell's user, beside the
+// replication key, as the shell sees it.
+var knownHostsFile = path.Join(path.Dir(keyInJail), "known_hosts")
+
 // sshCommand returns the ssh command line, without the remote command,
-// that logs in to address as the SSH user with the private key at key,
-// recording host keys in known_hosts beside it.
-func (m *KeyExchange) sshCommand(key, address string) string {
+// that logs in from the Alation shell to address as the SSH user with the
+// replication key, checking the host key strictly against knownHostsFile.
+// It reads no standard input (-n), which is the shell's list of commands.
+// Every option is one OpenSSH 5.3 knows.
+func (m *KeyExchange) sshCommand(address string) string {
 	return strings.Join([]string{
-		"ssh", "-F", "/dev/null", "-i", shellquote.Quote(key), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=accept-new", "-o", shellquote.Quote("UserKnownHostsFile=" + path.Join(path.Dir(key), "known_hosts")),
+		"ssh", "-n", "-i", keyInJail, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHostsFile,
 		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-p", strconv.Itoa(m.SSHPort), "-l", shellquote.Quote(m.SSHUser), shellquote.Quote(address),
 	}, " ")
 }

@@ -75,7 +75,7 @@ func TestKeyExchangeSilencesMOTD(t *testing.T) {
 		t.Errorf("modes on the secondary: %q, %v", modes, err)
 	}
 	// What cluster_add_slaves will do: log in from the primary, cleanly.
-	login := m.sshCommand(pair.Primary.AlationDir+keyInJail, pair.Secondary.Address) + " echo ok"
+	login := m.sshCommand(pair.Secondary.Address) + " echo ok"
 	if got, err := pair.Primary.Exec(ctx, login); err != nil || got != "ok\n" {
 		t.Errorf("login from the primary printed %q, %v; want only ok", got, err)
 	}
