@@ -86,6 +86,16 @@ type HostOptions struct {
 	// ShellSudoDenied makes sudo in the Alation shell refuse every
 	// command, as for a shell user the sudoers file does not name.
 	ShellSudoDenied bool
+	// SSHClient, when set, is the OpenSSH version the host's ssh client
+	// plays, hostconf.SSHClient74 (CentOS 7) or hostconf.SSHClient53
+	// (CentOS 6): it refuses StrictHostKeyChecking=accept-new as that
+	// version does.
+	SSHClient string
+	// KeyScriptPrompts makes the key exchange script ask questions on
+	// standard input, as a script of the era may: a passphrase for the
+	// new key, and Enter once its public key is copied to the peer. At
+	// the end of its input it fails, as Python's input() does.
+	KeyScriptPrompts bool
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
@@ -199,6 +209,11 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	}
 	if o.ShellRole != "" && (!roleName.MatchString(o.ShellRole) || o.ShellRole == "postgres") {
 		return o, fmt.Errorf("host %s: shell role %q: want a lower-case SQL identifier other than postgres", o.Name, o.ShellRole)
+	}
+	switch o.SSHClient {
+	case "", hostconf.SSHClient74, hostconf.SSHClient53:
+	default:
+		return o, fmt.Errorf("host %s: ssh client %q: want empty, %s or %s", o.Name, o.SSHClient, hostconf.SSHClient74, hostconf.SSHClient53)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

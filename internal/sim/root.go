@@ -36,6 +36,8 @@ type spec struct {
 	machineID string
 	// bashrcNoise and banner are HostOptions.BashrcNoise and .Banner.
 	bashrcNoise, banner string
+	// keyScriptPrompts is HostOptions.KeyScriptPrompts.
+	keyScriptPrompts bool
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -196,6 +198,11 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	if s.cfg.ShellSudoDenied {
 		tools = append(tools, "sudo")
 	}
+	if s.cfg.SSHClient != "" {
+		if err := t.symlink(hostconf.InitScript, hostconf.SSHClientPath); err != nil {
+			return err
+		}
+	}
 	for _, tool := range tools {
 		if err := t.symlink(hostconf.InitScript, s.cfg.SimDir()+"/bin/"+tool); err != nil {
 			return err
@@ -226,7 +233,11 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	if !s.layout.HasKeyExchangeScript {
 		return nil
 	}
-	script := strings.ReplaceAll(keyExchangeScript, "@SSH_USER@", s.user.name)
+	prompts := "False"
+	if s.keyScriptPrompts {
+		prompts = "True"
+	}
+	script := strings.NewReplacer("@SSH_USER@", s.user.name, "@PROMPTS@", prompts).Replace(keyExchangeScript)
 	return t.file(hostconf.KeyExchangeScript(dir), script, 0o755, 0, 0)
 }
 
