@@ -5,9 +5,11 @@
 #
 #   preflight  every prerequisite is checked on both hosts, in parallel,
 #              before anything changes on either;
-#   step 2     key exchange (replication_rsa), each public key copied to the
-#              other host;
-#   step 3     SSH verified from each host to the other, .hushlogin touched;
+#   step 2     the replication_rsa key pairs, on both hosts at once, then
+#              each public key copied to the other host;
+#   step 3     each host's key, as runbook verified it, trusted by the
+#              other's Alation shell user; SSH verified from each host's
+#              Alation shell to the other, .hushlogin touched;
 #   step 4     the Primary enters master mode;
 #   step 5     the Secondary's address joins alation.cluster.hosts, the
 #              in-line decision is made, cluster_add_slaves runs and, when
@@ -370,12 +372,22 @@ task "disk_check" "fix_secondary_disks" {
   backup_path = var.backup_disk
 }
 
-# Steps 2 and 3: key exchange (unjailed_key_exchange on each host, each
-# public key copied to the other), then SSH verified from each host to the
-# other with the replication key, .hushlogin touched.
+# Step 2, on both hosts at once: the replication key pair
+# (unjailed_key_exchange, given the other host's address).
+task "replication_key" "replication_keys" {
+  on           = group.pair
+  depends_on   = [task.fix_secondary_disks]
+  peer         = self.vars.peer
+  peer_address = self.vars.peer_address
+}
+
+# Steps 2 and 3: each public key copied to the other host, each host's key
+# (as runbook verified it) trusted by the other's Alation shell user, then
+# SSH verified from each host's Alation shell to the other with the
+# replication key, .hushlogin touched.
 task "key_exchange" "keys" {
   on           = [host.primary]
-  depends_on   = [task.fix_secondary_disks]
+  depends_on   = [task.replication_keys]
   peer         = host.secondary
   self_address = var.primary
   ssh_user     = var.ssh_user

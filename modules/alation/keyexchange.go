@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,9 @@ import (
 // KeyExchange sets up passwordless SSH between the two hosts of the pair
 // with the replication_rsa keys (step 2 of the procedure), copying each
 // public key to the other host as the procedure asks the operator to, and
-// proves it works from each host to the other (step 3).
+// proves it works from each host to the other (step 3): from the Alation
+// shell, as its user, checking each host's key against the one runbook
+// verified, which it writes into that user's known_hosts first.
 type KeyExchange struct {
 	Peer        engine.HostRef `hcl:"peer" doc:"The other host of the pair: host.NAME, or its name."`
 	PeerAddress string         `hcl:"peer_address,optional" doc:"The other host's address, as this host reaches it (the key exchange script's argument here, the SSH target of the check). Default: the peer's address in the inventory."`
@@ -159,22 +162,37 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 // ensureKeyScript makes sure the replication key pair exists: with the
 // version's key exchange script when it is there (python, else python3),
 // else with ssh-keygen. It prints createdMarker when it made anything.
+// The script may ask questions, as scripts of its era do: each is
+// answered with an empty line, the safe answer to every one of them (no
+// passphrase, no overwrite, carry on), and it may run for at most
+// keyScriptTimeout seconds where coreutils' timeout exists. Either way the
+// private key must then open without a passphrase, as replication, which
+// nobody attends, needs.
 const ensureKeyScript = `
-if [ -f "$key" ]; then
-	if [ ! -f "$key.pub" ]; then ssh-keygen -y -f "$key" > "$key.pub" || exit 1; echo ` + createdMarker + `; fi
-	exit 0
+if [ ! -f "$key" ]; then
+	if [ -f "$script" ]; then
+		py=$(command -v python || command -v python3) || { echo "found neither python nor python3 to run $script" >&2; exit 1; }
+		bound=$(command -v timeout) && bound="$bound ` + keyScriptTimeout + `"
+		printf '\n\n\n\n\n\n\n\n' | $bound "$py" "$script" "$peer" >&2
+		st=$?
+		[ $st -ne 124 ] || echo "$script did not end within ` + keyScriptTimeout + ` s" >&2
+		[ $st -eq 0 ] || exit 1
+	else
+		dir=$(dirname "$key")
+		mkdir -p "$dir" && chmod 700 "$dir" || exit 1
+		ssh-keygen -q -t rsa -b 4096 -N '' -C replication -f "$key" </dev/null >&2 || exit 1
+		chown --reference="$(dirname "$dir")" "$dir" "$key" "$key.pub" || exit 1
+	fi
+	[ -f "$key" ] && [ -f "$key.pub" ] || { echo "$key or $key.pub still missing" >&2; exit 1; }
+	echo ` + createdMarker + `
+elif [ ! -f "$key.pub" ]; then
+	ssh-keygen -y -P '' -f "$key" </dev/null > "$key.pub" || exit 1
+	echo ` + createdMarker + `
 fi
-if [ -f "$script" ]; then
-	py=$(command -v python || command -v python3) || { echo "found neither python nor python3 to run $script" >&2; exit 1; }
-	"$py" "$script" "$peer" </dev/null >&2 || exit 1
-else
-	dir=$(dirname "$key")
-	mkdir -p "$dir" && chmod 700 "$dir" || exit 1
-	ssh-keygen -q -t rsa -b 4096 -N '' -C replication -f "$key" </dev/null >&2 || exit 1
-	chown --reference="$(dirname "$dir")" "$dir" "$key" "$key.pub" || exit 1
-fi
-[ -f "$key" ] && [ -f "$key.pub" ] || { echo "$key or $key.pub still missing" >&2; exit 1; }
-echo ` + createdMarker
+ssh-keygen -y -P '' -f "$key" </dev/null >/dev/null 2>&1 || { echo "$key does not open without a passphrase" >&2; exit 1; }`
+
+// keyScriptTimeout bounds the key exchange script, in seconds.
+const keyScriptTimeout = "300"
 
 // createdMarker is the line the scripts of this file print for each thing
 // they changed.
@@ -187,7 +205,24 @@ func ensureKeyPair(ctx context.Context, s *keySide, peerAddress string) (bool, e
 	script := assign("key", s.in.replicationKey(), "script", s.in.keyExchangeScript(), "peer", peerAddress) + ensureKeyScript
 	res, err := runRoot(ctx, s.host, script)
 	out, err := mustOK(res, err, "create the key pair")
-	return strings.Contains(out, createdMarker), err
+	if err != nil {
+		return false, fmt.Errorf("%w; %s", err, keyAdvice(res, s, peerAddress))
+	}
+	return strings.Contains(out, createdMarker), nil
+}
+
+// keyPrompt matches what a key script prints when it asks something.
+var keyPrompt = regexp.MustCompile(`(?i)\(y/n\)|passphrase|press enter|EOFError|did not end within`)
+
+// keyAdvice says how to make the replication key of s by hand after the
+// script failed, by what it printed.
+func keyAdvice(res transport.Result, s *keySide, peerAddress string) string {
+	by := fmt.Sprintf("sudo python %s %s", s.in.keyExchangeScript(), peerAddress)
+	if keyPrompt.Match(res.Stdout) || keyPrompt.Match(res.Stderr) {
+		return fmt.Sprintf("the key exchange script on %s asked a question that runbook answers with an empty line (no passphrase, no overwrite, carry on), and that answer did not do: run %s there by hand, answer it so that %s has no passphrase, then run the playbook again",
+			s.name, by, keyInJail)
+	}
+	return fmt.Sprintf("make the key on %s by hand (%s) and run the playbook again", s.name, by)
 }
 
 // readPublicKey reads and parses the public replication key of s.
@@ -334,9 +369,9 @@ func (m *KeyExchange) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name: "key_exchange",
-		Doc: "Sets up passwordless SSH between the two hosts of an Alation pair: makes the replication_rsa key pair on each (with the version's unjailed_key_exchange script, else ssh-keygen), " +
-			"authorizes each public key for the SSH user on the other host with the modes sshd requires, then logs in from each host to the other with that key, " +
-			"touches .hushlogin and checks the login prints nothing.",
+		Doc: "Sets up passwordless SSH between the two hosts of an Alation pair: makes the replication_rsa key pair on each unless it exists (as replication_key does), " +
+			"authorizes each public key for the SSH user on the other host with the modes sshd requires, writes each host's key, as runbook's own connection verified it, into the other's known_hosts for the Alation shell's user, " +
+			"then logs in from each host's Alation shell to the other with that key and StrictHostKeyChecking=yes, touches .hushlogin and checks the login prints nothing.",
 		New:     func() engine.Module { return &KeyExchange{SSHUser: "alationadmin", SSHPort: 22} },
 		Outputs: KeyExchangeOutputs{},
 	})
