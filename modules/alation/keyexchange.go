@@ -107,6 +107,11 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		{name: env.HostName, host: env.Host, address: m.SelfAddress, names: m.knownHostsNames(m.SelfAddress)},
 		{name: m.Peer.Name, host: peer, address: m.peerAddress(), names: m.knownHostsNames(m.peerAddress(), m.Peer.Address)},
 	}
+	for _, s := range sides {
+		if s.hostKey, err = verifiedHostKey(ctx, s); err != nil {
+			return engine.Result{}, err
+		}
+	}
 	changed := false
 	var keys [2]ssh.PublicKey
 	var lines [2]string
@@ -124,9 +129,6 @@ func (m *KeyExchange) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		changed = changed || created
 		if keys[i], lines[i], err = readPublicKey(ctx, s); err != nil {
 			return engine.Result{Changed: changed}, fmt.Errorf("replication key on %s: %w", s.name, err)
-		}
-		if s.hostKey, err = verifiedHostKey(ctx, s); err != nil {
-			return engine.Result{Changed: changed}, err
 		}
 	}
 	for i, s := range sides {
