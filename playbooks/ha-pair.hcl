@@ -387,7 +387,7 @@ task "replication_key" "replication_keys" {
 # replication key, .hushlogin touched.
 task "key_exchange" "keys" {
   on           = [host.primary]
-  depends_on   = [task.replication_keys]
+  depends_on   = [task.replication_keys.on]
   peer         = host.secondary
   self_address = var.primary
   ssh_user     = var.ssh_user
