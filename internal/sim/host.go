@@ -75,7 +75,7 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
 		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
-		keyScriptPrompts: o.KeyScriptPrompts,
+		keyScriptPrompts: o.KeyScriptPrompts, hostKeyType: o.HostKeyType,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)

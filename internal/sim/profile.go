@@ -24,6 +24,7 @@ type ProfileHost struct {
 	ShellRole        string   `hcl:"shell_role,optional"`
 	ShellSudoDenied  bool     `hcl:"shell_sudo_denied,optional"`
 	SSHClient        string   `hcl:"ssh_client,optional"`
+	HostKeyType      string   `hcl:"host_key_type,optional"`
 	KeyScriptPrompts bool     `hcl:"key_script_prompts,optional"`
 	MOTD             string   `hcl:"motd,optional"`
 	ServicesStopped  bool     `hcl:"services_stopped,optional"`
@@ -113,6 +114,7 @@ func (h ProfileHost) apply(o *HostOptions) {
 	set(&o.Banner, h.Banner)
 	set(&o.ShellRole, h.ShellRole)
 	set(&o.SSHClient, h.SSHClient)
+	set(&o.HostKeyType, h.HostKeyType)
 	set(&o.Faults.MOTD, h.MOTD)
 	set(&o.Faults.ReplicationMode, h.ReplicationMode)
 	set(&o.Faults.Master, h.Master)

@@ -38,6 +38,8 @@ type spec struct {
 	bashrcNoise, banner string
 	// keyScriptPrompts is HostOptions.KeyScriptPrompts.
 	keyScriptPrompts bool
+	// hostKeyType is HostOptions.HostKeyType.
+	hostKeyType string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -296,13 +298,14 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 	if err := t.dir("/etc/ssh", 0o755, 0, 0); err != nil {
 		return "", err
 	}
-	pub, err := generateKey(t.path("/etc/ssh/ssh_host_ed25519_key"), "root@"+s.cfg.Name)
+	hostKey := "/etc/ssh/ssh_host_" + s.hostKeyType + "_key"
+	pub, err := generateKey(t.path(hostKey), s.hostKeyType, "root@"+s.cfg.Name)
 	if err != nil {
 		return "", err
 	}
 	conf := strings.Join([]string{
 		"ListenAddress " + hostPort(s.cfg.Address, s.cfg.SSHPort),
-		"HostKey /etc/ssh/ssh_host_ed25519_key",
+		"HostKey " + hostKey,
 		"PidFile none",
 		"UsePAM no",
 		"PermitRootLogin no",

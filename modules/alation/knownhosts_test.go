@@ -87,3 +87,26 @@ func TestSections(t *testing.T) {
 		t.Errorf("sections = %q", got)
 	}
 }
+
+// TestSSHKnows: OpenSSH knows ECDSA host keys from 5.7 and ed25519 ones
+// from 6.5; RSA keys always; an ssh that does not tell its version is
+// trusted to know.
+func TestSSHKnows(t *testing.T) {
+	for _, tt := range []struct {
+		version, keyType string
+		want             bool
+	}{
+		{"OpenSSH_5.3p1", ssh.KeyAlgoED25519, false},
+		{"OpenSSH_5.3p1", ssh.KeyAlgoECDSA256, false},
+		{"OpenSSH_5.3p1", ssh.KeyAlgoRSA, true},
+		{"OpenSSH_6.4p1", ssh.KeyAlgoED25519, false},
+		{"OpenSSH_6.6.1p1", ssh.KeyAlgoED25519, true},
+		{"OpenSSH_7.4p1", ssh.KeyAlgoED25519, true},
+		{"OpenSSH_10.0p2", ssh.KeyAlgoECDSA521, true},
+		{"Sun_SSH_1.1", ssh.KeyAlgoED25519, true},
+	} {
+		if got := sshKnows(tt.version, tt.keyType); got != tt.want {
+			t.Errorf("sshKnows(%q, %s) = %v, want %v", tt.version, tt.keyType, got, tt.want)
+		}
+	}
+}

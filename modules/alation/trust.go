@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -84,25 +85,26 @@ func trustPeer(ctx context.Context, from, to *keySide) (bool, error) {
 	res, err := runInShell(ctx, from.host, trustStateLines...)
 	out, err := mustOK(res, err, "read the known_hosts of the Alation shell's user")
 	if err != nil {
-		return false, fmt.Errorf("on %s: %w", from.name, err)
+		return false, err
 	}
 	sec := sections(out)
 	user := strings.TrimSpace(sec[sectionUser])
 	modes := strings.Fields(sec[sectionModes])
 	if user == "" || len(modes) < 2 {
-		return false, fmt.Errorf("on %s: the Alation shell shows no user or no %s (replication key missing?): %q", from.name, path.Dir(keyInJail), strings.TrimSpace(out))
+		return false, fmt.Errorf("the Alation shell shows no user or no %s (replication key missing?): %q", path.Dir(keyInJail), strings.TrimSpace(out))
 	}
 	var todo []string
-	for i, p := range []string{path.Dir(keyInJail), knownHostsFile}[:len(modes)/2] {
-		mode, owner := modes[2*i], modes[2*i+1]
-		if owner != user {
-			return false, fmt.Errorf("on %s: %s belongs to %s, not to %s, the user the Alation shell runs as, so ssh as %s cannot use it; run chown %s on it (outside the shell: under the Alation directory) and run again",
-				from.name, p, owner, user, user, user)
+	files := []string{path.Dir(keyInJail), knownHostsFile}
+	for i, p := range files[:min(len(modes)/2, len(files))] {
+		mode, err := strconv.ParseUint(modes[2*i], 8, 32)
+		if owner := modes[2*i+1]; owner != user || err != nil {
+			return false, fmt.Errorf("%s belongs to %s, not to %s, the user the Alation shell runs as, so ssh as %s cannot use it; run chown %s on it (outside the shell: under the Alation directory) and run again",
+				p, owner, user, user, user)
 		}
-		if i == 0 && mode != "700" {
+		if i == 0 && mode&0o777 != 0o700 {
 			todo = append(todo, "chmod 700 "+p)
 		}
-		if i == 1 && strings.ContainsAny(mode[len(mode)-2:], "2367") {
+		if i == 1 && mode&0o022 != 0 {
 			todo = append(todo, "chmod go-w "+p)
 		}
 	}
@@ -112,7 +114,7 @@ func trustPeer(ctx context.Context, from, to *keySide) (bool, error) {
 	for _, name := range to.names {
 		trusted, revoked := knownHostsTrusts(known, name, to.hostKey)
 		if revoked {
-			return false, fmt.Errorf("on %s: %s marks the host key of %s (%s) @revoked; remove that line if the key is good", from.name, knownHostsFile, to.name, ssh.FingerprintSHA256(to.hostKey))
+			return false, fmt.Errorf("%s marks the host key of %s (%s) @revoked; remove that line if the key is good", knownHostsFile, to.name, ssh.FingerprintSHA256(to.hostKey))
 		}
 		if !trusted {
 			if hashed {
@@ -133,7 +135,7 @@ func trustPeer(ctx context.Context, from, to *keySide) (bool, error) {
 	}
 	res, err = runInShell(ctx, from.host, strings.Join(todo, " && "))
 	if _, err := mustOK(res, err, "update "+knownHostsFile); err != nil {
-		return false, fmt.Errorf("on %s: %w", from.name, err)
+		return false, err
 	}
 	return true, nil
 }

@@ -22,7 +22,7 @@ const sshArgOptions = "bcDEeFIiJLlmOopQRSWw"
 // a StrictHostKeyChecking value that version does not know, with that
 // version's words and exit status 255 (readconf.c: 7.4's multistate
 // parser, 5.3's yes/no/ask parser; accept-new came in 7.6), and runs the
-// machine's client otherwise.
+// machine's client otherwise, for 5.3 limited to RSA host keys.
 func (h *host) oldSSH(args []string) error {
 	if len(args) == 1 && args[0] == "-V" {
 		return &exitError{code: 0, msg: sshVersions[h.cfg.SSHClient]}
@@ -42,7 +42,13 @@ func (h *host) oldSSH(args []string) error {
 			return &exitError{code: 255, msg: fmt.Sprintf("command-line line 0: unsupported option %q.", value)}
 		}
 	}
-	return syscall.Exec(realSSH, append([]string{"ssh"}, args...), os.Environ())
+	argv := []string{"ssh"}
+	if h.cfg.SSHClient == hostconf.SSHClient53 {
+		// 5.3 knows RSA and DSA host keys alone (ECDSA came in 5.7,
+		// ed25519 in 6.5); the first value of an option wins.
+		argv = append(argv, "-o", "HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256,ssh-rsa")
+	}
+	return syscall.Exec(realSSH, append(argv, args...), os.Environ())
 }
 
 // sshVersions are what ssh -V prints for each client a host can play: the
