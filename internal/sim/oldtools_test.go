@@ -9,13 +9,19 @@ import (
 
 // TestOldSSHClients: a host playing CentOS 7's or CentOS 6's ssh refuses
 // StrictHostKeyChecking=accept-new with that version's words and status
-// 255, wherever the option sits, and runs any other command line.
+// 255, wherever the option sits, and runs any other command line; 5.3's
+// checks RSA host keys alone, so it cannot reach an sshd whose one key is
+// ed25519.
 func TestOldSSHClients(t *testing.T) {
-	for client, refusal := range map[string]string{
-		hostconf.SSHClient74: `command-line line 0: unsupported option "accept-new".`,
-		hostconf.SSHClient53: "command-line line 0: Bad yes/no/ask argument.",
-	} {
-		h := StartHost(t, HostOptions{Name: "ssh" + client, SSHClient: client})
+	p := StartPair(t, PairOptions{
+		Primary:   HostOptions{SSHClient: hostconf.SSHClient74},
+		Secondary: HostOptions{SSHClient: hostconf.SSHClient53, HostKeyType: HostKeyRSA},
+	})
+	refusals := map[*Host]string{
+		p.Primary:   `command-line line 0: unsupported option "accept-new".`,
+		p.Secondary: "command-line line 0: Bad yes/no/ask argument.",
+	}
+	for h, refusal := range refusals {
 		for _, cmd := range []string{
 			"ssh -o StrictHostKeyChecking=accept-new -p 22 " + h.Address + " true",
 			"ssh -p22 -oStrictHostKeyChecking=accept-new " + h.Address + " true",
@@ -23,17 +29,26 @@ func TestOldSSHClients(t *testing.T) {
 		} {
 			out, err := h.Exec(bg, cmd+" 2>&1; echo status $?")
 			if err != nil || !strings.Contains(out, refusal) || !strings.HasSuffix(out, "status 255\n") {
-				t.Errorf("%s: %s printed %q, %v; want %q and status 255", client, cmd, out, err, refusal)
+				t.Errorf("%s: %s printed %q, %v; want %q and status 255", h.Name, cmd, out, err, refusal)
 			}
 		}
-		if out, err := h.Exec(bg, "ssh -V 2>&1"); err != nil || !strings.HasPrefix(out, "OpenSSH_"+client) {
-			t.Errorf("%s: ssh -V printed %q, %v", client, out, err)
-		}
-		// Options it knows pass to the real client, which fails to log
-		// in without a key, not on the options.
-		out, _ := h.Exec(bg, "ssh -o StrictHostKeyChecking=yes -o BatchMode=yes -o UserKnownHostsFile=/dev/null "+h.Address+" true 2>&1; echo status $?")
-		if !strings.Contains(out, "Host key verification failed") {
-			t.Errorf("%s: ssh with known options printed %q; want the real client's host key refusal", client, out)
+	}
+	if out, err := p.Primary.Exec(bg, "ssh -V 2>&1"); err != nil || !strings.HasPrefix(out, "OpenSSH_7.4p1") {
+		t.Errorf("ssh -V printed %q, %v", out, err)
+	}
+	// Options it knows pass to the real client, which refuses a host key
+	// it does not know, or cannot use.
+	for _, tt := range []struct {
+		from, to *Host
+		want     string
+	}{
+		{p.Primary, p.Secondary, "Host key verification failed"},
+		{p.Secondary, p.Secondary, "Host key verification failed"},
+		{p.Secondary, p.Primary, "no matching host key type"},
+	} {
+		out, _ := tt.from.Exec(bg, "ssh -o StrictHostKeyChecking=yes -o BatchMode=yes -o UserKnownHostsFile=/dev/null "+tt.to.Address+" true 2>&1")
+		if !strings.Contains(out, tt.want) {
+			t.Errorf("ssh from the %s to the %s printed %q; want %q", tt.from.Name, tt.to.Name, out, tt.want)
 		}
 	}
 }
