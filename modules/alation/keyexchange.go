@@ -76,8 +76,9 @@ func (m *KeyExchange) knownHostsNames(addresses ...string) []string {
 // when a check of the host, made in the same run, finds it missing. A key
 // pair is created only when the private key is missing (and a missing
 // public key is derived from the private one); a public key is added to
-// authorized_keys only when absent (duplicates are removed); modes and
-// owners are set only when they differ; .hushlogin is touched by the very
+// authorized_keys only when absent (duplicates are removed); a host key
+// line is added to known_hosts only for a name that lacks that key; modes
+// and owners are set only when they differ; .hushlogin is touched by the very
 // login that verifies SSH. Once the keys exist, a second run after a
 // cut-off one finds them and only completes what is missing; a private
 // key left damaged by the cut-off makes it fail, saying so, without
@@ -191,7 +192,7 @@ elif [ ! -f "$key.pub" ]; then
 	ssh-keygen -y -P '' -f "$key" </dev/null > "$key.pub" || exit 1
 	echo ` + createdMarker + `
 fi
-ssh-keygen -y -P '' -f "$key" </dev/null >/dev/null 2>&1 || { echo "$key does not open without a passphrase" >&2; exit 1; }`
+ssh-keygen -y -P '' -f "$key" </dev/null >/dev/null 2>&1 || { echo "$key has a passphrase, or is damaged: replication logs in unattended and needs a key without one (ssh-keygen -p -f $key removes it)" >&2; exit 1; }`
 
 // keyScriptTimeout bounds the key exchange script, in seconds.
 const keyScriptTimeout = "300"

@@ -347,3 +347,32 @@ func TestKeyExchangeTrustsVerifiedHostKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicationKeyWithPassphrase runs replication_key on a host whose
+// replication key has a passphrase, which unattended replication cannot
+// type: the task fails, naming the host, the problem and the fix, and
+// leaves the key as it was.
+func TestReplicationKeyWithPassphrase(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary"})
+	hosts := connectHosts(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key := h.AlationDir + keyInJail
+	if _, err := h.Exec(ctx, "ssh-keygen -q -t rsa -b 2048 -N not-empty -C test -f "+key); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := h.Exec(ctx, "sha256sum "+key+" "+key+".pub")
+	m := &ReplicationKey{Peer: engine.HostRef{Name: "secondary", Address: "127.0.9.2"}}
+	res, err := m.Run(ctx, envOn(t, hosts, "primary", "replication_keys"))
+	if err == nil || res.Changed {
+		t.Fatalf("a key with a passphrase: changed %v, %v; want a failure", res.Changed, err)
+	}
+	for _, want := range []string{"on primary", "has a passphrase", "ssh-keygen -p -f " + key, "run sudo python"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if after, _ := h.Exec(ctx, "sha256sum "+key+" "+key+".pub"); after != before {
+		t.Errorf("the key changed:\n%s\nthen\n%s", before, after)
+	}
+}
