@@ -3,6 +3,7 @@ package alation
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,5 +109,19 @@ func TestSSHKnows(t *testing.T) {
 		if got := sshKnows(tt.version, tt.keyType); got != tt.want {
 			t.Errorf("sshKnows(%q, %s) = %v, want %v", tt.version, tt.keyType, got, tt.want)
 		}
+	}
+}
+
+// TestKnownHostsNames: the peer is trusted under the address replication
+// uses and its inventory address, each once, with the port when it is not
+// 22.
+func TestKnownHostsNames(t *testing.T) {
+	m := &KeyExchange{SSHPort: 2222}
+	if got := m.knownHostsNames("10.1.0.3", "alation-b.example", "", "10.1.0.3"); !slices.Equal(got, []string{"[10.1.0.3]:2222", "[alation-b.example]:2222"}) {
+		t.Errorf("knownHostsNames = %q", got)
+	}
+	m.SSHPort = 22
+	if got := m.knownHostsNames("10.1.0.3", "10.1.0.3"); !slices.Equal(got, []string{"10.1.0.3"}) {
+		t.Errorf("knownHostsNames on port 22 = %q", got)
 	}
 }
