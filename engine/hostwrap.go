@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -22,7 +23,10 @@ type taskHost struct {
 	tail   *lineTail
 }
 
-var _ transport.Host = (*taskHost)(nil)
+var (
+	_ transport.Host      = (*taskHost)(nil)
+	_ transport.HostKeyer = (*taskHost)(nil)
+)
 
 // Run runs cmd under the task's sudo, streaming its lines as events; a
 // script that holds a secret goes to the host off the command line.
@@ -63,6 +67,18 @@ func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) (fs.
 	mode, err := th.inner.Download(ctx, path, w)
 	th.r.conns.check(th.target, err)
 	return mode, err
+}
+
+// HostKey returns the host key that the host's transport verified; a
+// transport that verifies none fails with transport.ErrHostKeyUnverified.
+func (th *taskHost) HostKey(ctx context.Context) ([]byte, error) {
+	k, ok := th.inner.(transport.HostKeyer)
+	if !ok {
+		return nil, fmt.Errorf("host %s: %w: its transport checks no host key", th.target.cfg.Name, transport.ErrHostKeyUnverified)
+	}
+	key, err := k.HostKey(ctx)
+	th.r.conns.check(th.target, err)
+	return key, err
 }
 
 // Close does nothing: the engine closes every connection at the end of the

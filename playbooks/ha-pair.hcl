@@ -5,9 +5,11 @@
 #
 #   preflight  every prerequisite is checked on both hosts, in parallel,
 #              before anything changes on either;
-#   step 2     key exchange (replication_rsa), each public key copied to the
-#              other host;
-#   step 3     SSH verified from each host to the other, .hushlogin touched;
+#   step 2     the replication_rsa key pairs, on both hosts at once, then
+#              each public key copied to the other host;
+#   step 3     each host's key, as runbook verified it, trusted by the
+#              other's Alation shell user; SSH verified from each host's
+#              Alation shell to the other, .hushlogin touched;
 #   step 4     the Primary enters master mode;
 #   step 5     the Secondary's address joins alation.cluster.hosts, the
 #              in-line decision is made, cluster_add_slaves runs and, when
@@ -311,6 +313,19 @@ task "assert" "clean_logins" {
   message = "a non-interactive login as ${var.ssh_user} prints something (${task.facts.on.primary.login_clean ? "" : "primary ${var.primary}: ${jsonencode(task.facts.on.primary.login_output)} "}${task.facts.on.secondary.login_clean ? "" : "secondary ${var.secondary}: ${jsonencode(task.facts.on.secondary.login_output)}"}): run touch ~/.hushlogin as ${var.ssh_user} there, and silence its shell start-up files"
 }
 
+# Step 3 makes each host's Alation shell user trust the other's host key
+# as runbook verified it, and replication's ssh checks it: that ssh must
+# know keys of that type (OpenSSH before 6.5 knows no ed25519, before 5.7
+# no ECDSA).
+task "assert" "ssh_knows_host_keys" {
+  that = task.facts.on.primary.ssh_knows_peer_key && task.facts.on.secondary.ssh_knows_peer_key
+  message = "${join("; ", compact([for name, f in task.facts.on : f.ssh_knows_peer_key ? "" : format(
+    "ssh on the %s (%s, %s) cannot check the %s host key of the %s (%s) that runbook verified",
+    name, name == "primary" ? var.primary : var.secondary, f.ssh_version, f.peer_host_key_type,
+    name == "primary" ? "secondary" : "primary", name == "primary" ? var.secondary : var.primary,
+  )]))}: make the control node's known_hosts hold only the RSA host key of that host (ssh-keyscan -t rsa ADDRESS, its fingerprint checked on the host), so that runbook verifies a key the other's ssh knows, and run again"
+}
+
 # Prerequisites: data and backup disks configured on the Secondary,
 # checked read-only (invalid disks stop the run here). With fix_disks they
 # are fixed instead, which is a change and waits for the question below.
@@ -323,7 +338,7 @@ task "disk_check" "secondary_disks" {
 task "assert" "preflight" {
   depends_on = [
     task.version_known, task.same_version, task.supported_version, task.services_running, task.primary_mode,
-    task.secondary_mode, task.distinct_machines, task.clean_logins, task.secondary_disks,
+    task.secondary_mode, task.distinct_machines, task.clean_logins, task.ssh_knows_host_keys, task.secondary_disks,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
   that = true
@@ -370,12 +385,22 @@ task "disk_check" "fix_secondary_disks" {
   backup_path = var.backup_disk
 }
 
-# Steps 2 and 3: key exchange (unjailed_key_exchange on each host, each
-# public key copied to the other), then SSH verified from each host to the
-# other with the replication key, .hushlogin touched.
+# Step 2, on both hosts at once: the replication key pair
+# (unjailed_key_exchange, given the other host's address).
+task "replication_key" "replication_keys" {
+  on           = group.pair
+  depends_on   = [task.fix_secondary_disks]
+  peer         = self.vars.peer
+  peer_address = self.vars.peer_address
+}
+
+# Steps 2 and 3: each public key copied to the other host, each host's key
+# (as runbook verified it) trusted by the other's Alation shell user, then
+# SSH verified from each host's Alation shell to the other with the
+# replication key, .hushlogin touched.
 task "key_exchange" "keys" {
   on           = [host.primary]
-  depends_on   = [task.fix_secondary_disks]
+  depends_on   = [task.replication_keys.on]
   peer         = host.secondary
   self_address = var.primary
   ssh_user     = var.ssh_user

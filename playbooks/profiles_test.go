@@ -27,6 +27,9 @@ var profileStops = map[string]stop{
 	"18-no-shell-rights.hcl": {"facts@secondary", func(*sim.Pair) []string {
 		return []string{"on secondary", "sudo for du", "not a superuser", "ALTER ROLE alation SUPERUSER"}
 	}},
+	"21-centos6-ssh-5.3.hcl": {"ssh_knows_host_keys@local", func(p *sim.Pair) []string {
+		return []string{"ssh on the secondary (" + p.Secondary.Address, "OpenSSH_5.3", "ssh-ed25519 host key of the primary (" + p.Primary.Address, "ssh-keyscan -t rsa"}
+	}},
 	"15-4.8.hcl": {"supported_version@local", func(p *sim.Pair) []string {
 		return []string{p.Primary.Address, "4.8", "4.7 and below"}
 	}},

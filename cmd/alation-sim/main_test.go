@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 	_ "github.com/runbookhq/runbook/modules"         // registers the modules the playbook uses
@@ -196,11 +197,20 @@ func replicate(t *testing.T, p *sim.Pair) {
 			}
 		}
 	}
+	// Both hosts' keys, as the operator's answers at step 3's first logins
+	// record them.
+	known, err := os.ReadFile(p.KnownHostsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := "printf '%s' " + shellquote.Quote(string(known)) + " >> " + hostconf.ChrootHome + "/.ssh/known_hosts"
 	steps := []struct {
 		h   *sim.Host
 		cmd string
 	}{
 		{p.Secondary, `printf '%s\n' '` + primaryKey + `' >> "$(getent passwd ` + p.User + ` | cut -d: -f6)/.ssh/authorized_keys"`},
+		{p.Primary, trust},
+		{p.Secondary, trust},
 		{p.Primary, hostconf.InitScript + " shell -c 'alation_action cluster_enter_master_mode'"},
 		{p.Primary, hostconf.InitScript + " shell -c 'alation_conf alation.cluster.hosts -s " + p.Secondary.Address + "/32'"},
 		{p.Primary, hostconf.InitScript + " shell -c 'alation_action cluster_add_slaves'"},

@@ -13,6 +13,7 @@ import (
 func TestAddSlavesWithoutKeyExchange(t *testing.T) {
 	p := StartPair(t, PairOptions{})
 	mustSSH(t, p.Primary, "sudo python3 "+hostconf.KeyExchangeScript(p.Primary.AlationDir)+" "+p.Secondary.Address)
+	trustHostKeys(t, p.Primary, p.Secondary)
 	setUpPrimary(t, p)
 	_, err := ssh(t, p.Primary, inShell("alation_action cluster_add_slaves"))
 	errContains(t, err, "cluster_add_slaves", "cannot log in to "+p.Secondary.Address, "authorized_keys")

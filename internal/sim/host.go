@@ -71,11 +71,12 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 			ClosedPorts: o.Faults.ClosedPorts, MongoInitialLag: o.MongoInitialLag, MongoCatchUp: o.MongoCatchUp,
 			ConfFormat: o.ConfFormat, MongoShell: o.MongoShell, MongoArbiter: o.MongoArbiter,
 			NoOpActions: o.Faults.NoOpActions, FailingActions: o.Faults.FailingActions, ReadOnlyConf: o.Faults.ReadOnlyConf,
-			ShellRole: o.ShellRole, ShellSudoDenied: o.ShellSudoDenied,
+			ShellRole: o.ShellRole, ShellSudoDenied: o.ShellSudoDenied, SSHClient: o.SSHClient,
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
 		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
-		requireTTY: o.RequireTTY,
+		requireTTY:       o.RequireTTY,
+		keyScriptPrompts: o.KeyScriptPrompts, hostKeyType: o.HostKeyType,
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("host %s: %w", o.Name, err)

@@ -9,10 +9,11 @@ import (
 	"strings"
 )
 
-// generateKey writes an ed25519 key pair without passphrase at path and
-// path.pub and returns the public key line.
-func generateKey(path, comment string) (string, error) {
-	out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path).CombinedOutput()
+// generateKey writes a key pair of type keyType (ssh-keygen's -t: ed25519,
+// rsa) without passphrase at path and path.pub and returns the public key
+// line.
+func generateKey(path, keyType, comment string) (string, error) {
+	out, err := exec.Command("ssh-keygen", "-q", "-t", keyType, "-N", "", "-C", comment, "-f", path).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("ssh-keygen %s: %w: %s", path, err, strings.TrimSpace(string(out)))
 	}

@@ -90,9 +90,29 @@ type HostOptions struct {
 	// without a terminal (sudoers `Defaults requiretty`), as CentOS 7
 	// before 7.3 ships it.
 	RequireTTY bool
+	// SSHClient, when set, is the OpenSSH version the host's ssh client
+	// plays, hostconf.SSHClient74 (CentOS 7) or hostconf.SSHClient53
+	// (CentOS 6): it refuses StrictHostKeyChecking=accept-new as that
+	// version does.
+	SSHClient string
+	// HostKeyType is the type of sshd's one host key: HostKeyEd25519 (the
+	// default when empty) or HostKeyRSA, as CentOS 6's OpenSSH 5.3, which
+	// knows no ed25519, has.
+	HostKeyType string
+	// KeyScriptPrompts makes the key exchange script ask questions on
+	// standard input, as a script of the era may: a passphrase for the
+	// new key, and Enter once its public key is copied to the peer. At
+	// the end of its input it fails, as Python's input() does.
+	KeyScriptPrompts bool
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
+
+// The types of host key a host's sshd can have (HostOptions.HostKeyType).
+const (
+	HostKeyEd25519 = "ed25519"
+	HostKeyRSA     = "rsa"
+)
 
 // Special values of HostOptions.MachineID.
 const (
@@ -203,6 +223,18 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	}
 	if o.ShellRole != "" && (!roleName.MatchString(o.ShellRole) || o.ShellRole == "postgres") {
 		return o, fmt.Errorf("host %s: shell role %q: want a lower-case SQL identifier other than postgres", o.Name, o.ShellRole)
+	}
+	switch o.HostKeyType {
+	case "":
+		o.HostKeyType = HostKeyEd25519
+	case HostKeyEd25519, HostKeyRSA:
+	default:
+		return o, fmt.Errorf("host %s: host key type %q: want %s or %s", o.Name, o.HostKeyType, HostKeyEd25519, HostKeyRSA)
+	}
+	switch o.SSHClient {
+	case "", hostconf.SSHClient74, hostconf.SSHClient53:
+	default:
+		return o, fmt.Errorf("host %s: ssh client %q: want empty, %s or %s", o.Name, o.SSHClient, hostconf.SSHClient74, hostconf.SSHClient53)
 	}
 	if o.MongoInitialLag == 0 {
 		o.MongoInitialLag = DefaultMongoInitialLag

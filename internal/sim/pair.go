@@ -115,7 +115,7 @@ func startHosts(opts []HostOptions, dir string, detached bool) ([]*Host, error) 
 		return nil, err
 	}
 	keyPath := filepath.Join(dir, "id_ed25519")
-	clientPub, err := generateKey(keyPath, "alation-sim-client")
+	clientPub, err := generateKey(keyPath, "ed25519", "alation-sim-client")
 	if err != nil {
 		return nil, err
 	}

@@ -13,25 +13,28 @@ import (
 // of HostOptions (see the profile format in README.md). An attribute left
 // out keeps the default.
 type ProfileHost struct {
-	Version         string   `hcl:"version,optional"`
-	VersionIn       string   `hcl:"version_in,optional"`
-	MachineID       string   `hcl:"machine_id,optional"`
-	ConfFormat      string   `hcl:"conf_format,optional"`
-	MongoShell      string   `hcl:"mongo_shell,optional"`
-	MongoArbiter    bool     `hcl:"mongo_arbiter,optional"`
-	BashrcNoise     string   `hcl:"bashrc_noise,optional"`
-	Banner          string   `hcl:"banner,optional"`
-	ShellRole       string   `hcl:"shell_role,optional"`
-	ShellSudoDenied bool     `hcl:"shell_sudo_denied,optional"`
-	RequireTTY      bool     `hcl:"requiretty,optional"`
-	MOTD            string   `hcl:"motd,optional"`
-	ServicesStopped bool     `hcl:"services_stopped,optional"`
-	InvalidDisks    bool     `hcl:"invalid_disks,optional"`
-	ReplicationMode string   `hcl:"replication_mode,optional"`
-	Master          string   `hcl:"master,optional"`
-	ClosedPorts     []int    `hcl:"closed_ports,optional"`
-	NoOpActions     []string `hcl:"no_op_actions,optional"`
-	FailingActions  []string `hcl:"failing_actions,optional"`
+	Version          string   `hcl:"version,optional"`
+	VersionIn        string   `hcl:"version_in,optional"`
+	MachineID        string   `hcl:"machine_id,optional"`
+	ConfFormat       string   `hcl:"conf_format,optional"`
+	MongoShell       string   `hcl:"mongo_shell,optional"`
+	MongoArbiter     bool     `hcl:"mongo_arbiter,optional"`
+	BashrcNoise      string   `hcl:"bashrc_noise,optional"`
+	Banner           string   `hcl:"banner,optional"`
+	ShellRole        string   `hcl:"shell_role,optional"`
+	ShellSudoDenied  bool     `hcl:"shell_sudo_denied,optional"`
+	RequireTTY       bool     `hcl:"requiretty,optional"`
+	MOTD             string   `hcl:"motd,optional"`
+	ServicesStopped  bool     `hcl:"services_stopped,optional"`
+	InvalidDisks     bool     `hcl:"invalid_disks,optional"`
+	ReplicationMode  string   `hcl:"replication_mode,optional"`
+	Master           string   `hcl:"master,optional"`
+	ClosedPorts      []int    `hcl:"closed_ports,optional"`
+	NoOpActions      []string `hcl:"no_op_actions,optional"`
+	FailingActions   []string `hcl:"failing_actions,optional"`
+	SSHClient        string   `hcl:"ssh_client,optional"`
+	HostKeyType      string   `hcl:"host_key_type,optional"`
+	KeyScriptPrompts bool     `hcl:"key_script_prompts,optional"`
 }
 
 // Profile describes a pair in a file: what it stands for, the knobs of
@@ -111,12 +114,15 @@ func (h ProfileHost) apply(o *HostOptions) {
 	set(&o.BashrcNoise, h.BashrcNoise)
 	set(&o.Banner, h.Banner)
 	set(&o.ShellRole, h.ShellRole)
+	set(&o.SSHClient, h.SSHClient)
+	set(&o.HostKeyType, h.HostKeyType)
 	set(&o.Faults.MOTD, h.MOTD)
 	set(&o.Faults.ReplicationMode, h.ReplicationMode)
 	set(&o.Faults.Master, h.Master)
 	o.MongoArbiter = o.MongoArbiter || h.MongoArbiter
 	o.ShellSudoDenied = o.ShellSudoDenied || h.ShellSudoDenied
 	o.RequireTTY = o.RequireTTY || h.RequireTTY
+	o.KeyScriptPrompts = o.KeyScriptPrompts || h.KeyScriptPrompts
 	o.Faults.ServicesStopped = o.Faults.ServicesStopped || h.ServicesStopped
 	o.Faults.InvalidDisks = o.Faults.InvalidDisks || h.InvalidDisks
 	o.Faults.ClosedPorts = append(o.Faults.ClosedPorts, h.ClosedPorts...)

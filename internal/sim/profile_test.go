@@ -17,8 +17,12 @@ hosts {
   machine_id  = "dbus-only"
   conf_format = "python2"
   shell_role  = "alation"
+  ssh_client  = "7.4"
 }
 secondary {
+  ssh_client         = "5.3"
+  host_key_type      = "rsa"
+  key_script_prompts = true
   shell_sudo_denied = true
   conf_format     = "csv"
   bashrc_noise    = "hello"
@@ -30,9 +34,9 @@ secondary {
 	}
 	var o PairOptions
 	p.Apply(&o)
-	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2, ShellRole: "alation"}
+	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2, ShellRole: "alation", SSHClient: hostconf.SSHClient74}
 	sec := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfCSV, BashrcNoise: "hello",
-		ShellRole: "alation", ShellSudoDenied: true,
+		ShellRole: "alation", ShellSudoDenied: true, SSHClient: hostconf.SSHClient53, HostKeyType: HostKeyRSA, KeyScriptPrompts: true,
 		Faults: Faults{FailingActions: []string{"cluster_replicate_postgres"}}}
 	if !reflect.DeepEqual(o.Primary, prim) || !reflect.DeepEqual(o.Secondary, sec) {
 		t.Errorf("applied:\n%+v\n%+v\nwant:\n%+v\n%+v", o.Primary, o.Secondary, prim, sec)

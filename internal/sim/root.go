@@ -38,6 +38,10 @@ type spec struct {
 	bashrcNoise, banner string
 	// requireTTY is HostOptions.RequireTTY.
 	requireTTY bool
+	// keyScriptPrompts is HostOptions.KeyScriptPrompts.
+	keyScriptPrompts bool
+	// hostKeyType is HostOptions.HostKeyType.
+	hostKeyType string
 }
 
 // writeRoot lays out the host's own files in t (the overlay's upper
@@ -206,6 +210,11 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	if s.cfg.ShellSudoDenied {
 		tools = append(tools, "sudo")
 	}
+	if s.cfg.SSHClient != "" {
+		if err := t.symlink(hostconf.InitScript, hostconf.SSHClientPath); err != nil {
+			return err
+		}
+	}
 	for _, tool := range tools {
 		if err := t.symlink(hostconf.InitScript, s.cfg.SimDir()+"/bin/"+tool); err != nil {
 			return err
@@ -236,7 +245,11 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	if !s.layout.HasKeyExchangeScript {
 		return nil
 	}
-	script := strings.ReplaceAll(keyExchangeScript, "@SSH_USER@", s.user.name)
+	prompts := "False"
+	if s.keyScriptPrompts {
+		prompts = "True"
+	}
+	script := strings.NewReplacer("@SSH_USER@", s.user.name, "@PROMPTS@", prompts).Replace(keyExchangeScript)
 	return t.file(hostconf.KeyExchangeScript(dir), script, 0o755, 0, 0)
 }
 
@@ -295,13 +308,14 @@ func (s *spec) writeSSHD(t tree) (string, error) {
 	if err := t.dir("/etc/ssh", 0o755, 0, 0); err != nil {
 		return "", err
 	}
-	pub, err := generateKey(t.path("/etc/ssh/ssh_host_ed25519_key"), "root@"+s.cfg.Name)
+	hostKey := "/etc/ssh/ssh_host_" + s.hostKeyType + "_key"
+	pub, err := generateKey(t.path(hostKey), s.hostKeyType, "root@"+s.cfg.Name)
 	if err != nil {
 		return "", err
 	}
 	conf := strings.Join([]string{
 		"ListenAddress " + hostPort(s.cfg.Address, s.cfg.SSHPort),
-		"HostKey /etc/ssh/ssh_host_ed25519_key",
+		"HostKey " + hostKey,
 		"PidFile none",
 		"UsePAM no",
 		"PermitRootLogin no",

@@ -67,7 +67,24 @@ func exchangeKeys(t *testing.T, a, b *Host) {
 		h, peer := pair[0], pair[1]
 		mustSSH(t, peer, "echo "+shellquote.Quote(pubs[h])+" >> ~/.ssh/authorized_keys")
 	}
+	trustHostKeys(t, a, b)
 }
+
+// trustHostKeys records each host's key in the known_hosts beside the
+// other's replication key, as the operator's answer to the host key
+// question of step 3's first login does.
+func trustHostKeys(t *testing.T, a, b *Host) {
+	t.Helper()
+	for _, pair := range [][2]*Host{{a, b}, {b, a}} {
+		h, peer := pair[0], pair[1]
+		line := strings.TrimSpace(knownHostsLine(peer.Address, peer.SSHPort, peer.hostKey))
+		mustSSH(t, h, inShell(`printf '%s\n' `+shellquote.Quote(line)+" >> "+replicationKnownHosts))
+	}
+}
+
+// replicationKnownHosts is the known_hosts beside the replication key, as
+// the Alation shell sees it.
+const replicationKnownHosts = hostconf.ChrootHome + "/.ssh/known_hosts"
 
 // publicKeyIn returns the ssh-rsa line of a key exchange's output.
 func publicKeyIn(t *testing.T, out string) string {
@@ -92,11 +109,11 @@ func hushLogins(t *testing.T, a, b *Host) {
 	}
 }
 
-// loginCommand is the procedure's ssh with the replication key to peer;
-// accept-new answers the first connection's host key question.
+// loginCommand is the procedure's ssh with the replication key to peer,
+// whose host key trustHostKeys recorded.
 func loginCommand(peer *Host, cmd string) string {
-	return fmt.Sprintf("ssh -i %s -o StrictHostKeyChecking=accept-new -o BatchMode=yes -p %d -l %s %s %s",
-		hostconf.ReplicationKey, peer.SSHPort, peer.User, peer.Address, cmd)
+	return fmt.Sprintf("ssh -i %s -o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s -o BatchMode=yes -p %d -l %s %s %s",
+		hostconf.ReplicationKey, replicationKnownHosts, peer.SSHPort, peer.User, peer.Address, cmd)
 }
 
 // setUpPrimary puts the primary in master mode with the secondary as its

@@ -4,7 +4,10 @@
 Creates the replication SSH key pair (if missing) under the Alation
 directory, authorizes its public key for the SSH user on this host and
 prints it, asking the operator to copy it to the peer. It copies nothing
-to the peer.
+to the peer. With PROMPTS it asks its questions on standard input, as a
+script of the era may: a passphrase for a new key, and Enter once the key
+is copied; at the end of its input it fails with EOFError, as input()
+does.
 """
 import ipaddress
 import os
@@ -13,6 +16,7 @@ import subprocess
 import sys
 
 SSH_USER = "@SSH_USER@"
+PROMPTS = @PROMPTS@
 
 
 def alation_dir():
@@ -23,7 +27,10 @@ def alation_dir():
 def ensure_key(key):
     os.makedirs(os.path.dirname(key), mode=0o700, exist_ok=True)
     if not os.path.exists(key):
-        subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "",
+        passphrase = ""
+        if PROMPTS:
+            passphrase = input("Enter passphrase (empty for no passphrase): ")
+        subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", passphrase,
                         "-C", "alation-replication", "-f", key], check=True)
     with open(key + ".pub") as f:
         return f.read().strip()
@@ -67,6 +74,8 @@ def main(argv):
     print("Replication public key of this host (%s.pub):" % key)
     print(pub)
     print("Copy this key to ~%s/.ssh/authorized_keys on %s." % (SSH_USER, peer))
+    if PROMPTS:
+        input("Press Enter once it is copied: ")
     return 0
 
 

@@ -13,7 +13,7 @@ import (
 // Facts reads what the preflight of an HA setup checks on a host. It
 // never changes anything.
 type Facts struct {
-	Peer        engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, and pg_streams_to_peer whether its PostgreSQL streams to that address."`
+	Peer        engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, pg_streams_to_peer whether its PostgreSQL streams to that address, and ssh_knows_peer_key whether the Alation shell's ssh can check the peer's host key as runbook verified it (which runbook must have verified)."`
 	SelfAddress string         `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
 	Version     string         `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
 }
@@ -38,6 +38,9 @@ type FactsOutputs struct {
 	SourceCIDR      string   `cty:"source_cidr" doc:"That address with the prefix length of the network ip addr lists for it (e.g. 10.0.0.2/24; 127.0.2.1/8 for a loopback address held by lo's 127.0.0.1/8); empty when unknown."`
 	PeerLocal       bool     `cty:"peer_local" doc:"Whether the route to peer is a local route: peer is an address of this very host, which happens only on a simulated pair sharing one machine or when an address is misconfigured. The kernel then reports a loopback source address, which is why source_address reports self_address instead."`
 	PgStreamsToPeer bool     `cty:"pg_streams_to_peer" doc:"Whether this host's PostgreSQL streams to peer: pg_stat_replication lists peer (a /32 suffix ignored) as client_addr in state streaming. On a primary, with the secondary's address as peer, it is the test pg_replicate makes on the primary before it skips replication. False without peer, and when PostgreSQL cannot be read (a progress message says why)."`
+	SSHVersion      string   `cty:"ssh_version" doc:"What ssh -V prints in the Alation shell up to its first comma, e.g. OpenSSH_7.4p1: the ssh replication uses. Empty without peer."`
+	PeerHostKeyType string   `cty:"peer_host_key_type" doc:"The type of peer's host key as runbook's own connection verified it, e.g. ssh-ed25519: the key key_exchange makes this host's Alation shell user trust. Empty without peer."`
+	SSHKnowsPeerKey bool     `cty:"ssh_knows_peer_key" doc:"Whether that ssh knows host keys of that type (OpenSSH before 6.5 knows no ed25519, before 5.7 no ECDSA). True without peer, and for an ssh that does not tell its OpenSSH version."`
 	LoginClean      bool     `cty:"login_clean" doc:"Whether a non-interactive login of the connecting user prints nothing besides the command's own output: no MOTD, no start-up file noise, which would break replication's ssh and rsync."`
 	LoginOutput     string   `cty:"login_output" doc:"What such a login printed besides the command's output; empty when clean."`
 }
@@ -109,7 +112,11 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	if pgErr != nil {
 		env.Progressf("whether PostgreSQL is a standby is unknown: %v", pgErr)
 	}
+	out.SSHKnowsPeerKey = true
 	if !m.Peer.IsZero() {
+		if err := peerKeyFacts(ctx, env, m.Peer, &out); err != nil {
+			return engine.Result{}, err
+		}
 		r := routeTo(ctx, env, m.Peer.Address, m.SelfAddress)
 		out.SourceAddress, out.SourceCIDR, out.PeerLocal = r.source, r.cidr, r.local
 		out.PgStreamsToPeer = pgStreamsTo(ctx, env, versionNum, pgErr, m.Peer.Address)

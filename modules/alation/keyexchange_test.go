@@ -105,12 +105,19 @@ func TestKeyExchangeValidate(t *testing.T) {
 	}
 }
 
+// TestSSHCommand: step 3's ssh checks the host key strictly against the
+// known_hosts beside the replication key, with options OpenSSH 5.3 and
+// 7.4 know (no accept-new, which needs 7.6), and leaves the Alation
+// shell's standard input alone.
 func TestSSHCommand(t *testing.T) {
 	m := KeyExchange{SSHUser: "alationadmin", SSHPort: 2222}
-	got := m.sshCommand("/opt/alation/alation/home/alation/.ssh/replication_rsa", "10.0.0.3")
-	for _, want := range []string{"-i /opt/alation/alation/home/alation/.ssh/replication_rsa", "UserKnownHostsFile=/opt/alation/alation/home/alation/.ssh/known_hosts", "BatchMode=yes", "StrictHostKeyChecking=accept-new", "-p 2222", "-l alationadmin 10.0.0.3"} {
+	got := m.sshCommand("10.0.0.3")
+	for _, want := range []string{"ssh -n ", "-i /home/alation/.ssh/replication_rsa", "UserKnownHostsFile=/home/alation/.ssh/known_hosts", "BatchMode=yes", "StrictHostKeyChecking=yes", "-p 2222", "-l alationadmin 10.0.0.3"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("sshCommand = %q, missing %q", got, want)
 		}
+	}
+	if strings.Contains(got, "accept-new") {
+		t.Errorf("sshCommand = %q uses accept-new, which OpenSSH before 7.6 refuses", got)
 	}
 }

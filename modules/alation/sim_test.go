@@ -3,9 +3,12 @@ package alation
 import (
 	"context"
 	"errors"
+	"path"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
@@ -75,7 +78,7 @@ func TestKeyExchangeSilencesMOTD(t *testing.T) {
 		t.Errorf("modes on the secondary: %q, %v", modes, err)
 	}
 	// What cluster_add_slaves will do: log in from the primary, cleanly.
-	login := m.sshCommand(pair.Primary.AlationDir+keyInJail, pair.Secondary.Address) + " echo ok"
+	login := m.sshCommand(pair.Secondary.Address) + " echo ok"
 	if got, err := pair.Primary.Exec(ctx, login); err != nil || got != "ok\n" {
 		t.Errorf("login from the primary printed %q, %v; want only ok", got, err)
 	}
@@ -270,5 +273,106 @@ func TestMachineIdentityOnHosts(t *testing.T) {
 		if f := res.Outputs.(FactsOutputs); !strings.HasPrefix(f.MachineEvidence, tt.evidence) || f.MachineIdentity == "" {
 			t.Errorf("with machine id %s: identity %q from %q; want evidence starting %q", tt.machineID, f.MachineIdentity, f.MachineEvidence, tt.evidence)
 		}
+	}
+}
+
+// TestKeyExchangeTrustsVerifiedHostKeys runs key_exchange on a pair whose
+// ssh is CentOS 7's OpenSSH 7.4, which has no accept-new: each host's
+// Alation shell user comes to trust the other's host key, the one
+// runbook's own connection verified, hashed as the hosts' ssh_config asks,
+// and a second run leaves known_hosts as it is. A peer whose key runbook
+// did not verify (host key checking off) is refused before anything
+// changes.
+func TestKeyExchangeTrustsVerifiedHostKeys(t *testing.T) {
+	old := sim.HostOptions{SSHClient: "7.4"}
+	pair := sim.StartPair(t, sim.PairOptions{Primary: old, Secondary: old})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	unverified := connectPair(t, pair)
+	off, err := sshtransport.New(sshtransport.Config{
+		Name: "secondary", Address: pair.Secondary.Address, Port: pair.Secondary.SSHPort, User: pair.User,
+		IdentityFiles: []string{pair.KeyPath}, HostKeyChecking: sshtransport.Off, Warn: func(string) {}, SSHConfigFile: "none", AgentSocket: "none",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { off.Close() })
+	unverified["secondary"] = off
+	m := &KeyExchange{Peer: engine.HostRef{Name: "secondary", Address: pair.Secondary.Address}, SelfAddress: pair.Primary.Address, SSHUser: pair.User, SSHPort: pair.Primary.SSHPort}
+	knownHosts := func(h *sim.Host) string {
+		t.Helper()
+		out, _ := h.Exec(ctx, "cat "+h.AlationDir+knownHostsFile+" 2>/dev/null")
+		return out
+	}
+	if _, err := m.Run(ctx, envOn(t, unverified, "primary", "keys")); !errors.Is(err, transport.ErrHostKeyUnverified) || !strings.Contains(err.Error(), "secondary") || !strings.Contains(err.Error(), "--host-key-checking") {
+		t.Errorf("with the secondary's key unverified: %v; want ErrHostKeyUnverified naming the host and the fix", err)
+	}
+	if kh, key := knownHosts(pair.Primary), pair.Primary.AlationDir+keyInJail; kh != "" {
+		t.Errorf("the primary trusts %q after a refused run", kh)
+	} else if _, err := pair.Primary.Exec(ctx, "test ! -e "+key); err != nil {
+		t.Errorf("a refused run made %s: %v", key, err)
+	}
+
+	hosts := connectPair(t, pair)
+	first, err := m.Run(ctx, envOn(t, hosts, "primary", "keys"))
+	if err != nil || !first.Changed {
+		t.Fatalf("first run: changed %v, %v", first.Changed, err)
+	}
+	written := map[*sim.Host]string{}
+	for _, side := range [][2]*sim.Host{{pair.Primary, pair.Secondary}, {pair.Secondary, pair.Primary}} {
+		from, to := side[0], side[1]
+		written[from] = knownHosts(from)
+		key, err := hosts[to.Name].(transport.HostKeyer).HostKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verified, err := ssh.ParsePublicKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trusted, _ := knownHostsTrusts([]byte(written[from]), knownHostsName(to.Address, to.SSHPort), verified); !trusted || !knownHostsHashed([]byte(written[from])) {
+			t.Errorf("known_hosts on the %s: %q; want the %s's verified key, hashed", from.Name, written[from], to.Name)
+		}
+		if modes, err := from.Exec(ctx, "stat -c '%a %U' "+from.AlationDir+path.Dir(keyInJail)+" "+from.AlationDir+knownHostsFile); err != nil || modes != "700 root\n600 root\n" {
+			t.Errorf("on the %s: modes and owners %q, %v; want 700 and 600, the shell user's (root here)", from.Name, modes, err)
+		}
+	}
+	second, err := m.Run(ctx, envOn(t, hosts, "primary", "keys"))
+	if err != nil || second.Changed {
+		t.Errorf("second run: changed %v, %v; want no change", second.Changed, err)
+	}
+	for h, before := range written {
+		if after := knownHosts(h); after != before {
+			t.Errorf("known_hosts on the %s changed on the second run:\n%s\nthen\n%s", h.Name, before, after)
+		}
+	}
+}
+
+// TestReplicationKeyWithPassphrase runs replication_key on a host whose
+// replication key has a passphrase, which unattended replication cannot
+// type: the task fails, naming the host, the problem and the fix, and
+// leaves the key as it was.
+func TestReplicationKeyWithPassphrase(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary"})
+	hosts := connectHosts(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key := h.AlationDir + keyInJail
+	if _, err := h.Exec(ctx, "ssh-keygen -q -t rsa -b 2048 -N not-empty -C test -f "+key); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := h.Exec(ctx, "sha256sum "+key+" "+key+".pub")
+	m := &ReplicationKey{Peer: engine.HostRef{Name: "secondary", Address: "127.0.9.2"}}
+	res, err := m.Run(ctx, envOn(t, hosts, "primary", "replication_keys"))
+	if err == nil || res.Changed {
+		t.Fatalf("a key with a passphrase: changed %v, %v; want a failure", res.Changed, err)
+	}
+	for _, want := range []string{"on primary", "has a passphrase", "ssh-keygen -p -f " + key, "run sudo python"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if after, _ := h.Exec(ctx, "sha256sum "+key+" "+key+".pub"); after != before {
+		t.Errorf("the key changed:\n%s\nthen\n%s", before, after)
 	}
 }

@@ -17,6 +17,9 @@ type conn struct {
 	hops     []*ssh.Client
 	dead     chan struct{}
 	deadOnce sync.Once
+	// hostKey is the target's host key as verified, nil when host key
+	// checking is off.
+	hostKey ssh.PublicKey
 
 	sftpMu sync.Mutex
 	sftp   *sftp.Client

@@ -13,34 +13,37 @@ import (
 )
 
 // dialRoute connects to r's target through its hops, each a full SSH
-// connection carried by the one before it.
-func (h *host) dialRoute(ctx context.Context, r route) (*ssh.Client, []*ssh.Client, error) {
+// connection carried by the one before it. It returns the target's host
+// key as the checker accepted it (nil when checking is off).
+func (h *host) dialRoute(ctx context.Context, r route) (*ssh.Client, []*ssh.Client, ssh.PublicKey, error) {
 	var via *ssh.Client
 	var hops []*ssh.Client
+	var key ssh.PublicKey
 	for i, e := range append(r.hops, r.target) {
-		c, err := h.dialEndpoint(ctx, via, e)
+		c, accepted, err := h.dialEndpoint(ctx, via, e)
 		if err != nil {
 			closeAll(hops)
 			if i < len(r.hops) {
-				return nil, nil, fmt.Errorf("jump host %s: %w", e.alias, err)
+				return nil, nil, nil, fmt.Errorf("jump host %s: %w", e.alias, err)
 			}
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if i < len(r.hops) {
 			hops = append(hops, c)
 		}
-		via = c
+		via, key = c, accepted
 	}
-	return via, hops, nil
+	return via, hops, key, nil
 }
 
 // dialEndpoint opens the TCP connection to e (directly, or through via
 // with direct-tcpip) and runs the SSH handshake and authentication, each
-// bounded by e's connect timeout.
-func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*ssh.Client, error) {
+// bounded by e's connect timeout. It returns the host key the checker
+// accepted, nil when checking is off.
+func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*ssh.Client, ssh.PublicKey, error) {
 	checker, err := newHostKeyChecker(e, h.cfg.HostKeyChecking, h.warnOnce(e.alias))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, e.connectTimeout)
 	defer cancel()
@@ -51,7 +54,7 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 		conn, err = via.DialContext(dialCtx, "tcp", e.addr())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", e.addr(), err)
+		return nil, nil, fmt.Errorf("connect to %s: %w", e.addr(), err)
 	}
 	timer := newHandshakeTimer(conn, e.connectTimeout)
 	stopCancel := context.AfterFunc(ctx, func() { conn.Close() })
@@ -60,7 +63,7 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 	if err != nil {
 		timer.stop()
 		conn.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	defer agentConn.Close()
 	config := &ssh.ClientConfig{
@@ -75,13 +78,13 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 		conn.Close()
 		switch {
 		case fired:
-			return nil, fmt.Errorf("ssh handshake with %s did not finish within %s", e.addr(), e.connectTimeout)
+			return nil, nil, fmt.Errorf("ssh handshake with %s did not finish within %s", e.addr(), e.connectTimeout)
 		case ctx.Err() != nil:
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), err)
+		return nil, nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), err)
 	}
-	return ssh.NewClient(c, chans, reqs), nil
+	return ssh.NewClient(c, chans, reqs), checker.accepted, nil
 }
 
 // handshakeTimer closes a connection whose handshake runs past its

@@ -31,7 +31,10 @@ type host struct {
 	noSFTP  sync.Once // said that the host has no SFTP subsystem
 }
 
-var _ transport.Host = (*host)(nil)
+var (
+	_ transport.Host      = (*host)(nil)
+	_ transport.HostKeyer = (*host)(nil)
+)
 
 // New returns a Host reaching the machine cfg describes. It does not
 // connect: the first call does.
@@ -106,14 +109,16 @@ func (h *host) dial(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, h.errorf("%w: %w", transport.ErrUnreachable, err)
 	}
-	client, hops, err := h.dialRoute(ctx, r)
+	client, hops, key, err := h.dialRoute(ctx, r)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, h.errorf("connect: %w", ctx.Err())
 		}
 		return nil, h.errorf("%w: %w", transport.ErrUnreachable, err)
 	}
-	return newConn(client, hops, r.keepAlive), nil
+	c := newConn(client, hops, r.keepAlive)
+	c.hostKey = key
+	return c, nil
 }
 
 // Close closes the connection. Calls after Close fail with ErrClosed.
@@ -145,4 +150,18 @@ func (h *host) warnOnce(alias string) func(string) {
 // errorf formats an error naming the host.
 func (h *host) errorf(format string, args ...any) error {
 	return fmt.Errorf("ssh %s: "+format, append([]any{h.cfg.name()}, args...)...)
+}
+
+// HostKey returns the host key the connection verified, connecting first
+// when needed; with host key checking off it fails with
+// transport.ErrHostKeyUnverified.
+func (h *host) HostKey(ctx context.Context) ([]byte, error) {
+	c, err := h.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.hostKey == nil {
+		return nil, h.errorf("%w: host key checking is off", transport.ErrHostKeyUnverified)
+	}
+	return c.hostKey.Marshal(), nil
 }

@@ -23,6 +23,9 @@ type hostKeyChecker struct {
 	policy HostKeyChecking
 	warn   func(string) // called at most once, for Off
 	known  ssh.HostKeyCallback
+	// accepted is the key check accepted after verifying it (known, or
+	// recorded under AcceptNew); nil under Off.
+	accepted ssh.PublicKey
 }
 
 // knownHostsFiles holds the parsed known_hosts files, read again when
@@ -84,13 +87,18 @@ func (c *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 	var keyErr *knownhosts.KeyError
 	switch {
 	case err == nil:
+		c.accepted = key
 		return nil
 	case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
 		return c.changed(key, keyErr.Want)
 	case !errors.As(err, &keyErr) && !errors.Is(err, errUnknownKey):
 		return err
 	case c.policy == AcceptNew:
-		return c.remember(hostname, remote, key)
+		if err := c.remember(hostname, remote, key); err != nil {
+			return err
+		}
+		c.accepted = key
+		return nil
 	}
 	return fmt.Errorf("host key verification failed: %s presented %s key %s, which is not in %s",
 		c.e.addr(), key.Type(), ssh.FingerprintSHA256(key), strings.Join(c.e.knownHosts, ", "))

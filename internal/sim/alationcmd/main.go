@@ -53,6 +53,8 @@ func run(name string, args []string) error {
 		return h.psqlCommand(args)
 	case "sudo":
 		return deniedSudo()
+	case "ssh":
+		return h.oldSSH(args)
 	default:
 		return h.alationCommand(args)
 	}

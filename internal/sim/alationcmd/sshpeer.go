@@ -23,7 +23,9 @@ const cleanMarker = "alation-sim-clean-shell"
 func (h *host) replicationKey() string { return h.cfg.AlationDir + hostconf.ReplicationKey }
 
 // sshArgs are the ssh arguments that reach addr as the SSH user with the
-// replication key, non-interactively, from the host's own address.
+// replication key, non-interactively, from the host's own address,
+// trusting only the host keys in the known_hosts beside the key, as
+// step 3 of the procedure leaves it.
 func (h *host) sshArgs(addr string) []string {
 	return []string{
 		"-i", h.replicationKey(),
@@ -33,7 +35,7 @@ func (h *host) sshArgs(addr string) []string {
 		"-F", "/dev/null",
 		"-o", "BatchMode=yes",
 		"-o", "IdentitiesOnly=yes",
-		"-o", "StrictHostKeyChecking=accept-new",
+		"-o", "StrictHostKeyChecking=yes",
 		"-o", "UserKnownHostsFile=" + filepath.Join(filepath.Dir(h.replicationKey()), "known_hosts"),
 		"-o", "ConnectTimeout=10",
 		"-o", "LogLevel=ERROR",
@@ -60,6 +62,10 @@ func (h *host) sshRun(addr, remote string, stdout, stderr io.Writer) (string, er
 	msg := strings.TrimSpace(errb.String())
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 255 {
+		if strings.Contains(msg, "Host key verification failed") {
+			return "", fmt.Errorf("the host key of %s is not in %s beside %s: %s: log in to it once from the Alation shell (step 3) and check its key",
+				addr, "known_hosts", hostconf.ReplicationKey, msg)
+		}
 		if strings.Contains(msg, "Permission denied") {
 			return "", fmt.Errorf("cannot log in to %s as %s with %s: %s: the replication public key is not in %s's ~/.ssh/authorized_keys there (exchange the keys first)",
 				addr, h.cfg.User, hostconf.ReplicationKey, msg, h.cfg.User)

@@ -66,6 +66,17 @@ const (
 	MongoSH = "mongosh"
 )
 
+// The OpenSSH clients a host can play (Config.SSHClient): CentOS 7's and
+// CentOS 6's, which know no StrictHostKeyChecking=accept-new (OpenSSH 7.6).
+const (
+	SSHClient74 = "7.4"
+	SSHClient53 = "5.3"
+)
+
+// SSHClientPath is where a host that plays an old OpenSSH client has it:
+// first on sudo's secure_path and on the Alation shell's PATH.
+const SSHClientPath = "/usr/local/bin/ssh"
+
 // Config is the static description of one simulated host, written by the
 // launcher before the host starts and read by the simulated alation command.
 type Config struct {
@@ -103,6 +114,10 @@ type Config struct {
 	// ShellSudoDenied makes sudo in the Alation shell refuse every
 	// command, as sudo does for a user the sudoers file does not name.
 	ShellSudoDenied bool `json:"shell_sudo_denied,omitempty"`
+	// SSHClient, when set, is the OpenSSH version the host's ssh client
+	// plays (SSHClient74 or SSHClient53): it is first on PATH and refuses
+	// the options that version does not know.
+	SSHClient string `json:"ssh_client,omitempty"`
 	// NoOpActions are alation_action names that print success and exit 0
 	// without doing anything.
 	NoOpActions []string `json:"no_op_actions,omitempty"`
