@@ -1,10 +1,11 @@
 package engine
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -98,7 +99,7 @@ func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 // constValue evaluates an attribute that may not refer to anything and
 // converts it to ty; a null value is refused.
 func (l *loader) constValue(a *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
-	v, diags := evalExpr(a.Expr, &hcl.EvalContext{Functions: l.p.funcs})
+	v, diags := lang.Eval(a.Expr, &hcl.EvalContext{Functions: l.p.funcs})
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return cty.NilVal, false
@@ -115,36 +116,8 @@ func (l *loader) convertAttr(a *hcl.Attribute, v cty.Value, ty cty.Type) (cty.Va
 	}
 	cv, err := convert.Convert(v, ty)
 	if err != nil {
-		l.errorf(a.Expr.Range().Ptr(), "Invalid "+a.Name, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), convertMessage(err))
+		l.errorf(a.Expr.Range().Ptr(), "Invalid "+a.Name, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), lang.ConvertMessage(err))
 		return cty.NilVal, false
 	}
 	return cv, true
-}
-
-// convertMessage returns the text of a conversion error, with the path of
-// the failing element when there is one.
-func convertMessage(err error) string {
-	if pe, ok := err.(cty.PathError); ok && len(pe.Path) > 0 {
-		return fmt.Sprintf("%s: %s", pathString(pe.Path), pe.Error())
-	}
-	return err.Error()
-}
-
-// pathString renders a cty path as HCL would write it, such as
-// ["a"].b[0].
-func pathString(path cty.Path) string {
-	var b strings.Builder
-	for _, step := range path {
-		switch s := step.(type) {
-		case cty.GetAttrStep:
-			b.WriteString("." + s.Name)
-		case cty.IndexStep:
-			if s.Key.Type() == cty.String {
-				fmt.Fprintf(&b, "[%q]", s.Key.AsString())
-			} else if s.Key.Type() == cty.Number {
-				fmt.Fprintf(&b, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			}
-		}
-	}
-	return strings.TrimPrefix(b.String(), ".")
 }

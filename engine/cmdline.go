@@ -31,7 +31,7 @@ const scriptRunner = `eval "unset ` + scriptEnv + `; ${` + scriptEnv + `:?the sc
 // process list shows scriptRunner instead. What the script then does with
 // the secret, such as giving it to a program as an argument, is up to it.
 func (r *runner) secretScriptOffCommandLine(cmd transport.Command) (transport.Command, error) {
-	if len(cmd.Args) > 0 || cmd.Script == "" || r.secrets.redact(cmd.Script) == cmd.Script {
+	if len(cmd.Args) > 0 || cmd.Script == "" || r.secrets.Redact(cmd.Script) == cmd.Script {
 		return cmd, nil
 	}
 	if _, taken := cmd.Env[scriptEnv]; taken {

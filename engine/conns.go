@@ -66,13 +66,13 @@ func (c *conns) check(h *host, err error) {
 	cn := c.hosts[h.index]
 	cn.unreachable.Store(true)
 	cn.reported.Do(func() {
-		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.cfg.Name, Error: c.r.secrets.redact(err.Error())})
+		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.cfg.Name, Error: c.r.secrets.Redact(err.Error())})
 	})
 }
 
 // warn emits a warning about h, redacted.
 func (c *conns) warn(h *host, msg string) {
-	c.r.emit(Event{Kind: EventHostWarning, Host: h.cfg.Name, Line: c.r.secrets.redact(msg)})
+	c.r.emit(Event{Kind: EventHostWarning, Host: h.cfg.Name, Line: c.r.secrets.Redact(msg)})
 }
 
 // unreachable reports whether h proved unreachable.

@@ -2,8 +2,9 @@ package engine
 
 import (
 	"fmt"
-	"math/big"
 	"reflect"
+
+	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/module"
@@ -18,7 +19,7 @@ func evalArgs(t *task, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnost
 	args := make(map[string]cty.Value, len(t.attrs))
 	var diags hcl.Diagnostics
 	for _, a := range t.attrs {
-		v, ds := evalExpr(a.Expr, ctx)
+		v, ds := lang.Eval(a.Expr, ctx)
 		diags = append(diags, ds...)
 		args[a.Name] = v
 	}
@@ -42,7 +43,7 @@ func decodeModule(inst *instance, args map[string]cty.Value) (m Module, secrets,
 			unknown = append(unknown, a.Name)
 			continue
 		}
-		plain, s := unmarkSecrets(args[a.Name])
+		plain, s := lang.UnmarkSecrets(args[a.Name])
 		secrets = append(secrets, s...)
 		if d := checkArg(t, f, a, plain); d != nil {
 			diags = append(diags, d)
@@ -81,7 +82,7 @@ func setField(fv reflect.Value, f *field, v cty.Value, inst *instance) error {
 		fv.Set(reflect.ValueOf(v))
 		return nil
 	case module.AnyValue:
-		if x := ctyToGo(v, nil); x != nil {
+		if x := lang.ToGo(v, nil); x != nil {
 			fv.Set(reflect.ValueOf(x))
 		}
 		return nil
@@ -91,48 +92,4 @@ func setField(fv reflect.Value, f *field, v cty.Value, inst *instance) error {
 		return err
 	}
 	return gocty.FromCtyValue(cv, fv.Addr().Interface())
-}
-
-// ctyToGo converts a known value to plain Go values: string, int64 or
-// float64, bool, []any and map[string]any (nil for null). Sensitive parts
-// become redactedText; strings pass through redact when it is not nil.
-func ctyToGo(v cty.Value, redact func(string) string) any {
-	if v.IsMarked() {
-		return redactedText
-	}
-	if !v.IsKnown() || v.IsNull() {
-		return nil
-	}
-	ty := v.Type()
-	switch {
-	case ty == cty.String:
-		if redact != nil {
-			return redact(v.AsString())
-		}
-		return v.AsString()
-	case ty == cty.Bool:
-		return v.True()
-	case ty == cty.Number:
-		bf := v.AsBigFloat()
-		if n, acc := bf.Int64(); acc == big.Exact {
-			return n
-		}
-		f, _ := bf.Float64()
-		return f
-	case ty.IsObjectType() || ty.IsMapType():
-		out := map[string]any{}
-		for it := v.ElementIterator(); it.Next(); {
-			k, e := it.Element()
-			out[k.AsString()] = ctyToGo(e, redact)
-		}
-		return out
-	case v.CanIterateElements():
-		out := []any{}
-		for it := v.ElementIterator(); it.Next(); {
-			_, e := it.Element()
-			out = append(out, ctyToGo(e, redact))
-		}
-		return out
-	}
-	return nil
 }

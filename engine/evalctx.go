@@ -3,7 +3,6 @@ package engine
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // instanceContext returns the evaluation context of an instance: the base
@@ -67,12 +66,4 @@ func nullOutputs(inst *instance) cty.Value {
 		attrs[name] = cty.NullVal(ty)
 	}
 	return cty.ObjectVal(attrs)
-}
-
-// convertPlain converts v, without its marks, to ty.
-func convertPlain(v cty.Value, ty cty.Type) (cty.Value, error) {
-	if v.ContainsMarked() {
-		v, _ = v.UnmarkDeep()
-	}
-	return convert.Convert(v, ty)
 }

@@ -46,7 +46,7 @@ func (p *Playbook) hostLines() []string {
 func (p *Playbook) redactedHostLines() []string {
 	lines := p.hostLines()
 	for i, line := range lines {
-		lines[i] = p.secrets.redact(line)
+		lines[i] = p.secrets.Redact(line)
 	}
 	return lines
 }

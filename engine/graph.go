@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
 )
@@ -58,55 +60,55 @@ func (l *loader) buildGraph() bool {
 
 // link adds the edges that reference r makes from inst, and records in
 // views what task.NAME shows inst (views is nil for depends_on).
-func (l *loader) link(inst *instance, r reference, views map[string]*taskView, g *dag.Graph, edges edgeRanges) hcl.Diagnostics {
-	target := l.p.taskIdx[r.name]
+func (l *loader) link(inst *instance, r lang.Reference, views map[string]*taskView, g *dag.Graph, edges edgeRanges) hcl.Diagnostics {
+	target := l.p.taskIdx[r.Name]
 	if target.schema == nil || target.broken && len(target.insts) == 0 {
 		return nil // its module or its on is wrong; already reported
 	}
 	var v *taskView
 	if views != nil {
-		if v = views[r.name]; v == nil {
+		if v = views[r.Name]; v == nil {
 			v = &taskView{task: target}
-			views[r.name] = v
+			views[r.Name] = v
 		}
 	}
 	if target.onUnknown {
 		return nil // a variable is missing, which is reported; the view stays unknown
 	}
 	addOn := func(ti *instance) {
-		edges.add(g, inst.id, ti.id, r.rng())
+		edges.add(g, inst.id, ti.id, r.Range())
 		if v != nil && !slices.Contains(v.on, ti) {
 			v.on = append(v.on, ti)
 			slices.SortFunc(v.on, func(a, b *instance) int { return strings.Compare(a.host.cfg.Name, b.host.cfg.Name) })
 		}
 	}
 	switch {
-	case r.sameHost && target.byHost[inst.host.cfg.Name] != nil:
-		edges.add(g, inst.id, target.byHost[inst.host.cfg.Name].id, r.rng())
-	case r.allHosts:
+	case r.SameHost && target.byHost[inst.host.cfg.Name] != nil:
+		edges.add(g, inst.id, target.byHost[inst.host.cfg.Name].id, r.Range())
+	case r.AllHosts:
 		for _, ti := range target.insts {
 			addOn(ti)
 		}
 		if v != nil {
 			v.same = target.byHost[inst.host.cfg.Name]
 		}
-	case r.host == "":
+	case r.Host == "":
 		ti := target.byHost[inst.host.cfg.Name]
 		if ti == nil {
 			return hcl.Diagnostics{noInstanceDiag(target, inst, r)}
 		}
-		edges.add(g, inst.id, ti.id, r.rng())
+		edges.add(g, inst.id, ti.id, r.Range())
 		if v != nil {
 			v.same = ti
 		}
 	default:
-		ti := target.byHost[r.host]
+		ti := target.byHost[r.Host]
 		if ti == nil {
 			return hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Task has no instance on this host",
-				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.name, r.host, hostList(target)),
-				Subject:  r.hostRng().Ptr(),
+				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.name, r.Host, hostList(target)),
+				Subject:  r.HostRange().Ptr(),
 			}}
 		}
 		addOn(ti)
@@ -116,20 +118,20 @@ func (l *loader) link(inst *instance, r reference, views map[string]*taskView, g
 
 // noInstanceDiag reports task.NAME.OUT written in an instance on a host
 // where NAME does not run.
-func noInstanceDiag(target *task, inst *instance, r reference) *hcl.Diagnostic {
+func noInstanceDiag(target *task, inst *instance, r lang.Reference) *hcl.Diagnostic {
 	example := "task." + target.name + ".on.HOST"
 	if len(target.hosts) > 0 {
 		example = "task." + target.name + ".on." + target.hosts[0].cfg.Name
 	}
-	if r.attr != "" {
-		example += "." + r.attr
+	if r.Attr != "" {
+		example += "." + r.Attr
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Task has no instance on this host",
 		Detail: fmt.Sprintf("task.%s refers to the instance of %q on the same host, %q, but %q runs on %s. Name the host explicitly, as in %s.",
 			target.name, target.name, inst.host.cfg.Name, target.name, hostList(target), example),
-		Subject: r.rng().Ptr(),
+		Subject: r.Range().Ptr(),
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
@@ -107,7 +109,7 @@ func (l *loader) evalHost(h *host, ctx *hcl.EvalContext) bool {
 	ok := true
 	over := map[string]cty.Value{}
 	for _, a := range h.attrs {
-		v, diags := evalExpr(a.Expr, ctx)
+		v, diags := lang.Eval(a.Expr, ctx)
 		l.diags = append(l.diags, diags...)
 		switch {
 		case diags.HasErrors():
@@ -194,7 +196,7 @@ func (l *loader) setHostAttr(h *host, a *hcl.Attribute, v cty.Value, over map[st
 			h.cfg.KeyPassphrase = s
 		}
 		if strings.HasSuffix(a.Name, "password") || a.Name == "key_passphrase" {
-			l.p.secrets.add(s)
+			l.p.secrets.Add(s)
 		}
 	}
 	return true

@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/module"
@@ -14,29 +15,6 @@ import (
 // HostRef is the type of a module argument that names another host (see
 // module.HostRef).
 type HostRef = module.HostRef
-
-// hostName returns the host name that v, a known value that is not null,
-// names: v is a host name or a host object.
-func hostName(v cty.Value) (string, error) {
-	ty := v.Type()
-	switch {
-	case ty == cty.String:
-		return v.AsString(), nil
-	case isHostObject(ty):
-		name := v.GetAttr("name")
-		if name.IsNull() || !name.IsKnown() {
-			return "", errors.New("its name is not known")
-		}
-		return name.AsString(), nil
-	}
-	return "", fmt.Errorf("it is %s", typeName(ty))
-}
-
-// isHostObject reports whether ty is the type of a host object: an object
-// with a string name.
-func isHostObject(ty cty.Type) bool {
-	return ty.IsObjectType() && ty.HasAttribute("name") && ty.AttributeType("name") == cty.String
-}
 
 // evalPeers evaluates the HostRef arguments of inst, which the playbook
 // must know when it loads, and records the hosts they name as the
@@ -52,7 +30,7 @@ func (l *loader) evalPeers(inst *instance) hcl.Diagnostics {
 			diags = append(diags, hostArgDiag(t, a, "it names a host, which must be known when the playbook loads, so it cannot refer to the outputs of tasks"))
 			continue
 		}
-		v, ds := evalExpr(a.Expr, l.p.instanceContext(inst, cty.NilVal, cty.NilVal))
+		v, ds := lang.Eval(a.Expr, l.p.instanceContext(inst, cty.NilVal, cty.NilVal))
 		diags = append(diags, ds...)
 		switch {
 		case ds.HasErrors() || !v.IsWhollyKnown() || v.IsNull():
@@ -61,7 +39,7 @@ func (l *loader) evalPeers(inst *instance) hcl.Diagnostics {
 			diags = append(diags, hostArgDiag(t, a, "it names a host, which plans and events show, so it cannot be sensitive"))
 			continue
 		}
-		name, err := hostName(v)
+		name, err := lang.HostName(v)
 		if err != nil {
 			diags = append(diags, hostArgDiag(t, a, "it must be a host (host.NAME) or a host's name; "+err.Error()))
 			continue
@@ -98,7 +76,7 @@ func hostArgDiag(t *task, a *hcl.Attribute, detail string) *hcl.Diagnostic {
 // hostRef returns the HostRef that v, the value of a HostRef argument of
 // inst, names: the instance's own host or one of its peers.
 func (inst *instance) hostRef(v cty.Value) (HostRef, error) {
-	name, err := hostName(v)
+	name, err := lang.HostName(v)
 	if err != nil {
 		return HostRef{}, err
 	}

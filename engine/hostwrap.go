@@ -39,7 +39,7 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 	cmd.OnLine = func(stream transport.Stream, line string) {
 		th.r.output(th.inst, th.target, string(stream), line)
 		if stream == transport.Stderr {
-			th.tail.add(th.r.secrets.redact(line))
+			th.tail.add(th.r.secrets.Redact(line))
 		}
 		if own != nil {
 			own(stream, line)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/module"
@@ -159,7 +161,7 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 			res.lost = lost
 			return out, changed, err
 		}
-		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.redact(err.Error())})
+		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.Redact(err.Error())})
 		if !sleep(ctx, inst.delay) {
 			return out, changed, ctx.Err()
 		}
@@ -177,7 +179,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		return cty.NilVal, false, module.Permanent(diags)
 	}
 	m, secrets, unknown, diags := decodeModule(inst, args)
-	r.secrets.add(secrets...)
+	r.secrets.Add(secrets...)
 	switch {
 	case diags.HasErrors():
 		return cty.NilVal, false, module.Permanent(diags)
@@ -203,7 +205,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		defer cancel()
 	}
 	env := module.NewEnvFunc(&taskHost{inner: th, r: r, inst: inst, target: inst.host, tail: tail}, inst.host.cfg.Name, t.name, r.peer(inst, tail), func(msg string) {
-		r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.redact(msg)})
+		r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.Redact(msg)})
 	})
 	result, err := runModule(actx, m, env)
 	if err != nil {
@@ -239,14 +241,14 @@ func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) 
 
 // condition evaluates a condition: when, until or changed_when.
 func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
-	v, diags := evalExpr(a.Expr, ctx)
+	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {
 		return false, diags
 	}
 	if v.IsNull() {
 		return false, fmt.Errorf("%s: %s is null", a.Expr.Range(), a.Name)
 	}
-	b, err := convertPlain(v, cty.Bool)
+	b, err := lang.ConvertPlain(v, cty.Bool)
 	if err != nil {
 		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
 	}

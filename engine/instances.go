@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/runbookhq/runbook/engine/module"
@@ -61,27 +63,27 @@ func (l *loader) expandTasks() {
 // those to other tasks, which become edges of the graph.
 func (l *loader) taskReferences(t *task) {
 	m := t.meta
-	keep := func(a *hcl.Attribute, sc scope) {
+	keep := func(a *hcl.Attribute, sc lang.Scope) {
 		if a == nil {
 			return
 		}
-		for _, r := range l.ownTaskRefs(t, a.Name, l.references(a.Expr, sc), sc.allows(refResult)) {
+		for _, r := range l.ownTaskRefs(t, a.Name, l.references(a.Expr, sc), sc.Allows(lang.RefResult)) {
 			switch {
-			case r.kind == refTask:
+			case r.Kind == lang.RefTask:
 				t.refs = append(t.refs, r)
 				t.confirmLater = t.confirmLater || a == m.confirm
-			case r.kind == refResult:
+			case r.Kind == lang.RefResult:
 				l.checkResult(t, r)
 			}
 		}
 	}
 	for _, a := range t.attrs {
-		keep(a, scopeBody)
+		keep(a, lang.ScopeBody)
 	}
 	for _, ma := range metaArgs {
 		if a := *ma.slot(&m); a != nil && ma.refs != nil {
 			sc := *ma.refs
-			sc.where = a.Name
+			sc.Where = a.Name
 			keep(a, sc)
 		}
 	}
@@ -89,16 +91,16 @@ func (l *loader) taskReferences(t *task) {
 
 // ownTaskRefs reports, and leaves out, references a task makes to itself
 // in the attribute called attr; withResult says that result is there.
-func (l *loader) ownTaskRefs(t *task, attr string, refs []reference, withResult bool) []reference {
-	return slices.DeleteFunc(refs, func(r reference) bool {
-		if r.kind != refTask || r.name != t.name {
+func (l *loader) ownTaskRefs(t *task, attr string, refs []lang.Reference, withResult bool) []lang.Reference {
+	return slices.DeleteFunc(refs, func(r lang.Reference) bool {
+		if r.Kind != lang.RefTask || r.Name != t.name {
 			return false
 		}
 		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.name)
 		if withResult {
-			detail += fmt.Sprintf(" In %s, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", attr, cmpOr(r.attr, "OUTPUT"))
+			detail += fmt.Sprintf(" In %s, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", attr, cmpOr(r.Attr, "OUTPUT"))
 		}
-		l.errorf(r.rng().Ptr(), "Self-referencing task", "%s", detail)
+		l.errorf(r.Range().Ptr(), "Self-referencing task", "%s", detail)
 		return true
 	})
 }
@@ -113,11 +115,11 @@ func cmpOr(a, b string) string {
 
 // checkResult checks a result reference in a condition over result against the outputs of
 // the task's own module.
-func (l *loader) checkResult(t *task, r reference) {
-	if r.attr == "" {
+func (l *loader) checkResult(t *task, r lang.Reference) {
+	if r.Attr == "" {
 		return
 	}
-	if d := checkOutput(t, r.attr, r.attrRng()); d != nil {
+	if d := checkOutput(t, r.Attr, r.AttrRange()); d != nil {
 		l.diags = append(l.diags, d)
 	}
 }
@@ -134,16 +136,16 @@ func (l *loader) dependsOn(t *task) {
 	l.diags = append(l.diags, diags...)
 	for _, e := range exprs {
 		trav, diags := hcl.AbsTraversalForExpr(e)
-		var r reference
+		var r lang.Reference
 		var d *hcl.Diagnostic
 		if !diags.HasErrors() {
-			r, d = parseReference(trav)
+			r, d = lang.ParseReference(trav)
 		}
-		if diags.HasErrors() || d != nil || r.kind != refTask || r.attr != "" {
+		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || r.Attr != "" {
 			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
 			continue
 		}
-		if r.name == t.name {
+		if r.Name == t.name {
 			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.name)
 			continue
 		}
@@ -151,7 +153,7 @@ func (l *loader) dependsOn(t *task) {
 			l.diags = append(l.diags, d)
 			continue
 		}
-		r.sameHost = r.bare
+		r.SameHost = r.Bare
 		t.after = append(t.after, r)
 	}
 }
@@ -166,7 +168,7 @@ func (l *loader) evalOn(t *task) []*host {
 	}
 	expr := t.meta.on.Expr
 	before := len(l.diags)
-	l.references(expr, scopeOn)
+	l.references(expr, lang.ScopeOn)
 	if len(l.diags) > before {
 		return nil
 	}
@@ -205,7 +207,7 @@ func (p *Playbook) plainHostRef(expr hcl.Expression) *host {
 	if !ok || len(te.Traversal) != 2 || te.Traversal.RootName() != "host" {
 		return nil
 	}
-	name, ok := stepName(te.Traversal[1])
+	name, ok := lang.StepName(te.Traversal[1])
 	if h := p.hostIdx[name]; ok && h != nil && h.obj.IsKnown() {
 		return h
 	}
@@ -216,7 +218,7 @@ func (p *Playbook) plainHostRef(expr hcl.Expression) *host {
 // false when they cannot be known: an error (reported here or before) or
 // a missing variable.
 func (l *loader) onNames(t *task, expr hcl.Expression, names *[]string) bool {
-	v, diags := evalExpr(expr, l.p.base)
+	v, diags := lang.Eval(expr, l.p.base)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return false
@@ -259,7 +261,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 	switch {
 	case ty == cty.String:
 		*names = append(*names, v.AsString())
-	case isHostObject(ty):
+	case lang.IsHostObject(ty):
 		return hostNamesIn(v.GetAttr("name"), names, depth)
 	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
 		for it := v.ElementIterator(); it.Next(); {
@@ -269,7 +271,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 			}
 		}
 	default:
-		return fmt.Errorf("it is %s", typeName(ty))
+		return fmt.Errorf("it is %s", lang.TypeName(ty))
 	}
 	return nil
 }
@@ -292,7 +294,7 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 		if a == nil {
 			return cty.NilVal, false
 		}
-		v, ds := evalExpr(a.Expr, ctx)
+		v, ds := lang.Eval(a.Expr, ctx)
 		diags = append(diags, ds...)
 		if ds.HasErrors() || !v.IsWhollyKnown() {
 			return cty.NilVal, false
@@ -301,9 +303,9 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 			diags = append(diags, metaDiag(a, "%s must not be null.", a.Name))
 			return cty.NilVal, false
 		}
-		cv, err := convertPlain(v, ty)
+		cv, err := lang.ConvertPlain(v, ty)
 		if err != nil {
-			diags = append(diags, metaDiag(a, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), convertMessage(err)))
+			diags = append(diags, metaDiag(a, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), lang.ConvertMessage(err)))
 			return cty.NilVal, false
 		}
 		return cv, true
@@ -352,7 +354,7 @@ func (l *loader) evalInstanceMeta(inst *instance) hcl.Diagnostics {
 // when the value is null or blank (no question). An unknown value gives
 // an empty sentence and no error.
 func confirmSentence(a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
-	v, diags := evalExpr(a.Expr, ctx)
+	v, diags := lang.Eval(a.Expr, ctx)
 	switch {
 	case diags.HasErrors():
 		return "", diags
@@ -361,9 +363,9 @@ func confirmSentence(a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagno
 	case !v.IsWhollyKnown() || v.IsNull():
 		return "", diags
 	}
-	s, err := convertPlain(v, cty.String)
+	s, err := lang.ConvertPlain(v, cty.String)
 	if err != nil {
-		return "", append(diags, metaDiag(a, "confirm must be a string or null: %s.", convertMessage(err)))
+		return "", append(diags, metaDiag(a, "confirm must be a string or null: %s.", lang.ConvertMessage(err)))
 	}
 	return strings.TrimSpace(s.AsString()), diags
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 )
@@ -58,7 +60,7 @@ func load(src source, root, origin string, opts LoadOptions) (*Playbook, hcl.Dia
 			localIdx: map[string]*localValue{},
 			hostIdx:  map[string]*host{},
 			taskIdx:  map[string]*task{},
-			secrets:  &redactor{},
+			secrets:  &lang.Redactor{},
 		},
 		parser: hclparse.NewParser(),
 		opts:   opts,
@@ -66,7 +68,7 @@ func load(src source, root, origin string, opts LoadOptions) (*Playbook, hcl.Dia
 		shown:  map[string]*hcl.File{},
 	}
 	files, dir := l.readPlaybook(src, root)
-	l.p.funcs = functions(src, dir)
+	l.p.funcs = lang.Functions(func(name string) ([]byte, string, error) { return readRelative(src, dir, name) })
 	if l.diags.HasErrors() {
 		return l.finish()
 	}
@@ -88,7 +90,7 @@ func load(src source, root, origin string, opts LoadOptions) (*Playbook, hcl.Dia
 // finish redacts and sorts the diagnostics and marks the playbook valid
 // when there are no errors.
 func (l *loader) finish() (*Playbook, hcl.Diagnostics) {
-	l.p.secrets.redactDiags(l.diags)
+	l.p.secrets.RedactDiags(l.diags)
 	sortDiags(l.diags)
 	l.p.valid = !l.diags.HasErrors()
 	l.p.files = l.parser.Files()
@@ -187,9 +189,9 @@ func (l *loader) parse(data []byte, name string) *hcl.File {
 	isJSON := strings.HasSuffix(name, ".json")
 	var diags hcl.Diagnostics
 	if isJSON {
-		diags = checkJSONNesting(data, name)
+		diags = lang.CheckJSONNesting(data, name)
 	} else {
-		diags = checkNesting(data, name, false)
+		diags = lang.CheckNesting(data, name, false)
 	}
 	if diags != nil {
 		l.diags = append(l.diags, diags...)

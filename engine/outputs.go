@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
@@ -37,8 +39,8 @@ func (r *runner) outputsValue(t *task, outputs any) (cty.Value, error) {
 	}
 	attrs := v.AsValueMap()
 	for name := range t.schema.sensitiveOut {
-		r.secrets.add(stringsIn(attrs[name], nil)...)
-		attrs[name] = markSensitive(attrs[name])
+		r.secrets.Add(lang.StringsIn(attrs[name], nil)...)
+		attrs[name] = lang.MarkSensitive(attrs[name])
 	}
 	return cty.ObjectVal(attrs), nil
 }
@@ -49,7 +51,7 @@ func (r *runner) plainOutputs(out cty.Value) map[string]any {
 	if out.LengthInt() == 0 {
 		return nil
 	}
-	m, _ := ctyToGo(out, r.secrets.redact).(map[string]any)
+	m, _ := lang.ToGo(out, r.secrets.Redact).(map[string]any)
 	return m
 }
 
@@ -74,7 +76,7 @@ func (e *safeError) Unwrap() []error { return e.causes }
 
 // instanceError returns err as a safeError naming the task and host.
 func (r *runner) instanceError(inst *instance, err error) error {
-	e := &safeError{msg: r.secrets.redact(fmt.Sprintf("task %s on host %s: %v", inst.task.name, inst.host.cfg.Name, err))}
+	e := &safeError{msg: r.secrets.Redact(fmt.Sprintf("task %s on host %s: %v", inst.task.name, inst.host.cfg.Name, err))}
 	for _, k := range knownErrors {
 		if errors.Is(err, k) {
 			e.causes = append(e.causes, k)

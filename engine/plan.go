@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/runbookhq/runbook/engine/module"
@@ -52,7 +54,7 @@ func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) {
 		plan.Instances = append(plan.Instances, pi)
 		diags = append(diags, ds...)
 	}
-	p.secrets.redactDiags(diags)
+	p.secrets.RedactDiags(diags)
 	return plan, diags
 }
 
@@ -64,11 +66,11 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 	args, diags := evalArgs(t, ctx)
 	allKnown := !diags.HasErrors()
 	for name, v := range args {
-		pi.Args[name] = p.secrets.redact(renderArg(t.schema.fields[name], v))
+		pi.Args[name] = p.secrets.Redact(renderArg(t.schema.fields[name], v))
 		allKnown = allKnown && v.IsWhollyKnown()
 	}
 	if t.meta.when != nil {
-		v, ds := evalExpr(t.meta.when.Expr, ctx)
+		v, ds := lang.Eval(t.meta.when.Expr, ctx)
 		diags = append(diags, ds...)
 		pi.When = renderValue(v)
 	}
@@ -81,7 +83,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 		return pi, diags
 	}
 	if d, ok := m.(Describer); ok {
-		pi.Description = p.secrets.redact(d.Describe())
+		pi.Description = p.secrets.Redact(d.Describe())
 	}
 	return pi, diags
 }
@@ -91,7 +93,7 @@ func (p *Playbook) planInstance(inst *instance) (PlannedInstance, hcl.Diagnostic
 // does.
 func renderArg(f *field, v cty.Value) string {
 	if f != nil && f.kind == module.HostValue && v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() {
-		if name, err := hostName(v); err == nil {
+		if name, err := lang.HostName(v); err == nil {
 			return "host." + name
 		}
 	}
@@ -103,7 +105,7 @@ func renderArg(f *field, v cty.Value) string {
 func renderValue(v cty.Value) string {
 	switch {
 	case v.ContainsMarked():
-		return redactedText
+		return lang.RedactedText
 	case !v.IsWhollyKnown():
 		return KnownAfterRun
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/runbookhq/runbook/engine/dag"
@@ -36,7 +38,7 @@ type Playbook struct {
 	insts         []*instance // sorted by task, then host; an instance's id is its index
 	graph         *dag.Graph
 	base          *hcl.EvalContext // functions, var, local, host and group
-	secrets       *redactor
+	secrets       *lang.Redactor
 	valid         bool // loaded without errors
 }
 
@@ -150,8 +152,8 @@ type task struct {
 	moduleRange  hcl.Range
 	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
 	meta         taskMeta
-	refs         []reference // task references made by the module body, when and until
-	after        []reference // the task references of depends_on
+	refs         []lang.Reference // task references made by the module body, when and until
+	after        []lang.Reference // the task references of depends_on
 	hosts        []*host
 	insts        []*instance          // sorted by host
 	byHost       map[string]*instance // the instances by host name

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/internal/suggest"
 )
@@ -12,16 +14,16 @@ import (
 // references returns the references expr makes. It reports, and leaves
 // out, those that are malformed, that sc does not allow, or that name
 // something the playbook does not declare.
-func (l *loader) references(expr hcl.Expression, sc scope) []reference {
+func (l *loader) references(expr hcl.Expression, sc lang.Scope) []lang.Reference {
 	vars := expr.Variables()
-	refs := make([]reference, 0, len(vars))
+	refs := make([]lang.Reference, 0, len(vars))
 	for _, t := range vars {
-		r, d := parseReference(t)
+		r, d := lang.ParseReference(t)
 		if d != nil {
 			l.diags = append(l.diags, d)
 			continue
 		}
-		if !sc.allows(r.kind) {
+		if !sc.Allows(r.Kind) {
 			l.diags = append(l.diags, scopeDiag(r, sc))
 			continue
 		}
@@ -37,37 +39,37 @@ func (l *loader) references(expr hcl.Expression, sc scope) []reference {
 // checkExists returns a diagnostic when r names a variable, local value,
 // host, group, task or output that the playbook does not declare. Groups
 // are checked only once the hosts are evaluated.
-func (p *Playbook) checkExists(r reference) *hcl.Diagnostic {
-	switch r.kind {
-	case refVar:
-		if p.varIdx[r.name] == nil {
-			return undeclaredDiag("variable", r.name, r.nameRng(), p.variableNames())
+func (p *Playbook) checkExists(r lang.Reference) *hcl.Diagnostic {
+	switch r.Kind {
+	case lang.RefVar:
+		if p.varIdx[r.Name] == nil {
+			return undeclaredDiag("variable", r.Name, r.NameRange(), p.variableNames())
 		}
-	case refLocal:
-		if p.localIdx[r.name] == nil {
-			return undeclaredDiag("local value", r.name, r.nameRng(), p.localNames())
+	case lang.RefLocal:
+		if p.localIdx[r.Name] == nil {
+			return undeclaredDiag("local value", r.Name, r.NameRange(), p.localNames())
 		}
-	case refHost:
-		if p.hostIdx[r.name] == nil {
-			return undeclaredDiag("host", r.name, r.nameRng(), p.hostNames())
+	case lang.RefHost:
+		if p.hostIdx[r.Name] == nil {
+			return undeclaredDiag("host", r.Name, r.NameRange(), p.hostNames())
 		}
 		return checkHostAttr(r)
-	case refSelf:
+	case lang.RefSelf:
 		return checkHostAttr(r)
-	case refGroup:
-		if p.groups != nil && !p.groupsUnknown && p.groups[r.name] == nil {
-			return undeclaredDiag("group", r.name, r.nameRng(), p.groupNames())
+	case lang.RefGroup:
+		if p.groups != nil && !p.groupsUnknown && p.groups[r.Name] == nil {
+			return undeclaredDiag("group", r.Name, r.NameRange(), p.groupNames())
 		}
-	case refTask:
-		t := p.taskIdx[r.name]
+	case lang.RefTask:
+		t := p.taskIdx[r.Name]
 		if t == nil {
-			return undeclaredDiag("task", r.name, r.nameRng(), p.taskNames())
+			return undeclaredDiag("task", r.Name, r.NameRange(), p.taskNames())
 		}
-		if r.host != "" && p.hostIdx[r.host] == nil {
-			return undeclaredDiag("host", r.host, r.hostRng(), p.hostNames())
+		if r.Host != "" && p.hostIdx[r.Host] == nil {
+			return undeclaredDiag("host", r.Host, r.HostRange(), p.hostNames())
 		}
-		if r.attr != "" {
-			return checkOutput(t, r.attr, r.attrRng())
+		if r.Attr != "" {
+			return checkOutput(t, r.Attr, r.AttrRange())
 		}
 	}
 	return nil
@@ -96,15 +98,15 @@ var hostAttrs = []string{"address", "groups", "name", "port", "user", "vars"}
 
 // checkHostAttr returns a diagnostic when a reference to a host object
 // names an attribute it does not have.
-func checkHostAttr(r reference) *hcl.Diagnostic {
-	if r.attr == "" || slices.Contains(hostAttrs, r.attr) {
+func checkHostAttr(r lang.Reference) *hcl.Diagnostic {
+	if r.Attr == "" || slices.Contains(hostAttrs, r.Attr) {
 		return nil
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported attribute",
-		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.attr, strings.Join(hostAttrs, ", "), suggest.DidYouMean(r.attr, hostAttrs)),
-		Subject:  r.attrRng().Ptr(),
+		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.Attr, strings.Join(hostAttrs, ", "), suggest.DidYouMean(r.Attr, hostAttrs)),
+		Subject:  r.AttrRange().Ptr(),
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
@@ -153,7 +155,7 @@ func (r *runner) journalOutputs(inst *instance, res *result) (json.RawMessage, b
 		return nil, false
 	}
 	plain, _ := out.UnmarkDeep()
-	secret := out.ContainsMarked() || slices.ContainsFunc(stringsIn(plain, nil), func(s string) bool { return r.secrets.redact(s) != s })
+	secret := out.ContainsMarked() || slices.ContainsFunc(lang.StringsIn(plain, nil), func(s string) bool { return r.secrets.Redact(s) != s })
 	if !secret {
 		if data, err := ctyjson.Marshal(plain, inst.task.schema.out); err == nil {
 			return data, false

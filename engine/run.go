@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
@@ -187,7 +189,7 @@ type runner struct {
 	opts      RunOptions
 	bus       *bus
 	conns     *conns
-	secrets   *redactor
+	secrets   *lang.Redactor
 	included  []bool
 	limited   map[*host]bool // the hosts RunOptions.Limit keeps; nil without a limit
 	nodes     []int          // under a limit: the instance id of each node walked
@@ -221,14 +223,14 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 		p:        p,
 		opts:     opts,
 		bus:      newBus(opts.Subscribers),
-		secrets:  &redactor{},
+		secrets:  &lang.Redactor{},
 		included: included,
 		limited:  limited,
 		results:  make([]result, len(p.insts)),
 		outputs:  make([]cty.Value, len(p.insts)),
 	}
-	r.secrets.add(p.secrets.secrets...)
-	r.secrets.add(opts.SudoPassword)
+	r.secrets.Add(p.secrets.Secrets()...)
+	r.secrets.Add(opts.SudoPassword)
 	r.conns = newConns(r)
 	return r
 }
@@ -253,7 +255,7 @@ func (r *runner) emit(e Event) { r.bus.emit(e) }
 // output sends a line of a command's output that inst ran on h, redacted,
 // as an event.
 func (r *runner) output(inst *instance, h *host, stream, line string) {
-	e := Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.redact(line)}
+	e := Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.Redact(line)}
 	if h != inst.host {
 		e.On = h.cfg.Name
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/zclconf/go-cty/cty"
@@ -24,13 +26,13 @@ func (l *loader) evalLocalsAndHosts() bool {
 	}
 	nl := len(p.locals)
 	n := nl + len(declared)
-	refs := make([][]reference, n)
+	refs := make([][]lang.Reference, n)
 	bad := make([]bool, n)
 	localNode := map[string]int{}
 	for i, lv := range p.locals {
 		localNode[lv.name] = i
 		before := len(l.diags)
-		refs[i] = l.references(lv.attr.Expr, scopeLocal)
+		refs[i] = l.references(lv.attr.Expr, lang.ScopeLocal)
 		bad[i] = len(l.diags) > before
 	}
 	hostNode := map[string]int{}
@@ -38,7 +40,7 @@ func (l *loader) evalLocalsAndHosts() bool {
 		hostNode[h.cfg.Name] = nl + j
 		before := len(l.diags)
 		for _, a := range h.attrs {
-			refs[nl+j] = append(refs[nl+j], l.references(a.Expr, scopeHost)...)
+			refs[nl+j] = append(refs[nl+j], l.references(a.Expr, lang.ScopeHost)...)
 		}
 		bad[nl+j] = len(l.diags) > before
 	}
@@ -46,16 +48,16 @@ func (l *loader) evalLocalsAndHosts() bool {
 	edges := edgeRanges{}
 	for i, rs := range refs {
 		for _, r := range rs {
-			switch r.kind {
-			case refLocal:
-				edges.add(g, i, localNode[r.name], r.rng())
-			case refHost:
-				if to, ok := hostNode[r.name]; ok {
-					edges.add(g, i, to, r.rng())
+			switch r.Kind {
+			case lang.RefLocal:
+				edges.add(g, i, localNode[r.Name], r.Range())
+			case lang.RefHost:
+				if to, ok := hostNode[r.Name]; ok {
+					edges.add(g, i, to, r.Range())
 				}
-			case refGroup:
+			case lang.RefGroup:
 				for _, to := range hostNode {
-					edges.add(g, i, to, r.rng())
+					edges.add(g, i, to, r.Range())
 				}
 			}
 		}
@@ -94,7 +96,7 @@ func (l *loader) evalLocalsAndHosts() bool {
 			continue
 		}
 		lv := p.locals[i]
-		v, diags := evalExpr(lv.attr.Expr, ctx)
+		v, diags := lang.Eval(lv.attr.Expr, ctx)
 		l.diags = append(l.diags, diags...)
 		if failed[i] = diags.HasErrors(); !failed[i] {
 			lv.value = v
@@ -105,9 +107,9 @@ func (l *loader) evalLocalsAndHosts() bool {
 }
 
 // needsGroups reports whether refs name a group.
-func needsGroups(refs []reference) bool {
+func needsGroups(refs []lang.Reference) bool {
 	for _, r := range refs {
-		if r.kind == refGroup {
+		if r.Kind == lang.RefGroup {
 			return true
 		}
 	}
@@ -116,10 +118,10 @@ func needsGroups(refs []reference) bool {
 
 // checkGroups reports the groups refs name that do not exist, once the
 // groups are known.
-func (l *loader) checkGroups(refs []reference) bool {
+func (l *loader) checkGroups(refs []lang.Reference) bool {
 	ok := true
 	for _, r := range refs {
-		if r.kind == refGroup {
+		if r.Kind == lang.RefGroup {
 			if d := l.p.checkExists(r); d != nil {
 				l.diags = append(l.diags, d)
 				ok = false
@@ -131,18 +133,18 @@ func (l *loader) checkGroups(refs []reference) bool {
 
 // refContext returns an evaluation context holding the functions and
 // exactly the variables, local values, hosts and groups that refs name.
-func (p *Playbook) refContext(refs []reference) *hcl.EvalContext {
+func (p *Playbook) refContext(refs []lang.Reference) *hcl.EvalContext {
 	objs := map[string]map[string]cty.Value{"var": {}, "local": {}, "host": {}, "group": {}}
 	for _, r := range refs {
-		switch r.kind {
-		case refVar:
-			objs["var"][r.name] = p.varIdx[r.name].value
-		case refLocal:
-			objs["local"][r.name] = p.localIdx[r.name].value
-		case refHost:
-			objs["host"][r.name] = p.hostIdx[r.name].obj
-		case refGroup:
-			objs["group"][r.name] = p.groupValue(r.name)
+		switch r.Kind {
+		case lang.RefVar:
+			objs["var"][r.Name] = p.varIdx[r.Name].value
+		case lang.RefLocal:
+			objs["local"][r.Name] = p.localIdx[r.Name].value
+		case lang.RefHost:
+			objs["host"][r.Name] = p.hostIdx[r.Name].obj
+		case lang.RefGroup:
+			objs["group"][r.Name] = p.groupValue(r.Name)
 		}
 	}
 	ctx := &hcl.EvalContext{Functions: p.funcs, Variables: map[string]cty.Value{}}

@@ -113,3 +113,13 @@ func fileError(name string, err error) error {
 	}
 	return fmt.Errorf("cannot read %s: %w", name, err)
 }
+
+// readRelative reads a file named in a playbook, relative to dir.
+func readRelative(src source, dir, name string) ([]byte, string, error) {
+	full, err := src.resolve(dir, name)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := readFile(src, full)
+	return data, full, err
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/internal/suggest"
 )
@@ -16,7 +18,7 @@ type metaArg struct {
 	// refs is what its expression may refer to, or nil for on and
 	// depends_on, whose references the loader reads itself (see
 	// taskReferences).
-	refs *scope
+	refs *lang.Scope
 	// check says how it is checked against each instance when the
 	// playbook loads (see checkInstance).
 	check metaCheck
@@ -46,16 +48,16 @@ const (
 var metaArgs = []metaArg{
 	{"on", func(m *taskMeta) **hcl.Attribute { return &m.on }, nil, checkedElsewhere},
 	{"depends_on", func(m *taskMeta) **hcl.Attribute { return &m.dependsOn }, nil, checkedElsewhere},
-	{"when", func(m *taskMeta) **hcl.Attribute { return &m.when }, &scopeBody, checkedCondition},
-	{"retries", func(m *taskMeta) **hcl.Attribute { return &m.retries }, &scopeMeta, checkedElsewhere},
-	{"delay", func(m *taskMeta) **hcl.Attribute { return &m.delay }, &scopeMeta, checkedElsewhere},
-	{"until", func(m *taskMeta) **hcl.Attribute { return &m.until }, &scopeResult, checkedResultCondition},
-	{"changed_when", func(m *taskMeta) **hcl.Attribute { return &m.changedWhen }, &scopeResult, checkedResultCondition},
-	{"timeout", func(m *taskMeta) **hcl.Attribute { return &m.timeout }, &scopeMeta, checkedElsewhere},
-	{"output_limit", func(m *taskMeta) **hcl.Attribute { return &m.outputLimit }, &scopeMeta, checkedElsewhere},
-	{"ignore_errors", func(m *taskMeta) **hcl.Attribute { return &m.ignoreErrors }, &scopeMeta, checkedElsewhere},
-	{"sudo", func(m *taskMeta) **hcl.Attribute { return &m.sudo }, &scopeMeta, checkedElsewhere},
-	{"confirm", func(m *taskMeta) **hcl.Attribute { return &m.confirm }, &scopeBody, checkedConfirm},
+	{"when", func(m *taskMeta) **hcl.Attribute { return &m.when }, &lang.ScopeBody, checkedCondition},
+	{"retries", func(m *taskMeta) **hcl.Attribute { return &m.retries }, &lang.ScopeMeta, checkedElsewhere},
+	{"delay", func(m *taskMeta) **hcl.Attribute { return &m.delay }, &lang.ScopeMeta, checkedElsewhere},
+	{"until", func(m *taskMeta) **hcl.Attribute { return &m.until }, &lang.ScopeResult, checkedResultCondition},
+	{"changed_when", func(m *taskMeta) **hcl.Attribute { return &m.changedWhen }, &lang.ScopeResult, checkedResultCondition},
+	{"timeout", func(m *taskMeta) **hcl.Attribute { return &m.timeout }, &lang.ScopeMeta, checkedElsewhere},
+	{"output_limit", func(m *taskMeta) **hcl.Attribute { return &m.outputLimit }, &lang.ScopeMeta, checkedElsewhere},
+	{"ignore_errors", func(m *taskMeta) **hcl.Attribute { return &m.ignoreErrors }, &lang.ScopeMeta, checkedElsewhere},
+	{"sudo", func(m *taskMeta) **hcl.Attribute { return &m.sudo }, &lang.ScopeMeta, checkedElsewhere},
+	{"confirm", func(m *taskMeta) **hcl.Attribute { return &m.confirm }, &lang.ScopeBody, checkedConfirm},
 }
 
 // metaArgNames returns the names of the meta-arguments, in table order.

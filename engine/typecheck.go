@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -39,7 +41,7 @@ func (p *Playbook) checkInstance(inst *instance) hcl.Diagnostics {
 		if f == nil {
 			continue // reported when the body was checked
 		}
-		v, ds := evalExpr(a.Expr, ctx)
+		v, ds := lang.Eval(a.Expr, ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if d := checkArg(t, f, a, v); d != nil {
@@ -93,11 +95,11 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 	if v.Type().Equals(f.ty) || convert.GetConversion(v.Type(), f.ty) != nil {
 		return nil // a safe conversion cannot fail, whatever the value
 	}
-	if _, err := convertPlain(v, f.ty); err != nil {
+	if _, err := lang.ConvertPlain(v, f.ty); err != nil {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Incorrect attribute value type",
-			Detail:   fmt.Sprintf("Inappropriate value for argument %q of module %s: %s.", a.Name, t.module, convertMessage(err)),
+			Detail:   fmt.Sprintf("Inappropriate value for argument %q of module %s: %s.", a.Name, t.module, lang.ConvertMessage(err)),
 			Subject:  a.Expr.Range().Ptr(),
 		}
 	}
@@ -107,29 +109,15 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 // checkCondition checks that a condition (when, until, changed_when) is a
 // bool.
 func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
-	v, diags := evalExpr(a.Expr, ctx)
+	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {
 		return diags
 	}
 	if v.IsKnown() && v.IsNull() {
 		return append(diags, metaDiag(a, "%s must be true or false, not null.", a.Name))
 	}
-	if _, err := convertPlain(v, cty.Bool); err != nil {
-		return append(diags, metaDiag(a, "%s must be a bool: %s.", a.Name, convertMessage(err)))
+	if _, err := lang.ConvertPlain(v, cty.Bool); err != nil {
+		return append(diags, metaDiag(a, "%s must be a bool: %s.", a.Name, lang.ConvertMessage(err)))
 	}
 	return diags
-}
-
-// typeName names a type in messages, such as "a string" or "a list of
-// string".
-func typeName(ty cty.Type) string {
-	if ty == cty.DynamicPseudoType {
-		return "a value"
-	}
-	name := ty.FriendlyNameForConstraint()
-	switch name[0] {
-	case 'a', 'e', 'i', 'o', 'u':
-		return "an " + name
-	}
-	return "a " + name
 }

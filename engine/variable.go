@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -79,7 +80,7 @@ func typeConstraint(expr hcl.Expression) (cty.Type, *typeexpr.Defaults, hcl.Diag
 		}}
 	}
 	src := []byte(v.AsString())
-	if diags := checkNesting(src, expr.Range().Filename, false); diags != nil {
+	if diags := lang.CheckNesting(src, expr.Range().Filename, false); diags != nil {
 		return cty.DynamicPseudoType, nil, diags
 	}
 	native, diags := hclsyntax.ParseExpression(src, expr.Range().Filename, expr.Range().Start)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/runbookhq/runbook/internal/suggest"
@@ -51,8 +53,8 @@ func (l *loader) resolveVariables() {
 	l.reportMissing()
 	for _, v := range l.p.vars {
 		if v.sensitive {
-			l.p.secrets.add(stringsIn(v.value, nil)...)
-			v.value = markSensitive(v.value)
+			l.p.secrets.Add(lang.StringsIn(v.value, nil)...)
+			v.value = lang.MarkSensitive(v.value)
 		}
 	}
 	l.validateVariables()
@@ -80,7 +82,7 @@ func (l *loader) assignRaw(v *variable, raw, what string) {
 		return
 	}
 	filename := fmt.Sprintf("<value of var.%s from %s>", v.name, what)
-	if diags := checkNesting([]byte(raw), filename, false); diags != nil {
+	if diags := lang.CheckNesting([]byte(raw), filename, false); diags != nil {
 		l.diags = append(l.diags, diags...)
 		v.set = true // reported; not missing as well
 		return
@@ -157,7 +159,7 @@ func traversalText(t hcl.Traversal) string {
 // default, which may call functions, or a constant given from outside
 // (ctx nil).
 func (l *loader) assignExpr(v *variable, expr hcl.Expression, src valueSource, ctx *hcl.EvalContext) {
-	val, diags := evalExpr(expr, ctx)
+	val, diags := lang.Eval(expr, ctx)
 	switch {
 	case !diags.HasErrors():
 		l.assign(v, val, src)
@@ -177,7 +179,7 @@ func (l *loader) assign(v *variable, val cty.Value, src valueSource) {
 	}
 	cv, err := convert.Convert(val, v.typ)
 	if err != nil {
-		reason := convertMessage(err)
+		reason := lang.ConvertMessage(err)
 		if v.sensitive {
 			reason = err.Error() // a path may hold a key of the value
 		}
@@ -266,12 +268,12 @@ func (l *loader) validateVariables() {
 // checkRule evaluates one validation rule of v.
 func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
 	before := len(l.diags)
-	l.references(rule.cond, scopeValidation)
-	l.references(rule.msg, scopeValidation)
+	l.references(rule.cond, lang.ScopeValidation)
+	l.references(rule.msg, lang.ScopeValidation)
 	if len(l.diags) > before {
 		return
 	}
-	ok, diags := evalExpr(rule.cond, ctx)
+	ok, diags := lang.Eval(rule.cond, ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return
@@ -287,7 +289,7 @@ func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
 	if ok.True() {
 		return
 	}
-	msgVal, diags := evalExpr(rule.msg, ctx)
+	msgVal, diags := lang.Eval(rule.msg, ctx)
 	l.diags = append(l.diags, diags...)
 	msg := "The value is not valid."
 	switch {

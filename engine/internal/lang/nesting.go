@@ -1,4 +1,4 @@
-package engine
+package lang
 
 import (
 	"bytes"
@@ -22,13 +22,13 @@ const (
 	maxOperators = 10000
 )
 
-// checkNesting refuses HCL native syntax that nests deeper, or chains more
+// CheckNesting refuses HCL native syntax that nests deeper, or chains more
 // operators in one expression, than the limits allow. template is true for
 // a bare template (such as a templatefile), false for a config file or an
 // expression. It scans the bytes once, knowing just enough of the syntax
 // (comments, quoted and heredoc templates, interpolations) to count
 // nesting as the parser will see it.
-func checkNesting(src []byte, filename string, template bool) hcl.Diagnostics {
+func CheckNesting(src []byte, filename string, template bool) hcl.Diagnostics {
 	sc := nestScanner{src: src}
 	if template {
 		sc.stack = append(sc.stack, frame{kind: 't'})
@@ -231,9 +231,9 @@ func posRange(src []byte, filename string, i int) hcl.Range {
 	return hcl.Range{Filename: filename, Start: pos, End: pos}
 }
 
-// checkJSONNesting refuses JSON nested deeper than maxNesting, and checks
-// each string that holds a template as checkNesting would.
-func checkJSONNesting(src []byte, filename string) hcl.Diagnostics {
+// CheckJSONNesting refuses JSON nested deeper than maxNesting, and checks
+// each string that holds a template as CheckNesting would.
+func CheckJSONNesting(src []byte, filename string) hcl.Diagnostics {
 	depth := 0
 	line, col := 1, 1
 	for i := 0; i < len(src); i++ {
@@ -287,7 +287,7 @@ func checkJSONTemplate(lit []byte, filename string) hcl.Diagnostics {
 	if json.Unmarshal(lit, &s) != nil {
 		return nil // the JSON parser reports it
 	}
-	return checkNesting([]byte(s), filename, true)
+	return CheckNesting([]byte(s), filename, true)
 }
 
 // limitDiag returns the diagnostic for input beyond a limit.

@@ -1,4 +1,4 @@
-package engine
+package lang
 
 import "testing"
 
@@ -10,8 +10,8 @@ func TestRedactSecretLines(t *testing.T) {
 		"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\r\n" +
 		"Zg==\r\n" +
 		"-----END PRIVATE KEY-----\r\n"
-	r := &redactor{}
-	r.add(key, "hunter2\n")
+	r := &Redactor{}
+	r.Add(key, "hunter2\n")
 	for _, tc := range []struct{ in, want string }{
 		{"-----BEGIN PRIVATE KEY-----", "(sensitive)"},
 		{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "(sensitive)"},
@@ -33,7 +33,7 @@ func TestRedactSecretLines(t *testing.T) {
 		{"MIIEvQ is short", "MIIEvQ is short"},
 		{"no secret here", "no secret here"},
 	} {
-		if got := r.redact(tc.in); got != tc.want {
+		if got := r.Redact(tc.in); got != tc.want {
 			t.Errorf("redact(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -42,9 +42,9 @@ func TestRedactSecretLines(t *testing.T) {
 // TestRedactIgnoresBlankSecrets checks that a secret of white space only
 // does not garble every text.
 func TestRedactIgnoresBlankSecrets(t *testing.T) {
-	r := &redactor{}
-	r.add(" ", "\n")
-	if got := r.redact("a b\nc"); got != "a b\nc" {
+	r := &Redactor{}
+	r.Add(" ", "\n")
+	if got := r.Redact("a b\nc"); got != "a b\nc" {
 		t.Errorf("redact = %q", got)
 	}
 }

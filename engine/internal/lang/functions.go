@@ -1,4 +1,4 @@
-package engine
+package lang
 
 import (
 	"errors"
@@ -83,16 +83,19 @@ var stdFunctions = map[string]function.Function{
 	"zipmap":          stdlib.ZipmapFunc,
 }
 
-// functions returns the function table of a playbook whose files live in
-// dir of src: the standard functions plus file and templatefile, which
-// read paths relative to dir.
-func functions(src source, dir string) map[string]function.Function {
+// ReadFunc reads a file named in a playbook, relative to the playbook's
+// directory, and returns its content and its full name.
+type ReadFunc func(name string) (data []byte, full string, err error)
+
+// Functions returns the function table of a playbook: the standard
+// functions plus file and templatefile, which read files through read.
+func Functions(read ReadFunc) map[string]function.Function {
 	funcs := maps.Clone(stdFunctions)
-	funcs["file"] = fileFunc(src, dir)
+	funcs["file"] = fileFunc(read)
 	// A template cannot call templatefile itself, so templates cannot
 	// include each other without end.
 	inner := maps.Clone(funcs)
-	funcs["templatefile"] = templateFileFunc(src, dir, inner)
+	funcs["templatefile"] = templateFileFunc(read, inner)
 	return funcs
 }
 
@@ -142,20 +145,20 @@ var jsonDecodeFunc = function.New(&function.Spec{
 // jsonTooDeep returns an error when a JSON text nests deeper than
 // maxNesting.
 func jsonTooDeep(s string) error {
-	if diags := checkJSONNesting([]byte(s), "jsondecode"); diags.HasErrors() {
+	if diags := CheckJSONNesting([]byte(s), "jsondecode"); diags.HasErrors() {
 		return errors.New(diags[0].Detail)
 	}
 	return nil
 }
 
-// fileFunc returns file(path): the content of a file, relative to dir.
-func fileFunc(src source, dir string) function.Function {
+// fileFunc returns file(path): the content of a file that read reads.
+func fileFunc(read ReadFunc) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads the content of a file, relative to the playbook's directory.",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			data, _, err := readRelative(src, dir, args[0].AsString())
+			data, _, err := read(args[0].AsString())
 			if err != nil {
 				return cty.NilVal, err
 			}
@@ -167,9 +170,9 @@ func fileFunc(src source, dir string) function.Function {
 	})
 }
 
-// templateFileFunc returns templatefile(path, vars): the file, relative to
-// dir, rendered as a template whose variables are the attributes of vars.
-func templateFileFunc(src source, dir string, funcs map[string]function.Function) function.Function {
+// templateFileFunc returns templatefile(path, vars): the file that read
+// reads, rendered as a template whose variables are the attributes of vars.
+func templateFileFunc(read ReadFunc, funcs map[string]function.Function) function.Function {
 	return function.New(&function.Spec{
 		Description: "Renders a template file, relative to the playbook's directory, with the given variables.",
 		Params: []function.Parameter{
@@ -182,11 +185,11 @@ func templateFileFunc(src source, dir string, funcs map[string]function.Function
 			if t := vars.Type(); vars.IsNull() || !(t.IsObjectType() || t.IsMapType()) {
 				return cty.NilVal, errors.New("vars must be an object, such as { name = \"web\" }")
 			}
-			data, name, err := readRelative(src, dir, args[0].AsString())
+			data, name, err := read(args[0].AsString())
 			if err != nil {
 				return cty.NilVal, err
 			}
-			if diags := checkNesting(data, name, true); diags.HasErrors() {
+			if diags := CheckNesting(data, name, true); diags.HasErrors() {
 				return cty.NilVal, diags
 			}
 			expr, diags := hclsyntax.ParseTemplate(data, name, hcl.InitialPos)
@@ -206,14 +209,4 @@ func templateFileFunc(src source, dir string, funcs map[string]function.Function
 			return v, nil
 		},
 	})
-}
-
-// readRelative reads a file named in a playbook, relative to dir.
-func readRelative(src source, dir, name string) ([]byte, string, error) {
-	full, err := src.resolve(dir, name)
-	if err != nil {
-		return nil, "", err
-	}
-	data, err := readFile(src, full)
-	return data, full, err
 }

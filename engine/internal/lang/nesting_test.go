@@ -1,4 +1,4 @@
-package engine
+package lang
 
 import (
 	"strings"
@@ -30,12 +30,12 @@ func TestCheckNesting(t *testing.T) {
 	for _, c := range cases {
 		check := func() string {
 			if c.json {
-				if d := checkJSONNesting([]byte(c.src), "x.hcl.json"); d != nil {
+				if d := CheckJSONNesting([]byte(c.src), "x.hcl.json"); d != nil {
 					return d[0].Summary
 				}
 				return ""
 			}
-			if d := checkNesting([]byte(c.src), "x.hcl", false); d != nil {
+			if d := CheckNesting([]byte(c.src), "x.hcl", false); d != nil {
 				return d[0].Summary
 			}
 			return ""
@@ -50,7 +50,7 @@ func TestTemplateNesting(t *testing.T) {
 	src := "%{ if true }${" + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "}%{ endif }"
 	// The interpolation is level 1; the 100th bracket, at column 114, is
 	// level 101.
-	if d := checkNesting([]byte(src), "t.tmpl", true); d == nil || d[0].Subject.Start.Column != 114 {
+	if d := CheckNesting([]byte(src), "t.tmpl", true); d == nil || d[0].Subject.Start.Column != 114 {
 		t.Errorf("template: %v", d)
 	}
 }

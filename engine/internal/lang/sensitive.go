@@ -1,4 +1,4 @@
-package engine
+package lang
 
 import (
 	"encoding/binary"
@@ -12,23 +12,24 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
+// markName is the type of the marks this package puts on values.
+type markName string
+
 // sensitiveMark is the cty mark carried by every sensitive value: the
 // values of variables declared sensitive, host passwords, and module
 // outputs tagged sensitive:"true". Marks follow a value through every
 // expression and function that uses it.
-type markName string
-
 const sensitiveMark = markName("sensitive")
 
-// redactedText replaces a sensitive value wherever it would be shown.
-const redactedText = "(sensitive)"
+// RedactedText replaces a sensitive value wherever it would be shown.
+const RedactedText = "(sensitive)"
 
-// markSensitive returns v carrying the sensitive mark.
-func markSensitive(v cty.Value) cty.Value { return v.Mark(sensitiveMark) }
+// MarkSensitive returns v carrying the sensitive mark.
+func MarkSensitive(v cty.Value) cty.Value { return v.Mark(sensitiveMark) }
 
-// stringsIn appends every non-empty string found in v, at any depth, to
+// StringsIn appends every non-empty string found in v, at any depth, to
 // dst, and every number as a string shows it.
-func stringsIn(v cty.Value, dst []string) []string {
+func StringsIn(v cty.Value, dst []string) []string {
 	v, _ = v.UnmarkDeep()
 	if !v.IsKnown() || v.IsNull() {
 		return dst
@@ -45,21 +46,21 @@ func stringsIn(v cty.Value, dst []string) []string {
 	case v.CanIterateElements():
 		for it := v.ElementIterator(); it.Next(); {
 			_, e := it.Element()
-			dst = stringsIn(e, dst)
+			dst = StringsIn(e, dst)
 		}
 	}
 	return dst
 }
 
-// unmarkSecrets removes every mark from v and returns the plain value with
+// UnmarkSecrets removes every mark from v and returns the plain value with
 // the strings that were under a sensitive mark.
-func unmarkSecrets(v cty.Value) (cty.Value, []string) {
+func UnmarkSecrets(v cty.Value) (cty.Value, []string) {
 	plain, paths := v.UnmarkDeepWithPaths()
 	var secrets []string
 	for _, pm := range paths {
 		sub, err := pm.Path.Apply(plain)
 		if err == nil {
-			secrets = stringsIn(sub, secrets)
+			secrets = StringsIn(sub, secrets)
 		}
 	}
 	return plain, secrets
@@ -72,7 +73,7 @@ func unmarkSecrets(v cty.Value) (cty.Value, []string) {
 // alone, since hiding them inside every text would garble it.
 const minSecretPiece = 8
 
-// redactor replaces every known secret in a text by redactedText.
+// Redactor replaces every known secret in a text by RedactedText.
 // Secrets are added as they become known (sensitive outputs appear only as
 // tasks finish); it is safe for concurrent use.
 //
@@ -91,7 +92,7 @@ const minSecretPiece = 8
 //
 // A secret that is only white space is ignored: replacing it would
 // garble every text.
-type redactor struct {
+type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
 	rules   *redaction
@@ -107,8 +108,8 @@ type redaction struct {
 	secrets  []string
 }
 
-// add records secrets; those of white space only are ignored.
-func (r *redactor) add(secrets ...string) {
+// Add records secrets; those of white space only are ignored.
+func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	grew := false
@@ -161,7 +162,7 @@ func newRedaction(secrets []string) *redaction {
 	}
 	pairs := make([]string, 0, 2*len(anywhere))
 	for _, s := range anywhere {
-		pairs = append(pairs, s, redactedText)
+		pairs = append(pairs, s, RedactedText)
 	}
 	x.replacer = strings.NewReplacer(pairs...)
 	return x
@@ -183,8 +184,8 @@ func secretLines(s string) []string {
 // least that many, as a map key.
 func pieceKey(s string) uint64 { return binary.LittleEndian.Uint64([]byte(s[:minSecretPiece])) }
 
-// redact returns s with every secret replaced.
-func (r *redactor) redact(s string) string {
+// Redact returns s with every secret replaced.
+func (r *Redactor) Redact(s string) string {
 	r.mu.RLock()
 	x := r.rules
 	r.mu.RUnlock()
@@ -206,7 +207,7 @@ func (r *redactor) redact(s string) string {
 // the items of a list joined by "; " to one line of a text.
 func (x *redaction) line(line string) string {
 	if x.isPiece(line) {
-		return redactedText
+		return RedactedText
 	}
 	line = x.cutEdges(line)
 	if !strings.Contains(line, "; ") {
@@ -215,7 +216,7 @@ func (x *redaction) line(line string) string {
 	items := strings.Split(line, "; ")
 	for i, item := range items {
 		if x.isPiece(item) {
-			items[i] = redactedText
+			items[i] = RedactedText
 		}
 	}
 	return strings.Join(items, "; ")
@@ -228,10 +229,10 @@ func (x *redaction) line(line string) string {
 func (x *redaction) cutEdges(line string) string {
 	for _, s := range x.edges {
 		if k := overlap(line, s); k >= minSecretPiece {
-			line = line[:len(line)-k] + redactedText
+			line = line[:len(line)-k] + RedactedText
 		}
 		if k := overlap(s, line); k >= minSecretPiece {
-			line = redactedText + line[k:]
+			line = RedactedText + line[k:]
 		}
 	}
 	return line
@@ -259,7 +260,7 @@ func overlap(a, b string) int {
 // of at least minSecretPiece characters found inside a secret.
 func (x *redaction) isPiece(text string) bool {
 	text = strings.TrimSpace(text)
-	if text == "" || text == redactedText {
+	if text == "" || text == RedactedText {
 		return false
 	}
 	if x.lines[text] {
@@ -271,12 +272,19 @@ func (x *redaction) isPiece(text string) bool {
 	return slices.ContainsFunc(x.secrets, func(s string) bool { return strings.Contains(s, text) })
 }
 
-// redactDiags rewrites the texts of diags so that no secret appears in
+// Secrets returns the secrets recorded so far.
+func (r *Redactor) Secrets() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return slices.Clone(r.secrets)
+}
+
+// RedactDiags rewrites the texts of diags so that no secret appears in
 // them.
-func (r *redactor) redactDiags(diags hcl.Diagnostics) {
+func (r *Redactor) RedactDiags(diags hcl.Diagnostics) {
 	for _, d := range diags {
-		d.Summary = r.redact(d.Summary)
-		d.Detail = r.redact(d.Detail)
+		d.Summary = r.Redact(d.Summary)
+		d.Detail = r.Redact(d.Detail)
 	}
 }
 
@@ -304,9 +312,9 @@ func readsSensitive(expr hcl.Expression, ctx *hcl.EvalContext) bool {
 	return false
 }
 
-// evalExpr evaluates expr in ctx and scrubs the diagnostics of sensitive
+// Eval evaluates expr in ctx and scrubs the diagnostics of sensitive
 // values.
-func evalExpr(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+func Eval(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 	v, diags := expr.Value(ctx)
 	scrubDiags(diags)
 	return v, diags
