@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -27,7 +28,7 @@ type conn struct {
 
 // newConns prepares the connections of a run.
 func newConns(r *runner) *conns {
-	c := &conns{r: r, hosts: make([]*conn, len(r.p.hosts))}
+	c := &conns{r: r, hosts: make([]*conn, len(r.p.Hosts()))}
 	for i := range c.hosts {
 		c.hosts[i] = &conn{}
 	}
@@ -37,21 +38,21 @@ func newConns(r *runner) *conns {
 // get returns the transport of h, connecting on first use: the local host
 // through transport.NewLocal, any other through RunOptions.Connect, whose
 // HostConfig warns through c.warn.
-func (c *conns) get(h *host) (transport.Host, error) {
-	cn := c.hosts[h.index]
+func (c *conns) get(h *compile.Host) (transport.Host, error) {
+	cn := c.hosts[h.Index()]
 	cn.once.Do(func() {
 		switch {
-		case h.builtin:
+		case h.Builtin():
 			cn.h = transport.NewLocal()
 		case c.r.opts.Connect == nil:
 			cn.err = errors.New("no transport: RunOptions.Connect is not set")
 		default:
-			cfg := h.cfg
+			cfg := h.Config()
 			cfg.Warn = func(msg string) { c.warn(h, msg) }
 			cn.h, cn.err = c.r.opts.Connect(cfg)
 		}
 		if cn.err != nil {
-			cn.err = fmt.Errorf("connect to host %s: %w", h.cfg.Name, cn.err)
+			cn.err = fmt.Errorf("connect to host %s: %w", h.Name(), cn.err)
 			c.check(h, cn.err)
 		}
 	})
@@ -59,32 +60,32 @@ func (c *conns) get(h *host) (transport.Host, error) {
 }
 
 // check marks h unreachable when err says so, and reports it once.
-func (c *conns) check(h *host, err error) {
+func (c *conns) check(h *compile.Host, err error) {
 	if !errors.Is(err, transport.ErrUnreachable) {
 		return
 	}
-	cn := c.hosts[h.index]
+	cn := c.hosts[h.Index()]
 	cn.unreachable.Store(true)
 	cn.reported.Do(func() {
-		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.cfg.Name, Error: c.r.secrets.Redact(err.Error())})
+		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.Name(), Error: c.r.secrets.Redact(err.Error())})
 	})
 }
 
 // warn emits a warning about h, redacted.
-func (c *conns) warn(h *host, msg string) {
-	c.r.emit(Event{Kind: EventHostWarning, Host: h.cfg.Name, Line: c.r.secrets.Redact(msg)})
+func (c *conns) warn(h *compile.Host, msg string) {
+	c.r.emit(Event{Kind: EventHostWarning, Host: h.Name(), Line: c.r.secrets.Redact(msg)})
 }
 
 // unreachable reports whether h proved unreachable.
-func (c *conns) unreachable(h *host) bool { return c.hosts[h.index].unreachable.Load() }
+func (c *conns) unreachable(h *compile.Host) bool { return c.hosts[h.Index()].unreachable.Load() }
 
 // unreachableOf returns the first host inst holds that proved
 // unreachable: its own, else a peer; nil when none did.
-func (c *conns) unreachableOf(inst *instance) *host {
-	if c.unreachable(inst.host) {
-		return inst.host
+func (c *conns) unreachableOf(inst *compile.Instance) *compile.Host {
+	if c.unreachable(inst.Host()) {
+		return inst.Host()
 	}
-	for _, h := range inst.peers {
+	for _, h := range inst.Peers() {
 		if c.unreachable(h) {
 			return h
 		}
@@ -98,7 +99,7 @@ func (c *conns) closeAll() error {
 	for i, cn := range c.hosts {
 		if cn.h != nil {
 			if err := cn.h.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("close host %s: %w", c.r.p.hosts[i].cfg.Name, err))
+				errs = append(errs, fmt.Errorf("close host %s: %w", c.r.p.Hosts()[i].Name(), err))
 			}
 		}
 	}

@@ -1,13 +1,12 @@
 package engine
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -15,13 +14,7 @@ import (
 // directory and returns it.
 func writePlaybook(t testing.TB, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return loadtest.WritePlaybook(t, files)
 }
 
 // mustLoad loads a one-file playbook and fails the test on any error.
@@ -40,14 +33,8 @@ func diagText(p *Playbook, diags hcl.Diagnostics) string {
 	if p != nil {
 		files = p.Files()
 	}
-	var b stringsBuilder
-	w := hcl.NewDiagnosticTextWriter(&b, files, 100, false)
-	_ = w.WriteDiagnostics(diags)
-	return b.String()
+	return loadtest.DiagText(files, diags)
 }
-
-// stringsBuilder is a strings.Builder usable as an io.Writer by value.
-type stringsBuilder = strings.Builder
 
 // localConnect connects every host to the control node.
 func localConnect(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -17,8 +18,8 @@ import (
 type taskHost struct {
 	inner  transport.Host
 	r      *runner
-	inst   *instance // the instance whose module uses it
-	target *host     // the host it reaches: inst.host or a peer
+	inst   *compile.Instance // the instance whose module uses it
+	target *compile.Host     // the host it reaches: inst.Host() or a peer
 	tail   *lineTail
 }
 
@@ -33,7 +34,7 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 	}
 	cmd.Sudo = th.sudo(cmd.Sudo)
 	if cmd.MaxOutput == 0 { // the output kept: the task's output_limit, else the run's
-		cmd.MaxOutput = cmp.Or(th.inst.outputLimit, th.r.opts.OutputLimit)
+		cmd.MaxOutput = cmp.Or(th.inst.OutputLimit(), th.r.opts.OutputLimit)
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
@@ -73,10 +74,10 @@ func (th *taskHost) Close() error { return nil }
 // the task sets sudo = true; with the host's sudo password (or else
 // RunOptions.SudoPassword) when the call gives none.
 func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
-	if s == nil && th.inst.sudo {
+	if s == nil && th.inst.Sudo() {
 		s = &transport.Sudo{}
 	}
-	password := cmp.Or(th.target.cfg.SudoPassword, th.r.opts.SudoPassword)
+	password := cmp.Or(th.target.Config().SudoPassword, th.r.opts.SudoPassword)
 	if s != nil && s.Password == "" && password != "" {
 		filled := *s
 		filled.Password = password

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/internal/compile"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
@@ -20,7 +18,7 @@ import (
 // visit function.
 func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
 	id := r.id(node)
-	inst, res := r.p.insts[id], &r.results[id]
+	inst, res := r.p.Instances()[id], &r.results[id]
 	start := time.Now()
 	o := r.run(ctx, inst, res)
 	res.dur = time.Since(start)
@@ -30,8 +28,7 @@ func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
 
 // run takes an instance through its when, its confirmation, the connection
 // to its host and its attempts.
-func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outcome {
-	t := inst.task
+func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) dag.Outcome {
 	end := func(status Status, err error, o dag.Outcome) dag.Outcome {
 		res.status = status
 		if err != nil {
@@ -40,52 +37,45 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 		return o
 	}
 	switch h := r.conns.unreachableOf(inst); {
-	case h == inst.host:
+	case h == inst.Host():
 		res.unreachable = true
 		return end(StatusSkipped, fmt.Errorf("not run: %w", ErrHostUnreachable), dag.Failed)
 	case h != nil:
 		res.unreachable = true
-		return end(StatusSkipped, fmt.Errorf("not run: its peer %s: %w", h.cfg.Name, ErrHostUnreachable), dag.Failed)
+		return end(StatusSkipped, fmt.Errorf("not run: its peer %s: %w", h.Name(), ErrHostUnreachable), dag.Failed)
 	}
 	if ctx.Err() != nil || r.stopped() {
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
 	}
-	tasks := inst.taskObject(func(i *instance) cty.Value { return r.outputs[i.id] })
-	ectx := r.p.instanceContext(inst, tasks, cty.NilVal)
-	if t.meta.when != nil {
-		ok, err := condition(t.meta.when, ectx)
-		if err != nil {
-			return end(StatusFailed, err, dag.Failed)
-		}
-		if !ok {
-			r.outputs[inst.id] = nullOutputs(inst)
-			res.whenFalse = true
-			return end(StatusSkipped, nil, dag.Skipped)
-		}
+	scope := r.p.Scope(inst, func(i *compile.Instance) cty.Value { return r.outputs[i.ID()] })
+	run, err := scope.When()
+	switch {
+	case err != nil:
+		return end(StatusFailed, err, dag.Failed)
+	case !run:
+		r.outputs[inst.ID()] = inst.NullOutputs()
+		res.whenFalse = true
+		return end(StatusSkipped, nil, dag.Skipped)
 	}
-	sentence := inst.confirm
-	if t.meta.confirm != nil && t.confirmLater {
-		s, diags := confirmSentence(t.meta.confirm, ectx)
-		if diags.HasErrors() {
-			return end(StatusFailed, diags, dag.Failed)
-		}
-		sentence = s
+	sentence, err := scope.Confirm()
+	if err != nil {
+		return end(StatusFailed, err, dag.Failed)
 	}
 	if sentence != "" {
 		if err := r.confirm(ctx, inst, sentence); err != nil {
 			return end(StatusFailed, err, dag.Failed)
 		}
 	}
-	r.emit(Event{Kind: EventTaskStarted, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: 1})
-	th, err := r.conns.get(inst.host)
+	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: 1})
+	th, err := r.conns.get(inst.Host())
 	if err != nil {
 		return end(StatusFailed, r.reachError(inst, res, err), dag.Failed)
 	}
 	tail := &lineTail{}
-	out, changed, err := r.attempts(ctx, inst, ectx, tasks, th, tail, res)
+	out, changed, err := r.attempts(ctx, inst, scope, th, tail, res)
 	switch {
 	case err == nil:
-		r.outputs[inst.id] = out
+		r.outputs[inst.ID()] = out
 		res.outputs = r.plainOutputs(out)
 		if changed {
 			return end(StatusChanged, nil, dag.Done)
@@ -100,9 +90,9 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 	}
 	res.stderr = tail.String()
 	err = r.reachError(inst, res, err)
-	if inst.ignoreErrors {
+	if inst.IgnoreErrors() {
 		res.ignored = true
-		r.outputs[inst.id] = nullOutputs(inst)
+		r.outputs[inst.ID()] = inst.NullOutputs()
 		return end(StatusFailed, err, dag.Done)
 	}
 	return end(StatusFailed, err, dag.Failed)
@@ -112,7 +102,7 @@ func (r *runner) run(ctx context.Context, inst *instance, res *result) dag.Outco
 // as well when it says that a host inst holds (its own or a peer) could
 // not be reached, whether when connecting or when the transport, dialling
 // lazily, first used the host; res is then marked unreachable.
-func (r *runner) reachError(inst *instance, res *result, err error) error {
+func (r *runner) reachError(inst *compile.Instance, res *result, err error) error {
 	if !errors.Is(err, transport.ErrUnreachable) || r.conns.unreachableOf(inst) == nil {
 		return err
 	}
@@ -129,40 +119,42 @@ var errUntil = errors.New("until is false")
 // (cty.NilVal when it gave none). When they fail and some attempt lost its
 // connection to a host, what that attempt did there is unknown, and
 // res.lost records it.
-func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalContext, tasks cty.Value, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
-	t := inst.task
+func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *compile.Scope, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
 	lost, changed := false, false
 	for attempt := 1; ; attempt++ {
 		res.attempts = attempt
-		out, didChange, err := r.attempt(ctx, inst, ectx, th, tail, res)
+		out, didChange, err := r.attempt(ctx, inst, scope, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
-		if err == nil && t.meta.changedWhen != nil {
-			if didChange, err = condition(t.meta.changedWhen, r.p.instanceContext(inst, tasks, out)); err != nil {
-				err = module.Permanent(err)
+		if err == nil {
+			if c, set, cerr := scope.ChangedWhen(out); set {
+				didChange = c
+				if cerr != nil {
+					err = module.Permanent(cerr)
+				}
 			}
 		}
 		changed = changed || didChange
-		if err == nil && t.meta.until != nil {
-			ok, uerr := condition(t.meta.until, r.p.instanceContext(inst, tasks, out))
+		if err == nil {
+			met, set, uerr := scope.Until(out)
 			switch {
 			case uerr != nil:
 				err = module.Permanent(uerr)
-			case !ok:
+			case set && !met:
 				err = errUntil
 			}
 		}
 		if err == nil {
 			return out, changed, nil
 		}
-		if module.IsPermanent(err) || attempt > inst.retries || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
+		if module.IsPermanent(err) || attempt > inst.Retries() || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
 			res.lost = lost
 			return out, changed, err
 		}
-		r.emit(Event{Kind: EventRetry, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Attempt: attempt, Error: r.secrets.Redact(err.Error())})
-		if !sleep(ctx, inst.delay) {
+		r.emit(Event{Kind: EventRetry, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: attempt, Error: r.secrets.Redact(err.Error())})
+		if !sleep(ctx, inst.Delay()) {
 			return out, changed, ctx.Err()
 		}
 	}
@@ -172,29 +164,16 @@ func (r *runner) attempts(ctx context.Context, inst *instance, ectx *hcl.EvalCon
 // first time, it records in the journal that the module starts. When Run
 // fails, attempt returns the outputs and the change it reported with its
 // error (see Result).
-func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalContext, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
-	t := inst.task
-	args, diags := evalArgs(t, ectx)
-	if diags.HasErrors() {
-		return cty.NilVal, false, module.Permanent(diags)
-	}
-	m, secrets, unknown, diags := decodeModule(inst, args)
+func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *compile.Scope, th transport.Host, tail *lineTail, res *result) (cty.Value, bool, error) {
+	m, secrets, err := scope.Module()
 	r.secrets.Add(secrets...)
-	switch {
-	case diags.HasErrors():
-		return cty.NilVal, false, module.Permanent(diags)
-	case len(unknown) > 0:
-		return cty.NilVal, false, module.Permanent(fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", ")))
-	}
-	if v, ok := m.(Validator); ok {
-		if err := v.Validate(); err != nil {
-			return cty.NilVal, false, module.Permanent(fmt.Errorf("invalid arguments: %w", err))
-		}
+	if err != nil {
+		return cty.NilVal, false, err
 	}
 	if err := r.moduleStarting(inst, res, m); err != nil {
 		return cty.NilVal, false, module.Permanent(err)
 	}
-	timeout := inst.timeout
+	timeout := inst.Timeout()
 	if timeout == 0 {
 		timeout = r.opts.Timeout
 	}
@@ -204,8 +183,8 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		actx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	env := module.NewEnvFunc(&taskHost{inner: th, r: r, inst: inst, target: inst.host, tail: tail}, inst.host.cfg.Name, t.name, r.peer(inst, tail), func(msg string) {
-		r.emit(Event{Kind: EventProgress, Task: t.name, Module: t.module, Host: inst.host.cfg.Name, Line: r.secrets.Redact(msg)})
+	env := module.NewEnvFunc(&taskHost{inner: th, r: r, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), r.peer(inst, tail), func(msg string) {
+		r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
 	})
 	result, err := runModule(actx, m, env)
 	if err != nil {
@@ -214,7 +193,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		}
 		out := cty.NilVal
 		if result.Outputs != nil {
-			if v, oerr := r.outputsValue(t, result.Outputs); oerr == nil {
+			if v, oerr := r.outputsValue(inst, result.Outputs); oerr == nil {
 				out = v
 			} else {
 				err = errors.Join(err, oerr)
@@ -222,7 +201,7 @@ func (r *runner) attempt(ctx context.Context, inst *instance, ectx *hcl.EvalCont
 		}
 		return out, result.Changed, err
 	}
-	out, err := r.outputsValue(t, result.Outputs)
+	out, err := r.outputsValue(inst, result.Outputs)
 	if err != nil {
 		return cty.NilVal, result.Changed, module.Permanent(err)
 	}
@@ -239,34 +218,15 @@ func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) 
 	return m.Run(ctx, env)
 }
 
-// condition evaluates a condition: when, until or changed_when.
-func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
-	v, diags := lang.Eval(a.Expr, ctx)
-	if diags.HasErrors() {
-		return false, diags
-	}
-	if v.IsNull() {
-		return false, fmt.Errorf("%s: %s is null", a.Expr.Range(), a.Name)
-	}
-	b, err := lang.ConvertPlain(v, cty.Bool)
-	if err != nil {
-		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
-	}
-	if !b.IsKnown() {
-		return false, fmt.Errorf("%s: %s is not known", a.Expr.Range(), a.Name)
-	}
-	return b.True(), nil
-}
-
 // confirm asks RunOptions.Confirm, one question at a time, whether the
 // instance may run; sentence is the question.
-func (r *runner) confirm(ctx context.Context, inst *instance, sentence string) error {
+func (r *runner) confirm(ctx context.Context, inst *compile.Instance, sentence string) error {
 	if r.opts.Confirm == nil {
 		return fmt.Errorf("%w: the task asks %q and nobody can answer", ErrConfirmationRefused, sentence)
 	}
 	r.confirmMu.Lock()
 	defer r.confirmMu.Unlock()
-	info := inst.info()
+	info := inst.Info()
 	info.Confirm = sentence
 	ok, err := r.opts.Confirm(ctx, info)
 	switch {
@@ -280,10 +240,10 @@ func (r *runner) confirm(ctx context.Context, inst *instance, sentence string) e
 
 // peer returns the function behind Env.Peer for an instance: it gives
 // the transports of the instance's peers, connecting on first use.
-func (r *runner) peer(inst *instance, tail *lineTail) func(HostRef) (transport.Host, error) {
+func (r *runner) peer(inst *compile.Instance, tail *lineTail) func(HostRef) (transport.Host, error) {
 	return func(ref HostRef) (transport.Host, error) {
-		h := inst.holds(ref.Name)
-		if h == nil || h == inst.host {
+		h := inst.Holds(ref.Name)
+		if h == nil || h == inst.Host() {
 			return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
 		}
 		if r.conns.unreachable(h) {

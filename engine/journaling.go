@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/journal"
 )
 
@@ -36,11 +38,11 @@ func (r *runner) beginJournal(rerun []bool) error {
 		return fmt.Errorf("%w: %w", ErrJournal, err)
 	}
 	run := journal.Run{
-		Playbook:    p.displayOrigin(),
-		Fingerprint: p.fingerprint(),
+		Playbook:    p.DisplayOrigin(),
+		Fingerprint: p.Fingerprint(),
 		Salt:        hex.EncodeToString(salt),
-		Vars:        p.varHashes(salt),
-		Hosts:       p.redactedHostLines(),
+		Vars:        p.VarHashes(salt),
+		Hosts:       p.RedactedHostLines(),
 		Started:     time.Now(),
 	}
 	if r.opts.Resume {
@@ -77,7 +79,7 @@ func saltOf(last *journal.Run) ([]byte, error) {
 // time, m being the decoded module. When the module is not safe to repeat,
 // the record is on disk before it returns; if it cannot be, the module
 // must not run, and the error says so.
-func (r *runner) moduleStarting(inst *instance, res *result, m Module) error {
+func (r *runner) moduleStarting(inst *compile.Instance, res *result, m Module) error {
 	if !res.started.IsZero() {
 		return nil
 	}
@@ -96,16 +98,16 @@ func (r *runner) moduleStarting(inst *instance, res *result, m Module) error {
 }
 
 // journalFinished records how inst ended, unless it was restored.
-func (r *runner) journalFinished(inst *instance, res *result) {
+func (r *runner) journalFinished(inst *compile.Instance, res *result) {
 	if r.opts.Journal != nil && !res.restored {
 		_ = r.opts.Journal.Put(r.record(inst, res), false) // a failed write is reported when the run ends
 	}
 }
 
 // record returns the journal record of an instance as it stands.
-func (r *runner) record(inst *instance, res *result) journal.Record {
+func (r *runner) record(inst *compile.Instance, res *result) journal.Record {
 	rec := journal.Record{
-		Task: inst.task.name, Host: inst.host.cfg.Name, Module: inst.task.module, Peers: inst.peerNames(),
+		Task: inst.Task(), Host: inst.Host().Name(), Module: inst.Module(), Peers: inst.PeerNames(),
 		Started: res.started, Repeatable: res.repeatable,
 		Status: string(res.status), WhenFalse: res.whenFalse, ConnectionLost: res.lost && res.status == StatusFailed,
 		Duration: res.dur, Attempts: res.attempts,
@@ -134,4 +136,22 @@ func (r *runner) endJournal() error {
 		return fmt.Errorf("%w: %w", ErrJournal, err)
 	}
 	return nil
+}
+
+// changedVars names the variables whose hashes differ between two maps,
+// those in only one included, sorted.
+func changedVars(old, cur map[string]string) []string {
+	var names []string
+	for name, h := range cur {
+		if old[name] != h {
+			names = append(names, name)
+		}
+	}
+	for name := range old {
+		if _, ok := cur[name]; !ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

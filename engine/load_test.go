@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/runbookhq/runbook/engine/internal/compile"
 )
 
 func TestLoadDirectoryAndJSON(t *testing.T) {
@@ -91,7 +93,7 @@ func TestLoadFS(t *testing.T) {
 func TestLoadRefusesBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.hcl")
-	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", maxFileSize)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", compile.MaxFileSize)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("loop.hcl", filepath.Join(dir, "loop.hcl")); err != nil {
@@ -252,7 +254,7 @@ task "echo" "stray" {
 	for _, h := range p.Hosts() {
 		got = append(got, h.Name+"="+h.Address+"/"+h.User)
 	}
-	if want := "local=127.0.0.1/" + currentUser() + " web1=web1/ web2=10.0.0.2/deploy web3=web3/"; strings.Join(got, " ") != want {
+	if want := "local=127.0.0.1/" + compile.CurrentUser() + " web1=web1/ web2=10.0.0.2/deploy web3=web3/"; strings.Join(got, " ") != want {
 		t.Errorf("hosts\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 	if n := len(p.Instances()); n != 3 {

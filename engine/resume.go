@@ -6,12 +6,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/runbookhq/runbook/engine/journal"
-	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // Reasons of an UnsafeInstance.
@@ -34,10 +33,10 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		recs[rec.ID()] = rec
 	}
 	unsafe := map[int]string{}
-	restore := make([]bool, len(p.insts))
-	outs := make([]cty.Value, len(p.insts)) // cty.NilVal: recorded, but not restorable
-	for id, inst := range p.insts {
-		rec, ok := recs[inst.name()]
+	restore := make([]bool, len(p.Instances()))
+	outs := make([]cty.Value, len(p.Instances())) // cty.NilVal: recorded, but not restorable
+	for id, inst := range p.Instances() {
+		rec, ok := recs[inst.Name()]
 		switch {
 		case !ok || !r.included[id] || rerun[id]:
 		case rec.CutOff() && !rec.Repeatable:
@@ -48,20 +47,20 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		case rec.Status == string(StatusOK) || rec.Status == string(StatusChanged):
 			restore[id], outs[id] = true, restoredOutputs(inst, rec)
 		case rec.Status == string(StatusSkipped) && rec.WhenFalse:
-			restore[id], outs[id] = true, nullOutputs(inst)
+			restore[id], outs[id] = true, inst.NullOutputs()
 		}
 	}
 	r.keepNeededOutputs(restore, outs, recs, unsafe)
 	if len(unsafe) > 0 {
 		e := &UnsafeResumeError{}
 		for _, id := range sortedIDs(unsafe) {
-			e.Instances = append(e.Instances, UnsafeInstance{InstanceInfo: p.insts[id].info(), Reason: unsafe[id]})
+			e.Instances = append(e.Instances, UnsafeInstance{InstanceInfo: p.Instances()[id].Info(), Reason: unsafe[id]})
 		}
 		return nil, e
 	}
 	var carried []journal.Record
-	for id, inst := range p.insts {
-		rec, ok := recs[inst.name()]
+	for id, inst := range p.Instances() {
+		rec, ok := recs[inst.Name()]
 		if ok && (restore[id] || !r.included[id]) {
 			carried = append(carried, rec)
 		}
@@ -80,61 +79,41 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 func (r *runner) keepNeededOutputs(restore []bool, outs []cty.Value, recs map[string]journal.Record, unsafe map[int]string) {
 	for changed := true; changed; {
 		changed = false
-		for id, inst := range r.p.insts {
+		for id, inst := range r.p.Instances() {
 			if !r.included[id] || restore[id] {
 				continue // left out, or not run
 			}
-			for _, dep := range inst.reads() {
-				if !restore[dep.id] || outs[dep.id] != cty.NilVal {
+			for _, dep := range inst.Reads() {
+				if !restore[dep.ID()] || outs[dep.ID()] != cty.NilVal {
 					continue
 				}
-				if recs[dep.name()].Repeatable {
-					restore[dep.id], changed = false, true
-				} else if _, seen := unsafe[dep.id]; !seen {
-					unsafe[dep.id] = fmt.Sprintf(reasonLossy, inst.task.name, inst.host.cfg.Name)
+				if recs[dep.Name()].Repeatable {
+					restore[dep.ID()], changed = false, true
+				} else if _, seen := unsafe[dep.ID()]; !seen {
+					unsafe[dep.ID()] = fmt.Sprintf(reasonLossy, inst.Task(), inst.Host().Name())
 				}
 			}
 		}
 	}
-}
-
-// reads returns the instances whose outputs inst reads.
-func (inst *instance) reads() []*instance {
-	var list []*instance
-	for _, v := range inst.views {
-		if v.same != nil {
-			list = append(list, v.same)
-		}
-		list = append(list, v.on...)
-	}
-	return list
 }
 
 // restoredOutputs returns the outputs object recorded for inst, or
 // cty.NilVal when the journal could not keep them whole or they no
 // longer fit the module's outputs.
-func restoredOutputs(inst *instance, rec journal.Record) cty.Value {
-	schema := inst.task.schema
-	if len(schema.outNames) == 0 {
-		return cty.EmptyObjectVal
-	}
-	if rec.Redacted || len(rec.Outputs) == 0 || len(schema.sensitiveOut) > 0 {
+func restoredOutputs(inst *compile.Instance, rec journal.Record) cty.Value {
+	if rec.Redacted {
 		return cty.NilVal
 	}
-	v, err := ctyjson.Unmarshal(rec.Outputs, schema.out)
-	if err != nil {
-		return cty.NilVal
-	}
-	return v
+	return inst.RestoredOutputs(rec.Outputs)
 }
 
 // restore records inst as ended the way rec says, with outputs out.
-func (r *runner) restore(inst *instance, rec journal.Record, out cty.Value) {
+func (r *runner) restore(inst *compile.Instance, rec journal.Record, out cty.Value) {
 	if out == cty.NilVal {
-		out = nullOutputs(inst) // nothing that runs reads them
+		out = inst.NullOutputs() // nothing that runs reads them
 	}
-	r.outputs[inst.id] = out
-	res := &r.results[inst.id]
+	r.outputs[inst.ID()] = out
+	res := &r.results[inst.ID()]
 	res.status, res.dur = Status(rec.Status), rec.Duration
 	res.restored, res.whenFalse = true, rec.WhenFalse
 	if rec.Redacted {
@@ -149,15 +128,14 @@ func (r *runner) restore(inst *instance, rec journal.Record, out cty.Value) {
 // journalOutputs returns the outputs of an instance that succeeded as the
 // journal keeps them: in full when nothing in them is secret, else
 // redacted as events show them, and then marked so.
-func (r *runner) journalOutputs(inst *instance, res *result) (json.RawMessage, bool) {
-	out := r.outputs[inst.id]
-	if res.status != StatusOK && res.status != StatusChanged || out == cty.NilVal || len(inst.task.schema.outNames) == 0 {
+func (r *runner) journalOutputs(inst *compile.Instance, res *result) (json.RawMessage, bool) {
+	out := r.outputs[inst.ID()]
+	if res.status != StatusOK && res.status != StatusChanged || out == cty.NilVal || !inst.HasOutputs() {
 		return nil, false
 	}
-	plain, _ := out.UnmarkDeep()
-	secret := out.ContainsMarked() || slices.ContainsFunc(lang.StringsIn(plain, nil), func(s string) bool { return r.secrets.Redact(s) != s })
+	secret := out.ContainsMarked() || slices.ContainsFunc(lang.StringsIn(out, nil), func(s string) bool { return r.secrets.Redact(s) != s })
 	if !secret {
-		if data, err := ctyjson.Marshal(plain, inst.task.schema.out); err == nil {
+		if data, err := inst.OutputsJSON(out); err == nil {
 			return data, false
 		}
 	}
@@ -166,31 +144,6 @@ func (r *runner) journalOutputs(inst *instance, res *result) (json.RawMessage, b
 		return nil, true
 	}
 	return data, true
-}
-
-// rerunSet returns which instances RunOptions.Rerun names: "task@host"
-// or "task" for each of its instances.
-func (p *Playbook) rerunSet(names []string) ([]bool, error) {
-	set := make([]bool, len(p.insts))
-	for _, name := range names {
-		taskName, hostName, one := strings.Cut(name, "@")
-		t := p.taskIdx[taskName]
-		if t == nil {
-			return nil, fmt.Errorf("rerun: there is no task %q.%s", taskName, suggest.DidYouMean(taskName, p.taskNames()))
-		}
-		if !one {
-			for _, inst := range t.insts {
-				set[inst.id] = true
-			}
-			continue
-		}
-		inst := t.byHost[hostName]
-		if inst == nil {
-			return nil, fmt.Errorf("rerun: task %s does not run on host %q; it runs on %s", taskName, hostName, hostList(t))
-		}
-		set[inst.id] = true
-	}
-	return set, nil
 }
 
 // sortedIDs returns the keys of m, sorted.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/runbookhq/runbook/engine/dag"
@@ -31,18 +33,19 @@ import (
 // when the journal could not be written; the report is complete in every
 // case. When the run cannot start (bad options, a resume that is refused)
 // Run returns a nil report and an error, having run nothing.
-func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
-	if p == nil || !p.valid {
+func Run(ctx context.Context, pb *Playbook, opts RunOptions) (*Report, error) {
+	if pb == nil || !pb.prog.Valid() {
 		return nil, errInvalidPlaybook
 	}
+	p := pb.prog
 	if err := (&transport.Sudo{Password: opts.SudoPassword}).Validate(); err != nil {
 		return nil, err
 	}
-	included, limited, err := p.limitSet(opts.Limit)
+	included, limited, err := p.LimitSet(opts.Limit)
 	if err != nil {
 		return nil, err
 	}
-	rerun, err := p.rerunSet(opts.Rerun)
+	rerun, err := p.RerunSet(opts.Rerun)
 	switch {
 	case err != nil:
 		return nil, err
@@ -62,15 +65,15 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 	}
 	start := time.Now()
 	r.emit(Event{Kind: EventRunStarted, Total: total})
-	for id, inst := range p.insts {
+	for id, inst := range p.Instances() {
 		if res := &r.results[id]; res.restored {
 			r.finished(inst, res)
 		}
 	}
 	walk := dag.WalkOptions{
 		Parallel: orDefault(opts.Parallel, DefaultParallel),
-		Group:    func(node int) int { return p.insts[r.id(node)].host.index },
-		Also:     func(node int) []int { return hostIndexes(p.insts[r.id(node)].peers) },
+		Group:    func(node int) int { return p.Instances()[r.id(node)].Host().Index() },
+		Also:     func(node int) []int { return hostIndexes(p.Instances()[r.id(node)].Peers()) },
 		PerGroup: orDefault(opts.PerHost, DefaultPerHost),
 		FailFast: opts.FailFast,
 		Stop:     opts.Stop,
@@ -92,10 +95,10 @@ func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
 }
 
 // hostIndexes returns the indexes of hosts.
-func hostIndexes(hosts []*host) []int {
+func hostIndexes(hosts []*compile.Host) []int {
 	list := make([]int, len(hosts))
 	for i, h := range hosts {
-		list[i] = h.index
+		list[i] = h.Index()
 	}
 	return list
 }
@@ -110,11 +113,11 @@ func orDefault(n, def int) int {
 
 // peerLeftOut returns the first peer of inst that the limit leaves out,
 // or nil.
-func (r *runner) peerLeftOut(inst *instance) *host {
+func (r *runner) peerLeftOut(inst *compile.Instance) *compile.Host {
 	if r.limited == nil {
 		return nil
 	}
-	for _, h := range inst.peers {
+	for _, h := range inst.Peers() {
 		if !r.limited[h] {
 			return h
 		}
@@ -130,33 +133,33 @@ func (r *runner) peerLeftOut(inst *instance) *host {
 func (r *runner) walkGraph() *dag.Graph {
 	p := r.p
 	restored := func(id int) bool { return r.results[id].restored }
-	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.insts, func(inst *instance) bool { return restored(inst.id) || r.peerLeftOut(inst) != nil }) {
-		return p.graph
+	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.Instances(), func(inst *compile.Instance) bool { return restored(inst.ID()) || r.peerLeftOut(inst) != nil }) {
+		return p.Graph()
 	}
-	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
-	walked := make([]bool, len(p.insts))
+	order, _ := p.Graph().TopoOrder() // acyclic: checked when the playbook loaded
+	walked := make([]bool, len(p.Instances()))
 	for _, id := range order {
 		if !r.included[id] || restored(id) {
 			continue
 		}
-		inst := p.insts[id]
+		inst := p.Instances()[id]
 		res := &r.results[id]
 		if h := r.peerLeftOut(inst); h != nil {
 			res.status = StatusSkipped
-			res.err = fmt.Errorf("task %s on host %s: not run: the limit leaves out its peer %s", inst.task.name, inst.host.cfg.Name, h.cfg.Name)
+			res.err = fmt.Errorf("task %s on host %s: not run: the limit leaves out its peer %s", inst.Task(), inst.Host().Name(), h.Name())
 			r.finished(inst, res)
 			continue
 		}
-		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] && !restored(d) })
+		cause := slices.IndexFunc(inst.Deps(), func(d int) bool { return !walked[d] && !restored(d) })
 		if cause < 0 {
 			walked[id] = true
 			continue
 		}
 		res.status = StatusSkipped
-		res.err = r.needsError(inst, inst.deps[cause])
+		res.err = r.needsError(inst, inst.Deps()[cause])
 		r.finished(inst, res)
 	}
-	index := make([]int, len(p.insts))
+	index := make([]int, len(p.Instances()))
 	for id, w := range walked {
 		if w {
 			index[id] = len(r.nodes)
@@ -165,7 +168,7 @@ func (r *runner) walkGraph() *dag.Graph {
 	}
 	g := dag.New(len(r.nodes))
 	for n, id := range r.nodes {
-		for _, d := range p.insts[id].deps {
+		for _, d := range p.Instances()[id].Deps() {
 			if walked[d] {
 				g.AddEdge(n, index[d])
 			}
@@ -185,16 +188,16 @@ func (r *runner) id(node int) int {
 // runner is the state of one run.
 type runner struct {
 	ctx       context.Context // the run's context, as the caller gave it
-	p         *Playbook
+	p         *compile.Program
 	opts      RunOptions
 	bus       *bus
 	conns     *conns
 	secrets   *lang.Redactor
 	included  []bool
-	limited   map[*host]bool // the hosts RunOptions.Limit keeps; nil without a limit
-	nodes     []int          // under a limit: the instance id of each node walked
-	results   []result       // by instance id
-	outputs   []cty.Value    // by instance id: the outputs object of a finished instance
+	limited   map[*compile.Host]bool // the hosts RunOptions.Limit keeps; nil without a limit
+	nodes     []int                  // under a limit: the instance id of each node walked
+	results   []result               // by instance id
+	outputs   []cty.Value            // by instance id: the outputs object of a finished instance
 	confirmMu sync.Mutex
 }
 
@@ -217,7 +220,7 @@ type result struct {
 }
 
 // newRunner prepares a run.
-func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool, limited map[*host]bool) *runner {
+func newRunner(ctx context.Context, p *compile.Program, opts RunOptions, included []bool, limited map[*compile.Host]bool) *runner {
 	r := &runner{
 		ctx:      ctx,
 		p:        p,
@@ -226,10 +229,10 @@ func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []boo
 		secrets:  &lang.Redactor{},
 		included: included,
 		limited:  limited,
-		results:  make([]result, len(p.insts)),
-		outputs:  make([]cty.Value, len(p.insts)),
+		results:  make([]result, len(p.Instances())),
+		outputs:  make([]cty.Value, len(p.Instances())),
 	}
-	r.secrets.Add(p.secrets.Secrets()...)
+	r.secrets.Add(p.Secrets()...)
 	r.secrets.Add(opts.SudoPassword)
 	r.conns = newConns(r)
 	return r
@@ -254,10 +257,10 @@ func (r *runner) emit(e Event) { r.bus.emit(e) }
 
 // output sends a line of a command's output that inst ran on h, redacted,
 // as an event.
-func (r *runner) output(inst *instance, h *host, stream, line string) {
-	e := Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.Redact(line)}
-	if h != inst.host {
-		e.On = h.cfg.Name
+func (r *runner) output(inst *compile.Instance, h *compile.Host, stream, line string) {
+	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Stream: stream, Line: r.secrets.Redact(line)}
+	if h != inst.Host() {
+		e.On = h.Name()
 	}
 	r.emit(e)
 }
@@ -270,14 +273,14 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 	if res.status != "" {
 		return // visited, and recorded then
 	}
-	inst := r.p.insts[id]
+	inst := r.p.Instances()[id]
 	switch {
 	case o == dag.Cancelled && r.stopped():
 		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
+		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.Task(), inst.Host().Name(), ErrInterrupted)
 	case o == dag.Cancelled:
 		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: the run stopped at the first failure", inst.task.name, inst.host.cfg.Name)
+		res.err = fmt.Errorf("task %s on host %s: not run: the run stopped at the first failure", inst.Task(), inst.Host().Name())
 	default:
 		res.status = StatusSkipped
 		res.err = r.needsError(inst, r.id(cause))
@@ -289,10 +292,10 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 // needsError says that inst did not run because the instance cause did
 // not succeed. When that was because a host could not be reached, the
 // error wraps ErrHostUnreachable.
-func (r *runner) needsError(inst *instance, cause int) error {
-	c := r.p.insts[cause]
+func (r *runner) needsError(inst *compile.Instance, cause int) error {
+	c := r.p.Instances()[cause]
 	e := &safeError{msg: fmt.Sprintf("task %s on host %s: not run: it needs task %s on host %s, which %s",
-		inst.task.name, inst.host.cfg.Name, c.task.name, c.host.cfg.Name, r.why(cause))}
+		inst.Task(), inst.Host().Name(), c.Task(), c.Host().Name(), r.why(cause))}
 	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
 		e.causes = []error{ErrHostUnreachable}
 	}
@@ -302,17 +305,17 @@ func (r *runner) needsError(inst *instance, cause int) error {
 // why says why an instance did not succeed, for the messages of those
 // that needed it.
 func (r *runner) why(node int) string {
-	res, inst := r.results[node], r.p.insts[node]
+	res, inst := r.results[node], r.p.Instances()[node]
 	switch {
 	case !r.included[node]:
 		return "the limit leaves out"
 	case res.unreachable:
-		if h := r.conns.unreachableOf(inst); h != nil && h != inst.host {
-			return "could not reach its peer " + h.cfg.Name
+		if h := r.conns.unreachableOf(inst); h != nil && h != inst.Host() {
+			return "could not reach its peer " + h.Name()
 		}
 		return "could not reach its host"
 	case r.peerLeftOut(inst) != nil:
-		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(inst).cfg.Name
+		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(inst).Name()
 	case res.status == StatusFailed:
 		return "failed"
 	}
@@ -320,9 +323,9 @@ func (r *runner) why(node int) string {
 }
 
 // finished sends the task_finished event of an instance.
-func (r *runner) finished(inst *instance, res *result) {
+func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
-		Kind: EventTaskFinished, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name,
+		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(),
 		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
 	}
 	if res.err != nil {
@@ -334,18 +337,18 @@ func (r *runner) finished(inst *instance, res *result) {
 
 // report builds the report of the run.
 func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.insts))}
-	for i, inst := range r.p.insts {
+	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
+	for i, inst := range r.p.Instances() {
 		if !r.included[i] {
 			continue
 		}
 		res := r.results[i]
 		if res.status == "" { // never reached: the walk was stopped
 			res.status = StatusCancelled
-			res.err = fmt.Errorf("task %s on host %s: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
+			res.err = fmt.Errorf("task %s on host %s: %w", inst.Task(), inst.Host().Name(), ErrInterrupted)
 		}
 		rep.Instances = append(rep.Instances, InstanceResult{
-			InstanceInfo: inst.info(),
+			InstanceInfo: inst.Info(),
 			Status:       res.status,
 			Changed:      res.status == StatusChanged || res.changed,
 			Duration:     res.dur,
@@ -366,7 +369,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 // as for an instance restored from the journal.
 func (r *runner) unreachableHosts(info InstanceInfo) []string {
 	names := slices.DeleteFunc(append([]string{info.Host}, info.Peers...), func(name string) bool {
-		return !r.conns.unreachable(r.p.hostIdx[name])
+		return !r.conns.unreachable(r.p.Host(name))
 	})
 	if len(names) == 0 {
 		return []string{info.Host}
@@ -398,7 +401,7 @@ func (r *runner) runError(rep *Report, other error) error {
 		}
 	}
 	if len(unreachable) > 0 {
-		errs = append(errs, fmt.Errorf("%w: %s", ErrHostUnreachable, strings.Join(sortedKeys(unreachable), ", ")))
+		errs = append(errs, fmt.Errorf("%w: %s", ErrHostUnreachable, strings.Join(slices.Sorted(maps.Keys(unreachable)), ", ")))
 	}
 	if len(failed) > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d of %d instances failed (%s); first: %w", ErrTaskFailed, len(failed), len(rep.Instances), strings.Join(failed, ", "), first))

@@ -1,0 +1,18 @@
+// Package compile turns a playbook's files into a Program: the immutable
+// result of loading, which the executor runs and the engine plans.
+//
+// It owns every phase before a run: reading and parsing the files, decoding
+// the blocks, resolving the variables (defaults, environment, var files,
+// -var flags), evaluating the local values and host blocks in dependency
+// order, expanding each task into one instance per host with its peers and
+// its meta-arguments evaluated, building and checking the graph of the
+// instances, and type-checking every instance with the outputs of other
+// tasks unknown. Plan, the DOT graph, the journal key and fingerprints and
+// the --limit resolver are queries of a Program and live here too.
+//
+// What the executor needs it sees through a narrow face (runtime.go):
+// read-only views of hosts and instances, and a Scope that evaluates what
+// was left for run time (when, until, changed_when, a confirm that reads
+// task outputs, the module body). The executor never touches an
+// hcl.Attribute or the loader's state.
+package compile

@@ -1,0 +1,262 @@
+package compile
+
+import (
+	"math/big"
+	"os"
+	"os/user"
+	"slices"
+	"strings"
+
+	"github.com/runbookhq/runbook/engine/internal/lang"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// LocalHost is the name of the built-in host that stands for the control
+// node: tasks without on run on it, and no host block may take its name.
+const LocalHost = "local"
+
+// allGroup is the group that holds every declared host.
+const allGroup = "all"
+
+// hostSchema is the schema of a host block.
+var hostSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "address"}, {Name: "port"}, {Name: "user"}, {Name: "groups"}, {Name: "vars"},
+	{Name: "identity_file"}, {Name: "password"}, {Name: "sudo_password"}, {Name: "key_passphrase"},
+}}
+
+// decodeHostBlock records a host block; its attributes are evaluated
+// later, in dependency order with the local values.
+func (l *loader) decodeHostBlock(b *hcl.Block) {
+	name := b.Labels[0]
+	if !l.validName("host", name, b.LabelRanges[0]) {
+		return
+	}
+	if name == LocalHost {
+		l.errorf(b.LabelRanges[0].Ptr(), "Reserved host name",
+			"The host %q is built in: it is the control node that runs the playbook. Give this host another name.", name)
+		return
+	}
+	if !l.declare("host", name, b.LabelRanges[0]) {
+		return
+	}
+	content, diags := b.Body.Content(hostSchema)
+	l.diags = append(l.diags, diags...)
+	h := &Host{cfg: HostConfig{Name: name, Address: name, Port: 22}, attrs: sortedAttrs(content.Attributes), obj: cty.DynamicVal}
+	l.p.hosts = append(l.p.hosts, h)
+	l.p.hostIdx[name] = h
+}
+
+// addLocalHost adds the built-in local host and numbers the hosts in name
+// order.
+func (l *loader) addLocalHost() {
+	h := &Host{
+		cfg:     HostConfig{Name: LocalHost, Address: "127.0.0.1", User: CurrentUser()},
+		builtin: true,
+	}
+	h.obj = hostObject(h.cfg, nil)
+	l.p.hosts = append(l.p.hosts, h)
+	l.p.hostIdx[LocalHost] = h
+	slices.SortFunc(l.p.hosts, func(a, b *Host) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
+	for i, h := range l.p.hosts {
+		h.index = i
+	}
+}
+
+// CurrentUser returns the name of the user running the playbook.
+func CurrentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+// hostObject returns the value of host.NAME: name, address, port, user,
+// groups and vars, from cfg, except for the attributes given in over:
+// address and vars as evaluated, so that a sensitive value keeps its mark,
+// and the attributes whose value is not known (when a variable is
+// missing).
+func hostObject(cfg HostConfig, over map[string]cty.Value) cty.Value {
+	groups := cty.ListValEmpty(cty.String)
+	if len(cfg.Groups) > 0 {
+		list := make([]cty.Value, len(cfg.Groups))
+		for i, g := range cfg.Groups {
+			list[i] = cty.StringVal(g)
+		}
+		groups = cty.ListVal(list)
+	}
+	attrs := map[string]cty.Value{
+		"name":    cty.StringVal(cfg.Name),
+		"address": cty.StringVal(cfg.Address),
+		"port":    cty.NumberIntVal(int64(cfg.Port)),
+		"user":    cty.StringVal(cfg.User),
+		"groups":  groups,
+		"vars":    cty.EmptyObjectVal,
+	}
+	for name, v := range over {
+		attrs[name] = v
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// evalHost evaluates the attributes of a host block in ctx. An attribute
+// whose value is not known, because a variable it uses is missing (which
+// is reported), is unknown in the host object too, so that checking goes
+// on without reporting errors that giving the variable would mend.
+func (l *loader) evalHost(h *Host, ctx *hcl.EvalContext) bool {
+	ok := true
+	over := map[string]cty.Value{}
+	for _, a := range h.attrs {
+		v, diags := lang.Eval(a.Expr, ctx)
+		l.diags = append(l.diags, diags...)
+		switch {
+		case diags.HasErrors():
+			ok = false
+		case !v.IsWhollyKnown():
+			l.unknownHostAttr(a.Name, over)
+		case v.IsNull():
+		case !l.setHostAttr(h, a, v, over):
+			ok = false
+		}
+	}
+	if ok {
+		h.obj = hostObject(h.cfg, over)
+	}
+	return ok
+}
+
+// unknownHostAttr records a host attribute whose value is not known.
+func (l *loader) unknownHostAttr(name string, over map[string]cty.Value) {
+	switch name {
+	case "address", "user":
+		over[name] = cty.UnknownVal(cty.String)
+	case "port":
+		over[name] = cty.UnknownVal(cty.Number)
+	case "vars":
+		over[name] = cty.DynamicVal
+	case "groups":
+		over[name] = cty.UnknownVal(cty.List(cty.String))
+		l.p.groupsUnknown = true
+	}
+}
+
+// setHostAttr sets one attribute of a host from its value; over receives
+// the values of the host object that keep their marks.
+func (l *loader) setHostAttr(h *Host, a *hcl.Attribute, v cty.Value, over map[string]cty.Value) bool {
+	switch a.Name {
+	case "port":
+		cv, ok := l.convertAttr(a, v, cty.Number)
+		if !ok {
+			return false
+		}
+		plain, _ := cv.Unmark()
+		n, acc := plain.AsBigFloat().Int64()
+		if acc != big.Exact || n < 1 || n > 65535 {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid port", "port must be a whole number from 1 to 65535.")
+			return false
+		}
+		h.cfg.Port = int(n)
+	case "groups":
+		return l.setGroups(h, a, v)
+	case "vars":
+		if t := v.Type(); !t.IsObjectType() && !t.IsMapType() {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid vars", "vars must be an object, such as { role = \"primary\" }.")
+			return false
+		}
+		plain, marks := v.Unmark()
+		m := plain.AsValueMap()
+		for k, e := range m {
+			m[k] = e.WithMarks(marks)
+		}
+		over["vars"], h.cfg.Vars = cty.ObjectVal(m), m
+	default:
+		cv, ok := l.convertAttr(a, v, cty.String)
+		if !ok {
+			return false
+		}
+		plain, _ := cv.Unmark()
+		s := plain.AsString()
+		switch a.Name {
+		case "address":
+			h.cfg.Address, over["address"] = s, cv
+		case "user":
+			h.cfg.User = s
+		case "identity_file":
+			h.cfg.IdentityFile = s
+		case "password":
+			h.cfg.Password = s
+		case "sudo_password":
+			h.cfg.SudoPassword = s
+			if err := (&transport.Sudo{Password: s}).Validate(); err != nil {
+				l.errorf(a.Expr.Range().Ptr(), "Invalid sudo password", "Host %s: %v.", h.cfg.Name, err)
+			}
+		case "key_passphrase":
+			h.cfg.KeyPassphrase = s
+		}
+		if strings.HasSuffix(a.Name, "password") || a.Name == "key_passphrase" {
+			l.p.secrets.Add(s)
+		}
+	}
+	return true
+}
+
+// setGroups sets the groups of a host: names, sorted and without
+// duplicates.
+func (l *loader) setGroups(h *Host, a *hcl.Attribute, v cty.Value) bool {
+	cv, ok := l.convertAttr(a, v, cty.List(cty.String))
+	if !ok {
+		return false
+	}
+	if cv.ContainsMarked() {
+		l.errorf(a.Expr.Range().Ptr(), "Invalid groups", "Group names are shown in plans and events, so they cannot be sensitive.")
+		return false
+	}
+	var groups []string
+	for it := cv.ElementIterator(); it.Next(); {
+		_, g := it.Element()
+		if g.IsNull() || !validIdentifier(g.AsString()) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid groups", "Every group must be a name: it starts with a letter or an underscore and holds only letters, digits, underscores and dashes.")
+			return false
+		}
+		groups = append(groups, g.AsString())
+	}
+	slices.Sort(groups)
+	h.cfg.Groups = slices.Compact(groups)
+	return true
+}
+
+// computeGroups builds the groups from the hosts' groups attributes; the
+// group "all" holds every declared host.
+func (p *Program) computeGroups() {
+	p.groups = map[string][]*Host{allGroup: {}}
+	for _, h := range p.hosts {
+		if h.builtin {
+			continue
+		}
+		p.groups[allGroup] = append(p.groups[allGroup], h)
+		for _, g := range h.cfg.Groups {
+			if g != allGroup {
+				p.groups[g] = append(p.groups[g], h)
+			}
+		}
+	}
+}
+
+// groupValue returns the value of group.NAME: a tuple of host objects,
+// sorted by host name; unknown when the groups are not known.
+func (p *Program) groupValue(name string) cty.Value {
+	if p.groupsUnknown {
+		return cty.DynamicVal
+	}
+	members := p.groups[name]
+	if len(members) == 0 {
+		return cty.EmptyTupleVal
+	}
+	objs := make([]cty.Value, len(members))
+	for i, h := range members {
+		objs[i] = h.obj
+	}
+	return cty.TupleVal(objs)
+}

@@ -1,0 +1,227 @@
+package compile
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Program is a compiled playbook: its variables resolved, its locals and
+// hosts evaluated, its tasks expanded into one instance per host with
+// their meta-arguments evaluated, the graph of those instances checked,
+// and the expressions left for run time (when, until, changed_when, a
+// confirm that reads task outputs) kept as compiled values. A Program is
+// read-only once compiled and may be run several times.
+type Program struct {
+	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
+	files    map[string]*hcl.File
+	sources  []namedFile // the playbook's files, then the inventory files, in the order read
+	funcs    map[string]function.Function
+	vars     []*variable // sorted by name
+	varIdx   map[string]*variable
+	locals   []*localValue // sorted by name
+	localIdx map[string]*localValue
+	hosts    []*Host // sorted by name, the built-in local host included
+	hostIdx  map[string]*Host
+	groups   map[string][]*Host // each sorted by name
+	// groupsUnknown is set when the groups of some host are not known
+	// (a variable is missing): every group's value is then unknown.
+	groupsUnknown bool
+	tasks         []*task // sorted by name
+	taskIdx       map[string]*task
+	insts         []*Instance // sorted by task, then host; an instance's id is its index
+	graph         *dag.Graph
+	base          *hcl.EvalContext // functions, var, local, host and group
+	secrets       *lang.Redactor
+	valid         bool // loaded without errors
+}
+
+// namedFile is a parsed file with its name.
+type namedFile struct {
+	name string
+	file *hcl.File
+}
+
+// HostConfig is a host of the inventory, as its host block sets it.
+type HostConfig struct {
+	// Name is the host's name in the playbook.
+	Name string
+	// Address is the host name or IP address to connect to; it defaults
+	// to Name.
+	Address string
+	// Port is the SSH port; 0 means the transport's default.
+	Port int
+	// User is the user to connect as; empty means the transport's
+	// default.
+	User string
+	// Groups are the groups the host belongs to, sorted.
+	Groups []string
+	// IdentityFile is the path of a private key to authenticate with.
+	IdentityFile string
+	// Password, SudoPassword and KeyPassphrase are secrets; they never
+	// appear in events, reports or errors.
+	Password, SudoPassword, KeyPassphrase string
+	// Vars holds the host's variables, as host.NAME.vars shows them.
+	Vars map[string]cty.Value
+	// Warn, set only in the HostConfig given to RunOptions.Connect,
+	// passes a warning about the host to the run, which emits it,
+	// redacted, as an EventHostWarning event. A transport's warnings
+	// belong there (sshtransport.ForHost does so).
+	Warn func(message string)
+}
+
+// InstanceInfo identifies a task instance: one task on one host.
+type InstanceInfo struct {
+	// Task is the task's name.
+	Task string
+	// Module is the task's module.
+	Module string
+	// Host is the name of the host the instance runs on.
+	Host string
+	// Confirm is the question the instance asks before it starts: the
+	// task's confirm sentence, or KnownAfterRun when the sentence depends
+	// on task outputs (it may then turn out empty), or empty when the
+	// instance asks nothing. The InstanceInfo given to
+	// RunOptions.Confirm always holds the sentence itself.
+	Confirm string
+	// DependsOn lists the instances this one waits for, as "task@host"
+	// IDs, sorted.
+	DependsOn []string
+	// Peers lists the other hosts the instance holds besides Host, named
+	// by its module's HostRef arguments, sorted.
+	Peers []string
+}
+
+// ID returns the instance's ID, "task@host".
+func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
+
+// variable is a variable block and its resolved value.
+type variable struct {
+	name        string
+	decl        hcl.Range
+	typ         cty.Type
+	defaults    *typeexpr.Defaults
+	def         *hcl.Attribute // nil when the variable is required
+	description string
+	sensitive   bool
+	validations []validation
+	value       cty.Value
+	from        valueSource
+	set         bool // a value was given or defaulted
+}
+
+// validation is a validation block of a variable.
+type validation struct {
+	cond, msg hcl.Expression
+}
+
+// valueSource tells where a variable's value came from, for messages.
+type valueSource struct {
+	what string     // e.g. "the -var flag"
+	rng  *hcl.Range // the value's place in a file, when it has one
+}
+
+// localValue is one attribute of a locals block.
+type localValue struct {
+	name  string
+	attr  *hcl.Attribute
+	value cty.Value
+}
+
+// Host is a host of the inventory.
+type Host struct {
+	cfg     HostConfig
+	attrs   []*hcl.Attribute // sorted by source range
+	obj     cty.Value        // the value of host.NAME and self
+	index   int              // position in Program.hosts
+	builtin bool
+}
+
+// task is a task block.
+type task struct {
+	name, module string
+	info         module.Info
+	schema       *moduleSchema
+	decl         hcl.Range
+	moduleRange  hcl.Range
+	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
+	meta         taskMeta
+	refs         []lang.Reference // task references made by the module body, when and until
+	after        []lang.Reference // the task references of depends_on
+	hosts        []*Host
+	insts        []*Instance          // sorted by host
+	byHost       map[string]*Instance // the instances by host name
+	broken       bool                 // errors were reported; checks that would repeat them are skipped
+	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
+	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
+}
+
+// taskMeta holds the meta-arguments of a task; nil means not set.
+type taskMeta struct {
+	on, dependsOn, when, until, changedWhen, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
+}
+
+// Instance is a task on one host: a node of the graph.
+type Instance struct {
+	id           int
+	task         *task
+	host         *Host
+	peers        []*Host // the other hosts its HostRef arguments name, in host order
+	retries      int
+	delay        time.Duration
+	timeout      time.Duration
+	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
+	ignoreErrors bool
+	sudo         bool
+	confirm      string     // the confirm sentence when known at load, or empty
+	deps         []int      // ids of the instances this one waits for, sorted
+	views        []taskView // what task.NAME shows this instance, sorted by name
+	public       InstanceInfo
+}
+
+// taskView is what one task reference shows an instance: the instance of
+// the task on the same host, and the instances named through task.NAME.on.
+type taskView struct {
+	task *task
+	same *Instance
+	on   []*Instance // sorted by host
+}
+
+// describe fills inst.public, once the graph is built.
+func (inst *Instance) describe(p *Program) {
+	deps := make([]string, len(inst.deps))
+	for i, d := range inst.deps {
+		deps[i] = p.insts[d].Name()
+	}
+	confirm := inst.confirm
+	if inst.task.confirmLater {
+		confirm = KnownAfterRun
+	}
+	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
+}
+
+// Info returns the public description of inst, with a DependsOn and
+// Peers of its own.
+func (inst *Instance) Info() InstanceInfo {
+	i := inst.public
+	i.DependsOn = slices.Clone(i.DependsOn)
+	i.Peers = slices.Clone(i.Peers)
+	return i
+}
+
+// Name returns the instance's "task@host" ID.
+func (inst *Instance) Name() string { return inst.task.name + "@" + inst.host.cfg.Name }
+
+// Files returns the parsed files of the playbook (and of its var files),
+// by name, for printing diagnostics with NewDiagnosticWriter (or
+// hcl.NewDiagnosticTextWriter, which shows long source lines whole).
+func (p *Program) Files() map[string]*hcl.File { return maps.Clone(p.files) }
