@@ -1,6 +1,10 @@
-package engine
+package exec
 
-import "time"
+import (
+	"time"
+
+	"github.com/runbookhq/runbook/engine/internal/compile"
+)
 
 // Report is the outcome of a run.
 type Report struct {
@@ -16,7 +20,7 @@ type Report struct {
 
 // InstanceResult is how one task instance ended.
 type InstanceResult struct {
-	InstanceInfo
+	compile.InstanceInfo
 	// Status is how the instance ended.
 	Status Status
 	// Changed reports that the module changed something on a host: always

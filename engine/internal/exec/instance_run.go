@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"context"
@@ -183,7 +183,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 		actx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	env := module.NewEnvFunc(&taskHost{inner: th, r: r, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), r.peer(inst, tail), func(msg string) {
+	env := module.NewEnvFunc(&taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), r.peer(inst, tail), func(msg string) {
 		r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
 	})
 	result, err := runModule(actx, m, env)
@@ -209,7 +209,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 }
 
 // runModule runs a module, turning a panic into an error.
-func runModule(ctx context.Context, m Module, env *Env) (res Result, err error) {
+func runModule(ctx context.Context, m module.Module, env *module.Env) (res module.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = module.Permanent(fmt.Errorf("module panicked: %v", p))
@@ -240,11 +240,11 @@ func (r *runner) confirm(ctx context.Context, inst *compile.Instance, sentence s
 
 // peer returns the function behind Env.Peer for an instance: it gives
 // the transports of the instance's peers, connecting on first use.
-func (r *runner) peer(inst *compile.Instance, tail *lineTail) func(HostRef) (transport.Host, error) {
-	return func(ref HostRef) (transport.Host, error) {
+func (r *runner) peer(inst *compile.Instance, tail *lineTail) func(module.HostRef) (transport.Host, error) {
+	return func(ref module.HostRef) (transport.Host, error) {
 		h := inst.Holds(ref.Name)
 		if h == nil || h == inst.Host() {
-			return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
+			return nil, fmt.Errorf("host %s: %w", ref.Name, module.ErrNotPeer)
 		}
 		if r.conns.unreachable(h) {
 			return nil, fmt.Errorf("host %s: %w", ref.Name, transport.ErrUnreachable)
@@ -253,7 +253,7 @@ func (r *runner) peer(inst *compile.Instance, tail *lineTail) func(HostRef) (tra
 		if err != nil {
 			return nil, err
 		}
-		return &taskHost{inner: th, r: r, inst: inst, target: h, tail: tail}, nil
+		return &taskHost{inner: th, run: r.hosts, inst: inst, target: h, tail: tail}, nil
 	}
 }
 

@@ -1,9 +1,10 @@
-package engine
+package exec
 
 import (
 	"context"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -28,7 +29,7 @@ type RunOptions struct {
 	// instance on that host starts (or a module asks for it as a peer).
 	// An error wrapping transport.ErrUnreachable marks the host
 	// unreachable.
-	Connect func(HostConfig) (transport.Host, error)
+	Connect func(compile.HostConfig) (transport.Host, error)
 	// Parallel is the global limit on running instances; 0 means
 	// DefaultParallel.
 	Parallel int
@@ -55,7 +56,7 @@ type RunOptions struct {
 	Subscribers []Subscriber
 	// Confirm is asked, one question at a time, before an instance whose
 	// task has a confirm sentence starts. Nil refuses every such instance.
-	Confirm func(ctx context.Context, inst InstanceInfo) (bool, error)
+	Confirm func(ctx context.Context, inst compile.InstanceInfo) (bool, error)
 	// Journal, when set, records the run, instance by instance, so that a
 	// later run can resume it: when each module starts (on disk before it
 	// starts, for a module that is not Repeatable or does not report

@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"context"
@@ -47,7 +47,10 @@ type safeError struct {
 	causes []error
 }
 
-func (e *safeError) Error() string   { return e.msg }
+// Error returns the redacted text.
+func (e *safeError) Error() string { return e.msg }
+
+// Unwrap returns the sentinel errors the original matched.
 func (e *safeError) Unwrap() []error { return e.causes }
 
 // instanceError returns err as a safeError naming the task and host.

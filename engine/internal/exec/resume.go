@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"encoding/json"
@@ -13,11 +13,12 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Reasons of an UnsafeInstance.
+// Reasons of an UnsafeInstance (UnsafeInstance.Reason). ReasonLossy is a
+// format, of the task and the host of the instance that needs the outputs.
 const (
-	reasonCutOff = "was cut off mid-way and its module is not safe to repeat"
-	reasonLost   = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
-	reasonLossy  = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
+	ReasonCutOff = "was cut off mid-way and its module is not safe to repeat"
+	ReasonLost   = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
+	ReasonLossy  = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
 )
 
 // resumeFrom decides which instances this run restores from last, the
@@ -40,9 +41,9 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		switch {
 		case !ok || !r.included[id] || rerun[id]:
 		case rec.CutOff() && !rec.Repeatable:
-			unsafe[id] = reasonCutOff
+			unsafe[id] = ReasonCutOff
 			if rec.ConnectionLost {
-				unsafe[id] = reasonLost
+				unsafe[id] = ReasonLost
 			}
 		case rec.Status == string(StatusOK) || rec.Status == string(StatusChanged):
 			restore[id], outs[id] = true, restoredOutputs(inst, rec)
@@ -90,7 +91,7 @@ func (r *runner) keepNeededOutputs(restore []bool, outs []cty.Value, recs map[st
 				if recs[dep.Name()].Repeatable {
 					restore[dep.ID()], changed = false, true
 				} else if _, seen := unsafe[dep.ID()]; !seen {
-					unsafe[dep.ID()] = fmt.Sprintf(reasonLossy, inst.Task(), inst.Host().Name())
+					unsafe[dep.ID()] = fmt.Sprintf(ReasonLossy, inst.Task(), inst.Host().Name())
 				}
 			}
 		}

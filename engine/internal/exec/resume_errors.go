@@ -1,9 +1,11 @@
-package engine
+package exec
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/runbookhq/runbook/engine/internal/compile"
 )
 
 // ResumeChangedError is the error of a Run told to resume a run whose
@@ -19,6 +21,7 @@ type ResumeChangedError struct {
 	Vars []string
 }
 
+// Error says what changed since the run to resume was recorded.
 func (e *ResumeChangedError) Error() string {
 	var what []string
 	if e.Playbook {
@@ -45,12 +48,13 @@ type UnsafeResumeError struct {
 // UnsafeInstance is an instance that a resumed run can neither restore
 // nor safely run again.
 type UnsafeInstance struct {
-	InstanceInfo
+	compile.InstanceInfo
 	// Reason says why, such as "was cut off mid-way and its module is
 	// not safe to repeat".
 	Reason string
 }
 
+// Error names each instance and why it is unsafe.
 func (e *UnsafeResumeError) Error() string {
 	var b strings.Builder
 	b.WriteString(ErrUnsafeResume.Error())

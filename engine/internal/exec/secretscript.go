@@ -1,9 +1,10 @@
-package engine
+package exec
 
 import (
 	"fmt"
 	"maps"
 
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -20,11 +21,11 @@ const scriptEnv = "RUNBOOK_SCRIPT"
 const scriptRunner = `eval "unset ` + scriptEnv + `; ${` + scriptEnv + `:?the script did not reach the host}"`
 
 // secretScriptOffCommandLine returns cmd with its script moved to the
-// environment when the script holds a known secret, so that the host's
-// process list shows scriptRunner instead. What the script then does with
+// environment when the script holds a secret that secrets knows, so that
+// the host's process list shows scriptRunner instead. What the script then does with
 // the secret, such as giving it to a program as an argument, is up to it.
-func (r *runner) secretScriptOffCommandLine(cmd transport.Command) (transport.Command, error) {
-	if len(cmd.Args) > 0 || cmd.Script == "" || r.secrets.Redact(cmd.Script) == cmd.Script {
+func secretScriptOffCommandLine(cmd transport.Command, secrets *lang.Redactor) (transport.Command, error) {
+	if len(cmd.Args) > 0 || cmd.Script == "" || secrets.Redact(cmd.Script) == cmd.Script {
 		return cmd, nil
 	}
 	if _, taken := cmd.Env[scriptEnv]; taken {

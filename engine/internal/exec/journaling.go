@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"crypto/rand"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/journal"
+	"github.com/runbookhq/runbook/engine/module"
 )
 
 // beginJournal starts recording the run in RunOptions.Journal, if there
@@ -79,12 +80,12 @@ func saltOf(last *journal.Run) ([]byte, error) {
 // time, m being the decoded module. When the module is not safe to repeat,
 // the record is on disk before it returns; if it cannot be, the module
 // must not run, and the error says so.
-func (r *runner) moduleStarting(inst *compile.Instance, res *result, m Module) error {
+func (r *runner) moduleStarting(inst *compile.Instance, res *result, m module.Module) error {
 	if !res.started.IsZero() {
 		return nil
 	}
 	res.started = time.Now()
-	rep, ok := m.(Repeatable)
+	rep, ok := m.(module.Repeatable)
 	res.repeatable = ok && rep.SafeToRepeat()
 	j := r.opts.Journal
 	if j == nil {

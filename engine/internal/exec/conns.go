@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"errors"
@@ -7,14 +7,18 @@ import (
 	"sync/atomic"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
 // conns holds the transport of each host of a run, connected when first
 // needed, and whether the host proved unreachable.
 type conns struct {
-	r     *runner
-	hosts []*conn // by host index
+	hosts   []*compile.Host // by index
+	connect func(compile.HostConfig) (transport.Host, error)
+	emit    func(Event)
+	secrets *lang.Redactor
+	conns   []*conn // by host index
 }
 
 // conn is the connection to one host.
@@ -26,11 +30,12 @@ type conn struct {
 	reported    sync.Once
 }
 
-// newConns prepares the connections of a run.
-func newConns(r *runner) *conns {
-	c := &conns{r: r, hosts: make([]*conn, len(r.p.Hosts()))}
-	for i := range c.hosts {
-		c.hosts[i] = &conn{}
+// newConns prepares the connections to hosts: connect is
+// RunOptions.Connect, and emit sends the host events, redacted by secrets.
+func newConns(hosts []*compile.Host, connect func(compile.HostConfig) (transport.Host, error), emit func(Event), secrets *lang.Redactor) *conns {
+	c := &conns{hosts: hosts, connect: connect, emit: emit, secrets: secrets, conns: make([]*conn, len(hosts))}
+	for i := range c.conns {
+		c.conns[i] = &conn{}
 	}
 	return c
 }
@@ -39,17 +44,17 @@ func newConns(r *runner) *conns {
 // through transport.NewLocal, any other through RunOptions.Connect, whose
 // HostConfig warns through c.warn.
 func (c *conns) get(h *compile.Host) (transport.Host, error) {
-	cn := c.hosts[h.Index()]
+	cn := c.conns[h.Index()]
 	cn.once.Do(func() {
 		switch {
 		case h.Builtin():
 			cn.h = transport.NewLocal()
-		case c.r.opts.Connect == nil:
+		case c.connect == nil:
 			cn.err = errors.New("no transport: RunOptions.Connect is not set")
 		default:
 			cfg := h.Config()
 			cfg.Warn = func(msg string) { c.warn(h, msg) }
-			cn.h, cn.err = c.r.opts.Connect(cfg)
+			cn.h, cn.err = c.connect(cfg)
 		}
 		if cn.err != nil {
 			cn.err = fmt.Errorf("connect to host %s: %w", h.Name(), cn.err)
@@ -64,20 +69,20 @@ func (c *conns) check(h *compile.Host, err error) {
 	if !errors.Is(err, transport.ErrUnreachable) {
 		return
 	}
-	cn := c.hosts[h.Index()]
+	cn := c.conns[h.Index()]
 	cn.unreachable.Store(true)
 	cn.reported.Do(func() {
-		c.r.emit(Event{Kind: EventHostUnreachable, Host: h.Name(), Error: c.r.secrets.Redact(err.Error())})
+		c.emit(Event{Kind: EventHostUnreachable, Host: h.Name(), Error: c.secrets.Redact(err.Error())})
 	})
 }
 
 // warn emits a warning about h, redacted.
 func (c *conns) warn(h *compile.Host, msg string) {
-	c.r.emit(Event{Kind: EventHostWarning, Host: h.Name(), Line: c.r.secrets.Redact(msg)})
+	c.emit(Event{Kind: EventHostWarning, Host: h.Name(), Line: c.secrets.Redact(msg)})
 }
 
 // unreachable reports whether h proved unreachable.
-func (c *conns) unreachable(h *compile.Host) bool { return c.hosts[h.Index()].unreachable.Load() }
+func (c *conns) unreachable(h *compile.Host) bool { return c.conns[h.Index()].unreachable.Load() }
 
 // unreachableOf returns the first host inst holds that proved
 // unreachable: its own, else a peer; nil when none did.
@@ -96,10 +101,10 @@ func (c *conns) unreachableOf(inst *compile.Instance) *compile.Host {
 // closeAll closes every connection that was made, in host order.
 func (c *conns) closeAll() error {
 	var errs []error
-	for i, cn := range c.hosts {
+	for i, cn := range c.conns {
 		if cn.h != nil {
 			if err := cn.h.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("close host %s: %w", c.r.p.Hosts()[i].Name(), err))
+				errs = append(errs, fmt.Errorf("close host %s: %w", c.hosts[i].Name(), err))
 			}
 		}
 	}

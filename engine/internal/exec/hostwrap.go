@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -17,7 +18,7 @@ import (
 // of output sent as an event.
 type taskHost struct {
 	inner  transport.Host
-	r      *runner
+	run    *hostRun
 	inst   *compile.Instance // the instance whose module uses it
 	target *compile.Host     // the host it reaches: inst.Host() or a peer
 	tail   *lineTail
@@ -25,29 +26,50 @@ type taskHost struct {
 
 var _ transport.Host = (*taskHost)(nil)
 
+// hostRun is what every taskHost of a run shares: where output lines go,
+// the secrets to redact from them, the connections whose hosts an error
+// may show unreachable, and the run's defaults.
+type hostRun struct {
+	bus          *bus
+	secrets      *lang.Redactor
+	conns        *conns
+	outputLimit  int    // RunOptions.OutputLimit
+	sudoPassword string // RunOptions.SudoPassword
+}
+
+// output sends a line of a command's output that inst ran on h, redacted,
+// as an event.
+func (hr *hostRun) output(inst *compile.Instance, h *compile.Host, stream, line string) {
+	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Stream: stream, Line: hr.secrets.Redact(line)}
+	if h != inst.Host() {
+		e.On = h.Name()
+	}
+	hr.bus.emit(e)
+}
+
 // Run runs cmd under the task's sudo, streaming its lines as events; a
 // script that holds a secret goes to the host off the command line.
 func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
-	cmd, err := th.r.secretScriptOffCommandLine(cmd)
+	cmd, err := secretScriptOffCommandLine(cmd, th.run.secrets)
 	if err != nil {
 		return transport.Result{}, err
 	}
 	cmd.Sudo = th.sudo(cmd.Sudo)
 	if cmd.MaxOutput == 0 { // the output kept: the task's output_limit, else the run's
-		cmd.MaxOutput = cmp.Or(th.inst.OutputLimit(), th.r.opts.OutputLimit)
+		cmd.MaxOutput = cmp.Or(th.inst.OutputLimit(), th.run.outputLimit)
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
-		th.r.output(th.inst, th.target, string(stream), line)
+		th.run.output(th.inst, th.target, string(stream), line)
 		if stream == transport.Stderr {
-			th.tail.add(th.r.secrets.Redact(line))
+			th.tail.add(th.run.secrets.Redact(line))
 		}
 		if own != nil {
 			own(stream, line)
 		}
 	}
 	res, err := th.inner.Run(ctx, cmd)
-	th.r.conns.check(th.target, err)
+	th.run.conns.check(th.target, err)
 	return res, err
 }
 
@@ -55,14 +77,14 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 func (th *taskHost) Upload(ctx context.Context, f transport.File) (bool, error) {
 	f.Sudo = th.sudo(f.Sudo)
 	changed, err := th.inner.Upload(ctx, f)
-	th.r.conns.check(th.target, err)
+	th.run.conns.check(th.target, err)
 	return changed, err
 }
 
 // Download copies a file of the host to w and returns its mode.
 func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) (fs.FileMode, error) {
 	mode, err := th.inner.Download(ctx, path, w)
-	th.r.conns.check(th.target, err)
+	th.run.conns.check(th.target, err)
 	return mode, err
 }
 
@@ -77,7 +99,7 @@ func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
 	if s == nil && th.inst.Sudo() {
 		s = &transport.Sudo{}
 	}
-	password := cmp.Or(th.target.Config().SudoPassword, th.r.opts.SudoPassword)
+	password := cmp.Or(th.target.Config().SudoPassword, th.run.sudoPassword)
 	if s != nil && s.Password == "" && password != "" {
 		filled := *s
 		filled.Password = password
