@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
 )
 
 func TestLoadDirectoryAndJSON(t *testing.T) {
@@ -93,7 +94,7 @@ func TestLoadFS(t *testing.T) {
 func TestLoadRefusesBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.hcl")
-	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", compile.MaxFileSize)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", config.MaxFileSize)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("loop.hcl", filepath.Join(dir, "loop.hcl")); err != nil {

@@ -55,8 +55,8 @@ func (p *Program) RedactedHostLines() []string {
 func (p *Program) Fingerprint() string {
 	h := sha256.New()
 	for _, f := range p.sources {
-		writeField(h, filepath.Base(f.name))
-		writeField(h, string(f.file.Bytes))
+		writeField(h, filepath.Base(f.Name))
+		writeField(h, string(f.File.Bytes))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

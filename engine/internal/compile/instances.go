@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -48,7 +49,7 @@ func (l *loader) expandTasks() {
 			if t.schema != nil && !t.broken {
 				collect.add(inst, l.evalPeers(inst)...)
 			}
-			if t.meta.loadTime() {
+			if t.meta.SetsAny(config.MetaLoad, config.MetaConfirm) {
 				collect.add(inst, l.evalInstanceMeta(inst)...)
 			}
 		}
@@ -71,7 +72,7 @@ func (l *loader) taskReferences(t *task) {
 			switch {
 			case r.Kind == lang.RefTask:
 				t.refs = append(t.refs, r)
-				t.confirmLater = t.confirmLater || a == m.confirm
+				t.confirmLater = t.confirmLater || a == m.Get("confirm")
 			case r.Kind == lang.RefResult:
 				l.checkResult(t, r)
 			}
@@ -80,9 +81,9 @@ func (l *loader) taskReferences(t *task) {
 	for _, a := range t.attrs {
 		keep(a, lang.ScopeBody)
 	}
-	for _, ma := range metaArgs {
-		if a := *ma.slot(&m); a != nil && ma.refs != nil {
-			sc := *ma.refs
+	for _, ma := range config.MetaArgs {
+		if a := m.Get(ma.Name); a != nil && ma.Refs != nil {
+			sc := *ma.Refs
 			sc.Where = a.Name
 			keep(a, sc)
 		}
@@ -128,7 +129,7 @@ func (l *loader) checkResult(t *task, r lang.Reference) {
 // same host when the task runs there, else every instance), task.NAME.on
 // (every instance) or task.NAME.on.HOST (one instance).
 func (l *loader) dependsOn(t *task) {
-	a := t.meta.dependsOn
+	a := t.meta.Get("depends_on")
 	if a == nil {
 		return
 	}
@@ -163,10 +164,10 @@ func (l *loader) dependsOn(t *task) {
 // task without on runs on the local host.
 func (l *loader) evalOn(t *task) []*Host {
 	p := l.p
-	if t.meta.on == nil {
+	if t.meta.Get("on") == nil {
 		return []*Host{p.hostIdx[LocalHost]}
 	}
-	expr := t.meta.on.Expr
+	expr := t.meta.Get("on").Expr
 	before := len(l.diags)
 	l.references(expr, lang.ScopeOn)
 	if len(l.diags) > before {
@@ -276,12 +277,6 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 	return nil
 }
 
-// loadTime reports whether m sets a meta-argument that evalInstanceMeta
-// evaluates when the playbook loads.
-func (m *taskMeta) loadTime() bool {
-	return m.retries != nil || m.delay != nil || m.timeout != nil || m.outputLimit != nil || m.ignoreErrors != nil || m.sudo != nil || m.confirm != nil
-}
-
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
 // known when the playbook loads: retries, delay, timeout, output_limit,
 // ignore_errors, sudo, and confirm unless it refers to task outputs. They
@@ -310,17 +305,17 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 		}
 		return cv, true
 	}
-	if v, ok := eval(m.retries, cty.Number); ok {
+	if v, ok := eval(m.Get("retries"), cty.Number); ok {
 		n, acc := v.AsBigFloat().Int64()
 		if acc != big.Exact || n < 0 || n > maxRetries {
-			diags = append(diags, metaDiag(m.retries, "retries must be a whole number from 0 to %d.", maxRetries))
+			diags = append(diags, metaDiag(m.Get("retries"), "retries must be a whole number from 0 to %d.", maxRetries))
 		}
 		inst.retries = int(n)
 	}
 	for _, d := range []struct {
 		a   *hcl.Attribute
 		dst *time.Duration
-	}{{m.delay, &inst.delay}, {m.timeout, &inst.timeout}} {
+	}{{m.Get("delay"), &inst.delay}, {m.Get("timeout"), &inst.timeout}} {
 		if v, ok := eval(d.a, cty.String); ok {
 			dur, err := module.ParseDuration(v.AsString())
 			if err != nil {
@@ -329,21 +324,21 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 			*d.dst = dur
 		}
 	}
-	if v, ok := eval(m.outputLimit, cty.Number); ok {
+	if v, ok := eval(m.Get("output_limit"), cty.Number); ok {
 		n, acc := v.AsBigFloat().Int64()
 		if acc != big.Exact || n < 1 || n > maxOutputLimit {
-			diags = append(diags, metaDiag(m.outputLimit, "output_limit must be a whole number of bytes from 1 to %d (1 TiB).", maxOutputLimit))
+			diags = append(diags, metaDiag(m.Get("output_limit"), "output_limit must be a whole number of bytes from 1 to %d (1 TiB).", maxOutputLimit))
 		}
 		inst.outputLimit = int(n)
 	}
-	if v, ok := eval(m.ignoreErrors, cty.Bool); ok {
+	if v, ok := eval(m.Get("ignore_errors"), cty.Bool); ok {
 		inst.ignoreErrors = v.True()
 	}
-	if v, ok := eval(m.sudo, cty.Bool); ok {
+	if v, ok := eval(m.Get("sudo"), cty.Bool); ok {
 		inst.sudo = v.True()
 	}
-	if m.confirm != nil && !inst.task.confirmLater {
-		sentence, ds := confirmSentence(m.confirm, ctx)
+	if m.Get("confirm") != nil && !inst.task.confirmLater {
+		sentence, ds := confirmSentence(m.Get("confirm"), ctx)
 		diags = append(diags, ds...)
 		inst.confirm = sentence
 	}

@@ -1,10 +1,12 @@
 package compile
 
+import "github.com/runbookhq/runbook/engine/internal/config"
+
 // decodeInventory reads the inventory files of LoadOptions.Inventory and
 // records their host blocks; any other block is an error.
 func (l *loader) decodeInventory() {
 	for _, path := range l.opts.Inventory {
-		data, err := readFile(osSource{}, path)
+		data, err := config.ReadFile(config.OS(), path)
 		if err != nil {
 			l.errorf(nil, "Cannot read inventory file", "%s", err)
 			continue
@@ -23,6 +25,6 @@ func (l *loader) decodeInventory() {
 			}
 			l.decodeHostBlock(b)
 		}
-		l.p.sources = append(l.p.sources, namedFile{path, f})
+		l.p.sources = append(l.p.sources, config.NamedFile{Name: path, File: f})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
 
@@ -24,7 +25,7 @@ import (
 type Program struct {
 	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
 	files    map[string]*hcl.File
-	sources  []namedFile // the playbook's files, then the inventory files, in the order read
+	sources  []config.NamedFile // the playbook's files, then the inventory files, in the order read
 	funcs    map[string]function.Function
 	vars     []*variable // sorted by name
 	varIdx   map[string]*variable
@@ -43,12 +44,6 @@ type Program struct {
 	base          *hcl.EvalContext // functions, var, local, host and group
 	secrets       *lang.Redactor
 	valid         bool // loaded without errors
-}
-
-// namedFile is a parsed file with its name.
-type namedFile struct {
-	name string
-	file *hcl.File
 }
 
 // HostConfig is a host of the inventory, as its host block sets it.
@@ -154,7 +149,7 @@ type task struct {
 	decl         hcl.Range
 	moduleRange  hcl.Range
 	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
-	meta         taskMeta
+	meta         config.Meta
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
 	hosts        []*Host
@@ -163,11 +158,6 @@ type task struct {
 	broken       bool                 // errors were reported; checks that would repeat them are skipped
 	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
 	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
-}
-
-// taskMeta holds the meta-arguments of a task; nil means not set.
-type taskMeta struct {
-	on, dependsOn, when, until, changedWhen, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
 }
 
 // Instance is a task on one host: a node of the graph.

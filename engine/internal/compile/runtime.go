@@ -124,7 +124,7 @@ func (p *Program) Scope(inst *Instance, outputs func(*Instance) cty.Value) *Scop
 
 // When evaluates the task's when; true when it has none.
 func (s *Scope) When() (bool, error) {
-	if a := s.inst.task.meta.when; a != nil {
+	if a := s.inst.task.meta.Get("when"); a != nil {
 		return condition(a, s.ctx)
 	}
 	return true, nil
@@ -135,10 +135,10 @@ func (s *Scope) When() (bool, error) {
 // outputs; empty when there is none.
 func (s *Scope) Confirm() (string, error) {
 	t := s.inst.task
-	if t.meta.confirm == nil || !t.confirmLater {
+	if t.meta.Get("confirm") == nil || !t.confirmLater {
 		return s.inst.confirm, nil
 	}
-	sentence, diags := confirmSentence(t.meta.confirm, s.ctx)
+	sentence, diags := confirmSentence(t.meta.Get("confirm"), s.ctx)
 	if diags.HasErrors() {
 		return "", diags
 	}
@@ -173,13 +173,13 @@ func (s *Scope) Module() (module.Module, []string, error) {
 // ChangedWhen evaluates changed_when over out, the outputs of the attempt
 // that just ended; set is false when the task has none.
 func (s *Scope) ChangedWhen(out cty.Value) (changed, set bool, err error) {
-	return s.resultCondition(s.inst.task.meta.changedWhen, out)
+	return s.resultCondition(s.inst.task.meta.Get("changed_when"), out)
 }
 
 // Until evaluates until over out, the outputs of the attempt that just
 // ended; set is false when the task has none.
 func (s *Scope) Until(out cty.Value) (met, set bool, err error) {
-	return s.resultCondition(s.inst.task.meta.until, out)
+	return s.resultCondition(s.inst.task.meta.Get("until"), out)
 }
 
 // resultCondition evaluates a condition over result, when a is set.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 )
 
@@ -17,7 +18,7 @@ func scopeDiag(r lang.Reference, sc lang.Scope) *hcl.Diagnostic {
 	case lang.RefSelf:
 		why = "self is the host a task instance runs on; it exists only in a task's arguments and meta-arguments."
 	case lang.RefResult:
-		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", strings.Join(resultMetaNames(), " and "))
+		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", strings.Join(config.MetaArgNames(config.MetaResultCondition), " and "))
 	default:
 		why = fmt.Sprintf("%s cannot refer to %s values.", upperFirst(sc.Where), lang.RootOrder[r.Kind])
 	}

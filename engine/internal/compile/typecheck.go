@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -58,18 +59,18 @@ func (p *Program) checkInstance(inst *Instance) hcl.Diagnostics {
 	if !diags.HasErrors() && len(args) == len(t.attrs) {
 		diags = append(diags, validateKnown(inst, args)...)
 	}
-	for _, ma := range metaArgs {
-		a := *ma.slot(&t.meta)
+	for _, ma := range config.MetaArgs {
+		a := t.meta.Get(ma.Name)
 		if a == nil {
 			continue
 		}
-		switch ma.check {
-		case checkedCondition:
+		switch ma.Kind {
+		case config.MetaCondition:
 			diags = append(diags, checkCondition(a, ctx)...)
-		case checkedResultCondition:
+		case config.MetaResultCondition:
 			rctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
 			diags = append(diags, checkCondition(a, rctx)...)
-		case checkedConfirm:
+		case config.MetaConfirm:
 			if t.confirmLater {
 				_, ds := confirmSentence(a, ctx)
 				diags = append(diags, ds...)

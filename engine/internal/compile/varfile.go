@@ -4,12 +4,13 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/config"
 )
 
 // readVarFile reads a var file: attributes NAME = VALUE in HCL syntax,
 // whose values are constants.
 func (l *loader) readVarFile(path string) {
-	data, err := readFile(osSource{}, path)
+	data, err := config.ReadFile(config.OS(), path)
 	if err != nil {
 		l.errorf(nil, "Cannot read var file", "%s", err)
 		return
@@ -50,6 +51,6 @@ func (l *loader) hideVarFile(path string, attrs hcl.Attributes) {
 		}
 	}
 	if !safe {
-		l.shown[path] = &hcl.File{}
+		l.parser.Hide(path)
 	}
 }

@@ -1,4 +1,4 @@
-package compile
+package config
 
 import (
 	"bytes"
@@ -17,19 +17,25 @@ import (
 // templatefile functions) will read.
 const MaxFileSize = 4 << 20
 
-// source is where a playbook's files live: the operating system's file
+// Source is where a playbook's files live: the operating system's file
 // system (Load) or an fs.FS (LoadFS). Names are in the source's own form:
 // OS paths or slash-separated fs paths.
-type source interface {
+type Source interface {
 	open(name string) (fs.File, error)
 	stat(name string) (fs.FileInfo, error)
 	readDir(name string) ([]fs.DirEntry, error)
 	// resolve turns a name written in a playbook (for file and
-	// templatefile) into a name of the source, relative to dir.
+	// templatefile) into a name of the Source, relative to dir.
 	resolve(dir, name string) (string, error)
 	join(dir, name string) string
 	dir(name string) string
 }
+
+// OS returns the Source of the operating system's file system.
+func OS() Source { return osSource{} }
+
+// FS returns the Source of fsys.
+func FS(fsys fs.FS) Source { return fsSource{fsys} }
 
 // osSource reads the operating system's file system.
 type osSource struct{}
@@ -67,9 +73,9 @@ func (fsSource) resolve(dir, name string) (string, error) {
 	return p, nil
 }
 
-// readFile reads a regular file of at most maxFileSize bytes, refusing
+// ReadFile reads a regular file of at most maxFileSize bytes, refusing
 // symbolic link loops, directories and special files with a clear error.
-func readFile(src source, name string) ([]byte, error) {
+func ReadFile(src Source, name string) ([]byte, error) {
 	info, err := src.stat(name)
 	if err != nil {
 		return nil, fileError(name, err)
@@ -114,12 +120,12 @@ func fileError(name string, err error) error {
 	return fmt.Errorf("cannot read %s: %w", name, err)
 }
 
-// readRelative reads a file named in a playbook, relative to dir.
-func readRelative(src source, dir, name string) ([]byte, string, error) {
+// ReadRelative reads a file named in a playbook, relative to dir.
+func ReadRelative(src Source, dir, name string) ([]byte, string, error) {
 	full, err := src.resolve(dir, name)
 	if err != nil {
 		return nil, "", err
 	}
-	data, err := readFile(src, full)
+	data, err := ReadFile(src, full)
 	return data, full, err
 }
