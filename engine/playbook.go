@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
 )
 
 // These names keep the types of a loaded playbook, defined by the
@@ -19,7 +20,7 @@ type (
 	// files (see compile.LoadOptions).
 	LoadOptions = compile.LoadOptions
 	// HostConfig is a host of the inventory, as its host block sets it.
-	HostConfig = compile.HostConfig
+	HostConfig = config.HostConfig
 	// InstanceInfo identifies a task instance: one task on one host.
 	InstanceInfo = compile.InstanceInfo
 	// Plan is what a run would do, as far as it is known before anything

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,12 +21,6 @@ const LocalHost = "local"
 
 // allGroup is the group that holds every declared host.
 const allGroup = "all"
-
-// hostSchema is the schema of a host block.
-var hostSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "address"}, {Name: "port"}, {Name: "user"}, {Name: "groups"}, {Name: "vars"},
-	{Name: "identity_file"}, {Name: "password"}, {Name: "sudo_password"}, {Name: "key_passphrase"},
-}}
 
 // decodeHostBlock records a host block; its attributes are evaluated
 // later, in dependency order with the local values.
@@ -42,9 +37,9 @@ func (l *loader) decodeHostBlock(b *hcl.Block) {
 	if !l.declare("host", name, b.LabelRanges[0]) {
 		return
 	}
-	content, diags := b.Body.Content(hostSchema)
+	content, diags := b.Body.Content(config.HostSchema)
 	l.diags = append(l.diags, diags...)
-	h := &Host{cfg: HostConfig{Name: name, Address: name, Port: 22}, attrs: sortedAttrs(content.Attributes), obj: cty.DynamicVal}
+	h := &Host{cfg: config.HostConfig{Name: name, Address: name, Port: 22}, attrs: sortedAttrs(content.Attributes), obj: cty.DynamicVal}
 	l.p.hosts = append(l.p.hosts, h)
 	l.p.hostIdx[name] = h
 }
@@ -53,7 +48,7 @@ func (l *loader) decodeHostBlock(b *hcl.Block) {
 // order.
 func (l *loader) addLocalHost() {
 	h := &Host{
-		cfg:     HostConfig{Name: LocalHost, Address: "127.0.0.1", User: CurrentUser()},
+		cfg:     config.HostConfig{Name: LocalHost, Address: "127.0.0.1", User: CurrentUser()},
 		builtin: true,
 	}
 	h.obj = hostObject(h.cfg, nil)
@@ -73,27 +68,17 @@ func CurrentUser() string {
 	return os.Getenv("USER")
 }
 
-// hostObject returns the value of host.NAME: name, address, port, user,
-// groups and vars, from cfg, except for the attributes given in over:
-// address and vars as evaluated, so that a sensitive value keeps its mark,
-// and the attributes whose value is not known (when a variable is
-// missing).
-func hostObject(cfg HostConfig, over map[string]cty.Value) cty.Value {
-	groups := cty.ListValEmpty(cty.String)
-	if len(cfg.Groups) > 0 {
-		list := make([]cty.Value, len(cfg.Groups))
-		for i, g := range cfg.Groups {
-			list[i] = cty.StringVal(g)
+// hostObject returns the value of host.NAME: the attributes of
+// config.HostAttrs that it shows, from cfg, except for the attributes
+// given in over: address and vars as evaluated, so that a sensitive value
+// keeps its mark, and the attributes whose value is not known (when a
+// variable is missing).
+func hostObject(cfg config.HostConfig, over map[string]cty.Value) cty.Value {
+	attrs := map[string]cty.Value{}
+	for _, a := range config.HostAttrs {
+		if a.Value != nil {
+			attrs[a.Name] = a.Value(cfg)
 		}
-		groups = cty.ListVal(list)
-	}
-	attrs := map[string]cty.Value{
-		"name":    cty.StringVal(cfg.Name),
-		"address": cty.StringVal(cfg.Address),
-		"port":    cty.NumberIntVal(int64(cfg.Port)),
-		"user":    cty.StringVal(cfg.User),
-		"groups":  groups,
-		"vars":    cty.EmptyObjectVal,
 	}
 	for name, v := range over {
 		attrs[name] = v
@@ -127,17 +112,16 @@ func (l *loader) evalHost(h *Host, ctx *hcl.EvalContext) bool {
 	return ok
 }
 
-// unknownHostAttr records a host attribute whose value is not known.
+// unknownHostAttr records a host attribute whose value is not known: in
+// host.NAME it is an unknown value of its type, and unknown groups make
+// every group unknown.
 func (l *loader) unknownHostAttr(name string, over map[string]cty.Value) {
-	switch name {
-	case "address", "user":
-		over[name] = cty.UnknownVal(cty.String)
-	case "port":
-		over[name] = cty.UnknownVal(cty.Number)
-	case "vars":
-		over[name] = cty.DynamicVal
-	case "groups":
-		over[name] = cty.UnknownVal(cty.List(cty.String))
+	a := config.HostAttrNamed(name)
+	if a == nil || a.Value == nil {
+		return // not shown in host.NAME
+	}
+	over[name] = cty.UnknownVal(a.Type)
+	if name == "groups" {
 		l.p.groupsUnknown = true
 	}
 }
@@ -171,7 +155,7 @@ func (l *loader) setHostAttr(h *Host, a *hcl.Attribute, v cty.Value, over map[st
 			m[k] = e.WithMarks(marks)
 		}
 		over["vars"], h.cfg.Vars = cty.ObjectVal(m), m
-	default:
+	default: // a string
 		cv, ok := l.convertAttr(a, v, cty.String)
 		if !ok {
 			return false
@@ -195,7 +179,7 @@ func (l *loader) setHostAttr(h *Host, a *hcl.Attribute, v cty.Value, over map[st
 		case "key_passphrase":
 			h.cfg.KeyPassphrase = s
 		}
-		if strings.HasSuffix(a.Name, "password") || a.Name == "key_passphrase" {
+		if config.HostAttrNamed(a.Name).Secret {
 			l.p.secrets.Add(s)
 		}
 	}

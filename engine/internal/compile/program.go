@@ -46,34 +46,6 @@ type Program struct {
 	valid         bool // loaded without errors
 }
 
-// HostConfig is a host of the inventory, as its host block sets it.
-type HostConfig struct {
-	// Name is the host's name in the playbook.
-	Name string
-	// Address is the host name or IP address to connect to; it defaults
-	// to Name.
-	Address string
-	// Port is the SSH port; 0 means the transport's default.
-	Port int
-	// User is the user to connect as; empty means the transport's
-	// default.
-	User string
-	// Groups are the groups the host belongs to, sorted.
-	Groups []string
-	// IdentityFile is the path of a private key to authenticate with.
-	IdentityFile string
-	// Password, SudoPassword and KeyPassphrase are secrets; they never
-	// appear in events, reports or errors.
-	Password, SudoPassword, KeyPassphrase string
-	// Vars holds the host's variables, as host.NAME.vars shows them.
-	Vars map[string]cty.Value
-	// Warn, set only in the HostConfig given to RunOptions.Connect,
-	// passes a warning about the host to the run, which emits it,
-	// redacted, as an EventHostWarning event. A transport's warnings
-	// belong there (sshtransport.ForHost does so).
-	Warn func(message string)
-}
-
 // InstanceInfo identifies a task instance: one task on one host.
 type InstanceInfo struct {
 	// Task is the task's name.
@@ -134,7 +106,7 @@ type localValue struct {
 
 // Host is a host of the inventory.
 type Host struct {
-	cfg     HostConfig
+	cfg     config.HostConfig
 	attrs   []*hcl.Attribute // sorted by source range
 	obj     cty.Value        // the value of host.NAME and self
 	index   int              // position in Program.hosts

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -93,12 +94,10 @@ func checkOutput(t *task, attr string, rng hcl.Range) *hcl.Diagnostic {
 	}
 }
 
-// hostAttrs are the attributes of a host object, sorted.
-var hostAttrs = []string{"address", "groups", "name", "port", "user", "vars"}
-
 // checkHostAttr returns a diagnostic when a reference to a host object
 // names an attribute it does not have.
 func checkHostAttr(r lang.Reference) *hcl.Diagnostic {
+	hostAttrs := config.ShownHostAttrs()
 	if r.Attr == "" || slices.Contains(hostAttrs, r.Attr) {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/zclconf/go-cty/cty"
@@ -58,7 +59,7 @@ func (h *Host) Name() string { return h.cfg.Name }
 
 // Config returns the host's configuration. Its Groups and Vars are the
 // program's own: read them, never change them.
-func (h *Host) Config() HostConfig { return h.cfg }
+func (h *Host) Config() config.HostConfig { return h.cfg }
 
 // Index returns the host's position in Program.Hosts.
 func (h *Host) Index() int { return h.index }

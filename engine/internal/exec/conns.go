@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -15,7 +16,7 @@ import (
 // needed, and whether the host proved unreachable.
 type conns struct {
 	hosts   []*compile.Host // by index
-	connect func(compile.HostConfig) (transport.Host, error)
+	connect func(config.HostConfig) (transport.Host, error)
 	emit    func(Event)
 	secrets *lang.Redactor
 	conns   []*conn // by host index
@@ -32,7 +33,7 @@ type conn struct {
 
 // newConns prepares the connections to hosts: connect is
 // RunOptions.Connect, and emit sends the host events, redacted by secrets.
-func newConns(hosts []*compile.Host, connect func(compile.HostConfig) (transport.Host, error), emit func(Event), secrets *lang.Redactor) *conns {
+func newConns(hosts []*compile.Host, connect func(config.HostConfig) (transport.Host, error), emit func(Event), secrets *lang.Redactor) *conns {
 	c := &conns{hosts: hosts, connect: connect, emit: emit, secrets: secrets, conns: make([]*conn, len(hosts))}
 	for i := range c.conns {
 		c.conns[i] = &conn{}

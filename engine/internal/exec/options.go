@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -29,7 +30,7 @@ type RunOptions struct {
 	// instance on that host starts (or a module asks for it as a peer).
 	// An error wrapping transport.ErrUnreachable marks the host
 	// unreachable.
-	Connect func(compile.HostConfig) (transport.Host, error)
+	Connect func(config.HostConfig) (transport.Host, error)
 	// Parallel is the global limit on running instances; 0 means
 	// DefaultParallel.
 	Parallel int
