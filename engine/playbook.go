@@ -32,7 +32,7 @@ type (
 
 // LocalHost is the name of the built-in host that stands for the control
 // node: tasks without on run on it, and no host block may take its name.
-const LocalHost = compile.LocalHost
+const LocalHost = config.LocalHost
 
 // KnownAfterRun stands, in plans and in InstanceInfo.Confirm, for a value
 // that depends on the outputs of tasks that have not run.

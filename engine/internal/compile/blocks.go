@@ -1,10 +1,7 @@
 package compile
 
 import (
-	"slices"
-	"strings"
-	"unicode"
-
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -12,88 +9,48 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// rootSchema is the schema of a playbook file.
-var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
-	{Type: "variable", LabelNames: []string{"name"}},
-	{Type: "locals"},
-	{Type: "host", LabelNames: []string{"name"}},
-	{Type: "task", LabelNames: []string{"module", "name"}},
-}}
-
-// decodeFiles decodes the top-level blocks of every file and sorts what
-// they declare by name. Nothing is evaluated yet.
-func (l *loader) decodeFiles(files []*hcl.File) {
-	for _, f := range files {
-		content, diags := f.Body.Content(rootSchema)
-		l.diags = append(l.diags, diags...)
-		for _, b := range content.Blocks {
-			switch b.Type {
-			case "variable":
-				l.decodeVariableBlock(b)
-			case "locals":
-				l.decodeLocalsBlock(b)
-			case "host":
-				l.decodeHostBlock(b)
-			case "task":
-				l.decodeTaskBlock(b)
+// build makes the program's variables, local values, hosts and tasks
+// from the decoded blocks: it evaluates the constant attributes of the
+// variables, and finds each task's module and checks the task's arguments
+// against the module's schema.
+func (l *loader) build(cfg *config.Config) {
+	p := l.p
+	for _, cv := range cfg.Variables {
+		v := &variable{Variable: cv, value: cty.DynamicVal}
+		if a := cv.DescriptionAttr; a != nil {
+			if s, ok := l.constValue(a, cty.String); ok {
+				v.description = s.AsString()
 			}
 		}
-	}
-	p := l.p
-	slices.SortFunc(p.vars, func(a, b *variable) int { return strings.Compare(a.name, b.name) })
-	slices.SortFunc(p.locals, func(a, b *localValue) int { return strings.Compare(a.name, b.name) })
-	slices.SortFunc(p.tasks, func(a, b *task) int { return strings.Compare(a.name, b.name) })
-}
-
-// validName checks that a block label is a valid name, so that references
-// can spell it.
-func (l *loader) validName(kind, name string, rng hcl.Range) bool {
-	if validIdentifier(name) {
-		return true
-	}
-	l.errorf(rng.Ptr(), "Invalid "+kind+" name",
-		"%q is not a valid name: a name starts with a letter or an underscore and holds only letters, digits, underscores and dashes.", name)
-	return false
-}
-
-// validIdentifier reports whether s is a name references can spell: a
-// letter or an underscore, then letters, digits, underscores and dashes.
-func validIdentifier(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || unicode.IsLetter(r) || i > 0 && (r == '-' || unicode.IsDigit(r))) {
-			return false
+		if a := cv.SensitiveAttr; a != nil {
+			if s, ok := l.constValue(a, cty.Bool); ok {
+				v.sensitive = s.True()
+			}
 		}
+		p.vars = append(p.vars, v)
+		p.varIdx[v.Name] = v
 	}
-	return s != ""
-}
-
-// decodeLocalsBlock records the local values of a locals block.
-func (l *loader) decodeLocalsBlock(b *hcl.Block) {
-	attrs, diags := b.Body.JustAttributes()
-	l.diags = append(l.diags, diags...)
-	for _, a := range sortedAttrs(attrs) {
-		if !l.declare("local value", a.Name, a.NameRange) {
+	for _, cl := range cfg.Locals {
+		lv := &localValue{Local: cl, value: cty.DynamicVal}
+		p.locals = append(p.locals, lv)
+		p.localIdx[lv.Name] = lv
+	}
+	for _, ch := range cfg.Hosts {
+		h := &Host{cfg: config.HostConfig{Name: ch.Name, Address: ch.Name, Port: 22}, attrs: ch.Attrs, obj: cty.DynamicVal}
+		p.hosts = append(p.hosts, h)
+		p.hostIdx[h.cfg.Name] = h
+	}
+	for _, ct := range cfg.Tasks {
+		t := &task{Task: ct}
+		p.tasks = append(p.tasks, t)
+		p.taskIdx[t.Name] = t
+		if !l.lookupModule(t) {
+			t.broken = true
 			continue
 		}
-		lv := &localValue{name: a.Name, attr: a, value: cty.DynamicVal}
-		l.p.locals = append(l.p.locals, lv)
-		l.p.localIdx[a.Name] = lv
+		l.checkBody(t, ct.Body)
 	}
-}
-
-// sortedAttrs returns attrs ordered by their place in the source.
-func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
-	list := make([]*hcl.Attribute, 0, len(attrs))
-	for _, a := range attrs {
-		list = append(list, a)
-	}
-	slices.SortFunc(list, func(a, b *hcl.Attribute) int {
-		if c := strings.Compare(a.Range.Filename, b.Range.Filename); c != 0 {
-			return c
-		}
-		return a.Range.Start.Byte - b.Range.Start.Byte
-	})
-	return list
+	p.sources = append(p.sources, cfg.Inventory...)
 }
 
 // constValue evaluates an attribute that may not refer to anything and

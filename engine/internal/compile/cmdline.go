@@ -22,7 +22,7 @@ func cmdlineWarning(t *task, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic {
 		Severity: hcl.DiagWarning,
 		Summary:  "Sensitive value in a command line",
 		Detail: fmt.Sprintf("The argument %q of module %s, at %s, holds a sensitive value. It reaches the host as an argument of a process, which every user of the host can read in its process list while the process runs. Pass the value in env or stdin instead, or in cmd, which runbook keeps off the command line.",
-			a.Name, t.module, a.Expr.Range()),
+			a.Name, t.Module, a.Expr.Range()),
 		Subject: a.Expr.Range().Ptr(),
 	}
 }

@@ -16,9 +16,9 @@ import (
 // evalArgs evaluates the module body of an instance in ctx, returning the
 // value of each argument (marks kept) by name.
 func evalArgs(t *task, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnostics) {
-	args := make(map[string]cty.Value, len(t.attrs))
+	args := make(map[string]cty.Value, len(t.Attrs))
 	var diags hcl.Diagnostics
-	for _, a := range t.attrs {
+	for _, a := range t.Attrs {
 		v, ds := lang.Eval(a.Expr, ctx)
 		diags = append(diags, ds...)
 		args[a.Name] = v
@@ -37,7 +37,7 @@ func decodeModule(inst *Instance, args map[string]cty.Value) (m module.Module, s
 	t := inst.task
 	m = t.info.New()
 	rv := reflect.ValueOf(m).Elem()
-	for _, a := range t.attrs {
+	for _, a := range t.Attrs {
 		f := t.schema.fields[a.Name]
 		if !args[a.Name].IsWhollyKnown() {
 			unknown = append(unknown, a.Name)
@@ -57,7 +57,7 @@ func decodeModule(inst *Instance, args map[string]cty.Value) (m module.Module, s
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for argument",
-				Detail:   fmt.Sprintf("The argument %q of module %s: %s.", a.Name, t.module, err),
+				Detail:   fmt.Sprintf("The argument %q of module %s: %s.", a.Name, t.Module, err),
 				Subject:  a.Expr.Range().Ptr(),
 			})
 			continue

@@ -1,9 +1,10 @@
 // Package compile turns a playbook's files into a Program: the immutable
 // result of loading, which the executor runs and the engine plans.
 //
-// It owns every phase before a run: reading and parsing the files, decoding
-// the blocks, resolving the variables (defaults, environment, var files,
-// -var flags), evaluating the local values and host blocks in dependency
+// It owns every phase before a run that evaluates or binds: from the blocks
+// package config decodes, it finds each task's module and checks the
+// task's arguments against the module's schema, resolves the variables
+// (defaults, environment, var files, -var flags), evaluates the local values and host blocks in dependency
 // order, expanding each task into one instance per host with its peers and
 // its meta-arguments evaluated, building and checking the graph of the
 // instances, and type-checking every instance with the outputs of other

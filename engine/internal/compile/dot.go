@@ -19,17 +19,17 @@ func (p *Program) WriteDOT(w io.Writer, perHost bool) error {
 	var edges []string
 	if perHost {
 		for _, inst := range p.insts {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.Name()), dotQuote(inst.task.name+"\n"+inst.task.module+" on "+hostsLabel(inst)))
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.Name()), dotQuote(inst.task.Name+"\n"+inst.task.Module+" on "+hostsLabel(inst)))
 			for _, d := range inst.deps {
 				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].Name()), dotQuote(inst.Name())))
 			}
 		}
 	} else {
 		for _, t := range p.tasks {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(t.name), dotQuote(t.name+"\n"+t.module))
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(t.Name), dotQuote(t.Name+"\n"+t.Module))
 			for _, inst := range t.insts {
 				for _, d := range inst.deps {
-					edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].task.name), dotQuote(t.name)))
+					edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].task.Name), dotQuote(t.Name)))
 				}
 			}
 		}

@@ -32,7 +32,7 @@ func (inst *Instance) taskObject(outputs func(*Instance) cty.Value) cty.Value {
 	tasks := make(map[string]cty.Value, len(inst.views))
 	for _, v := range inst.views {
 		if v.task.onUnknown {
-			tasks[v.task.name] = cty.DynamicVal
+			tasks[v.task.Name] = cty.DynamicVal
 			continue
 		}
 		attrs := map[string]cty.Value{}
@@ -49,7 +49,7 @@ func (inst *Instance) taskObject(outputs func(*Instance) cty.Value) cty.Value {
 			}
 			attrs["on"] = cty.ObjectVal(on)
 		}
-		tasks[v.task.name] = cty.ObjectVal(attrs)
+		tasks[v.task.Name] = cty.ObjectVal(attrs)
 	}
 	return cty.ObjectVal(tasks)
 }

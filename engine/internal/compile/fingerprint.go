@@ -81,7 +81,7 @@ func (p *Program) VarHashes(salt []byte) map[string]string {
 			h.Write(data)
 			sum = h.Sum(nil)
 		}
-		hashes[v.name] = hex.EncodeToString(sum)
+		hashes[v.Name] = hex.EncodeToString(sum)
 	}
 	return hashes
 }

@@ -107,7 +107,7 @@ func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskVi
 			return hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Task has no instance on this host",
-				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.name, r.Host, hostList(target)),
+				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.Name, r.Host, hostList(target)),
 				Subject:  r.HostRange().Ptr(),
 			}}
 		}
@@ -119,9 +119,9 @@ func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskVi
 // noInstanceDiag reports task.NAME.OUT written in an instance on a host
 // where NAME does not run.
 func noInstanceDiag(target *task, inst *Instance, r lang.Reference) *hcl.Diagnostic {
-	example := "task." + target.name + ".on.HOST"
+	example := "task." + target.Name + ".on.HOST"
 	if len(target.hosts) > 0 {
-		example = "task." + target.name + ".on." + target.hosts[0].cfg.Name
+		example = "task." + target.Name + ".on." + target.hosts[0].cfg.Name
 	}
 	if r.Attr != "" {
 		example += "." + r.Attr
@@ -130,7 +130,7 @@ func noInstanceDiag(target *task, inst *Instance, r lang.Reference) *hcl.Diagnos
 		Severity: hcl.DiagError,
 		Summary:  "Task has no instance on this host",
 		Detail: fmt.Sprintf("task.%s refers to the instance of %q on the same host, %q, but %q runs on %s. Name the host explicitly, as in %s.",
-			target.name, target.name, inst.host.cfg.Name, target.name, hostList(target), example),
+			target.Name, target.Name, inst.host.cfg.Name, target.Name, hostList(target), example),
 		Subject: r.Range().Ptr(),
 	}
 }
@@ -157,9 +157,9 @@ func (p *Program) instanceName() func(int) string {
 	return func(i int) string {
 		inst := p.insts[i]
 		if len(inst.task.insts) > 1 {
-			return fmt.Sprintf("task.%s (on %s)", inst.task.name, inst.host.cfg.Name)
+			return fmt.Sprintf("task.%s (on %s)", inst.task.Name, inst.host.cfg.Name)
 		}
-		return "task." + inst.task.name
+		return "task." + inst.task.Name
 	}
 }
 

@@ -15,45 +15,19 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// LocalHost is the name of the built-in host that stands for the control
-// node: tasks without on run on it, and no host block may take its name.
-const LocalHost = "local"
-
 // allGroup is the group that holds every declared host.
 const allGroup = "all"
-
-// decodeHostBlock records a host block; its attributes are evaluated
-// later, in dependency order with the local values.
-func (l *loader) decodeHostBlock(b *hcl.Block) {
-	name := b.Labels[0]
-	if !l.validName("host", name, b.LabelRanges[0]) {
-		return
-	}
-	if name == LocalHost {
-		l.errorf(b.LabelRanges[0].Ptr(), "Reserved host name",
-			"The host %q is built in: it is the control node that runs the playbook. Give this host another name.", name)
-		return
-	}
-	if !l.declare("host", name, b.LabelRanges[0]) {
-		return
-	}
-	content, diags := b.Body.Content(config.HostSchema)
-	l.diags = append(l.diags, diags...)
-	h := &Host{cfg: config.HostConfig{Name: name, Address: name, Port: 22}, attrs: sortedAttrs(content.Attributes), obj: cty.DynamicVal}
-	l.p.hosts = append(l.p.hosts, h)
-	l.p.hostIdx[name] = h
-}
 
 // addLocalHost adds the built-in local host and numbers the hosts in name
 // order.
 func (l *loader) addLocalHost() {
 	h := &Host{
-		cfg:     config.HostConfig{Name: LocalHost, Address: "127.0.0.1", User: CurrentUser()},
+		cfg:     config.HostConfig{Name: config.LocalHost, Address: "127.0.0.1", User: CurrentUser()},
 		builtin: true,
 	}
 	h.obj = hostObject(h.cfg, nil)
 	l.p.hosts = append(l.p.hosts, h)
-	l.p.hostIdx[LocalHost] = h
+	l.p.hostIdx[config.LocalHost] = h
 	slices.SortFunc(l.p.hosts, func(a, b *Host) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
 	for i, h := range l.p.hosts {
 		h.index = i
@@ -200,7 +174,7 @@ func (l *loader) setGroups(h *Host, a *hcl.Attribute, v cty.Value) bool {
 	var groups []string
 	for it := cv.ElementIterator(); it.Next(); {
 		_, g := it.Element()
-		if g.IsNull() || !validIdentifier(g.AsString()) {
+		if g.IsNull() || !config.ValidIdentifier(g.AsString()) {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid groups", "Every group must be a name: it starts with a letter or an underscore and holds only letters, digits, underscores and dashes.")
 			return false
 		}

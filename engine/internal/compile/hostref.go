@@ -18,7 +18,7 @@ import (
 func (l *loader) evalPeers(inst *Instance) hcl.Diagnostics {
 	t := inst.task
 	var diags hcl.Diagnostics
-	for _, a := range t.attrs {
+	for _, a := range t.Attrs {
 		if f := t.schema.fields[a.Name]; f == nil || f.kind != module.HostValue {
 			continue
 		}
@@ -45,7 +45,7 @@ func (l *loader) evalPeers(inst *Instance) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Reference to undeclared host",
-				Detail:   fmt.Sprintf("Task %s, argument %q (module %s) names the host %q, which is not declared.%s", t.name, a.Name, t.module, name, suggest.DidYouMean(name, l.p.hostNames())),
+				Detail:   fmt.Sprintf("Task %s, argument %q (module %s) names the host %q, which is not declared.%s", t.Name, a.Name, t.Module, name, suggest.DidYouMean(name, l.p.hostNames())),
 				Subject:  a.Expr.Range().Ptr(),
 			})
 			continue
@@ -64,7 +64,7 @@ func hostArgDiag(t *task, a *hcl.Attribute, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Invalid host argument",
-		Detail:   fmt.Sprintf("Task %s, argument %q (module %s): %s.", t.name, a.Name, t.module, detail),
+		Detail:   fmt.Sprintf("Task %s, argument %q (module %s): %s.", t.Name, a.Name, t.Module, detail),
 		Subject:  a.Expr.Range().Ptr(),
 	}
 }

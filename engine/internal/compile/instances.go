@@ -49,7 +49,7 @@ func (l *loader) expandTasks() {
 			if t.schema != nil && !t.broken {
 				collect.add(inst, l.evalPeers(inst)...)
 			}
-			if t.meta.SetsAny(config.MetaLoad, config.MetaConfirm) {
+			if t.Meta.SetsAny(config.MetaLoad, config.MetaConfirm) {
 				collect.add(inst, l.evalInstanceMeta(inst)...)
 			}
 		}
@@ -63,7 +63,7 @@ func (l *loader) expandTasks() {
 // taskReferences checks the references of a task's expressions and keeps
 // those to other tasks, which become edges of the graph.
 func (l *loader) taskReferences(t *task) {
-	m := t.meta
+	m := t.Meta
 	keep := func(a *hcl.Attribute, sc lang.Scope) {
 		if a == nil {
 			return
@@ -78,7 +78,7 @@ func (l *loader) taskReferences(t *task) {
 			}
 		}
 	}
-	for _, a := range t.attrs {
+	for _, a := range t.Attrs {
 		keep(a, lang.ScopeBody)
 	}
 	for _, ma := range config.MetaArgs {
@@ -94,10 +94,10 @@ func (l *loader) taskReferences(t *task) {
 // in the attribute called attr; withResult says that result is there.
 func (l *loader) ownTaskRefs(t *task, attr string, refs []lang.Reference, withResult bool) []lang.Reference {
 	return slices.DeleteFunc(refs, func(r lang.Reference) bool {
-		if r.Kind != lang.RefTask || r.Name != t.name {
+		if r.Kind != lang.RefTask || r.Name != t.Name {
 			return false
 		}
-		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.name)
+		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.Name)
 		if withResult {
 			detail += fmt.Sprintf(" In %s, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", attr, cmpOr(r.Attr, "OUTPUT"))
 		}
@@ -129,7 +129,7 @@ func (l *loader) checkResult(t *task, r lang.Reference) {
 // same host when the task runs there, else every instance), task.NAME.on
 // (every instance) or task.NAME.on.HOST (one instance).
 func (l *loader) dependsOn(t *task) {
-	a := t.meta.Get("depends_on")
+	a := t.Meta.Get("depends_on")
 	if a == nil {
 		return
 	}
@@ -146,8 +146,8 @@ func (l *loader) dependsOn(t *task) {
 			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
 			continue
 		}
-		if r.Name == t.name {
-			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.name)
+		if r.Name == t.Name {
+			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.Name)
 			continue
 		}
 		if d := l.p.checkExists(r); d != nil {
@@ -164,10 +164,10 @@ func (l *loader) dependsOn(t *task) {
 // task without on runs on the local host.
 func (l *loader) evalOn(t *task) []*Host {
 	p := l.p
-	if t.meta.Get("on") == nil {
-		return []*Host{p.hostIdx[LocalHost]}
+	if t.Meta.Get("on") == nil {
+		return []*Host{p.hostIdx[config.LocalHost]}
 	}
-	expr := t.meta.Get("on").Expr
+	expr := t.Meta.Get("on").Expr
 	before := len(l.diags)
 	l.references(expr, lang.ScopeOn)
 	if len(l.diags) > before {
@@ -193,7 +193,7 @@ func (l *loader) evalOn(t *task) []*Host {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Task runs nowhere",
-			Detail:   fmt.Sprintf("on names no host, so task %q has no instance.", t.name),
+			Detail:   fmt.Sprintf("on names no host, so task %q has no instance.", t.Name),
 			Subject:  expr.Range().Ptr(),
 		})
 	}
@@ -282,7 +282,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 // ignore_errors, sudo, and confirm unless it refers to task outputs. They
 // may refer to self.
 func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
-	m := inst.task.meta
+	m := inst.task.Meta
 	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
 	var diags hcl.Diagnostics
 	eval := func(a *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
@@ -417,7 +417,7 @@ func (c *instanceDiags) flush() hcl.Diagnostics {
 			if len(g.hosts) > 1 {
 				word = "hosts"
 			}
-			g.diag.Detail += fmt.Sprintf(" (task %s on %s %s)", g.task.name, word, strings.Join(g.hosts, ", "))
+			g.diag.Detail += fmt.Sprintf(" (task %s on %s %s)", g.task.Name, word, strings.Join(g.hosts, ", "))
 		}
 		diags = append(diags, g.diag)
 	}

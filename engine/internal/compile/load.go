@@ -41,8 +41,6 @@ type loader struct {
 	parser *config.Parser
 	opts   LoadOptions
 	diags  hcl.Diagnostics
-	// declaration ranges of named items, for duplicate checks
-	seen map[declKey]hcl.Range
 }
 
 // load runs every phase of loading, stopping after a phase whose errors
@@ -59,7 +57,6 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 		},
 		parser: config.NewParser(),
 		opts:   opts,
-		seen:   map[declKey]hcl.Range{},
 	}
 	named, dir, diags := l.parser.ReadPlaybook(src, root)
 	l.diags = append(l.diags, diags...)
@@ -72,8 +69,9 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if l.diags.HasErrors() {
 		return l.finish()
 	}
-	l.decodeFiles(files)
-	l.decodeInventory()
+	cfg, diags := config.Decode(l.parser, files, l.opts.Inventory)
+	l.diags = append(l.diags, diags...)
+	l.build(cfg)
 	l.addLocalHost()
 	l.resolveVariables()
 	if !l.evalLocalsAndHosts() {
@@ -128,20 +126,4 @@ func (l *loader) parse(data []byte, name string) *hcl.File {
 	f, diags := l.parser.Parse(data, name)
 	l.diags = append(l.diags, diags...)
 	return f
-}
-
-// declKey names a declared item: its kind and its name.
-type declKey struct{ kind, name string }
-
-// declare records a named item, reporting a duplicate. kind is the item's
-// kind as messages name it ("task", "host", "variable", "local value").
-func (l *loader) declare(kind, name string, rng hcl.Range) bool {
-	key := declKey{kind, name}
-	if prev, dup := l.seen[key]; dup {
-		l.errorf(rng.Ptr(), "Duplicate "+kind,
-			"A %s named %q was already declared at %s. Names of %ss must be unique in the playbook.", kind, name, prev, kind)
-		return false
-	}
-	l.seen[key] = rng
-	return true
 }

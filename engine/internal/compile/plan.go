@@ -67,8 +67,8 @@ func (p *Program) planInstance(inst *Instance) (PlannedInstance, hcl.Diagnostics
 		pi.Args[name] = p.secrets.Redact(renderArg(t.schema.fields[name], v))
 		allKnown = allKnown && v.IsWhollyKnown()
 	}
-	if t.meta.Get("when") != nil {
-		v, ds := lang.Eval(t.meta.Get("when").Expr, ctx)
+	if t.Meta.Get("when") != nil {
+		v, ds := lang.Eval(t.Meta.Get("when").Expr, ctx)
 		diags = append(diags, ds...)
 		pi.When = renderValue(v)
 	}

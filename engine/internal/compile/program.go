@@ -10,7 +10,6 @@ import (
 	"github.com/runbookhq/runbook/engine/module"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -73,22 +72,12 @@ func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
 
 // variable is a variable block and its resolved value.
 type variable struct {
-	name        string
-	decl        hcl.Range
-	typ         cty.Type
-	defaults    *typeexpr.Defaults
-	def         *hcl.Attribute // nil when the variable is required
+	*config.Variable
 	description string
 	sensitive   bool
-	validations []validation
 	value       cty.Value
 	from        valueSource
 	set         bool // a value was given or defaulted
-}
-
-// validation is a validation block of a variable.
-type validation struct {
-	cond, msg hcl.Expression
 }
 
 // valueSource tells where a variable's value came from, for messages.
@@ -97,10 +86,9 @@ type valueSource struct {
 	rng  *hcl.Range // the value's place in a file, when it has one
 }
 
-// localValue is one attribute of a locals block.
+// localValue is one attribute of a locals block and its value.
 type localValue struct {
-	name  string
-	attr  *hcl.Attribute
+	*config.Local
 	value cty.Value
 }
 
@@ -113,15 +101,11 @@ type Host struct {
 	builtin bool
 }
 
-// task is a task block.
+// task is a task block, its module and the instances it expands into.
 type task struct {
-	name, module string
+	*config.Task
 	info         module.Info
 	schema       *moduleSchema
-	decl         hcl.Range
-	moduleRange  hcl.Range
-	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
-	meta         config.Meta
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
 	hosts        []*Host
@@ -168,7 +152,7 @@ func (inst *Instance) describe(p *Program) {
 	if inst.task.confirmLater {
 		confirm = KnownAfterRun
 	}
-	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
+	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
 }
 
 // Info returns the public description of inst, with a DependsOn and
@@ -181,7 +165,7 @@ func (inst *Instance) Info() InstanceInfo {
 }
 
 // Name returns the instance's "task@host" ID.
-func (inst *Instance) Name() string { return inst.task.name + "@" + inst.host.cfg.Name }
+func (inst *Instance) Name() string { return inst.task.Name + "@" + inst.host.cfg.Name }
 
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or

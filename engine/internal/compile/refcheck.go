@@ -82,9 +82,9 @@ func checkOutput(t *task, attr string, rng hcl.Range) *hcl.Diagnostic {
 	if t.schema == nil || slices.Contains(t.schema.outNames, attr) {
 		return nil
 	}
-	detail := fmt.Sprintf("Task %q (module %s) has no output named %q.", t.name, t.module, attr)
+	detail := fmt.Sprintf("Task %q (module %s) has no output named %q.", t.Name, t.Module, attr)
 	if len(t.schema.outNames) == 0 {
-		detail = fmt.Sprintf("Task %q (module %s) has no outputs.", t.name, t.module)
+		detail = fmt.Sprintf("Task %q (module %s) has no outputs.", t.Name, t.Module)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -123,7 +123,7 @@ func undeclaredDiag(kind, name string, rng hcl.Range, names []string) *hcl.Diagn
 func (p *Program) localNames() []string {
 	names := make([]string, len(p.locals))
 	for i, lv := range p.locals {
-		names[i] = lv.name
+		names[i] = lv.Name
 	}
 	return names
 }
@@ -154,7 +154,7 @@ func (p *Program) groupNames() []string {
 func (p *Program) taskNames() []string {
 	names := make([]string, len(p.tasks))
 	for i, t := range p.tasks {
-		names[i] = t.name
+		names[i] = t.Name
 	}
 	return names
 }

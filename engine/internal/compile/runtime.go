@@ -71,10 +71,10 @@ func (h *Host) Builtin() bool { return h.builtin }
 func (inst *Instance) ID() int { return inst.id }
 
 // Task returns the name of the instance's task.
-func (inst *Instance) Task() string { return inst.task.name }
+func (inst *Instance) Task() string { return inst.task.Name }
 
 // Module returns the name of the instance's module.
-func (inst *Instance) Module() string { return inst.task.module }
+func (inst *Instance) Module() string { return inst.task.Module }
 
 // Host returns the host the instance runs on.
 func (inst *Instance) Host() *Host { return inst.host }
@@ -125,7 +125,7 @@ func (p *Program) Scope(inst *Instance, outputs func(*Instance) cty.Value) *Scop
 
 // When evaluates the task's when; true when it has none.
 func (s *Scope) When() (bool, error) {
-	if a := s.inst.task.meta.Get("when"); a != nil {
+	if a := s.inst.task.Meta.Get("when"); a != nil {
 		return condition(a, s.ctx)
 	}
 	return true, nil
@@ -136,10 +136,10 @@ func (s *Scope) When() (bool, error) {
 // outputs; empty when there is none.
 func (s *Scope) Confirm() (string, error) {
 	t := s.inst.task
-	if t.meta.Get("confirm") == nil || !t.confirmLater {
+	if t.Meta.Get("confirm") == nil || !t.confirmLater {
 		return s.inst.confirm, nil
 	}
-	sentence, diags := confirmSentence(t.meta.Get("confirm"), s.ctx)
+	sentence, diags := confirmSentence(t.Meta.Get("confirm"), s.ctx)
 	if diags.HasErrors() {
 		return "", diags
 	}
@@ -174,13 +174,13 @@ func (s *Scope) Module() (module.Module, []string, error) {
 // ChangedWhen evaluates changed_when over out, the outputs of the attempt
 // that just ended; set is false when the task has none.
 func (s *Scope) ChangedWhen(out cty.Value) (changed, set bool, err error) {
-	return s.resultCondition(s.inst.task.meta.Get("changed_when"), out)
+	return s.resultCondition(s.inst.task.Meta.Get("changed_when"), out)
 }
 
 // Until evaluates until over out, the outputs of the attempt that just
 // ended; set is false when the task has none.
 func (s *Scope) Until(out cty.Value) (met, set bool, err error) {
-	return s.resultCondition(s.inst.task.meta.Get("until"), out)
+	return s.resultCondition(s.inst.task.Meta.Get("until"), out)
 }
 
 // resultCondition evaluates a condition over result, when a is set.
@@ -227,11 +227,11 @@ func (inst *Instance) Outputs(outputs any) (cty.Value, []string, error) {
 		return cty.UnknownAsNull(cty.UnknownVal(t.schema.out)), nil, nil
 	}
 	if want := reflect.TypeOf(t.info.Outputs); rv.Type() != want {
-		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs of type %s, not %s", t.module, rv.Type(), want)
+		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs of type %s, not %s", t.Module, rv.Type(), want)
 	}
 	v, err := gocty.ToCtyValue(rv.Interface(), t.schema.out)
 	if err != nil {
-		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs that do not convert: %w", t.module, err)
+		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs that do not convert: %w", t.Module, err)
 	}
 	if len(t.schema.sensitiveOut) == 0 {
 		return v, nil, nil

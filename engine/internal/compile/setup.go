@@ -30,9 +30,9 @@ func (l *loader) evalLocalsAndHosts() bool {
 	bad := make([]bool, n)
 	localNode := map[string]int{}
 	for i, lv := range p.locals {
-		localNode[lv.name] = i
+		localNode[lv.Name] = i
 		before := len(l.diags)
-		refs[i] = l.references(lv.attr.Expr, lang.ScopeLocal)
+		refs[i] = l.references(lv.Attr.Expr, lang.ScopeLocal)
 		bad[i] = len(l.diags) > before
 	}
 	hostNode := map[string]int{}
@@ -64,7 +64,7 @@ func (l *loader) evalLocalsAndHosts() bool {
 	}
 	name := func(i int) string {
 		if i < nl {
-			return "local." + p.locals[i].name
+			return "local." + p.locals[i].Name
 		}
 		return "host." + declared[i-nl].cfg.Name
 	}
@@ -96,7 +96,7 @@ func (l *loader) evalLocalsAndHosts() bool {
 			continue
 		}
 		lv := p.locals[i]
-		v, diags := lang.Eval(lv.attr.Expr, ctx)
+		v, diags := lang.Eval(lv.Attr.Expr, ctx)
 		l.diags = append(l.diags, diags...)
 		if failed[i] = diags.HasErrors(); !failed[i] {
 			lv.value = v
@@ -160,10 +160,10 @@ func (l *loader) baseContext() *hcl.EvalContext {
 	p := l.p
 	vars, locals, hosts, groups := map[string]cty.Value{}, map[string]cty.Value{}, map[string]cty.Value{}, map[string]cty.Value{}
 	for _, v := range p.vars {
-		vars[v.name] = v.value
+		vars[v.Name] = v.value
 	}
 	for _, lv := range p.locals {
-		locals[lv.name] = lv.value
+		locals[lv.Name] = lv.value
 	}
 	for _, h := range p.hosts {
 		hosts[h.cfg.Name] = h.obj

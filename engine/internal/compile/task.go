@@ -11,47 +11,20 @@ import (
 	"github.com/runbookhq/runbook/internal/suggest"
 )
 
-// decodeTaskBlock decodes a task block: its module, its meta-arguments and
-// its module body, which is checked against the module's schema here and
-// evaluated only later.
-func (l *loader) decodeTaskBlock(b *hcl.Block) {
-	module, name := b.Labels[0], b.Labels[1]
-	if !l.validName("task", name, b.LabelRanges[1]) || !l.declare("task", name, b.LabelRanges[1]) {
-		return
-	}
-	t := &task{name: name, module: module, decl: b.DefRange, moduleRange: b.LabelRanges[0], meta: config.Meta{}}
-	l.p.tasks = append(l.p.tasks, t)
-	l.p.taskIdx[name] = t
-	attrs, diags := b.Body.JustAttributes()
-	l.diags = append(l.diags, diags...)
-	for _, a := range sortedAttrs(attrs) {
-		if config.IsMetaArg(a.Name) {
-			t.meta[a.Name] = a
-		} else {
-			t.attrs = append(t.attrs, a)
-		}
-	}
-	if !l.lookupModule(t) {
-		t.broken = true
-		return
-	}
-	l.checkBody(t, b.Body)
-}
-
 // lookupModule finds the task's module and its schema.
 func (l *loader) lookupModule(t *task) bool {
-	info, ok := module.Lookup(t.module)
+	info, ok := module.Lookup(t.Module)
 	if !ok {
 		var names []string
 		for _, m := range module.All() {
 			names = append(names, m.Name)
 		}
-		l.errorf(t.moduleRange.Ptr(), "Unknown module", "There is no module named %q.%s The modules are listed by \"runbook modules\".", t.module, suggest.DidYouMean(t.module, names))
+		l.errorf(t.ModuleRange.Ptr(), "Unknown module", "There is no module named %q.%s The modules are listed by \"runbook modules\".", t.Module, suggest.DidYouMean(t.Module, names))
 		return false
 	}
 	schema, err := schemaOf(info)
 	if err != nil {
-		l.errorf(t.moduleRange.Ptr(), "Unusable module", "%s", err)
+		l.errorf(t.ModuleRange.Ptr(), "Unusable module", "%s", err)
 		return false
 	}
 	t.info, t.schema = info, schema
@@ -61,18 +34,18 @@ func (l *loader) lookupModule(t *task) bool {
 // checkBody checks the module body of a task against the module's schema:
 // every argument known, every required argument present.
 func (l *loader) checkBody(t *task, body hcl.Body) {
-	for _, a := range t.attrs {
+	for _, a := range t.Attrs {
 		if t.schema.fields[a.Name] == nil {
 			known := append(slices.Clone(t.schema.names), config.MetaArgNames()...)
 			slices.Sort(known)
-			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.module, a.Name, suggest.DidYouMean(a.Name, known))
+			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.Module, a.Name, suggest.DidYouMean(a.Name, known))
 		}
 	}
 	for _, name := range t.schema.required {
-		if slices.ContainsFunc(t.attrs, func(a *hcl.Attribute) bool { return a.Name == name }) {
+		if slices.ContainsFunc(t.Attrs, func(a *hcl.Attribute) bool { return a.Name == name }) {
 			continue
 		}
-		detail := fmt.Sprintf("Module %s requires the argument %q.", t.module, name)
+		detail := fmt.Sprintf("Module %s requires the argument %q.", t.Module, name)
 		if slices.Contains(config.MetaArgNames(), name) {
 			detail += fmt.Sprintf(" It cannot be given: %q is a task meta-argument.", name)
 		}

@@ -36,8 +36,8 @@ func (p *Program) checkInstance(inst *Instance) hcl.Diagnostics {
 	t := inst.task
 	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
 	var diags hcl.Diagnostics
-	args := make(map[string]cty.Value, len(t.attrs))
-	for _, a := range t.attrs {
+	args := make(map[string]cty.Value, len(t.Attrs))
+	for _, a := range t.Attrs {
 		f := t.schema.fields[a.Name]
 		if f == nil {
 			continue // reported when the body was checked
@@ -56,11 +56,11 @@ func (p *Program) checkInstance(inst *Instance) hcl.Diagnostics {
 		}
 		args[a.Name] = v
 	}
-	if !diags.HasErrors() && len(args) == len(t.attrs) {
+	if !diags.HasErrors() && len(args) == len(t.Attrs) {
 		diags = append(diags, validateKnown(inst, args)...)
 	}
 	for _, ma := range config.MetaArgs {
-		a := t.meta.Get(ma.Name)
+		a := t.Meta.Get(ma.Name)
 		if a == nil {
 			continue
 		}
@@ -89,7 +89,7 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for argument",
-			Detail:   fmt.Sprintf("The argument %q of module %s is required and cannot be null.", a.Name, t.module),
+			Detail:   fmt.Sprintf("The argument %q of module %s is required and cannot be null.", a.Name, t.Module),
 			Subject:  a.Expr.Range().Ptr(),
 		}
 	}
@@ -100,7 +100,7 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Incorrect attribute value type",
-			Detail:   fmt.Sprintf("Inappropriate value for argument %q of module %s: %s.", a.Name, t.module, lang.ConvertMessage(err)),
+			Detail:   fmt.Sprintf("Inappropriate value for argument %q of module %s: %s.", a.Name, t.Module, lang.ConvertMessage(err)),
 			Subject:  a.Expr.Range().Ptr(),
 		}
 	}

@@ -40,7 +40,7 @@ func validateKnown(inst *Instance, args map[string]cty.Value) hcl.Diagnostics {
 func moduleDiag(t *task, err error) *hcl.Diagnostic {
 	var ae *module.ArgError
 	if errors.As(err, &ae) {
-		for _, a := range t.attrs {
+		for _, a := range t.Attrs {
 			if a.Name == ae.Arg {
 				return argDiag(t, a, ae.Err)
 			}
@@ -49,8 +49,8 @@ func moduleDiag(t *task, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Invalid arguments",
-		Detail:   fmt.Sprintf("Task %s (module %s): %s.", t.name, t.module, strings.TrimSuffix(err.Error(), ".")),
-		Subject:  t.decl.Ptr(),
+		Detail:   fmt.Sprintf("Task %s (module %s): %s.", t.Name, t.Module, strings.TrimSuffix(err.Error(), ".")),
+		Subject:  t.Decl.Ptr(),
 	}
 }
 
@@ -60,7 +60,7 @@ func argDiag(t *task, a *hcl.Attribute, err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Invalid value for argument",
-		Detail:   fmt.Sprintf("Task %s, argument %q (module %s): %s.", t.name, a.Name, t.module, strings.TrimSuffix(err.Error(), ".")),
+		Detail:   fmt.Sprintf("Task %s, argument %q (module %s): %s.", t.Name, a.Name, t.Module, strings.TrimSuffix(err.Error(), ".")),
 		Subject:  a.Expr.Range().Ptr(),
 	}
 }

@@ -26,7 +26,7 @@ func (l *loader) readVarFile(path string) {
 		attrs = nil // what the file sets is not known
 	}
 	l.hideVarFile(path, attrs)
-	for _, a := range sortedAttrs(attrs) {
+	for _, a := range config.SortedAttrs(attrs) {
 		v := l.undeclared(a.Name, a.NameRange.Ptr(), "the var file "+path)
 		if v != nil {
 			l.assignConstant(v, a.Expr, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})

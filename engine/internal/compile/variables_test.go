@@ -40,7 +40,7 @@ func TestVariablePrecedence(t *testing.T) {
 	}
 	for name, w := range want {
 		v := p.varIdx[name]
-		if wv := hclValue(t, w, v.typ); !v.value.Equals(wv).True() {
+		if wv := hclValue(t, w, v.Type); !v.value.Equals(wv).True() {
 			t.Errorf("var.%s = %s, want %s", name, renderValue(v.value), w)
 		}
 		if f, ok := from[name]; ok && v.from.what != f {
@@ -259,7 +259,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 	}
 	for _, v := range p.vars {
 		if s := v.value.GoString(); strings.Contains(s, "TOPSECRET") {
-			t.Errorf("var.%s holds the file read: %s", v.name, s)
+			t.Errorf("var.%s holds the file read: %s", v.Name, s)
 		}
 	}
 	if got := p.varIdx["a"].value; !got.RawEquals(cty.StringVal(call)) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,8 +26,8 @@ const envPrefix = "RUNBOOK_VAR_"
 // sensitive values and runs the validation rules.
 func (l *loader) resolveVariables() {
 	for _, v := range l.p.vars {
-		if v.def != nil {
-			l.assignExpr(v, v.def.Expr, valueSource{what: "its default", rng: v.def.Expr.Range().Ptr()}, &hcl.EvalContext{Functions: l.p.funcs})
+		if v.Default != nil {
+			l.assignExpr(v, v.Default.Expr, valueSource{what: "its default", rng: v.Default.Expr.Range().Ptr()}, &hcl.EvalContext{Functions: l.p.funcs})
 		}
 	}
 	for _, kv := range l.opts.Environ {
@@ -77,18 +78,18 @@ func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable
 // string; one that calls a function is refused (see assignConstant).
 func (l *loader) assignRaw(v *variable, raw, what string) {
 	src := valueSource{what: what}
-	if v.typ == cty.String {
+	if v.Type == cty.String {
 		l.assign(v, cty.StringVal(raw), src)
 		return
 	}
-	filename := fmt.Sprintf("<value of var.%s from %s>", v.name, what)
+	filename := fmt.Sprintf("<value of var.%s from %s>", v.Name, what)
 	if diags := lang.CheckNesting([]byte(raw), filename, false); diags != nil {
 		l.diags = append(l.diags, diags...)
 		v.set = true // reported; not missing as well
 		return
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
-	if v.typ == cty.DynamicPseudoType && (diags.HasErrors() || len(expr.Variables()) > 0) {
+	if v.Type == cty.DynamicPseudoType && (diags.HasErrors() || len(expr.Variables()) > 0) {
 		l.assign(v, cty.StringVal(raw), src)
 		return
 	}
@@ -174,16 +175,16 @@ func (l *loader) assignExpr(v *variable, expr hcl.Expression, src valueSource, c
 // assign sets a variable's value, applying the defaults of its type's
 // optional attributes and converting it to the type.
 func (l *loader) assign(v *variable, val cty.Value, src valueSource) {
-	if v.defaults != nil {
-		val = v.defaults.Apply(val)
+	if v.Defaults != nil {
+		val = v.Defaults.Apply(val)
 	}
-	cv, err := convert.Convert(val, v.typ)
+	cv, err := convert.Convert(val, v.Type)
 	if err != nil {
 		reason := lang.ConvertMessage(err)
 		if v.sensitive {
 			reason = err.Error() // a path may hold a key of the value
 		}
-		l.refuse(v, src, "is not a valid %s: %s", v.typ.FriendlyNameForConstraint(), reason)
+		l.refuse(v, src, "is not a valid %s: %s", v.Type.FriendlyNameForConstraint(), reason)
 		return
 	}
 	v.value, v.from, v.set = cv, src, true
@@ -202,9 +203,9 @@ func (l *loader) refuse(v *variable, src valueSource, format string, args ...any
 		subject = nil
 	}
 	if subject == nil {
-		subject = v.decl.Ptr()
+		subject = v.Decl.Ptr()
 	}
-	l.errorf(subject, "Invalid value for variable", "The value of var.%s from %s %s.", v.name, from, fmt.Sprintf(format, args...))
+	l.errorf(subject, "Invalid value for variable", "The value of var.%s from %s %s.", v.Name, from, fmt.Sprintf(format, args...))
 	v.set = true // reported; not missing as well
 }
 
@@ -234,7 +235,7 @@ func (l *loader) reportMissing() {
 	}
 	var b strings.Builder
 	for _, v := range missing {
-		fmt.Fprintf(&b, "\n  - %s", v.name)
+		fmt.Fprintf(&b, "\n  - %s", v.Name)
 		if v.description != "" {
 			fmt.Fprintf(&b, ": %s", v.description)
 		}
@@ -243,7 +244,7 @@ func (l *loader) reportMissing() {
 	if len(missing) > 1 {
 		summary += "s"
 	}
-	l.errorf(missing[0].decl.Ptr(), summary,
+	l.errorf(missing[0].Decl.Ptr(), summary,
 		"These variables have no default and no value was given:%s\n\nSet them with -var NAME=VALUE, a var file (-var-file), or %sNAME environment variables.", b.String(), envPrefix)
 }
 
@@ -252,28 +253,28 @@ func (l *loader) reportMissing() {
 func (l *loader) validateVariables() {
 	values := map[string]cty.Value{}
 	for _, v := range l.p.vars {
-		values[v.name] = v.value
+		values[v.Name] = v.value
 	}
 	ctx := &hcl.EvalContext{Functions: l.p.funcs, Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}}
 	for _, v := range l.p.vars {
 		if !v.value.IsWhollyKnown() {
 			continue
 		}
-		for _, rule := range v.validations {
+		for _, rule := range v.Validations {
 			l.checkRule(v, rule, ctx)
 		}
 	}
 }
 
 // checkRule evaluates one validation rule of v.
-func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
+func (l *loader) checkRule(v *variable, rule config.Validation, ctx *hcl.EvalContext) {
 	before := len(l.diags)
-	l.references(rule.cond, lang.ScopeValidation)
-	l.references(rule.msg, lang.ScopeValidation)
+	l.references(rule.Condition, lang.ScopeValidation)
+	l.references(rule.ErrorMessage, lang.ScopeValidation)
 	if len(l.diags) > before {
 		return
 	}
-	ok, diags := lang.Eval(rule.cond, ctx)
+	ok, diags := lang.Eval(rule.Condition, ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return
@@ -283,20 +284,20 @@ func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
 		return // it depends on a value that is missing, which is reported
 	}
 	if ok.IsNull() || ok.Type() != cty.Bool {
-		l.errorf(rule.cond.Range().Ptr(), "Invalid validation condition", "The condition of a validation rule must be a bool (true or false).")
+		l.errorf(rule.Condition.Range().Ptr(), "Invalid validation condition", "The condition of a validation rule must be a bool (true or false).")
 		return
 	}
 	if ok.True() {
 		return
 	}
-	msgVal, diags := lang.Eval(rule.msg, ctx)
+	msgVal, diags := lang.Eval(rule.ErrorMessage, ctx)
 	l.diags = append(l.diags, diags...)
 	msg := "The value is not valid."
 	switch {
 	case diags.HasErrors():
 		return
 	case msgVal.ContainsMarked():
-		l.errorf(rule.msg.Range().Ptr(), "Error message refers to sensitive values",
+		l.errorf(rule.ErrorMessage.Range().Ptr(), "Error message refers to sensitive values",
 			"The error message of a validation rule is shown to whoever runs the playbook, so it cannot include a sensitive value.")
 		msg = "The error message refers to a sensitive value and is not shown."
 	default:
@@ -306,16 +307,16 @@ func (l *loader) checkRule(v *variable, rule validation, ctx *hcl.EvalContext) {
 	}
 	subject := v.from.rng
 	if subject == nil || v.sensitive {
-		subject = rule.cond.Range().Ptr() // the value's place would show it
+		subject = rule.Condition.Range().Ptr() // the value's place would show it
 	}
-	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.name, v.from.what, rule.cond.Range())
+	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.Name, v.from.what, rule.Condition.Range())
 }
 
 // variableNames returns the names of the declared variables, sorted.
 func (p *Program) variableNames() []string {
 	names := make([]string, len(p.vars))
 	for i, v := range p.vars {
-		names[i] = v.name
+		names[i] = v.Name
 	}
 	return names
 }

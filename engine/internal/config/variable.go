@@ -1,4 +1,4 @@
-package compile
+package config
 
 import (
 	"github.com/hashicorp/hcl/v2"
@@ -20,43 +20,33 @@ var validationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "error_message", Required: true},
 }}
 
-// decodeVariableBlock decodes a variable block: its type, default,
+// variableBlock decodes a variable block: its type, default,
 // description, sensitivity and validation rules.
-func (l *loader) decodeVariableBlock(b *hcl.Block) {
+func (d *decoder) variableBlock(b *hcl.Block) {
 	name := b.Labels[0]
-	if !l.validName("variable", name, b.LabelRanges[0]) || !l.declare("variable", name, b.LabelRanges[0]) {
+	if !d.validName("variable", name, b.LabelRanges[0]) || !d.declare("variable", name, b.LabelRanges[0]) {
 		return
 	}
-	v := &variable{name: name, decl: b.DefRange, typ: cty.DynamicPseudoType, value: cty.DynamicVal}
-	l.p.vars = append(l.p.vars, v)
-	l.p.varIdx[name] = v
+	v := &Variable{Name: name, Decl: b.DefRange, Type: cty.DynamicPseudoType}
+	d.cfg.Variables = append(d.cfg.Variables, v)
 	content, diags := b.Body.Content(variableSchema)
-	l.diags = append(l.diags, diags...)
+	d.diags = append(d.diags, diags...)
 	if a := content.Attributes["type"]; a != nil {
 		ty, defaults, diags := typeConstraint(a.Expr)
-		l.diags = append(l.diags, diags...)
+		d.diags = append(d.diags, diags...)
 		if !diags.HasErrors() {
-			v.typ, v.defaults = ty, defaults
+			v.Type, v.Defaults = ty, defaults
 		}
 	}
-	if a := content.Attributes["description"]; a != nil {
-		if s, ok := l.constValue(a, cty.String); ok {
-			v.description = s.AsString()
-		}
-	}
-	if a := content.Attributes["sensitive"]; a != nil {
-		if s, ok := l.constValue(a, cty.Bool); ok {
-			v.sensitive = s.True()
-		}
-	}
-	v.def = content.Attributes["default"]
+	v.DescriptionAttr, v.SensitiveAttr = content.Attributes["description"], content.Attributes["sensitive"]
+	v.Default = content.Attributes["default"]
 	for _, vb := range content.Blocks {
 		vc, diags := vb.Body.Content(validationSchema)
-		l.diags = append(l.diags, diags...)
+		d.diags = append(d.diags, diags...)
 		if diags.HasErrors() {
 			continue
 		}
-		v.validations = append(v.validations, validation{cond: vc.Attributes["condition"].Expr, msg: vc.Attributes["error_message"].Expr})
+		v.Validations = append(v.Validations, Validation{Condition: vc.Attributes["condition"].Expr, ErrorMessage: vc.Attributes["error_message"].Expr})
 	}
 }
 
