@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -40,7 +41,7 @@ func genPlaybook(tasks, hosts int) string {
 // over 50 hosts: parsing, variables, hosts, references, graph and type
 // checks.
 func BenchmarkLoad1000(b *testing.B) {
-	dir := writePlaybook(b, map[string]string{"main.hcl": genPlaybook(1000, 50)})
+	dir := loadtest.WritePlaybook(b, map[string]string{"main.hcl": genPlaybook(1000, 50)})
 	b.ReportAllocs()
 	for b.Loop() {
 		p, diags := Load(dir, LoadOptions{})

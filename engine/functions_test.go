@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 func TestFunctions(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl": `
 locals {
   deep = "${join("", [for i in range(101) : "["])}${join("", [for i in range(101) : "]"])}"
@@ -54,7 +56,7 @@ task "data" "e" {
 }
 
 func TestFunctionErrors(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"t.tmpl":   "${missing}",
 		"bin":      "\xff\xfe",
 		"bad.tmpl": "${",

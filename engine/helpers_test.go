@@ -10,30 +10,18 @@ import (
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
-// writePlaybook writes files (name -> content) to a new temporary
-// directory and returns it.
-func writePlaybook(t testing.TB, files map[string]string) string {
-	t.Helper()
-	return loadtest.WritePlaybook(t, files)
-}
-
 // mustLoad loads a one-file playbook and fails the test on any error.
 func mustLoad(t testing.TB, src string, opts LoadOptions) *Playbook {
 	t.Helper()
-	p, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), opts)
-	if diags.HasErrors() {
-		t.Fatalf("load: %s", diagText(p, diags))
-	}
-	return p
+	return loadtest.MustLoad(t, src, func(dir string) (*Playbook, hcl.Diagnostics) { return Load(dir, opts) })
 }
 
 // diagText renders diagnostics as a person would read them.
 func diagText(p *Playbook, diags hcl.Diagnostics) string {
-	var files map[string]*hcl.File
-	if p != nil {
-		files = p.Files()
+	if p == nil {
+		return loadtest.DiagText(nil, diags)
 	}
-	return loadtest.DiagText(files, diags)
+	return loadtest.DiagText(p, diags)
 }
 
 // localConnect connects every host to the control node.

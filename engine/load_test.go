@@ -11,10 +11,11 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 func TestLoadDirectoryAndJSON(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"b.hcl": `
 host "web" {
   address = "10.0.0.7"
@@ -116,7 +117,7 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 		}
 	}
 	// file() refuses the same things.
-	pb := writePlaybook(t, map[string]string{"main.hcl": `task "echo" "a" { message = file("self") }`})
+	pb := loadtest.WritePlaybook(t, map[string]string{"main.hcl": `task "echo" "a" { message = file("self") }`})
 	if err := os.Symlink("self", filepath.Join(pb, "self")); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ task "echo" "report" {
 }
 
 func TestInventoryFiles(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl": `
 variable "user" {
   type    = string

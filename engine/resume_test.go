@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/runbookhq/runbook/engine/internal/exec"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -193,7 +194,7 @@ task "step" "after" {
 
 func TestResumeRefusesChanges(t *testing.T) {
 	key := uniqueKey(t)
-	dir := writePlaybook(t, map[string]string{"main.hcl": fmt.Sprintf(`
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": fmt.Sprintf(`
 variable "x" {
   type = string
 }

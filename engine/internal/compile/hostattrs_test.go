@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -42,7 +43,7 @@ func TestHostAttributesFromTheTable(t *testing.T) {
 			t.Errorf("host.web.%s = %#v", name, v)
 		}
 	}
-	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": "host \"web\" {}\nlocals { a = host.web.adress }\n"}), LoadOptions{})
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": "host \"web\" {}\nlocals { a = host.web.adress }\n"}), LoadOptions{})
 	if text := flat(diagText(nil, diags)); !strings.Contains(text, `Did you mean "address"?`) {
 		t.Errorf("a misspelt host attribute:\n%s", text)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func TestVariablePrecedence(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl":      loadtest.VarsPlaybook,
 		"one.vars.hcl":  "b = \"file1\"\nc = \"file1\"\n",
 		"two.vars.hcl":  "c = \"file2\"\nd = \"file2\"\n",
@@ -81,7 +81,7 @@ func TestRawValuesForStringsAndAny(t *testing.T) {
 }
 
 func TestVariableValueErrorsNameTheirSource(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
 	_, diags := Load(dir, LoadOptions{
 		Vars:     []string{"port=eighty", "nope=1", "noequals"},
 		Environ:  []string{"RUNBOOK_VAR_port=[1"},
@@ -114,17 +114,17 @@ variable "port" {
   }
 }
 `
-	if _, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Vars: []string{"port=5"}}); diags.HasErrors() {
+	if _, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Vars: []string{"port=5"}}); diags.HasErrors() {
 		t.Errorf("a valid -var still fails: %s", diags)
 	}
-	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Environ: []string{"RUNBOOK_VAR_port=-3"}})
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Environ: []string{"RUNBOOK_VAR_port=-3"}})
 	if text := diagText(nil, diags); !strings.Contains(text, "The port must be positive, not -3.") || !strings.Contains(text, "RUNBOOK_VAR_port") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }
 
 func TestVarFileOnlyFromDisk(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "x.vars.hcl": "a = \"from file\"\n"})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "x.vars.hcl": "a = \"from file\"\n"})
 	if err := os.Symlink("loop.vars.hcl", filepath.Join(dir, "loop.vars.hcl")); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ variable "key" {
   default   = "s3cret-default"
 }
 `
-	dir := writePlaybook(t, map[string]string{"main.hcl": src, "values.vars.hcl": "keys = { s3cret-key = \"x\" }\n"})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": src, "values.vars.hcl": "keys = { s3cret-key = \"x\" }\n"})
 	p, diags := Load(dir, LoadOptions{
 		Environ:  []string{`RUNBOOK_VAR_pin="s3cret-env"`, `RUNBOOK_VAR_codes=["s3cret-parse"`},
 		VarFiles: []string{filepath.Join(dir, "values.vars.hcl")},
@@ -214,7 +214,7 @@ func TestVarFileSourceShownUnlessItMayHoldSecrets(t *testing.T) {
 		{"a syntax error", port + token, "port = \"x\"\ntoken = \"s3cret\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := writePlaybook(t, map[string]string{"main.hcl": tc.playbook, "values.vars.hcl": tc.values})
+			dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": tc.playbook, "values.vars.hcl": tc.values})
 			p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "values.vars.hcl")}})
 			text := diagText(p, diags)
 			if shown := strings.Contains(text, `1: port = "x"`); shown != tc.shown || strings.Contains(text, "s3cret") {
@@ -230,7 +230,7 @@ func TestVarFileSourceShownUnlessItMayHoldSecrets(t *testing.T) {
 // and the file's content appears nowhere. A string variable takes the
 // text as it is.
 func TestOutsideValuesAreConstants(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "secret.txt": "TOPSECRET"})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "secret.txt": "TOPSECRET"})
 	secret := filepath.Join(dir, "secret.txt")
 	varFile := filepath.Join(dir, "calls.vars.hcl")
 	if err := os.WriteFile(varFile, []byte("b = file(\""+secret+"\")\n"), 0o600); err != nil {
@@ -270,7 +270,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 // TestOutsideValuesMayNotRefer gives a typed variable a -var value that
 // refers to another variable: it is refused, as in Terraform.
 func TestOutsideValuesMayNotRefer(t *testing.T) {
-	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook}), LoadOptions{Vars: []string{"names=[var.a]"}})
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook}), LoadOptions{Vars: []string{"names=[var.a]"}})
 	if text := flat(diagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
 		t.Errorf("diagnostics:\n%s", text)
 	}

@@ -25,9 +25,29 @@ func WritePlaybook(t testing.TB, files map[string]string) string {
 	return dir
 }
 
+// Playbook is a loaded playbook, whose files diagnostics show.
+type Playbook interface {
+	Files() map[string]*hcl.File
+}
+
+// MustLoad writes src as main.hcl of a new directory, loads that with
+// load, and fails the test on any error.
+func MustLoad[P Playbook](t testing.TB, src string, load func(dir string) (P, hcl.Diagnostics)) P {
+	t.Helper()
+	p, diags := load(WritePlaybook(t, map[string]string{"main.hcl": src}))
+	if diags.HasErrors() {
+		t.Fatalf("load: %s", DiagText(p, diags))
+	}
+	return p
+}
+
 // DiagText renders diagnostics as a person would read them, with the
-// source lines of files (which may be nil).
-func DiagText(files map[string]*hcl.File, diags hcl.Diagnostics) string {
+// source lines of p's files; p may be nil.
+func DiagText(p Playbook, diags hcl.Diagnostics) string {
+	var files map[string]*hcl.File
+	if p != nil {
+		files = p.Files()
+	}
 	var b strings.Builder
 	w := hcl.NewDiagnosticTextWriter(&b, files, 100, false)
 	_ = w.WriteDiagnostics(diags)
