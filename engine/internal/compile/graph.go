@@ -5,10 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 )
 
 // buildGraph numbers the instances and links each to the instances its

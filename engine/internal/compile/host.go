@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
-	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )

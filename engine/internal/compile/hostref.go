@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"

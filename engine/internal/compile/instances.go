@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/runbookhq/runbook/engine/internal/config"
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"

@@ -6,10 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
-	"github.com/hashicorp/hcl/v2"
 )
 
 // Load reads the playbook at path, a file or a directory of *.hcl and

@@ -1,10 +1,9 @@
 package compile
 
 import (
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/zclconf/go-cty/cty"
 )

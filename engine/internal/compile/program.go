@@ -5,12 +5,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/module"
-
-	"github.com/hashicorp/hcl/v2"
-	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/zclconf/go-cty/cty"
 )
 

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/module"
-
-	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/internal/suggest"
 )
 

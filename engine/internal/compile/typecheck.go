@@ -3,10 +3,9 @@ package compile
 import (
 	"fmt"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )

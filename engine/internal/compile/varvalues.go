@@ -5,11 +5,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/runbookhq/runbook/engine/internal/config"
-	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/runbookhq/runbook/engine/internal/compile"
-
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"

@@ -7,7 +7,6 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )

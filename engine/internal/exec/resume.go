@@ -8,7 +8,6 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/zclconf/go-cty/cty"
 )

@@ -10,10 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
-
-	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
