@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"io"
 	"io/fs"
 	"maps"
@@ -67,10 +66,6 @@ func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Playbook, hcl.Diagnostic
 	return &Playbook{prog}, diags
 }
 
-// errInvalidPlaybook is returned by Run and WriteDOT for a playbook that
-// did not load without errors.
-var errInvalidPlaybook = errors.New("the playbook has errors; fix them first")
-
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or
 // hcl.NewDiagnosticTextWriter, which shows long source lines whole).
@@ -115,7 +110,7 @@ func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) { return p.prog.Plan() }
 // stable.
 func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
 	if !p.prog.Valid() {
-		return errInvalidPlaybook
+		return compile.ErrInvalid
 	}
 	return p.prog.WriteDOT(w, perHost)
 }

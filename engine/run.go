@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/exec"
 )
 
@@ -115,8 +116,8 @@ var (
 // a playbook with errors) Run returns a nil report and an error, having
 // run nothing.
 func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
-	if p == nil || !p.prog.Valid() {
-		return nil, errInvalidPlaybook
+	if p == nil {
+		return nil, compile.ErrInvalid
 	}
 	return exec.Run(ctx, p.prog, opts)
 }

@@ -24,6 +24,10 @@ import (
 // its hosts and instances, and a Scope that evaluates what was left for
 // run time. Nothing here exposes an hcl.Attribute or the loader's state.
 
+// ErrInvalid is the error of running, or drawing the graph of, a
+// playbook that did not load without errors.
+var ErrInvalid = errors.New("the playbook has errors; fix them first")
+
 // Valid reports whether the playbook compiled without errors; only a
 // valid Program may be planned or run.
 func (p *Program) Valid() bool { return p.valid }

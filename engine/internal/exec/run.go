@@ -34,7 +34,7 @@ import (
 // Run returns a nil report and an error, having run nothing.
 func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, error) {
 	if !p.Valid() {
-		return nil, errors.New("the playbook has errors; fix them first")
+		return nil, compile.ErrInvalid
 	}
 	if err := (&transport.Sudo{Password: opts.SudoPassword}).Validate(); err != nil {
 		return nil, err
