@@ -73,7 +73,7 @@ func TestFunctionErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, diags := Load(dir, LoadOptions{})
-		if text := flat(diagText(nil, diags)); !strings.Contains(text, want) {
+		if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, want) {
 			t.Errorf("%s: want %q in %s", expr, want, text)
 		}
 	}

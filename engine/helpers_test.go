@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strings"
 	"sync"
 	"testing"
 
@@ -16,13 +15,8 @@ func mustLoad(t testing.TB, src string, opts LoadOptions) *Playbook {
 	return loadtest.MustLoad(t, src, func(dir string) (*Playbook, hcl.Diagnostics) { return Load(dir, opts) })
 }
 
-// diagText renders diagnostics as a person would read them.
-func diagText(p *Playbook, diags hcl.Diagnostics) string {
-	if p == nil {
-		return loadtest.DiagText(nil, diags)
-	}
-	return loadtest.DiagText(p, diags)
-}
+// diagText renders diagnostics as a person would read them; p may be nil.
+func diagText(p *Playbook, diags hcl.Diagnostics) string { return loadtest.DiagText(p, diags) }
 
 // localConnect connects every host to the control node.
 func localConnect(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }
@@ -58,6 +52,3 @@ func resultOf(t testing.TB, rep *Report, id string) InstanceResult {
 	t.Fatalf("no instance %s in the report", id)
 	return InstanceResult{}
 }
-
-// flat joins the words of s with single spaces, undoing line wrapping.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

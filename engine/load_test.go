@@ -73,7 +73,7 @@ func TestLoadFS(t *testing.T) {
 		"single.hcl":  {Data: []byte(`task "echo" "only" { message = "one file" }`)},
 	}
 	p, diags := LoadFS(fsys, "pb", LoadOptions{})
-	text := flat(diagText(p, diags))
+	text := loadtest.Flat(diagText(p, diags))
 	if !strings.Contains(text, "absolute paths cannot be read from an embedded playbook") || !strings.Contains(text, "leaves the playbook's directory") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
@@ -112,7 +112,7 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 		filepath.Join(dir, "none.hcl"): "no such file or directory",
 	} {
 		p, diags := Load(path, LoadOptions{})
-		if text := flat(diagText(p, diags)); !diags.HasErrors() || !strings.Contains(text, want) {
+		if text := loadtest.Flat(diagText(p, diags)); !diags.HasErrors() || !strings.Contains(text, want) {
 			t.Errorf("%s: want %q in:\n%s", path, want, text)
 		}
 	}
@@ -121,7 +121,7 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	if err := os.Symlink("self", filepath.Join(pb, "self")); err != nil {
 		t.Fatal(err)
 	}
-	if _, diags := Load(pb, LoadOptions{}); !strings.Contains(flat(diagText(nil, diags)), "symbolic link loop") {
+	if _, diags := Load(pb, LoadOptions{}); !strings.Contains(loadtest.Flat(diagText(nil, diags)), "symbolic link loop") {
 		t.Errorf("file() of a loop: %s", diags)
 	}
 }
@@ -264,14 +264,14 @@ task "echo" "stray" {
 	}
 
 	p, diags = Load(dir, LoadOptions{Inventory: inv("bad.inv")})
-	text := flat(diagText(p, diags))
+	text := loadtest.Flat(diagText(p, diags))
 	for _, want := range []string{"Duplicate host", `A host named "web1" was already declared`, "Not a host block", "may hold only host blocks; this task block belongs in the playbook"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("want %q in:\n%s", want, text)
 		}
 	}
 	_, diags = Load(dir, LoadOptions{Inventory: inv("missing.inv")})
-	if text := flat(diagText(nil, diags)); !strings.Contains(text, "Cannot read inventory file") {
+	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, "Cannot read inventory file") {
 		t.Errorf("a missing inventory file: %s", text)
 	}
 }

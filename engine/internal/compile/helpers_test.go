@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -14,14 +13,5 @@ func mustLoad(t testing.TB, src string, opts LoadOptions) *Program {
 	return loadtest.MustLoad(t, src, func(dir string) (*Program, hcl.Diagnostics) { return Load(dir, opts) })
 }
 
-// diagText renders diagnostics as a person would read them.
-func diagText(p *Program, diags hcl.Diagnostics) string {
-	if p == nil {
-		return loadtest.DiagText(nil, diags)
-	}
-	return loadtest.DiagText(p, diags)
-}
-
-// flat joins the words of s with single spaces, so that a text matches
-// however it is wrapped.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+// diagText renders diagnostics as a person would read them; p may be nil.
+func diagText(p *Program, diags hcl.Diagnostics) string { return loadtest.DiagText(p, diags) }

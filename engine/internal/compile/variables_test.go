@@ -97,7 +97,7 @@ func TestVariableValueErrorsNameTheirSource(t *testing.T) {
 		`no variable "nope" is declared`,
 		`The -var option number 3 of 3 is not of the form NAME=VALUE. Its text is not shown, as it may hold a secret.`,
 	} {
-		if !strings.Contains(flat(text), want) {
+		if !strings.Contains(loadtest.Flat(text), want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, text)
 		}
 	}
@@ -179,7 +179,7 @@ variable "key" {
 		{"keys", "The value of var.keys from the var file " + filepath.Join(dir, "values.vars.hcl") + " (line 1) is not a valid map of number"},
 		{"key", "The value of var.key from its default (line 20) is not a valid number"},
 	} {
-		i := slices.IndexFunc(diags, func(d *hcl.Diagnostic) bool { return strings.HasPrefix(flat(d.Detail), want.says) })
+		i := slices.IndexFunc(diags, func(d *hcl.Diagnostic) bool { return strings.HasPrefix(loadtest.Flat(d.Detail), want.says) })
 		if i < 0 {
 			t.Errorf("no diagnostic says %q:\n%s", want.says, text)
 			continue
@@ -188,7 +188,7 @@ variable "key" {
 			t.Errorf("the diagnostic %q points at %v, not at the declaration of var.%s", want.says, d.Subject, want.name)
 		}
 	}
-	if !strings.Contains(flat(text), "The -var option number 2 of 2 is not of the form NAME=VALUE.") {
+	if !strings.Contains(loadtest.Flat(text), "The -var option number 2 of 2 is not of the form NAME=VALUE.") {
 		t.Errorf("the -var option without a name is not reported:\n%s", text)
 	}
 	if strings.Contains(text, "Missing required") {
@@ -242,7 +242,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 		Environ:  []string{"RUNBOOK_VAR_names=[" + call + "]"},
 		VarFiles: []string{varFile},
 	})
-	text := flat(diagText(p, diags))
+	text := loadtest.Flat(diagText(p, diags))
 	for _, want := range []string{
 		"The value of var.port from the -var flag cannot be evaluated: it calls the function length",
 		"The value of var.anything from the -var flag cannot be evaluated: it calls the function file",
@@ -271,7 +271,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 // refers to another variable: it is refused, as in Terraform.
 func TestOutsideValuesMayNotRefer(t *testing.T) {
 	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook}), LoadOptions{Vars: []string{"names=[var.a]"}})
-	if text := flat(diagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
+	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }

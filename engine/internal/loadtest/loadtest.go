@@ -6,6 +6,7 @@ package loadtest
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,10 +43,10 @@ func MustLoad[P Playbook](t testing.TB, src string, load func(dir string) (P, hc
 }
 
 // DiagText renders diagnostics as a person would read them, with the
-// source lines of p's files; p may be nil.
+// source lines of p's files; p may be nil, or a nil pointer.
 func DiagText(p Playbook, diags hcl.Diagnostics) string {
 	var files map[string]*hcl.File
-	if p != nil {
+	if v := reflect.ValueOf(p); p != nil && !(v.Kind() == reflect.Pointer && v.IsNil()) {
 		files = p.Files()
 	}
 	var b strings.Builder
@@ -53,6 +54,10 @@ func DiagText(p Playbook, diags hcl.Diagnostics) string {
 	_ = w.WriteDiagnostics(diags)
 	return b.String()
 }
+
+// Flat joins the words of s with single spaces, so that a text matches
+// however it is wrapped.
+func Flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // VarsPlaybook declares variables of several types, with defaults, for
 // the tests of variable values.
