@@ -12,6 +12,3 @@ func mustLoad(t testing.TB, src string, opts LoadOptions) *Program {
 	t.Helper()
 	return loadtest.MustLoad(t, src, func(dir string) (*Program, hcl.Diagnostics) { return Load(dir, opts) })
 }
-
-// diagText renders diagnostics as a person would read them; p may be nil.
-func diagText(p *Program, diags hcl.Diagnostics) string { return loadtest.DiagText(p, diags) }

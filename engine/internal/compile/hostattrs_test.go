@@ -44,7 +44,7 @@ func TestHostAttributesFromTheTable(t *testing.T) {
 		}
 	}
 	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": "host \"web\" {}\nlocals { a = host.web.adress }\n"}), LoadOptions{})
-	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, `Did you mean "address"?`) {
+	if text := loadtest.Flat(loadtest.DiagText(nil, diags)); !strings.Contains(text, `Did you mean "address"?`) {
 		t.Errorf("a misspelt host attribute:\n%s", text)
 	}
 }

@@ -28,7 +28,7 @@ func TestVariablePrecedence(t *testing.T) {
 	}
 	p, diags := Load(dir, opts)
 	if diags.HasErrors() {
-		t.Fatal(diagText(p, diags))
+		t.Fatal(loadtest.DiagText(p, diags))
 	}
 	want := map[string]string{
 		"a": `"env"`, "b": `"file1"`, "c": `"file2"`, "d": `"flag2"`, "port": "8080",
@@ -87,7 +87,7 @@ func TestVariableValueErrorsNameTheirSource(t *testing.T) {
 		Environ:  []string{"RUNBOOK_VAR_port=[1"},
 		VarFiles: []string{filepath.Join(dir, "bad.vars.hcl"), filepath.Join(dir, "missing.vars.hcl")},
 	})
-	text := diagText(nil, diags)
+	text := loadtest.DiagText(nil, diags)
 	for _, want := range []string{
 		"var.port from the environment variable RUNBOOK_VAR_port is not a valid expression",
 		"The value of var.port from the var file " + filepath.Join(dir, "bad.vars.hcl") + " is not a valid number",
@@ -118,7 +118,7 @@ variable "port" {
 		t.Errorf("a valid -var still fails: %s", diags)
 	}
 	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{Environ: []string{"RUNBOOK_VAR_port=-3"}})
-	if text := diagText(nil, diags); !strings.Contains(text, "The port must be positive, not -3.") || !strings.Contains(text, "RUNBOOK_VAR_port") {
+	if text := loadtest.DiagText(nil, diags); !strings.Contains(text, "The port must be positive, not -3.") || !strings.Contains(text, "RUNBOOK_VAR_port") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }
@@ -129,7 +129,7 @@ func TestVarFileOnlyFromDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "loop.vars.hcl")}})
-	if text := diagText(nil, diags); !strings.Contains(text, "symbolic link loop") {
+	if text := loadtest.DiagText(nil, diags); !strings.Contains(text, "symbolic link loop") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }
@@ -167,7 +167,7 @@ variable "key" {
 		VarFiles: []string{filepath.Join(dir, "values.vars.hcl")},
 		Vars:     []string{"codes=s3cretfn(1)", "s3cret-bare"},
 	})
-	text := diagText(p, diags)
+	text := loadtest.DiagText(p, diags)
 	if strings.Contains(text, "s3cret") {
 		t.Errorf("a diagnostic shows a sensitive value:\n%s", text)
 	}
@@ -216,7 +216,7 @@ func TestVarFileSourceShownUnlessItMayHoldSecrets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": tc.playbook, "values.vars.hcl": tc.values})
 			p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "values.vars.hcl")}})
-			text := diagText(p, diags)
+			text := loadtest.DiagText(p, diags)
 			if shown := strings.Contains(text, `1: port = "x"`); shown != tc.shown || strings.Contains(text, "s3cret") {
 				t.Errorf("the var file's lines are shown: %v, want %v:\n%s", shown, tc.shown, text)
 			}
@@ -242,7 +242,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 		Environ:  []string{"RUNBOOK_VAR_names=[" + call + "]"},
 		VarFiles: []string{varFile},
 	})
-	text := loadtest.Flat(diagText(p, diags))
+	text := loadtest.Flat(loadtest.DiagText(p, diags))
 	for _, want := range []string{
 		"The value of var.port from the -var flag cannot be evaluated: it calls the function length",
 		"The value of var.anything from the -var flag cannot be evaluated: it calls the function file",
@@ -271,7 +271,7 @@ func TestOutsideValuesAreConstants(t *testing.T) {
 // refers to another variable: it is refused, as in Terraform.
 func TestOutsideValuesMayNotRefer(t *testing.T) {
 	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook}), LoadOptions{Vars: []string{"names=[var.a]"}})
-	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
+	if text := loadtest.Flat(loadtest.DiagText(nil, diags)); !strings.Contains(text, "The value of var.names from the -var flag cannot be evaluated: it refers to var.a") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
 }
