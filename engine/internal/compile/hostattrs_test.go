@@ -37,13 +37,16 @@ func TestHostAttributesFromTheTable(t *testing.T) {
 		fmt.Fprintf(&b, "  %s = host.web.%s\n", name, name)
 	}
 	b.WriteString("}\n")
-	p := mustLoad(t, b.String(), LoadOptions{})
+	p, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": b.String()}), LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(loadtest.DiagText(p, diags))
+	}
 	for _, name := range config.ShownHostAttrs() {
 		if v := p.localIdx[name].value; !v.IsWhollyKnown() || v.IsNull() {
 			t.Errorf("host.web.%s = %#v", name, v)
 		}
 	}
-	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": "host \"web\" {}\nlocals { a = host.web.adress }\n"}), LoadOptions{})
+	_, diags = Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": "host \"web\" {}\nlocals { a = host.web.adress }\n"}), LoadOptions{})
 	if text := loadtest.Flat(loadtest.DiagText(nil, diags)); !strings.Contains(text, `Did you mean "address"?`) {
 		t.Errorf("a misspelt host attribute:\n%s", text)
 	}

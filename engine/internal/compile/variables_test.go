@@ -68,7 +68,10 @@ func hclValue(t *testing.T, src string, ty cty.Type) cty.Value {
 }
 
 func TestRawValuesForStringsAndAny(t *testing.T) {
-	p := mustLoad(t, loadtest.VarsPlaybook, LoadOptions{Vars: []string{`a=[not an expression`, "anything=hello world", "b=x=y"}})
+	p, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook}), LoadOptions{Vars: []string{`a=[not an expression`, "anything=hello world", "b=x=y"}})
+	if diags.HasErrors() {
+		t.Fatal(loadtest.DiagText(p, diags))
+	}
 	for name, want := range map[string]cty.Value{
 		"a":        cty.StringVal("[not an expression"),
 		"anything": cty.StringVal("hello world"),
