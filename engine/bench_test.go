@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -40,11 +41,11 @@ func genPlaybook(tasks, hosts int) string {
 // over 50 hosts: parsing, variables, hosts, references, graph and type
 // checks.
 func BenchmarkLoad1000(b *testing.B) {
-	dir := writePlaybook(b, map[string]string{"main.hcl": genPlaybook(1000, 50)})
+	dir := loadtest.WritePlaybook(b, map[string]string{"main.hcl": genPlaybook(1000, 50)})
 	b.ReportAllocs()
 	for b.Loop() {
 		p, diags := Load(dir, LoadOptions{})
-		if diags.HasErrors() || len(p.insts) != 1000 {
+		if diags.HasErrors() || len(p.prog.Instances()) != 1000 {
 			b.Fatal(diagText(p, diags))
 		}
 	}
@@ -76,8 +77,8 @@ func BenchmarkRun10000(b *testing.B) {
 		fmt.Fprintf(&src, "task \"noop\" \"t%03d\" {\n  on    = group.all\n  value = %s\n}\n", i, value)
 	}
 	p := mustLoad(b, src.String(), LoadOptions{})
-	if len(p.insts) != 10000 {
-		b.Fatalf("%d instances", len(p.insts))
+	if len(p.prog.Instances()) != 10000 {
+		b.Fatalf("%d instances", len(p.prog.Instances()))
 	}
 	events := 0
 	sub := SubscriberFunc(func(Event) { events++ })

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 // TestSecretScriptOffCommandLine runs, on the control node, a script that
@@ -39,7 +41,7 @@ task "shell" "uses_secret" {
 // argument tagged cmdline:"true" is warned about at its place, and one
 // given elsewhere is not.
 func TestSecretInArgvWarns(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": `
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
 variable "pw" {
   type      = string
   sensitive = true

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 // errHalfway is what the partial module fails with.
@@ -135,7 +137,7 @@ task "partial" "first_change_counts" {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}
 	}
-	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": `
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
 task "echo" "a" {
   message = "x"
   when    = result.message != ""

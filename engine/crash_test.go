@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/journal"
 )
 
@@ -67,7 +68,7 @@ func crashChild(dir string) int {
 // writes its journal: the journal is whole, holds the started record of
 // the instance that was running, and a resume refuses to run it again.
 func TestJournalSurvivesSIGKILL(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": crashPlaybook()})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": crashPlaybook()})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
 	stdout, err := cmd.StdoutPipe()

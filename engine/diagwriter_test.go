@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 // longVarFiles writes a playbook and two var files, each with one line of
 // 400 KB and an error in it: a string for a number, which the diagnostic
 // underlines from its start, and a missing comma at the end of a list.
 func longVarFiles(t *testing.T) (dir string, files []string) {
-	dir = writePlaybook(t, map[string]string{"main.hcl": varsPlaybook})
+	dir = loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook})
 	long := strings.Repeat("x", 400_000)
 	for name, content := range map[string]string{
 		"string.vars.hcl": "port = \"" + long + "\"\n",
@@ -62,7 +63,7 @@ func TestDiagnosticSnippetsCutLongLines(t *testing.T) {
 // TestDiagnosticSnippetsKeepShortLines checks that diagnostics on short
 // lines print exactly as HCL's writer prints them.
 func TestDiagnosticSnippetsKeepShortLines(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{"main.hcl": varsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
 	p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "bad.vars.hcl")}})
 	var got, want strings.Builder
 	if err := NewDiagnosticWriter(&got, p.Files(), true).WriteDiagnostics(diags); err != nil {

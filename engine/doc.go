@@ -20,5 +20,12 @@
 // journal (package journal, RunOptions.Journal) and a later run may resume
 // it (RunOptions.Resume): what succeeded is restored, not run again.
 //
+// This package is a thin facade. The work is done by its internal
+// packages, one per phase, each depending only on those before it:
+// internal/lang (references, functions, evaluation, sensitive marks),
+// internal/compile (files to an immutable Program) and internal/exec (runs
+// a Program). The names of their public types are re-exported here as
+// aliases, so that code written against engine keeps compiling.
+//
 // The playbook language is described in LANGUAGE.md beside this file.
 package engine

@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 // TestJournalKey checks that the key of a playbook's journal follows its
 // place and its inventory, not its variables.
 func TestJournalKey(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl": "variable \"x\" {\n  default = 1\n}\ntask \"echo\" \"a\" {\n  message = \"a\"\n}\n",
 		"inv1":     "host \"db\" {\n  address = \"10.0.0.1\"\n}\n",
 		"inv2":     "host \"db\" {\n  address = \"10.0.0.2\"\n}\n",

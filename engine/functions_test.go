@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 func TestFunctions(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl": `
 locals {
   deep = "${join("", [for i in range(101) : "["])}${join("", [for i in range(101) : "]"])}"
@@ -54,7 +56,7 @@ task "data" "e" {
 }
 
 func TestFunctionErrors(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"t.tmpl":   "${missing}",
 		"bin":      "\xff\xfe",
 		"bad.tmpl": "${",
@@ -71,7 +73,7 @@ func TestFunctionErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, diags := Load(dir, LoadOptions{})
-		if text := flat(diagText(nil, diags)); !strings.Contains(text, want) {
+		if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, want) {
 			t.Errorf("%s: want %q in %s", expr, want, text)
 		}
 	}

@@ -1,53 +1,22 @@
 package engine
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/transport"
 )
-
-// writePlaybook writes files (name -> content) to a new temporary
-// directory and returns it.
-func writePlaybook(t testing.TB, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // mustLoad loads a one-file playbook and fails the test on any error.
 func mustLoad(t testing.TB, src string, opts LoadOptions) *Playbook {
 	t.Helper()
-	p, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), opts)
-	if diags.HasErrors() {
-		t.Fatalf("load: %s", diagText(p, diags))
-	}
-	return p
+	return loadtest.MustLoad(t, src, func(dir string) (*Playbook, hcl.Diagnostics) { return Load(dir, opts) })
 }
 
-// diagText renders diagnostics as a person would read them.
-func diagText(p *Playbook, diags hcl.Diagnostics) string {
-	var files map[string]*hcl.File
-	if p != nil {
-		files = p.Files()
-	}
-	var b stringsBuilder
-	w := hcl.NewDiagnosticTextWriter(&b, files, 100, false)
-	_ = w.WriteDiagnostics(diags)
-	return b.String()
-}
-
-// stringsBuilder is a strings.Builder usable as an io.Writer by value.
-type stringsBuilder = strings.Builder
+// diagText renders diagnostics as a person would read them; p may be nil.
+func diagText(p *Playbook, diags hcl.Diagnostics) string { return loadtest.DiagText(p, diags) }
 
 // localConnect connects every host to the control node.
 func localConnect(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }
@@ -83,6 +52,3 @@ func resultOf(t testing.TB, rep *Report, id string) InstanceResult {
 	t.Fatalf("no instance %s in the report", id)
 	return InstanceResult{}
 }
-
-// flat joins the words of s with single spaces, undoing line wrapping.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -58,7 +58,7 @@ func TestInvalidPlaybooks(t *testing.T) {
 			if strings.Contains(text, "hunter2") {
 				t.Errorf("a diagnostic shows a sensitive value:\n%s", text)
 			}
-			if p.valid {
+			if p.prog.Valid() {
 				t.Error("the playbook is marked valid")
 			}
 		})

@@ -8,10 +8,14 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 func TestLoadDirectoryAndJSON(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"b.hcl": `
 host "web" {
   address = "10.0.0.7"
@@ -69,7 +73,7 @@ func TestLoadFS(t *testing.T) {
 		"single.hcl":  {Data: []byte(`task "echo" "only" { message = "one file" }`)},
 	}
 	p, diags := LoadFS(fsys, "pb", LoadOptions{})
-	text := flat(diagText(p, diags))
+	text := loadtest.Flat(diagText(p, diags))
 	if !strings.Contains(text, "absolute paths cannot be read from an embedded playbook") || !strings.Contains(text, "leaves the playbook's directory") {
 		t.Errorf("diagnostics:\n%s", text)
 	}
@@ -91,7 +95,7 @@ func TestLoadFS(t *testing.T) {
 func TestLoadRefusesBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.hcl")
-	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", maxFileSize)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", config.MaxFileSize)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("loop.hcl", filepath.Join(dir, "loop.hcl")); err != nil {
@@ -108,16 +112,16 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 		filepath.Join(dir, "none.hcl"): "no such file or directory",
 	} {
 		p, diags := Load(path, LoadOptions{})
-		if text := flat(diagText(p, diags)); !diags.HasErrors() || !strings.Contains(text, want) {
+		if text := loadtest.Flat(diagText(p, diags)); !diags.HasErrors() || !strings.Contains(text, want) {
 			t.Errorf("%s: want %q in:\n%s", path, want, text)
 		}
 	}
 	// file() refuses the same things.
-	pb := writePlaybook(t, map[string]string{"main.hcl": `task "echo" "a" { message = file("self") }`})
+	pb := loadtest.WritePlaybook(t, map[string]string{"main.hcl": `task "echo" "a" { message = file("self") }`})
 	if err := os.Symlink("self", filepath.Join(pb, "self")); err != nil {
 		t.Fatal(err)
 	}
-	if _, diags := Load(pb, LoadOptions{}); !strings.Contains(flat(diagText(nil, diags)), "symbolic link loop") {
+	if _, diags := Load(pb, LoadOptions{}); !strings.Contains(loadtest.Flat(diagText(nil, diags)), "symbolic link loop") {
 		t.Errorf("file() of a loop: %s", diags)
 	}
 }
@@ -206,7 +210,7 @@ task "echo" "report" {
 }
 
 func TestInventoryFiles(t *testing.T) {
-	dir := writePlaybook(t, map[string]string{
+	dir := loadtest.WritePlaybook(t, map[string]string{
 		"main.hcl": `
 variable "user" {
   type    = string
@@ -252,7 +256,7 @@ task "echo" "stray" {
 	for _, h := range p.Hosts() {
 		got = append(got, h.Name+"="+h.Address+"/"+h.User)
 	}
-	if want := "local=127.0.0.1/" + currentUser() + " web1=web1/ web2=10.0.0.2/deploy web3=web3/"; strings.Join(got, " ") != want {
+	if want := "local=127.0.0.1/" + compile.CurrentUser() + " web1=web1/ web2=10.0.0.2/deploy web3=web3/"; strings.Join(got, " ") != want {
 		t.Errorf("hosts\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 	if n := len(p.Instances()); n != 3 {
@@ -260,14 +264,14 @@ task "echo" "stray" {
 	}
 
 	p, diags = Load(dir, LoadOptions{Inventory: inv("bad.inv")})
-	text := flat(diagText(p, diags))
+	text := loadtest.Flat(diagText(p, diags))
 	for _, want := range []string{"Duplicate host", `A host named "web1" was already declared`, "Not a host block", "may hold only host blocks; this task block belongs in the playbook"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("want %q in:\n%s", want, text)
 		}
 	}
 	_, diags = Load(dir, LoadOptions{Inventory: inv("missing.inv")})
-	if text := flat(diagText(nil, diags)); !strings.Contains(text, "Cannot read inventory file") {
+	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, "Cannot read inventory file") {
 		t.Errorf("a missing inventory file: %s", text)
 	}
 }

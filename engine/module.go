@@ -31,6 +31,9 @@ type (
 	Duration = module.Duration
 	// ArgError is module.ArgError.
 	ArgError = module.ArgError
+	// HostRef is module.HostRef, the type of a module argument that
+	// names another host.
+	HostRef = module.HostRef
 )
 
 // ErrNotPeer is module.ErrNotPeer.

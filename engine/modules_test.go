@@ -51,7 +51,7 @@ func (m *echoModule) Run(ctx context.Context, env *Env) (Result, error) {
 
 // echoToken is the sensitive token output of an echo of message: it
 // holds the message in hex, not as it is, so that the message itself is
-// no piece of a secret (see redactor).
+// no piece of a secret (see lang.Redactor).
 func echoToken(message string) string { return fmt.Sprintf("tok-%x", message) }
 
 func (m *echoModule) Describe() string { return "print " + m.Message }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -81,7 +82,7 @@ task "shell" "across" {
   peer   = ` + tt.value + `
 }
 `
-			_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{})
+			_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{})
 			if !diags.HasErrors() {
 				t.Fatal("loaded without errors")
 			}

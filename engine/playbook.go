@@ -1,234 +1,84 @@
 package engine
 
 import (
+	"io"
+	"io/fs"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/ext/typeexpr"
-	"github.com/runbookhq/runbook/engine/dag"
-	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
+	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/config"
 )
+
+// These names keep the types of a loaded playbook, defined by the
+// compiler, part of the engine's public face. Each is documented where it
+// is defined.
+type (
+	// LoadOptions are the values given to a playbook from outside its
+	// files (see compile.LoadOptions).
+	LoadOptions = compile.LoadOptions
+	// HostConfig is a host of the inventory, as its host block sets it.
+	HostConfig = config.HostConfig
+	// InstanceInfo identifies a task instance: one task on one host.
+	InstanceInfo = compile.InstanceInfo
+	// Plan is what a run would do, as far as it is known before anything
+	// runs.
+	Plan = compile.Plan
+	// PlannedInstance is one task instance in a plan.
+	PlannedInstance = compile.PlannedInstance
+)
+
+// LocalHost is the name of the built-in host that stands for the control
+// node: tasks without on run on it, and no host block may take its name.
+const LocalHost = config.LocalHost
+
+// KnownAfterRun stands, in plans and in InstanceInfo.Confirm, for a value
+// that depends on the outputs of tasks that have not run.
+const KnownAfterRun = compile.KnownAfterRun
 
 // Playbook is a loaded playbook: its variables resolved, its locals and
 // hosts evaluated, its tasks expanded into one instance per host, and the
 // graph of those instances checked. A Playbook is read-only once loaded and
 // may be run several times.
 type Playbook struct {
-	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
-	files    map[string]*hcl.File
-	sources  []namedFile // the playbook's files, then the inventory files, in the order read
-	funcs    map[string]function.Function
-	vars     []*variable // sorted by name
-	varIdx   map[string]*variable
-	locals   []*localValue // sorted by name
-	localIdx map[string]*localValue
-	hosts    []*host // sorted by name, the built-in local host included
-	hostIdx  map[string]*host
-	groups   map[string][]*host // each sorted by name
-	// groupsUnknown is set when the groups of some host are not known
-	// (a variable is missing): every group's value is then unknown.
-	groupsUnknown bool
-	tasks         []*task // sorted by name
-	taskIdx       map[string]*task
-	insts         []*instance // sorted by task, then host; an instance's id is its index
-	graph         *dag.Graph
-	base          *hcl.EvalContext // functions, var, local, host and group
-	secrets       *redactor
-	valid         bool // loaded without errors
+	prog *compile.Program
 }
 
-// namedFile is a parsed file with its name.
-type namedFile struct {
-	name string
-	file *hcl.File
+// Load reads the playbook at path, a file or a directory of *.hcl and
+// *.hcl.json files (var files, *.vars.hcl, excluded), resolves its
+// variables from opts, and checks it whole: references, types, the module
+// bodies against their schemas, and the dependency graph. Nothing connects
+// to any host.
+//
+// The returned Playbook is never nil: when the diagnostics hold errors it
+// serves only to print them (Files) and Run refuses it.
+func Load(path string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
+	prog, diags := compile.Load(path, opts)
+	return &Playbook{prog}, diags
 }
 
-// HostConfig is a host of the inventory, as its host block sets it.
-type HostConfig struct {
-	// Name is the host's name in the playbook.
-	Name string
-	// Address is the host name or IP address to connect to; it defaults
-	// to Name.
-	Address string
-	// Port is the SSH port; 0 means the transport's default.
-	Port int
-	// User is the user to connect as; empty means the transport's
-	// default.
-	User string
-	// Groups are the groups the host belongs to, sorted.
-	Groups []string
-	// IdentityFile is the path of a private key to authenticate with.
-	IdentityFile string
-	// Password, SudoPassword and KeyPassphrase are secrets; they never
-	// appear in events, reports or errors.
-	Password, SudoPassword, KeyPassphrase string
-	// Vars holds the host's variables, as host.NAME.vars shows them.
-	Vars map[string]cty.Value
-	// Warn, set only in the HostConfig given to RunOptions.Connect,
-	// passes a warning about the host to the run, which emits it,
-	// redacted, as an EventHostWarning event. A transport's warnings
-	// belong there (sshtransport.ForHost does so).
-	Warn func(message string)
+// LoadFS is Load for a playbook in fsys (such as an embedded one); dir is
+// a directory or a file of fsys. Var files are still read from the
+// operating system's file system.
+func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Playbook, hcl.Diagnostics) {
+	prog, diags := compile.LoadFS(fsys, dir, opts)
+	return &Playbook{prog}, diags
 }
-
-// InstanceInfo identifies a task instance: one task on one host.
-type InstanceInfo struct {
-	// Task is the task's name.
-	Task string
-	// Module is the task's module.
-	Module string
-	// Host is the name of the host the instance runs on.
-	Host string
-	// Confirm is the question the instance asks before it starts: the
-	// task's confirm sentence, or KnownAfterRun when the sentence depends
-	// on task outputs (it may then turn out empty), or empty when the
-	// instance asks nothing. The InstanceInfo given to
-	// RunOptions.Confirm always holds the sentence itself.
-	Confirm string
-	// DependsOn lists the instances this one waits for, as "task@host"
-	// IDs, sorted.
-	DependsOn []string
-	// Peers lists the other hosts the instance holds besides Host, named
-	// by its module's HostRef arguments, sorted.
-	Peers []string
-}
-
-// ID returns the instance's ID, "task@host".
-func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
-
-// variable is a variable block and its resolved value.
-type variable struct {
-	name        string
-	decl        hcl.Range
-	typ         cty.Type
-	defaults    *typeexpr.Defaults
-	def         *hcl.Attribute // nil when the variable is required
-	description string
-	sensitive   bool
-	validations []validation
-	value       cty.Value
-	from        valueSource
-	set         bool // a value was given or defaulted
-}
-
-// validation is a validation block of a variable.
-type validation struct {
-	cond, msg hcl.Expression
-}
-
-// valueSource tells where a variable's value came from, for messages.
-type valueSource struct {
-	what string     // e.g. "the -var flag"
-	rng  *hcl.Range // the value's place in a file, when it has one
-}
-
-// localValue is one attribute of a locals block.
-type localValue struct {
-	name  string
-	attr  *hcl.Attribute
-	value cty.Value
-}
-
-// host is a host of the inventory.
-type host struct {
-	cfg     HostConfig
-	attrs   []*hcl.Attribute // sorted by source range
-	obj     cty.Value        // the value of host.NAME and self
-	index   int              // position in Playbook.hosts
-	builtin bool
-}
-
-// task is a task block.
-type task struct {
-	name, module string
-	info         ModuleInfo
-	schema       *moduleSchema
-	decl         hcl.Range
-	moduleRange  hcl.Range
-	attrs        []*hcl.Attribute // the module's arguments, sorted by source range
-	meta         taskMeta
-	refs         []reference // task references made by the module body, when and until
-	after        []reference // the task references of depends_on
-	hosts        []*host
-	insts        []*instance          // sorted by host
-	byHost       map[string]*instance // the instances by host name
-	broken       bool                 // errors were reported; checks that would repeat them are skipped
-	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
-	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
-}
-
-// taskMeta holds the meta-arguments of a task; nil means not set.
-type taskMeta struct {
-	on, dependsOn, when, until, changedWhen, retries, delay, timeout, outputLimit, ignoreErrors, sudo, confirm *hcl.Attribute
-}
-
-// instance is a task on one host: a node of the graph.
-type instance struct {
-	id           int
-	task         *task
-	host         *host
-	peers        []*host // the other hosts its HostRef arguments name, in host order
-	retries      int
-	delay        time.Duration
-	timeout      time.Duration
-	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
-	ignoreErrors bool
-	sudo         bool
-	confirm      string     // the confirm sentence when known at load, or empty
-	deps         []int      // ids of the instances this one waits for, sorted
-	views        []taskView // what task.NAME shows this instance, sorted by name
-	public       InstanceInfo
-}
-
-// taskView is what one task reference shows an instance: the instance of
-// the task on the same host, and the instances named through task.NAME.on.
-type taskView struct {
-	task *task
-	same *instance
-	on   []*instance // sorted by host
-}
-
-// describe fills inst.public, once the graph is built.
-func (inst *instance) describe(p *Playbook) {
-	deps := make([]string, len(inst.deps))
-	for i, d := range inst.deps {
-		deps[i] = p.insts[d].name()
-	}
-	confirm := inst.confirm
-	if inst.task.confirmLater {
-		confirm = KnownAfterRun
-	}
-	inst.public = InstanceInfo{Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.peerNames()}
-}
-
-// info returns the public description of inst, with a DependsOn and
-// Peers of its own.
-func (inst *instance) info() InstanceInfo {
-	i := inst.public
-	i.DependsOn = slices.Clone(i.DependsOn)
-	i.Peers = slices.Clone(i.Peers)
-	return i
-}
-
-// name returns the instance's "task@host" ID.
-func (inst *instance) name() string { return inst.task.name + "@" + inst.host.cfg.Name }
 
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or
 // hcl.NewDiagnosticTextWriter, which shows long source lines whole).
-func (p *Playbook) Files() map[string]*hcl.File { return maps.Clone(p.files) }
+func (p *Playbook) Files() map[string]*hcl.File { return p.prog.Files() }
 
 // Hosts returns the inventory, sorted by name, the built-in local host
 // included.
 func (p *Playbook) Hosts() []HostConfig {
-	list := make([]HostConfig, len(p.hosts))
-	for i, h := range p.hosts {
-		list[i] = h.cfg
-		list[i].Groups = slices.Clone(h.cfg.Groups)
-		list[i].Vars = maps.Clone(h.cfg.Vars)
+	list := make([]HostConfig, len(p.prog.Hosts()))
+	for i, h := range p.prog.Hosts() {
+		list[i] = h.Config()
+		list[i].Groups = slices.Clone(list[i].Groups)
+		list[i].Vars = maps.Clone(list[i].Vars)
 	}
 	return list
 }
@@ -236,12 +86,47 @@ func (p *Playbook) Hosts() []HostConfig {
 // Instances returns every task instance, sorted by task, then host; nil
 // when the playbook has errors.
 func (p *Playbook) Instances() []InstanceInfo {
-	if !p.valid {
+	if !p.prog.Valid() {
 		return nil
 	}
-	list := make([]InstanceInfo, len(p.insts))
-	for i, inst := range p.insts {
-		list[i] = inst.info()
+	list := make([]InstanceInfo, len(p.prog.Instances()))
+	for i, inst := range p.prog.Instances() {
+		list[i] = inst.Info()
 	}
 	return list
+}
+
+// Plan evaluates every instance's arguments with the outputs of other
+// tasks unknown, and asks modules to describe the instances whose
+// arguments are all known; what is known of the arguments was validated
+// when the playbook loaded. It connects to no host. The plan lists the
+// instances in run order.
+func (p *Playbook) Plan() (*Plan, hcl.Diagnostics) { return p.prog.Plan() }
+
+// WriteDOT writes the dependency graph in Graphviz DOT syntax: one node
+// per task (labelled with its module), or per instance when perHost is
+// true (labelled with its host and peers), and an edge from each
+// dependency to what depends on it. The order of nodes and edges is
+// stable.
+func (p *Playbook) WriteDOT(w io.Writer, perHost bool) error {
+	if !p.prog.Valid() {
+		return compile.ErrInvalid
+	}
+	return p.prog.WriteDOT(w, perHost)
+}
+
+// JournalKey returns the key of the playbook's journal (see journal.Open
+// and RunOptions.Journal): a hash of where the playbook was loaded from
+// (its absolute path, or its name in an embedded file system) and of the
+// names, addresses and ports of its hosts, so that each playbook and
+// inventory keeps a journal of its own.
+func (p *Playbook) JournalKey() string { return p.prog.JournalKey() }
+
+// SelectHosts returns the names of the hosts that a limit of host and group
+// names selects: the hosts it names and the members of the groups it
+// names; an empty limit selects every host. A name that is neither a host
+// nor a group is an error. Run selects the hosts of RunOptions.Limit with
+// the same rule, so a program can check a limit before it runs anything.
+func (p *Playbook) SelectHosts(limit []string) (map[string]bool, error) {
+	return p.prog.SelectHosts(limit)
 }

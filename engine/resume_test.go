@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/internal/exec"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -158,7 +160,7 @@ task "step" "after" {
 	if !errors.As(err, &unsafe) || !errors.Is(err, ErrUnsafeResume) || rep != nil || len(events) != 0 {
 		t.Fatalf("resume: %v, report %v, %d events", err, rep, len(events))
 	}
-	if len(unsafe.Instances) != 1 || unsafe.Instances[0].ID() != "unsafe@local" || unsafe.Instances[0].Reason != reasonCutOff {
+	if len(unsafe.Instances) != 1 || unsafe.Instances[0].ID() != "unsafe@local" || unsafe.Instances[0].Reason != exec.ReasonCutOff {
 		t.Errorf("unsafe instances %+v", unsafe.Instances)
 	}
 	if !strings.Contains(err.Error(), "task unsafe on host local was cut off mid-way and its module is not safe to repeat") {
@@ -192,7 +194,7 @@ task "step" "after" {
 
 func TestResumeRefusesChanges(t *testing.T) {
 	key := uniqueKey(t)
-	dir := writePlaybook(t, map[string]string{"main.hcl": fmt.Sprintf(`
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": fmt.Sprintf(`
 variable "x" {
   type = string
 }
@@ -431,7 +433,7 @@ task "shell" "after" {
 	local := func(HostConfig) (transport.Host, error) { return transport.NewLocal(), nil }
 	_, _, err = journalRun(t, context.Background(), p, state, RunOptions{Connect: local, Resume: true})
 	var unsafe *UnsafeResumeError
-	if !errors.As(err, &unsafe) || len(unsafe.Instances) != 1 || unsafe.Instances[0].ID() != "once@broken" || unsafe.Instances[0].Reason != reasonLost {
+	if !errors.As(err, &unsafe) || len(unsafe.Instances) != 1 || unsafe.Instances[0].ID() != "once@broken" || unsafe.Instances[0].Reason != exec.ReasonLost {
 		t.Fatalf("resume: %v", err)
 	}
 	if !strings.Contains(err.Error(), "task once on host broken lost its connection to its host mid-way") {

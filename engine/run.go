@@ -2,407 +2,122 @@ package engine
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"slices"
-	"strings"
-	"sync"
-	"time"
 
-	"github.com/runbookhq/runbook/engine/dag"
-	"github.com/runbookhq/runbook/engine/transport"
-	"github.com/zclconf/go-cty/cty"
+	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/exec"
+)
+
+// The vocabulary of a run is defined by the executor; these names keep it
+// part of the engine's public face. Each is documented where it is
+// defined, in package exec.
+type (
+	// RunOptions steer a Run.
+	RunOptions = exec.RunOptions
+	// Report is the outcome of a run.
+	Report = exec.Report
+	// InstanceResult is how one task instance ended.
+	InstanceResult = exec.InstanceResult
+	// Status is how a task instance ended.
+	Status = exec.Status
+	// EventKind names what an Event reports.
+	EventKind = exec.EventKind
+	// Event is one state change of a run.
+	Event = exec.Event
+	// Subscriber receives the events of a run, one at a time and in order.
+	Subscriber = exec.Subscriber
+	// Flusher is implemented by a Subscriber that buffers what it writes.
+	Flusher = exec.Flusher
+	// SubscriberFunc adapts a function to the Subscriber interface.
+	SubscriberFunc = exec.SubscriberFunc
+	// ResumeChangedError is the error of a Run told to resume a run whose
+	// playbook or variables have changed since.
+	ResumeChangedError = exec.ResumeChangedError
+	// UnsafeResumeError is the error of a Run told to resume when some
+	// instances can be neither restored nor safely run again.
+	UnsafeResumeError = exec.UnsafeResumeError
+	// UnsafeInstance is an instance that a resumed run can neither
+	// restore nor safely run again.
+	UnsafeInstance = exec.UnsafeInstance
+)
+
+// Defaults of RunOptions.
+const (
+	// DefaultParallel is the global limit on running instances used when
+	// RunOptions.Parallel is zero.
+	DefaultParallel = exec.DefaultParallel
+	// DefaultPerHost is the per-host limit used when RunOptions.PerHost is
+	// zero.
+	DefaultPerHost = exec.DefaultPerHost
+	// DefaultOutputLimit is how many bytes of each output stream of a
+	// command a run keeps when RunOptions.OutputLimit is zero.
+	DefaultOutputLimit = exec.DefaultOutputLimit
+)
+
+// The ways a task instance can end.
+const (
+	StatusOK        = exec.StatusOK        // ran and changed nothing
+	StatusChanged   = exec.StatusChanged   // ran and changed something
+	StatusFailed    = exec.StatusFailed    // ran and failed, or could not run
+	StatusSkipped   = exec.StatusSkipped   // did not run: its when was false, or something it needs failed
+	StatusCancelled = exec.StatusCancelled // did not finish: the run was interrupted or stopped at a failure
+)
+
+// The kinds of events a run emits, in the order they can appear.
+const (
+	EventRunStarted      = exec.EventRunStarted      // the walk begins; Total is the number of instances
+	EventTaskStarted     = exec.EventTaskStarted     // an instance began (Attempt 1)
+	EventOutput          = exec.EventOutput          // a line of a command's output (Stream, Line)
+	EventProgress        = exec.EventProgress        // a module's progress message (Line)
+	EventRetry           = exec.EventRetry           // an attempt failed or did not meet until; another follows (Attempt, Error)
+	EventTaskFinished    = exec.EventTaskFinished    // an instance ended (Status, Duration, Error, Outputs; Changed when it failed after a change; Restored when a resumed run took it from the journal)
+	EventHostWarning     = exec.EventHostWarning     // the transport of a host warned the operator (Line)
+	EventHostUnreachable = exec.EventHostUnreachable // a host could not be reached; its remaining instances are skipped
+	EventRunFinished     = exec.EventRunFinished     // the walk ended (Duration; Error when interrupted)
+)
+
+// Sentinel errors that callers of Run test for with errors.Is; each is
+// the executor's own value, documented in package exec.
+var (
+	// ErrTaskFailed is wrapped when at least one instance failed.
+	ErrTaskFailed = exec.ErrTaskFailed
+	// ErrHostUnreachable is wrapped when a host could not be reached.
+	ErrHostUnreachable = exec.ErrHostUnreachable
+	// ErrInterrupted is wrapped when the run was interrupted.
+	ErrInterrupted = exec.ErrInterrupted
+	// ErrConfirmationRefused is wrapped by the error of an instance whose
+	// confirm question was answered no (or could not be asked).
+	ErrConfirmationRefused = exec.ErrConfirmationRefused
+	// ErrNothingToResume is returned when the journal holds no run.
+	ErrNothingToResume = exec.ErrNothingToResume
+	// ErrResumeChanged is wrapped when the playbook or its variables
+	// changed since the run to resume.
+	ErrResumeChanged = exec.ErrResumeChanged
+	// ErrUnsafeResume is wrapped when an instance can be neither restored
+	// nor safely run again.
+	ErrUnsafeResume = exec.ErrUnsafeResume
+	// ErrJournal is wrapped by the errors of recording a run.
+	ErrJournal = exec.ErrJournal
 )
 
 // Run runs the playbook: every instance once all it depends on has
 // succeeded (or was skipped by its when), up to opts.Parallel at once and
 // opts.PerHost per host, an instance counting on its peers as well as on
-// its own host. A failure skips what depends on it, transitively,
-// and nothing else unless opts.FailFast is set. Hosts are connected when
-// first needed and closed at the end. With opts.Journal the run is
-// recorded, and with opts.Resume it continues the recorded one.
+// its own host. A failure skips what depends on it, transitively, and
+// nothing else unless opts.FailFast is set. Hosts are connected when first
+// needed and closed at the end. With opts.Journal the run is recorded, and
+// with opts.Resume it continues the recorded one.
 //
 // Run returns when the walk has ended and every subscriber has seen the
 // run_finished event. The error wraps ErrInterrupted when ctx was
 // cancelled or opts.Stop closed, ErrTaskFailed when an instance failed,
 // ErrHostUnreachable when a host could not be reached, and ErrJournal
 // when the journal could not be written; the report is complete in every
-// case. When the run cannot start (bad options, a resume that is refused)
-// Run returns a nil report and an error, having run nothing.
+// case. When the run cannot start (bad options, a resume that is refused,
+// a playbook with errors) Run returns a nil report and an error, having
+// run nothing.
 func Run(ctx context.Context, p *Playbook, opts RunOptions) (*Report, error) {
-	if p == nil || !p.valid {
-		return nil, errInvalidPlaybook
+	if p == nil {
+		return nil, compile.ErrInvalid
 	}
-	if err := (&transport.Sudo{Password: opts.SudoPassword}).Validate(); err != nil {
-		return nil, err
-	}
-	included, limited, err := p.limitSet(opts.Limit)
-	if err != nil {
-		return nil, err
-	}
-	rerun, err := p.rerunSet(opts.Rerun)
-	switch {
-	case err != nil:
-		return nil, err
-	case len(opts.Rerun) > 0 && !opts.Resume:
-		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
-	}
-	r := newRunner(ctx, p, opts, included, limited)
-	if err := r.beginJournal(rerun); err != nil {
-		r.bus.close()
-		return nil, err
-	}
-	total := 0
-	for _, in := range included {
-		if in {
-			total++
-		}
-	}
-	start := time.Now()
-	r.emit(Event{Kind: EventRunStarted, Total: total})
-	for id, inst := range p.insts {
-		if res := &r.results[id]; res.restored {
-			r.finished(inst, res)
-		}
-	}
-	walk := dag.WalkOptions{
-		Parallel: orDefault(opts.Parallel, DefaultParallel),
-		Group:    func(node int) int { return p.insts[r.id(node)].host.index },
-		Also:     func(node int) []int { return hostIndexes(p.insts[r.id(node)].peers) },
-		PerGroup: orDefault(opts.PerHost, DefaultPerHost),
-		FailFast: opts.FailFast,
-		Stop:     opts.Stop,
-	}
-	g := r.walkGraph()
-	walkErr := g.Walk(ctx, walk, r.visit, r.settle)
-	closeErr := r.conns.closeAll()
-	report := r.report(time.Since(start), r.stopped())
-	report.Interrupted = report.Interrupted && slices.ContainsFunc(report.Instances, func(i InstanceResult) bool { return i.Status == StatusCancelled })
-	journalErr := r.endJournal()
-	runErr := r.runError(report, errors.Join(walkErr, closeErr, journalErr))
-	finished := Event{Kind: EventRunFinished, Duration: report.Duration}
-	if report.Interrupted {
-		finished.Error = ErrInterrupted.Error()
-	}
-	r.emit(finished)
-	r.bus.close()
-	return report, runErr
-}
-
-// hostIndexes returns the indexes of hosts.
-func hostIndexes(hosts []*host) []int {
-	list := make([]int, len(hosts))
-	for i, h := range hosts {
-		list[i] = h.index
-	}
-	return list
-}
-
-// orDefault returns n, or def when n is not positive.
-func orDefault(n, def int) int {
-	if n > 0 {
-		return n
-	}
-	return def
-}
-
-// peerLeftOut returns the first peer of inst that the limit leaves out,
-// or nil.
-func (r *runner) peerLeftOut(inst *instance) *host {
-	if r.limited == nil {
-		return nil
-	}
-	for _, h := range inst.peers {
-		if !r.limited[h] {
-			return h
-		}
-	}
-	return nil
-}
-
-// walkGraph returns the graph to walk: the playbook's, or under a limit
-// or when resuming, the graph of the included instances that are not
-// restored, have no peer left out and need no instance left out. Those
-// that do are recorded as skipped here; a restored instance counts as
-// done. r.nodes maps the nodes of such a graph to instance ids.
-func (r *runner) walkGraph() *dag.Graph {
-	p := r.p
-	restored := func(id int) bool { return r.results[id].restored }
-	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.insts, func(inst *instance) bool { return restored(inst.id) || r.peerLeftOut(inst) != nil }) {
-		return p.graph
-	}
-	order, _ := p.graph.TopoOrder() // acyclic: checked when the playbook loaded
-	walked := make([]bool, len(p.insts))
-	for _, id := range order {
-		if !r.included[id] || restored(id) {
-			continue
-		}
-		inst := p.insts[id]
-		res := &r.results[id]
-		if h := r.peerLeftOut(inst); h != nil {
-			res.status = StatusSkipped
-			res.err = fmt.Errorf("task %s on host %s: not run: the limit leaves out its peer %s", inst.task.name, inst.host.cfg.Name, h.cfg.Name)
-			r.finished(inst, res)
-			continue
-		}
-		cause := slices.IndexFunc(inst.deps, func(d int) bool { return !walked[d] && !restored(d) })
-		if cause < 0 {
-			walked[id] = true
-			continue
-		}
-		res.status = StatusSkipped
-		res.err = r.needsError(inst, inst.deps[cause])
-		r.finished(inst, res)
-	}
-	index := make([]int, len(p.insts))
-	for id, w := range walked {
-		if w {
-			index[id] = len(r.nodes)
-			r.nodes = append(r.nodes, id)
-		}
-	}
-	g := dag.New(len(r.nodes))
-	for n, id := range r.nodes {
-		for _, d := range p.insts[id].deps {
-			if walked[d] {
-				g.AddEdge(n, index[d])
-			}
-		}
-	}
-	return g
-}
-
-// id returns the instance id of a node of the walked graph.
-func (r *runner) id(node int) int {
-	if r.nodes == nil {
-		return node
-	}
-	return r.nodes[node]
-}
-
-// runner is the state of one run.
-type runner struct {
-	ctx       context.Context // the run's context, as the caller gave it
-	p         *Playbook
-	opts      RunOptions
-	bus       *bus
-	conns     *conns
-	secrets   *redactor
-	included  []bool
-	limited   map[*host]bool // the hosts RunOptions.Limit keeps; nil without a limit
-	nodes     []int          // under a limit: the instance id of each node walked
-	results   []result       // by instance id
-	outputs   []cty.Value    // by instance id: the outputs object of a finished instance
-	confirmMu sync.Mutex
-}
-
-// result is how an instance ended, as the run records it.
-type result struct {
-	status      Status
-	err         error
-	dur         time.Duration
-	outputs     map[string]any
-	changed     bool // it failed after its module reported a change
-	unreachable bool
-	ignored     bool
-	attempts    int
-	stderr      string
-	started     time.Time // when its module first started; zero if it never did
-	repeatable  bool      // its module said it is safe to repeat, when it started
-	lost        bool      // it failed, and an attempt lost its connection mid-way
-	whenFalse   bool      // skipped because its when was false
-	restored    bool      // not run: restored from the journal of the run it resumes
-}
-
-// newRunner prepares a run.
-func newRunner(ctx context.Context, p *Playbook, opts RunOptions, included []bool, limited map[*host]bool) *runner {
-	r := &runner{
-		ctx:      ctx,
-		p:        p,
-		opts:     opts,
-		bus:      newBus(opts.Subscribers),
-		secrets:  &redactor{},
-		included: included,
-		limited:  limited,
-		results:  make([]result, len(p.insts)),
-		outputs:  make([]cty.Value, len(p.insts)),
-	}
-	r.secrets.add(p.secrets.secrets...)
-	r.secrets.add(opts.SudoPassword)
-	r.conns = newConns(r)
-	return r
-}
-
-// stopped reports whether the run was told to stop: its context is done
-// or RunOptions.Stop is closed.
-func (r *runner) stopped() bool {
-	if r.ctx.Err() != nil {
-		return true
-	}
-	select {
-	case <-r.opts.Stop:
-		return true
-	default:
-		return false
-	}
-}
-
-// emit sends an event to the subscribers.
-func (r *runner) emit(e Event) { r.bus.emit(e) }
-
-// output sends a line of a command's output that inst ran on h, redacted,
-// as an event.
-func (r *runner) output(inst *instance, h *host, stream, line string) {
-	e := Event{Kind: EventOutput, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name, Stream: stream, Line: r.secrets.redact(line)}
-	if h != inst.host {
-		e.On = h.cfg.Name
-	}
-	r.emit(e)
-}
-
-// settle records an instance the walk did not visit: skipped because
-// something it needs did not succeed, or cancelled.
-func (r *runner) settle(node int, o dag.Outcome, cause int) {
-	id := r.id(node)
-	res := &r.results[id]
-	if res.status != "" {
-		return // visited, and recorded then
-	}
-	inst := r.p.insts[id]
-	switch {
-	case o == dag.Cancelled && r.stopped():
-		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
-	case o == dag.Cancelled:
-		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: the run stopped at the first failure", inst.task.name, inst.host.cfg.Name)
-	default:
-		res.status = StatusSkipped
-		res.err = r.needsError(inst, r.id(cause))
-		res.unreachable = r.conns.unreachableOf(inst) != nil
-	}
-	r.finished(inst, res)
-}
-
-// needsError says that inst did not run because the instance cause did
-// not succeed. When that was because a host could not be reached, the
-// error wraps ErrHostUnreachable.
-func (r *runner) needsError(inst *instance, cause int) error {
-	c := r.p.insts[cause]
-	e := &safeError{msg: fmt.Sprintf("task %s on host %s: not run: it needs task %s on host %s, which %s",
-		inst.task.name, inst.host.cfg.Name, c.task.name, c.host.cfg.Name, r.why(cause))}
-	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
-		e.causes = []error{ErrHostUnreachable}
-	}
-	return e
-}
-
-// why says why an instance did not succeed, for the messages of those
-// that needed it.
-func (r *runner) why(node int) string {
-	res, inst := r.results[node], r.p.insts[node]
-	switch {
-	case !r.included[node]:
-		return "the limit leaves out"
-	case res.unreachable:
-		if h := r.conns.unreachableOf(inst); h != nil && h != inst.host {
-			return "could not reach its peer " + h.cfg.Name
-		}
-		return "could not reach its host"
-	case r.peerLeftOut(inst) != nil:
-		return "the limit skips, as it leaves out its peer " + r.peerLeftOut(inst).cfg.Name
-	case res.status == StatusFailed:
-		return "failed"
-	}
-	return "did not run"
-}
-
-// finished sends the task_finished event of an instance.
-func (r *runner) finished(inst *instance, res *result) {
-	e := Event{
-		Kind: EventTaskFinished, Task: inst.task.name, Module: inst.task.module, Host: inst.host.cfg.Name,
-		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
-	}
-	if res.err != nil {
-		e.Error = res.err.Error()
-	}
-	r.journalFinished(inst, res)
-	r.emit(e)
-}
-
-// report builds the report of the run.
-func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.insts))}
-	for i, inst := range r.p.insts {
-		if !r.included[i] {
-			continue
-		}
-		res := r.results[i]
-		if res.status == "" { // never reached: the walk was stopped
-			res.status = StatusCancelled
-			res.err = fmt.Errorf("task %s on host %s: %w", inst.task.name, inst.host.cfg.Name, ErrInterrupted)
-		}
-		rep.Instances = append(rep.Instances, InstanceResult{
-			InstanceInfo: inst.info(),
-			Status:       res.status,
-			Changed:      res.status == StatusChanged || res.changed,
-			Duration:     res.dur,
-			Err:          res.err,
-			Outputs:      res.outputs,
-			Unreachable:  res.unreachable,
-			StderrTail:   res.stderr,
-			Attempts:     res.attempts,
-			Ignored:      res.ignored,
-			Restored:     res.restored,
-		})
-	}
-	return rep
-}
-
-// unreachableHosts names the hosts of an instance that proved
-// unreachable in this run, its own and its peers; its own when none did,
-// as for an instance restored from the journal.
-func (r *runner) unreachableHosts(info InstanceInfo) []string {
-	names := slices.DeleteFunc(append([]string{info.Host}, info.Peers...), func(name string) bool {
-		return !r.conns.unreachable(r.p.hostIdx[name])
-	})
-	if len(names) == 0 {
-		return []string{info.Host}
-	}
-	return names
-}
-
-// runError returns the error of the run: interrupted, failed instances,
-// unreachable hosts, and any error closing the hosts.
-func (r *runner) runError(rep *Report, other error) error {
-	var errs []error
-	if rep.Interrupted {
-		errs = append(errs, ErrInterrupted)
-	}
-	var failed []string
-	var first error
-	unreachable := map[string]bool{}
-	for _, res := range rep.Instances {
-		if res.Unreachable {
-			for _, name := range r.unreachableHosts(res.InstanceInfo) {
-				unreachable[name] = true
-			}
-		}
-		if res.Failed() {
-			failed = append(failed, res.ID())
-			if first == nil {
-				first = res.Err
-			}
-		}
-	}
-	if len(unreachable) > 0 {
-		errs = append(errs, fmt.Errorf("%w: %s", ErrHostUnreachable, strings.Join(sortedKeys(unreachable), ", ")))
-	}
-	if len(failed) > 0 {
-		errs = append(errs, fmt.Errorf("%w: %d of %d instances failed (%s); first: %w", ErrTaskFailed, len(failed), len(rep.Instances), strings.Join(failed, ", "), first))
-	}
-	if other != nil && !errors.Is(other, context.Canceled) && !errors.Is(other, context.DeadlineExceeded) {
-		errs = append(errs, other)
-	}
-	return errors.Join(errs...)
+	return exec.Run(ctx, p.prog, opts)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -59,7 +60,7 @@ task "shell" "root" {
 // before it connects to any host. Neither error shows the password.
 func TestSudoPasswordNotOneLineRefused(t *testing.T) {
 	const pw = "first-line\nsecond-line"
-	_, diags := Load(writePlaybook(t, map[string]string{"main.hcl": `
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
 variable "pw" {
   type      = string
   sensitive = true

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/loadtest"
 )
 
 // windowModule takes a duration and a window from low to high, which
@@ -94,7 +95,7 @@ task "opaque" "known" {
   other = "bad"
 }
 `
-	p, diags := Load(writePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{})
+	p, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": src}), LoadOptions{})
 	want := []struct {
 		line int
 		says []string

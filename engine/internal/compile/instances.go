@@ -1,0 +1,424 @@
+package compile
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
+	"github.com/runbookhq/runbook/internal/suggest"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// defaultDelay is the pause between attempts of a task that sets retries
+// but no delay.
+const defaultDelay = 5 * time.Second
+
+// maxRetries bounds the retries meta-argument.
+const maxRetries = 10000
+
+// maxOutputLimit bounds the output_limit meta-argument: 1 TiB.
+const maxOutputLimit = 1 << 40
+
+// expandTasks checks the references of every task, evaluates on to find
+// its hosts, and makes one instance per host with its peers and the
+// meta-arguments that are known when the playbook loads.
+func (l *loader) expandTasks() {
+	for _, t := range l.p.tasks {
+		before := len(l.diags)
+		l.taskReferences(t)
+		l.dependsOn(t)
+		t.hosts = l.evalOn(t)
+		t.broken = t.broken || len(l.diags) > before
+		t.byHost = map[string]*Instance{}
+		for _, h := range t.hosts {
+			inst := &Instance{task: t, host: h, delay: defaultDelay}
+			t.insts = append(t.insts, inst)
+			t.byHost[h.cfg.Name] = inst
+		}
+		var collect instanceDiags
+		for _, inst := range t.insts {
+			if t.schema != nil && !t.broken {
+				collect.add(inst, l.evalPeers(inst)...)
+			}
+			if t.Meta.SetsAny(config.MetaLoad, config.MetaConfirm) {
+				collect.add(inst, l.evalInstanceMeta(inst)...)
+			}
+		}
+		if diags := collect.flush(); len(diags) > 0 {
+			l.diags = append(l.diags, diags...)
+			t.broken = true
+		}
+	}
+}
+
+// taskReferences checks the references of a task's expressions and keeps
+// those to other tasks, which become edges of the graph.
+func (l *loader) taskReferences(t *task) {
+	m := t.Meta
+	keep := func(a *hcl.Attribute, sc lang.Scope) {
+		if a == nil {
+			return
+		}
+		for _, r := range l.ownTaskRefs(t, a.Name, l.references(a.Expr, sc), sc.Allows(lang.RefResult)) {
+			switch {
+			case r.Kind == lang.RefTask:
+				t.refs = append(t.refs, r)
+				t.confirmLater = t.confirmLater || a == m.Get("confirm")
+			case r.Kind == lang.RefResult:
+				l.checkResult(t, r)
+			}
+		}
+	}
+	for _, a := range t.Attrs {
+		keep(a, lang.ScopeBody)
+	}
+	for _, ma := range config.MetaArgs {
+		if a := m.Get(ma.Name); a != nil && ma.Refs != nil {
+			sc := *ma.Refs
+			sc.Where = a.Name
+			keep(a, sc)
+		}
+	}
+}
+
+// ownTaskRefs reports, and leaves out, references a task makes to itself
+// in the attribute called attr; withResult says that result is there.
+func (l *loader) ownTaskRefs(t *task, attr string, refs []lang.Reference, withResult bool) []lang.Reference {
+	return slices.DeleteFunc(refs, func(r lang.Reference) bool {
+		if r.Kind != lang.RefTask || r.Name != t.Name {
+			return false
+		}
+		detail := fmt.Sprintf("Task %q cannot refer to its own outputs: they do not exist until it has run.", t.Name)
+		if withResult {
+			detail += fmt.Sprintf(" In %s, the outputs of the attempt that just ended are result.OUTPUT, such as result.%s.", attr, cmpOr(r.Attr, "OUTPUT"))
+		}
+		l.errorf(r.Range().Ptr(), "Self-referencing task", "%s", detail)
+		return true
+	})
+}
+
+// cmpOr returns a, or b when a is empty.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// checkResult checks a result reference in a condition over result against the outputs of
+// the task's own module.
+func (l *loader) checkResult(t *task, r lang.Reference) {
+	if r.Attr == "" {
+		return
+	}
+	if d := checkOutput(t, r.Attr, r.AttrRange()); d != nil {
+		l.diags = append(l.diags, d)
+	}
+}
+
+// dependsOn reads depends_on: a list of task.NAME (the instance on the
+// same host when the task runs there, else every instance), task.NAME.on
+// (every instance) or task.NAME.on.HOST (one instance).
+func (l *loader) dependsOn(t *task) {
+	a := t.Meta.Get("depends_on")
+	if a == nil {
+		return
+	}
+	exprs, diags := hcl.ExprList(a.Expr)
+	l.diags = append(l.diags, diags...)
+	for _, e := range exprs {
+		trav, diags := hcl.AbsTraversalForExpr(e)
+		var r lang.Reference
+		var d *hcl.Diagnostic
+		if !diags.HasErrors() {
+			r, d = lang.ParseReference(trav)
+		}
+		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || r.Attr != "" {
+			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+			continue
+		}
+		if r.Name == t.Name {
+			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.Name)
+			continue
+		}
+		if d := l.p.checkExists(r); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
+		r.SameHost = r.Bare
+		t.after = append(t.after, r)
+	}
+}
+
+// evalOn evaluates on, which names the hosts a task runs on: a host
+// (host.NAME), a group (group.NAME), a host name, or a list of these. A
+// task without on runs on the local host.
+func (l *loader) evalOn(t *task) []*Host {
+	p := l.p
+	if t.Meta.Get("on") == nil {
+		return []*Host{p.hostIdx[config.LocalHost]}
+	}
+	expr := t.Meta.Get("on").Expr
+	before := len(l.diags)
+	l.references(expr, lang.ScopeOn)
+	if len(l.diags) > before {
+		return nil
+	}
+	var names []string
+	if h := p.plainHostRef(expr); h != nil {
+		names = append(names, h.cfg.Name)
+	} else if !l.onNames(t, expr, &names) {
+		return nil
+	}
+	slices.Sort(names)
+	var hosts []*Host
+	for _, name := range slices.Compact(names) {
+		h := p.hostIdx[name]
+		if h == nil {
+			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, suggest.DidYouMean(name, p.hostNames()))
+			return nil
+		}
+		hosts = append(hosts, h)
+	}
+	if len(hosts) == 0 {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Task runs nowhere",
+			Detail:   fmt.Sprintf("on names no host, so task %q has no instance.", t.Name),
+			Subject:  expr.Range().Ptr(),
+		})
+	}
+	return hosts
+}
+
+// plainHostRef returns the host that expr names when it is a plain
+// host.NAME whose host object is known: on can take it without being
+// evaluated, which saves much of the work of loading a large playbook.
+func (p *Program) plainHostRef(expr hcl.Expression) *Host {
+	te, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(te.Traversal) != 2 || te.Traversal.RootName() != "host" {
+		return nil
+	}
+	name, ok := lang.StepName(te.Traversal[1])
+	if h := p.hostIdx[name]; ok && h != nil && h.obj.IsKnown() {
+		return h
+	}
+	return nil
+}
+
+// onNames evaluates on and appends the host names it gives. It reports
+// false when they cannot be known: an error (reported here or before) or
+// a missing variable.
+func (l *loader) onNames(t *task, expr hcl.Expression, names *[]string) bool {
+	v, diags := lang.Eval(expr, l.p.base)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	switch err := hostNamesIn(v, names, 0); {
+	case errors.Is(err, errUnknownOn):
+		t.onUnknown = true // a missing variable or an error, reported before
+		return false
+	case errors.Is(err, errSensitiveOn):
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on cannot be sensitive: host names are shown in plans and events.")
+		return false
+	case err != nil:
+		l.errorf(expr.Range().Ptr(), "Invalid on", "on must be a host (host.NAME), a group (group.NAME), a host name, or a list of these; %s.", err)
+		return false
+	}
+	return true
+}
+
+// Errors of hostNamesIn that callers tell apart.
+var (
+	errUnknownOn   = errors.New("unknown")
+	errSensitiveOn = errors.New("sensitive")
+)
+
+// hostNamesIn appends the host names that a value of on names. It looks
+// only at what names hosts, so the other attributes of host objects may be
+// anything.
+func hostNamesIn(v cty.Value, names *[]string, depth int) error {
+	switch {
+	case depth > 3:
+		return errors.New("the lists nest too deep")
+	case v.IsMarked():
+		return errSensitiveOn
+	case !v.IsKnown():
+		return errUnknownOn
+	case v.IsNull():
+		return errors.New("it is null")
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		*names = append(*names, v.AsString())
+	case lang.IsHostObject(ty):
+		return hostNamesIn(v.GetAttr("name"), names, depth)
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if err := hostNamesIn(e, names, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("it is %s", lang.TypeName(ty))
+	}
+	return nil
+}
+
+// evalInstanceMeta evaluates the meta-arguments of an instance that are
+// known when the playbook loads: retries, delay, timeout, output_limit,
+// ignore_errors, sudo, and confirm unless it refers to task outputs. They
+// may refer to self.
+func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
+	m := inst.task.Meta
+	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
+	var diags hcl.Diagnostics
+	eval := func(a *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
+		if a == nil {
+			return cty.NilVal, false
+		}
+		v, ds := lang.Eval(a.Expr, ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() || !v.IsWhollyKnown() {
+			return cty.NilVal, false
+		}
+		if v.IsNull() {
+			diags = append(diags, metaDiag(a, "%s must not be null.", a.Name))
+			return cty.NilVal, false
+		}
+		cv, err := lang.ConvertPlain(v, ty)
+		if err != nil {
+			diags = append(diags, metaDiag(a, "%s must be a %s: %s.", a.Name, ty.FriendlyName(), lang.ConvertMessage(err)))
+			return cty.NilVal, false
+		}
+		return cv, true
+	}
+	if v, ok := eval(m.Get("retries"), cty.Number); ok {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact || n < 0 || n > maxRetries {
+			diags = append(diags, metaDiag(m.Get("retries"), "retries must be a whole number from 0 to %d.", maxRetries))
+		}
+		inst.retries = int(n)
+	}
+	for _, d := range []struct {
+		a   *hcl.Attribute
+		dst *time.Duration
+	}{{m.Get("delay"), &inst.delay}, {m.Get("timeout"), &inst.timeout}} {
+		if v, ok := eval(d.a, cty.String); ok {
+			dur, err := module.ParseDuration(v.AsString())
+			if err != nil {
+				diags = append(diags, metaDiag(d.a, "%s must be a duration such as \"30s\", \"5m\" or \"1h30m\".", d.a.Name))
+			}
+			*d.dst = dur
+		}
+	}
+	if v, ok := eval(m.Get("output_limit"), cty.Number); ok {
+		n, acc := v.AsBigFloat().Int64()
+		if acc != big.Exact || n < 1 || n > maxOutputLimit {
+			diags = append(diags, metaDiag(m.Get("output_limit"), "output_limit must be a whole number of bytes from 1 to %d (1 TiB).", maxOutputLimit))
+		}
+		inst.outputLimit = int(n)
+	}
+	if v, ok := eval(m.Get("ignore_errors"), cty.Bool); ok {
+		inst.ignoreErrors = v.True()
+	}
+	if v, ok := eval(m.Get("sudo"), cty.Bool); ok {
+		inst.sudo = v.True()
+	}
+	if m.Get("confirm") != nil && !inst.task.confirmLater {
+		sentence, ds := confirmSentence(m.Get("confirm"), ctx)
+		diags = append(diags, ds...)
+		inst.confirm = sentence
+	}
+	return diags
+}
+
+// confirmSentence evaluates confirm in ctx: the sentence to ask, or empty
+// when the value is null or blank (no question). An unknown value gives
+// an empty sentence and no error.
+func confirmSentence(a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
+	v, diags := lang.Eval(a.Expr, ctx)
+	switch {
+	case diags.HasErrors():
+		return "", diags
+	case v.ContainsMarked():
+		return "", append(diags, metaDiag(a, "confirm is shown to whoever runs the playbook, so it cannot include a sensitive value."))
+	case !v.IsWhollyKnown() || v.IsNull():
+		return "", diags
+	}
+	s, err := lang.ConvertPlain(v, cty.String)
+	if err != nil {
+		return "", append(diags, metaDiag(a, "confirm must be a string or null: %s.", lang.ConvertMessage(err)))
+	}
+	return strings.TrimSpace(s.AsString()), diags
+}
+
+// metaDiag returns an error diagnostic about a meta-argument.
+func metaDiag(a *hcl.Attribute, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + a.Name,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  a.Expr.Range().Ptr(),
+	}
+}
+
+// instanceDiags gathers the diagnostics of the instances of one task and
+// reports each once, naming the hosts it concerns when it does not
+// concern them all.
+type instanceDiags struct {
+	groups []*instanceDiagGroup
+	byKey  map[string]*instanceDiagGroup
+}
+
+type instanceDiagGroup struct {
+	diag  *hcl.Diagnostic
+	task  *task
+	hosts []string
+}
+
+// add records diags found for inst.
+func (c *instanceDiags) add(inst *Instance, diags ...*hcl.Diagnostic) {
+	if c.byKey == nil {
+		c.byKey = map[string]*instanceDiagGroup{}
+	}
+	for _, d := range diags {
+		key := fmt.Sprintf("%d\x00%s\x00%s\x00%v", d.Severity, d.Summary, d.Detail, d.Subject)
+		g := c.byKey[key]
+		if g == nil {
+			g = &instanceDiagGroup{diag: d, task: inst.task}
+			c.byKey[key] = g
+			c.groups = append(c.groups, g)
+		}
+		if !slices.Contains(g.hosts, inst.host.cfg.Name) {
+			g.hosts = append(g.hosts, inst.host.cfg.Name)
+		}
+	}
+}
+
+// flush returns the gathered diagnostics.
+func (c *instanceDiags) flush() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, g := range c.groups {
+		if n := len(g.task.insts); n > 1 && len(g.hosts) < n {
+			word := "host"
+			if len(g.hosts) > 1 {
+				word = "hosts"
+			}
+			g.diag.Detail += fmt.Sprintf(" (task %s on %s %s)", g.task.Name, word, strings.Join(g.hosts, ", "))
+		}
+		diags = append(diags, g.diag)
+	}
+	return diags
+}

@@ -1,0 +1,128 @@
+package compile
+
+import (
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+)
+
+// Load reads the playbook at path, a file or a directory of *.hcl and
+// *.hcl.json files (var files, *.vars.hcl, excluded), resolves its
+// variables from opts, and checks it whole: references, types, the module
+// bodies against their schemas, and the dependency graph. Nothing connects
+// to any host.
+//
+// The returned Program is never nil: when the diagnostics hold errors it
+// serves only to print them (Files), and Valid reports false.
+func Load(path string, opts LoadOptions) (*Program, hcl.Diagnostics) {
+	origin, err := filepath.Abs(path)
+	if err != nil {
+		origin = path
+	}
+	return load(config.OS(), path, origin, opts)
+}
+
+// LoadFS is Load for a playbook in fsys (such as an embedded one); dir is
+// a directory or a file of fsys. Var files are still read from the
+// operating system's file system.
+func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Program, hcl.Diagnostics) {
+	return load(config.FS(fsys), dir, "embedded:"+dir, opts)
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	p      *Program
+	parser *config.Parser
+	opts   LoadOptions
+	diags  hcl.Diagnostics
+}
+
+// load runs every phase of loading, stopping after a phase whose errors
+// would make the next one report nonsense.
+func load(src config.Source, root, origin string, opts LoadOptions) (*Program, hcl.Diagnostics) {
+	l := &loader{
+		p: &Program{
+			origin:   origin,
+			varIdx:   map[string]*variable{},
+			localIdx: map[string]*localValue{},
+			hostIdx:  map[string]*Host{},
+			taskIdx:  map[string]*task{},
+			secrets:  &lang.Redactor{},
+		},
+		parser: config.NewParser(),
+		opts:   opts,
+	}
+	named, dir, diags := l.parser.ReadPlaybook(src, root)
+	l.diags = append(l.diags, diags...)
+	var files []*hcl.File
+	for _, nf := range named {
+		files = append(files, nf.File)
+		l.p.sources = append(l.p.sources, nf)
+	}
+	l.p.funcs = lang.Functions(func(name string) ([]byte, string, error) { return config.ReadRelative(src, dir, name) })
+	if l.diags.HasErrors() {
+		return l.finish()
+	}
+	cfg, diags := config.Decode(l.parser, files, l.opts.Inventory)
+	l.diags = append(l.diags, diags...)
+	l.build(cfg)
+	l.addLocalHost()
+	l.resolveVariables()
+	if !l.evalLocalsAndHosts() {
+		return l.finish()
+	}
+	l.p.base = l.baseContext()
+	l.expandTasks()
+	if l.buildGraph() {
+		l.typecheck()
+	}
+	return l.finish()
+}
+
+// finish redacts and sorts the diagnostics and marks the playbook valid
+// when there are no errors.
+func (l *loader) finish() (*Program, hcl.Diagnostics) {
+	l.p.secrets.RedactDiags(l.diags)
+	sortDiags(l.diags)
+	l.p.valid = !l.diags.HasErrors()
+	l.p.files = l.parser.Files()
+	return l.p, l.diags
+}
+
+// sortDiags orders diagnostics by file and position; those without a
+// place come first. The sort is stable, so diagnostics at one place keep
+// the order they were found in.
+func sortDiags(diags hcl.Diagnostics) {
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return -1
+		case b.Subject == nil:
+			return 1
+		}
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+}
+
+// errorf records an error diagnostic.
+func (l *loader) errorf(subject *hcl.Range, summary, format string, args ...any) {
+	l.diags = append(l.diags, config.Errorf(subject, summary, format, args...))
+}
+
+// parse parses one file (see config.Parser.Parse), recording its
+// diagnostics; it returns nil when the file has errors.
+func (l *loader) parse(data []byte, name string) *hcl.File {
+	f, diags := l.parser.Parse(data, name)
+	l.diags = append(l.diags, diags...)
+	return f
+}

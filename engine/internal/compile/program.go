@@ -1,0 +1,172 @@
+package compile
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Program is a compiled playbook: its variables resolved, its locals and
+// hosts evaluated, its tasks expanded into one instance per host with
+// their meta-arguments evaluated, the graph of those instances checked,
+// and the expressions left for run time (when, until, changed_when, a
+// confirm that reads task outputs) kept as compiled values. A Program is
+// read-only once compiled and may be run several times.
+type Program struct {
+	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
+	files    map[string]*hcl.File
+	sources  []config.NamedFile // the playbook's files, then the inventory files, in the order read
+	funcs    map[string]function.Function
+	vars     []*variable // sorted by name
+	varIdx   map[string]*variable
+	locals   []*localValue // sorted by name
+	localIdx map[string]*localValue
+	hosts    []*Host // sorted by name, the built-in local host included
+	hostIdx  map[string]*Host
+	groups   map[string][]*Host // each sorted by name
+	// groupsUnknown is set when the groups of some host are not known
+	// (a variable is missing): every group's value is then unknown.
+	groupsUnknown bool
+	tasks         []*task // sorted by name
+	taskIdx       map[string]*task
+	insts         []*Instance // sorted by task, then host; an instance's id is its index
+	graph         *dag.Graph
+	base          *hcl.EvalContext // functions, var, local, host and group
+	secrets       *lang.Redactor
+	valid         bool // loaded without errors
+}
+
+// InstanceInfo identifies a task instance: one task on one host.
+type InstanceInfo struct {
+	// Task is the task's name.
+	Task string
+	// Module is the task's module.
+	Module string
+	// Host is the name of the host the instance runs on.
+	Host string
+	// Confirm is the question the instance asks before it starts: the
+	// task's confirm sentence, or KnownAfterRun when the sentence depends
+	// on task outputs (it may then turn out empty), or empty when the
+	// instance asks nothing. The InstanceInfo given to
+	// RunOptions.Confirm always holds the sentence itself.
+	Confirm string
+	// DependsOn lists the instances this one waits for, as "task@host"
+	// IDs, sorted.
+	DependsOn []string
+	// Peers lists the other hosts the instance holds besides Host, named
+	// by its module's HostRef arguments, sorted.
+	Peers []string
+}
+
+// ID returns the instance's ID, "task@host".
+func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
+
+// variable is a variable block and its resolved value.
+type variable struct {
+	*config.Variable
+	description string
+	sensitive   bool
+	value       cty.Value
+	from        valueSource
+	set         bool // a value was given or defaulted
+}
+
+// valueSource tells where a variable's value came from, for messages.
+type valueSource struct {
+	what string     // e.g. "the -var flag"
+	rng  *hcl.Range // the value's place in a file, when it has one
+}
+
+// localValue is one attribute of a locals block and its value.
+type localValue struct {
+	*config.Local
+	value cty.Value
+}
+
+// Host is a host of the inventory.
+type Host struct {
+	cfg     config.HostConfig
+	attrs   []*hcl.Attribute // sorted by source range
+	obj     cty.Value        // the value of host.NAME and self
+	index   int              // position in Program.hosts
+	builtin bool
+}
+
+// task is a task block, its module and the instances it expands into.
+type task struct {
+	*config.Task
+	info         module.Info
+	schema       *moduleSchema
+	refs         []lang.Reference // task references made by the module body, when and until
+	after        []lang.Reference // the task references of depends_on
+	hosts        []*Host
+	insts        []*Instance          // sorted by host
+	byHost       map[string]*Instance // the instances by host name
+	broken       bool                 // errors were reported; checks that would repeat them are skipped
+	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
+	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
+}
+
+// Instance is a task on one host: a node of the graph.
+type Instance struct {
+	id           int
+	task         *task
+	host         *Host
+	peers        []*Host // the other hosts its HostRef arguments name, in host order
+	retries      int
+	delay        time.Duration
+	timeout      time.Duration
+	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
+	ignoreErrors bool
+	sudo         bool
+	confirm      string     // the confirm sentence when known at load, or empty
+	deps         []int      // ids of the instances this one waits for, sorted
+	views        []taskView // what task.NAME shows this instance, sorted by name
+	public       InstanceInfo
+}
+
+// taskView is what one task reference shows an instance: the instance of
+// the task on the same host, and the instances named through task.NAME.on.
+type taskView struct {
+	task *task
+	same *Instance
+	on   []*Instance // sorted by host
+}
+
+// describe fills inst.public, once the graph is built.
+func (inst *Instance) describe(p *Program) {
+	deps := make([]string, len(inst.deps))
+	for i, d := range inst.deps {
+		deps[i] = p.insts[d].Name()
+	}
+	confirm := inst.confirm
+	if inst.task.confirmLater {
+		confirm = KnownAfterRun
+	}
+	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
+}
+
+// Info returns the public description of inst, with a DependsOn and
+// Peers of its own.
+func (inst *Instance) Info() InstanceInfo {
+	i := inst.public
+	i.DependsOn = slices.Clone(i.DependsOn)
+	i.Peers = slices.Clone(i.Peers)
+	return i
+}
+
+// Name returns the instance's "task@host" ID.
+func (inst *Instance) Name() string { return inst.task.Name + "@" + inst.host.cfg.Name }
+
+// Files returns the parsed files of the playbook (and of its var files),
+// by name, for printing diagnostics with NewDiagnosticWriter (or
+// hcl.NewDiagnosticTextWriter, which shows long source lines whole).
+func (p *Program) Files() map[string]*hcl.File { return maps.Clone(p.files) }

@@ -1,0 +1,159 @@
+package compile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/internal/suggest"
+)
+
+// references returns the references expr makes. It reports, and leaves
+// out, those that are malformed, that sc does not allow, or that name
+// something the playbook does not declare.
+func (l *loader) references(expr hcl.Expression, sc lang.Scope) []lang.Reference {
+	vars := expr.Variables()
+	refs := make([]lang.Reference, 0, len(vars))
+	for _, t := range vars {
+		r, d := lang.ParseReference(t)
+		if d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
+		if !sc.Allows(r.Kind) {
+			l.diags = append(l.diags, scopeDiag(r, sc))
+			continue
+		}
+		if d := l.p.checkExists(r); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
+		refs = append(refs, r)
+	}
+	return refs
+}
+
+// checkExists returns a diagnostic when r names a variable, local value,
+// host, group, task or output that the playbook does not declare. Groups
+// are checked only once the hosts are evaluated.
+func (p *Program) checkExists(r lang.Reference) *hcl.Diagnostic {
+	switch r.Kind {
+	case lang.RefVar:
+		if p.varIdx[r.Name] == nil {
+			return undeclaredDiag("variable", r.Name, r.NameRange(), p.variableNames())
+		}
+	case lang.RefLocal:
+		if p.localIdx[r.Name] == nil {
+			return undeclaredDiag("local value", r.Name, r.NameRange(), p.localNames())
+		}
+	case lang.RefHost:
+		if p.hostIdx[r.Name] == nil {
+			return undeclaredDiag("host", r.Name, r.NameRange(), p.hostNames())
+		}
+		return checkHostAttr(r)
+	case lang.RefSelf:
+		return checkHostAttr(r)
+	case lang.RefGroup:
+		if p.groups != nil && !p.groupsUnknown && p.groups[r.Name] == nil {
+			return undeclaredDiag("group", r.Name, r.NameRange(), p.groupNames())
+		}
+	case lang.RefTask:
+		t := p.taskIdx[r.Name]
+		if t == nil {
+			return undeclaredDiag("task", r.Name, r.NameRange(), p.taskNames())
+		}
+		if r.Host != "" && p.hostIdx[r.Host] == nil {
+			return undeclaredDiag("host", r.Host, r.HostRange(), p.hostNames())
+		}
+		if r.Attr != "" {
+			return checkOutput(t, r.Attr, r.AttrRange())
+		}
+	}
+	return nil
+}
+
+// checkOutput returns a diagnostic when task t has no output named attr.
+// Tasks whose module is unknown are not checked.
+func checkOutput(t *task, attr string, rng hcl.Range) *hcl.Diagnostic {
+	if t.schema == nil || slices.Contains(t.schema.outNames, attr) {
+		return nil
+	}
+	detail := fmt.Sprintf("Task %q (module %s) has no output named %q.", t.Name, t.Module, attr)
+	if len(t.schema.outNames) == 0 {
+		detail = fmt.Sprintf("Task %q (module %s) has no outputs.", t.Name, t.Module)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported attribute",
+		Detail:   detail + suggest.DidYouMean(attr, t.schema.outNames),
+		Subject:  rng.Ptr(),
+	}
+}
+
+// checkHostAttr returns a diagnostic when a reference to a host object
+// names an attribute it does not have.
+func checkHostAttr(r lang.Reference) *hcl.Diagnostic {
+	hostAttrs := config.ShownHostAttrs()
+	if r.Attr == "" || slices.Contains(hostAttrs, r.Attr) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported attribute",
+		Detail:   fmt.Sprintf("A host has no attribute named %q; it has %s.%s", r.Attr, strings.Join(hostAttrs, ", "), suggest.DidYouMean(r.Attr, hostAttrs)),
+		Subject:  r.AttrRange().Ptr(),
+	}
+}
+
+// undeclaredDiag reports a reference to an item that is not declared.
+func undeclaredDiag(kind, name string, rng hcl.Range, names []string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared " + kind,
+		Detail:   fmt.Sprintf("There is no %s named %q.%s", kind, name, suggest.DidYouMean(name, names)),
+		Subject:  rng.Ptr(),
+	}
+}
+
+// localNames returns the names of the local values, sorted.
+func (p *Program) localNames() []string {
+	names := make([]string, len(p.locals))
+	for i, lv := range p.locals {
+		names[i] = lv.Name
+	}
+	return names
+}
+
+// hostNames returns the names of the hosts, sorted.
+func (p *Program) hostNames() []string { return namesOf(p.hosts) }
+
+// namesOf returns the names of hosts, in their order.
+func namesOf(hosts []*Host) []string {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.cfg.Name
+	}
+	return names
+}
+
+// groupNames returns the names of the groups, sorted.
+func (p *Program) groupNames() []string {
+	names := make([]string, 0, len(p.groups))
+	for name := range p.groups {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// taskNames returns the names of the tasks, sorted.
+func (p *Program) taskNames() []string {
+	names := make([]string, len(p.tasks))
+	for i, t := range p.tasks {
+		names[i] = t.Name
+	}
+	return names
+}

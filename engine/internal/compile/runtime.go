@@ -1,0 +1,297 @@
+package compile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// This file is the face a Program shows the executor: read-only views of
+// its hosts and instances, and a Scope that evaluates what was left for
+// run time. Nothing here exposes an hcl.Attribute or the loader's state.
+
+// ErrInvalid is the error of running, or drawing the graph of, a
+// playbook that did not load without errors.
+var ErrInvalid = errors.New("the playbook has errors; fix them first")
+
+// Valid reports whether the playbook compiled without errors; only a
+// valid Program may be planned or run.
+func (p *Program) Valid() bool { return p.valid }
+
+// Instances returns the instances, sorted by task, then host; an
+// instance's ID is its index. The slice is the program's own: read it,
+// never change it.
+func (p *Program) Instances() []*Instance { return p.insts }
+
+// Hosts returns the hosts, sorted by name, the built-in local host
+// included; a host's Index is its position. The slice is the program's
+// own: read it, never change it.
+func (p *Program) Hosts() []*Host { return p.hosts }
+
+// Host returns the host called name, or nil.
+func (p *Program) Host(name string) *Host { return p.hostIdx[name] }
+
+// Graph returns the dependency graph of the instances: node i is the
+// instance whose ID is i, and an edge goes from an instance to each it
+// needs. It is acyclic.
+func (p *Program) Graph() *dag.Graph { return p.graph }
+
+// Secrets returns the secrets known once the playbook is compiled: the
+// values of sensitive variables and the hosts' passwords.
+func (p *Program) Secrets() []string { return p.secrets.Secrets() }
+
+// RedactDiags rewrites the texts of diags so that no secret known to the
+// program appears in them.
+func (p *Program) RedactDiags(diags hcl.Diagnostics) { p.secrets.RedactDiags(diags) }
+
+// Name returns the host's name.
+func (h *Host) Name() string { return h.cfg.Name }
+
+// Config returns the host's configuration. Its Groups and Vars are the
+// program's own: read them, never change them.
+func (h *Host) Config() config.HostConfig { return h.cfg }
+
+// Index returns the host's position in Program.Hosts.
+func (h *Host) Index() int { return h.index }
+
+// Builtin reports whether h is the built-in local host.
+func (h *Host) Builtin() bool { return h.builtin }
+
+// ID returns the instance's position in Program.Instances.
+func (inst *Instance) ID() int { return inst.id }
+
+// Task returns the name of the instance's task.
+func (inst *Instance) Task() string { return inst.task.Name }
+
+// Module returns the name of the instance's module.
+func (inst *Instance) Module() string { return inst.task.Module }
+
+// Host returns the host the instance runs on.
+func (inst *Instance) Host() *Host { return inst.host }
+
+// Peers returns the other hosts the instance holds, named by its
+// module's HostRef arguments, in host order.
+func (inst *Instance) Peers() []*Host { return inst.peers }
+
+// Deps returns the IDs of the instances this one waits for, sorted.
+func (inst *Instance) Deps() []int { return inst.deps }
+
+// Retries returns how many times a failed attempt is repeated.
+func (inst *Instance) Retries() int { return inst.retries }
+
+// Delay returns the pause between attempts.
+func (inst *Instance) Delay() time.Duration { return inst.delay }
+
+// Timeout returns the bound of each attempt; 0 means the run's.
+func (inst *Instance) Timeout() time.Duration { return inst.timeout }
+
+// OutputLimit returns the bytes kept of each output stream of a command;
+// 0 means the run's limit.
+func (inst *Instance) OutputLimit() int { return inst.outputLimit }
+
+// IgnoreErrors reports whether a failure of the instance lets what needs
+// it run.
+func (inst *Instance) IgnoreErrors() bool { return inst.ignoreErrors }
+
+// Sudo reports whether the instance's commands run under sudo.
+func (inst *Instance) Sudo() bool { return inst.sudo }
+
+// Scope is where the expressions of one instance are evaluated when it
+// runs: the base scope with self, and task holding the outputs of the
+// instances it reads.
+type Scope struct {
+	p     *Program
+	inst  *Instance
+	tasks cty.Value
+	ctx   *hcl.EvalContext
+}
+
+// Scope returns the run-time scope of inst; outputs gives the outputs
+// object of each finished instance that inst reads.
+func (p *Program) Scope(inst *Instance, outputs func(*Instance) cty.Value) *Scope {
+	tasks := inst.taskObject(outputs)
+	return &Scope{p: p, inst: inst, tasks: tasks, ctx: p.instanceContext(inst, tasks, cty.NilVal)}
+}
+
+// When evaluates the task's when; true when it has none.
+func (s *Scope) When() (bool, error) {
+	if a := s.inst.task.Meta.Get("when"); a != nil {
+		return condition(a, s.ctx)
+	}
+	return true, nil
+}
+
+// Confirm returns the question to ask before the instance starts: the
+// sentence evaluated when the playbook compiled, or now when it reads task
+// outputs; empty when there is none.
+func (s *Scope) Confirm() (string, error) {
+	t := s.inst.task
+	if t.Meta.Get("confirm") == nil || !t.confirmLater {
+		return s.inst.confirm, nil
+	}
+	sentence, diags := confirmSentence(t.Meta.Get("confirm"), s.ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	return sentence, nil
+}
+
+// Module evaluates the module body and decodes it into a new module,
+// checked by its Validate method when it has one. It returns the strings
+// of the sensitive values among the arguments, to redact from whatever
+// the module prints. Its errors are permanent (see module.Permanent):
+// another attempt cannot mend them.
+func (s *Scope) Module() (module.Module, []string, error) {
+	args, diags := evalArgs(s.inst.task, s.ctx)
+	if diags.HasErrors() {
+		return nil, nil, module.Permanent(diags)
+	}
+	m, secrets, unknown, diags := decodeModule(s.inst, args)
+	switch {
+	case diags.HasErrors():
+		return nil, secrets, module.Permanent(diags)
+	case len(unknown) > 0:
+		return nil, secrets, module.Permanent(fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", ")))
+	}
+	if v, ok := m.(module.Validator); ok {
+		if err := v.Validate(); err != nil {
+			return nil, secrets, module.Permanent(fmt.Errorf("invalid arguments: %w", err))
+		}
+	}
+	return m, secrets, nil
+}
+
+// ChangedWhen evaluates changed_when over out, the outputs of the attempt
+// that just ended; set is false when the task has none.
+func (s *Scope) ChangedWhen(out cty.Value) (changed, set bool, err error) {
+	return s.resultCondition(s.inst.task.Meta.Get("changed_when"), out)
+}
+
+// Until evaluates until over out, the outputs of the attempt that just
+// ended; set is false when the task has none.
+func (s *Scope) Until(out cty.Value) (met, set bool, err error) {
+	return s.resultCondition(s.inst.task.Meta.Get("until"), out)
+}
+
+// resultCondition evaluates a condition over result, when a is set.
+func (s *Scope) resultCondition(a *hcl.Attribute, out cty.Value) (bool, bool, error) {
+	if a == nil {
+		return false, false, nil
+	}
+	ok, err := condition(a, s.p.instanceContext(s.inst, s.tasks, out))
+	return ok, true, err
+}
+
+// condition evaluates a condition: when, until or changed_when.
+func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
+	v, diags := lang.Eval(a.Expr, ctx)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	if v.IsNull() {
+		return false, fmt.Errorf("%s: %s is null", a.Expr.Range(), a.Name)
+	}
+	b, err := lang.ConvertPlain(v, cty.Bool)
+	if err != nil {
+		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
+	}
+	if !b.IsKnown() {
+		return false, fmt.Errorf("%s: %s is not known", a.Expr.Range(), a.Name)
+	}
+	return b.True(), nil
+}
+
+// Outputs converts what the instance's module returned as Result.Outputs
+// to the instance's outputs object, marking sensitive outputs; it returns
+// the strings of those, to redact.
+func (inst *Instance) Outputs(outputs any) (cty.Value, []string, error) {
+	t := inst.task
+	if len(t.schema.outNames) == 0 {
+		return cty.EmptyObjectVal, nil, nil
+	}
+	rv := reflect.ValueOf(outputs)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if !rv.IsValid() || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
+		return cty.UnknownAsNull(cty.UnknownVal(t.schema.out)), nil, nil
+	}
+	if want := reflect.TypeOf(t.info.Outputs); rv.Type() != want {
+		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs of type %s, not %s", t.Module, rv.Type(), want)
+	}
+	v, err := gocty.ToCtyValue(rv.Interface(), t.schema.out)
+	if err != nil {
+		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs that do not convert: %w", t.Module, err)
+	}
+	if len(t.schema.sensitiveOut) == 0 {
+		return v, nil, nil
+	}
+	var secrets []string
+	attrs := v.AsValueMap()
+	for _, name := range slices.Sorted(maps.Keys(t.schema.sensitiveOut)) {
+		secrets = lang.StringsIn(attrs[name], secrets)
+		attrs[name] = lang.MarkSensitive(attrs[name])
+	}
+	return cty.ObjectVal(attrs), secrets, nil
+}
+
+// HasOutputs reports whether the instance's module has outputs.
+func (inst *Instance) HasOutputs() bool { return len(inst.task.schema.outNames) > 0 }
+
+// NullOutputs stands for the outputs of an instance that was skipped or
+// whose failure was ignored: every output null.
+func (inst *Instance) NullOutputs() cty.Value { return nullOutputs(inst) }
+
+// OutputsJSON returns out, an outputs object of the instance holding no
+// sensitive value, in JSON.
+func (inst *Instance) OutputsJSON(out cty.Value) (json.RawMessage, error) {
+	if out.ContainsMarked() {
+		return nil, errors.New("the outputs hold sensitive values")
+	}
+	return ctyjson.Marshal(out, inst.task.schema.out)
+}
+
+// RestoredOutputs returns the outputs object that data, written by
+// OutputsJSON, holds, or cty.NilVal when it cannot be restored whole: the
+// module has sensitive outputs, which the journal does not keep, or data
+// no longer fits its outputs.
+func (inst *Instance) RestoredOutputs(data json.RawMessage) cty.Value {
+	schema := inst.task.schema
+	if len(schema.outNames) == 0 {
+		return cty.EmptyObjectVal
+	}
+	if len(data) == 0 || len(schema.sensitiveOut) > 0 {
+		return cty.NilVal
+	}
+	v, err := ctyjson.Unmarshal(data, schema.out)
+	if err != nil {
+		return cty.NilVal
+	}
+	return v
+}
+
+// Reads returns the instances whose outputs inst Reads.
+func (inst *Instance) Reads() []*Instance {
+	var list []*Instance
+	for _, v := range inst.views {
+		if v.same != nil {
+			list = append(list, v.same)
+		}
+		list = append(list, v.on...)
+	}
+	return list
+}

@@ -1,0 +1,34 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/lang"
+)
+
+// scopeDiag reports a reference of a kind the scope does not allow.
+func scopeDiag(r lang.Reference, sc lang.Scope) *hcl.Diagnostic {
+	var why string
+	switch r.Kind {
+	case lang.RefTask:
+		why = fmt.Sprintf("%s is evaluated when the playbook loads, before any task runs, so it cannot refer to task outputs.", upperFirst(sc.Where))
+	case lang.RefSelf:
+		why = "self is the host a task instance runs on; it exists only in a task's arguments and meta-arguments."
+	case lang.RefResult:
+		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", strings.Join(config.MetaArgNames(config.MetaResultCondition), " and "))
+	default:
+		why = fmt.Sprintf("%s cannot refer to %s values.", upperFirst(sc.Where), lang.RootOrder[r.Kind])
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: why, Subject: r.Range().Ptr()}
+}
+
+// upperFirst returns s with its first letter in upper case.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

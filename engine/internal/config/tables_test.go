@@ -1,0 +1,57 @@
+package config
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestMetaArgsTable checks the meta-argument table: names unique, a scope
+// for every meta-argument whose references are checked by the table, and
+// Get refusing a name that is not in it.
+func TestMetaArgsTable(t *testing.T) {
+	names := MetaArgNames()
+	if sorted := slices.Compact(slices.Sorted(slices.Values(names))); len(sorted) != len(names) {
+		t.Errorf("meta-argument names repeat: %v", names)
+	}
+	for _, ma := range MetaArgs {
+		if (ma.Refs == nil) != (ma.Kind == MetaStructure) {
+			t.Errorf("%s: Refs %v, kind %d", ma.Name, ma.Refs, ma.Kind)
+		}
+	}
+	if got := MetaArgNames(MetaResultCondition); !slices.Equal(got, []string{"until", "changed_when"}) {
+		t.Errorf("result conditions %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Get of a name that is not a meta-argument did not panic")
+		}
+	}()
+	Meta{}.Get("whenn")
+}
+
+// TestHostAttrsTable checks the host attribute table: names unique, a
+// secret never shown in host.NAME, and the schema of a host block holding
+// exactly the settable attributes.
+func TestHostAttrsTable(t *testing.T) {
+	seen := map[string]bool{}
+	var settable []string
+	for _, a := range HostAttrs {
+		if seen[a.Name] {
+			t.Errorf("host attribute %s repeats", a.Name)
+		}
+		seen[a.Name] = true
+		if a.Secret && a.Value != nil {
+			t.Errorf("the secret host attribute %s is shown in host.NAME", a.Name)
+		}
+		if a.Settable {
+			settable = append(settable, a.Name)
+		}
+	}
+	var schema []string
+	for _, s := range HostSchema.Attributes {
+		schema = append(schema, s.Name)
+	}
+	if !slices.Equal(schema, settable) {
+		t.Errorf("host schema %v, settable %v", schema, settable)
+	}
+}

@@ -1,0 +1,23 @@
+// Package exec runs a compiled Program: it owns everything that happens
+// once a run starts, and the vocabulary a run speaks (RunOptions, Event,
+// Status, Report, the sentinel errors), which package engine re-exports.
+//
+// It owns:
+//   - the walk's callbacks: an instance's when, its confirmation, its
+//     attempts with retries, delay, until and changed_when, each evaluated
+//     through compile.Scope (run.go, instance_run.go);
+//   - the connections to hosts, made on first use, and which hosts proved
+//     unreachable (conns.go);
+//   - the transport a module sees, which applies the task's sudo, keeps
+//     scripts that hold secrets off the command line and turns output
+//     lines into events (hostwrap.go, secretscript.go);
+//   - the event bus and its subscribers' queues (bus.go, event.go);
+//   - journaling a run and resuming one (journaling.go, resume.go).
+//
+// Its parts point one way only: the runner holds the connections and the
+// hostRun its transports share; a connection reports through the bus it
+// was given and knows nothing of the runner; a taskHost reaches the bus,
+// the redactor and the connections through hostRun, never the runner.
+// Resume reads what a Program shows every executor (Instance.Reads,
+// RestoredOutputs), not the graph builder's private views.
+package exec

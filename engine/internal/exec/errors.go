@@ -1,0 +1,34 @@
+package exec
+
+import "errors"
+
+// Sentinel errors that callers of Run test for with errors.Is.
+var (
+	// ErrTaskFailed is wrapped by the error Run returns when at least one
+	// task instance failed (and its failure was not ignored).
+	ErrTaskFailed = errors.New("task failed")
+	// ErrHostUnreachable is wrapped by the error Run returns when a host
+	// could not be reached, and by the error of every instance that did
+	// not run because of it.
+	ErrHostUnreachable = errors.New("host unreachable")
+	// ErrInterrupted is wrapped by the error Run returns when its context
+	// was cancelled before every instance ended.
+	ErrInterrupted = errors.New("run interrupted")
+	// ErrConfirmationRefused is wrapped by the error of an instance whose
+	// confirm question was answered no (or could not be asked).
+	ErrConfirmationRefused = errors.New("confirmation refused")
+	// ErrNothingToResume is returned by a Run told to resume when the
+	// journal holds no run.
+	ErrNothingToResume = errors.New("nothing to resume: the journal holds no run of this playbook and inventory")
+	// ErrResumeChanged is wrapped by the error of a Run told to resume
+	// when the playbook or its variables changed since the journal was
+	// written; see ResumeChangedError.
+	ErrResumeChanged = errors.New("the playbook or its variables changed since the run to resume")
+	// ErrUnsafeResume is wrapped by the error of a Run told to resume
+	// when an instance can be neither restored nor safely run again; see
+	// UnsafeResumeError.
+	ErrUnsafeResume = errors.New("cannot resume safely")
+	// ErrJournal is wrapped by the errors of recording a run in its
+	// journal.
+	ErrJournal = errors.New("journal")
+)
