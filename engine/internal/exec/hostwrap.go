@@ -97,10 +97,10 @@ func (th *taskHost) Download(ctx context.Context, path string, w io.Writer) (fs.
 func (th *taskHost) HostKey(ctx context.Context) ([]byte, error) {
 	k, ok := th.inner.(transport.HostKeyer)
 	if !ok {
-		return nil, fmt.Errorf("host %s: %w: its transport checks no host key", th.target.cfg.Name, transport.ErrHostKeyUnverified)
+		return nil, fmt.Errorf("host %s: %w: its transport checks no host key", th.target.Name(), transport.ErrHostKeyUnverified)
 	}
 	key, err := k.HostKey(ctx)
-	th.r.conns.check(th.target, err)
+	th.run.conns.check(th.target, err)
 	return key, err
 }
 
