@@ -163,6 +163,23 @@ variable "mongo_wait" {
   description = "How long to wait for MongoDB to catch up (step 6); right after setup the lag reads hours."
 }
 
+variable "mongo_user" {
+  type        = string
+  default     = ""
+  description = "A user of MongoDB's admin database that may read the replication state (the clusterMonitor role), for servers that require authentication; the preflight and step 6 read MongoDB as it. Empty means MongoDB is read without authenticating."
+  validation {
+    condition     = length(regexall("[[:cntrl:]]", var.mongo_user)) == 0
+    error_message = "mongo_user must not hold control characters."
+  }
+}
+
+variable "mongo_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "The password of mongo_user. It reaches the mongo shell on the hosts in a script on standard input, never on a command line; give it in a -var-file or as RUNBOOK_VAR_mongo_password rather than with -var."
+}
+
 variable "pg_wait" {
   type        = string
   default     = "5m"
@@ -212,10 +229,12 @@ host "secondary" {
 # machine id, the address with CIDR each host uses to reach the other, and
 # whether PostgreSQL already streams from the Primary to the Secondary.
 task "alation_facts" "facts" {
-  on           = group.pair
-  peer         = self.vars.peer
-  self_address = self.address
-  version      = var.alation_version
+  on             = group.pair
+  peer           = self.vars.peer
+  self_address   = self.address
+  version        = var.alation_version
+  mongo_user     = var.mongo_user
+  mongo_password = var.mongo_password
 }
 
 # Prerequisites: the ports between Primary and Secondary, both ways: SSH
@@ -311,6 +330,15 @@ task "assert" "clean_logins" {
   message = "a non-interactive login as ${var.ssh_user} prints something (${task.facts.on.primary.login_clean ? "" : "primary ${var.primary}: ${jsonencode(task.facts.on.primary.login_output)} "}${task.facts.on.secondary.login_clean ? "" : "secondary ${var.secondary}: ${jsonencode(task.facts.on.secondary.login_output)}"}): run touch ~/.hushlogin as ${var.ssh_user} there, and silence its shell start-up files"
 }
 
+# Prerequisites: the hosts communicate over the PostgreSQL and MongoDB
+# ports. The procedure lists this before its steps, and no step opens
+# them: PostgreSQL's default listen_addresses is 'localhost', and mongod
+# packages bind 127.0.0.1, so the operator must open them first.
+task "assert" "listen_for_peer" {
+  that    = length(task.facts.on.primary.local_only) == 0 && length(task.facts.on.secondary.local_only) == 0
+  message = "${join("; ", [for name, f in task.facts.on : "the ${name} (${name == "primary" ? var.primary : var.secondary}) listens only on itself for ${join(" and ", f.local_only)}" if length(f.local_only) > 0])}: the other host cannot replicate from it. Before setup, make PostgreSQL listen on the host's address (listen_addresses = '*' or the address, in postgresql.conf) and mongod too (bindIp, bind_ip before 2.6, in mongod.conf), then restart Alation there (sudo /etc/init.d/alation stop, then start)"
+}
+
 # Prerequisites: data and backup disks configured on the Secondary,
 # checked read-only (invalid disks stop the run here). With fix_disks they
 # are fixed instead, which is a change and waits for the question below.
@@ -323,7 +351,7 @@ task "disk_check" "secondary_disks" {
 task "assert" "preflight" {
   depends_on = [
     task.version_known, task.same_version, task.supported_version, task.services_running, task.primary_mode,
-    task.secondary_mode, task.distinct_machines, task.clean_logins, task.secondary_disks,
+    task.secondary_mode, task.distinct_machines, task.clean_logins, task.listen_for_peer, task.secondary_disks,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
   that = true
@@ -431,9 +459,11 @@ task "assert" "postgres_streaming" {
 # Step 6.2: verify the MongoDB lag; it reads hours right after setup and
 # falls as the Secondary works through the backlog.
 task "mongo_lag" "mongo_caught_up" {
-  on         = [host.primary]
-  depends_on = [task.postgres_streaming]
-  source     = var.secondary
-  max_lag    = var.max_mongo_lag
-  wait       = var.mongo_wait
+  on             = [host.primary]
+  depends_on     = [task.postgres_streaming]
+  source         = var.secondary
+  max_lag        = var.max_mongo_lag
+  wait           = var.mongo_wait
+  mongo_user     = var.mongo_user
+  mongo_password = var.mongo_password
 }

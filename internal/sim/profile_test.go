@@ -29,7 +29,9 @@ secondary {
 		t.Fatal(err)
 	}
 	var o PairOptions
-	p.Apply(&o)
+	if err := p.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
 	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2, ShellRole: "alation"}
 	sec := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfCSV, BashrcNoise: "hello",
 		ShellRole: "alation", ShellSudoDenied: true,
