@@ -292,7 +292,7 @@ task "assert" "supported_version" {
 # Prerequisites: Alation services started on both servers.
 task "assert" "services_running" {
   that    = task.facts.on.primary.services_running && task.facts.on.secondary.services_running
-  message = "Alation is not running on ${join(" and ", compact([task.facts.on.primary.services_running ? "" : "the primary (${var.primary})", task.facts.on.secondary.services_running ? "" : "the secondary (${var.secondary})"]))}: run sudo /etc/init.d/alation start there"
+  message = "Alation is not running on ${join(" and ", [for name, f in task.facts.on : "the ${name} (${name == "primary" ? var.primary : var.secondary}${length(f.services_down) > 0 ? ": ${jsonencode(f.services_down)}" : ""})" if !f.services_running])}: run sudo /etc/init.d/alation start there, and look into any service that stays down"
 }
 
 # Prerequisites: standalone mode on both servers, or already this pair.

@@ -30,6 +30,9 @@ var profileStops = map[string]stop{
 	"24-mongo-auth-no-credentials.hcl": {"facts@primary", func(*sim.Pair) []string {
 		return []string{"on primary", "not authorized", "-var mongo_user=NAME", "mongo_password"}
 	}},
+	"27-supervisor-status-fatal.hcl": {"services_running@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, "kvstore", "FATAL", "sudo /etc/init.d/alation start"}
+	}},
 	"29-listen-localhost.hcl": {"listen_for_peer@local", func(p *sim.Pair) []string {
 		return []string{p.Secondary.Address, "listen_addresses \"\"", "bindIp \"127.0.0.1\"", "listen_addresses = '*'", "mongod.conf"}
 	}},

@@ -28,7 +28,8 @@ type FactsOutputs struct {
 	Minor           int      `cty:"minor" doc:"The minor number of the version."`
 	Layout          string   `cty:"layout" doc:"The install layout: \"3.x\" (/usr/local/alation) or \"4.x\" (/opt/alation/alation)."`
 	AlationDir      string   `cty:"alation_dir" doc:"The Alation directory of that layout."`
-	ServicesRunning bool     `cty:"services_running" doc:"Whether /etc/init.d/alation status reports the services running."`
+	ServicesRunning bool     `cty:"services_running" doc:"Whether /etc/init.d/alation status reports the services running: its exit status (LSB: 0 running; 1, 2, 3 not) and, when it lists them, no service down."`
+	ServicesDown    []string `cty:"services_down" doc:"The lines of the status report that name a service not running, e.g. \"mongod dead but pid file exists\"; empty when none does."`
 	ReplicationMode string   `cty:"replication_mode" doc:"The value of alation.cluster.replication_mode: standalone, master or slave."`
 	ClusterHosts    []string `cty:"cluster_hosts" doc:"The value of alation.cluster.hosts: the secondaries of a primary."`
 	PgInRecovery    bool     `cty:"pg_in_recovery" doc:"Whether this host's PostgreSQL is a standby: pg_is_in_recovery(). False when PostgreSQL cannot be read (a progress message says why)."`
@@ -83,8 +84,11 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
 	out := FactsOutputs{Version: in.version, VersionSource: in.source, Major: in.major, Minor: in.minor, Layout: in.layout, AlationDir: in.dir}
-	if out.ServicesRunning, err = servicesRunning(ctx, env.Host); err != nil {
-		return engine.Result{}, err
+	if out.ServicesRunning, out.ServicesDown, err = servicesRunning(ctx, env.Host); err != nil {
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	if out.ServicesDown == nil {
+		out.ServicesDown = []string{}
 	}
 	conf, err := readConf(ctx, env.Host, keyClusterHosts, keyReplicationMode)
 	if err != nil {
