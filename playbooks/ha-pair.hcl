@@ -163,6 +163,26 @@ variable "mongo_wait" {
   description = "How long to wait for MongoDB to catch up (step 6); right after setup the lag reads hours."
 }
 
+variable "action_timeout" {
+  type        = string
+  default     = "30m"
+  description = "How long steps 4 and 5's Alation commands on the Primary (cluster_enter_master_mode, setting alation.cluster.hosts) may take, each, before the run stops waiting. It also wins over a shorter --timeout. A command cut short is judged by its effect, and the error says it may still be running."
+  validation {
+    condition     = length(regexall("^([0-9]+(ms|s|m|h))+$", var.action_timeout)) > 0
+    error_message = "action_timeout must be a duration such as 30m or 1h30m."
+  }
+}
+
+variable "replicate_timeout" {
+  type        = string
+  default     = "12h"
+  description = "How long step 5's replication may take: cluster_add_slaves and cluster_replicate_postgres, which copy the Primary's PostgreSQL data to the Secondary (hours for large data), then the wait for streaming (pg_wait). It also wins over a shorter --timeout."
+  validation {
+    condition     = length(regexall("^([0-9]+(ms|s|m|h))+$", var.replicate_timeout)) > 0
+    error_message = "replicate_timeout must be a duration such as 12h."
+  }
+}
+
 variable "mongo_user" {
   type        = string
   default     = ""
@@ -415,6 +435,7 @@ task "alation_shell" "master_mode" {
   on         = [host.primary]
   depends_on = [task.keys]
   action     = "cluster_enter_master_mode"
+  timeout    = var.action_timeout
 }
 
 # Step 5: add the Secondary's address with CIDR to alation.cluster.hosts
@@ -424,6 +445,7 @@ task "alation_shell" "cluster_hosts" {
   depends_on = [task.master_mode]
   key        = "alation.cluster.hosts"
   values     = [local.secondary_cidr]
+  timeout    = var.action_timeout
 }
 
 # Step 5, 5a and 5b: decide on in-line replication; when not in-line set
@@ -438,6 +460,7 @@ task "alation_shell" "cluster_hosts" {
 task "pg_replicate" "replicate" {
   on         = [host.primary]
   depends_on = [task.cluster_hosts]
+  timeout    = var.replicate_timeout
   replace_data = !(
     task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.pg_in_recovery && task.facts.on.secondary.pg_upstream == var.primary && task.facts.on.primary.pg_streams_to_peer
   )
