@@ -97,12 +97,17 @@ func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, err
 
 // read runs the lag report and picks the secondary to watch. A refusal
 // for want of authentication wraps ErrMongoAuth: waiting does not cure it.
+// A report that does not give the secondary's lag is quoted in the error.
 func (m *MongoLag) read(ctx context.Context, env *engine.Env) (mongoLagLine, error) {
 	out, err := runMongo(ctx, env.Host, env.HostName, mongoLogin{m.MongoUser, m.MongoPassword}, mongoLagJS, "read the mongodb lag report")
 	if err != nil {
 		return mongoLagLine{}, err
 	}
-	return pickLag(parseMongoLag(out), m.Source)
+	lag, err := pickLag(parseMongoLag(out), m.Source)
+	if err != nil {
+		return lag, fmt.Errorf("%w; it printed %q", err, quoteReport(strings.TrimSpace(out)))
+	}
+	return lag, nil
 }
 
 // mongoLagLine is one member in a lag report: its lag or, when the
