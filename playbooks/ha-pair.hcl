@@ -4,7 +4,10 @@
 # Below)" made executable, safe and repeatable:
 #
 #   preflight  every prerequisite is checked on both hosts, in parallel,
-#              before anything changes on either;
+#              before anything changes on either, MongoDB read as step 6
+#              will read it (as mongo_user when it requires
+#              authentication) and PostgreSQL and MongoDB found listening
+#              for the other host;
 #   step 2     key exchange (replication_rsa), each public key copied to the
 #              other host;
 #   step 3     SSH verified from each host to the other, .hushlogin touched;
