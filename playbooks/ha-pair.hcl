@@ -4,7 +4,10 @@
 # Below)" made executable, safe and repeatable:
 #
 #   preflight  every prerequisite is checked on both hosts, in parallel,
-#              before anything changes on either;
+#              before anything changes on either, MongoDB read as step 6
+#              will read it (as mongo_user when it requires
+#              authentication) and PostgreSQL and MongoDB found listening
+#              for the other host;
 #   step 2     the replication_rsa key pairs, on both hosts at once, then
 #              each public key copied to the other host;
 #   step 3     each host's key, as runbook verified it, trusted by the
@@ -165,6 +168,43 @@ variable "mongo_wait" {
   description = "How long to wait for MongoDB to catch up (step 6); right after setup the lag reads hours."
 }
 
+variable "action_timeout" {
+  type        = string
+  default     = "30m"
+  description = "How long steps 4 and 5's Alation commands on the Primary (cluster_enter_master_mode, setting alation.cluster.hosts) may take, each, before the run stops waiting. It also wins over a shorter --timeout. A command cut short is judged by its effect, and the error says it may still be running."
+  validation {
+    condition     = length(regexall("^([0-9]+(ms|s|m|h))+$", var.action_timeout)) > 0
+    error_message = "action_timeout must be a duration such as 30m or 1h30m."
+  }
+}
+
+variable "replicate_timeout" {
+  type        = string
+  default     = "12h"
+  description = "How long step 5's replication may take: cluster_add_slaves and cluster_replicate_postgres, which copy the Primary's PostgreSQL data to the Secondary (hours for large data), then the wait for streaming (pg_wait). It also wins over a shorter --timeout."
+  validation {
+    condition     = length(regexall("^([0-9]+(ms|s|m|h))+$", var.replicate_timeout)) > 0
+    error_message = "replicate_timeout must be a duration such as 12h."
+  }
+}
+
+variable "mongo_user" {
+  type        = string
+  default     = ""
+  description = "A user of MongoDB's admin database that may read the replication state (the clusterMonitor role), for servers that require authentication; the preflight and step 6 read MongoDB as it. Empty means MongoDB is read without authenticating."
+  validation {
+    condition     = length(regexall("[[:cntrl:]]", var.mongo_user)) == 0
+    error_message = "mongo_user must not hold control characters."
+  }
+}
+
+variable "mongo_password" {
+  type        = string
+  default     = ""
+  sensitive   = true
+  description = "The password of mongo_user. It reaches the mongo shell on the hosts in a script on standard input, never on a command line; give it in a -var-file or as RUNBOOK_VAR_mongo_password rather than with -var."
+}
+
 variable "pg_wait" {
   type        = string
   default     = "5m"
@@ -214,10 +254,12 @@ host "secondary" {
 # machine id, the address with CIDR each host uses to reach the other, and
 # whether PostgreSQL already streams from the Primary to the Secondary.
 task "alation_facts" "facts" {
-  on           = group.pair
-  peer         = self.vars.peer
-  self_address = self.address
-  version      = var.alation_version
+  on             = group.pair
+  peer           = self.vars.peer
+  self_address   = self.address
+  version        = var.alation_version
+  mongo_user     = var.mongo_user
+  mongo_password = var.mongo_password
 }
 
 # Prerequisites: the ports between Primary and Secondary, both ways: SSH
@@ -275,7 +317,7 @@ task "assert" "supported_version" {
 # Prerequisites: Alation services started on both servers.
 task "assert" "services_running" {
   that    = task.facts.on.primary.services_running && task.facts.on.secondary.services_running
-  message = "Alation is not running on ${join(" and ", compact([task.facts.on.primary.services_running ? "" : "the primary (${var.primary})", task.facts.on.secondary.services_running ? "" : "the secondary (${var.secondary})"]))}: run sudo /etc/init.d/alation start there"
+  message = "Alation is not running on ${join(" and ", [for name, f in task.facts.on : "the ${name} (${name == "primary" ? var.primary : var.secondary}${length(f.services_down) > 0 ? ": ${jsonencode(f.services_down)}" : ""})" if !f.services_running])}: run sudo /etc/init.d/alation start there, and look into any service that stays down"
 }
 
 # Prerequisites: standalone mode on both servers, or already this pair.
@@ -326,6 +368,15 @@ task "assert" "ssh_knows_host_keys" {
   )]))}: make the control node's known_hosts hold only the RSA host key of that host (ssh-keyscan -t rsa ADDRESS, its fingerprint checked on the host), so that runbook verifies a key the other's ssh knows, and run again"
 }
 
+# Prerequisites: the hosts communicate over the PostgreSQL and MongoDB
+# ports. The procedure lists this before its steps, and no step opens
+# them: PostgreSQL's default listen_addresses is 'localhost', and mongod
+# packages bind 127.0.0.1, so the operator must open them first.
+task "assert" "listen_for_peer" {
+  that    = length(task.facts.on.primary.local_only) == 0 && length(task.facts.on.secondary.local_only) == 0
+  message = "${join("; ", [for name, f in task.facts.on : "the ${name} (${name == "primary" ? var.primary : var.secondary}) listens only on itself for ${join(" and ", f.local_only)}" if length(f.local_only) > 0])}: the other host cannot replicate from it. Before setup, make PostgreSQL listen on the host's address (listen_addresses = '*' or the address, in postgresql.conf) and mongod too (bindIp, bind_ip before 2.6, in mongod.conf), then restart Alation there (sudo /etc/init.d/alation stop, then start)"
+}
+
 # Prerequisites: data and backup disks configured on the Secondary,
 # checked read-only (invalid disks stop the run here). With fix_disks they
 # are fixed instead, which is a change and waits for the question below.
@@ -338,7 +389,7 @@ task "disk_check" "secondary_disks" {
 task "assert" "preflight" {
   depends_on = [
     task.version_known, task.same_version, task.supported_version, task.services_running, task.primary_mode,
-    task.secondary_mode, task.distinct_machines, task.clean_logins, task.ssh_knows_host_keys, task.secondary_disks,
+    task.secondary_mode, task.distinct_machines, task.clean_logins, task.ssh_knows_host_keys, task.listen_for_peer, task.secondary_disks,
     task.port_ssh, task.port_postgres, task.port_mongo, task.port_kvstore,
   ]
   that = true
@@ -412,6 +463,7 @@ task "alation_shell" "master_mode" {
   on         = [host.primary]
   depends_on = [task.keys]
   action     = "cluster_enter_master_mode"
+  timeout    = var.action_timeout
 }
 
 # Step 5: add the Secondary's address with CIDR to alation.cluster.hosts
@@ -421,6 +473,7 @@ task "alation_shell" "cluster_hosts" {
   depends_on = [task.master_mode]
   key        = "alation.cluster.hosts"
   values     = [local.secondary_cidr]
+  timeout    = var.action_timeout
 }
 
 # Step 5, 5a and 5b: decide on in-line replication; when not in-line set
@@ -435,6 +488,7 @@ task "alation_shell" "cluster_hosts" {
 task "pg_replicate" "replicate" {
   on         = [host.primary]
   depends_on = [task.cluster_hosts]
+  timeout    = var.replicate_timeout
   replace_data = !(
     task.facts.on.secondary.replication_mode == "slave" && task.facts.on.secondary.pg_in_recovery && task.facts.on.secondary.pg_upstream == var.primary && task.facts.on.primary.pg_streams_to_peer
   )
@@ -456,9 +510,11 @@ task "assert" "postgres_streaming" {
 # Step 6.2: verify the MongoDB lag; it reads hours right after setup and
 # falls as the Secondary works through the backlog.
 task "mongo_lag" "mongo_caught_up" {
-  on         = [host.primary]
-  depends_on = [task.postgres_streaming]
-  source     = var.secondary
-  max_lag    = var.max_mongo_lag
-  wait       = var.mongo_wait
+  on             = [host.primary]
+  depends_on     = [task.postgres_streaming]
+  source         = var.secondary
+  max_lag        = var.max_mongo_lag
+  wait           = var.mongo_wait
+  mongo_user     = var.mongo_user
+  mongo_password = var.mongo_password
 }

@@ -30,7 +30,7 @@ const mongoCatchUp = 3 * time.Second
 var preflightTasks = map[string]bool{
 	"facts": true, "port_ssh": true, "port_postgres": true, "port_mongo": true, "port_kvstore": true,
 	"version_known": true, "same_version": true, "supported_version": true, "services_running": true, "primary_mode": true,
-	"secondary_mode": true, "distinct_machines": true, "clean_logins": true, "ssh_knows_host_keys": true, "preflight": true,
+	"secondary_mode": true, "distinct_machines": true, "clean_logins": true, "listen_for_peer": true, "ssh_knows_host_keys": true, "preflight": true,
 	"secondary_disks": true,
 }
 

@@ -27,8 +27,17 @@ var profileStops = map[string]stop{
 	"18-no-shell-rights.hcl": {"facts@secondary", func(*sim.Pair) []string {
 		return []string{"on secondary", "sudo for du", "not a superuser", "ALTER ROLE alation SUPERUSER"}
 	}},
-	"21-centos6-ssh-5.3.hcl": {"ssh_knows_host_keys@local", func(p *sim.Pair) []string {
+	"21-mixed-pair-ssh-5.3-ed25519.hcl": {"ssh_knows_host_keys@local", func(p *sim.Pair) []string {
 		return []string{"ssh on the secondary (" + p.Secondary.Address, "OpenSSH_5.3", "ssh-ed25519 host key of the primary (" + p.Primary.Address, "ssh-keyscan -t rsa"}
+	}},
+	"24-mongo-auth-no-credentials.hcl": {"facts@primary", func(*sim.Pair) []string {
+		return []string{"on primary", "not authorized", "-var mongo_user=NAME", "mongo_password"}
+	}},
+	"27-supervisor-status-fatal.hcl": {"services_running@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, "kvstore", "FATAL", "sudo /etc/init.d/alation start"}
+	}},
+	"29-listen-localhost.hcl": {"listen_for_peer@local", func(p *sim.Pair) []string {
+		return []string{p.Secondary.Address, "listen_addresses \"\"", "bindIp \"127.0.0.1\"", "listen_addresses = '*'", "mongod.conf"}
 	}},
 	"15-4.8.hcl": {"supported_version@local", func(p *sim.Pair) []string {
 		return []string{p.Primary.Address, "4.8", "4.7 and below"}
@@ -61,13 +70,15 @@ func TestHAPairProfiles(t *testing.T) {
 			t.Parallel()
 			t.Log(profile.Description)
 			opts := pairOf(sim.DefaultVersion, sim.Faults{})
-			profile.Apply(&opts)
+			if err := profile.Apply(&opts); err != nil {
+				t.Fatal(err)
+			}
 			pair := sim.StartPair(t, opts)
 			if s, ok := profileStops[name]; ok {
 				checkPreflightStop(t, pair, s.failed, s.mentions(pair)...)
 				return
 			}
-			setUpTwice(t, pair)
+			setUpTwice(t, pair, profile.VarArgs()...)
 		})
 	}
 	for name := range profileStops {

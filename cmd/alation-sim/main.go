@@ -79,12 +79,16 @@ func up(args []string, stdout, stderr io.Writer) error {
 	for _, h := range []*sim.HostOptions{&opts.Primary, &opts.Secondary} {
 		h.Version, h.MongoCatchUp = *version, *catchUp
 	}
+	var profileVars []string
 	if *profile != "" {
 		p, err := sim.LoadProfile(*profile)
 		if err != nil {
 			return err
 		}
-		p.Apply(&opts)
+		if err := p.Apply(&opts); err != nil {
+			return fmt.Errorf("profile %s: %w", *profile, err)
+		}
+		profileVars = p.VarArgs()
 	}
 	if err := faults.apply(&opts); err != nil {
 		return err
@@ -94,7 +98,7 @@ func up(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	varFile, err := writeVarFile(p)
+	varFile, err := writeVarFile(p, profileVars...)
 	if err != nil {
 		return errors.Join(err, p.Close())
 	}

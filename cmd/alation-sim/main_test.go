@@ -54,8 +54,9 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// TestVarFileTargetsPair loads the bundled playbook with a var file and
-// checks that its hosts are the pair's, quoting included.
+// TestVarFileTargetsPair loads the bundled playbook with a var file, with
+// a profile's variables, and checks that its hosts are the pair's,
+// quoting included, and that only its owner may read it.
 func TestVarFileTargetsPair(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, `key "q" ${x} %{y} \z`)
@@ -64,9 +65,12 @@ func TestVarFileTargetsPair(t *testing.T) {
 		Secondary: &sim.Host{Name: "secondary", Address: "127.0.3.2", SSHPort: 2222},
 		User:      "admin", KeyPath: key, Dir: dir,
 	}
-	path, err := writeVarFile(p)
+	path, err := writeVarFile(p, "mongo_user=monitor", `mongo_password=p"w ${x}`)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("var file mode: %v, %v; want 0600", fi.Mode(), err)
 	}
 	pb, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{VarFiles: []string{path}})
 	if diags.HasErrors() {

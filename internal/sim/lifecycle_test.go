@@ -40,8 +40,17 @@ func TestSweepStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An unlocked owner file stands for a test process that died.
-	if err := os.WriteFile(filepath.Join(dir, "owner.lock"), nil, 0o600); err != nil {
+	// An unlocked owner file stands for a test process that died; while
+	// it is fresh, it may as well be one that is starting.
+	lock := filepath.Join(dir, "owner.lock")
+	if err := os.WriteFile(lock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stale(dir) {
+		t.Error("a fresh unlocked owner file counts as stale")
+	}
+	old := time.Now().Add(-2 * freshLock)
+	if err := os.Chtimes(lock, old, old); err != nil {
 		t.Fatal(err)
 	}
 	hosts, err := startHosts([]HostOptions{o}, dir, true)

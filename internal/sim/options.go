@@ -19,6 +19,7 @@ const (
 	DefaultSSHPort         = 22
 	DefaultMongoInitialLag = 10 * time.Hour
 	DefaultMongoCatchUp    = 2 * time.Minute
+	DefaultActionDelay     = 20 * time.Second
 	// DefaultMOTD is the message a host with the MOTD fault prints at
 	// login.
 	DefaultMOTD = "Welcome to Alation. Authorized use only."
@@ -104,6 +105,30 @@ type HostOptions struct {
 	// new key, and Enter once its public key is copied to the peer. At
 	// the end of its input it fails, as Python's input() does.
 	KeyScriptPrompts bool
+
+	// MongoUser and MongoPassword, when set, make MongoDB require
+	// authentication as that user of the admin database.
+	MongoUser     string
+	MongoPassword string
+	// LocalOnly makes PostgreSQL and MongoDB listen only on the host
+	// itself, as their defaults do (listen_addresses 'localhost'; bindIp
+	// 127.0.0.1 in the packages' mongod.conf and from MongoDB 3.6).
+	LocalOnly bool
+	// StatusFormat is the wording of `alation status`, one of
+	// hostconf.StatusFormats (empty: one summary line).
+	StatusFormat string
+	// DownServices are services (postgresql, mongod, kvstore) that a
+	// status listing services one by one reports down while exiting 0.
+	DownServices []string
+	// DiskCacheFormat is how the disk caches hold their path, one of
+	// hostconf.DiskCacheFormats (empty: the bare path).
+	DiskCacheFormat string
+	// SlowActions are alation_action names that take ActionDelay before
+	// they do their work.
+	SlowActions []string
+	// ActionDelay is how long a slow action takes; zero means
+	// DefaultActionDelay.
+	ActionDelay time.Duration
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
@@ -220,6 +245,23 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	case hostconf.Mongo3x, hostconf.Mongo24, hostconf.MongoSH:
 	default:
 		return o, fmt.Errorf("host %s: mongo shell %q: want empty, %s or %s", o.Name, o.MongoShell, hostconf.Mongo24, hostconf.MongoSH)
+	}
+	if !slices.Contains(hostconf.StatusFormats, o.StatusFormat) {
+		return o, fmt.Errorf("host %s: status format %q: want one of %q", o.Name, o.StatusFormat, hostconf.StatusFormats)
+	}
+	for _, svc := range o.DownServices {
+		if o.StatusFormat == hostconf.StatusSummary || !slices.Contains([]string{"postgresql", "mongod", "kvstore"}, svc) {
+			return o, fmt.Errorf("host %s: down service %q: want postgresql, mongod or kvstore, with a status format that lists services", o.Name, svc)
+		}
+	}
+	if !slices.Contains(hostconf.DiskCacheFormats, o.DiskCacheFormat) {
+		return o, fmt.Errorf("host %s: disk cache format %q: want one of %q", o.Name, o.DiskCacheFormat, hostconf.DiskCacheFormats)
+	}
+	if (o.MongoUser == "") != (o.MongoPassword == "") {
+		return o, fmt.Errorf("host %s: a mongo user needs a mongo password, and the other way round", o.Name)
+	}
+	if o.ActionDelay == 0 {
+		o.ActionDelay = DefaultActionDelay
 	}
 	if o.ShellRole != "" && (!roleName.MatchString(o.ShellRole) || o.ShellRole == "postgres") {
 		return o, fmt.Errorf("host %s: shell role %q: want a lower-case SQL identifier other than postgres", o.Name, o.ShellRole)

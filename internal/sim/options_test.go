@@ -10,7 +10,7 @@ func TestHostOptionsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.User != DefaultUser || o.SSHPort != 22 || o.Version != DefaultVersion || o.Faults.Master != DefaultForeignMaster || o.HostKeyType != HostKeyEd25519 {
+	if o.User != DefaultUser || o.SSHPort != 22 || o.Version != DefaultVersion || o.Faults.Master != DefaultForeignMaster || o.HostKeyType != HostKeyEd25519 || o.ActionDelay != DefaultActionDelay {
 		t.Fatalf("defaults not applied: %+v", o)
 	}
 	for _, bad := range []HostOptions{
@@ -22,6 +22,11 @@ func TestHostOptionsDefaults(t *testing.T) {
 		{ShellRole: "Alation; DROP ROLE x"},
 		{SSHClient: "7.6"},
 		{HostKeyType: "dsa"},
+		{StatusFormat: "systemd"},
+		{DownServices: []string{"kvstore"}},
+		{StatusFormat: "initd", DownServices: []string{"web"}},
+		{DiskCacheFormat: "json"},
+		{MongoUser: "monitor"},
 	} {
 		if _, err := bad.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", bad)

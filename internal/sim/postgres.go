@@ -43,7 +43,7 @@ func (s *spec) writePostgres(t tree) error {
 // pgSettings are the host's PostgreSQL settings.
 func (s *spec) pgSettings() string {
 	listen := s.cfg.Address
-	if s.cfg.PortClosed(hostconf.PGPort) {
+	if !s.cfg.ListensForPeer(hostconf.PGPort) {
 		listen = ""
 	}
 	return strings.Join([]string{

@@ -2,8 +2,11 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -35,16 +38,28 @@ type ProfileHost struct {
 	SSHClient        string   `hcl:"ssh_client,optional"`
 	HostKeyType      string   `hcl:"host_key_type,optional"`
 	KeyScriptPrompts bool     `hcl:"key_script_prompts,optional"`
+	MongoUser        string   `hcl:"mongo_user,optional"`
+	MongoPassword    string   `hcl:"mongo_password,optional"`
+	LocalOnly        bool     `hcl:"local_only,optional"`
+	StatusFormat     string   `hcl:"status_format,optional"`
+	DownServices     []string `hcl:"down_services,optional"`
+	DiskCacheFormat  string   `hcl:"disk_cache_format,optional"`
+	SlowActions      []string `hcl:"slow_actions,optional"`
+	ActionDelay      string   `hcl:"action_delay,optional"`
 }
 
 // Profile describes a pair in a file: what it stands for, the knobs of
 // both hosts (block hosts), and those of each (blocks primary and
 // secondary), which win over the shared ones.
 type Profile struct {
-	Description string       `hcl:"description"`
-	Hosts       *ProfileHost `hcl:"hosts,block"`
-	Primary     *ProfileHost `hcl:"primary,block"`
-	Secondary   *ProfileHost `hcl:"secondary,block"`
+	Description string `hcl:"description"`
+	// Vars are variables of the playbook (NAME = VALUE) that a run on the
+	// pair is given, such as the credentials a host of the profile
+	// requires.
+	Vars      map[string]string `hcl:"vars,optional"`
+	Hosts     *ProfileHost      `hcl:"hosts,block"`
+	Primary   *ProfileHost      `hcl:"primary,block"`
+	Secondary *ProfileHost      `hcl:"secondary,block"`
 }
 
 // LoadProfile reads the profile at path.
@@ -70,14 +85,27 @@ func ParseProfile(src []byte, filename string) (*Profile, error) {
 }
 
 // Apply sets the knobs of the profile on o, the shared ones first.
-func (p *Profile) Apply(o *PairOptions) {
+func (p *Profile) Apply(o *PairOptions) error {
 	for _, h := range []struct {
 		opts *HostOptions
 		own  *ProfileHost
 	}{{&o.Primary, p.Primary}, {&o.Secondary, p.Secondary}} {
 		merged := overlay(p.Hosts, h.own)
-		merged.apply(h.opts)
+		if err := merged.apply(h.opts); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// VarArgs returns the profile's playbook variables as NAME=VALUE, sorted
+// by name.
+func (p *Profile) VarArgs() []string {
+	var args []string
+	for _, name := range slices.Sorted(maps.Keys(p.Vars)) {
+		args = append(args, name+"="+p.Vars[name])
+	}
+	return args
 }
 
 // overlay returns base with every field that over sets (non-zero) taking
@@ -100,7 +128,7 @@ func overlay(base, over *ProfileHost) ProfileHost {
 }
 
 // apply sets the knobs that are given on o.
-func (h ProfileHost) apply(o *HostOptions) {
+func (h ProfileHost) apply(o *HostOptions) error {
 	set := func(dst *string, v string) {
 		if v != "" {
 			*dst = v
@@ -128,4 +156,19 @@ func (h ProfileHost) apply(o *HostOptions) {
 	o.Faults.ClosedPorts = append(o.Faults.ClosedPorts, h.ClosedPorts...)
 	o.Faults.NoOpActions = append(o.Faults.NoOpActions, h.NoOpActions...)
 	o.Faults.FailingActions = append(o.Faults.FailingActions, h.FailingActions...)
+	set(&o.MongoUser, h.MongoUser)
+	set(&o.MongoPassword, h.MongoPassword)
+	set(&o.StatusFormat, h.StatusFormat)
+	set(&o.DiskCacheFormat, h.DiskCacheFormat)
+	o.LocalOnly = o.LocalOnly || h.LocalOnly
+	o.DownServices = append(o.DownServices, h.DownServices...)
+	o.SlowActions = append(o.SlowActions, h.SlowActions...)
+	if h.ActionDelay != "" {
+		d, err := time.ParseDuration(h.ActionDelay)
+		if err != nil {
+			return fmt.Errorf("action_delay: %w", err)
+		}
+		o.ActionDelay = d
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
@@ -33,7 +34,9 @@ secondary {
 		t.Fatal(err)
 	}
 	var o PairOptions
-	p.Apply(&o)
+	if err := p.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
 	prim := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfPython2, ShellRole: "alation", SSHClient: hostconf.SSHClient74}
 	sec := HostOptions{Version: "4.6.1", MachineID: MachineIDDBusOnly, ConfFormat: hostconf.ConfCSV, BashrcNoise: "hello",
 		ShellRole: "alation", ShellSudoDenied: true, SSHClient: hostconf.SSHClient53, HostKeyType: HostKeyRSA, KeyScriptPrompts: true,
@@ -48,5 +51,54 @@ secondary {
 		if _, err := ParseProfile([]byte(bad), "bad.hcl"); err == nil {
 			t.Errorf("profile %q accepted", bad)
 		}
+	}
+}
+
+// TestProfileKnobsOfRealServers reads the knobs of Mongo authentication,
+// local listening, status and disk-cache wordings and slow actions, and
+// the playbook variables a profile gives.
+func TestProfileKnobsOfRealServers(t *testing.T) {
+	p, err := ParseProfile([]byte(`
+description = "difficult pair"
+hosts {
+  mongo_user     = "monitor"
+  mongo_password = "pw"
+  status_format  = "supervisor"
+}
+secondary {
+  local_only        = true
+  down_services     = ["kvstore"]
+  disk_cache_format = "sentence"
+  slow_actions      = ["cluster_replicate_postgres"]
+  action_delay      = "3s"
+}
+vars = {
+  mongo_user     = "monitor"
+  mongo_password = "pw"
+}
+`), "hard.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o PairOptions
+	if err := p.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
+	prim := HostOptions{MongoUser: "monitor", MongoPassword: "pw", StatusFormat: hostconf.StatusSupervisor}
+	sec := prim
+	sec.LocalOnly, sec.DownServices, sec.DiskCacheFormat = true, []string{"kvstore"}, hostconf.DiskSentence
+	sec.SlowActions, sec.ActionDelay = []string{"cluster_replicate_postgres"}, 3*time.Second
+	if !reflect.DeepEqual(o.Primary, prim) || !reflect.DeepEqual(o.Secondary, sec) {
+		t.Errorf("applied:\n%+v\n%+v\nwant:\n%+v\n%+v", o.Primary, o.Secondary, prim, sec)
+	}
+	if got := p.VarArgs(); !reflect.DeepEqual(got, []string{"mongo_password=pw", "mongo_user=monitor"}) {
+		t.Errorf("VarArgs() = %q", got)
+	}
+	bad, err := ParseProfile([]byte("description = \"x\"\nhosts {\n  action_delay = \"soon\"\n}\n"), "bad.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Apply(&PairOptions{}); err == nil {
+		t.Error("action_delay \"soon\" accepted")
 	}
 }

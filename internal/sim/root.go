@@ -228,11 +228,10 @@ func (s *spec) writeAlation(t tree, binary string) error {
 	}
 	// Valid caches, so that Alation can start; Host.applyFaults breaks
 	// them afterwards when asked.
-	if err := t.file(dir+"/.disk1_cache", s.cfg.DataDir+"\n", 0o644, 0, 0); err != nil {
-		return err
-	}
-	if err := t.file(dir+"/.disk2_cache", s.cfg.BackupDir+"\n", 0o644, 0, 0); err != nil {
-		return err
+	for _, c := range []struct{ cache, path string }{{dir + "/.disk1_cache", s.cfg.DataDir}, {dir + "/.disk2_cache", s.cfg.BackupDir}} {
+		if err := t.file(c.cache, s.cfg.DiskCache(c.cache, c.path), 0o644, 0, 0); err != nil {
+			return err
+		}
 	}
 	if err := t.dir(dir+hostconf.ChrootHome+"/.ssh", 0o700, 0, 0); err != nil {
 		return err

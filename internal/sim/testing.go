@@ -145,6 +145,11 @@ func sweepStale(base string) error {
 	return first
 }
 
+// freshLock is how old an owner lock must be before a sweep may take it:
+// a run's owner creates the file and then locks it, and a sweep that
+// locked it in between would take a starting run for an abandoned one.
+const freshLock = time.Minute
+
 // stale reports whether the run in dir has no living owner.
 func stale(dir string) bool {
 	f, err := os.OpenFile(filepath.Join(dir, "owner.lock"), os.O_RDWR, 0)
@@ -153,5 +158,8 @@ func stale(dir string) bool {
 		return serr == nil && time.Since(fi.ModTime()) > staleUnlocked
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || time.Since(fi.ModTime()) < freshLock {
+		return false
+	}
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
 }

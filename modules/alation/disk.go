@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -93,10 +94,14 @@ func readDisks(ctx context.Context, h transport.Host, in install) (d DiskCheckOu
 		return d, nil, err
 	}
 	caches := parseDiskCaches(out)
-	d = DiskCheckOutputs{DataPath: caches[dataCache], BackupPath: caches[backupCache], Layout: in.layout}
-	for _, c := range []struct{ cache, path string }{{dataCache, d.DataPath}, {backupCache, d.BackupPath}} {
-		if c.path == "" {
-			problems = append(problems, c.cache+" names no disk")
+	d = DiskCheckOutputs{DataPath: caches[dataCache].path, BackupPath: caches[backupCache].path, Layout: in.layout}
+	for _, cache := range []string{dataCache, backupCache} {
+		switch c := caches[cache]; {
+		case c.path != "":
+		case c.text == "":
+			problems = append(problems, cache+" names no disk")
+		default:
+			problems = append(problems, fmt.Sprintf("%s holds no absolute path that can be read (it holds %q)", cache, c.text))
 		}
 	}
 	if problems != nil {
@@ -126,26 +131,47 @@ func readDisks(ctx context.Context, h transport.Host, in install) (d DiskCheckOu
 	return d, nil, nil
 }
 
+// diskCache is what a disk cache holds: the disk path read from it, and
+// its text, for errors to quote when no path can be read.
+type diskCache struct {
+	path, text string
+}
+
+// diskPathPattern matches an absolute path in a line of a disk cache: at
+// the start, or after a space, "=", ":", a quote or a brace, up to a
+// space, quote, comma or closing brace. Paths holding spaces are not
+// read.
+var diskPathPattern = regexp.MustCompile(`(?:^|[\s=:'"{(\[,])(/[^\s'",)}\]]*)`)
+
 // parseDiskCaches reads the output of `tail -n +1 FILE...`: a "==> FILE <=="
-// header before each file's content. A file's path is the last
-// whitespace-separated word of its content that starts with "/" (the 4.0+
-// wording may be "... path is /data"). With one file, and so no header, the
-// content is filed under "".
-func parseDiskCaches(out string) map[string]string {
-	paths := map[string]string{}
+// header before each file's content. A file's path is the last absolute
+// path of its content outside comment lines ("# …"), in whatever wording:
+// the bare path, "… path is /data" (the procedure's sample output),
+// "path=/data", `path: "/data"`, JSON. With one file, and so no header,
+// the content is filed under "".
+func parseDiskCaches(out string) map[string]diskCache {
+	caches := map[string]diskCache{}
 	file := ""
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "==> ") && strings.HasSuffix(line, " <==") {
 			file = strings.TrimSuffix(strings.TrimPrefix(line, "==> "), " <==")
+			caches[file] = diskCache{}
 			continue
 		}
-		for _, word := range strings.Fields(line) {
-			if strings.HasPrefix(word, "/") {
-				paths[file] = word
+		c := caches[file]
+		if line = strings.TrimSpace(line); line != "" {
+			c.text = strings.TrimPrefix(c.text+"\n"+line, "\n")
+		}
+		if !strings.HasPrefix(line, "#") {
+			for _, m := range diskPathPattern.FindAllStringSubmatch(line, -1) {
+				c.path = m[1]
 			}
 		}
+		if c != (diskCache{}) {
+			caches[file] = c
+		}
 	}
-	return paths
+	return caches
 }
 
 // parseDF reads the output of df -P: the bytes available on each

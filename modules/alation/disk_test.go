@@ -5,17 +5,23 @@ import (
 	"testing"
 )
 
+// TestParseDiskCaches reads the disk caches in the wordings real hosts
+// may use: the bare path, the sentence of the procedure's sample output,
+// a key and a quoted value after a comment, JSON; a cache that holds no
+// path keeps its text, for the error to quote.
 func TestParseDiskCaches(t *testing.T) {
 	tests := []struct {
 		out  string
-		want map[string]string
+		want map[string]diskCache
 	}{
 		{"==> /opt/alation/alation/.disk1_cache <==\n/data\n\n==> /opt/alation/alation/.disk2_cache <==\n/backup\n",
-			map[string]string{"/opt/alation/alation/.disk1_cache": "/data", "/opt/alation/alation/.disk2_cache": "/backup"}},
+			map[string]diskCache{"/opt/alation/alation/.disk1_cache": {"/data", "/data"}, "/opt/alation/alation/.disk2_cache": {"/backup", "/backup"}}},
 		{"==> /usr/local/alation/.disk1_cache <==\n/usr/local/alation/.disk1_cache path is /data1\n",
-			map[string]string{"/usr/local/alation/.disk1_cache": "/data1"}},
-		{"==> a <==\n\n==> b <==\nnot a path\n", map[string]string{}},
-		{"/data\n", map[string]string{"": "/data"}},
+			map[string]diskCache{"/usr/local/alation/.disk1_cache": {"/data1", "/usr/local/alation/.disk1_cache path is /data1"}}},
+		{"==> a <==\n# written by alation init\npath: \"/data\"\n", map[string]diskCache{"a": {"/data", "# written by alation init\npath: \"/data\""}}},
+		{"==> a <==\npath=/data/\n==> b <==\n{\"path\": \"/backup\"}\n", map[string]diskCache{"a": {"/data/", "path=/data/"}, "b": {"/backup", `{"path": "/backup"}`}}},
+		{"==> a <==\n\n==> b <==\nnot a path\n", map[string]diskCache{"a": {}, "b": {"", "not a path"}}},
+		{"/data\n", map[string]diskCache{"": {"/data", "/data"}}},
 	}
 	for _, tt := range tests {
 		if got := parseDiskCaches(tt.out); !reflect.DeepEqual(got, tt.want) {

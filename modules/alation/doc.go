@@ -27,7 +27,9 @@
 // argument says otherwise. The package owns the knowledge of Alation's
 // layouts and versions (install.go), of the Alation shell and alation_conf
 // (shell.go, conf.go), of pg_stat_replication (replication.go) and
-// standbys (standby.go), of machine identity (identity.go) and of routes
+// standbys (standby.go), of the mongo shell, its credentials and its
+// refusals (mongo.go), of listen addresses (listen.go), of the status
+// report (services.go), of machine identity (identity.go) and of routes
 // (route.go), and the parsing of every output it reads, kept in pure
 // functions. Commands whose effect can be read back are judged by it
 // (runJudged). README.md lists every command and key the modules send and

@@ -13,9 +13,11 @@ import (
 // Facts reads what the preflight of an HA setup checks on a host. It
 // never changes anything.
 type Facts struct {
-	Peer        engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, pg_streams_to_peer whether its PostgreSQL streams to that address, and ssh_knows_peer_key whether the Alation shell's ssh can check the peer's host key as runbook verified it (which runbook must have verified)."`
-	SelfAddress string         `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
-	Version     string         `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
+	Peer          engine.HostRef `hcl:"peer,optional" doc:"The other host of the pair: host.NAME, or its name. When set, the outputs source_address and source_cidr tell which local address, and its network, the host uses to reach the peer's address, pg_streams_to_peer whether its PostgreSQL streams to that address, and ssh_knows_peer_key whether the Alation shell's ssh can check the peer's host key as runbook verified it (which runbook must have verified)."`
+	SelfAddress   string         `hcl:"self_address,optional" doc:"This host's own address, as the pair knows it. Used only when peer is an address of this very host (see peer_local): source_address then reports it, if it is an address of this host too, instead of the kernel's loopback source."`
+	Version       string         `hcl:"version,optional" doc:"The Alation version to take when no source on the host tells it (see the output version). A source that tells another version fails the task. Empty means none is assumed."`
+	MongoUser     string         `hcl:"mongo_user,optional" doc:"A user of MongoDB's admin database to authenticate as, when the server requires authentication, as mongo_lag will. Empty means no authentication."`
+	MongoPassword string         `hcl:"mongo_password,optional" doc:"The password of mongo_user. It reaches the mongo shell in a script on standard input, never on a command line."`
 }
 
 // FactsOutputs are the outputs of alation_facts.
@@ -26,7 +28,8 @@ type FactsOutputs struct {
 	Minor           int      `cty:"minor" doc:"The minor number of the version."`
 	Layout          string   `cty:"layout" doc:"The install layout: \"3.x\" (/usr/local/alation) or \"4.x\" (/opt/alation/alation)."`
 	AlationDir      string   `cty:"alation_dir" doc:"The Alation directory of that layout."`
-	ServicesRunning bool     `cty:"services_running" doc:"Whether /etc/init.d/alation status reports the services running."`
+	ServicesRunning bool     `cty:"services_running" doc:"Whether /etc/init.d/alation status reports the services running: its exit status (LSB: 0 running; 1, 2, 3 not) and, when it lists them, no service down."`
+	ServicesDown    []string `cty:"services_down" doc:"The lines of the status report that name a service not running, e.g. \"mongod dead but pid file exists\"; empty when none does."`
 	ReplicationMode string   `cty:"replication_mode" doc:"The value of alation.cluster.replication_mode: standalone, master or slave."`
 	ClusterHosts    []string `cty:"cluster_hosts" doc:"The value of alation.cluster.hosts: the secondaries of a primary."`
 	PgInRecovery    bool     `cty:"pg_in_recovery" doc:"Whether this host's PostgreSQL is a standby: pg_is_in_recovery(). False when PostgreSQL cannot be read (a progress message says why)."`
@@ -43,11 +46,17 @@ type FactsOutputs struct {
 	SSHKnowsPeerKey bool     `cty:"ssh_knows_peer_key" doc:"Whether that ssh knows host keys of that type (OpenSSH before 6.5 knows no ed25519, before 5.7 no ECDSA). True without peer, and for an ssh that does not tell its OpenSSH version."`
 	LoginClean      bool     `cty:"login_clean" doc:"Whether a non-interactive login of the connecting user prints nothing besides the command's own output: no MOTD, no start-up file noise, which would break replication's ssh and rsync."`
 	LoginOutput     string   `cty:"login_output" doc:"What such a login printed besides the command's output; empty when clean."`
+	PgListen        string   `cty:"pg_listen_addresses" doc:"PostgreSQL's listen_addresses; empty when it listens on its Unix socket alone, or when PostgreSQL cannot be read."`
+	MongoBindIP     string   `cty:"mongo_bind_ip" doc:"The addresses mongod listens on (net.bindIp, bind_ip before 2.6), \"*\" for all; empty when it does not tell or cannot be read."`
+	LocalOnly       []string `cty:"local_only" doc:"The services that listen only on the host itself, so that the peer cannot reach them, e.g. \"PostgreSQL (listen_addresses 'localhost')\"; empty when none does or it cannot be told."`
 }
 
 // Validate checks the addresses that are given, which ip on the host
 // takes as arguments, and the version, when given.
 func (m *Facts) Validate() error {
+	if err := checkMongoLogin("mongo_user", m.MongoUser, "mongo_password", m.MongoPassword); err != nil {
+		return err
+	}
 	if m.Version != "" {
 		if _, err := parseVersion(m.Version); err != nil {
 			return &engine.ArgError{Arg: "version", Err: err}
@@ -78,8 +87,11 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
 	out := FactsOutputs{Version: in.version, VersionSource: in.source, Major: in.major, Minor: in.minor, Layout: in.layout, AlationDir: in.dir}
-	if out.ServicesRunning, err = servicesRunning(ctx, env.Host); err != nil {
-		return engine.Result{}, err
+	if out.ServicesRunning, out.ServicesDown, err = servicesRunning(ctx, env.Host); err != nil {
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
+	}
+	if out.ServicesDown == nil {
+		out.ServicesDown = []string{}
 	}
 	conf, err := readConf(ctx, env.Host, keyClusterHosts, keyReplicationMode)
 	if err != nil {
@@ -111,8 +123,21 @@ func (m *Facts) Run(ctx context.Context, env *engine.Env) (engine.Result, error)
 	}
 	if pgErr != nil {
 		env.Progressf("whether PostgreSQL is a standby is unknown: %v", pgErr)
+	} else if out.PgListen, err = pgListenAddresses(ctx, env.Host); err != nil {
+		return engine.Result{}, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
 	out.SSHKnowsPeerKey = true
+
+	if out.ServicesRunning {
+		out.MongoBindIP, err = checkMongoAccess(ctx, env.Host, env.HostName, mongoLogin{m.MongoUser, m.MongoPassword})
+		switch {
+		case errors.Is(err, ErrMongoAuth):
+			return engine.Result{}, err
+		case err != nil:
+			env.Progressf("MongoDB could not be read: %v", err)
+		}
+	}
+	out.LocalOnly = localOnly(out.PgListen, pgErr == nil, out.MongoBindIP)
 	if !m.Peer.IsZero() {
 		if err := peerKeyFacts(ctx, env, m.Peer, &out); err != nil {
 			return engine.Result{}, err
@@ -137,6 +162,20 @@ func pgStreamsTo(ctx context.Context, env *engine.Env, versionNum int, pgErr err
 		env.Progressf("whether PostgreSQL streams to %s is unknown: %v", address, err)
 	}
 	return streams
+}
+
+// localOnly lists the services that listen only on the host itself:
+// PostgreSQL by its listen_addresses pg (when pgKnown), MongoDB by its
+// bind address mongo.
+func localOnly(pg string, pgKnown bool, mongo string) []string {
+	only := []string{}
+	if pgKnown && onlyLocal(pg, true) {
+		only = append(only, fmt.Sprintf("PostgreSQL (listen_addresses %q)", pg))
+	}
+	if onlyLocal(mongo, false) {
+		only = append(only, fmt.Sprintf("MongoDB (bindIp %q)", mongo))
+	}
+	return only
 }
 
 // loginNoise runs a bare command as the connecting user, without sudo,
@@ -167,7 +206,7 @@ func (m *Facts) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "alation_facts",
-		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it and whether PostgreSQL streams to it. It never changes anything. It fails when the Alation shell lacks the rights these reads need: sudo for du, and a PostgreSQL superuser (its own role, or the postgres OS user through sudo).",
+		Doc:     "Reads what the preflight of an Alation HA setup checks: the version and its layout, whether the services run, the cluster settings, the machine id, whether a login is clean and, given a peer, the address and network used to reach it and whether PostgreSQL streams to it. It never changes anything. It fails when the Alation shell lacks the rights these reads need: sudo for du, and a PostgreSQL superuser (its own role, or the postgres OS user through sudo), and when MongoDB refuses to be read for want of authentication (give mongo_user and mongo_password). It reports the services that listen only on the host itself (local_only), which the peer cannot reach.",
 		New:     func() engine.Module { return &Facts{} },
 		Outputs: FactsOutputs{},
 	})

@@ -10,16 +10,17 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
-	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
 // MongoLag waits until the MongoDB replication lag of the secondary is
 // small enough, reading it on the primary. It never changes anything.
 type MongoLag struct {
-	MaxLag   int             `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
-	Wait     engine.Duration `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
-	Interval engine.Duration `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
-	Source   string          `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
+	MaxLag        int             `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
+	Wait          engine.Duration `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
+	Interval      engine.Duration `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
+	Source        string          `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
+	MongoUser     string          `hcl:"mongo_user,optional" doc:"A user of MongoDB's admin database to authenticate as, when the server requires authentication; it needs the clusterMonitor role. Empty means no authentication."`
+	MongoPassword string          `hcl:"mongo_password,optional" doc:"The password of mongo_user. It reaches the mongo shell in a script on standard input, never on a command line."`
 }
 
 // MongoLagOutputs are the outputs of mongo_lag.
@@ -38,6 +39,9 @@ func (m *MongoLag) Validate() error {
 	if m.MaxLag < 0 {
 		return engine.ArgErrorf("max_lag", "must not be negative, not %d", m.MaxLag)
 	}
+	if err := checkMongoLogin("mongo_user", m.MongoUser, "mongo_password", m.MongoPassword); err != nil {
+		return err
+	}
 	return engine.CheckArguments(m)
 }
 
@@ -45,9 +49,10 @@ func (m *MongoLag) Validate() error {
 // run after a cut-off one just waits again.
 func (m *MongoLag) SafeToRepeat() bool { return true }
 
-// mongoCommands are the two spellings of the lag report: the one of
-// MongoDB before 4.4.1 and its successor.
-var mongoCommands = []string{"rs.printSlaveReplicationInfo()", "rs.printSecondaryReplicationInfo()"}
+// mongoLagJS prints the lag report in whichever spelling the shell has:
+// rs.printSecondaryReplicationInfo() from 4.4.1 (and in mongosh), else
+// rs.printSlaveReplicationInfo().
+const mongoLagJS = `if (typeof rs.printSecondaryReplicationInfo == "function") { rs.printSecondaryReplicationInfo(); } else { rs.printSlaveReplicationInfo(); }`
 
 // Run reads the lag until it is at most max_lag or the timeout passes.
 func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
@@ -63,6 +68,8 @@ func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, err
 	for {
 		lag, err := m.read(ctx, env)
 		switch {
+		case errors.Is(err, ErrMongoAuth):
+			return engine.Result{Outputs: out}, err
 		case err != nil:
 			lastErr = err
 			env.Progressf("mongodb lag unknown: %v", err)
@@ -88,19 +95,19 @@ func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, err
 	return engine.Result{Outputs: out}, fmt.Errorf("%w within %s on %s: %s is still %d s behind the primary (max_lag %d)", ErrMongoBehind, m.Wait, env.HostName, out.Source, out.LagSeconds, m.MaxLag)
 }
 
-// read runs the lag report, in either spelling, and picks the secondary to
-// watch.
+// read runs the lag report and picks the secondary to watch. A refusal
+// for want of authentication wraps ErrMongoAuth: waiting does not cure it.
+// A report that does not give the secondary's lag is quoted in the error.
 func (m *MongoLag) read(ctx context.Context, env *engine.Env) (mongoLagLine, error) {
-	var err error
-	for _, js := range mongoCommands {
-		res, runErr := runInShell(ctx, env.Host, "mongo --quiet --eval "+shellquote.Quote(js))
-		var out string
-		if out, err = mustOK(res, runErr, "mongo --eval "+js); err != nil {
-			continue
-		}
-		return pickLag(parseMongoLag(out), m.Source)
+	out, err := runMongo(ctx, env.Host, env.HostName, mongoLogin{m.MongoUser, m.MongoPassword}, mongoLagJS, "read the mongodb lag report")
+	if err != nil {
+		return mongoLagLine{}, err
 	}
-	return mongoLagLine{}, err
+	lag, err := pickLag(parseMongoLag(out), m.Source)
+	if err != nil {
+		return lag, fmt.Errorf("%w; it printed %q", err, quoteReport(strings.TrimSpace(out)))
+	}
+	return lag, nil
 }
 
 // mongoLagLine is one member in a lag report: its lag or, when the
@@ -202,7 +209,7 @@ func (m *MongoLag) Describe() string {
 func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "mongo_lag",
-		Doc:     "Reads the MongoDB replication lag on the primary with rs.printSlaveReplicationInfo() (or rs.printSecondaryReplicationInfo()) in the Alation shell and waits until it is at most max_lag seconds. Right after setup the lag reads many hours; it falls as the secondary works through the backlog. It never changes anything.",
+		Doc:     "Reads the MongoDB replication lag on the primary with rs.printSlaveReplicationInfo() (or rs.printSecondaryReplicationInfo()) in the Alation shell and waits until it is at most max_lag seconds. Right after setup the lag reads many hours; it falls as the secondary works through the backlog. When MongoDB requires authentication, give mongo_user and mongo_password; a refusal fails at once. It never changes anything.",
 		New:     func() engine.Module { return &MongoLag{MaxLag: 60, Wait: "30m", Interval: "2s"} },
 		Outputs: MongoLagOutputs{},
 	})

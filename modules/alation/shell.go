@@ -1,10 +1,12 @@
 package alation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -62,21 +64,43 @@ var ErrNoEffect = errors.New("the command did not take effect")
 // not, state says what the host shows instead.
 type effect func(ctx context.Context) (done bool, state string, err error)
 
+// ErrCutShort is wrapped by the error of a command that the task's
+// timeout, or the end of the run, cut short before its effect showed.
+var ErrCutShort = errors.New("the command was cut short")
+
+// effectReadLimit bounds the reading of an effect after the task's time
+// is up.
+const effectReadLimit = 30 * time.Second
+
 // runJudged runs line in the Alation shell of h and then reads its effect
 // with done, which decides: a command that exits non-zero but did its work
 // succeeds, and one that exits 0 without its effect fails, wrapping
-// ErrNoEffect. It returns what the command printed.
+// ErrNoEffect. A command that the task's timeout (or the end of the run)
+// cuts short is judged by its effect too, read within effectReadLimit:
+// slow Alation actions may have finished, and when they have not they may
+// still be running on the host, which the error, wrapping ErrCutShort,
+// says rather than report them failed. It returns what the command
+// printed.
 func runJudged(ctx context.Context, h transport.Host, line string, done effect) (string, error) {
 	res, err := runInShell(ctx, h, line)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		return "", fmt.Errorf("%s: %w", line, err)
 	}
-	ok, state, err := done(ctx)
+	readCtx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		readCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), effectReadLimit)
+		defer cancel()
+	}
+	ok, state, readErr := done(readCtx)
 	switch {
-	case err != nil:
-		return "", fmt.Errorf("%s: read back its effect: %w", line, err)
-	case ok:
+	case readErr == nil && ok:
 		return strings.TrimSpace(string(res.Stdout)), nil
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("%w: %s did not finish in the time the task allows (%w), and its effect does not show yet (%s): it may still be running on the host, as slow Alation actions do; wait for it to end, and give the task more time (in ha-pair: -var action_timeout or -var replicate_timeout) before running again",
+			ErrCutShort, line, ctx.Err(), cmp.Or(state, fmt.Sprint(readErr)))
+	case readErr != nil:
+		return "", fmt.Errorf("%s: read back its effect: %w", line, readErr)
 	case !res.OK():
 		return "", fmt.Errorf("%s: exit status %d%s; %s", line, res.ExitCode, said(res), state)
 	}

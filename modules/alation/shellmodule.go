@@ -195,7 +195,7 @@ func modeIs(h transport.Host, mode string) effect {
 // runService reads the state of the services and starts them when asked
 // to and stopped.
 func (m *AlationShell) runService(ctx context.Context, env *engine.Env) (ShellOutputs, error) {
-	running, err := servicesRunning(ctx, env.Host)
+	running, _, err := servicesRunning(ctx, env.Host)
 	if err != nil {
 		return ShellOutputs{}, err
 	}
@@ -207,8 +207,9 @@ func (m *AlationShell) runService(ctx context.Context, env *engine.Env) (ShellOu
 	if err != nil {
 		return ShellOutputs{}, err
 	}
-	if running, err = servicesRunning(ctx, env.Host); err == nil && !running {
-		err = fmt.Errorf("%s start ran but the services are still stopped", initScript)
+	running, down, err := servicesRunning(ctx, env.Host)
+	if err == nil && !running {
+		err = fmt.Errorf("%s start ran but the services are still not running: %s", initScript, strings.Join(down, "; "))
 	}
 	return ShellOutputs{Value: runningWord(running), Output: strings.TrimSpace(text), Changed: true}, err
 }

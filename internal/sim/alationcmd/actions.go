@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
@@ -40,6 +41,10 @@ func (h *host) actionCommand(args []string) error {
 	if slices.Contains(h.cfg.NoOpActions, args[0]) {
 		fmt.Printf("%s: done\n", args[0])
 		return nil
+	}
+	if slices.Contains(h.cfg.SlowActions, args[0]) {
+		fmt.Printf("%s: working, this can take a while\n", args[0])
+		time.Sleep(h.cfg.ActionDelay)
 	}
 	if err := a.run(h); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)

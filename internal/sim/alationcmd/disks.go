@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
 
 // diskCache is the path of .disk1_cache (n = 1, data) or .disk2_cache
@@ -13,19 +14,14 @@ func (h *host) diskCache(n int) string {
 	return filepath.Join(h.cfg.AlationDir, fmt.Sprintf(".disk%d_cache", n))
 }
 
-// diskPath reads the disk path recorded in cache n: the last
-// whitespace-separated token starting with "/".
+// diskPath reads the disk path recorded in cache n, in any of the host's
+// formats.
 func (h *host) diskPath(n int) (string, error) {
 	b, err := os.ReadFile(h.diskCache(n))
 	if err != nil {
 		return "", fmt.Errorf("read disk cache: %w", err)
 	}
-	path := ""
-	for _, tok := range strings.Fields(string(b)) {
-		if strings.HasPrefix(tok, "/") {
-			path = tok
-		}
-	}
+	path := hostconf.DiskCachePath(string(b))
 	if path == "" {
 		return "", fmt.Errorf("%s holds no path", h.diskCache(n))
 	}
@@ -65,7 +61,7 @@ func (h *host) initDisks(args []string) error {
 		}
 	}
 	for i, path := range args {
-		if err := os.WriteFile(h.diskCache(i+1), []byte(filepath.Clean(path)+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(h.diskCache(i+1), []byte(h.cfg.DiskCache(h.diskCache(i+1), filepath.Clean(path))), 0o644); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 	}

@@ -46,7 +46,7 @@ func (h *host) listen() ([]net.Listener, error) {
 		}
 		return nil, err
 	}
-	if !h.cfg.PortClosed(hostconf.MongoPort) {
+	if h.cfg.ListensForPeer(hostconf.MongoPort) {
 		l, err := net.Listen("tcp", net.JoinHostPort(h.cfg.Address, strconv.Itoa(hostconf.MongoPort)))
 		if err != nil {
 			return fail(fmt.Errorf("mongod: %w", err))

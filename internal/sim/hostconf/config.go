@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Path is where a simulated host's configuration lives, inside the host's
@@ -77,6 +79,33 @@ const (
 // first on sudo's secure_path and on the Alation shell's PATH.
 const SSHClientPath = "/usr/local/bin/ssh"
 
+// The wordings of `alation status` (Config.StatusFormat): one summary
+// line (the default); one line a service in the wording of the status
+// function of Red Hat's /etc/init.d/functions ("NAME (pid N) is
+// running...", "NAME is stopped"); one line a service in supervisorctl's
+// ("NAME RUNNING pid N, uptime …", "NAME STOPPED …", "NAME FATAL …").
+const (
+	StatusSummary    = ""
+	StatusInitd      = "initd"
+	StatusSupervisor = "supervisor"
+)
+
+// StatusFormats lists the status wordings, the default first.
+var StatusFormats = []string{StatusSummary, StatusInitd, StatusSupervisor}
+
+// The ways a disk cache holds its path (Config.DiskCacheFormat): the bare
+// path (the default); the sentence of the procedure's sample output
+// ("CACHE path is /data"); a key and a quoted value (path: "/data") after
+// a comment line.
+const (
+	DiskBare     = ""
+	DiskSentence = "sentence"
+	DiskKeyValue = "keyvalue"
+)
+
+// DiskCacheFormats lists the disk cache formats, the default first.
+var DiskCacheFormats = []string{DiskBare, DiskSentence, DiskKeyValue}
+
 // Config is the static description of one simulated host, written by the
 // launcher before the host starts and read by the simulated alation command.
 type Config struct {
@@ -127,6 +156,28 @@ type Config struct {
 	// ReadOnlyConf makes alation_conf -s print the value it was given and
 	// exit 0 without storing it.
 	ReadOnlyConf bool `json:"read_only_conf,omitempty"`
+	// MongoUser and MongoPassword, when set, make the simulated MongoDB
+	// require authentication as that user of the admin database.
+	MongoUser     string `json:"mongo_user,omitempty"`
+	MongoPassword string `json:"mongo_password,omitempty"`
+	// LocalOnly makes PostgreSQL and MongoDB listen only on the host
+	// itself: PostgreSQL on its Unix socket alone, mongod on no address
+	// the peer reaches, its options saying bindIp 127.0.0.1.
+	LocalOnly bool `json:"local_only,omitempty"`
+	// StatusFormat is how `alation status` words its report, one of
+	// StatusFormats.
+	StatusFormat string `json:"status_format,omitempty"`
+	// DownServices are services that `alation status` lists as down
+	// although Alation runs, with the status format's wording and exit 0.
+	DownServices []string `json:"down_services,omitempty"`
+	// DiskCacheFormat is how the disk caches hold their path, one of
+	// DiskCacheFormats.
+	DiskCacheFormat string `json:"disk_cache_format,omitempty"`
+	// SlowActions are alation_action names that take ActionDelay before
+	// they do their work.
+	SlowActions []string `json:"slow_actions,omitempty"`
+	// ActionDelay is how long a slow action takes.
+	ActionDelay time.Duration `json:"action_delay,omitempty"`
 	// MongoInitialLag is the Mongo lag reported right after replication
 	// starts.
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`
@@ -150,6 +201,13 @@ func (c *Config) PGDataDir() string { return c.DataDir + "/pgsql/15/data" }
 // SimDir is where the simulated command keeps its state, under the
 // Alation directory.
 func (c *Config) SimDir() string { return c.AlationDir + "/.sim" }
+
+// ListensForPeer reports whether the host listens on port at its own
+// address, where the peer reaches it: not when the port is closed, nor,
+// for PostgreSQL and MongoDB, when they listen only locally.
+func (c *Config) ListensForPeer(port int) bool {
+	return !c.PortClosed(port) && !(c.LocalOnly && (port == PGPort || port == MongoPort))
+}
 
 // PortClosed reports whether the host must not listen on port.
 func (c *Config) PortClosed(port int) bool {
@@ -177,4 +235,35 @@ func Load(path string) (*Config, error) {
 // Marshal encodes c as indented JSON.
 func (c *Config) Marshal() ([]byte, error) {
 	return json.MarshalIndent(c, "", "  ")
+}
+
+// DiskCache returns what the disk cache at cache holds for the disk path
+// in the format c.DiskCacheFormat.
+func (c *Config) DiskCache(cache, path string) string {
+	switch c.DiskCacheFormat {
+	case DiskSentence:
+		return cache + " path is " + path + "\n"
+	case DiskKeyValue:
+		return "# written by alation init\npath: \"" + path + "\"\n"
+	}
+	return path + "\n"
+}
+
+// DiskCachePath returns the disk path a disk cache's content holds in any
+// of DiskCacheFormats: the last word, quotes and a "key:" or "key="
+// prefix set aside, that is an absolute path, outside comment lines; ""
+// when there is none.
+func DiskCachePath(content string) string {
+	path := ""
+	for _, line := range strings.Split(content, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, word := range strings.FieldsFunc(line, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`=:'"`, r) }) {
+			if strings.HasPrefix(word, "/") {
+				path = word
+			}
+		}
+	}
+	return path
 }
