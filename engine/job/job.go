@@ -99,9 +99,10 @@ type Job struct {
 }
 
 // Start runs cmd detached on host, as the user that sudo (when set) makes
-// it, and returns its handle. cmd gives Args or Script, and may give Env
-// and Dir; its Stdin, OnLine and MaxOutput are not used (a job reads
-// /dev/null and writes its log). record is called with the job's Ref
+// it, and returns its handle. cmd gives Args or Script, and may give Env,
+// Dir and Stdin; its OnLine and MaxOutput are not used (a job writes its
+// log). Stdin is read whole into a file in the job's private directory,
+// which the job reads (else it reads /dev/null). record is called with the job's Ref
 // once its directory exists, before the command starts, and again once
 // its process runs; an error from record stops Start (after the first
 // call, nothing has started; after the second, the job runs and Start
@@ -128,6 +129,16 @@ func Start(ctx context.Context, host transport.Host, sudo *transport.Sudo, cmd t
 	}
 	if err := record(ref); err != nil {
 		return nil, err
+	}
+	if cmd.Stdin != nil {
+		in := transport.Command{Args: []string{"/bin/sh", "-c", inputScript, "sh", ref.Dir}, Stdin: cmd.Stdin, Sudo: sudo}
+		res, err := host.Run(ctx, in)
+		if err == nil && !res.OK() {
+			err = scriptError(res)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("start job in %s: write its input: %w", ref.Dir, err)
+		}
 	}
 	start := transport.Command{
 		Args:  []string{"/bin/sh", "-c", startScript, "sh", ref.Dir, runnerScript},
@@ -282,4 +293,17 @@ func (r *Ref) setProcess(record string) error {
 	}
 	r.PID, r.StartTicks, r.BootID = pid, f[1], f[2]
 	return nil
+}
+
+// tailBytes bounds what Tail returns.
+const tailBytes = 8 << 10
+
+// Tail returns the last n lines of the job's log, and of them the last
+// 8 KiB at most; empty when the log is gone.
+func (j *Job) Tail(ctx context.Context, n int) (string, error) {
+	out, err := run(ctx, j.host, j.sudo, tailScript, j.ref.Dir, strconv.Itoa(max(n, 1)), strconv.Itoa(tailBytes))
+	if err != nil {
+		return "", fmt.Errorf("read the end of job %s's log: %w", j.ref.Dir, err)
+	}
+	return strings.ToValidUTF8(strings.TrimSuffix(string(out), "\n"), ""), nil
 }

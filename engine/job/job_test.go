@@ -1,4 +1,4 @@
-package job
+package job_test
 
 import (
 	"context"
@@ -13,10 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/engine/transport/sshtransport"
 	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/testenv"
 )
+
+// jobLine is the longest line a job passes whole.
+const jobLine = 64 << 10
 
 // poll is how often the tests poll a job.
 const poll = 50 * time.Millisecond
@@ -33,7 +38,7 @@ type jobUser struct {
 func newJobUser(t *testing.T) jobUser {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates a user")
+		testenv.Missing(t, "needs root: creates a user")
 	}
 	u := sshdtest.NewUser(t)
 	home := u.MakeHome(t)
@@ -60,10 +65,10 @@ func (l *lines) all() []string {
 
 // start starts script as a job of u on host and returns it with the Refs
 // recorded, in order.
-func start(t *testing.T, host transport.Host, u jobUser, cmd transport.Command) (*Job, *[]Ref) {
+func start(t *testing.T, host transport.Host, u jobUser, cmd transport.Command) (*job.Job, *[]job.Ref) {
 	t.Helper()
-	var recorded []Ref
-	j, err := Start(context.Background(), host, u.sudo, cmd, func(r Ref) error {
+	var recorded []job.Ref
+	j, err := job.Start(context.Background(), host, u.sudo, cmd, func(r job.Ref) error {
 		recorded = append(recorded, r)
 		return nil
 	})
@@ -74,7 +79,7 @@ func start(t *testing.T, host transport.Host, u jobUser, cmd transport.Command) 
 	return j, &recorded
 }
 
-func wait(t *testing.T, j *Job, l *lines) Status {
+func wait(t *testing.T, j *job.Job, l *lines) job.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -88,18 +93,18 @@ func wait(t *testing.T, j *Job, l *lines) Status {
 func TestJobPassesEveryLineOnce(t *testing.T) {
 	u := newJobUser(t)
 	host := transport.NewLocal()
-	long := strings.Repeat("x", maxLine+10)
+	long := strings.Repeat("x", jobLine+10)
 	j, _ := start(t, host, u, transport.Command{
 		Script: `printf 'one\ntw'; sleep 0.3; printf 'o\n'; sleep 0.3; printf '%s\n' "$LONG"; echo "$SECRET_ENV" >&2; printf 'last'; exit 3`,
 		Env:    map[string]string{"SECRET_ENV": "from the environment", "LONG": long},
 	})
 	var l lines
 	st := wait(t, j, &l)
-	want := []string{"one", "two", long[:maxLine], long[maxLine:], "from the environment", "last"}
+	want := []string{"one", "two", long[:jobLine], long[jobLine:], "from the environment", "last"}
 	if got := l.all(); !slices.Equal(got, want) {
 		t.Errorf("lines = %.80q, want %.80q", got, want)
 	}
-	if st.State != Exited || st.ExitCode != 3 || st.Signal != "" {
+	if st.State != job.Exited || st.ExitCode != 3 || st.Signal != "" {
 		t.Errorf("status = %+v, want exited with 3", st)
 	}
 	if time.Since(st.Ended) > time.Minute || st.Ended.After(time.Now().Add(time.Second)) {
@@ -107,7 +112,7 @@ func TestJobPassesEveryLineOnce(t *testing.T) {
 	}
 	// A poll after the end passes nothing again.
 	var again lines
-	if st, err := j.Poll(context.Background(), again.add); err != nil || st.State != Exited || len(again.all()) != 0 {
+	if st, err := j.Poll(context.Background(), again.add); err != nil || st.State != job.Exited || len(again.all()) != 0 {
 		t.Errorf("poll after the end: %+v, %v, lines %q", st, err, again.all())
 	}
 }
@@ -146,7 +151,7 @@ func TestJobRecordedBeforeItStarts(t *testing.T) {
 	u := newJobUser(t)
 	marker := filepath.Join(u.home, "ran")
 	var sawBefore []bool
-	j, err := Start(context.Background(), transport.NewLocal(), u.sudo, transport.Command{Script: "touch " + marker}, func(r Ref) error {
+	j, err := job.Start(context.Background(), transport.NewLocal(), u.sudo, transport.Command{Script: "touch " + marker}, func(r job.Ref) error {
 		_, err := os.Stat(marker)
 		sawBefore = append(sawBefore, err == nil)
 		if !r.Started() {
@@ -181,12 +186,12 @@ func TestAttachShowsOnlyWhatFollows(t *testing.T) {
 	if got := seen.all(); !slices.Equal(got, []string{"1", "2"}) {
 		t.Fatalf("first handle saw %q", got)
 	}
-	second, err := Attach(host, u.sudo, first.Ref(), first.Offset())
+	second, err := job.Attach(host, u.sudo, first.Ref(), first.Offset())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rest lines
-	if st := wait(t, second, &rest); st.State != Exited || st.ExitCode != 0 {
+	if st := wait(t, second, &rest); st.State != job.Exited || st.ExitCode != 0 {
 		t.Errorf("status %+v", st)
 	}
 	if got := rest.all(); !slices.Equal(got, []string{"3"}) {
@@ -206,7 +211,7 @@ func TestKillEndsTheProcessGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != Exited || st.ExitCode != -1 || st.Signal != "TERM" {
+	if st.State != job.Exited || st.ExitCode != -1 || st.Signal != "TERM" {
 		t.Errorf("status after kill = %+v, want exited by TERM", st)
 	}
 	if left := liveInGroup(pid); len(left) > 0 {
@@ -230,7 +235,7 @@ func TestJobLost(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, err := j.Poll(context.Background(), func(string) {})
-		if err != nil || st.State != Lost || !strings.Contains(st.Reason, "rebooted") {
+		if err != nil || st.State != job.Lost || !strings.Contains(st.Reason, "rebooted") {
 			t.Errorf("poll = %+v, %v; want lost after a reboot", st, err)
 		}
 		// Kill leaves alone a process it cannot prove is the job's.
@@ -247,14 +252,14 @@ func TestJobLost(t *testing.T) {
 		if err := syscall.Kill(-j.Ref().PID, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		var st Status
+		var st job.Status
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(poll) {
 			var err error
-			if st, err = j.Poll(context.Background(), func(string) {}); err != nil || st.State != Running {
+			if st, err = j.Poll(context.Background(), func(string) {}); err != nil || st.State != job.Running {
 				break
 			}
 		}
-		if st.State != Lost || !strings.Contains(st.Reason, "without recording") {
+		if st.State != job.Lost || !strings.Contains(st.Reason, "without recording") {
 			t.Errorf("poll = %+v; want lost", st)
 		}
 	})
@@ -278,7 +283,7 @@ func TestRemoveAndSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := Sweep(ctx, host, u.sudo, time.Hour)
+	n, err := job.Sweep(ctx, host, u.sudo, time.Hour)
 	if err != nil || n != 1 {
 		t.Errorf("sweep = %d, %v; want 1 removed", n, err)
 	}
@@ -293,21 +298,21 @@ func TestRemoveAndSweep(t *testing.T) {
 	if _, err := os.Stat(recent.Ref().Dir); !os.IsNotExist(err) {
 		t.Errorf("remove left %s: %v", recent.Ref().Dir, err)
 	}
-	if st, err := recent.Poll(ctx, func(string) {}); err != nil || st.State != Missing {
+	if st, err := recent.Poll(ctx, func(string) {}); err != nil || st.State != job.Missing {
 		t.Errorf("poll of a removed job = %+v, %v", st, err)
 	}
 }
 
 func TestAttachRefusesWhatIsNotAJob(t *testing.T) {
-	for _, r := range []Ref{
+	for _, r := range []job.Ref{
 		{ID: "abc", Dir: "/etc"},
 		{ID: "abc", Dir: "/home/u/.runbook/jobs/../../../etc/abc"},
 		{ID: "abc", Dir: "relative/jobs/abc"},
 		{ID: "a;b", Dir: "/home/u/.runbook/jobs/a;b"},
 		{ID: "abc", Dir: "/home/u\n/.runbook/jobs/abc"},
 	} {
-		if _, err := Attach(transport.NewLocal(), nil, r, 0); !errors.Is(err, ErrNotJob) {
-			t.Errorf("attach %+v = %v, want ErrNotJob", r, err)
+		if _, err := job.Attach(transport.NewLocal(), nil, r, 0); !errors.Is(err, job.ErrNotJob) {
+			t.Errorf("attach %+v = %v, want job.ErrNotJob", r, err)
 		}
 	}
 }
@@ -327,7 +332,7 @@ func TestJobOutlivesItsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := Start(context.Background(), first, nil, transport.Command{Script: "echo started; sleep 2; echo finished"}, func(Ref) error { return nil })
+	j, err := job.Start(context.Background(), first, nil, transport.Command{Script: "echo started; sleep 2; echo finished"}, func(job.Ref) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,13 +354,13 @@ func TestJobOutlivesItsConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer second.Close()
-	again, err := Attach(second, nil, ref, 0)
+	again, err := job.Attach(second, nil, ref, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var l lines
 	st := wait(t, again, &l)
-	if st.State != Exited || st.ExitCode != 0 {
+	if st.State != job.Exited || st.ExitCode != 0 {
 		t.Errorf("status %+v", st)
 	}
 	if got := l.all(); !slices.Equal(got, []string{"started", "finished"}) {

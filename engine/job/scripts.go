@@ -73,9 +73,18 @@ printf '%s\n' "$rb_b/$1"
 const runnerScript = prelude + `rb_d=$1
 rb_stat $$ || exit 3
 printf '%s %s %s\n' "$$" "$rb_tk" "$(cat /proc/sys/kernel/random/boot_id)" > "$rb_d/pid.new" && mv -f "$rb_d/pid.new" "$rb_d/pid" || exit 3
-/bin/sh "$rb_d/cmd" < /dev/null >> "$rb_d/log" 2>&1
+rb_in=/dev/null
+[ -f "$rb_d/in" ] && rb_in=$rb_d/in
+/bin/sh "$rb_d/cmd" < "$rb_in" >> "$rb_d/log" 2>&1
 rb_c=$?
 printf '%s %s\n' "$rb_c" "$(date +%s)" > "$rb_d/status.new" && mv -f "$rb_d/status.new" "$rb_d/status"
+`
+
+// inputScript stores standard input as the input of the job in
+// directory $1, before it starts.
+const inputScript = `umask 077
+[ -d "$1" ] && [ ! -L "$1" ] && [ -O "$1" ] && [ ! -e "$1/pid" ] || { echo "runbook-job: $1 is not a job directory that waits to start" >&2; exit 3; }
+cat > "$1/in"
 `
 
 // startScript starts the job in directory $1: it stores the command
@@ -145,4 +154,10 @@ for rb_d in "$rb_b"/*; do
   rm -rf -- "$rb_d" && rb_n=$((rb_n + 1))
 done
 echo "$rb_n"
+`
+
+// tailScript prints the last $2 lines of the log of the job in $1, and
+// of them the last $3 bytes at most.
+const tailScript = `[ -f "$1/log" ] || exit 0
+tail -n "$2" "$1/log" | tail -c "$3"
 `

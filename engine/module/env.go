@@ -17,9 +17,28 @@ type Env struct {
 	HostName string
 	// Task is the task's name.
 	Task string
+	// Detach, when set, asks the module to run its work as a detached
+	// job with these options, through Detached: the task sets detach =
+	// true, which only modules that implement Detachable accept.
+	Detach *JobOptions
 
 	peer     func(ref HostRef) (transport.Host, error)
 	progress func(msg string)
+	jobs     JobKeeper
+}
+
+// EnvHooks are what an executor gives the Env of an instance it runs.
+// Every field may be nil.
+type EnvHooks struct {
+	// Peer gives the transports of the instance's peers (see Env.Peer).
+	Peer func(HostRef) (transport.Host, error)
+	// Progress receives the module's progress messages.
+	Progress func(msg string)
+	// Jobs records the instance's detached jobs (see Env.Detached); nil
+	// runs them with no journal, as NewEnv does.
+	Jobs JobKeeper
+	// Detach is the Env's Detach.
+	Detach *JobOptions
 }
 
 // NewEnv returns an Env for code that runs modules outside the engine, such
@@ -33,14 +52,13 @@ func NewEnv(host transport.Host, hostName, task string, peers map[string]transpo
 		}
 		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
 	}
-	return NewEnvFunc(host, hostName, task, peer, progress)
+	return NewEnvHooks(host, hostName, task, EnvHooks{Peer: peer, Progress: progress})
 }
 
-// NewEnvFunc returns an Env whose Peer calls peer, for an executor that
-// connects to peers as the module asks for them; progress receives
-// progress messages. Either may be nil.
-func NewEnvFunc(host transport.Host, hostName, task string, peer func(HostRef) (transport.Host, error), progress func(string)) *Env {
-	return &Env{Host: host, HostName: hostName, Task: task, peer: peer, progress: progress}
+// NewEnvHooks returns an Env for an executor: one whose Peer, progress
+// messages and detached jobs go through hooks.
+func NewEnvHooks(host transport.Host, hostName, task string, hooks EnvHooks) *Env {
+	return &Env{Host: host, HostName: hostName, Task: task, Detach: hooks.Detach, peer: hooks.Peer, progress: hooks.Progress, jobs: hooks.Jobs}
 }
 
 // Peer returns the transport to the host that ref names, for modules that

@@ -118,6 +118,16 @@ type Repeatable interface {
 	SafeToRepeat() bool
 }
 
+// Detachable is implemented by modules that can run their work as a
+// detached job (see Env.Detached), such as command and shell. A task of
+// such a module may set detach = true; Env.Detach then carries its
+// options, and the module runs through Env.Detached what it would
+// otherwise run through Env.Host. Implement it when the module's work is
+// one long command whose output is its result.
+type Detachable interface {
+	Detachable()
+}
+
 var registry = struct {
 	sync.RWMutex
 	modules map[string]Info

@@ -182,8 +182,11 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 		actx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	env := module.NewEnvFunc(&taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), r.peer(inst, tail), func(msg string) {
-		r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
+	env := module.NewEnvHooks(&taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), module.EnvHooks{
+		Peer: r.peer(inst, tail),
+		Progress: func(msg string) {
+			r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
+		},
 	})
 	result, err := runModule(actx, m, env)
 	if err != nil {

@@ -1,0 +1,315 @@
+package module
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/job"
+	"github.com/runbookhq/runbook/engine/transport"
+)
+
+// DefaultJobPoll is how often Env.Detached polls a job when
+// JobOptions.Poll is zero.
+const DefaultJobPoll = 5 * time.Second
+
+// jobKillGrace is how long a job killed at its timeout has between
+// SIGTERM and SIGKILL, and jobTailLines how many lines of the end of its
+// log a JobResult keeps.
+const (
+	jobKillGrace = 10 * time.Second
+	jobTailLines = 20
+)
+
+// JobOptions steer Env.Detached.
+type JobOptions struct {
+	// Poll is how often the job is polled for new lines of its log and
+	// its end; zero means DefaultJobPoll.
+	Poll time.Duration
+}
+
+// JobResult is how a detached job ended.
+type JobResult struct {
+	// ExitCode is the command's exit status: 128+N when a signal N ended
+	// it, -1 when runbook killed it.
+	ExitCode int
+	// Signal names the signal with which runbook killed the job (TERM or
+	// KILL) at the task's timeout, or is empty.
+	Signal string
+	// Tail holds the last lines of the job's log (its standard output
+	// and error, interleaved).
+	Tail string
+	// Reattached reports that an earlier run started the job, and this
+	// one re-attached to it or read how it ended.
+	Reattached bool
+}
+
+// OK reports whether the job exited with status 0.
+func (r JobResult) OK() bool { return r.ExitCode == 0 && r.Signal == "" }
+
+// Errors of Env.Detached that callers test for with errors.Is.
+var (
+	// ErrJobDetached means the run stopped watching a job that still
+	// runs on its host (the operator interrupted the run, or the run was
+	// cancelled): a resumed run re-attaches to it.
+	ErrJobDetached = errors.New("job left running on its host")
+	// ErrJobLost means a job's process is gone without recording its
+	// end (its host rebooted, or it was killed outside runbook), or it
+	// never started: what it did is unknown.
+	ErrJobLost = errors.New("job lost")
+)
+
+// JobKeeper is what an executor gives Env.Detached (see EnvHooks.Jobs):
+// where a task instance's jobs are recorded, so that a later run finds
+// them again, and where their log lines go. Its methods are called from
+// the module's goroutine.
+type JobKeeper interface {
+	// Host returns the transport that the job's own scripts run on: the
+	// instance's host with the task's sudo applied, whose output is not
+	// shown.
+	Host() transport.Host
+	// Find returns the job that an earlier run recorded under key for
+	// this instance, once: a later call with the same key finds nothing,
+	// so that another attempt starts a job of its own.
+	Find(key string) (job.Mark, bool)
+	// Keep records m, replacing the record of its key; with durable set
+	// it returns once the record is safe (on disk).
+	Keep(m job.Mark, durable bool) error
+	// Line shows a line of a job's log.
+	Line(line string)
+	// Stop returns a channel closed when the run stops watching its jobs
+	// (the operator's first interrupt); nil means never.
+	Stop() <-chan struct{}
+	// Sweep removes, when it has not yet in this run, the stale files of
+	// old jobs of the user that sudo makes it on the host.
+	Sweep(ctx context.Context, sudo *transport.Sudo)
+	// Timeout returns the task's timeout, which bounds a job from its
+	// start, across runs; zero means none.
+	Timeout() time.Duration
+}
+
+// Detached runs cmd as a detached job on the instance's host (see package
+// job): in a session of its own, with its output going to a log file in
+// a private directory on the host, so that it outlives the connection and
+// the run. It polls the job every opts.Poll, shows each new line of its
+// log once (as output events, and to cmd.OnLine when set, as standard
+// output), and returns how the job ended. cmd gives Args or Script and
+// may give Env (which reaches the job through the transport, never on a
+// command line), Dir, Stdin (kept in the job's private directory until
+// it ends) and Sudo.
+//
+// key names the job among the jobs of the task instance (a module that
+// runs one job can use its own name). The job is recorded in the run's
+// journal before it starts; when an earlier run recorded a job under key
+// for this instance and was cut off (the connection was lost, runbook
+// was killed, the operator interrupted it), Detached never starts the
+// command again: it re-attaches to the job and shows its log from where
+// the operator left it, or reads how it ended while nobody watched. So a
+// module that calls Detached is resumed by running it again: whatever it
+// does before Detached must be safe to repeat.
+//
+// The task's timeout bounds the job from its start: when it expires, the
+// job's process group is killed on the host and Detached returns the
+// result with the context's error. When the run stops watching (ctx is
+// cancelled, or the operator's first interrupt), the job goes on and the
+// error wraps ErrJobDetached. A job that was lost is reported, with its
+// log, by an error wrapping ErrJobLost. Once the job's end is recorded,
+// its files on the host are removed.
+//
+// An Env made by NewEnv runs the job and follows it the same way, with
+// no journal and no re-attaching.
+func (e *Env) Detached(ctx context.Context, key string, cmd transport.Command, opts JobOptions) (JobResult, error) {
+	k := e.jobs
+	if k == nil {
+		k = loneKeeper{host: e.Host}
+	}
+	w := &jobWatch{env: e, k: k, cmd: cmd, poll: cmp.Or(opts.Poll, DefaultJobPoll)}
+	if m, found := k.Find(key); found {
+		return w.attach(ctx, m)
+	}
+	return w.start(ctx, key)
+}
+
+// jobWatch is one call of Env.Detached.
+type jobWatch struct {
+	env  *Env
+	k    JobKeeper
+	cmd  transport.Command
+	poll time.Duration
+	m    job.Mark
+}
+
+// start starts the job and follows it.
+func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
+	w.k.Sweep(ctx, w.cmd.Sudo)
+	w.m = job.Mark{Key: key, Host: w.env.HostName, Started: time.Now()}
+	j, err := job.Start(ctx, w.k.Host(), w.cmd.Sudo, w.cmd, func(ref job.Ref) error {
+		w.m.Ref = ref
+		return w.k.Keep(w.m, true)
+	})
+	if j == nil {
+		return JobResult{}, w.errorf("%w", err)
+	}
+	if err != nil { // the job runs, but its process was not recorded
+		w.env.Progressf("warning: job %s: %v", w.m.ID, err)
+	}
+	w.env.Progressf("started job %s; its log is %s/log on %s", w.m.ID, w.m.Dir, w.env.HostName)
+	return w.follow(ctx, j, false)
+}
+
+// attach re-attaches to the job m that an earlier run recorded, or reads
+// how it ended.
+func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
+	w.m = m
+	j, err := job.Attach(w.k.Host(), w.cmd.Sudo, m.Ref, m.Offset)
+	if err != nil {
+		return JobResult{}, w.errorf("%w", err)
+	}
+	switch m.End {
+	case job.EndExited:
+		w.remove(ctx, j)
+		return JobResult{ExitCode: m.ExitCode, Signal: m.Signal, Tail: m.Tail, Reattached: true}, nil
+	case "":
+	default:
+		return JobResult{}, w.errorf("%w: it was %s in an earlier run", ErrJobLost, m.End)
+	}
+	w.env.Progressf("re-attached to job %s on %s (started %s); its log from byte %d", m.ID, w.env.HostName, m.Started.Format(time.DateTime), m.Offset)
+	if t := w.k.Timeout(); t > 0 && !m.Started.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, m.Started.Add(t))
+		defer cancel()
+	}
+	return w.follow(ctx, j, true)
+}
+
+// follow polls j until it ends, ctx ends or the run stops watching.
+func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (JobResult, error) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return w.kill(ctx, j, reattached)
+			}
+			return JobResult{}, w.detach(ctx, ctx.Err())
+		case <-w.k.Stop():
+			return JobResult{}, w.detach(ctx, nil)
+		case <-t.C:
+		}
+		st, err := j.Poll(ctx, w.line)
+		w.advanced(j)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			continue // ended or detached above
+		case err != nil:
+			return JobResult{}, w.errorf("%w (the job may still run: resume the run to re-attach)", err)
+		case st.State != job.Running:
+			return w.ended(ctx, j, st, reattached)
+		}
+		t.Reset(w.poll)
+	}
+}
+
+// line shows a line of the job's log.
+func (w *jobWatch) line(l string) {
+	w.k.Line(l)
+	if w.cmd.OnLine != nil {
+		w.cmd.OnLine(transport.Stdout, l)
+	}
+}
+
+// advanced records, cheaply, how much of j's log was shown.
+func (w *jobWatch) advanced(j *job.Job) {
+	if j.Offset() != w.m.Offset {
+		w.m.Offset = j.Offset()
+		_ = w.k.Keep(w.m, false) // a failed write is the journal's to report
+	}
+}
+
+// ended records how j ended, removes its files once that is recorded,
+// and returns its result.
+func (w *jobWatch) ended(ctx context.Context, j *job.Job, st job.Status, reattached bool) (JobResult, error) {
+	if st.State != job.Exited {
+		w.m.End = job.EndLost
+		_ = w.k.Keep(w.m, true)
+		reason := st.Reason
+		if reason == "" {
+			reason = "it is " + st.State.String() + " on its host"
+		}
+		return JobResult{}, w.errorf("%w: %s; its files are in %s", ErrJobLost, reason, w.m.Dir)
+	}
+	tail, err := j.Tail(ctx, jobTailLines)
+	if err != nil {
+		w.env.Progressf("warning: %v", err)
+	}
+	res := JobResult{ExitCode: st.ExitCode, Signal: st.Signal, Tail: tail, Reattached: reattached}
+	w.m.End, w.m.ExitCode, w.m.Signal, w.m.Tail = job.EndExited, st.ExitCode, st.Signal, tail
+	if err := w.k.Keep(w.m, true); err == nil {
+		w.remove(ctx, j)
+	}
+	return res, nil
+}
+
+// kill ends j at the task's timeout, shows what its log gained, and
+// returns its result with the deadline's error.
+func (w *jobWatch) kill(ctx context.Context, j *job.Job, reattached bool) (JobResult, error) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobKillGrace+time.Minute)
+	defer cancel()
+	if _, err := j.Kill(kctx, jobKillGrace); err != nil {
+		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
+	}
+	st, err := j.Poll(kctx, w.line)
+	w.advanced(j)
+	if err != nil {
+		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
+	}
+	res, err := w.ended(kctx, j, st, reattached)
+	if err != nil {
+		return res, err
+	}
+	return res, w.errorf("killed (%s) at the task's timeout: %w", res.Signal, ctx.Err())
+}
+
+// detach leaves the job running and says how to re-attach; cause, when
+// set, is the context's error.
+func (w *jobWatch) detach(ctx context.Context, cause error) error {
+	_ = w.k.Keep(w.m, true)
+	err := w.errorf("%w (its log is %s/log); resume the run to re-attach", ErrJobDetached, w.m.Dir)
+	if cause != nil {
+		err = fmt.Errorf("%w: %w", err, cause)
+	}
+	return err
+}
+
+// remove deletes the files of an ended job whose end is recorded.
+func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
+	if err := j.Remove(context.WithoutCancel(ctx)); err != nil {
+		w.env.Progressf("warning: %v", err)
+	}
+}
+
+// errorf returns an error about the job, naming it, its host and task.
+func (w *jobWatch) errorf(format string, args ...any) error {
+	name := w.m.Key
+	if w.m.ID != "" {
+		name += " (" + w.m.ID + ")"
+	}
+	return fmt.Errorf("task %s on host %s: job %s: %w", w.env.Task, w.env.HostName, name, fmt.Errorf(format, args...))
+}
+
+// loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no
+// run to stop, nothing to sweep.
+type loneKeeper struct{ host transport.Host }
+
+func (l loneKeeper) Host() transport.Host                 { return l.host }
+func (loneKeeper) Find(string) (job.Mark, bool)           { return job.Mark{}, false }
+func (loneKeeper) Keep(job.Mark, bool) error              { return nil }
+func (loneKeeper) Line(string)                            {}
+func (loneKeeper) Stop() <-chan struct{}                  { return nil }
+func (loneKeeper) Sweep(context.Context, *transport.Sudo) {}
+func (loneKeeper) Timeout() time.Duration                 { return 0 }
+
+var _ JobKeeper = loneKeeper{}

@@ -1,0 +1,80 @@
+package module_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/module"
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/testenv"
+)
+
+// jobEnv returns an Env made by NewEnv on the local host and the sudo
+// that runs commands as a new user with a home of its own, removed with
+// its files when the test ends.
+func jobEnv(t *testing.T) (*module.Env, *transport.Sudo, string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "needs root: creates a user")
+	}
+	u := sshdtest.NewUser(t)
+	home := u.MakeHome(t)
+	return module.NewEnv(transport.NewLocal(), "local", "slow", nil, nil), &transport.Sudo{User: u.Name}, home
+}
+
+// TestNewEnvDetachedRunsAJob runs a job through an Env made by NewEnv:
+// its input arrives, every line of its log reaches OnLine once, its exit
+// status and tail come back, and its files are removed.
+func TestNewEnvDetachedRunsAJob(t *testing.T) {
+	env, sudo, home := jobEnv(t)
+	var mu sync.Mutex
+	var lines []string
+	res, err := env.Detached(context.Background(), "slow", transport.Command{
+		Args:  []string{"/bin/sh", "-s"},
+		Stdin: strings.NewReader("echo one; sleep 0.3; echo \"$GREETING\" >&2; read x; echo \"$x\"; exit 3\n"),
+		Env:   map[string]string{"GREETING": "two"},
+		Sudo:  sudo,
+		OnLine: func(_ transport.Stream, l string) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, l)
+		},
+	}, module.JobOptions{Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 3 || res.OK() || res.Tail != "one\ntwo\n" && res.Tail != "one\ntwo" {
+		t.Errorf("result %+v", res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(lines, []string{"one", "two", ""}) {
+		t.Errorf("lines %q", lines)
+	}
+	if left, _ := filepath.Glob(filepath.Join(home, ".runbook", "jobs", "*")); len(left) > 0 {
+		t.Errorf("the job's files are left: %v", left)
+	}
+}
+
+// TestNewEnvDetachedKillsAtTheDeadline ends a job at its context's
+// deadline: the whole process group is killed on the host.
+func TestNewEnvDetachedKillsAtTheDeadline(t *testing.T) {
+	env, sudo, _ := jobEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	res, err := env.Detached(ctx, "slow", transport.Command{Script: "sleep 300 & sleep 301; wait", Sudo: sudo}, module.JobOptions{Poll: 50 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || res.Signal != "TERM" || res.ExitCode != -1 {
+		t.Fatalf("Detached = %+v, %v; want killed by TERM at the deadline", res, err)
+	}
+	if strings.Contains(err.Error(), "sleep") || !strings.Contains(err.Error(), "task slow on host local") {
+		t.Errorf("error %q", err)
+	}
+}
