@@ -74,7 +74,7 @@ func startHost(o HostOptions, dir, binary, clientPub string, detached bool) (*Ho
 			ShellRole: o.ShellRole, ShellSudoDenied: o.ShellSudoDenied, SSHClient: o.SSHClient,
 			MongoUser: o.MongoUser, MongoPassword: o.MongoPassword, LocalOnly: o.LocalOnly,
 			StatusFormat: o.StatusFormat, DownServices: o.DownServices, DiskCacheFormat: o.DiskCacheFormat,
-			SlowActions: o.SlowActions, ActionDelay: o.ActionDelay,
+			SlowActions: o.SlowActions, ActionDelay: o.ActionDelay, ReplicateDelay: o.ReplicateDelay,
 		},
 		layout: layout, faults: o.Faults, peers: o.Peers, user: u, pg: pg,
 		versionSource: o.VersionSource, machineID: o.MachineID, bashrcNoise: o.BashrcNoise, banner: o.Banner,
@@ -183,19 +183,29 @@ func (h *Host) PSQL(ctx context.Context, sql string) (string, error) {
 // state and written as the default format prints it (e.g. "standalone" or
 // "['127.0.2.2/32']"), whatever format the host's alation_conf prints in.
 func (h *Host) Conf(ctx context.Context, key string) (string, error) {
-	out, err := h.ReadFile(ctx, hostconf.StatePath(h.AlationDir))
+	s, err := h.State(ctx)
 	if err != nil {
 		return "", err
-	}
-	var s hostconf.State
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		return "", fmt.Errorf("host %s: read the state: %w", h.Name, err)
 	}
 	v, ok := s.Conf.Value(key)
 	if !ok {
 		return "", fmt.Errorf("host %s: unknown configuration key %q", h.Name, key)
 	}
 	return v, nil
+}
+
+// State returns the host's simulated state: its alation_conf keys, its
+// Mongo secondaries, and how many times each alation_action started.
+func (h *Host) State(ctx context.Context) (hostconf.State, error) {
+	out, err := h.ReadFile(ctx, hostconf.StatePath(h.AlationDir))
+	if err != nil {
+		return hostconf.State{}, err
+	}
+	var s hostconf.State
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		return hostconf.State{}, fmt.Errorf("host %s: read the state: %w", h.Name, err)
+	}
+	return s, nil
 }
 
 // ReadFile returns the content of path inside the host.

@@ -129,6 +129,10 @@ type HostOptions struct {
 	// ActionDelay is how long a slow action takes; zero means
 	// DefaultActionDelay.
 	ActionDelay time.Duration
+	// ReplicateDelay, when set, is about how long cluster_replicate_postgres
+	// takes on the host: its base backup is throttled so that the data
+	// directory grows over that time. Zero copies at full speed.
+	ReplicateDelay time.Duration
 	// Faults are what is wrong with the host at start.
 	Faults Faults
 }
@@ -309,6 +313,9 @@ func (o HostOptions) withDefaults() (HostOptions, error) {
 	}
 	if o.MongoInitialLag < 0 || o.MongoCatchUp < 0 {
 		return o, errors.New("host " + o.Name + ": mongo lag and catch-up must not be negative")
+	}
+	if o.ReplicateDelay < 0 {
+		return o, errors.New("host " + o.Name + ": replicate delay must not be negative")
 	}
 	return o, nil
 }

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
@@ -114,5 +116,57 @@ func TestReplicateAgainAndLeave(t *testing.T) {
 	})
 	if m, err := p.Secondary.Conf(bg, "alation.cluster.replication_mode"); err != nil || m != hostconf.ModeStandalone {
 		t.Fatalf("mode %q, %v", m, err)
+	}
+}
+
+// TestSlowReplicate runs cluster_replicate_postgres on a secondary with a
+// replicate delay: the copy takes about that long, the data directory
+// grows meanwhile, as a large one does on a real host, and the host
+// counts the action once.
+func TestSlowReplicate(t *testing.T) {
+	const delay = 8 * time.Second
+	p := StartPair(t, PairOptions{Secondary: HostOptions{ReplicateDelay: delay}})
+	exchangeKeys(t, p.Primary, p.Secondary)
+	hushLogins(t, p.Primary, p.Secondary)
+	setUpPrimary(t, p)
+	mustSSH(t, p.Primary, inShell("alation_action cluster_add_slaves"))
+	data := (&hostconf.Config{DataDir: dataDisk}).PGDataDir()
+	start := time.Now()
+	done := make(chan string, 1)
+	go func() {
+		out, _ := ssh(t, p.Secondary, inShell("alation_action cluster_replicate_postgres"))
+		done <- out
+	}()
+	var sizes []int64
+	var out string
+	for out == "" {
+		select {
+		case out = <-done:
+		case <-time.After(time.Second):
+			du, err := p.Secondary.Exec(bg, "du -sb "+data+" 2>/dev/null | cut -f1")
+			if n, perr := strconv.ParseInt(strings.TrimSpace(du), 10, 64); err == nil && perr == nil {
+				sizes = append(sizes, n)
+			}
+		}
+	}
+	took := time.Since(start)
+	if !strings.Contains(out, "streaming standby of "+p.Primary.Address) || !strings.Contains(out, "kB/s") {
+		t.Fatalf("replicate_postgres printed %q", out)
+	}
+	if took < delay/2 || took > 4*delay {
+		t.Errorf("the copy took %s, want about %s", took, delay)
+	}
+	grew := 0
+	for i := 1; i < len(sizes); i++ {
+		if sizes[i] > sizes[i-1] {
+			grew++
+		}
+	}
+	if grew < 3 {
+		t.Errorf("the data directory grew %d times while the copy ran (sizes %v), want it to grow steadily", grew, sizes)
+	}
+	s, err := p.Secondary.State(bg)
+	if err != nil || s.Actions["cluster_replicate_postgres"] != 1 {
+		t.Errorf("actions counted %v, %v; want cluster_replicate_postgres once", s.Actions, err)
 	}
 }

@@ -46,6 +46,7 @@ type ProfileHost struct {
 	DiskCacheFormat  string   `hcl:"disk_cache_format,optional"`
 	SlowActions      []string `hcl:"slow_actions,optional"`
 	ActionDelay      string   `hcl:"action_delay,optional"`
+	ReplicateDelay   string   `hcl:"replicate_delay,optional"`
 }
 
 // Profile describes a pair in a file: what it stands for, the knobs of
@@ -163,12 +164,18 @@ func (h ProfileHost) apply(o *HostOptions) error {
 	o.LocalOnly = o.LocalOnly || h.LocalOnly
 	o.DownServices = append(o.DownServices, h.DownServices...)
 	o.SlowActions = append(o.SlowActions, h.SlowActions...)
-	if h.ActionDelay != "" {
-		d, err := time.ParseDuration(h.ActionDelay)
-		if err != nil {
-			return fmt.Errorf("action_delay: %w", err)
+	for _, d := range []struct {
+		name, value string
+		dst         *time.Duration
+	}{{"action_delay", h.ActionDelay, &o.ActionDelay}, {"replicate_delay", h.ReplicateDelay, &o.ReplicateDelay}} {
+		if d.value == "" {
+			continue
 		}
-		o.ActionDelay = d
+		v, err := time.ParseDuration(d.value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+		*d.dst = v
 	}
 	return nil
 }

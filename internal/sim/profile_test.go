@@ -2,6 +2,7 @@ package sim
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,7 @@ secondary {
   disk_cache_format = "sentence"
   slow_actions      = ["cluster_replicate_postgres"]
   action_delay      = "3s"
+  replicate_delay   = "2m"
 }
 vars = {
   mongo_user     = "monitor"
@@ -88,17 +90,20 @@ vars = {
 	sec := prim
 	sec.LocalOnly, sec.DownServices, sec.DiskCacheFormat = true, []string{"kvstore"}, hostconf.DiskSentence
 	sec.SlowActions, sec.ActionDelay = []string{"cluster_replicate_postgres"}, 3*time.Second
+	sec.ReplicateDelay = 2 * time.Minute
 	if !reflect.DeepEqual(o.Primary, prim) || !reflect.DeepEqual(o.Secondary, sec) {
 		t.Errorf("applied:\n%+v\n%+v\nwant:\n%+v\n%+v", o.Primary, o.Secondary, prim, sec)
 	}
 	if got := p.VarArgs(); !reflect.DeepEqual(got, []string{"mongo_password=pw", "mongo_user=monitor"}) {
 		t.Errorf("VarArgs() = %q", got)
 	}
-	bad, err := ParseProfile([]byte("description = \"x\"\nhosts {\n  action_delay = \"soon\"\n}\n"), "bad.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bad.Apply(&PairOptions{}); err == nil {
-		t.Error("action_delay \"soon\" accepted")
+	for _, knob := range []string{"action_delay", "replicate_delay"} {
+		bad, err := ParseProfile([]byte("description = \"x\"\nhosts {\n  "+knob+" = \"soon\"\n}\n"), "bad.hcl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bad.Apply(&PairOptions{}); err == nil || !strings.Contains(err.Error(), knob) {
+			t.Errorf("%s \"soon\": %v, want refused", knob, err)
+		}
 	}
 }

@@ -38,6 +38,9 @@ func (h *host) actionCommand(args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown action %q for Alation %s (known: %s)", args[0], h.cfg.Version, strings.Join(h.knownActions(), ", "))
 	}
+	if err := h.countAction(args[0]); err != nil {
+		return err
+	}
 	if slices.Contains(h.cfg.NoOpActions, args[0]) {
 		fmt.Printf("%s: done\n", args[0])
 		return nil
@@ -53,6 +56,17 @@ func (h *host) actionCommand(args []string) error {
 		return &exitError{code: 1, msg: args[0] + ": warning: could not notify the other services; done"}
 	}
 	return nil
+}
+
+// countAction records in the host's state that the action name started.
+func (h *host) countAction(name string) error {
+	return h.updateState(func(s *hostconf.State) error {
+		if s.Actions == nil {
+			s.Actions = map[string]int{}
+		}
+		s.Actions[name]++
+		return nil
+	})
 }
 
 // knownActions lists the actions of this host's version, sorted.

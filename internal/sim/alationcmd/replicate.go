@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
@@ -43,9 +45,15 @@ func (h *host) replicatePostgres() error {
 	if err := os.Rename(data, previous); err != nil {
 		return fmt.Errorf("set aside %s: %w", data, err)
 	}
-	fmt.Printf("Taking a base backup of %s:%d\n", master, hostconf.PGPort)
-	out, err := asPostgres("pg_basebackup", "-d", hostconf.UpstreamConninfo(master, h.cfg.Address),
-		"-D", data, "-R", "-X", "stream", "-c", "fast", "-w")
+	args := []string{"-d", hostconf.UpstreamConninfo(master, h.cfg.Address), "-D", data, "-R", "-X", "stream", "-c", "fast", "-w"}
+	if h.cfg.ReplicateDelay > 0 {
+		rate := throttle(previous, h.cfg.ReplicateDelay)
+		fmt.Printf("Taking a base backup of %s:%d at %d kB/s\n", master, hostconf.PGPort, rate)
+		args = append(args, "-r", fmt.Sprintf("%dk", rate))
+	} else {
+		fmt.Printf("Taking a base backup of %s:%d\n", master, hostconf.PGPort)
+	}
+	out, err := asPostgres("pg_basebackup", args...)
 	if err != nil {
 		return h.restoreData(previous, fmt.Errorf("pg_basebackup from %s: %w: %s", master, err, out))
 	}
@@ -83,4 +91,21 @@ func (h *host) restoreData(previous string, cause error) error {
 		return errors.Join(cause, err)
 	}
 	return cause
+}
+
+// throttle returns the rate, in kB/s, at which a base backup copies about
+// as much data as the directory previous holds (the host's own data,
+// which stands for the primary's) in delay: pg_basebackup's --max-rate,
+// which takes 32 kB/s at least.
+func throttle(previous string, delay time.Duration) int64 {
+	var size int64
+	_ = filepath.WalkDir(previous, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+		return nil
+	})
+	return max(size/1024/max(int64(delay/time.Second), 1), 32)
 }

@@ -178,6 +178,10 @@ type Config struct {
 	SlowActions []string `json:"slow_actions,omitempty"`
 	// ActionDelay is how long a slow action takes.
 	ActionDelay time.Duration `json:"action_delay,omitempty"`
+	// ReplicateDelay, when set, is about how long cluster_replicate_postgres
+	// copies the primary's data: its base backup is throttled so that the
+	// data directory grows over that time, as a large one does.
+	ReplicateDelay time.Duration `json:"replicate_delay,omitempty"`
 	// MongoInitialLag is the Mongo lag reported right after replication
 	// starts.
 	MongoInitialLag time.Duration `json:"mongo_initial_lag"`

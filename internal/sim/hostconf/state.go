@@ -24,6 +24,9 @@ type State struct {
 	// Mongo lists, on a primary, the secondaries whose simulated Mongo
 	// replication has started, sorted by source.
 	Mongo []MongoSecondary `json:"mongo,omitempty"`
+	// Actions counts, by name, the alation_action runs that started on
+	// the host, so that a test can tell an action ran once.
+	Actions map[string]int `json:"actions,omitempty"`
 }
 
 // Conf holds the alation.cluster.* configuration values.
