@@ -164,8 +164,8 @@ variable "max_mongo_lag" {
 
 variable "mongo_wait" {
   type        = string
-  default     = "30m"
-  description = "How long to wait for MongoDB to catch up (step 6); right after setup the lag reads hours."
+  default     = "24h"
+  description = "How long to wait for MongoDB to catch up (step 6). Right after setup the lag reads hours, and Alation's docs say replication may take hours and in some cases days; the progress shows the lag, how fast it falls and when it will be caught up. A wait that runs out says what it last saw: run again with --resume and a longer mongo_wait."
 }
 
 variable "action_timeout" {
@@ -180,8 +180,8 @@ variable "action_timeout" {
 
 variable "replicate_timeout" {
   type        = string
-  default     = "12h"
-  description = "How long step 5's replication may take: cluster_add_slaves and cluster_replicate_postgres, which copy the Primary's PostgreSQL data to the Secondary (hours for large data), then the wait for streaming (pg_wait). It also wins over a shorter --timeout."
+  default     = "48h"
+  description = "How long step 5's replication may take: cluster_add_slaves and cluster_replicate_postgres, which copy the Primary's PostgreSQL data to the Secondary (hours, in some cases days, for large data), then the wait for streaming (pg_wait). It also wins over a shorter --timeout."
   validation {
     condition     = length(regexall("^([0-9]+(ms|s|m|h))+$", var.replicate_timeout)) > 0
     error_message = "replicate_timeout must be a duration such as 12h."
@@ -207,8 +207,8 @@ variable "mongo_password" {
 
 variable "pg_wait" {
   type        = string
-  default     = "5m"
-  description = "How long to wait for the Secondary to stream PostgreSQL from the Primary (step 6)."
+  default     = "6h"
+  description = "How long to wait, once PostgreSQL's data is copied, for the Secondary to catch up and stream from the Primary (step 6); the progress shows how far behind it is and how fast that falls. A wait that runs out says what it last saw: run again with --resume and a longer pg_wait; the data is not copied again."
 }
 
 locals {

@@ -16,8 +16,8 @@ import (
 // small enough, reading it on the primary. It never changes anything.
 type MongoLag struct {
 	MaxLag        int             `hcl:"max_lag,optional" doc:"The largest lag, in seconds, that counts as caught up. Default 60."`
-	Wait          engine.Duration `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"30m\". Default \"30m\"."`
-	Interval      engine.Duration `hcl:"interval,optional" doc:"How long to wait between two readings. Default \"2s\"."`
+	Wait          engine.Duration `hcl:"wait,optional" doc:"How long to wait for the lag to fall to max_lag, as a duration such as \"24h\": a secondary works through hours of backlog, and for large data days. Default \"24h\"."`
+	Interval      engine.Duration `hcl:"interval,optional" doc:"How long to wait between two readings at first; as the wait goes on, readings grow sparser, a tenth of the time waited apart and a minute at most (or interval, when longer). Default \"2s\"."`
 	Source        string          `hcl:"source,optional" doc:"The secondary to watch, as its address or host:port; empty means the one furthest behind."`
 	MongoUser     string          `hcl:"mongo_user,optional" doc:"A user of MongoDB's admin database to authenticate as, when the server requires authentication; it needs the clusterMonitor role. Empty means no authentication."`
 	MongoPassword string          `hcl:"mongo_password,optional" doc:"The password of mongo_user. It reaches the mongo shell in a script on standard input, never on a command line."`
@@ -54,45 +54,56 @@ func (m *MongoLag) SafeToRepeat() bool { return true }
 // rs.printSlaveReplicationInfo().
 const mongoLagJS = `if (typeof rs.printSecondaryReplicationInfo == "function") { rs.printSecondaryReplicationInfo(); } else { rs.printSlaveReplicationInfo(); }`
 
-// Run reads the lag until it is at most max_lag or the timeout passes.
+// Run reads the lag until it is at most max_lag or the wait, or the
+// task's time, runs out, showing the lag, how fast it falls and when it
+// will reach max_lag at that pace. Readings grow sparser as the wait goes
+// on, from interval to a minute.
 func (m *MongoLag) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
 	if err := m.Validate(); err != nil {
 		return engine.Result{}, err
 	}
-	interval := m.Interval.Value()
-	deadline := time.Now().Add(m.Wait.Value())
+	task := ctx
+	ctx, cancel := context.WithTimeout(ctx, m.Wait.Value())
+	defer cancel()
+	start := time.Now()
 	var (
 		out     MongoLagOutputs
 		lastErr error
+		lag     trend
+		last    = "no lag read yet"
 	)
 	for {
-		lag, err := m.read(ctx, env)
+		l, err := m.read(ctx, env)
 		switch {
 		case errors.Is(err, ErrMongoAuth):
 			return engine.Result{Outputs: out}, err
+		case err != nil && ctx.Err() != nil:
 		case err != nil:
 			lastErr = err
 			env.Progressf("mongodb lag unknown: %v", err)
-		case lag.seconds <= m.MaxLag:
-			out = MongoLagOutputs{LagSeconds: lag.seconds, CaughtUp: true, Source: lag.source}
+		case l.seconds <= m.MaxLag:
+			out = MongoLagOutputs{LagSeconds: l.seconds, CaughtUp: true, Source: l.source}
 			return engine.Result{Outputs: out}, nil
 		default:
-			out, lastErr = MongoLagOutputs{LagSeconds: lag.seconds, Source: lag.source}, nil
-			env.Progressf("mongodb on %s is %d s behind the primary (waiting for %d s or less)", lag.source, lag.seconds, m.MaxLag)
-		}
-		if time.Now().Add(interval).After(deadline) {
-			break
+			out, lastErr = MongoLagOutputs{LagSeconds: l.seconds, Source: l.source}, nil
+			lag.add(time.Now(), float64(l.seconds))
+			last = fmt.Sprintf("%s %d s behind the primary%s", l.source, l.seconds, lag.pace(float64(m.MaxLag), seconds))
+			env.Progressf("mongodb on %s (waiting for %d s or less)", last, m.MaxLag)
 		}
 		select {
 		case <-ctx.Done():
-			return engine.Result{Outputs: out}, fmt.Errorf("wait for mongodb replication on %s: %w", env.HostName, ctx.Err())
-		case <-time.After(interval):
+			spent := "the wait (" + string(m.Wait) + ") ran out"
+			if task.Err() != nil {
+				spent = "the task's time ran out"
+			}
+			if lastErr != nil {
+				last = lastErr.Error()
+			}
+			return engine.Result{Outputs: out}, fmt.Errorf("%w on %s: %s; last seen: %s (max_lag %d). It may still be catching up, as it does for hours or days on large data: "+
+				"run again (runbook run --resume) with a longer wait (in ha-pair: -var mongo_wait) (%w)", ErrMongoBehind, env.HostName, spent, last, m.MaxLag, ctx.Err())
+		case <-time.After(max(m.Interval.Value(), pollInterval(time.Since(start)))):
 		}
 	}
-	if lastErr != nil {
-		return engine.Result{Outputs: out}, fmt.Errorf("%w within %s on %s: %w", ErrMongoBehind, m.Wait, env.HostName, lastErr)
-	}
-	return engine.Result{Outputs: out}, fmt.Errorf("%w within %s on %s: %s is still %d s behind the primary (max_lag %d)", ErrMongoBehind, m.Wait, env.HostName, out.Source, out.LagSeconds, m.MaxLag)
 }
 
 // read runs the lag report and picks the secondary to watch. A refusal
@@ -210,7 +221,7 @@ func init() {
 	engine.RegisterModule(engine.ModuleInfo{
 		Name:    "mongo_lag",
 		Doc:     "Reads the MongoDB replication lag on the primary with rs.printSlaveReplicationInfo() (or rs.printSecondaryReplicationInfo()) in the Alation shell and waits until it is at most max_lag seconds. Right after setup the lag reads many hours; it falls as the secondary works through the backlog. When MongoDB requires authentication, give mongo_user and mongo_password; a refusal fails at once. It never changes anything.",
-		New:     func() engine.Module { return &MongoLag{MaxLag: 60, Wait: "30m", Interval: "2s"} },
+		New:     func() engine.Module { return &MongoLag{MaxLag: 60, Wait: "24h", Interval: "2s"} },
 		Outputs: MongoLagOutputs{},
 	})
 }

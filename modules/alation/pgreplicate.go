@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -20,7 +21,7 @@ type PgReplicate struct {
 	PrimaryAddress    string          `hcl:"primary_address,optional" doc:"The primary's address as the secondary's PostgreSQL names it in its connection to its primary (pg_stat_wal_receiver, primary_conninfo); when set, a standby of another address is not taken as already replicating."`
 	InlineThresholdGB int             `hcl:"inline_threshold_gb,optional" doc:"PostgreSQL data, in gigabytes (10^9 bytes), above which it is not replicated in-line. Default 100."`
 	MinimizeDowntime  bool            `hcl:"minimize_downtime,optional" doc:"Whether downtime must be minimal, which rules out in-line replication."`
-	Wait              engine.Duration `hcl:"wait,optional" doc:"How long to wait for the secondary to stream, as a duration such as \"5m\". Default \"5m\"."`
+	Wait              engine.Duration `hcl:"wait,optional" doc:"How long to wait, after the copy, for the secondary to stream, as a duration such as \"6h\": a secondary catching up on large data takes hours. Default \"6h\"."`
 	ReplaceData       bool            `hcl:"replace_data,optional" doc:"Whether the task may replace the secondary's PostgreSQL data, which it does unless the secondary already streams from the primary. False makes it fail instead, changing nothing: set it so when nobody was asked because the secondary streamed when the playbook checked, so that a change since then is not met by replacing the data unasked. Default true."`
 }
 
@@ -84,7 +85,7 @@ func (m *PgReplicate) Run(ctx context.Context, env *engine.Env) (engine.Result, 
 		if !m.ReplaceData {
 			return engine.Result{Outputs: out}, fmt.Errorf("%w: %s does not stream from %s and replace_data is false; run again to be asked before its data is replaced", ErrReplaceRefused, m.Secondary, env.HostName)
 		}
-		if err := m.replicate(ctx, env, secondary, out.Inline); err != nil {
+		if err := m.replicate(ctx, env, secondary, out); err != nil {
 			return engine.Result{Changed: true, Outputs: out}, err
 		}
 	}
@@ -107,10 +108,12 @@ func inlineReplication(dataBytes int64, thresholdGB int, minimizeDowntime bool) 
 }
 
 // attached reports whether the secondary is already a slave of this
-// primary and streams from it, so that nothing is left to do: its
+// primary that replicates from it, so that nothing is left to copy: its
 // replication_mode is slave, its PostgreSQL is a standby whose upstream is
-// primary_address (when given), and pg_stat_replication here lists it
-// streaming.
+// primary_address (when given), and pg_stat_replication here lists it,
+// streaming or still catching up (a run whose wait ran out waits again
+// rather than copy the data anew). A slave whose PostgreSQL cannot be
+// read, as while its data is replaced, is not attached.
 func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary transport.Host, versionNum int) (bool, error) {
 	mode, err := getConf(ctx, secondary, keyReplicationMode)
 	if err != nil {
@@ -121,16 +124,18 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 	}
 	standby, _, err := m.standbyOfPrimary(secondary)(ctx)
 	if err != nil {
-		return false, fmt.Errorf("on %s: %w", m.Secondary, err)
+		env.Progressf("%s is a secondary whose PostgreSQL cannot be read (%v): taken as not replicating", m.Secondary, err)
+		return false, nil
 	}
 	if !standby {
 		return false, nil
 	}
-	streams, err := streamsTo(ctx, env.Host, versionNum, m.secondaryAddress())
+	rows, err := readReplicationRows(ctx, env.Host, versionNum)
 	if err != nil {
 		return false, fmt.Errorf("on %s: %w", env.HostName, err)
 	}
-	return streams, nil
+	_, listed := standbyRow(rows, m.secondaryAddress())
+	return listed, nil
 }
 
 // replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
@@ -138,27 +143,78 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 // cluster_replicate_postgres on the secondary. Each action is judged by
 // its effect on the secondary: cluster_add_slaves makes it a slave, and
 // cluster_replicate_postgres makes its PostgreSQL a standby of the
-// primary.
-func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary transport.Host, inline bool) error {
+// primary. While the action that copies the data runs, the size of the
+// secondary's data directory shows as progress.
+func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary transport.Host, out PgReplicateOutputs) error {
 	inLine := "False"
-	if inline {
+	if out.Inline {
 		inLine = "True"
 	}
 	if _, err := setConf(ctx, secondary, keyPgReplInLine, inLine); err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
+	dir, err := pgDataDir(ctx, secondary)
+	if err != nil {
+		env.Progressf("the copy's progress cannot show: on %s: %v", m.Secondary, err)
+	}
+	watch := func() func() { return m.watchCopy(ctx, env, secondary, dir, out.DataBytes) }
 	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
-	if _, err := runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave")); err != nil {
+	stop := func() {}
+	if out.Inline {
+		stop = watch()
+	}
+	_, err = runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+	stop()
+	if err != nil {
 		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)
 	}
-	if inline {
+	if out.Inline {
 		return nil
 	}
 	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
-	if _, err := runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary)); err != nil {
+	stop = watch()
+	_, err = runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary))
+	stop()
+	if err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	return nil
+}
+
+// watchCopy shows, until the function it returns is called, how the
+// secondary's data directory dir grows toward total, the size of the
+// primary's: bytes, share, rate and, once it can be told, the time left.
+// With no dir it shows nothing. A reading that fails (the directory is
+// replaced) is passed over.
+func (m *PgReplicate) watchCopy(ctx context.Context, env *engine.Env, secondary transport.Host, dir string, total int64) (stop func()) {
+	if dir == "" {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		start := time.Now()
+		var copied trend
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pollInterval(time.Since(start)) * 5):
+			}
+			n, err := duBytes(ctx, secondary, shellquote.Quote(dir))
+			if err != nil {
+				continue
+			}
+			copied.add(time.Now(), float64(n))
+			env.Progressf("copying PostgreSQL to %s: its data directory holds %s of the primary's %s (%d%%)%s",
+				m.Secondary, byteSize(float64(n)), byteSize(float64(total)), n*100/max(total, 1), copied.pace(float64(total), byteSize))
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // standbyOfPrimary reads back whether the secondary's PostgreSQL is a
@@ -183,11 +239,16 @@ func (m *PgReplicate) standbyOfPrimary(secondary transport.Host) effect {
 }
 
 // waitStreaming polls pg_stat_replication on the primary until the
-// secondary streams or the wait is over.
+// secondary streams or the wait is over, showing the secondary's replay
+// lag and how fast it falls. When the wait, or the task's time, runs out,
+// the error says what was last seen and how to wait again.
 func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versionNum int) (replicationRow, error) {
+	task := ctx
 	ctx, cancel := context.WithTimeout(ctx, m.Wait.Value())
 	defer cancel()
+	start := time.Now()
 	last := "it is not listed in pg_stat_replication"
+	var lag trend
 	for {
 		rows, err := readReplicationRows(ctx, env.Host, versionNum)
 		row, found := standbyRow(rows, m.secondaryAddress())
@@ -196,14 +257,24 @@ func (m *PgReplicate) waitStreaming(ctx context.Context, env *engine.Env, versio
 			return replicationRow{}, fmt.Errorf("on %s: %w", env.HostName, err)
 		case found && row.streaming() && row.lagKnown:
 			return row, nil
+		case found && row.lagKnown:
+			lag.add(time.Now(), float64(row.byteLag))
+			last = fmt.Sprintf("its state is %s, %s of WAL behind%s", row.state, byteSize(float64(row.byteLag)), lag.pace(0, byteSize))
 		case found:
 			last = "its state is " + row.state
 		}
 		env.Progressf("waiting for %s to stream: %s", m.secondaryAddress(), last)
 		select {
 		case <-ctx.Done():
-			return row, fmt.Errorf("%w: %s on %s after %s: %s", ErrNotStreaming, m.secondaryAddress(), env.HostName, m.Wait, last)
-		case <-time.After(time.Second):
+			spent := "the wait (" + string(m.Wait) + ") ran out"
+			if task.Err() != nil {
+				spent = "the task's time ran out"
+			}
+			return row, fmt.Errorf("%w: %s on %s: %s; last seen: %s. It may still be catching up, as it does for hours on large data: "+
+				"run again (runbook run --resume) with more time (in ha-pair: -var pg_wait, and -var replicate_timeout, which bounds the whole step); "+
+				"the data is not copied again while the secondary is a standby of this primary that pg_stat_replication lists (%w)",
+				ErrNotStreaming, m.secondaryAddress(), env.HostName, spent, last, ctx.Err())
+		case <-time.After(pollInterval(time.Since(start))):
 		}
 	}
 }
@@ -225,8 +296,9 @@ func init() {
 		Name: "pg_replicate",
 		Doc: "Runs on the primary: measures its PostgreSQL data, decides whether to replicate in-line, and, unless the secondary already streams from it, " +
 			"sets pg_repl_in_line on the secondary, runs cluster_add_slaves on the primary and, when not in-line, cluster_replicate_postgres on the secondary, " +
-			"which replaces the secondary's PostgreSQL data; with replace_data false it fails instead. Then it waits until pg_stat_replication on the primary shows the secondary streaming.",
-		New:     func() engine.Module { return &PgReplicate{InlineThresholdGB: 100, Wait: "5m", ReplaceData: true} },
+			"which replaces the secondary's PostgreSQL data; with replace_data false it fails instead. While the data is copied, the progress shows the secondary's data directory growing toward the primary's size, its rate and the time left. " +
+			"Then it waits until pg_stat_replication on the primary shows the secondary streaming, showing its lag and how fast it falls. A secondary that pg_stat_replication lists while it catches up is not copied to again: a run whose wait ran out waits again.",
+		New:     func() engine.Module { return &PgReplicate{InlineThresholdGB: 100, Wait: "6h", ReplaceData: true} },
 		Outputs: PgReplicateOutputs{},
 	})
 }

@@ -31,10 +31,36 @@ func serverVersionNum(ctx context.Context, h transport.Host) (int, error) {
 // postgres OS user's, through sudo (checkPGRights says when neither can).
 const superPSQL = `superpsql() { if [ "$(psql rosemeta -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" = t ]; then psql rosemeta "$@"; else sudo -n -u postgres psql rosemeta "$@"; fi; }; `
 
+// dataDirExpr is the shell word, for a line after superPSQL, that
+// PostgreSQL's data directory expands to.
+const dataDirExpr = `"$(superpsql -Atc 'SHOW data_directory')"`
+
 // pgDataBytes measures PostgreSQL's data directory on h as the procedure
 // does, with sudo du in the Alation shell, whose user may not read it.
 func pgDataBytes(ctx context.Context, h transport.Host) (int64, error) {
-	res, err := runInShell(ctx, h, superPSQL+`sudo -n du -sb "$(superpsql -Atc 'SHOW data_directory')"`)
+	return duBytes(ctx, h, dataDirExpr)
+}
+
+// pgDataDir reads where PostgreSQL keeps its data on h, for measuring it
+// while PostgreSQL is stopped, as it is while its data is replaced. The
+// path comes from the host: only an absolute one is taken.
+func pgDataDir(ctx context.Context, h transport.Host) (string, error) {
+	res, err := runInShell(ctx, h, superPSQL+"superpsql -Atc 'SHOW data_directory'")
+	out, err := mustOK(res, err, "read the PostgreSQL data directory")
+	if err != nil {
+		return "", err
+	}
+	dir := lastLine(out)
+	if !strings.HasPrefix(dir, "/") {
+		return "", fmt.Errorf("read the PostgreSQL data directory: %q is not an absolute path", dir)
+	}
+	return dir, nil
+}
+
+// duBytes measures the directory that the shell word dir names, with
+// sudo du in the Alation shell of h.
+func duBytes(ctx context.Context, h transport.Host, dir string) (int64, error) {
+	res, err := runInShell(ctx, h, superPSQL+"sudo -n du -sb "+dir)
 	out, err := mustOK(res, err, "measure the PostgreSQL data directory")
 	if err != nil {
 		return 0, err
