@@ -38,6 +38,8 @@ type (
 	// UnsafeInstance is an instance that a resumed run can neither
 	// restore nor safely run again.
 	UnsafeInstance = exec.UnsafeInstance
+	// DetachedJob is a detached job that a run left running on its host.
+	DetachedJob = exec.DetachedJob
 )
 
 // Defaults of RunOptions.
@@ -51,6 +53,9 @@ const (
 	// DefaultOutputLimit is how many bytes of each output stream of a
 	// command a run keeps when RunOptions.OutputLimit is zero.
 	DefaultOutputLimit = exec.DefaultOutputLimit
+	// DefaultJobMaxAge is how old the files of a finished detached job
+	// may grow on its host when RunOptions.JobMaxAge is zero.
+	DefaultJobMaxAge = exec.DefaultJobMaxAge
 )
 
 // The ways a task instance can end.

@@ -16,11 +16,14 @@ import (
 const DefaultJobPoll = 5 * time.Second
 
 // jobKillGrace is how long a job killed at its timeout has between
-// SIGTERM and SIGKILL, and jobTailLines how many lines of the end of its
-// log a JobResult keeps.
+// SIGTERM and SIGKILL, jobTailLines how many lines of the end of its log
+// a JobResult keeps, and jobPollTries how many polls in a row may lose
+// their connection (the transport connects again) before Detached gives
+// up.
 const (
 	jobKillGrace = 10 * time.Second
 	jobTailLines = 20
+	jobPollTries = 3
 )
 
 // JobOptions steer Env.Detached.
@@ -145,6 +148,9 @@ type jobWatch struct {
 func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 	w.k.Sweep(ctx, w.cmd.Sudo)
 	w.m = job.Mark{Key: key, Host: w.env.HostName, Started: time.Now()}
+	if w.cmd.Sudo != nil {
+		w.m.Sudo, w.m.SudoUser = true, w.cmd.Sudo.User
+	}
 	j, err := job.Start(ctx, w.k.Host(), w.cmd.Sudo, w.cmd, func(ref job.Ref) error {
 		w.m.Ref = ref
 		return w.k.Keep(w.m, true)
@@ -188,7 +194,7 @@ func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (JobResult, error) {
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for {
+	for lost := 0; ; {
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -204,11 +210,17 @@ func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (Job
 		switch {
 		case err != nil && ctx.Err() != nil:
 			continue // ended or detached above
+		case errors.Is(err, transport.ErrConnectionLost) && lost+1 < jobPollTries:
+			lost++
+			w.env.Progressf("lost the connection while polling job %s, which goes on; polling again", w.m.ID)
+			t.Reset(w.poll)
+			continue
 		case err != nil:
 			return JobResult{}, w.errorf("%w (the job may still run: resume the run to re-attach)", err)
 		case st.State != job.Running:
 			return w.ended(ctx, j, st, reattached)
 		}
+		lost = 0
 		t.Reset(w.poll)
 	}
 }
