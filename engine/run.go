@@ -80,6 +80,10 @@ const (
 	EventRunFinished     = exec.EventRunFinished     // the walk ended (Duration; Error when interrupted)
 )
 
+// StreamJob is the Stream of an output event that carries a line of a
+// detached job's log (see exec.StreamJob).
+const StreamJob = exec.StreamJob
+
 // Sentinel errors that callers of Run test for with errors.Is; each is
 // the executor's own value, documented in package exec.
 var (

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/job"
@@ -244,18 +245,18 @@ func (w *jobWatch) advanced(j *job.Job) {
 // ended records how j ended, removes its files once that is recorded,
 // and returns its result.
 func (w *jobWatch) ended(ctx context.Context, j *job.Job, st job.Status, reattached bool) (JobResult, error) {
+	tail, err := j.Tail(ctx, jobTailLines)
+	if err != nil {
+		w.env.Progressf("warning: %v", err)
+	}
 	if st.State != job.Exited {
-		w.m.End = job.EndLost
+		w.m.End, w.m.Tail = job.EndLost, tail
 		_ = w.k.Keep(w.m, true)
 		reason := st.Reason
 		if reason == "" {
 			reason = "it is " + st.State.String() + " on its host"
 		}
-		return JobResult{}, w.errorf("%w: %s; its files are in %s", ErrJobLost, reason, w.m.Dir)
-	}
-	tail, err := j.Tail(ctx, jobTailLines)
-	if err != nil {
-		w.env.Progressf("warning: %v", err)
+		return JobResult{Tail: tail}, w.errorf("%w: %s; its files are left in %s; the end of its log: %s", ErrJobLost, reason, w.m.Dir, strings.ReplaceAll(cmp.Or(tail, "(empty)"), "\n", "; "))
 	}
 	res := JobResult{ExitCode: st.ExitCode, Signal: st.Signal, Tail: tail, Reattached: reattached}
 	w.m.End, w.m.ExitCode, w.m.Signal, w.m.Tail = job.EndExited, st.ExitCode, st.Signal, tail
@@ -303,13 +304,14 @@ func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
 	}
 }
 
-// errorf returns an error about the job, naming it, its host and task.
+// errorf returns an error about the job, naming it and its host (the
+// engine names the task).
 func (w *jobWatch) errorf(format string, args ...any) error {
 	name := w.m.Key
 	if w.m.ID != "" {
-		name += " (" + w.m.ID + ")"
+		name += " " + w.m.ID
 	}
-	return fmt.Errorf("task %s on host %s: job %s: %w", w.env.Task, w.env.HostName, name, fmt.Errorf(format, args...))
+	return fmt.Errorf("job %s on host %s: %w", name, w.env.HostName, fmt.Errorf(format, args...))
 }
 
 // loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no

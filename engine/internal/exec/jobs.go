@@ -92,7 +92,7 @@ func (k *instanceJobs) Keep(m job.Mark, durable bool) error {
 
 // Line shows a line of a job's log as an output event.
 func (k *instanceJobs) Line(line string) {
-	k.r.hosts.output(k.inst, k.inst.Host(), string(transport.Stdout), line)
+	k.r.hosts.output(k.inst, k.inst.Host(), StreamJob, line)
 }
 
 // Stop returns RunOptions.Stop.
