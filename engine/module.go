@@ -34,10 +34,24 @@ type (
 	// HostRef is module.HostRef, the type of a module argument that
 	// names another host.
 	HostRef = module.HostRef
+	// Detachable is module.Detachable.
+	Detachable = module.Detachable
+	// JobOptions is module.JobOptions.
+	JobOptions = module.JobOptions
+	// JobResult is module.JobResult.
+	JobResult = module.JobResult
 )
 
 // ErrNotPeer is module.ErrNotPeer.
 var ErrNotPeer = module.ErrNotPeer
+
+// The errors of Env.Detached.
+var (
+	// ErrJobDetached is module.ErrJobDetached.
+	ErrJobDetached = module.ErrJobDetached
+	// ErrJobLost is module.ErrJobLost.
+	ErrJobLost = module.ErrJobLost
+)
 
 // RegisterModule adds a module to the registry (see module.Register).
 func RegisterModule(info ModuleInfo) { module.Register(info) }

@@ -38,6 +38,8 @@ type (
 	// UnsafeInstance is an instance that a resumed run can neither
 	// restore nor safely run again.
 	UnsafeInstance = exec.UnsafeInstance
+	// DetachedJob is a detached job that a run left running on its host.
+	DetachedJob = exec.DetachedJob
 )
 
 // Defaults of RunOptions.
@@ -51,6 +53,9 @@ const (
 	// DefaultOutputLimit is how many bytes of each output stream of a
 	// command a run keeps when RunOptions.OutputLimit is zero.
 	DefaultOutputLimit = exec.DefaultOutputLimit
+	// DefaultJobMaxAge is how old the files of a finished detached job
+	// may grow on its host when RunOptions.JobMaxAge is zero.
+	DefaultJobMaxAge = exec.DefaultJobMaxAge
 )
 
 // The ways a task instance can end.
@@ -74,6 +79,10 @@ const (
 	EventHostUnreachable = exec.EventHostUnreachable // a host could not be reached; its remaining instances are skipped
 	EventRunFinished     = exec.EventRunFinished     // the walk ended (Duration; Error when interrupted)
 )
+
+// StreamJob is the Stream of an output event that carries a line of a
+// detached job's log (see exec.StreamJob).
+const StreamJob = exec.StreamJob
 
 // Sentinel errors that callers of Run test for with errors.Is; each is
 // the executor's own value, documented in package exec.

@@ -59,6 +59,9 @@ func (c *Command) Describe() string {
 	return "run: " + strings.Join(words, " ")
 }
 
+// Detachable says that the command can run as a detached job (detach = true).
+func (*Command) Detachable() {}
+
 // SafeToRepeat reports whether a guard (creates or removes) lets the
 // command decide for itself whether it still needs to run.
 func (c *Command) SafeToRepeat() bool { return c.Creates != "" || c.Removes != "" }
@@ -85,4 +88,5 @@ var (
 	_ engine.Validator  = (*Command)(nil)
 	_ engine.Describer  = (*Command)(nil)
 	_ engine.Repeatable = (*Command)(nil)
+	_ engine.Detachable = (*Command)(nil)
 )

@@ -71,6 +71,9 @@ func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result
 	if err != nil || skip {
 		return engine.Result{Outputs: CommandOutputs{Skipped: skip}}, err
 	}
+	if env.Detach != nil {
+		return runDetached(ctx, env, spec)
+	}
 	res, err := env.Host.Run(ctx, spec.cmd)
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("run command on %s: %w", env.HostName, err)
@@ -85,6 +88,25 @@ func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result
 	result := engine.Result{Changed: true, Outputs: out}
 	if res.Signal != "" || !slices.Contains(spec.okCodes, res.ExitCode) {
 		return result, &ExitError{Host: env.HostName, Code: res.ExitCode, Signal: res.Signal, StderrTail: tail(out.Stderr, stderrTailLines)}
+	}
+	return result, nil
+}
+
+// runDetached runs spec as a detached job (the task sets detach = true)
+// and turns how it ended into the module's result, as runExec does; its
+// log, standard output and error together, stands for both.
+func runDetached(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result, error) {
+	res, err := env.Detached(ctx, "job", spec.cmd, *env.Detach)
+	if err != nil && res.Signal == "" { // not started, left running, or lost
+		return engine.Result{}, err
+	}
+	out := CommandOutputs{Stdout: res.Tail, ExitCode: res.ExitCode}
+	result := engine.Result{Changed: true, Outputs: out}
+	if err != nil {
+		return result, err
+	}
+	if res.Signal != "" || !slices.Contains(spec.okCodes, res.ExitCode) {
+		return result, &ExitError{Host: env.HostName, Code: res.ExitCode, Signal: res.Signal, StderrTail: tail(res.Tail, stderrTailLines)}
 	}
 	return result, nil
 }

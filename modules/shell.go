@@ -50,6 +50,9 @@ func (s *Shell) Describe() string {
 	return fmt.Sprintf("run a %d-line script with %s", lines, s.Interpreter)
 }
 
+// Detachable says that the script can run as a detached job (detach = true).
+func (*Shell) Detachable() {}
+
 // SafeToRepeat reports whether a guard (creates or removes) lets the
 // script decide for itself whether it still needs to run.
 func (s *Shell) SafeToRepeat() bool { return s.Creates != "" || s.Removes != "" }
@@ -69,4 +72,5 @@ var (
 	_ engine.Validator  = (*Shell)(nil)
 	_ engine.Describer  = (*Shell)(nil)
 	_ engine.Repeatable = (*Shell)(nil)
+	_ engine.Detachable = (*Shell)(nil)
 )

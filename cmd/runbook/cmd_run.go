@@ -27,8 +27,16 @@ were skipped by their when) are not run again, and the others run. A step
 cut off mid-way runs again only when its module is safe to repeat;
 otherwise the run stops before starting anything and says what to check.
 
+A task with detach = true runs its command as a detached job on its host,
+which outlives the connection and runbook: --resume re-attaches to a job
+that still runs (its log goes on from where it was left) and reads the end
+of one that ended meanwhile; it never starts one twice.
+
 Interrupting (Ctrl-C, SIGTERM) starts no new task and gives the running
-ones 10s before they are cancelled; a second interrupt cancels them at once.
+ones 10s before they are cancelled; detached jobs are left running, and
+the recap says how to re-attach. A second interrupt cancels the running
+tasks at once, and on a terminal asks whether to kill the detached jobs
+too; without a terminal they go on.
 
 Exit status: 0 success, 1 a task failed, 2 usage or playbook error (or a
 resume refused), 3 a host was unreachable, 130 interrupted.`,
@@ -37,18 +45,19 @@ resume refused), 3 a host was unreachable, 130 interrupted.`,
 
 // runFlags are the flags of runbook run.
 type runFlags struct {
-	load     loadFlags
-	ssh      sshFlags
-	limit    string
-	parallel int
-	perHost  int
-	failFast bool
-	timeout  time.Duration
-	output   string
-	outLimit byteSize
-	yes      bool
-	journal  journalFlags
-	sudo     sudoFlags
+	load      loadFlags
+	ssh       sshFlags
+	limit     string
+	parallel  int
+	perHost   int
+	failFast  bool
+	timeout   time.Duration
+	output    string
+	outLimit  byteSize
+	yes       bool
+	journal   journalFlags
+	sudo      sudoFlags
+	jobMaxAge time.Duration
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -65,6 +74,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
 	f.journal.register(fs)
 	f.sudo.register(fs)
+	fs.DurationVar(&f.jobMaxAge, "job-max-age", engine.DefaultJobMaxAge, "Remove the files that detached jobs which no longer run left on a host once they are older than `DURATION`, when the run starts a job there.")
 }
 
 // check reports values of the flags that make no sense.
@@ -78,6 +88,8 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--per-host must be at least 1, not %d", f.perHost)
 	case f.timeout < 0:
 		return fmt.Errorf("--timeout must not be negative")
+	case f.jobMaxAge < time.Minute:
+		return fmt.Errorf("--job-max-age must be at least 1m")
 	}
 	if err := f.journal.check(); err != nil {
 		return err
@@ -141,6 +153,8 @@ func runRun(c *cli, cmd *command, args []string) int {
 		Subscribers:   []engine.Subscriber{view, unreachable},
 		Confirm:       confirmer(f.yes, pr),
 		Stop:          in.stopped,
+		KillDetached:  in.killDetached(pr),
+		JobMaxAge:     f.jobMaxAge,
 		Journal:       j,
 		Resume:        f.journal.resume,
 		ResumeChanged: f.journal.resumeChanged,

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/runbookhq/runbook/engine"
 )
 
 // stopGrace is how long running tasks may go on after the first interrupt
@@ -16,8 +18,11 @@ const stopGrace = 10 * time.Second
 
 // interrupts turns SIGINT and SIGTERM into the end of a run. The first
 // signal stops the run gently: no new task starts, a pending question is
-// answered no, and the running tasks may finish for stopGrace, after which
-// the run is cancelled. A second signal cancels the run at once.
+// answered no, detached jobs are left running on their hosts, and the
+// running tasks may finish for stopGrace, after which the run is
+// cancelled. A second signal cancels the run at once; the detached jobs
+// are killed only if the person at the terminal confirms it at the end
+// of the run (see killDetached).
 type interrupts struct {
 	// ctx is given to engine.Run; it is cancelled to stop the running
 	// tasks.
@@ -27,6 +32,7 @@ type interrupts struct {
 	// RunOptions.Stop.
 	stopped  chan struct{}
 	received atomic.Bool
+	again    atomic.Bool // a second signal came
 
 	signals  chan os.Signal
 	messages chan string
@@ -71,9 +77,10 @@ func (in *interrupts) loop() {
 			if !in.received.Swap(true) {
 				close(in.stopped)
 				grace = time.AfterFunc(stopGrace, in.cancel)
-				in.say(fmt.Sprintf("stopping: no new tasks; running ones get %s, Ctrl-C again to stop now\n", stopGrace))
+				in.say(fmt.Sprintf("stopping: no new tasks; running ones get %s, detached jobs go on; Ctrl-C again to stop now\n", stopGrace))
 				continue
 			}
+			in.again.Store(true)
 			in.cancel()
 			in.say("stopping now: cancelling the run\n")
 		}
@@ -86,6 +93,16 @@ func (in *interrupts) say(msg string) {
 	select {
 	case in.messages <- msg:
 	default:
+	}
+}
+
+// killDetached returns the RunOptions.KillDetached function: after a
+// second signal, it asks on the terminal whether to kill the detached
+// jobs the run leaves running; without a terminal, or after one signal,
+// they go on.
+func (in *interrupts) killDetached(pr *prompter) func([]engine.DetachedJob) bool {
+	return func(jobs []engine.DetachedJob) bool {
+		return in.again.Load() && pr != nil && pr.killJobs(jobs)
 	}
 }
 

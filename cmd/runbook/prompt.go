@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -75,7 +76,7 @@ func (p *prompter) confirm(ctx context.Context, inst engine.InstanceInfo) (bool,
 	var err error
 	p.con.interrupt(func() {
 		_, _ = io.WriteString(p.tty, question)
-		answer, err = p.readLine(ctx)
+		answer, err = p.readLine(ctx, p.stopped)
 		if err != nil {
 			_, _ = io.WriteString(p.tty, "\n")
 		}
@@ -86,12 +87,40 @@ func (p *prompter) confirm(ctx context.Context, inst engine.InstanceInfo) (bool,
 	return strings.EqualFold(strings.TrimSpace(answer), "yes"), nil
 }
 
+// killJobsWait bounds how long the question whether to kill detached
+// jobs waits for its answer; no answer leaves them running.
+const killJobsWait = time.Minute
+
+// killJobs asks, after the second interrupt, whether to kill the
+// detached jobs the run leaves running; only "yes" says to. The run is
+// stopping already, so the question is not given up when it stops.
+func (p *prompter) killJobs(jobs []engine.DetachedJob) bool {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s Detached jobs still run on their hosts:\n", p.pal.paint(colorYellow, "?"))
+	for _, j := range jobs {
+		fmt.Fprintf(&b, "  job %s on host %s\n", j.ID, j.Host)
+	}
+	b.WriteString("Kill them? They cannot be re-attached to afterwards. Type yes to kill them: ")
+	ctx, cancel := context.WithTimeout(context.Background(), killJobsWait)
+	defer cancel()
+	var answer string
+	var err error
+	p.con.interrupt(func() {
+		_, _ = io.WriteString(p.tty, b.String())
+		answer, err = p.readLine(ctx, nil)
+		if err != nil {
+			_, _ = io.WriteString(p.tty, "\n")
+		}
+	})
+	return err == nil && strings.EqualFold(strings.TrimSpace(answer), "yes")
+}
+
 // errStopping is the error of a question given up because the run stops.
 var errStopping = errors.New("the run is stopping")
 
 // readLine reads one line from the terminal, or gives up when ctx ends or
-// the run stops.
-func (p *prompter) readLine(ctx context.Context) (string, error) {
+// stopped is closed.
+func (p *prompter) readLine(ctx context.Context, stopped <-chan struct{}) (string, error) {
 	if p.pending == nil {
 		ch := make(chan readResult, 1)
 		go func() {
@@ -109,7 +138,7 @@ func (p *prompter) readLine(ctx context.Context) (string, error) {
 		return r.line, r.err
 	case <-ctx.Done():
 		return "", ctx.Err()
-	case <-p.stopped:
+	case <-stopped:
 		return "", errStopping
 	}
 }

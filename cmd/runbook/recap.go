@@ -56,7 +56,23 @@ func writeRecap(w io.Writer, r *engine.Report, unreachable unreachableHosts, pal
 	writeTallyTable(w, tallies)
 	writeRestored(w, tallies)
 	writeFailures(w, r.Instances, pal)
+	writeDetached(w, r.Instances)
 	unreachable.write(w, pal)
+}
+
+// writeDetached names the detached jobs that the run left running on
+// their hosts, and says how to re-attach to them.
+func writeDetached(w io.Writer, results []engine.InstanceResult) {
+	var lines []string
+	for _, res := range results {
+		for _, j := range res.Detached {
+			lines = append(lines, fmt.Sprintf("  task %s on host %s: job %s (its log is %s/log on %s)", res.Task, res.Host, j.ID, j.Dir, j.Host))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nStill running on their hosts, unwatched:\n%s\nRun again with --resume to re-attach: their logs go on from where they stopped, and they never start twice.\n", strings.Join(lines, "\n"))
 }
 
 func tallyHosts(results []engine.InstanceResult) []hostTally {

@@ -100,7 +100,8 @@ func (v *liveView) close() {
 }
 
 // Event implements engine.Subscriber. Output lines are only kept: they
-// change nothing on the screen until their instance fails.
+// change nothing on the screen until their instance fails; those of a
+// detached job's log show above the live lines as they come.
 func (v *liveView) Event(e engine.Event) {
 	v.mu.Lock()
 	above := v.apply(e)
@@ -131,6 +132,10 @@ func (v *liveView) apply(e engine.Event) string {
 		}
 		return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorYellow, "↻"), e.Host, e.Task,
 			v.pal.paint(colorDim, fmt.Sprintf("attempt %d failed: %s", e.Attempt, e.Error)))
+	case engine.EventOutput:
+		if e.Stream == engine.StreamJob {
+			return "  " + jobLine(e) + "\n"
+		}
 	case engine.EventProgress:
 		if r := h.find(e.Task); r != nil {
 			r.progress = e.Line

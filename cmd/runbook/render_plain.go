@@ -13,7 +13,8 @@ const plainTime = "15:04:05.000"
 // plainLog renders a run as plain lines, for output that is not a
 // terminal: "15:04:05.000 host task status (1.2s)", one line per change,
 // with the output of failed instances (its end; see transcripts) below
-// their line. An instance that a resumed run took from the journal reads
+// their line, and each line of a detached job's log as it comes,
+// "15:04:05.000 host task | line". An instance that a resumed run took from the journal reads
 // "host task restored status", without a duration: it did not run. A
 // warning about a host reads "host WARNING: message".
 type plainLog struct {
@@ -35,6 +36,8 @@ func (l *plainLog) Event(e engine.Event) {
 		fmt.Fprintf(&b, "%s run started: %s\n", stamp, plural(e.Total, "instance"))
 	case e.Kind == engine.EventTaskStarted:
 		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, e.Task)
+	case e.Kind == engine.EventOutput && e.Stream == engine.StreamJob:
+		fmt.Fprintf(&b, "%s %s\n", stamp, jobLine(e))
 	case e.Kind == engine.EventProgress:
 		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, e.Task, e.Line)
 	case e.Kind == engine.EventRetry:

@@ -36,13 +36,17 @@ type transcripts map[string]*transcript
 func instanceID(task, host string) string { return task + "@" + host }
 
 // record follows e: it starts a new transcript when an instance (or a new
-// attempt of it) starts, and appends output lines.
+// attempt of it) starts, and appends output lines, except those of a
+// detached job's log, which views show as they come.
 func (t transcripts) record(e engine.Event) {
 	id := instanceID(e.Task, e.Host)
 	switch e.Kind {
 	case engine.EventTaskStarted, engine.EventRetry:
 		t[id] = &transcript{}
 	case engine.EventOutput:
+		if e.Stream == engine.StreamJob {
+			return // shown as it came
+		}
 		tr := t[id]
 		if tr == nil {
 			tr = &transcript{}
@@ -60,6 +64,12 @@ func (t transcripts) record(e engine.Event) {
 			tr.dropped++
 		}
 	}
+}
+
+// jobLine returns the text that shows e, an output event of a detached
+// job's log, as it comes: "host task | line".
+func jobLine(e engine.Event) string {
+	return fmt.Sprintf("%s %s | %s", e.Host, e.Task, e.Line)
 }
 
 // finish forgets the output of the instance e reports finished and returns

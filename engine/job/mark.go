@@ -1,6 +1,10 @@
 package job
 
-import "time"
+import (
+	"time"
+
+	"github.com/runbookhq/runbook/engine/transport"
+)
 
 // The ends a Mark records (Mark.End).
 const (
@@ -23,6 +27,10 @@ type Mark struct {
 	// Host is the inventory name of the host the job runs on.
 	Host string `json:"host"`
 	Ref
+	// Sudo is set when the job runs through sudo, as SudoUser (root when
+	// empty).
+	Sudo     bool   `json:"sudo,omitempty"`
+	SudoUser string `json:"sudo_user,omitempty"`
 	// Started is when runbook started the job.
 	Started time.Time `json:"started,omitzero"`
 	// Offset is how many bytes of the job's log were shown.
@@ -36,6 +44,14 @@ type Mark struct {
 	Signal   string `json:"signal,omitempty"`
 	// Tail holds the last lines of the log once the job ended, redacted.
 	Tail string `json:"tail,omitempty"`
+}
+
+// SudoOf returns the sudo settings that m records, without a password.
+func (m Mark) SudoOf() *transport.Sudo {
+	if !m.Sudo {
+		return nil
+	}
+	return &transport.Sudo{User: m.SudoUser}
 }
 
 // Attachable reports whether a later run may re-attach to the job, or

@@ -2,7 +2,10 @@ package journal
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
+
+	"github.com/runbookhq/runbook/engine/job"
 )
 
 // Version is the format version of the journal files this package writes.
@@ -95,6 +98,10 @@ type Record struct {
 	// Redacted is set when Outputs lost sensitive parts, so that they
 	// are not the outputs the module returned.
 	Redacted bool `json:"redacted,omitempty"`
+	// Jobs holds the detached jobs the instance's module started on its
+	// host, each recorded before its command started, with how much of
+	// its log was shown and, once it ended, how.
+	Jobs []job.Mark `json:"jobs,omitempty"`
 }
 
 // ID returns the record's instance ID, "task@host".
@@ -102,11 +109,24 @@ func (r Record) ID() string { return r.Task + "@" + r.Host }
 
 // CutOff reports whether the instance's module started and did not end
 // on its own: the record never learned how it ended (the process died),
-// it was cancelled while it ran, or its connection to its host was lost
-// while it ran (ConnectionLost). What such a module did on its host is
-// unknown.
+// it was cancelled while it ran, its connection to its host was lost
+// while it ran (ConnectionLost), or it failed when a detached job of its
+// was lost (JobLost). What such a module did on its host is unknown.
 func (r Record) CutOff() bool {
-	return !r.Started.IsZero() && (r.Status == "" || r.Status == "cancelled" || r.ConnectionLost)
+	return !r.Started.IsZero() && (r.Status == "" || r.Status == "cancelled" || r.ConnectionLost || r.Status == "failed" && r.JobLost())
+}
+
+// JobLost reports whether a detached job of the instance was lost (its
+// host rebooted, its process vanished) or killed before it ended.
+func (r Record) JobLost() bool {
+	return slices.ContainsFunc(r.Jobs, func(m job.Mark) bool { return !m.Attachable() })
+}
+
+// AttachableJobs returns the detached jobs of the instance that a
+// resumed run re-attaches to, or whose recorded end it reads, instead of
+// starting their commands again.
+func (r Record) AttachableJobs() []job.Mark {
+	return slices.DeleteFunc(slices.Clone(r.Jobs), func(m job.Mark) bool { return !m.Attachable() })
 }
 
 // Record returns the record of the instance "task@host", if the run has

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/job"
@@ -16,11 +17,14 @@ import (
 const DefaultJobPoll = 5 * time.Second
 
 // jobKillGrace is how long a job killed at its timeout has between
-// SIGTERM and SIGKILL, and jobTailLines how many lines of the end of its
-// log a JobResult keeps.
+// SIGTERM and SIGKILL, jobTailLines how many lines of the end of its log
+// a JobResult keeps, and jobPollTries how many polls in a row may lose
+// their connection (the transport connects again) before Detached gives
+// up.
 const (
 	jobKillGrace = 10 * time.Second
 	jobTailLines = 20
+	jobPollTries = 3
 )
 
 // JobOptions steer Env.Detached.
@@ -145,6 +149,9 @@ type jobWatch struct {
 func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 	w.k.Sweep(ctx, w.cmd.Sudo)
 	w.m = job.Mark{Key: key, Host: w.env.HostName, Started: time.Now()}
+	if w.cmd.Sudo != nil {
+		w.m.Sudo, w.m.SudoUser = true, w.cmd.Sudo.User
+	}
 	j, err := job.Start(ctx, w.k.Host(), w.cmd.Sudo, w.cmd, func(ref job.Ref) error {
 		w.m.Ref = ref
 		return w.k.Keep(w.m, true)
@@ -188,7 +195,7 @@ func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (JobResult, error) {
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for {
+	for lost := 0; ; {
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -204,11 +211,17 @@ func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (Job
 		switch {
 		case err != nil && ctx.Err() != nil:
 			continue // ended or detached above
+		case errors.Is(err, transport.ErrConnectionLost) && lost+1 < jobPollTries:
+			lost++
+			w.env.Progressf("lost the connection while polling job %s, which goes on; polling again", w.m.ID)
+			t.Reset(w.poll)
+			continue
 		case err != nil:
 			return JobResult{}, w.errorf("%w (the job may still run: resume the run to re-attach)", err)
 		case st.State != job.Running:
 			return w.ended(ctx, j, st, reattached)
 		}
+		lost = 0
 		t.Reset(w.poll)
 	}
 }
@@ -232,18 +245,18 @@ func (w *jobWatch) advanced(j *job.Job) {
 // ended records how j ended, removes its files once that is recorded,
 // and returns its result.
 func (w *jobWatch) ended(ctx context.Context, j *job.Job, st job.Status, reattached bool) (JobResult, error) {
+	tail, err := j.Tail(ctx, jobTailLines)
+	if err != nil {
+		w.env.Progressf("warning: %v", err)
+	}
 	if st.State != job.Exited {
-		w.m.End = job.EndLost
+		w.m.End, w.m.Tail = job.EndLost, tail
 		_ = w.k.Keep(w.m, true)
 		reason := st.Reason
 		if reason == "" {
 			reason = "it is " + st.State.String() + " on its host"
 		}
-		return JobResult{}, w.errorf("%w: %s; its files are in %s", ErrJobLost, reason, w.m.Dir)
-	}
-	tail, err := j.Tail(ctx, jobTailLines)
-	if err != nil {
-		w.env.Progressf("warning: %v", err)
+		return JobResult{Tail: tail}, w.errorf("%w: %s; its files are left in %s; the end of its log: %s", ErrJobLost, reason, w.m.Dir, strings.ReplaceAll(cmp.Or(tail, "(empty)"), "\n", "; "))
 	}
 	res := JobResult{ExitCode: st.ExitCode, Signal: st.Signal, Tail: tail, Reattached: reattached}
 	w.m.End, w.m.ExitCode, w.m.Signal, w.m.Tail = job.EndExited, st.ExitCode, st.Signal, tail
@@ -291,13 +304,14 @@ func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
 	}
 }
 
-// errorf returns an error about the job, naming it, its host and task.
+// errorf returns an error about the job, naming it and its host (the
+// engine names the task).
 func (w *jobWatch) errorf(format string, args ...any) error {
 	name := w.m.Key
 	if w.m.ID != "" {
-		name += " (" + w.m.ID + ")"
+		name += " " + w.m.ID
 	}
-	return fmt.Errorf("task %s on host %s: job %s: %w", w.env.Task, w.env.HostName, name, fmt.Errorf(format, args...))
+	return fmt.Errorf("job %s on host %s: %w", name, w.env.HostName, fmt.Errorf(format, args...))
 }
 
 // loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no

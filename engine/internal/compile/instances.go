@@ -24,6 +24,9 @@ const defaultDelay = 5 * time.Second
 // maxRetries bounds the retries meta-argument.
 const maxRetries = 10000
 
+// minPoll is the shortest poll a detached task may ask for.
+const minPoll = 100 * time.Millisecond
+
 // maxOutputLimit bounds the output_limit meta-argument: 1 TiB.
 const maxOutputLimit = 1 << 40
 
@@ -278,7 +281,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
 // known when the playbook loads: retries, delay, timeout, output_limit,
-// ignore_errors, sudo, and confirm unless it refers to task outputs. They
+// ignore_errors, sudo, detach, poll, and confirm unless it refers to task outputs. They
 // may refer to self.
 func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	m := inst.task.Meta
@@ -314,7 +317,7 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	for _, d := range []struct {
 		a   *hcl.Attribute
 		dst *time.Duration
-	}{{m.Get("delay"), &inst.delay}, {m.Get("timeout"), &inst.timeout}} {
+	}{{m.Get("delay"), &inst.delay}, {m.Get("timeout"), &inst.timeout}, {m.Get("poll"), &inst.poll}} {
 		if v, ok := eval(d.a, cty.String); ok {
 			dur, err := module.ParseDuration(v.AsString())
 			if err != nil {
@@ -336,12 +339,35 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	if v, ok := eval(m.Get("sudo"), cty.Bool); ok {
 		inst.sudo = v.True()
 	}
+	if v, ok := eval(m.Get("detach"), cty.Bool); ok {
+		inst.detach = v.True()
+	}
+	diags = append(diags, inst.checkDetach()...)
 	if m.Get("confirm") != nil && !inst.task.confirmLater {
 		sentence, ds := confirmSentence(m.Get("confirm"), ctx)
 		diags = append(diags, ds...)
 		inst.confirm = sentence
 	}
 	return diags
+}
+
+// checkDetach checks detach and poll: only a module that can run its
+// work as a job may be detached, and poll applies to a detached task.
+func (inst *Instance) checkDetach() hcl.Diagnostics {
+	m := inst.task.Meta
+	if inst.task.info.New == nil {
+		return nil // an unknown module, reported already
+	}
+	_, can := inst.task.info.New().(module.Detachable)
+	switch {
+	case inst.detach && !can:
+		return hcl.Diagnostics{metaDiag(m.Get("detach"), "module %s cannot run its work as a detached job; detach applies to command, shell and the modules that say they can.", inst.task.Module)}
+	case m.Get("poll") != nil && !inst.detach:
+		return hcl.Diagnostics{metaDiag(m.Get("poll"), "poll is how often a detached task is polled; it needs detach = true.")}
+	case m.Get("poll") != nil && inst.poll < minPoll:
+		return hcl.Diagnostics{metaDiag(m.Get("poll"), "poll must be at least %s.", minPoll)}
+	}
+	return nil
 }
 
 // confirmSentence evaluates confirm in ctx: the sentence to ask, or empty

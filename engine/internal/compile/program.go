@@ -127,9 +127,11 @@ type Instance struct {
 	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
 	ignoreErrors bool
 	sudo         bool
-	confirm      string     // the confirm sentence when known at load, or empty
-	deps         []int      // ids of the instances this one waits for, sorted
-	views        []taskView // what task.NAME shows this instance, sorted by name
+	detach       bool          // its module runs its work as a detached job
+	poll         time.Duration // how often a detached job is polled; 0 for the default
+	confirm      string        // the confirm sentence when known at load, or empty
+	deps         []int         // ids of the instances this one waits for, sorted
+	views        []taskView    // what task.NAME shows this instance, sorted by name
 	public       InstanceInfo
 }
 

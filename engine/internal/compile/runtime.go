@@ -110,6 +110,15 @@ func (inst *Instance) IgnoreErrors() bool { return inst.ignoreErrors }
 // Sudo reports whether the instance's commands run under sudo.
 func (inst *Instance) Sudo() bool { return inst.sudo }
 
+// Detach returns the options of the detached job the task asks its
+// module to run (detach = true), or nil.
+func (inst *Instance) Detach() *module.JobOptions {
+	if !inst.detach {
+		return nil
+	}
+	return &module.JobOptions{Poll: inst.poll}
+}
+
 // Scope is where the expressions of one instance are evaluated when it
 // runs: the base scope with self, and task holding the outputs of the
 // instances it reads.

@@ -17,7 +17,8 @@ const (
 	// edges (on, depends_on), which reads its references itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
-	// (retries, delay, timeout, output_limit, ignore_errors, sudo).
+	// (retries, delay, timeout, output_limit, ignore_errors, sudo,
+	// detach, poll).
 	MetaLoad
 	// MetaCondition is a bool over what a module argument sees, left for
 	// run time (when).
@@ -59,6 +60,8 @@ var MetaArgs = []MetaArg{
 	{"output_limit", &lang.ScopeMeta, MetaLoad},
 	{"ignore_errors", &lang.ScopeMeta, MetaLoad},
 	{"sudo", &lang.ScopeMeta, MetaLoad},
+	{"detach", &lang.ScopeMeta, MetaLoad},
+	{"poll", &lang.ScopeMeta, MetaLoad},
 	{"confirm", &lang.ScopeBody, MetaConfirm},
 }
 

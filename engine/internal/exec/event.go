@@ -30,6 +30,13 @@ const (
 	EventRunFinished     EventKind = "run_finished"     // the walk ended (Duration; Error when interrupted)
 )
 
+// StreamJob is the Stream of an output event that carries a line of a
+// detached job's log (its standard output and error together, see
+// Env.Detached), which views show as it comes: a job runs long, and its
+// log is how the operator watches it. Other output lines carry "stdout"
+// or "stderr".
+const StreamJob = "job"
+
 // Event is one state change of a run. Every field that does not apply to
 // the Kind is its zero value. Sensitive values never appear in an event:
 // outputs marked sensitive are replaced by "(sensitive)", and lines of

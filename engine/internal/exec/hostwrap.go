@@ -23,6 +23,7 @@ type taskHost struct {
 	inst   *compile.Instance // the instance whose module uses it
 	target *compile.Host     // the host it reaches: inst.Host() or a peer
 	tail   *lineTail
+	quiet  bool // its commands' output is not shown
 }
 
 var (
@@ -61,6 +62,11 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 	cmd.Sudo = th.sudo(cmd.Sudo)
 	if cmd.MaxOutput == 0 { // the output kept: the task's output_limit, else the run's
 		cmd.MaxOutput = cmp.Or(th.inst.OutputLimit(), th.run.outputLimit)
+	}
+	if th.quiet {
+		res, err := th.inner.Run(ctx, cmd)
+		th.run.conns.check(th.target, err)
+		return res, err
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {

@@ -80,7 +80,7 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 			return end(StatusChanged, nil, dag.Done)
 		}
 		return end(StatusOK, nil, dag.Done)
-	case ctx.Err() != nil:
+	case ctx.Err() != nil || errors.Is(err, module.ErrJobDetached):
 		return end(StatusCancelled, err, dag.Cancelled)
 	}
 	res.changed = changed
@@ -145,7 +145,8 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 		if err == nil {
 			return out, changed, nil
 		}
-		if module.IsPermanent(err) || attempt > inst.Retries() || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil {
+		if module.IsPermanent(err) || attempt > inst.Retries() || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil ||
+			errors.Is(err, module.ErrJobDetached) || errors.Is(err, module.ErrJobLost) {
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)
 			}
@@ -187,6 +188,8 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 		Progress: func(msg string) {
 			r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
 		},
+		Jobs:   r.jobs(inst, res, th),
+		Detach: inst.Detach(),
 	})
 	result, err := runModule(actx, m, env)
 	if err != nil {

@@ -111,7 +111,7 @@ func (r *runner) record(inst *compile.Instance, res *result) journal.Record {
 		Task: inst.Task(), Host: inst.Host().Name(), Module: inst.Module(), Peers: inst.PeerNames(),
 		Started: res.started, Repeatable: res.repeatable,
 		Status: string(res.status), WhenFalse: res.whenFalse, ConnectionLost: res.lost && res.status == StatusFailed,
-		Duration: res.dur, Attempts: res.attempts,
+		Duration: res.dur, Attempts: res.attempts, Jobs: slices.Clone(res.jobs),
 	}
 	if res.status != "" {
 		rec.Finished = time.Now()

@@ -99,4 +99,16 @@ type RunOptions struct {
 	// counts as interrupted. Nil means the run stops only through its
 	// context.
 	Stop <-chan struct{}
+	// KillDetached, when set, is called once at the end of a run that
+	// leaves detached jobs running on their hosts (see Env.Detached: a
+	// job the run stopped watching, after Stop or the cancellation of
+	// its context), with those jobs; when it returns true, they are
+	// killed (their process groups, TERM then KILL) and journaled so.
+	// Otherwise, and when it is nil, they go on, and a resumed run
+	// re-attaches to them.
+	KillDetached func(jobs []DetachedJob) bool
+	// JobMaxAge is how old the files of finished detached jobs may grow
+	// on a host: the first job a run starts on a host (for a user)
+	// removes older ones first. Zero means DefaultJobMaxAge.
+	JobMaxAge time.Duration
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -36,6 +37,7 @@ var knownErrors = []error{
 	ErrHostUnreachable, ErrInterrupted, ErrConfirmationRefused,
 	transport.ErrUnreachable, transport.ErrConnectionLost, transport.ErrSudoPasswordRequired, transport.ErrClosed,
 	context.Canceled, context.DeadlineExceeded,
+	module.ErrJobDetached, module.ErrJobLost,
 }
 
 // safeError is an instance's error as the run reports it: its text names

@@ -52,6 +52,10 @@ type InstanceResult struct {
 	// status, duration and outputs are those the journal recorded, and
 	// Attempts is zero.
 	Restored bool
+	// Detached lists the detached jobs of an instance that did not
+	// succeed which may still run on their hosts: a resumed run
+	// re-attaches to them.
+	Detached []DetachedJob
 }
 
 // Failed reports whether the result counts as a failure of the run: the

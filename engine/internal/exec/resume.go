@@ -15,14 +15,16 @@ import (
 // Reasons of an UnsafeInstance (UnsafeInstance.Reason). ReasonLossy is a
 // format, of the task and the host of the instance that needs the outputs.
 const (
-	ReasonCutOff = "was cut off mid-way and its module is not safe to repeat"
-	ReasonLost   = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
-	ReasonLossy  = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
+	ReasonCutOff  = "was cut off mid-way and its module is not safe to repeat"
+	ReasonLost    = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
+	ReasonJobLost = "lost its detached job (its host rebooted, or the job's process ended without recording its exit), so what the job did is unknown, and its module is not safe to repeat"
+	ReasonLossy   = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
 )
 
 // resumeFrom decides which instances this run restores from last, the
 // run the journal holds, and records them as ended; every other included
-// instance runs. It returns the records this run's journal carries over:
+// instance runs, and one that was cut off takes over its detached jobs
+// that were not lost, which its module re-attaches to (Env.Detached). It returns the records this run's journal carries over:
 // those of the restored instances and of the instances the limit leaves
 // out. It fails, having restored nothing, when some instance can be
 // neither restored nor safely run again.
@@ -39,10 +41,14 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		rec, ok := recs[inst.Name()]
 		switch {
 		case !ok || !r.included[id] || rerun[id]:
-		case rec.CutOff() && !rec.Repeatable:
-			unsafe[id] = ReasonCutOff
-			if rec.ConnectionLost {
+		case rec.CutOff() && !rec.Repeatable && len(rec.AttachableJobs()) == 0:
+			switch {
+			case rec.JobLost():
+				unsafe[id] = ReasonJobLost
+			case rec.ConnectionLost:
 				unsafe[id] = ReasonLost
+			default:
+				unsafe[id] = ReasonCutOff
 			}
 		case rec.Status == string(StatusOK) || rec.Status == string(StatusChanged):
 			restore[id], outs[id] = true, restoredOutputs(inst, rec)
@@ -66,6 +72,8 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		}
 		if restore[id] {
 			r.restore(inst, rec, outs[id])
+		} else if ok && r.included[id] && rec.CutOff() {
+			r.results[id].jobs = rec.AttachableJobs() // re-attached to, never started again
 		}
 	}
 	return carried, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -78,6 +79,7 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 	}
 	g := r.walkGraph()
 	walkErr := g.Walk(ctx, walk, r.visit, r.settle)
+	r.killDetached()
 	closeErr := r.conns.closeAll()
 	report := r.report(time.Since(start), r.stopped())
 	report.Interrupted = report.Interrupted && slices.ContainsFunc(report.Instances, func(i InstanceResult) bool { return i.Status == StatusCancelled })
@@ -198,6 +200,7 @@ type runner struct {
 	results   []result               // by instance id
 	outputs   []cty.Value            // by instance id: the outputs object of a finished instance
 	confirmMu sync.Mutex
+	sweeps    sync.Map // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
 }
 
 // result is how an instance ended, as the run records it.
@@ -211,11 +214,13 @@ type result struct {
 	ignored     bool
 	attempts    int
 	stderr      string
-	started     time.Time // when its module first started; zero if it never did
-	repeatable  bool      // its module said it is safe to repeat, when it started
-	lost        bool      // it failed, and an attempt lost its connection mid-way
-	whenFalse   bool      // skipped because its when was false
-	restored    bool      // not run: restored from the journal of the run it resumes
+	started     time.Time       // when its module first started; zero if it never did
+	repeatable  bool            // its module said it is safe to repeat, when it started
+	lost        bool            // it failed, and an attempt lost its connection mid-way
+	whenFalse   bool            // skipped because its when was false
+	restored    bool            // not run: restored from the journal of the run it resumes
+	jobs        []job.Mark      // its detached jobs, carried over from the run it resumes or started by it
+	jobsFound   map[string]bool // the keys of jobs its module asked for, so that each is found once
 }
 
 // newRunner prepares a run.
@@ -349,6 +354,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Attempts:     res.attempts,
 			Ignored:      res.ignored,
 			Restored:     res.restored,
+			Detached:     runningJobs(&res),
 		})
 	}
 	return rep

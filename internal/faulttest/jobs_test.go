@@ -1,0 +1,291 @@
+package faulttest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// jobUser creates a login user (see loginUser) with a home of its own,
+// where its detached jobs keep their files, and returns its name and
+// home. Both are removed when the test ends.
+func jobUser(t testing.TB) (string, string) {
+	t.Helper()
+	u := sshdtest.NewUser(t)
+	return u.Name, u.MakeHome(t)
+}
+
+// jobDirs returns the job directories in home.
+func jobDirs(t testing.TB, home string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(home, ".runbook", "jobs", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
+}
+
+// slowLines is a command that prints "line 1" to "line N", one every
+// half second, then sleeps mark for a moment, so that the test can find
+// its processes.
+func slowLines(n int, mark string) string {
+	return fmt.Sprintf("for i in $(seq %d); do echo line $i; sleep 0.5; done; sleep %s & sleep 0.2; kill $!", n, mark)
+}
+
+// wantLines fails the test unless want are the lines of output the
+// events of task show, in order, once each.
+func wantLines(t testing.TB, task string, want []string, recs ...*recorder) {
+	t.Helper()
+	var got []string
+	for _, r := range recs {
+		for _, e := range r.all() {
+			if e.Kind == engine.EventOutput && e.Task == task {
+				got = append(got, e.Line)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the job's log showed %q, want %q", got, want)
+	}
+}
+
+// lineSeq returns "line 1" to "line n".
+func lineSeq(n int) []string {
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("line %d", i+1)
+	}
+	return lines
+}
+
+// TestDetachedJobSurvivesCutConnection cuts the connection to the host
+// while a detached task runs (sshd's per-connection processes are
+// killed): the job goes on, and the run, connected again, follows it to
+// its end and shows its whole log, no line lost or repeated: it never
+// started the job again.
+func TestDetachedJobSurvivesCutConnection(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	user, home := jobUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	mark := marker()
+	p := load(t, hostBlock("a", srv, user)+fmt.Sprintf(`
+task "command" "slow" {
+  on     = [host.a]
+  detach = true
+  poll   = "100ms"
+  cmd    = %q
+}
+`, slowLines(6, mark)), engine.LoadOptions{})
+	state := t.TempDir()
+	connect := sshConnect(knownHosts(t, trusting(srv)...))
+	first := &recorder{}
+	j := openJournal(t, state, p)
+	run := startRun(t, p, engine.RunOptions{Connect: connect, Journal: j, Subscribers: []engine.Subscriber{first}})
+	waitFor(t, "line 2", func() bool {
+		return slices.ContainsFunc(first.all(), func(e engine.Event) bool { return e.Line == "line 2" })
+	})
+	for _, pid := range sshdtest.Descendants(srv.PID()) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if len(processesWith(home+"/.runbook/jobs/")) == 0 {
+		t.Error("the job died with its connection")
+	}
+	rep, err := run.wait()
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	res := wantStatus(t, rep, "slow@a", engine.StatusChanged)
+	if fmt.Sprint(res.Outputs["exit_code"]) != "0" || !strings.HasSuffix(fmt.Sprint(res.Outputs["stdout"]), "line 6") {
+		t.Errorf("outputs %v", res.Outputs)
+	}
+	wantLines(t, "slow", lineSeq(6), first)
+	if dirs := jobDirs(t, home); len(dirs) > 0 {
+		t.Errorf("the job's files are left once its end is journaled: %q", dirs)
+	}
+	if rec := wantRecord(t, lastRun(t, state), "slow@a", engine.StatusChanged); len(rec.Jobs) != 1 || rec.Jobs[0].End != "exited" {
+		t.Errorf("the journal records the jobs %+v", rec.Jobs)
+	}
+}
+
+// jobScene is a playbook of one detached task on a host of its own, and
+// the runbook command lines that run and resume it.
+type jobScene struct {
+	home, mark string
+	env, args  []string
+}
+
+// newJobScene writes a playbook whose task "slow" runs cmd detached,
+// with extra lines in its block; cmd may use %[1]s for the scene's
+// marker.
+func newJobScene(t *testing.T, cmd string, extra ...string) *jobScene {
+	t.Helper()
+	user, home := jobUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	s := &jobScene{home: home, mark: marker()}
+	block := append([]string{"on     = [host.a]", "detach = true", `poll   = "100ms"`, fmt.Sprintf("cmd    = %q", fmt.Sprintf(cmd, s.mark))}, extra...)
+	dir := writeFiles(t, map[string]string{"main.hcl": hostBlock("a", srv, user) + "\ntask \"command\" \"slow\" {\n  " + strings.Join(block, "\n  ") + "\n}\n"})
+	s.env = cliEnv(t)
+	s.args = []string{"run", filepath.Join(dir, "main.hcl"), "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}
+	t.Cleanup(func() { killJobs(t, home) })
+	return s
+}
+
+// killJobs kills what is left of the jobs in home, so that the test's
+// user can be removed.
+func killJobs(t testing.TB, home string) {
+	for _, dir := range jobDirs(t, home) {
+		b, err := os.ReadFile(filepath.Join(dir, "pid"))
+		if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+			if pid, err := strconv.Atoi(f[0]); err == nil && pid > 1 {
+				syscall.Kill(-pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// start starts the runbook command on the scene, with more arguments.
+func (s *jobScene) start(t *testing.T, more ...string) *cli {
+	return startCLI(t, s.env, append(slices.Clone(s.args), more...)...)
+}
+
+// jobDir returns the directory of the scene's one job.
+func (s *jobScene) jobDir(t *testing.T) string {
+	t.Helper()
+	dirs := jobDirs(t, s.home)
+	if len(dirs) != 1 {
+		t.Fatalf("job directories %q, want one", dirs)
+	}
+	return dirs[0]
+}
+
+// killed SIGKILLs the command and waits for it to be gone.
+func (c *cli) killed(t *testing.T) {
+	t.Helper()
+	c.signal(t, syscall.SIGKILL)
+	<-c.done
+}
+
+// logLines returns the lines "line N" that runbook printed.
+func logLines(stdout string) []string {
+	return regexp.MustCompile(`(?m)\bline \d+$`).FindAllString(stdout, -1)
+}
+
+// TestDetachedResumeAfterSIGKILL kills runbook (SIGKILL) while a detached
+// task runs: the job goes on, and runbook run --resume re-attaches to it
+// (still running, or ended while runbook was down, when it reads its exit
+// status) and shows its log from where the first run left it, no line
+// lost or shown twice, then removes its files.
+func TestDetachedResumeAfterSIGKILL(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	for _, endFirst := range []bool{false, true} {
+		name := map[bool]string{false: "running", true: "ended"}[endFirst]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newJobScene(t, slowLines(8, "%[1]s")+"; exit 4", "ok_codes = [4]")
+			c := s.start(t)
+			c.waitStdout(t, "line 2")
+			// Give the journal the moment it takes to record what was
+			// shown: a line printed in the last milliseconds before a
+			// SIGKILL may be shown again, never lost.
+			time.Sleep(300 * time.Millisecond)
+			c.killed(t)
+			dir := s.jobDir(t)
+			if len(processesWith(dir)) == 0 {
+				t.Fatal("the job died with runbook")
+			}
+			if endFirst {
+				waitFor(t, "the job's end", func() bool { _, err := os.Stat(filepath.Join(dir, "status")); return err == nil })
+			}
+			stdout, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+			if code != 0 {
+				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			if got := append(logLines(c.stdout.String()), logLines(stdout)...); !slices.Equal(got, lineSeq(8)) {
+				t.Errorf("the two runs showed %q, want each line once\nfirst:\n%s\nresumed:\n%s", got, c.stdout, stdout)
+			}
+			wantContains(t, "the resumed run", stdout, "re-attached to job")
+			if dirs := jobDirs(t, s.home); len(dirs) > 0 {
+				t.Errorf("the job's files are left: %q", dirs)
+			}
+		})
+	}
+}
+
+// TestDetachedTimeoutKillsProcessGroup runs a detached task past its
+// timeout: the task fails saying so, and the job's whole process group
+// is gone from the host's /proc, the command's children too.
+func TestDetachedTimeoutKillsProcessGroup(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	s := newJobScene(t, "echo started; sleep %[1]s & sleep %[1]s; wait", `timeout = "2s"`)
+	c := s.start(t)
+	c.waitStdout(t, "started")
+	waitFor(t, "both sleeps", func() bool { return len(processesWith(s.mark)) == 2 })
+	code := c.wait(t)
+	if code != 1 {
+		t.Errorf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, c.stdout, c.stderr)
+	}
+	wantContains(t, "the output", c.stdout.String()+c.stderr.String(), "timed out after 2s", "killed (TERM)")
+	if left := processesWith(s.mark); len(left) > 0 {
+		t.Errorf("the job's processes outlived its timeout:\n%s", strings.Join(left, "\n"))
+	}
+	if dirs := jobDirs(t, s.home); len(dirs) > 0 {
+		t.Errorf("the job's files are left: %q", dirs)
+	}
+}
+
+// TestDetachedJobLost "reboots" the host while runbook is down: the job's
+// process is gone without a status, and the boot id it recorded is not
+// the host's. runbook run --resume reports the job as lost, with the end
+// of its log, and a later resume treats the step as cut off mid-way:
+// refused until --force-rerun, which starts it anew.
+func TestDetachedJobLost(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	s := newJobScene(t, `if [ -e "$HOME/ran" ]; then echo again; exit 0; fi; touch "$HOME/ran"; echo before the reboot; sleep %[1]s`)
+	c := s.start(t)
+	c.waitStdout(t, "before the reboot")
+	time.Sleep(300 * time.Millisecond)
+	c.killed(t)
+	dir := s.jobDir(t)
+	pidFile := filepath.Join(dir, "pid")
+	b, err := os.ReadFile(pidFile)
+	f := strings.Fields(string(b))
+	if err != nil || len(f) != 3 {
+		t.Fatalf("pid file %q: %v", b, err)
+	}
+	if err := os.WriteFile(pidFile, []byte(f[0]+" "+f[1]+" 00000000-0000-0000-0000-000000000000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(f[0])
+	syscall.Kill(-pid, syscall.SIGKILL)
+	waitGone(t, s.mark)
+
+	stdout, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+	if code != 1 {
+		t.Errorf("resume: exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the resumed run", stdout, "job lost", "the host rebooted", "before the reboot")
+	stdout, stderr, code = runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+	if code != 2 {
+		t.Errorf("second resume: exit status %d, want 2 (refused)\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the refusal", stderr, "task slow on host a lost its detached job", "--force-rerun=slow@a")
+	stdout, stderr, code = runCLI(t, s.env, append(slices.Clone(s.args), "--resume", "--force-rerun=slow@a")...)
+	if code != 0 {
+		t.Errorf("resume with --force-rerun: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the rerun", stdout, "again")
+}
