@@ -69,11 +69,7 @@ func TestHAPairProfiles(t *testing.T) {
 		t.Run(strings.TrimSuffix(name, ".hcl"), func(t *testing.T) {
 			t.Parallel()
 			t.Log(profile.Description)
-			opts := pairOf(sim.DefaultVersion, sim.Faults{})
-			if err := profile.Apply(&opts); err != nil {
-				t.Fatal(err)
-			}
-			pair := sim.StartPair(t, opts)
+			pair := pairOfProfile(t, profile)
 			if s, ok := profileStops[name]; ok {
 				checkPreflightStop(t, pair, s.failed, s.mentions(pair)...)
 				return
@@ -86,4 +82,25 @@ func TestHAPairProfiles(t *testing.T) {
 			t.Errorf("profileStops names %s, which is not in testdata/profiles", name)
 		}
 	}
+}
+
+// profilePair starts a pair of the profile testdata/profiles/name.
+func profilePair(t *testing.T, name string) *sim.Pair {
+	t.Helper()
+	profile, err := sim.LoadProfile(filepath.Join("testdata", "profiles", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pairOfProfile(t, profile)
+}
+
+// pairOfProfile starts a pair of the default version with the knobs of
+// profile.
+func pairOfProfile(t *testing.T, profile *sim.Profile) *sim.Pair {
+	t.Helper()
+	opts := pairOf(sim.DefaultVersion, sim.Faults{})
+	if err := profile.Apply(&opts); err != nil {
+		t.Fatal(err)
+	}
+	return sim.StartPair(t, opts)
 }

@@ -3,13 +3,11 @@ package playbooks_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
-	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/modules/alation"
 	"github.com/runbookhq/runbook/playbooks"
 )
@@ -22,15 +20,7 @@ import (
 // steps win over --timeout, and the pair streams.
 func TestHAPairSlowActions(t *testing.T) {
 	t.Parallel()
-	profile, err := sim.LoadProfile(filepath.Join("testdata", "profiles", "28-slow-actions.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := pairOf(sim.DefaultVersion, sim.Faults{})
-	if err := profile.Apply(&opts); err != nil {
-		t.Fatal(err)
-	}
-	pair := sim.StartPair(t, opts)
+	pair := profilePair(t, "28-slow-actions.hcl")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	short, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair, "action_timeout=3s"), Environ: []string{}})

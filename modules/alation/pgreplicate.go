@@ -124,7 +124,7 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 	}
 	standby, _, err := m.standbyOfPrimary(secondary)(ctx)
 	if err != nil {
-		env.Progressf("%s is a secondary whose PostgreSQL cannot be read (%v): taken as not replicating", m.Secondary, err)
+		env.Progressf("the PostgreSQL of %s, a secondary, cannot be read (%v), as while its data is replaced: it is taken as not replicating", m.Secondary, err)
 		return false, nil
 	}
 	if !standby {
@@ -163,7 +163,11 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 	if out.Inline {
 		stop = watch()
 	}
-	_, err = runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+	if out.Inline {
+		_, err = runDetachedJudged(ctx, env, "cluster_add_slaves", "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+	} else {
+		_, err = runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+	}
 	stop()
 	if err != nil {
 		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)

@@ -41,19 +41,30 @@ func runRoot(ctx context.Context, h transport.Host, script string) (transport.Re
 // shell reads one command a line whatever the quoting, so a line holding
 // a control character is refused before anything runs (see lineSafe).
 func runInShell(ctx context.Context, h transport.Host, lines ...string) (transport.Result, error) {
-	for _, line := range lines {
-		if err := lineSafe(line); err != nil {
-			return transport.Result{}, fmt.Errorf("refused a command for the Alation shell: %w", err)
-		}
+	cmd, err := shellCommand(lines...)
+	if err != nil {
+		return transport.Result{}, err
 	}
-	stdin := "echo " + outputMarker + "\n" + strings.Join(lines, "\n") + "\n"
-	res, err := h.Run(ctx, transport.Command{
-		Args:  []string{initScript, "shell"},
-		Stdin: strings.NewReader(stdin),
-		Sudo:  asRoot(),
-	})
+	res, err := h.Run(ctx, cmd)
 	res.Stdout = afterMarker(res.Stdout)
 	return res, err
+}
+
+// shellCommand is the command that runs lines in the Alation shell, as
+// root: `/etc/init.d/alation shell` with the lines, after the output
+// marker, on its standard input. A line holding a control character is
+// refused (see lineSafe).
+func shellCommand(lines ...string) (transport.Command, error) {
+	for _, line := range lines {
+		if err := lineSafe(line); err != nil {
+			return transport.Command{}, fmt.Errorf("refused a command for the Alation shell: %w", err)
+		}
+	}
+	return transport.Command{
+		Args:  []string{initScript, "shell"},
+		Stdin: strings.NewReader("echo " + outputMarker + "\n" + strings.Join(lines, "\n") + "\n"),
+		Sudo:  asRoot(),
+	}, nil
 }
 
 // ErrNoEffect is wrapped by the error of a command whose effect, read back
@@ -83,6 +94,35 @@ const effectReadLimit = 30 * time.Second
 // printed.
 func runJudged(ctx context.Context, h transport.Host, line string, done effect) (string, error) {
 	res, err := runInShell(ctx, h, line)
+	return judge(ctx, line, res, err, done)
+}
+
+// runDetachedJudged runs line, an action that may run for hours, in the
+// Alation shell of the task's host as a detached job (Env.Detached) named
+// key: the job's command is the Alation shell as runInShell starts it,
+// with the same standard input, so the host runs what it would in the
+// foreground, in a session of its own that outlives the connection and
+// the run. Its log shows as it comes. A run cut off while it runs
+// re-attaches to it when resumed, rather than run it again. Once it ends,
+// it is judged by its effect as runJudged judges; when the run stops
+// watching it, it is lost, or the task's timeout kills it, the error
+// says so (wrapping engine.ErrJobDetached, engine.ErrJobLost or the
+// context's error).
+func runDetachedJudged(ctx context.Context, env *engine.Env, key, line string, done effect) (string, error) {
+	cmd, err := shellCommand(line)
+	if err != nil {
+		return "", err
+	}
+	res, err := env.Detached(ctx, key, cmd, engine.JobOptions{})
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", line, err)
+	}
+	return judge(ctx, line, transport.Result{ExitCode: res.ExitCode, Stdout: afterMarker([]byte(res.Tail))}, nil, done)
+}
+
+// judge decides, by its effect read with done, the outcome of line that
+// ended with res and err (see runJudged).
+func judge(ctx context.Context, line string, res transport.Result, err error, done effect) (string, error) {
 	if err != nil && ctx.Err() == nil {
 		return "", fmt.Errorf("%s: %w", line, err)
 	}
