@@ -304,14 +304,10 @@ func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
 	}
 }
 
-// errorf returns an error about the job, naming it and its host (the
-// engine names the task).
+// errorf returns an error about the job, naming it (by its id once it
+// has one, else by its key) and its host; the engine names the task.
 func (w *jobWatch) errorf(format string, args ...any) error {
-	name := w.m.Key
-	if w.m.ID != "" {
-		name += " " + w.m.ID
-	}
-	return fmt.Errorf("job %s on host %s: %w", name, w.env.HostName, fmt.Errorf(format, args...))
+	return fmt.Errorf("job %s on host %s: %w", cmp.Or(w.m.ID, w.m.Key), w.env.HostName, fmt.Errorf(format, args...))
 }
 
 // loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no

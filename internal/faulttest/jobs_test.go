@@ -18,11 +18,12 @@ import (
 
 // jobUser creates a login user (see loginUser) with a home of its own,
 // where its detached jobs keep their files, and returns its name and
-// home. Both are removed when the test ends.
+// home. Both are removed when the test ends, what is left of its jobs
+// killed first.
 func jobUser(t testing.TB) (string, string) {
 	t.Helper()
-	u := sshdtest.NewUser(t)
-	return u.Name, u.MakeHome(t)
+	u, home := sshdtest.NewJobUser(t)
+	return u.Name, home
 }
 
 // jobDirs returns the job directories in home.
@@ -137,21 +138,7 @@ func newJobScene(t *testing.T, cmd string, extra ...string) *jobScene {
 	dir := writeFiles(t, map[string]string{"main.hcl": hostBlock("a", srv, user) + "\ntask \"command\" \"slow\" {\n  " + strings.Join(block, "\n  ") + "\n}\n"})
 	s.env = cliEnv(t)
 	s.args = []string{"run", filepath.Join(dir, "main.hcl"), "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}
-	t.Cleanup(func() { killJobs(t, home) })
 	return s
-}
-
-// killJobs kills what is left of the jobs in home, so that the test's
-// user can be removed.
-func killJobs(t testing.TB, home string) {
-	for _, dir := range jobDirs(t, home) {
-		b, err := os.ReadFile(filepath.Join(dir, "pid"))
-		if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-			if pid, err := strconv.Atoi(f[0]); err == nil && pid > 1 {
-				syscall.Kill(-pid, syscall.SIGKILL)
-			}
-		}
-	}
 }
 
 // start starts the runbook command on the scene, with more arguments.
@@ -288,4 +275,45 @@ func TestDetachedJobLost(t *testing.T) {
 		t.Errorf("resume with --force-rerun: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	wantContains(t, "the rerun", stdout, "again")
+}
+
+// TestDetachedInterrupt interrupts runbook while a detached task runs.
+// The first SIGINT detaches at once: runbook exits 130 with a recap that
+// names the job still running and says to resume, and the job goes on.
+// Without a terminal a second SIGINT does no more: nobody can confirm
+// killing the job. --resume then re-attaches and shows the rest of its
+// log.
+func TestDetachedInterrupt(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	for _, signals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d SIGINT", signals), func(t *testing.T) {
+			t.Parallel()
+			s := newJobScene(t, slowLines(8, "%[1]s"))
+			c := s.start(t)
+			c.waitStdout(t, "line 2")
+			time.Sleep(300 * time.Millisecond)
+			for range signals {
+				c.signal(t, syscall.SIGINT)
+			}
+			code := c.wait(t)
+			stdout := c.stdout.String()
+			if code != 130 {
+				t.Errorf("exit status %d, want 130\nstdout:\n%s\nstderr:\n%s", code, stdout, c.stderr)
+			}
+			_, recap, _ := strings.Cut(stdout, "Recap")
+			dir := s.jobDir(t)
+			wantContains(t, "the recap", recap, "CANCELLED", "Still running on their hosts", "task slow on host a: job "+filepath.Base(dir), "--resume")
+			if len(processesWith(dir)) == 0 {
+				t.Fatal("the job did not survive the interrupt")
+			}
+			resumed, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+			if code != 0 {
+				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, resumed, stderr)
+			}
+			if got := append(logLines(stdout), logLines(resumed)...); !slices.Equal(got, lineSeq(8)) {
+				t.Errorf("the two runs showed %q, want each line once\nfirst:\n%s\nresumed:\n%s", got, stdout, resumed)
+			}
+		})
+	}
 }
