@@ -3,6 +3,7 @@ package faulttest
 import (
 	"fmt"
 	"os"
+	osuser "os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -315,5 +316,76 @@ func TestDetachedInterrupt(t *testing.T) {
 				t.Errorf("the two runs showed %q, want each line once\nfirst:\n%s\nresumed:\n%s", got, stdout, resumed)
 			}
 		})
+	}
+}
+
+// TestDetachedRunSweepsOldJobs plants the files of finished jobs in the
+// job directory of a host's user, one older than the run's JobMaxAge and
+// one recent, and runs two detached tasks there: the first job the run
+// starts removes the old files, once, and keeps the recent ones.
+func TestDetachedRunSweepsOldJobs(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	user, home := jobUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	acct, err := osuser.Lookup(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(acct.Uid)
+	gid, _ := strconv.Atoi(acct.Gid)
+	plant := func(name string, age time.Duration) string {
+		dir := filepath.Join(home, ".runbook", "jobs", name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "status"), []byte("0 1700000000\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{filepath.Join(home, ".runbook"), filepath.Dir(dir), dir, filepath.Join(dir, "status")} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		then := time.Now().Add(-age)
+		if err := os.Chtimes(dir, then, then); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	old, recent := plant("0123456789abcdef01234567", 3*time.Hour), plant("89abcdef0123456789abcdef", time.Minute)
+	p := load(t, hostBlock("a", srv, user)+`
+task "command" "one" {
+  on     = [host.a]
+  detach = true
+  poll   = "100ms"
+  argv   = ["true"]
+}
+
+task "command" "two" {
+  on     = [host.a]
+  detach = true
+  poll   = "100ms"
+  argv   = ["true"]
+}
+`, engine.LoadOptions{})
+	events := &recorder{}
+	rep, err := runNow(t, p, engine.RunOptions{Connect: sshConnect(knownHosts(t, trusting(srv)...)), JobMaxAge: time.Hour, Subscribers: []engine.Subscriber{events}})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	wantStatus(t, rep, "one@a", engine.StatusChanged)
+	wantStatus(t, rep, "two@a", engine.StatusChanged)
+	if got := jobDirs(t, home); !slices.Equal(got, []string{recent}) {
+		t.Errorf("job directories after the run %q, want only the recent %s (not %s)", got, recent, old)
+	}
+	swept := 0
+	for _, e := range events.all() {
+		if e.Kind == engine.EventProgress && strings.Contains(e.Line, "removed the files of old jobs that no longer run: 1") {
+			swept++
+		}
+	}
+	if swept != 1 {
+		t.Errorf("%d progress events say old jobs were removed, want 1", swept)
 	}
 }

@@ -115,7 +115,7 @@ func (k *instanceJobs) Sweep(ctx context.Context, sudo *transport.Sudo) {
 		case err != nil:
 			k.progress("warning: %v", err)
 		case n > 0:
-			k.progress("removed the files of %d old jobs", n)
+			k.progress("removed the files of old jobs that no longer run: %d", n)
 		}
 	})
 }
