@@ -280,7 +280,7 @@ func (w *jobWatch) kill(ctx context.Context, j *job.Job, reattached bool) (JobRe
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
 	res, err := w.ended(kctx, j, st, reattached)
-	if err != nil {
+	if err != nil || res.Signal == "" { // lost, or it ended by itself first
 		return res, err
 	}
 	return res, w.errorf("killed (%s) at the task's timeout: %w", res.Signal, ctx.Err())

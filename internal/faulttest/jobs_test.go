@@ -217,9 +217,9 @@ func TestDetachedResumeAfterSIGKILL(t *testing.T) {
 func TestDetachedTimeoutKillsProcessGroup(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
-	s := newJobScene(t, "echo started; sleep %[1]s & sleep %[1]s; wait", `timeout = "2s"`)
+	s := newJobScene(t, "echo began; sleep %[1]s & sleep %[1]s; wait", `timeout = "2s"`)
 	c := s.start(t)
-	c.waitStdout(t, "started")
+	c.waitStdout(t, "a slow | began")
 	waitFor(t, "both sleeps", func() bool { return len(processesWith(s.mark)) == 2 })
 	code := c.wait(t)
 	if code != 1 {
@@ -387,5 +387,32 @@ task "command" "two" {
 	}
 	if swept != 1 {
 		t.Errorf("%d progress events say old jobs were removed, want 1", swept)
+	}
+}
+
+// TestDetachedTimeoutSpansResume kills runbook while a detached task
+// runs, and resumes after the task's timeout has passed since the job
+// started: the timeout bounds the job from its start, not from the
+// re-attach, so the resumed run kills its process group at once.
+func TestDetachedTimeoutSpansResume(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	s := newJobScene(t, "echo began; sleep %[1]s", `timeout = "3s"`)
+	start := time.Now()
+	c := s.start(t)
+	c.waitStdout(t, "a slow | began")
+	c.killed(t)
+	waitProcess(t, s.mark)
+	time.Sleep(time.Until(start.Add(4 * time.Second)))
+	if len(processesWith(s.mark)) == 0 {
+		t.Fatal("the job ended without runbook")
+	}
+	stdout, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+	if code != 1 {
+		t.Errorf("resume: exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the resumed run", stdout, "re-attached to job", "killed (TERM) at the task's timeout")
+	if left := processesWith(s.mark); len(left) > 0 {
+		t.Errorf("the job outlived its timeout:\n%s", strings.Join(left, "\n"))
 	}
 }
