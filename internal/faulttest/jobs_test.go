@@ -282,7 +282,8 @@ func TestDetachedJobLost(t *testing.T) {
 // The first SIGINT detaches at once: runbook exits 130 with a recap that
 // names the job still running and says to resume, and the job goes on.
 // Without a terminal a second SIGINT does no more: nobody can confirm
-// killing the job. --resume then re-attaches and shows the rest of its
+// killing the job. A new run refuses to start over, which would start
+// the job a second time; --resume re-attaches and shows the rest of its
 // log.
 func TestDetachedInterrupt(t *testing.T) {
 	requireRoot(t)
@@ -308,6 +309,11 @@ func TestDetachedInterrupt(t *testing.T) {
 			if len(processesWith(dir)) == 0 {
 				t.Fatal("the job did not survive the interrupt")
 			}
+			again, stderr, code := runCLI(t, s.env, s.args...)
+			if code != 2 {
+				t.Errorf("a new run: exit status %d, want 2 (refused)\nstdout:\n%s\nstderr:\n%s", code, again, stderr)
+			}
+			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume")
 			resumed, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
 			if code != 0 {
 				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, resumed, stderr)
