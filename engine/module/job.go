@@ -170,7 +170,7 @@ func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 // how it ended.
 func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 	w.m = m
-	j, err := job.Attach(w.k.Host(), w.cmd.Sudo, m.Ref, m.Offset)
+	j, err := job.Attach(w.k.Host(), m.SudoOf(), m.Ref, m.Offset) // as it was started
 	if err != nil {
 		return JobResult{}, w.errorf("%w", err)
 	}

@@ -69,13 +69,10 @@ func (e *JobsLeftError) Error() string {
 func (e *JobsLeftError) Unwrap() error { return ErrJobsLeft }
 
 // jobsLeft returns the error of a run that would start over last, when
-// some cut-off instance of last left detached jobs that may still run.
+// some instance of last left detached jobs that may still run.
 func jobsLeft(last *journal.Run) error {
 	e := &JobsLeftError{}
 	for _, rec := range last.Records {
-		if !rec.CutOff() {
-			continue
-		}
 		if jobs := runningJobs(rec.Jobs); len(jobs) > 0 {
 			e.Instances = append(e.Instances, JobsLeft{Task: rec.Task, Host: rec.Host, Jobs: jobs})
 		}
