@@ -327,8 +327,10 @@ func TestDetachedInterrupt(t *testing.T) {
 
 // TestDetachedRunSweepsOldJobs plants the files of finished jobs in the
 // job directory of a host's user, one older than the run's JobMaxAge and
-// one recent, and runs two detached tasks there: the first job the run
-// starts removes the old files, once, and keeps the recent ones.
+// one recent, and runs two detached tasks there (a command, and a shell
+// script, which reaches its interpreter on standard input): the first
+// job the run starts removes the old files, once, and keeps the recent
+// ones.
 func TestDetachedRunSweepsOldJobs(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
@@ -368,11 +370,11 @@ task "command" "one" {
   argv   = ["true"]
 }
 
-task "command" "two" {
+task "shell" "two" {
   on     = [host.a]
   detach = true
   poll   = "100ms"
-  argv   = ["true"]
+  script = "echo from a script\n"
 }
 `, engine.LoadOptions{})
 	events := &recorder{}
@@ -382,6 +384,7 @@ task "command" "two" {
 	}
 	wantStatus(t, rep, "one@a", engine.StatusChanged)
 	wantStatus(t, rep, "two@a", engine.StatusChanged)
+	wantLines(t, "two", []string{"from a script"}, events)
 	if got := jobDirs(t, home); !slices.Equal(got, []string{recent}) {
 		t.Errorf("job directories after the run %q, want only the recent %s (not %s)", got, recent, old)
 	}
