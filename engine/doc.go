@@ -18,7 +18,11 @@
 // hosts names the other in a HostRef argument, which makes that host part
 // of the instance, and reaches it through Env.Peer. A run may be recorded in a
 // journal (package journal, RunOptions.Journal) and a later run may resume
-// it (RunOptions.Resume): what succeeded is restored, not run again.
+// it (RunOptions.Resume): what succeeded is restored, not run again. A
+// long step runs as a detached job on its host (Env.Detached, or detach =
+// true on command and shell), which outlives the connection and the run:
+// the journal records it before it starts, and a resumed run re-attaches
+// to it instead of starting it again.
 //
 // This package is a thin facade. The work is done by its internal
 // packages, one per phase, each depending only on those before it:

@@ -40,6 +40,9 @@ type (
 	UnsafeInstance = exec.UnsafeInstance
 	// DetachedJob is a detached job that a run left running on its host.
 	DetachedJob = exec.DetachedJob
+	// JobsLeftError is the error of a run that would start over while
+	// the last one left detached jobs that may still run.
+	JobsLeftError = exec.JobsLeftError
 )
 
 // Defaults of RunOptions.
@@ -104,6 +107,9 @@ var (
 	// ErrUnsafeResume is wrapped when an instance can be neither restored
 	// nor safely run again.
 	ErrUnsafeResume = exec.ErrUnsafeResume
+	// ErrJobsLeft is wrapped when a run would start over while the last
+	// one left detached jobs that may still run.
+	ErrJobsLeft = exec.ErrJobsLeft
 	// ErrJournal is wrapped by the errors of recording a run.
 	ErrJournal = exec.ErrJournal
 )

@@ -15,7 +15,8 @@ func init() {
 		Name: "command",
 		Doc: "Runs one command on the host, either from an argument vector (argv), which no shell interprets, " +
 			"or from a command line (cmd) run by /bin/sh -c. The task fails when the exit status is not in ok_codes. " +
-			"With creates or removes the command runs only when needed, which makes the task safe to repeat.",
+			"With creates or removes the command runs only when needed, which makes the task safe to repeat. " +
+			"With detach = true the command runs as a detached job on the host, which outlives the connection and runbook; its outputs then hold the end of its log as stdout.",
 		New:     func() engine.Module { return &Command{OKCodes: []int{0}} },
 		Outputs: CommandOutputs{},
 	})

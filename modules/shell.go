@@ -15,7 +15,8 @@ func init() {
 		Name: "shell",
 		Doc: "Runs a multi-line script on the host. The script is sent to the interpreter on its standard input " +
 			"(INTERPRETER -s), so it never appears in a process list and needs no quoting. " +
-			"The task fails when the exit status is not in ok_codes; start the script with set -e to stop at the first failing line.",
+			"The task fails when the exit status is not in ok_codes; start the script with set -e to stop at the first failing line. " +
+			"With detach = true the script runs as a detached job on the host, which outlives the connection and runbook; its outputs then hold the end of its log as stdout.",
 		New:     func() engine.Module { return &Shell{Interpreter: "/bin/sh", OKCodes: []int{0}} },
 		Outputs: CommandOutputs{},
 	})

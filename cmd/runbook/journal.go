@@ -80,6 +80,7 @@ func (c *cli) openJournal(f *journalFlags, p *engine.Playbook) (j *journal.Journ
 func (c *cli) refused(err error) {
 	var unsafe *engine.UnsafeResumeError
 	var changed *engine.ResumeChangedError
+	var left *engine.JobsLeftError
 	switch {
 	case errors.As(err, &unsafe):
 		var steps []string
@@ -94,6 +95,13 @@ func (c *cli) refused(err error) {
 		fmt.Fprintf(c.stderr, "Check %s, then run with --resume --force-rerun=%s, or without --resume to start over.\n", hosts, strings.Join(steps, ","))
 	case errors.As(err, &changed):
 		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v\nRun with --resume --resume-changed to resume anyway, or without --resume to start over.\n", err)
+	case errors.As(err, &left):
+		for _, inst := range left.Instances {
+			for _, j := range inst.Jobs {
+				fmt.Fprintf(c.stderr, "runbook run: the last run left task %s on host %s running detached: job %s (its log is %s/log on %s)\n", inst.Task, inst.Host, j.ID, j.Dir, j.Host)
+			}
+		}
+		fmt.Fprintln(c.stderr, "Starting over would start it a second time. Run with --resume to re-attach, or to read how it ended; there, a second Ctrl-C offers to kill it.")
 	case errors.Is(err, engine.ErrNothingToResume):
 		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v; run without --resume\n", err)
 	default:

@@ -4,7 +4,8 @@
 // away from and comes back to.
 //
 // A job runs in its own session (setsid), with its standard input from
-// /dev/null and its standard output and error appended to a log file. Its
+// a private file (the command's Stdin) or /dev/null, and its standard
+// output and error appended to a log file. Its
 // files live in a private directory on the host, ~/.runbook/jobs/ID of the
 // user it runs as (mode 0700, files 0600), where the job also records its
 // process id, the process's start time and the host's boot id when it
@@ -15,9 +16,11 @@
 // and again once the process runs, so that a run killed at any point can
 // find the job again. Attach rebuilds a Job from a Ref; Poll reads what
 // the log gained since the last poll and says whether the job still runs;
-// Wait polls until it ends. Kill ends the job's process group, Remove
-// deletes a finished job's files, and Sweep removes finished jobs older
-// than an age.
+// Wait polls until it ends; Tail reads the end of its log. Kill ends the
+// job's process group, Remove deletes a finished job's files, and Sweep
+// removes finished jobs older than an age. A Mark is what a journal keeps
+// of a job a task instance watches: its Ref, how much of its log was
+// shown, and how it ended.
 //
 // A process is the job's only if its id, its start time and the boot id
 // all match, so a reused process id or a rebooted host is never taken for

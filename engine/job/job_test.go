@@ -40,8 +40,7 @@ func newJobUser(t *testing.T) jobUser {
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "needs root: creates a user")
 	}
-	u := sshdtest.NewUser(t)
-	home := u.MakeHome(t)
+	u, home := sshdtest.NewJobUser(t)
 	return jobUser{User: u, home: home, sudo: &transport.Sudo{User: u.Name}}
 }
 

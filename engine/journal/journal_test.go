@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/runbookhq/runbook/engine/job"
 )
 
 // readFile reads the journal file as another process would.
@@ -225,6 +228,38 @@ func TestCutOff(t *testing.T) {
 	} {
 		if got := tc.rec.CutOff(); got != tc.want {
 			t.Errorf("CutOff of %+v = %v, want %v", tc.rec, got, tc.want)
+		}
+	}
+}
+
+// TestRecordJobs checks what a record's detached jobs mean for a resumed
+// run: a lost or killed job makes a failed instance cut off; a job that
+// may still run is taken over by a run that runs the instance again, and
+// one that ended only when the instance was cut off before its module
+// took the result.
+func TestRecordJobs(t *testing.T) {
+	started := time.Now()
+	running := job.Mark{Key: "r"}
+	exited := job.Mark{Key: "e", End: job.EndExited}
+	lost := job.Mark{Key: "l", End: job.EndLost}
+	for _, c := range []struct {
+		name      string
+		rec       Record
+		cutOff    bool
+		resumable []string
+	}{
+		{"failed, job exited", Record{Started: started, Status: "failed", Jobs: []job.Mark{exited}}, false, nil},
+		{"failed, job lost", Record{Started: started, Status: "failed", Jobs: []job.Mark{lost}}, true, nil},
+		{"failed, job may run", Record{Started: started, Status: "failed", Jobs: []job.Mark{running}}, false, []string{"r"}},
+		{"cut off, jobs ended and running", Record{Started: started, Jobs: []job.Mark{exited, running, lost}}, true, []string{"e", "r"}},
+		{"killed run", Record{Started: started, Status: "cancelled", Jobs: []job.Mark{{Key: "k", End: job.EndKilled}}}, true, nil},
+	} {
+		var keys []string
+		for _, m := range c.rec.ResumableJobs() {
+			keys = append(keys, m.Key)
+		}
+		if c.rec.CutOff() != c.cutOff || !slices.Equal(keys, c.resumable) {
+			t.Errorf("%s: cut off %v, resumable %q; want %v, %q", c.name, c.rec.CutOff(), keys, c.cutOff, c.resumable)
 		}
 	}
 }

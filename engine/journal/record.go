@@ -122,11 +122,14 @@ func (r Record) JobLost() bool {
 	return slices.ContainsFunc(r.Jobs, func(m job.Mark) bool { return !m.Attachable() })
 }
 
-// AttachableJobs returns the detached jobs of the instance that a
-// resumed run re-attaches to, or whose recorded end it reads, instead of
-// starting their commands again.
-func (r Record) AttachableJobs() []job.Mark {
-	return slices.DeleteFunc(slices.Clone(r.Jobs), func(m job.Mark) bool { return !m.Attachable() })
+// ResumableJobs returns the detached jobs of the instance that a resumed
+// run that runs it again re-attaches to, or whose recorded end it reads,
+// instead of starting their commands again: those that may still run,
+// and, when the instance was cut off, those that ended before its module
+// could take their results.
+func (r Record) ResumableJobs() []job.Mark {
+	cut := r.CutOff()
+	return slices.DeleteFunc(slices.Clone(r.Jobs), func(m job.Mark) bool { return m.End != "" && !(cut && m.Attachable()) })
 }
 
 // Record returns the record of the instance "task@host", if the run has

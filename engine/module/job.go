@@ -170,7 +170,7 @@ func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 // how it ended.
 func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 	w.m = m
-	j, err := job.Attach(w.k.Host(), w.cmd.Sudo, m.Ref, m.Offset)
+	j, err := job.Attach(w.k.Host(), m.SudoOf(), m.Ref, m.Offset) // as it was started
 	if err != nil {
 		return JobResult{}, w.errorf("%w", err)
 	}
@@ -280,7 +280,7 @@ func (w *jobWatch) kill(ctx context.Context, j *job.Job, reattached bool) (JobRe
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
 	res, err := w.ended(kctx, j, st, reattached)
-	if err != nil {
+	if err != nil || res.Signal == "" { // lost, or it ended by itself first
 		return res, err
 	}
 	return res, w.errorf("killed (%s) at the task's timeout: %w", res.Signal, ctx.Err())
@@ -304,14 +304,10 @@ func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
 	}
 }
 
-// errorf returns an error about the job, naming it and its host (the
-// engine names the task).
+// errorf returns an error about the job, naming it (by its id once it
+// has one, else by its key) and its host; the engine names the task.
 func (w *jobWatch) errorf(format string, args ...any) error {
-	name := w.m.Key
-	if w.m.ID != "" {
-		name += " " + w.m.ID
-	}
-	return fmt.Errorf("job %s on host %s: %w", name, w.env.HostName, fmt.Errorf(format, args...))
+	return fmt.Errorf("job %s on host %s: %w", cmp.Or(w.m.ID, w.m.Key), w.env.HostName, fmt.Errorf(format, args...))
 }
 
 // loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no

@@ -25,8 +25,7 @@ func jobEnv(t *testing.T) (*module.Env, *transport.Sudo, string) {
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "needs root: creates a user")
 	}
-	u := sshdtest.NewUser(t)
-	home := u.MakeHome(t)
+	u, home := sshdtest.NewJobUser(t)
 	return module.NewEnv(transport.NewLocal(), "local", "slow", nil, nil), &transport.Sudo{User: u.Name}, home
 }
 

@@ -3,6 +3,7 @@ package faulttest
 import (
 	"fmt"
 	"os"
+	osuser "os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,11 +19,12 @@ import (
 
 // jobUser creates a login user (see loginUser) with a home of its own,
 // where its detached jobs keep their files, and returns its name and
-// home. Both are removed when the test ends.
+// home. Both are removed when the test ends, what is left of its jobs
+// killed first.
 func jobUser(t testing.TB) (string, string) {
 	t.Helper()
-	u := sshdtest.NewUser(t)
-	return u.Name, u.MakeHome(t)
+	u, home := sshdtest.NewJobUser(t)
+	return u.Name, home
 }
 
 // jobDirs returns the job directories in home.
@@ -137,21 +139,7 @@ func newJobScene(t *testing.T, cmd string, extra ...string) *jobScene {
 	dir := writeFiles(t, map[string]string{"main.hcl": hostBlock("a", srv, user) + "\ntask \"command\" \"slow\" {\n  " + strings.Join(block, "\n  ") + "\n}\n"})
 	s.env = cliEnv(t)
 	s.args = []string{"run", filepath.Join(dir, "main.hcl"), "--known-hosts", knownHosts(t, trusting(srv)...), "--state-dir", t.TempDir()}
-	t.Cleanup(func() { killJobs(t, home) })
 	return s
-}
-
-// killJobs kills what is left of the jobs in home, so that the test's
-// user can be removed.
-func killJobs(t testing.TB, home string) {
-	for _, dir := range jobDirs(t, home) {
-		b, err := os.ReadFile(filepath.Join(dir, "pid"))
-		if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-			if pid, err := strconv.Atoi(f[0]); err == nil && pid > 1 {
-				syscall.Kill(-pid, syscall.SIGKILL)
-			}
-		}
-	}
 }
 
 // start starts the runbook command on the scene, with more arguments.
@@ -229,9 +217,9 @@ func TestDetachedResumeAfterSIGKILL(t *testing.T) {
 func TestDetachedTimeoutKillsProcessGroup(t *testing.T) {
 	requireRoot(t)
 	t.Parallel()
-	s := newJobScene(t, "echo started; sleep %[1]s & sleep %[1]s; wait", `timeout = "2s"`)
+	s := newJobScene(t, "echo began; sleep %[1]s & sleep %[1]s; wait", `timeout = "2s"`)
 	c := s.start(t)
-	c.waitStdout(t, "started")
+	c.waitStdout(t, "a slow | began")
 	waitFor(t, "both sleeps", func() bool { return len(processesWith(s.mark)) == 2 })
 	code := c.wait(t)
 	if code != 1 {
@@ -288,4 +276,152 @@ func TestDetachedJobLost(t *testing.T) {
 		t.Errorf("resume with --force-rerun: exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	wantContains(t, "the rerun", stdout, "again")
+}
+
+// TestDetachedInterrupt interrupts runbook while a detached task runs.
+// The first SIGINT detaches at once: runbook exits 130 with a recap that
+// names the job still running and says to resume, and the job goes on.
+// Without a terminal a second SIGINT does no more: nobody can confirm
+// killing the job. A new run refuses to start over, which would start
+// the job a second time; --resume re-attaches and shows the rest of its
+// log.
+func TestDetachedInterrupt(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	for _, signals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d SIGINT", signals), func(t *testing.T) {
+			t.Parallel()
+			s := newJobScene(t, slowLines(8, "%[1]s"))
+			c := s.start(t)
+			c.waitStdout(t, "line 2")
+			time.Sleep(300 * time.Millisecond)
+			for range signals {
+				c.signal(t, syscall.SIGINT)
+			}
+			code := c.wait(t)
+			stdout := c.stdout.String()
+			if code != 130 {
+				t.Errorf("exit status %d, want 130\nstdout:\n%s\nstderr:\n%s", code, stdout, c.stderr)
+			}
+			_, recap, _ := strings.Cut(stdout, "Recap")
+			dir := s.jobDir(t)
+			wantContains(t, "the recap", recap, "CANCELLED", "Still running on their hosts", "task slow on host a: job "+filepath.Base(dir), "--resume")
+			if len(processesWith(dir)) == 0 {
+				t.Fatal("the job did not survive the interrupt")
+			}
+			again, stderr, code := runCLI(t, s.env, s.args...)
+			if code != 2 {
+				t.Errorf("a new run: exit status %d, want 2 (refused)\nstdout:\n%s\nstderr:\n%s", code, again, stderr)
+			}
+			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume")
+			resumed, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+			if code != 0 {
+				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, resumed, stderr)
+			}
+			if got := append(logLines(stdout), logLines(resumed)...); !slices.Equal(got, lineSeq(8)) {
+				t.Errorf("the two runs showed %q, want each line once\nfirst:\n%s\nresumed:\n%s", got, stdout, resumed)
+			}
+		})
+	}
+}
+
+// TestDetachedRunSweepsOldJobs plants the files of finished jobs in the
+// job directory of a host's user, one older than the run's JobMaxAge and
+// one recent, and runs two detached tasks there (a command, and a shell
+// script, which reaches its interpreter on standard input): the first
+// job the run starts removes the old files, once, and keeps the recent
+// ones.
+func TestDetachedRunSweepsOldJobs(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	user, home := jobUser(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	acct, err := osuser.Lookup(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(acct.Uid)
+	gid, _ := strconv.Atoi(acct.Gid)
+	plant := func(name string, age time.Duration) string {
+		dir := filepath.Join(home, ".runbook", "jobs", name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "status"), []byte("0 1700000000\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{filepath.Join(home, ".runbook"), filepath.Dir(dir), dir, filepath.Join(dir, "status")} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		then := time.Now().Add(-age)
+		if err := os.Chtimes(dir, then, then); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	old, recent := plant("0123456789abcdef01234567", 3*time.Hour), plant("89abcdef0123456789abcdef", time.Minute)
+	p := load(t, hostBlock("a", srv, user)+`
+task "command" "one" {
+  on     = [host.a]
+  detach = true
+  poll   = "100ms"
+  argv   = ["true"]
+}
+
+task "shell" "two" {
+  on     = [host.a]
+  detach = true
+  poll   = "100ms"
+  script = "echo from a script\n"
+}
+`, engine.LoadOptions{})
+	events := &recorder{}
+	rep, err := runNow(t, p, engine.RunOptions{Connect: sshConnect(knownHosts(t, trusting(srv)...)), JobMaxAge: time.Hour, Subscribers: []engine.Subscriber{events}})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	wantStatus(t, rep, "one@a", engine.StatusChanged)
+	wantStatus(t, rep, "two@a", engine.StatusChanged)
+	wantLines(t, "two", []string{"from a script"}, events)
+	if got := jobDirs(t, home); !slices.Equal(got, []string{recent}) {
+		t.Errorf("job directories after the run %q, want only the recent %s (not %s)", got, recent, old)
+	}
+	swept := 0
+	for _, e := range events.all() {
+		if e.Kind == engine.EventProgress && strings.Contains(e.Line, "removed the files of old jobs that no longer run: 1") {
+			swept++
+		}
+	}
+	if swept != 1 {
+		t.Errorf("%d progress events say old jobs were removed, want 1", swept)
+	}
+}
+
+// TestDetachedTimeoutSpansResume kills runbook while a detached task
+// runs, and resumes after the task's timeout has passed since the job
+// started: the timeout bounds the job from its start, not from the
+// re-attach, so the resumed run kills its process group at once.
+func TestDetachedTimeoutSpansResume(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	s := newJobScene(t, "echo began; sleep %[1]s", `timeout = "3s"`)
+	start := time.Now()
+	c := s.start(t)
+	c.waitStdout(t, "a slow | began")
+	c.killed(t)
+	waitProcess(t, s.mark)
+	time.Sleep(time.Until(start.Add(4 * time.Second)))
+	if len(processesWith(s.mark)) == 0 {
+		t.Fatal("the job ended without runbook")
+	}
+	stdout, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
+	if code != 1 {
+		t.Errorf("resume: exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the resumed run", stdout, "re-attached to job", "killed (TERM) at the task's timeout")
+	if left := processesWith(s.mark); len(left) > 0 {
+		t.Errorf("the job outlived its timeout:\n%s", strings.Join(left, "\n"))
+	}
 }

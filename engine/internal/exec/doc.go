@@ -12,7 +12,9 @@
 //     scripts that hold secrets off the command line and turns output
 //     lines into events (hostwrap.go, secretscript.go);
 //   - the event bus and its subscribers' queues (bus.go, event.go);
-//   - journaling a run and resuming one (journaling.go, resume.go).
+//   - journaling a run and resuming one (journaling.go, resume.go);
+//   - the detached jobs of modules (Env.Detached): journaled, re-attached
+//     to on resume, swept, killed at the operator's word (jobs.go).
 //
 // Its parts point one way only: the runner holds the connections and the
 // hostRun its transports share; a connection reports through the bus it

@@ -28,6 +28,11 @@ var (
 	// when an instance can be neither restored nor safely run again; see
 	// UnsafeResumeError.
 	ErrUnsafeResume = errors.New("cannot resume safely")
+	// ErrJobsLeft is wrapped by the error of a Run that would start over
+	// while the run its journal holds left detached jobs that may still
+	// run: starting over would start them a second time. See
+	// JobsLeftError.
+	ErrJobsLeft = errors.New("the last run left detached jobs that may still run")
 	// ErrJournal is wrapped by the errors of recording a run in its
 	// journal.
 	ErrJournal = errors.New("journal")

@@ -115,7 +115,7 @@ func (k *instanceJobs) Sweep(ctx context.Context, sudo *transport.Sudo) {
 		case err != nil:
 			k.progress("warning: %v", err)
 		case n > 0:
-			k.progress("removed the files of %d old jobs", n)
+			k.progress("removed the files of old jobs that no longer run: %d", n)
 		}
 	})
 }
@@ -125,11 +125,11 @@ func (k *instanceJobs) progress(format string, args ...any) {
 	k.r.emit(Event{Kind: EventProgress, Task: k.inst.Task(), Module: k.inst.Module(), Host: k.inst.Host().Name(), Line: k.r.secrets.Redact(fmt.Sprintf(format, args...))})
 }
 
-// runningJobs returns the jobs of an instance that may still run on
-// their hosts.
-func runningJobs(res *result) []DetachedJob {
+// runningJobs returns the jobs of marks that may still run on their
+// hosts.
+func runningJobs(marks []job.Mark) []DetachedJob {
 	var list []DetachedJob
-	for _, m := range res.jobs {
+	for _, m := range marks {
 		if m.End == "" {
 			list = append(list, DetachedJob{Host: m.Host, Key: m.Key, ID: m.ID, Dir: m.Dir})
 		}
@@ -147,7 +147,7 @@ func (r *runner) killDetached() {
 	var left []int
 	var jobs []DetachedJob
 	for id := range r.p.Instances() {
-		if running := runningJobs(&r.results[id]); len(running) > 0 && r.results[id].status != StatusOK && r.results[id].status != StatusChanged {
+		if running := runningJobs(r.results[id].jobs); len(running) > 0 && r.results[id].status != StatusOK && r.results[id].status != StatusChanged {
 			left, jobs = append(left, id), append(jobs, running...)
 		}
 	}

@@ -34,6 +34,11 @@ func (r *runner) beginJournal(rerun []bool) error {
 			return ErrNothingToResume
 		}
 	}
+	if last != nil && !r.opts.Resume {
+		if err := jobsLeft(last); err != nil {
+			return err
+		}
+	}
 	salt, err := saltOf(last)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrJournal, err)

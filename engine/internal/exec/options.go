@@ -78,7 +78,11 @@ type RunOptions struct {
 	// nothing and returns an UnsafeResumeError.
 	// Run also refuses, with a ResumeChangedError, when the playbook or
 	// the values of its variables changed since the journal was written,
-	// unless ResumeChanged is set.
+	// unless ResumeChanged is set. An instance cut off mid-way that ran
+	// detached jobs which were not lost runs again, and its module
+	// re-attaches to them (Env.Detached). Without Resume, Run refuses
+	// with a JobsLeftError while the journal's run left detached jobs
+	// that may still run, which starting over would start again.
 	Resume bool
 	// ResumeChanged lets Resume go on when the playbook's files or the
 	// values of its variables changed since the journal was written.

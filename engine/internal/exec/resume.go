@@ -41,7 +41,7 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		rec, ok := recs[inst.Name()]
 		switch {
 		case !ok || !r.included[id] || rerun[id]:
-		case rec.CutOff() && !rec.Repeatable && len(rec.AttachableJobs()) == 0:
+		case rec.CutOff() && !rec.Repeatable && len(rec.ResumableJobs()) == 0:
 			switch {
 			case rec.JobLost():
 				unsafe[id] = ReasonJobLost
@@ -72,8 +72,8 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		}
 		if restore[id] {
 			r.restore(inst, rec, outs[id])
-		} else if ok && r.included[id] && rec.CutOff() {
-			r.results[id].jobs = rec.AttachableJobs() // re-attached to, never started again
+		} else if ok && r.included[id] {
+			r.results[id].jobs = rec.ResumableJobs() // re-attached to, never started again
 		}
 	}
 	return carried, nil

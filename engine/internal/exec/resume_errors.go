@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/journal"
 )
 
 // ResumeChangedError is the error of a Run told to resume a run whose
@@ -35,6 +36,52 @@ func (e *ResumeChangedError) Error() string {
 
 // Unwrap returns ErrResumeChanged.
 func (e *ResumeChangedError) Unwrap() error { return ErrResumeChanged }
+
+// JobsLeftError is the error of a Run that is not told to resume while
+// the run its journal holds left detached jobs that may still run on
+// their hosts (see Env.Detached): starting over would start them a second
+// time. It wraps ErrJobsLeft; nothing ran. Resuming re-attaches to them
+// (and, once they are killed or ended, a new run may start over).
+type JobsLeftError struct {
+	// Instances holds the task instances of those jobs, with the jobs,
+	// sorted by task, then host.
+	Instances []JobsLeft
+}
+
+// JobsLeft is a task instance whose detached jobs may still run.
+type JobsLeft struct {
+	Task, Host string
+	Jobs       []DetachedJob
+}
+
+// Error names each instance and its jobs, and says what to do.
+func (e *JobsLeftError) Error() string {
+	var parts []string
+	for _, inst := range e.Instances {
+		for _, j := range inst.Jobs {
+			parts = append(parts, fmt.Sprintf("task %s on host %s (job %s)", inst.Task, inst.Host, j.ID))
+		}
+	}
+	return fmt.Sprintf("%s: %s; resume the run to re-attach to them; starting over would start them a second time", ErrJobsLeft, strings.Join(parts, ", "))
+}
+
+// Unwrap returns ErrJobsLeft.
+func (e *JobsLeftError) Unwrap() error { return ErrJobsLeft }
+
+// jobsLeft returns the error of a run that would start over last, when
+// some instance of last left detached jobs that may still run.
+func jobsLeft(last *journal.Run) error {
+	e := &JobsLeftError{}
+	for _, rec := range last.Records {
+		if jobs := runningJobs(rec.Jobs); len(jobs) > 0 {
+			e.Instances = append(e.Instances, JobsLeft{Task: rec.Task, Host: rec.Host, Jobs: jobs})
+		}
+	}
+	if len(e.Instances) == 0 {
+		return nil
+	}
+	return e
+}
 
 // UnsafeResumeError is the error of a Run told to resume when some
 // instances can be neither restored from the journal nor safely run

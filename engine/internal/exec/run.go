@@ -354,7 +354,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Attempts:     res.attempts,
 			Ignored:      res.ignored,
 			Restored:     res.restored,
-			Detached:     runningJobs(&res),
+			Detached:     runningJobs(res.jobs),
 		})
 	}
 	return rep
