@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/internal/sim/hostconf"
 )
@@ -75,5 +76,45 @@ func TestMongoCredentials(t *testing.T) {
 	}
 	if left, err := h.Exec(ctx, "ls -d /tmp/tmp.*/runbook.js 2>/dev/null; true"); err != nil || left != "" {
 		t.Errorf("script files left behind: %q, %v", left, err)
+	}
+}
+
+// TestMongoWaitRunsOut waits for a lag of hours that falls too slowly for
+// the wait: the progress shows the lag falling, its pace and the time
+// left, and the error says what was last seen and how to wait again.
+func TestMongoWaitRunsOut(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary", MongoInitialLag: 10 * time.Hour, MongoCatchUp: 5 * time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	state := `{"conf": {"replication_mode": "master", "hosts": ["127.0.9.9/32"], "pg_repl_in_line": true, "master": ""}, "mongo": [{"source": "127.0.9.9:27017", "started": "` + time.Now().UTC().Format(time.RFC3339) + `"}]}`
+	if _, err := h.Exec(ctx, "cat > "+hostconf.StatePath(h.AlationDir)+" <<'EOF'\n"+state+"\nEOF"); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var progress []string
+	env := engine.NewEnv(connectHosts(t, h)["primary"], "primary", "mongo_caught_up", nil, func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress = append(progress, msg)
+	})
+	res, err := (&MongoLag{MaxLag: 60, Wait: "4s", Interval: "1s", Source: "127.0.9.9"}).Run(ctx, env)
+	if !errors.Is(err, ErrMongoBehind) {
+		t.Fatalf("mongo_lag = %v, want ErrMongoBehind", err)
+	}
+	for _, want := range []string{"on primary", "the wait (4s) ran out", "last seen: 127.0.9.9:27017", "s behind the primary, falling", "--resume", "mongo_wait"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if out := res.Outputs.(MongoLagOutputs); out.CaughtUp || out.LagSeconds < 3600 {
+		t.Errorf("outputs %+v", out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(progress) < 2 {
+		t.Fatalf("progress %q; want readings", progress)
+	}
+	if last := progress[len(progress)-1]; !strings.Contains(last, ", falling ") || !strings.Contains(last, " s/s, about ") || !strings.Contains(last, " left") {
+		t.Errorf("progress %q; want the lag falling, its pace and the time left", progress)
 	}
 }
