@@ -20,6 +20,11 @@
 //     in-line or not, and waits until it streams.
 //   - mongo_lag: waits until the MongoDB replication lag is small enough.
 //
+// Replication may take hours, in some cases days. Its waits show the trend
+// of what they watch, the rate and the time left (trend.go), and an
+// in-line copy runs as a detached job (Env.Detached) that outlives the
+// connection and the run, and that a resumed run re-attaches to.
+//
 // Every module runs its commands under sudo on the task's host and, where
 // it works between two hosts, on the peer its host argument names
 // (engine.HostRef), reached through Env.Peer. A peer is always an
@@ -32,6 +37,6 @@
 // report (services.go), of machine identity (identity.go) and of routes
 // (route.go), and the parsing of every output it reads, kept in pure
 // functions. Commands whose effect can be read back are judged by it
-// (runJudged). README.md lists every command and key the modules send and
+// (runJudged, runDetachedJudged). README.md lists every command and key the modules send and
 // where each comes from.
 package alation
