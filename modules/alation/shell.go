@@ -41,7 +41,7 @@ func runRoot(ctx context.Context, h transport.Host, script string) (transport.Re
 // shell reads one command a line whatever the quoting, so a line holding
 // a control character is refused before anything runs (see lineSafe).
 func runInShell(ctx context.Context, h transport.Host, lines ...string) (transport.Result, error) {
-	cmd, err := shellCommand(lines...)
+	cmd, err := shellCommand(append([]string{"echo " + outputMarker}, lines...)...)
 	if err != nil {
 		return transport.Result{}, err
 	}
@@ -51,9 +51,8 @@ func runInShell(ctx context.Context, h transport.Host, lines ...string) (transpo
 }
 
 // shellCommand is the command that runs lines in the Alation shell, as
-// root: `/etc/init.d/alation shell` with the lines, after the output
-// marker, on its standard input. A line holding a control character is
-// refused (see lineSafe).
+// root: `/etc/init.d/alation shell` with the lines on its standard input.
+// A line holding a control character is refused (see lineSafe).
 func shellCommand(lines ...string) (transport.Command, error) {
 	for _, line := range lines {
 		if err := lineSafe(line); err != nil {
@@ -62,7 +61,7 @@ func shellCommand(lines ...string) (transport.Command, error) {
 	}
 	return transport.Command{
 		Args:  []string{initScript, "shell"},
-		Stdin: strings.NewReader("echo " + outputMarker + "\n" + strings.Join(lines, "\n") + "\n"),
+		Stdin: strings.NewReader(strings.Join(lines, "\n") + "\n"),
 		Sudo:  asRoot(),
 	}, nil
 }
@@ -97,12 +96,17 @@ func runJudged(ctx context.Context, h transport.Host, line string, done effect) 
 	return judge(ctx, line, res, err, done)
 }
 
+// jobPoll is how often a detached Alation action is polled for its log
+// and its end: often enough that a short one ends the step soon after it
+// ends, seldom enough that one of days costs the host little.
+const jobPoll = 2 * time.Second
+
 // runDetachedJudged runs line, an action that may run for hours, in the
 // Alation shell of the task's host as a detached job (Env.Detached) named
 // key: the job's command is the Alation shell as runInShell starts it,
-// with the same standard input, so the host runs what it would in the
-// foreground, in a session of its own that outlives the connection and
-// the run. Its log shows as it comes. A run cut off while it runs
+// with line alone on its standard input (a job's log holds nothing a
+// login prints, so no output marker), in a session of its own that
+// outlives the connection and the run. Its log shows as it comes. A run cut off while it runs
 // re-attaches to it when resumed, rather than run it again. Once it ends,
 // it is judged by its effect as runJudged judges; when the run stops
 // watching it, it is lost, or the task's timeout kills it, the error
@@ -113,11 +117,11 @@ func runDetachedJudged(ctx context.Context, env *engine.Env, key, line string, d
 	if err != nil {
 		return "", err
 	}
-	res, err := env.Detached(ctx, key, cmd, engine.JobOptions{})
+	res, err := env.Detached(ctx, key, cmd, engine.JobOptions{Poll: jobPoll})
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", line, err)
 	}
-	return judge(ctx, line, transport.Result{ExitCode: res.ExitCode, Stdout: afterMarker([]byte(res.Tail))}, nil, done)
+	return judge(ctx, line, transport.Result{ExitCode: res.ExitCode, Stdout: []byte(res.Tail)}, nil, done)
 }
 
 // judge decides, by its effect read with done, the outcome of line that
