@@ -17,8 +17,8 @@ import (
 // Program is a compiled playbook: its variables resolved, its locals and
 // hosts evaluated, its tasks expanded into one instance per host with
 // their meta-arguments evaluated, the graph of those instances checked,
-// and the expressions left for run time (when, until, changed_when, a
-// confirm that reads task outputs) kept as compiled values. A Program is
+// and the expressions left for run time (when, failed_when, changed_when,
+// until, a confirm that reads task outputs) kept as compiled values. A Program is
 // read-only once compiled and may be run several times.
 type Program struct {
 	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS

@@ -181,6 +181,12 @@ func (s *Scope) ChangedWhen(out cty.Value) (changed, set bool, err error) {
 	return s.resultCondition(s.inst.task.Meta.Get("changed_when"), out)
 }
 
+// FailedWhen evaluates failed_when over out, the outputs of the attempt
+// that just ended; set is false when the task has none.
+func (s *Scope) FailedWhen(out cty.Value) (failed, set bool, err error) {
+	return s.resultCondition(s.inst.task.Meta.Get("failed_when"), out)
+}
+
 // Until evaluates until over out, the outputs of the attempt that just
 // ended; set is false when the task has none.
 func (s *Scope) Until(out cty.Value) (met, set bool, err error) {
@@ -196,7 +202,8 @@ func (s *Scope) resultCondition(a *hcl.Attribute, out cty.Value) (bool, bool, er
 	return ok, true, err
 }
 
-// condition evaluates a condition: when, until or changed_when.
+// condition evaluates a condition: when, failed_when, changed_when or
+// until.
 func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {

@@ -18,11 +18,19 @@ func scopeDiag(r lang.Reference, sc lang.Scope) *hcl.Diagnostic {
 	case lang.RefSelf:
 		why = "self is the host a task instance runs on; it exists only in a task's arguments and meta-arguments."
 	case lang.RefResult:
-		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", strings.Join(config.MetaArgNames(config.MetaResultCondition), " and "))
+		why = fmt.Sprintf("result holds the outputs of the attempt that just ended; it exists only in %s.", listWords(config.MetaArgNames(config.MetaResultCondition)))
 	default:
 		why = fmt.Sprintf("%s cannot refer to %s values.", upperFirst(sc.Where), lang.RootOrder[r.Kind])
 	}
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference", Detail: why, Subject: r.Range().Ptr()}
+}
+
+// listWords joins words as a sentence lists them: "a, b and c".
+func listWords(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // upperFirst returns s with its first letter in upper case.

@@ -106,8 +106,8 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 	return nil
 }
 
-// checkCondition checks that a condition (when, until, changed_when) is a
-// bool.
+// checkCondition checks that a condition (when, failed_when,
+// changed_when, until) is a bool.
 func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
 	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {

@@ -23,8 +23,8 @@ const (
 	// run time (when).
 	MetaCondition
 	// MetaResultCondition is a bool over the outputs of the attempt that
-	// just ended as well, as result, left for run time (until,
-	// changed_when).
+	// just ended as well, as result, left for run time (failed_when,
+	// changed_when, until).
 	MetaResultCondition
 	// MetaConfirm is the confirm sentence: evaluated when the playbook
 	// compiles, or left for run time when it reads task outputs.
@@ -53,8 +53,9 @@ var MetaArgs = []MetaArg{
 	{"when", &lang.ScopeBody, MetaCondition},
 	{"retries", &lang.ScopeMeta, MetaLoad},
 	{"delay", &lang.ScopeMeta, MetaLoad},
-	{"until", &lang.ScopeResult, MetaResultCondition},
+	{"failed_when", &lang.ScopeResult, MetaResultCondition},
 	{"changed_when", &lang.ScopeResult, MetaResultCondition},
+	{"until", &lang.ScopeResult, MetaResultCondition},
 	{"timeout", &lang.ScopeMeta, MetaLoad},
 	{"output_limit", &lang.ScopeMeta, MetaLoad},
 	{"ignore_errors", &lang.ScopeMeta, MetaLoad},

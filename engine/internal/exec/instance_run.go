@@ -124,24 +124,8 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 		res.attempts = attempt
 		out, didChange, err := r.attempt(ctx, inst, scope, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
-		if err == nil {
-			if c, set, cerr := scope.ChangedWhen(out); set {
-				didChange = c
-				if cerr != nil {
-					err = module.Permanent(cerr)
-				}
-			}
-		}
+		didChange, err = judge(ctx, scope, out, didChange, err)
 		changed = changed || didChange
-		if err == nil {
-			met, set, uerr := scope.Until(out)
-			switch {
-			case uerr != nil:
-				err = module.Permanent(uerr)
-			case set && !met:
-				err = errUntil
-			}
-		}
 		if err == nil {
 			return out, changed, nil
 		}
@@ -157,6 +141,57 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 			return out, changed, ctx.Err()
 		}
 	}
+}
+
+// errFailedWhen is the error of an attempt whose failed_when was true
+// when its module reported success.
+var errFailedWhen = errors.New("failed_when is true")
+
+// judge applies the task's result conditions to an attempt that ended
+// with out, changed and err, in this order. When the attempt gave outputs
+// and was not cut off (by its host, its timeout or the run) nor refused
+// its arguments, failed_when decides whether it failed, in place of the
+// module, and changed_when whether it changed something; then, on
+// success, until decides whether it is the last. An error in evaluating
+// a condition is permanent.
+func judge(ctx context.Context, scope *compile.Scope, out cty.Value, changed bool, err error) (bool, error) {
+	if out != cty.NilVal && !cutOff(ctx, err) {
+		failed, set, ferr := scope.FailedWhen(out)
+		switch {
+		case ferr != nil:
+			return changed, module.Permanent(ferr)
+		case set && !failed:
+			err = nil
+		case set && err == nil:
+			err = errFailedWhen
+		}
+		c, set, cerr := scope.ChangedWhen(out)
+		switch {
+		case cerr != nil:
+			return changed, module.Permanent(cerr)
+		case set:
+			changed = c
+		}
+	}
+	if err != nil {
+		return changed, err
+	}
+	met, set, uerr := scope.Until(out)
+	switch {
+	case uerr != nil:
+		return changed, module.Permanent(uerr)
+	case set && !met:
+		return changed, errUntil
+	}
+	return changed, nil
+}
+
+// cutOff reports whether err says that an attempt did not run to its end:
+// its host was lost, its time ran out, the run was cancelled or its
+// arguments were refused.
+func cutOff(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || module.IsPermanent(err) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrUnreachable)
 }
 
 // attempt decodes the module body in ectx and runs the module once; the
