@@ -121,14 +121,14 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 		mark = pal.paint(colorYellow, "!")
 	case inst.When == "false":
 		mark = pal.paint(colorDim, "-")
-	case inst.When != "" && inst.When != "true":
+	case inst.When != "" && inst.When != "true", len(inst.OnChange) > 0:
 		mark = pal.paint(colorCyan, "?")
 	}
 	head := fmt.Sprintf("  %s %s (%s)", mark, inst.Task, inst.Module)
 	if len(inst.Peers) > 0 {
 		head += ", with " + strings.Join(inst.Peers, ", ")
 	}
-	if deps := dependencyNames(inst); deps != "" {
+	if deps := instanceNames(inst.DependsOn, inst.Host); deps != "" {
 		head += ", after " + deps
 	}
 	fmt.Fprintln(w, head)
@@ -142,18 +142,22 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 	default:
 		fmt.Fprintf(w, "      %s %s\n", pal.paint(colorYellow, "asks for confirmation:"), inst.Confirm)
 	}
+	if len(inst.OnChange) > 0 {
+		fmt.Fprintf(w, "      %s\n", pal.paint(colorCyan, "runs only if one of these changes: "+instanceNames(inst.OnChange, inst.Host)))
+	}
 	if inst.Description != "" {
 		fmt.Fprintf(w, "      %s\n", inst.Description)
 	}
 	writeArgs(w, inst, pal)
 }
 
-// dependencyNames lists what an instance depends on: a task's name alone
-// for an instance on the same host, task@host for one on another.
-func dependencyNames(inst engine.PlannedInstance) string {
-	names := make([]string, 0, len(inst.DependsOn))
-	for _, id := range inst.DependsOn {
-		if task, host, ok := strings.Cut(id, "@"); ok && host == inst.Host {
+// instanceNames lists instances, such as those an instance on host
+// depends on, sorted: a task's name alone for an instance on host,
+// task@host for one on another.
+func instanceNames(ids []string, onHost string) string {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if task, host, ok := strings.Cut(id, "@"); ok && host == onHost {
 			id = task
 		}
 		names = append(names, id)

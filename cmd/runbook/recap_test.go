@@ -20,3 +20,20 @@ func TestRecapSaysFailedAfterChange(t *testing.T) {
 		t.Errorf("recap:\n%s\nwant the line %q", b.String(), want)
 	}
 }
+
+func TestRecapSaysWhySkipped(t *testing.T) {
+	var b strings.Builder
+	var results []engine.InstanceResult
+	for _, host := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
+		results = append(results, engine.InstanceResult{
+			InstanceInfo: engine.InstanceInfo{Task: "restart", Module: "shell", Host: host},
+			Status:       engine.StatusSkipped,
+			Reason:       engine.ReasonNothingChanged,
+		})
+	}
+	writeReasons(&b, results)
+	want := "\nSKIPPED, nothing changed: restart@a, restart@b, restart@c, restart@d, restart@e, restart@f, restart@g, restart@h, restart@i, restart@j and 2 more\n"
+	if b.String() != want {
+		t.Errorf("recap:\n%q\nwant\n%q", b.String(), want)
+	}
+}

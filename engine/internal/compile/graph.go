@@ -34,6 +34,12 @@ func (l *loader) buildGraph() bool {
 			for _, r := range t.after {
 				collect.add(inst, l.link(inst, r, nil, g, edges)...)
 			}
+			for _, r := range t.watch {
+				collect.add(inst, l.link(inst, r, nil, g, edges)...)
+				if w := p.taskIdx[r.Name].byHost[inst.host.cfg.Name]; w != nil {
+					inst.watches = append(inst.watches, w)
+				}
+			}
 			for _, name := range sortedKeys(views) {
 				inst.views = append(inst.views, *views[name])
 			}
@@ -118,6 +124,15 @@ func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskVi
 // noInstanceDiag reports task.NAME.OUT written in an instance on a host
 // where NAME does not run.
 func noInstanceDiag(target *task, inst *Instance, r lang.Reference) *hcl.Diagnostic {
+	if r.Bare { // in on_change
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Task has no instance on this host",
+			Detail: fmt.Sprintf("on_change names task.%s, which does not run on host %q (it runs on %s): a task runs after the changes made on its own host only. Run the task on the hosts of %q, or leave %q out of on_change.",
+				target.Name, inst.host.cfg.Name, hostList(target), target.Name, target.Name),
+			Subject: r.Range().Ptr(),
+		}
+	}
 	example := "task." + target.Name + ".on.HOST"
 	if len(target.hosts) > 0 {
 		example = "task." + target.Name + ".on." + target.hosts[0].cfg.Name

@@ -35,6 +35,7 @@ func (l *loader) expandTasks() {
 		before := len(l.diags)
 		l.taskReferences(t)
 		l.dependsOn(t)
+		l.onChange(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
 		t.byHost = map[string]*Instance{}
@@ -128,12 +129,36 @@ func (l *loader) checkResult(t *task, r lang.Reference) {
 // same host when the task runs there, else every instance), task.NAME.on
 // (every instance) or task.NAME.on.HOST (one instance).
 func (l *loader) dependsOn(t *task) {
-	a := t.Meta.Get("depends_on")
+	refs := l.taskList(t, t.Meta.Get("depends_on"), func(r lang.Reference) bool { return r.Attr == "" },
+		"depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+	for _, r := range refs {
+		r.SameHost = r.Bare
+		t.after = append(t.after, r)
+	}
+}
+
+// onChange reads on_change: a list of task.NAME, each the instance of
+// NAME on the same host, which the task waits for and runs after only
+// when one of them changed something.
+func (l *loader) onChange(t *task) {
+	refs := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare },
+		"on_change is a list of tasks that run on the same host, such as [task.config, task.unit]: the task runs on a host only when one of their instances there changed something.")
+	for _, r := range refs {
+		r.AllHosts = false // the instance on the same host, which must exist
+		t.watch = append(t.watch, r)
+	}
+}
+
+// taskList reads a, a list of references to other tasks that ok accepts
+// (depends_on, on_change); usage says what the list holds when an item is
+// not one.
+func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) bool, usage string) []lang.Reference {
 	if a == nil {
-		return
+		return nil
 	}
 	exprs, diags := hcl.ExprList(a.Expr)
 	l.diags = append(l.diags, diags...)
+	var refs []lang.Reference
 	for _, e := range exprs {
 		trav, diags := hcl.AbsTraversalForExpr(e)
 		var r lang.Reference
@@ -141,21 +166,21 @@ func (l *loader) dependsOn(t *task) {
 		if !diags.HasErrors() {
 			r, d = lang.ParseReference(trav)
 		}
-		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || r.Attr != "" {
-			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r) {
+			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
 			continue
 		}
 		if r.Name == t.Name {
-			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.Name)
+			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot wait for itself in %s.", t.Name, a.Name)
 			continue
 		}
 		if d := l.p.checkExists(r); d != nil {
 			l.diags = append(l.diags, d)
 			continue
 		}
-		r.SameHost = r.Bare
-		t.after = append(t.after, r)
+		refs = append(refs, r)
 	}
+	return refs
 }
 
 // evalOn evaluates on, which names the hosts a task runs on: a host

@@ -64,6 +64,10 @@ type InstanceInfo struct {
 	// Peers lists the other hosts the instance holds besides Host, named
 	// by its module's HostRef arguments, sorted.
 	Peers []string
+	// OnChange lists, as "task@host" IDs in the order written, the
+	// instances of the task's on_change: the instance runs only when one
+	// of them changed something. Empty when the task has no on_change.
+	OnChange []string
 }
 
 // ID returns the instance's ID, "task@host".
@@ -107,6 +111,7 @@ type task struct {
 	schema       *moduleSchema
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
+	watch        []lang.Reference // the task references of on_change
 	hosts        []*Host
 	insts        []*Instance          // sorted by host
 	byHost       map[string]*Instance // the instances by host name
@@ -127,9 +132,10 @@ type Instance struct {
 	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
 	ignoreErrors bool
 	sudo         bool
-	confirm      string     // the confirm sentence when known at load, or empty
-	deps         []int      // ids of the instances this one waits for, sorted
-	views        []taskView // what task.NAME shows this instance, sorted by name
+	confirm      string      // the confirm sentence when known at load, or empty
+	deps         []int       // ids of the instances this one waits for, sorted
+	watches      []*Instance // the instances of on_change, in the order written
+	views        []taskView  // what task.NAME shows this instance, sorted by name
 	public       InstanceInfo
 }
 
@@ -151,15 +157,20 @@ func (inst *Instance) describe(p *Program) {
 	if inst.task.confirmLater {
 		confirm = KnownAfterRun
 	}
-	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
+	var watches []string
+	for _, w := range inst.watches {
+		watches = append(watches, w.Name())
+	}
+	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
 }
 
-// Info returns the public description of inst, with a DependsOn and
-// Peers of its own.
+// Info returns the public description of inst, with a DependsOn, Peers
+// and OnChange of its own.
 func (inst *Instance) Info() InstanceInfo {
 	i := inst.public
 	i.DependsOn = slices.Clone(i.DependsOn)
 	i.Peers = slices.Clone(i.Peers)
+	i.OnChange = slices.Clone(i.OnChange)
 	return i
 }
 

@@ -90,6 +90,10 @@ func (inst *Instance) Peers() []*Host { return inst.peers }
 // Deps returns the IDs of the instances this one waits for, sorted.
 func (inst *Instance) Deps() []int { return inst.deps }
 
+// Watches returns the instances of the task's on_change: the instance
+// runs only when one of them changed something.
+func (inst *Instance) Watches() []*Instance { return inst.watches }
+
 // Retries returns how many times a failed attempt is repeated.
 func (inst *Instance) Retries() int { return inst.retries }
 

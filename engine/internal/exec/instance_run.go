@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/dag"
@@ -25,8 +26,8 @@ func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
 	return o
 }
 
-// run takes an instance through its when, its confirmation, the connection
-// to its host and its attempts.
+// run takes an instance through its on_change, its when, its
+// confirmation, the connection to its host and its attempts.
 func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) dag.Outcome {
 	end := func(status Status, err error, o dag.Outcome) dag.Outcome {
 		res.status = status
@@ -45,6 +46,11 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	}
 	if ctx.Err() != nil || r.stopped() {
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
+	}
+	if w := inst.Watches(); len(w) > 0 && !slices.ContainsFunc(w, r.changed) {
+		r.outputs[inst.ID()] = inst.NullOutputs()
+		res.reason = ReasonNothingChanged
+		return end(StatusSkipped, nil, dag.Skipped)
 	}
 	scope := r.p.Scope(inst, func(i *compile.Instance) cty.Value { return r.outputs[i.ID()] })
 	run, err := scope.When()
@@ -95,6 +101,13 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		return end(StatusFailed, err, dag.Done)
 	}
 	return end(StatusFailed, err, dag.Failed)
+}
+
+// changed reports whether inst changed something in this run, or in the
+// run this one resumes when it was restored.
+func (r *runner) changed(inst *compile.Instance) bool {
+	res := r.results[inst.ID()]
+	return res.status == StatusChanged || res.changed
 }
 
 // reachError returns err, the error of inst, wrapping ErrHostUnreachable

@@ -52,6 +52,9 @@ type InstanceResult struct {
 	// status, duration and outputs are those the journal recorded, and
 	// Attempts is zero.
 	Restored bool
+	// Reason says why a skipped instance with no error did not run, such
+	// as ReasonNothingChanged; empty otherwise.
+	Reason string
 }
 
 // Failed reports whether the result counts as a failure of the run: the

@@ -216,6 +216,7 @@ type result struct {
 	lost        bool      // it failed, and an attempt lost its connection mid-way
 	whenFalse   bool      // skipped because its when was false
 	restored    bool      // not run: restored from the journal of the run it resumes
+	reason      string    // why it was skipped without an error, if it was
 }
 
 // newRunner prepares a run.
@@ -316,7 +317,7 @@ func (r *runner) why(node int) string {
 func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
 		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(),
-		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
+		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored, Reason: res.reason,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
@@ -349,6 +350,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Attempts:     res.attempts,
 			Ignored:      res.ignored,
 			Restored:     res.restored,
+			Reason:       res.reason,
 		})
 	}
 	return rep
