@@ -160,3 +160,24 @@ func TestPlaybookResultConditions(t *testing.T) {
 	}
 	checkFile(t, filepath.Join(dir, "conf"), "hello\n", 0o644)
 }
+
+func TestPlaybookForEach(t *testing.T) {
+	dir := t.TempDir()
+	p := loadPlaybook(t, "foreach", "dir="+dir)
+	for i, want := range []engine.Status{engine.StatusChanged, engine.StatusOK} {
+		rep, err := engine.Run(context.Background(), p, engine.RunOptions{})
+		if err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		for _, inst := range rep.Instances {
+			if inst.Task == "user_file" && inst.Status != want {
+				t.Errorf("run %d: %s ended %q, want %q", i+1, inst.ID(), inst.Status, want)
+			}
+			if inst.Task == "count" && inst.Outputs["stdout"] != "2" {
+				t.Errorf("run %d: %v files, want 2", i+1, inst.Outputs["stdout"])
+			}
+		}
+	}
+	checkFile(t, filepath.Join(dir, "alice.conf"), "alice: admin\n", 0o644)
+	checkFile(t, filepath.Join(dir, "bob.conf"), "bob: dev\n", 0o644)
+}

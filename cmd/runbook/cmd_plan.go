@@ -98,7 +98,7 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, selected map[str
 		if question == engine.KnownAfterRun {
 			question = laterQuestion
 		}
-		fmt.Fprintf(w, "  %s on %s: %s\n", inst.Task, inst.Host, question)
+		fmt.Fprintf(w, "  %s on %s: %s\n", taskLabel(inst.Task, inst.Key), inst.Host, question)
 	}
 	fmt.Fprintln(w, "A run asks on the terminal; --yes answers yes to every one.")
 }
@@ -124,7 +124,7 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 	case inst.When != "" && inst.When != "true", len(inst.OnChange) > 0:
 		mark = pal.paint(colorCyan, "?")
 	}
-	head := fmt.Sprintf("  %s %s (%s)", mark, inst.Task, inst.Module)
+	head := fmt.Sprintf("  %s %s (%s)", mark, taskLabel(inst.Task, inst.Key), inst.Module)
 	if len(inst.Peers) > 0 {
 		head += ", with " + strings.Join(inst.Peers, ", ")
 	}

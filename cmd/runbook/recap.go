@@ -188,7 +188,7 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 			fmt.Fprintf(w, "\n%s\n", pal.paint(colorRed, "Failed:"))
 			failedTitle = true
 		}
-		fmt.Fprintf(w, "  %s on %s (%s)", res.Task, res.Host, res.Module)
+		fmt.Fprintf(w, "  %s on %s (%s)", taskLabel(res.Task, res.Key), res.Host, res.Module)
 		if res.Changed {
 			fmt.Fprint(w, ", changed before it failed")
 		}

@@ -37,3 +37,17 @@ func TestRecapSaysWhySkipped(t *testing.T) {
 		t.Errorf("recap:\n%q\nwant\n%q", b.String(), want)
 	}
 }
+
+func TestPlanAndRecapNameKeys(t *testing.T) {
+	inst := engine.PlannedInstance{InstanceInfo: engine.InstanceInfo{Task: "user", Module: "command", Host: "web", Key: "alice", OnChange: []string{"conf@web"}}}
+	var b strings.Builder
+	writePlannedInstance(&b, inst, map[string]bool{"web": true}, palette(false))
+	if want := "  ? user[alice] (command)\n      runs only if one of these changes: conf\n"; b.String() != want {
+		t.Errorf("plan:\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	writeFailures(&b, []engine.InstanceResult{{InstanceInfo: inst.InstanceInfo, Status: engine.StatusFailed}}, palette(false))
+	if !strings.Contains(b.String(), "  user[alice] on web (command)") {
+		t.Errorf("recap:\n%s", b.String())
+	}
+}

@@ -38,7 +38,7 @@ func instanceID(task, host string) string { return task + "@" + host }
 // record follows e: it starts a new transcript when an instance (or a new
 // attempt of it) starts, and appends output lines.
 func (t transcripts) record(e engine.Event) {
-	id := instanceID(e.Task, e.Host)
+	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
 	switch e.Kind {
 	case engine.EventTaskStarted, engine.EventRetry:
 		t[id] = &transcript{}
@@ -65,7 +65,7 @@ func (t transcripts) record(e engine.Event) {
 // finish forgets the output of the instance e reports finished and returns
 // it, indented, when the instance failed; it returns "" otherwise.
 func (t transcripts) finish(e engine.Event, pal palette) string {
-	id := instanceID(e.Task, e.Host)
+	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
 	tr := t[id]
 	delete(t, id)
 	if e.Status != engine.StatusFailed || tr == nil || len(tr.lines) == 0 {

@@ -38,13 +38,24 @@ func (l *loader) expandTasks() {
 		l.onChange(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
-		t.byHost = map[string]*Instance{}
-		for _, h := range t.hosts {
-			inst := &Instance{task: t, host: h, delay: defaultDelay}
-			t.insts = append(t.insts, inst)
-			t.byHost[h.cfg.Name] = inst
-		}
+		t.byHost = map[string][]*Instance{}
 		var collect instanceDiags
+		for _, h := range t.hosts {
+			each := []cty.Value{cty.NilVal}
+			if t.keyed() && !t.broken {
+				var diags hcl.Diagnostics
+				each, diags = l.evalForEach(t, h)
+				collect.add(&Instance{task: t, host: h}, diags...)
+			}
+			for _, e := range each {
+				inst := &Instance{task: t, host: h, delay: defaultDelay, each: e}
+				if e != cty.NilVal {
+					inst.key = e.GetAttr("key").AsString()
+				}
+				t.insts = append(t.insts, inst)
+				t.byHost[h.cfg.Name] = append(t.byHost[h.cfg.Name], inst)
+			}
+		}
 		for _, inst := range t.insts {
 			if t.schema != nil && !t.broken {
 				collect.add(inst, l.evalPeers(inst)...)
@@ -58,6 +69,64 @@ func (l *loader) expandTasks() {
 			t.broken = true
 		}
 	}
+}
+
+// maxKeys bounds the keys for_each gives a task on one host.
+const maxKeys = 10000
+
+// evalForEach evaluates the for_each of t on host h and returns the value
+// of each for every key, sorted by key. It is known when the playbook
+// loads: the instances it makes are nodes of the graph, which plan,
+// --limit, the journal and --force-rerun name before anything runs.
+func (l *loader) evalForEach(t *task, h *Host) ([]cty.Value, hcl.Diagnostics) {
+	a := t.Meta.Get("for_each")
+	v, diags := lang.Eval(a.Expr, l.p.instanceContext(&Instance{task: t, host: h}, cty.NilVal, cty.NilVal))
+	switch {
+	case diags.HasErrors():
+		return nil, diags
+	case v.ContainsMarked():
+		return nil, append(diags, metaDiag(a, "for_each cannot be sensitive: its keys name instances in plans, events and the journal."))
+	case !v.IsWhollyKnown():
+		t.onUnknown = true // a missing variable, reported before
+		return nil, diags
+	case v.IsNull():
+		return nil, append(diags, metaDiag(a, "for_each must be a map or a set of strings, not null."))
+	}
+	ty := v.Type()
+	var keys []string
+	values := map[string]cty.Value{}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for k, val := range v.AsValueMap() {
+			keys = append(keys, k)
+			values[k] = val
+		}
+	case ty.IsSetType() && ty.ElementType() == cty.String:
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if e.IsNull() {
+				return nil, append(diags, metaDiag(a, "for_each holds a null; every item of a set must be a string."))
+			}
+			keys = append(keys, e.AsString())
+			values[e.AsString()] = e
+		}
+	case ty.IsListType() || ty.IsTupleType():
+		return nil, append(diags, metaDiag(a, "for_each takes a map or a set of strings, not a list: the key of an item would be its position, which shifts when an item is added or removed. Convert it with toset(), as in for_each = toset(var.users)."))
+	default:
+		return nil, append(diags, metaDiag(a, "for_each must be a map or a set of strings; it is %s.", lang.TypeName(ty)))
+	}
+	if len(keys) > maxKeys {
+		return nil, append(diags, metaDiag(a, "for_each gives %d keys on host %s; at most %d are allowed.", len(keys), h.cfg.Name, maxKeys))
+	}
+	slices.Sort(keys)
+	each := make([]cty.Value, len(keys))
+	for i, k := range keys {
+		if k == "" || k == "on" || strings.ContainsAny(k, "[]@") {
+			return nil, append(diags, metaDiag(a, "for_each gives the key %q, which cannot name an instance: a key is not empty, not \"on\", and holds no \"[\", \"]\" or \"@\".", k))
+		}
+		each[i] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(k), "value": values[k]})
+	}
+	return each, diags
 }
 
 // taskReferences checks the references of a task's expressions and keeps
@@ -75,6 +144,8 @@ func (l *loader) taskReferences(t *task) {
 				t.confirmLater = t.confirmLater || a == m.Get("confirm")
 			case r.Kind == lang.RefResult:
 				l.checkResult(t, r)
+			case r.Kind == lang.RefEach:
+				l.checkEach(t, r)
 			}
 		}
 	}
@@ -87,6 +158,9 @@ func (l *loader) taskReferences(t *task) {
 			sc.Where = a.Name
 			keep(a, sc)
 		}
+	}
+	if a := m.Get("for_each"); a != nil {
+		l.references(a.Expr, lang.ScopeForEach)
 	}
 }
 
@@ -112,6 +186,17 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// checkEach checks a reference to each: only a task with for_each has
+// it, and it has only key and value.
+func (l *loader) checkEach(t *task, r lang.Reference) {
+	switch {
+	case !t.keyed():
+		l.errorf(r.Range().Ptr(), "Invalid reference", "each exists only in a task with for_each; task %q has none.", t.Name)
+	case r.Attr != "" && r.Attr != "key" && r.Attr != "value":
+		l.errorf(r.AttrRange().Ptr(), "Unsupported attribute", "each has the attributes key and value, not %q.%s", r.Attr, suggest.DidYouMean(r.Attr, []string{"key", "value"}))
+	}
 }
 
 // checkResult checks a result reference in a condition over result against the outputs of
@@ -141,8 +226,8 @@ func (l *loader) dependsOn(t *task) {
 // NAME on the same host, which the task waits for and runs after only
 // when one of them changed something.
 func (l *loader) onChange(t *task) {
-	refs := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare },
-		"on_change is a list of tasks that run on the same host, such as [task.config, task.unit]: the task runs on a host only when one of their instances there changed something.")
+	refs := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare || r.HasKey && r.Host == "" && r.Attr == "" },
+		"on_change is a list of tasks that run on the same host, such as [task.config, task.unit] (or task.users[\"KEY\"], one instance of a task with for_each): the task runs on a host only when one of their instances there changed something.")
 	for _, r := range refs {
 		r.AllHosts = false // the instance on the same host, which must exist
 		t.watch = append(t.watch, r)
@@ -436,7 +521,7 @@ func (c *instanceDiags) add(inst *Instance, diags ...*hcl.Diagnostic) {
 func (c *instanceDiags) flush() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, g := range c.groups {
-		if n := len(g.task.insts); n > 1 && len(g.hosts) < n {
+		if n := len(g.task.hosts); n > 1 && len(g.hosts) < n {
 			word := "host"
 			if len(g.hosts) > 1 {
 				word = "hosts"

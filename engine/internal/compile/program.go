@@ -3,6 +3,7 @@ package compile
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -52,6 +53,9 @@ type InstanceInfo struct {
 	Module string
 	// Host is the name of the host the instance runs on.
 	Host string
+	// Key is the instance's key in its task's for_each, or empty when
+	// the task has none.
+	Key string
 	// Confirm is the question the instance asks before it starts: the
 	// task's confirm sentence, or KnownAfterRun when the sentence depends
 	// on task outputs (it may then turn out empty), or empty when the
@@ -70,8 +74,17 @@ type InstanceInfo struct {
 	OnChange []string
 }
 
-// ID returns the instance's ID, "task@host".
-func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
+// ID returns the instance's ID: "task@host", or "task@host[key]" for an
+// instance of a task with for_each.
+func (i InstanceInfo) ID() string { return instanceID(i.Task, i.Host, i.Key) }
+
+// instanceID returns the ID of the instance of task on host with key.
+func instanceID(task, host, key string) string {
+	if key == "" {
+		return task + "@" + host
+	}
+	return task + "@" + host + "[" + key + "]"
+}
 
 // variable is a variable block and its resolved value.
 type variable struct {
@@ -113,11 +126,23 @@ type task struct {
 	after        []lang.Reference // the task references of depends_on
 	watch        []lang.Reference // the task references of on_change
 	hosts        []*Host
-	insts        []*Instance          // sorted by host
-	byHost       map[string]*Instance // the instances by host name
-	broken       bool                 // errors were reported; checks that would repeat them are skipped
-	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
-	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
+	insts        []*Instance            // sorted by host, then key
+	byHost       map[string][]*Instance // the instances by host name, sorted by key
+	broken       bool                   // errors were reported; checks that would repeat them are skipped
+	confirmLater bool                   // confirm refers to task outputs, so it is evaluated when an instance runs
+	onUnknown    bool                   // on is not known (a variable is missing): the task has no instance to check
+}
+
+// keyed reports whether the task sets for_each, which keys its instances.
+func (t *task) keyed() bool { return t.Meta.Get("for_each") != nil }
+
+// instance returns the instance of t on host with key, or nil.
+func (t *task) instance(host, key string) *Instance {
+	insts := t.byHost[host]
+	if i, ok := slices.BinarySearchFunc(insts, key, func(inst *Instance, key string) int { return strings.Compare(inst.key, key) }); ok {
+		return insts[i]
+	}
+	return nil
 }
 
 // Instance is a task on one host: a node of the graph.
@@ -125,7 +150,9 @@ type Instance struct {
 	id           int
 	task         *task
 	host         *Host
-	peers        []*Host // the other hosts its HostRef arguments name, in host order
+	key          string    // its key in the task's for_each, or "" without one
+	each         cty.Value // each: its key and value in for_each, or cty.NilVal without one
+	peers        []*Host   // the other hosts its HostRef arguments name, in host order
 	retries      int
 	delay        time.Duration
 	timeout      time.Duration
@@ -139,12 +166,13 @@ type Instance struct {
 	public       InstanceInfo
 }
 
-// taskView is what one task reference shows an instance: the instance of
-// the task on the same host, and the instances named through task.NAME.on.
+// taskView is what one task reference shows an instance: the instances of
+// the task on the same host (one, or those of the keys it names when the
+// task has for_each), and the instances named through task.NAME.on.
 type taskView struct {
 	task *task
-	same *Instance
-	on   []*Instance // sorted by host
+	same []*Instance // sorted by key
+	on   []*Instance // sorted by host, then key
 }
 
 // describe fills inst.public, once the graph is built.
@@ -161,7 +189,7 @@ func (inst *Instance) describe(p *Program) {
 	for _, w := range inst.watches {
 		watches = append(watches, w.Name())
 	}
-	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
+	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Key: inst.key, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
 }
 
 // Info returns the public description of inst, with a DependsOn, Peers
@@ -174,8 +202,9 @@ func (inst *Instance) Info() InstanceInfo {
 	return i
 }
 
-// Name returns the instance's "task@host" ID.
-func (inst *Instance) Name() string { return inst.task.Name + "@" + inst.host.cfg.Name }
+// Name returns the instance's ID: "task@host", or "task@host[key]" for
+// an instance of a task with for_each.
+func (inst *Instance) Name() string { return instanceID(inst.task.Name, inst.host.cfg.Name, inst.key) }
 
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or

@@ -80,6 +80,10 @@ func (inst *Instance) Task() string { return inst.task.Name }
 // Module returns the name of the instance's module.
 func (inst *Instance) Module() string { return inst.task.Module }
 
+// Key returns the instance's key in its task's for_each, or "" when the
+// task has none.
+func (inst *Instance) Key() string { return inst.key }
+
 // Host returns the host the instance runs on.
 func (inst *Instance) Host() *Host { return inst.host }
 
@@ -299,9 +303,7 @@ func (inst *Instance) RestoredOutputs(data json.RawMessage) cty.Value {
 func (inst *Instance) Reads() []*Instance {
 	var list []*Instance
 	for _, v := range inst.views {
-		if v.same != nil {
-			list = append(list, v.same)
-		}
+		list = append(list, v.same...)
 		list = append(list, v.on...)
 	}
 	return list

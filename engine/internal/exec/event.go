@@ -42,6 +42,7 @@ const (
 // output that contain a sensitive value are redacted. Host is the host of
 // the instance, or the host a host event is about; On, set only on output events, names the peer a line came
 // from when the instance's module ran the command on a peer (see HostRef).
+// Key is the instance's key when its task has for_each.
 // Reason, set only on task_finished events of skipped instances, says why
 // an instance was skipped without an error (ReasonNothingChanged).
 type Event struct {
@@ -51,6 +52,7 @@ type Event struct {
 	Task     string         `json:"task,omitempty"`
 	Module   string         `json:"module,omitempty"`
 	Host     string         `json:"host,omitempty"`
+	Key      string         `json:"key,omitempty"`
 	On       string         `json:"on,omitempty"`
 	Attempt  int            `json:"attempt,omitempty"`
 	Stream   string         `json:"stream,omitempty"`

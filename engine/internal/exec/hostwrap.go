@@ -44,7 +44,7 @@ type hostRun struct {
 // output sends a line of a command's output that inst ran on h, redacted,
 // as an event.
 func (hr *hostRun) output(inst *compile.Instance, h *compile.Host, stream, line string) {
-	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Stream: stream, Line: hr.secrets.Redact(line)}
+	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Stream: stream, Line: hr.secrets.Redact(line)}
 	if h != inst.Host() {
 		e.On = h.Name()
 	}

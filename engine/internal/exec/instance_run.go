@@ -71,7 +71,7 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 			return end(StatusFailed, err, dag.Failed)
 		}
 	}
-	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: 1})
+	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Attempt: 1})
 	th, err := r.conns.get(inst.Host())
 	if err != nil {
 		return end(StatusFailed, r.reachError(inst, res, err), dag.Failed)
@@ -149,7 +149,7 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 			res.lost = lost
 			return out, changed, err
 		}
-		r.emit(Event{Kind: EventRetry, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: attempt, Error: r.secrets.Redact(err.Error())})
+		r.emit(Event{Kind: EventRetry, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Attempt: attempt, Error: r.secrets.Redact(err.Error())})
 		if !sleep(ctx, inst.Delay()) {
 			return out, changed, ctx.Err()
 		}
@@ -231,7 +231,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 		defer cancel()
 	}
 	env := module.NewEnvFunc(&taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), r.peer(inst, tail), func(msg string) {
-		r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
+		r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Line: r.secrets.Redact(msg)})
 	})
 	result, err := runModule(actx, m, env)
 	if err != nil {

@@ -83,8 +83,9 @@ type RunOptions struct {
 	// ResumeChanged lets Resume go on when the playbook's files or the
 	// values of its variables changed since the journal was written.
 	ResumeChanged bool
-	// Rerun names instances, as "task@host" or "task" (each of its
-	// instances), that Resume runs again whatever the journal says of
+	// Rerun names instances, as "task@host[key]", "task@host" (each of
+	// its instances there) or "task" (each of its instances), that Resume
+	// runs again whatever the journal says of
 	// them, such as one cut off mid-way whose host has been checked.
 	Rerun []string
 	// SudoPassword, when set, is the sudo password of every host whose

@@ -316,7 +316,7 @@ func (r *runner) why(node int) string {
 // finished sends the task_finished event of an instance.
 func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
-		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(),
+		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(),
 		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored, Reason: res.reason,
 	}
 	if res.err != nil {
