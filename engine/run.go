@@ -65,6 +65,7 @@ const (
 // The reasons an instance was skipped without an error.
 const (
 	ReasonNothingChanged = exec.ReasonNothingChanged // none of the instances of its on_change changed anything
+	ReasonNotSelected    = exec.ReasonNotSelected    // RunOptions.Tags or SkipTags leave its task out
 )
 
 // The kinds of events a run emits, in the order they can appear.

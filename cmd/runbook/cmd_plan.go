@@ -32,11 +32,17 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	var lf loadFlags
 	lf.register(fs)
 	limit := fs.String("limit", "", "Show only the instances on these `HOSTS` or groups (comma-separated).")
+	var tf tagFlags
+	tf.register(fs)
 	p, code, ok := c.loadPlaybookArgs(fs, &lf, args)
 	if !ok {
 		return code
 	}
 	selected, err := p.SelectHosts(splitList(*limit))
+	if err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	chosen, err := tf.selection(p)
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}
@@ -46,12 +52,20 @@ func runPlan(c *cli, cmd *command, args []string) int {
 		return exitUsage
 	}
 	var shown []engine.PlannedInstance
+	left := 0
 	for _, inst := range plan.Instances {
-		if selected[inst.Host] {
+		switch {
+		case !selected[inst.Host]:
+		case !chosen[inst.ID()]:
+			left++
+		default:
 			shown = append(shown, inst)
 		}
 	}
 	writePlan(c.stdout, shown, selected, palette(c.colorOn(c.stdout, lf.noColor)))
+	if left > 0 {
+		fmt.Fprintf(c.stdout, "\n%s not selected by --tags.\n", plural(left, "instance"))
+	}
 	return exitOK
 }
 

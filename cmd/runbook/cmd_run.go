@@ -40,6 +40,7 @@ type runFlags struct {
 	load     loadFlags
 	ssh      sshFlags
 	limit    string
+	tags     tagFlags
 	parallel int
 	perHost  int
 	failFast bool
@@ -55,6 +56,7 @@ func (f *runFlags) register(fs *flagSet) {
 	f.load.register(fs)
 	f.ssh.register(fs)
 	fs.StringVar(&f.limit, "limit", "", "Run only on these `HOSTS` or groups (comma-separated).")
+	f.tags.register(fs)
 	fs.IntVar(&f.parallel, "parallel", engine.DefaultParallel, "Run at most `N` task instances at once, over all hosts.")
 	fs.IntVar(&f.perHost, "per-host", engine.DefaultPerHost, "Run at most `N` task instances at once on one host.")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "Stop at the first failed task: cancel the running ones and start nothing more.")
@@ -104,6 +106,10 @@ func runRun(c *cli, cmd *command, args []string) int {
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}
+	if _, err := f.tags.selection(p); err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	tags, skipTags := f.tags.lists()
 
 	j, ok := c.openJournal(&f.journal, p)
 	if !ok {
@@ -136,6 +142,8 @@ func runRun(c *cli, cmd *command, args []string) int {
 		PerHost:       f.perHost,
 		FailFast:      f.failFast,
 		Limit:         limit,
+		Tags:          tags,
+		SkipTags:      skipTags,
 		Timeout:       f.timeout,
 		OutputLimit:   int(f.outLimit),
 		Subscribers:   []engine.Subscriber{view, unreachable},

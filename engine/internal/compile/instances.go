@@ -36,6 +36,7 @@ func (l *loader) expandTasks() {
 		l.taskReferences(t)
 		l.dependsOn(t)
 		l.onChange(t)
+		l.evalTags(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
 		t.byHost = map[string][]*Instance{}
@@ -69,6 +70,42 @@ func (l *loader) expandTasks() {
 			t.broken = true
 		}
 	}
+}
+
+// evalTags evaluates tags, a list of names that --tags and --skip-tags
+// select the task by; it may refer to variables and local values.
+func (l *loader) evalTags(t *task) {
+	a := t.Meta.Get("tags")
+	if a == nil {
+		return
+	}
+	before := len(l.diags)
+	if l.references(a.Expr, lang.ScopeTags); len(l.diags) > before {
+		return
+	}
+	v, diags := lang.Eval(a.Expr, l.p.base)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return
+	}
+	list, err := lang.ConvertPlain(v, cty.Set(cty.String))
+	switch {
+	case v.ContainsMarked():
+		l.diags = append(l.diags, metaDiag(a, "tags cannot be sensitive: they select tasks by name on the command line."))
+		return
+	case err != nil || v.IsNull():
+		l.diags = append(l.diags, metaDiag(a, "tags must be a list of names, such as [\"db\", \"config\"]."))
+		return
+	}
+	for it := list.ElementIterator(); it.Next(); {
+		_, tag := it.Element()
+		if tag.IsNull() || !config.ValidIdentifier(tag.AsString()) {
+			l.diags = append(l.diags, metaDiag(a, "tags must be names: a letter or an underscore, then letters, digits, underscores and dashes; %s is not.", renderValue(tag)))
+			return
+		}
+		t.tags = append(t.tags, tag.AsString())
+	}
+	slices.Sort(t.tags)
 }
 
 // maxKeys bounds the keys for_each gives a task on one host.

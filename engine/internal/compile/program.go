@@ -125,6 +125,7 @@ type task struct {
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
 	watch        []lang.Reference // the task references of on_change
+	tags         []string         // its tags, sorted
 	hosts        []*Host
 	insts        []*Instance            // sorted by host, then key
 	byHost       map[string][]*Instance // the instances by host name, sorted by key

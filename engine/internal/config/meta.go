@@ -14,8 +14,8 @@ type MetaKind int
 // The kinds of meta-arguments.
 const (
 	// MetaStructure is read by the compiler to build instances and
-	// edges (on, for_each, depends_on, on_change), which reads its
-	// references itself.
+	// edges (on, for_each, depends_on, on_change) or to select them
+	// (tags), which reads its references itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
 	// (retries, delay, timeout, output_limit, ignore_errors, sudo).
@@ -53,6 +53,7 @@ var MetaArgs = []MetaArg{
 	{"for_each", nil, MetaStructure},
 	{"depends_on", nil, MetaStructure},
 	{"on_change", nil, MetaStructure},
+	{"tags", nil, MetaStructure},
 	{"when", &lang.ScopeBody, MetaCondition},
 	{"retries", &lang.ScopeMeta, MetaLoad},
 	{"delay", &lang.ScopeMeta, MetaLoad},

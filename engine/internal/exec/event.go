@@ -17,7 +17,8 @@ const (
 // The reasons an instance was skipped without an error, in Event.Reason
 // and InstanceResult.Reason.
 const (
-	ReasonNothingChanged = "nothing changed" // none of the instances of its on_change changed anything
+	ReasonNothingChanged = "nothing changed"        // none of the instances of its on_change changed anything
+	ReasonNotSelected    = "not selected by --tags" // RunOptions.Tags or SkipTags leave its task out
 )
 
 // EventKind names what an Event reports.

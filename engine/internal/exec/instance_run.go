@@ -36,6 +36,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		}
 		return o
 	}
+	if r.selected != nil && !r.selected[inst.ID()] {
+		return r.skip(inst, res, ReasonNotSelected)
+	}
 	switch h := r.conns.unreachableOf(inst); {
 	case h == inst.Host():
 		res.unreachable = true
@@ -48,9 +51,7 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
 	}
 	if w := inst.Watches(); len(w) > 0 && !slices.ContainsFunc(w, r.changed) {
-		r.outputs[inst.ID()] = inst.NullOutputs()
-		res.reason = ReasonNothingChanged
-		return end(StatusSkipped, nil, dag.Skipped)
+		return r.skip(inst, res, ReasonNothingChanged)
 	}
 	scope := r.p.Scope(inst, func(i *compile.Instance) cty.Value { return r.outputs[i.ID()] })
 	run, err := scope.When()
@@ -101,6 +102,14 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		return end(StatusFailed, err, dag.Done)
 	}
 	return end(StatusFailed, err, dag.Failed)
+}
+
+// skip records that inst did not run, for reason, and gives what reads
+// it null outputs.
+func (r *runner) skip(inst *compile.Instance, res *result, reason string) dag.Outcome {
+	r.outputs[inst.ID()] = inst.NullOutputs()
+	res.status, res.reason = StatusSkipped, reason
+	return dag.Skipped
 }
 
 // changed reports whether inst changed something in this run, or in the

@@ -43,6 +43,10 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	selected, err := p.TagSet(opts.Tags, opts.SkipTags)
+	if err != nil {
+		return nil, err
+	}
 	rerun, err := p.RerunSet(opts.Rerun)
 	switch {
 	case err != nil:
@@ -51,6 +55,7 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
 	}
 	r := newRunner(ctx, p, opts, included, limited)
+	r.selected = selected
 	if err := r.beginJournal(rerun); err != nil {
 		r.bus.close()
 		return nil, err
@@ -193,6 +198,7 @@ type runner struct {
 	hosts     *hostRun // what the transports given to modules share
 	secrets   *lang.Redactor
 	included  []bool
+	selected  []bool                 // by instance id, what RunOptions.Tags and SkipTags select; nil for every instance
 	limited   map[*compile.Host]bool // the hosts RunOptions.Limit keeps; nil without a limit
 	nodes     []int                  // under a limit: the instance id of each node walked
 	results   []result               // by instance id
