@@ -425,7 +425,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
 // known when the playbook loads: retries, delay, timeout, output_limit,
-// ignore_errors, sudo, and confirm unless it refers to task outputs. They
+// ignore_errors, sudo, sudo_user, and confirm unless it refers to task outputs. They
 // may refer to self.
 func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	m := inst.task.Meta
@@ -483,12 +483,34 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	if v, ok := eval(m.Get("sudo"), cty.Bool); ok {
 		inst.sudo = v.True()
 	}
+	if v, ok := eval(m.Get("sudo_user"), cty.String); ok {
+		a := m.Get("sudo_user")
+		switch {
+		case !validUser(v.AsString()):
+			diags = append(diags, metaDiag(a, "sudo_user must be a user name: a lower-case letter or an underscore, then lower-case letters, digits, underscores, dots and dashes; %q is not.", v.AsString()))
+		case m.Get("sudo") != nil && !inst.sudo:
+			diags = append(diags, metaDiag(a, "sudo_user runs the task's commands through sudo, which sudo = false refuses: drop one of them."))
+		default:
+			inst.sudo, inst.sudoUser = true, v.AsString()
+		}
+	}
 	if m.Get("confirm") != nil && !inst.task.confirmLater {
 		sentence, ds := confirmSentence(m.Get("confirm"), ctx)
 		diags = append(diags, ds...)
 		inst.confirm = sentence
 	}
 	return diags
+}
+
+// validUser reports whether name is a portable user name, which sudo -u
+// takes as it is.
+func validUser(name string) bool {
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return name != "" && len(name) <= 32
 }
 
 // confirmSentence evaluates confirm in ctx: the sentence to ask, or empty

@@ -160,6 +160,7 @@ type Instance struct {
 	outputLimit  int // bytes kept of each output stream; 0 for the run's limit
 	ignoreErrors bool
 	sudo         bool
+	sudoUser     string      // the user sudo makes the commands run as; "" for root
 	confirm      string      // the confirm sentence when known at load, or empty
 	deps         []int       // ids of the instances this one waits for, sorted
 	watches      []*Instance // the instances of on_change, in the order written

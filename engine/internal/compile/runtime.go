@@ -118,6 +118,10 @@ func (inst *Instance) IgnoreErrors() bool { return inst.ignoreErrors }
 // Sudo reports whether the instance's commands run under sudo.
 func (inst *Instance) Sudo() bool { return inst.sudo }
 
+// SudoUser returns the user sudo runs the instance's commands as, "" for
+// root.
+func (inst *Instance) SudoUser() string { return inst.sudoUser }
+
 // Scope is where the expressions of one instance are evaluated when it
 // runs: the base scope with self, and task holding the outputs of the
 // instances it reads.

@@ -18,7 +18,8 @@ const (
 	// (tags), which reads its references itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
-	// (retries, delay, timeout, output_limit, ignore_errors, sudo).
+	// (retries, delay, timeout, output_limit, ignore_errors, sudo,
+	// sudo_user).
 	MetaLoad
 	// MetaCondition is a bool over what a module argument sees, left for
 	// run time (when).
@@ -64,6 +65,7 @@ var MetaArgs = []MetaArg{
 	{"output_limit", &lang.ScopeMeta, MetaLoad},
 	{"ignore_errors", &lang.ScopeMeta, MetaLoad},
 	{"sudo", &lang.ScopeMeta, MetaLoad},
+	{"sudo_user", &lang.ScopeMeta, MetaLoad},
 	{"confirm", &lang.ScopeBody, MetaConfirm},
 }
 

@@ -109,11 +109,12 @@ func (th *taskHost) HostKey(ctx context.Context) ([]byte, error) {
 func (th *taskHost) Close() error { return nil }
 
 // sudo returns the sudo settings of a call: the call's own, or root when
-// the task sets sudo = true; with the host's sudo password (or else
-// RunOptions.SudoPassword) when the call gives none.
+// the task sets sudo = true (its sudo_user when it sets one); with the
+// host's sudo password (or else RunOptions.SudoPassword) when the call
+// gives none.
 func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
 	if s == nil && th.inst.Sudo() {
-		s = &transport.Sudo{}
+		s = &transport.Sudo{User: th.inst.SudoUser()}
 	}
 	password := cmp.Or(th.target.Config().SudoPassword, th.run.sudoPassword)
 	if s != nil && s.Password == "" && password != "" {
