@@ -116,6 +116,9 @@ func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
 	if v.IsKnown() && v.IsNull() {
 		return append(diags, metaDiag(a, "%s must be true or false, not null.", a.Name))
 	}
+	if !v.IsKnown() && v.Type() == cty.String {
+		return append(diags, metaDiag(a, "%s must be a bool, but this is a string known only when the run gets there, which would fail then unless it is \"true\" or \"false\". Compare it with the text that means true, as in ... == \"yes\", or convert it with tobool() if it holds \"true\" or \"false\".", a.Name))
+	}
 	if _, err := lang.ConvertPlain(v, cty.Bool); err != nil {
 		return append(diags, metaDiag(a, "%s must be a bool: %s.", a.Name, lang.ConvertMessage(err)))
 	}
