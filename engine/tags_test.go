@@ -56,3 +56,34 @@ task "echo" "other" {
 		t.Errorf("an unknown tag: %v", err)
 	}
 }
+
+func TestThrottle(t *testing.T) {
+	p := mustLoad(t, `
+host "a" {}
+host "b" {}
+host "c" {}
+host "d" {}
+task "shell" "slow" {
+  on       = [host.a, host.b, host.c, host.d]
+  script   = "sleep 0.05"
+  throttle = 2
+}
+`, LoadOptions{})
+	var rec recorder
+	if _, err := Run(context.Background(), p, RunOptions{Connect: localConnect, Subscribers: []Subscriber{&rec}}); err != nil {
+		t.Fatal(err)
+	}
+	running, most := 0, 0
+	for _, e := range rec.all() {
+		switch e.Kind {
+		case EventTaskStarted:
+			running++
+			most = max(most, running)
+		case EventTaskFinished:
+			running--
+		}
+	}
+	if most != 2 {
+		t.Errorf("at most %d instances ran at once, want 2", most)
+	}
+}

@@ -37,6 +37,7 @@ func (l *loader) expandTasks() {
 		l.dependsOn(t)
 		l.onChange(t)
 		l.evalTags(t)
+		l.evalThrottle(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
 		t.byHost = map[string][]*Instance{}
@@ -75,17 +76,8 @@ func (l *loader) expandTasks() {
 // evalTags evaluates tags, a list of names that --tags and --skip-tags
 // select the task by; it may refer to variables and local values.
 func (l *loader) evalTags(t *task) {
-	a := t.Meta.Get("tags")
-	if a == nil {
-		return
-	}
-	before := len(l.diags)
-	if l.references(a.Expr, lang.ScopeTags); len(l.diags) > before {
-		return
-	}
-	v, diags := lang.Eval(a.Expr, l.p.base)
-	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() || !v.IsWhollyKnown() {
+	a, v, ok := l.evalTaskMeta(t, "tags")
+	if !ok {
 		return
 	}
 	list, err := lang.ConvertPlain(v, cty.Set(cty.String))
@@ -107,6 +99,46 @@ func (l *loader) evalTags(t *task) {
 	}
 	slices.Sort(t.tags)
 }
+
+// evalTaskMeta evaluates the meta-argument called name of t, one that is
+// evaluated once per task, with variables and local values (tags,
+// throttle). It reports false when t does not set it, or its value is not
+// known (an error, reported, or a missing variable).
+func (l *loader) evalTaskMeta(t *task, name string) (*hcl.Attribute, cty.Value, bool) {
+	a := t.Meta.Get(name)
+	if a == nil {
+		return nil, cty.NilVal, false
+	}
+	sc := lang.ScopeTask
+	sc.Where = a.Name
+	before := len(l.diags)
+	if l.references(a.Expr, sc); len(l.diags) > before {
+		return nil, cty.NilVal, false
+	}
+	v, diags := lang.Eval(a.Expr, l.p.base)
+	l.diags = append(l.diags, diags...)
+	return a, v, !diags.HasErrors() && v.IsWhollyKnown()
+}
+
+// evalThrottle evaluates throttle, the most instances of the task that
+// run at once, across hosts; it may refer to variables and local values.
+func (l *loader) evalThrottle(t *task) {
+	a, v, ok := l.evalTaskMeta(t, "throttle")
+	if !ok {
+		return
+	}
+	n, err := lang.ConvertPlain(v, cty.Number)
+	if err == nil && !n.IsNull() {
+		if i, acc := n.AsBigFloat().Int64(); acc == big.Exact && i >= 1 && i <= maxThrottle {
+			t.throttle = int(i)
+			return
+		}
+	}
+	l.diags = append(l.diags, metaDiag(a, "throttle must be a whole number from 1 to %d: the most instances of the task that run at once, across hosts.", maxThrottle))
+}
+
+// maxThrottle bounds the throttle meta-argument.
+const maxThrottle = 1 << 20
 
 // maxKeys bounds the keys for_each gives a task on one host.
 const maxKeys = 10000

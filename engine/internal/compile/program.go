@@ -126,6 +126,7 @@ type task struct {
 	after        []lang.Reference // the task references of depends_on
 	watch        []lang.Reference // the task references of on_change
 	tags         []string         // its tags, sorted
+	throttle     int              // at most this many of its instances run at once; 0 for no bound
 	hosts        []*Host
 	insts        []*Instance            // sorted by host, then key
 	byHost       map[string][]*Instance // the instances by host name, sorted by key

@@ -98,6 +98,10 @@ func (inst *Instance) Deps() []int { return inst.deps }
 // runs only when one of them changed something.
 func (inst *Instance) Watches() []*Instance { return inst.watches }
 
+// Throttle returns the most instances of the task that run at once,
+// across hosts; 0 when the task sets no bound.
+func (inst *Instance) Throttle() int { return inst.task.throttle }
+
 // Retries returns how many times a failed attempt is repeated.
 func (inst *Instance) Retries() int { return inst.retries }
 

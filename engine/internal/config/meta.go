@@ -14,8 +14,9 @@ type MetaKind int
 // The kinds of meta-arguments.
 const (
 	// MetaStructure is read by the compiler to build instances and
-	// edges (on, for_each, depends_on, on_change) or to select them
-	// (tags), which reads its references itself.
+	// edges (on, for_each, depends_on, on_change), to select them (tags)
+	// or to bound them together (throttle), which reads its references
+	// itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
 	// (retries, delay, timeout, output_limit, ignore_errors, sudo,
@@ -55,6 +56,7 @@ var MetaArgs = []MetaArg{
 	{"depends_on", nil, MetaStructure},
 	{"on_change", nil, MetaStructure},
 	{"tags", nil, MetaStructure},
+	{"throttle", nil, MetaStructure},
 	{"when", &lang.ScopeBody, MetaCondition},
 	{"retries", &lang.ScopeMeta, MetaLoad},
 	{"delay", &lang.ScopeMeta, MetaLoad},

@@ -23,6 +23,9 @@ func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
 	o := r.run(ctx, inst, res)
 	res.dur = time.Since(start)
 	r.finished(inst, res)
+	if res.throttled {
+		<-r.throttles[inst.Task()] // after its end is told, so no event shows more than throttle at once
+	}
 	return o
 }
 
@@ -70,6 +73,14 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	if sentence != "" {
 		if err := r.confirm(ctx, inst, sentence); err != nil {
 			return end(StatusFailed, err, dag.Failed)
+		}
+	}
+	if slots := r.throttles[inst.Task()]; slots != nil {
+		select {
+		case slots <- struct{}{}:
+			res.throttled = true
+		case <-ctx.Done():
+			return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
 		}
 	}
 	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Attempt: 1})

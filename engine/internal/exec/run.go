@@ -204,6 +204,7 @@ type runner struct {
 	results   []result               // by instance id
 	outputs   []cty.Value            // by instance id: the outputs object of a finished instance
 	confirmMu sync.Mutex
+	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
 }
 
 // result is how an instance ended, as the run records it.
@@ -223,6 +224,7 @@ type result struct {
 	whenFalse   bool      // skipped because its when was false
 	restored    bool      // not run: restored from the journal of the run it resumes
 	reason      string    // why it was skipped without an error, if it was
+	throttled   bool      // it holds a slot of its task's throttle until its end is told
 }
 
 // newRunner prepares a run.
@@ -239,6 +241,12 @@ func newRunner(ctx context.Context, p *compile.Program, opts RunOptions, include
 		outputs:  make([]cty.Value, len(p.Instances())),
 	}
 	r.secrets.Add(p.Secrets()...)
+	r.throttles = map[string]chan struct{}{}
+	for _, inst := range p.Instances() {
+		if n := inst.Throttle(); n > 0 && r.throttles[inst.Task()] == nil {
+			r.throttles[inst.Task()] = make(chan struct{}, n)
+		}
+	}
 	r.secrets.Add(opts.SudoPassword)
 	r.conns = newConns(p.Hosts(), opts.Connect, r.bus.emit, r.secrets)
 	r.hosts = &hostRun{bus: r.bus, secrets: r.secrets, conns: r.conns, outputLimit: opts.OutputLimit, sudoPassword: opts.SudoPassword}

@@ -93,7 +93,7 @@ var (
 	ScopeHost       = Scope{"a host block", kinds(RefVar, RefLocal)}
 	ScopeOn         = Scope{"on", kinds(RefVar, RefLocal, RefHost, RefGroup)}
 	ScopeForEach    = Scope{"for_each", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf)}
-	ScopeTags       = Scope{"tags", kinds(RefVar, RefLocal)}
+	ScopeTask       = Scope{"this meta-argument", kinds(RefVar, RefLocal)}
 	ScopeMeta       = Scope{"this meta-argument", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefEach)}
 	ScopeBody       = Scope{"a task", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefEach)}
 	ScopeResult     = Scope{"a condition over result", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefResult, RefEach)}
