@@ -98,6 +98,11 @@ func runRun(c *cli, cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
+	return c.runPlaybook(fs, &f, p)
+}
+
+// runPlaybook runs a loaded playbook as the flags f say, for run and exec.
+func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	if err := f.check(); err != nil {
 		return fs.usageError(c, "%v", err)
 	}
