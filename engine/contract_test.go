@@ -143,7 +143,7 @@ task "echo" "a" {
   when    = result.message != ""
 }
 `}), LoadOptions{})
-	if got := diagText(nil, diags); !strings.Contains(got, "it exists only in until and changed_when") {
+	if got := loadtest.Flat(diagText(nil, diags)); !strings.Contains(got, "it exists only in failed_when, changed_when and until") {
 		t.Errorf("result in when: %s", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(bigPlaybook(3)), false)
 	f.Add([]byte(planPlaybook), false)
+	f.Add([]byte(forEachPlaybook), false)
 	f.Add([]byte(`{"task": {"echo": {"a": {"message": "${var.x}"}}}, "variable": {"x": {"default": 1}}}`), true)
 	f.Fuzz(func(t *testing.T, src []byte, json bool) {
 		name := "main.hcl"

@@ -130,3 +130,23 @@ func (p *Playbook) JournalKey() string { return p.prog.JournalKey() }
 func (p *Playbook) SelectHosts(limit []string) (map[string]bool, error) {
 	return p.prog.SelectHosts(limit)
 }
+
+// SelectTags returns the IDs ("task@host", see InstanceInfo.ID) of the
+// instances that a run with RunOptions.Tags set to tags and SkipTags to
+// skip runs: the tasks with one of tags (every task when tags is empty)
+// and none of skip, with every instance they depend on. A tag that no
+// task has is an error. Run selects with the same rule, so a program can
+// check tags before it runs anything.
+func (p *Playbook) SelectTags(tags, skip []string) (map[string]bool, error) {
+	set, err := p.prog.TagSet(tags, skip)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, inst := range p.prog.Instances() {
+		if set == nil || set[inst.ID()] {
+			ids[inst.Name()] = true
+		}
+	}
+	return ids, nil
+}

@@ -70,6 +70,12 @@ const (
 	StatusCancelled = exec.StatusCancelled // did not finish: the run was interrupted or stopped at a failure
 )
 
+// The reasons an instance was skipped without an error.
+const (
+	ReasonNothingChanged = exec.ReasonNothingChanged // none of the instances of its on_change changed anything
+	ReasonNotSelected    = exec.ReasonNotSelected    // RunOptions.Tags or SkipTags leave its task out
+)
+
 // The kinds of events a run emits, in the order they can appear.
 const (
 	EventRunStarted      = exec.EventRunStarted      // the walk begins; Total is the number of instances

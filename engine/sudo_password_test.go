@@ -90,3 +90,49 @@ task "shell" "root" {
 		t.Errorf("run: %v, %d commands", err, len(fake.cmds))
 	}
 }
+
+// TestSudoUser checks that sudo_user runs a task's commands through sudo
+// as that user, with the host's sudo password, and the refusals of a
+// name that is not a user and of sudo = false beside it.
+func TestSudoUser(t *testing.T) {
+	p := mustLoad(t, `
+host "a" {
+  sudo_password = "pw"
+}
+task "shell" "as_postgres" {
+  on        = host.a
+  script    = "id -un"
+  sudo_user = "postgres"
+}
+task "shell" "as_root" {
+  on     = host.a
+  script = "id -u"
+  sudo   = true
+}
+`, LoadOptions{})
+	fake := &fakeHost{}
+	if _, err := Run(context.Background(), p, RunOptions{Connect: func(HostConfig) (transport.Host, error) { return fake, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]transport.Sudo{}
+	for _, c := range fake.cmds {
+		got[c.Script] = *c.Sudo
+	}
+	if got["id -un"] != (transport.Sudo{User: "postgres", Password: "pw"}) || got["id -u"] != (transport.Sudo{Password: "pw"}) {
+		t.Errorf("sudo of the commands: %+v", got)
+	}
+	_, diags := Load(loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
+task "shell" "a" {
+  script    = "true"
+  sudo_user = "post gres"
+}
+task "shell" "b" {
+  script    = "true"
+  sudo      = false
+  sudo_user = "postgres"
+}
+`}), LoadOptions{})
+	if text := loadtest.Flat(diagText(nil, diags)); !strings.Contains(text, `"post gres" is not`) || !strings.Contains(text, "which sudo = false refuses") {
+		t.Errorf("load: %s", text)
+	}
+}

@@ -68,8 +68,11 @@ type execSpec struct {
 // accepted.
 func runExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result, error) {
 	skip, err := guardsSkip(ctx, env, spec)
-	if err != nil || skip {
-		return engine.Result{Outputs: CommandOutputs{Skipped: skip}}, err
+	switch {
+	case err != nil:
+		return engine.Result{}, err
+	case skip:
+		return engine.Result{Outputs: CommandOutputs{Skipped: true}}, nil
 	}
 	if env.Detach != nil {
 		return runDetached(ctx, env, spec)

@@ -130,3 +130,54 @@ func TestPlanDescribesGenericModules(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaybookResultConditions(t *testing.T) {
+	dir := t.TempDir()
+	p := loadPlaybook(t, "results", "dir="+dir)
+	for i, want := range []engine.Status{engine.StatusChanged, engine.StatusOK} {
+		rep, err := engine.Run(context.Background(), p, engine.RunOptions{})
+		if !errors.Is(err, engine.ErrTaskFailed) {
+			t.Fatalf("run %d: %v, want ErrTaskFailed", i+1, err)
+		}
+		byTask := map[string]engine.InstanceResult{}
+		for _, inst := range rep.Instances {
+			byTask[inst.Task] = inst
+		}
+		if r := byTask["add_line"]; r.Status != want {
+			t.Errorf("run %d: add_line ended %q, want %q", i+1, r.Status, want)
+		}
+		for _, task := range []string{"has_line", "missing_line"} {
+			if r := byTask[task]; r.Status != engine.StatusOK || r.Err != nil {
+				t.Errorf("run %d: %s ended %q (%v), want ok", i+1, task, r.Status, r.Err)
+			}
+		}
+		if r := byTask["says_error"]; r.Status != engine.StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "failed_when is true") {
+			t.Errorf("run %d: says_error ended %q (%v), want failed by failed_when", i+1, r.Status, r.Err)
+		}
+		if r := byTask["counts"]; i == 0 && (r.Status != engine.StatusOK || r.Attempts != 3) {
+			t.Errorf("run %d: counts ended %q after %d attempts (%v), want ok after 3", i+1, r.Status, r.Attempts, r.Err)
+		}
+	}
+	checkFile(t, filepath.Join(dir, "conf"), "hello\n", 0o644)
+}
+
+func TestPlaybookForEach(t *testing.T) {
+	dir := t.TempDir()
+	p := loadPlaybook(t, "foreach", "dir="+dir)
+	for i, want := range []engine.Status{engine.StatusChanged, engine.StatusOK} {
+		rep, err := engine.Run(context.Background(), p, engine.RunOptions{})
+		if err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		for _, inst := range rep.Instances {
+			if inst.Task == "user_file" && inst.Status != want {
+				t.Errorf("run %d: %s ended %q, want %q", i+1, inst.ID(), inst.Status, want)
+			}
+			if inst.Task == "count" && inst.Outputs["stdout"] != "2" {
+				t.Errorf("run %d: %v files, want 2", i+1, inst.Outputs["stdout"])
+			}
+		}
+	}
+	checkFile(t, filepath.Join(dir, "alice.conf"), "alice: admin\n", 0o644)
+	checkFile(t, filepath.Join(dir, "bob.conf"), "bob: dev\n", 0o644)
+}

@@ -32,11 +32,17 @@ func runPlan(c *cli, cmd *command, args []string) int {
 	var lf loadFlags
 	lf.register(fs)
 	limit := fs.String("limit", "", "Show only the instances on these `HOSTS` or groups (comma-separated).")
+	var tf tagFlags
+	tf.register(fs)
 	p, code, ok := c.loadPlaybookArgs(fs, &lf, args)
 	if !ok {
 		return code
 	}
 	selected, err := p.SelectHosts(splitList(*limit))
+	if err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	chosen, err := tf.selection(p)
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}
@@ -46,12 +52,20 @@ func runPlan(c *cli, cmd *command, args []string) int {
 		return exitUsage
 	}
 	var shown []engine.PlannedInstance
+	left := 0
 	for _, inst := range plan.Instances {
-		if selected[inst.Host] {
+		switch {
+		case !selected[inst.Host]:
+		case !chosen[inst.ID()]:
+			left++
+		default:
 			shown = append(shown, inst)
 		}
 	}
 	writePlan(c.stdout, shown, selected, palette(c.colorOn(c.stdout, lf.noColor)))
+	if left > 0 {
+		fmt.Fprintf(c.stdout, "\n%s not selected by --tags.\n", plural(left, "instance"))
+	}
 	return exitOK
 }
 
@@ -98,7 +112,7 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, selected map[str
 		if question == engine.KnownAfterRun {
 			question = laterQuestion
 		}
-		fmt.Fprintf(w, "  %s on %s: %s\n", inst.Task, inst.Host, question)
+		fmt.Fprintf(w, "  %s on %s: %s\n", taskLabel(inst.Task, inst.Key), inst.Host, question)
 	}
 	fmt.Fprintln(w, "A run asks on the terminal; --yes answers yes to every one.")
 }
@@ -121,14 +135,14 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 		mark = pal.paint(colorYellow, "!")
 	case inst.When == "false":
 		mark = pal.paint(colorDim, "-")
-	case inst.When != "" && inst.When != "true":
+	case inst.When != "" && inst.When != "true", len(inst.OnChange) > 0:
 		mark = pal.paint(colorCyan, "?")
 	}
-	head := fmt.Sprintf("  %s %s (%s)", mark, inst.Task, inst.Module)
+	head := fmt.Sprintf("  %s %s (%s)", mark, taskLabel(inst.Task, inst.Key), inst.Module)
 	if len(inst.Peers) > 0 {
 		head += ", with " + strings.Join(inst.Peers, ", ")
 	}
-	if deps := dependencyNames(inst); deps != "" {
+	if deps := instanceNames(inst.DependsOn, inst.Host); deps != "" {
 		head += ", after " + deps
 	}
 	fmt.Fprintln(w, head)
@@ -142,18 +156,22 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 	default:
 		fmt.Fprintf(w, "      %s %s\n", pal.paint(colorYellow, "asks for confirmation:"), inst.Confirm)
 	}
+	if len(inst.OnChange) > 0 {
+		fmt.Fprintf(w, "      %s\n", pal.paint(colorCyan, "runs only if one of these changes: "+instanceNames(inst.OnChange, inst.Host)))
+	}
 	if inst.Description != "" {
 		fmt.Fprintf(w, "      %s\n", inst.Description)
 	}
 	writeArgs(w, inst, pal)
 }
 
-// dependencyNames lists what an instance depends on: a task's name alone
-// for an instance on the same host, task@host for one on another.
-func dependencyNames(inst engine.PlannedInstance) string {
-	names := make([]string, 0, len(inst.DependsOn))
-	for _, id := range inst.DependsOn {
-		if task, host, ok := strings.Cut(id, "@"); ok && host == inst.Host {
+// instanceNames lists instances, such as those an instance on host
+// depends on, sorted: a task's name alone for an instance on host,
+// task@host for one on another.
+func instanceNames(ids []string, onHost string) string {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if task, host, ok := strings.Cut(id, "@"); ok && host == onHost {
 			id = task
 		}
 		names = append(names, id)

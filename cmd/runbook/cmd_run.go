@@ -58,12 +58,14 @@ type runFlags struct {
 	journal   journalFlags
 	sudo      sudoFlags
 	jobMaxAge time.Duration
+	tags      tagFlags
 }
 
 func (f *runFlags) register(fs *flagSet) {
 	f.load.register(fs)
 	f.ssh.register(fs)
 	fs.StringVar(&f.limit, "limit", "", "Run only on these `HOSTS` or groups (comma-separated).")
+	f.tags.register(fs)
 	fs.IntVar(&f.parallel, "parallel", engine.DefaultParallel, "Run at most `N` task instances at once, over all hosts.")
 	fs.IntVar(&f.perHost, "per-host", engine.DefaultPerHost, "Run at most `N` task instances at once on one host.")
 	fs.BoolVar(&f.failFast, "fail-fast", false, "Stop at the first failed task: cancel the running ones and start nothing more.")
@@ -108,6 +110,11 @@ func runRun(c *cli, cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
+	return c.runPlaybook(fs, &f, p)
+}
+
+// runPlaybook runs a loaded playbook as the flags f say, for run and exec.
+func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	if err := f.check(); err != nil {
 		return fs.usageError(c, "%v", err)
 	}
@@ -116,6 +123,10 @@ func runRun(c *cli, cmd *command, args []string) int {
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}
+	if _, err := f.tags.selection(p); err != nil {
+		return fs.usageError(c, "%v", err)
+	}
+	tags, skipTags := f.tags.lists()
 
 	j, ok := c.openJournal(&f.journal, p)
 	if !ok {
@@ -148,6 +159,8 @@ func runRun(c *cli, cmd *command, args []string) int {
 		PerHost:       f.perHost,
 		FailFast:      f.failFast,
 		Limit:         limit,
+		Tags:          tags,
+		SkipTags:      skipTags,
 		Timeout:       f.timeout,
 		OutputLimit:   int(f.outLimit),
 		Subscribers:   []engine.Subscriber{view, unreachable},

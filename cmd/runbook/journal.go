@@ -22,7 +22,7 @@ func (f *journalFlags) register(fs *flagSet) {
 	fs.StringVar(&f.stateDir, "state-dir", "", "Keep the journals of runs in `DIR` (default $XDG_STATE_HOME/runbook, else ~/.local/state/runbook).")
 	fs.BoolVar(&f.resume, "resume", false, "Continue the last run of this playbook and inventory: what succeeded is not run again.")
 	fs.BoolVar(&f.resumeChanged, "resume-changed", false, "With --resume, go on even though the playbook or the values of its variables changed since the last run.")
-	fs.Var(&f.forceRerun, "force-rerun", "With --resume, run these `STEPS` again whatever the journal says, such as one cut off mid-way whose host you have checked: TASK@HOST or TASK (all its hosts), comma-separated; repeatable.")
+	fs.Var(&f.forceRerun, "force-rerun", "With --resume, run these `STEPS` again whatever the journal says, such as one cut off mid-way whose host you have checked: TASK@HOST[KEY] (a task with for_each), TASK@HOST (every key there) or TASK (all its hosts), comma-separated; repeatable.")
 }
 
 // check reports values of the flags that make no sense.
@@ -85,7 +85,7 @@ func (c *cli) refused(err error) {
 	case errors.As(err, &unsafe):
 		var steps []string
 		for _, inst := range unsafe.Instances {
-			fmt.Fprintf(c.stderr, "runbook run: cannot resume: task %s on host %s %s\n", inst.Task, inst.Host, inst.Reason)
+			fmt.Fprintf(c.stderr, "runbook run: cannot resume: task %s on host %s %s\n", taskLabel(inst.Task, inst.Key), inst.Host, inst.Reason)
 			steps = append(steps, inst.ID())
 		}
 		hosts := "the host"

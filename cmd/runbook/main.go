@@ -30,6 +30,7 @@ type command struct {
 // commands lists the subcommands in the order the usage text shows them.
 var commands = []*command{
 	runCommand,
+	execCommand,
 	planCommand,
 	validateCommand,
 	graphCommand,

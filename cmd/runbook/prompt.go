@@ -71,7 +71,7 @@ func (p *prompter) confirm(ctx context.Context, inst engine.InstanceInfo) (bool,
 		sentence += "."
 	}
 	question := fmt.Sprintf("%s Step %s on host %s: %s Type yes to continue: ",
-		p.pal.paint(colorYellow, "?"), inst.Task, inst.Host, sentence)
+		p.pal.paint(colorYellow, "?"), taskLabel(inst.Task, inst.Key), inst.Host, sentence)
 	var answer string
 	var err error
 	p.con.interrupt(func() {

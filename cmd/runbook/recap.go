@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -55,6 +56,7 @@ func writeRecap(w io.Writer, r *engine.Report, unreachable unreachableHosts, pal
 	fmt.Fprintf(w, "\n%s:\n", pal.paint(colorBold, title))
 	writeTallyTable(w, tallies)
 	writeRestored(w, tallies)
+	writeReasons(w, r.Instances)
 	writeFailures(w, r.Instances, pal)
 	writeDetached(w, r.Instances)
 	unreachable.write(w, pal)
@@ -165,6 +167,31 @@ func writeRestored(w io.Writer, tallies []hostTally) {
 	}
 }
 
+// recapReasonIDs is how many instances the recap names for one reason
+// of skipping.
+const recapReasonIDs = 10
+
+// writeReasons lists, by reason, the instances skipped without an error,
+// such as a task whose on_change changed nothing: the first
+// recapReasonIDs of each, and how many more there are.
+func writeReasons(w io.Writer, results []engine.InstanceResult) {
+	byReason := map[string][]string{}
+	for _, res := range results {
+		if res.Status == engine.StatusSkipped && res.Reason != "" {
+			byReason[res.Reason] = append(byReason[res.Reason], res.ID())
+		}
+	}
+	for _, reason := range slices.Sorted(maps.Keys(byReason)) {
+		ids := byReason[reason]
+		more := ""
+		if len(ids) > recapReasonIDs {
+			more = fmt.Sprintf(" and %d more", len(ids)-recapReasonIDs)
+			ids = ids[:recapReasonIDs]
+		}
+		fmt.Fprintf(w, "\nSKIPPED, %s: %s%s\n", reason, strings.Join(ids, ", "), more)
+	}
+}
+
 // writeFailures lists the failed instances, in the report's order, with
 // the tail of what they wrote to stderr.
 func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
@@ -177,7 +204,7 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 			fmt.Fprintf(w, "\n%s\n", pal.paint(colorRed, "Failed:"))
 			failedTitle = true
 		}
-		fmt.Fprintf(w, "  %s on %s (%s)", res.Task, res.Host, res.Module)
+		fmt.Fprintf(w, "  %s on %s (%s)", taskLabel(res.Task, res.Key), res.Host, res.Module)
 		if res.Changed {
 			fmt.Fprint(w, ", changed before it failed")
 		}

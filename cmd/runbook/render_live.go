@@ -124,29 +124,29 @@ func (v *liveView) apply(e engine.Event) string {
 	h := v.host(e.Host)
 	switch e.Kind {
 	case engine.EventTaskStarted:
-		h.running = append(h.running, runningTask{task: e.Task, started: e.Time, attempt: 1})
+		h.running = append(h.running, runningTask{task: taskLabel(e.Task, e.Key), started: e.Time, attempt: 1})
 	case engine.EventRetry:
-		if r := h.find(e.Task); r != nil {
+		if r := h.find(taskLabel(e.Task, e.Key)); r != nil {
 			r.attempt = e.Attempt + 1
 			r.progress = ""
 		}
-		return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorYellow, "↻"), e.Host, e.Task,
+		return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorYellow, "↻"), e.Host, taskLabel(e.Task, e.Key),
 			v.pal.paint(colorDim, fmt.Sprintf("attempt %d failed: %s", e.Attempt, e.Error)))
 	case engine.EventOutput:
 		if e.Stream == engine.StreamJob {
 			return "  " + jobLine(e) + "\n"
 		}
 	case engine.EventProgress:
-		if r := h.find(e.Task); r != nil {
+		if r := h.find(taskLabel(e.Task, e.Key)); r != nil {
 			r.progress = e.Line
 		}
 	case engine.EventTaskFinished:
 		h.finished++
 		if e.Restored {
 			h.restored++
-			return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorCyan, "↺"), e.Host, e.Task, v.pal.paint(colorDim, "restored "+string(e.Status)))
+			return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorCyan, "↺"), e.Host, taskLabel(e.Task, e.Key), v.pal.paint(colorDim, "restored "+string(e.Status)))
 		}
-		h.remove(e.Task)
+		h.remove(taskLabel(e.Task, e.Key))
 		h.counts[e.Status]++
 		return v.finishedLine(e) + v.logs.finish(e, v.pal)
 	case engine.EventHostWarning:
@@ -162,7 +162,7 @@ func (v *liveView) apply(e engine.Event) string {
 
 // finishedLine is the line printed when an instance ends.
 func (v *liveView) finishedLine(e engine.Event) string {
-	line := fmt.Sprintf("%s %s  %s %s", statusMark(e.Status, v.pal), e.Host, e.Task,
+	line := fmt.Sprintf("%s %s  %s %s", statusMark(e.Status, v.pal), e.Host, taskLabel(e.Task, e.Key),
 		v.pal.paint(colorDim, "("+formatDuration(e.Duration)+")"))
 	switch {
 	case e.Status == engine.StatusFailed && e.Error != "":

@@ -35,17 +35,17 @@ func (l *plainLog) Event(e engine.Event) {
 	case e.Kind == engine.EventRunStarted:
 		fmt.Fprintf(&b, "%s run started: %s\n", stamp, plural(e.Total, "instance"))
 	case e.Kind == engine.EventTaskStarted:
-		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, e.Task)
+		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, taskLabel(e.Task, e.Key))
 	case e.Kind == engine.EventOutput && e.Stream == engine.StreamJob:
 		fmt.Fprintf(&b, "%s %s\n", stamp, jobLine(e))
 	case e.Kind == engine.EventProgress:
-		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, e.Task, e.Line)
+		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, taskLabel(e.Task, e.Key), e.Line)
 	case e.Kind == engine.EventRetry:
-		fmt.Fprintf(&b, "%s %s %s retry: attempt %d failed: %s\n", stamp, e.Host, e.Task, e.Attempt, e.Error)
+		fmt.Fprintf(&b, "%s %s %s retry: attempt %d failed: %s\n", stamp, e.Host, taskLabel(e.Task, e.Key), e.Attempt, e.Error)
 	case e.Kind == engine.EventTaskFinished && e.Restored:
-		fmt.Fprintf(&b, "%s %s %s restored %s\n", stamp, e.Host, e.Task, e.Status)
+		fmt.Fprintf(&b, "%s %s %s restored %s\n", stamp, e.Host, taskLabel(e.Task, e.Key), e.Status)
 	case e.Kind == engine.EventTaskFinished:
-		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, e.Task, e.Status, formatDuration(e.Duration))
+		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, taskLabel(e.Task, e.Key), e.Status, formatDuration(e.Duration))
 		if e.Error != "" {
 			fmt.Fprintf(&b, ": %s", e.Error)
 		}

@@ -78,3 +78,13 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// taskLabel names a task's instance on a host where the host is shown
+// apart: the task's name, with the instance's key in brackets when the
+// task has for_each.
+func taskLabel(task, key string) string {
+	if key == "" {
+		return task
+	}
+	return task + "[" + key + "]"
+}

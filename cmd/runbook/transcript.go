@@ -39,7 +39,7 @@ func instanceID(task, host string) string { return task + "@" + host }
 // attempt of it) starts, and appends output lines, except those of a
 // detached job's log, which views show as they come.
 func (t transcripts) record(e engine.Event) {
-	id := instanceID(e.Task, e.Host)
+	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
 	switch e.Kind {
 	case engine.EventTaskStarted, engine.EventRetry:
 		t[id] = &transcript{}
@@ -75,7 +75,7 @@ func jobLine(e engine.Event) string {
 // finish forgets the output of the instance e reports finished and returns
 // it, indented, when the instance failed; it returns "" otherwise.
 func (t transcripts) finish(e engine.Event, pal palette) string {
-	id := instanceID(e.Task, e.Host)
+	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
 	tr := t[id]
 	delete(t, id)
 	if e.Status != engine.StatusFailed || tr == nil || len(tr.lines) == 0 {

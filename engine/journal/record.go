@@ -58,9 +58,11 @@ type Run struct {
 
 // Record is what the journal keeps of one task instance.
 type Record struct {
-	// Task, Host and Module identify the instance.
+	// Task, Host, Key (set when its task has for_each) and Module
+	// identify the instance.
 	Task   string `json:"task"`
 	Host   string `json:"host"`
+	Key    string `json:"key,omitempty"`
 	Module string `json:"module"`
 	// Peers names the other hosts the instance works on besides Host,
 	// sorted: what it did there is in this record too.
@@ -104,8 +106,14 @@ type Record struct {
 	Jobs []job.Mark `json:"jobs,omitempty"`
 }
 
-// ID returns the record's instance ID, "task@host".
-func (r Record) ID() string { return r.Task + "@" + r.Host }
+// ID returns the record's instance ID: "task@host", or "task@host[key]"
+// for an instance of a task with for_each.
+func (r Record) ID() string {
+	if r.Key == "" {
+		return r.Task + "@" + r.Host
+	}
+	return r.Task + "@" + r.Host + "[" + r.Key + "]"
+}
 
 // CutOff reports whether the instance's module started and did not end
 // on its own: the record never learned how it ended (the process died),

@@ -35,8 +35,8 @@ type Module interface {
 // Changed is set, and show the outputs when there are some; later tasks
 // see the outputs of a failed task as null, as they do for any failed
 // task. A task that is retried reports a change when any attempt did, and
-// a task's changed_when, when set, decides Changed for each successful
-// attempt in place of the module.
+// a task's failed_when and changed_when, when set, decide failure and
+// Changed for each attempt that gave outputs in place of the module.
 type Result struct {
 	// Changed reports whether the task changed anything on the host.
 	Changed bool

@@ -14,7 +14,7 @@
 //
 // What the executor needs it sees through a narrow face (runtime.go):
 // read-only views of hosts and instances, and a Scope that evaluates what
-// was left for run time (when, until, changed_when, a confirm that reads
-// task outputs, the module body). The executor never touches an
-// hcl.Attribute or the loader's state.
+// was left for run time (when, failed_when, changed_when, until, a
+// confirm that reads task outputs, the module body). The executor never
+// touches an hcl.Attribute or the loader's state.
 package compile

@@ -11,6 +11,9 @@ import (
 func (p *Program) instanceContext(inst *Instance, tasks, result cty.Value) *hcl.EvalContext {
 	ctx := p.base.NewChild()
 	ctx.Variables = map[string]cty.Value{"self": inst.host.obj}
+	if inst.each != cty.NilVal {
+		ctx.Variables["each"] = inst.each
+	}
 	if tasks != cty.NilVal {
 		ctx.Variables["task"] = tasks
 	}
@@ -22,7 +25,8 @@ func (p *Program) instanceContext(inst *Instance, tasks, result cty.Value) *hcl.
 
 // taskObject returns the value of task as inst sees it: for each task it
 // refers to, the outputs of that task's instance on the same host, and
-// under on, the outputs of the instances it names by host. outputs gives
+// under on, the outputs of the instances it names by host; for a task
+// with for_each, an object of outputs by key in place of each outputs. outputs gives
 // the outputs object of an instance. A task whose hosts are not known (a
 // variable is missing) is an unknown value.
 func (inst *Instance) taskObject(outputs func(*Instance) cty.Value) cty.Value {
@@ -36,16 +40,31 @@ func (inst *Instance) taskObject(outputs func(*Instance) cty.Value) cty.Value {
 			continue
 		}
 		attrs := map[string]cty.Value{}
-		if v.same != nil {
-			out := outputs(v.same)
+		for _, s := range v.same {
+			if v.task.keyed() {
+				attrs[s.key] = outputs(s)
+				continue
+			}
+			out := outputs(s)
 			for name := range v.task.schema.out.AttributeTypes() {
 				attrs[name] = out.GetAttr(name)
 			}
 		}
 		if len(v.on) > 0 {
 			on := make(map[string]cty.Value, len(v.on))
+			keyed := map[string]map[string]cty.Value{}
 			for _, o := range v.on {
-				on[o.host.cfg.Name] = outputs(o)
+				if !v.task.keyed() {
+					on[o.host.cfg.Name] = outputs(o)
+					continue
+				}
+				if keyed[o.host.cfg.Name] == nil {
+					keyed[o.host.cfg.Name] = map[string]cty.Value{}
+				}
+				keyed[o.host.cfg.Name][o.key] = outputs(o)
+			}
+			for host, byKey := range keyed {
+				on[host] = cty.ObjectVal(byKey)
 			}
 			attrs["on"] = cty.ObjectVal(on)
 		}

@@ -1,13 +1,16 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/internal/suggest"
 )
 
 // buildGraph numbers the instances and links each to the instances its
@@ -34,6 +37,15 @@ func (l *loader) buildGraph() bool {
 			for _, r := range t.after {
 				collect.add(inst, l.link(inst, r, nil, g, edges)...)
 			}
+			for _, r := range t.watch {
+				collect.add(inst, l.link(inst, r, nil, g, edges)...)
+				target := p.taskIdx[r.Name]
+				if !r.HasKey {
+					inst.watches = append(inst.watches, target.byHost[inst.host.cfg.Name]...)
+				} else if w := target.instance(inst.host.cfg.Name, r.Key); w != nil {
+					inst.watches = append(inst.watches, w)
+				}
+			}
 			for _, name := range sortedKeys(views) {
 				inst.views = append(inst.views, *views[name])
 			}
@@ -58,7 +70,8 @@ func (l *loader) buildGraph() bool {
 }
 
 // link adds the edges that reference r makes from inst, and records in
-// views what task.NAME shows inst (views is nil for depends_on).
+// views what task.NAME shows inst (views is nil for depends_on and
+// on_change).
 func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskView, g *dag.Graph, edges edgeRanges) hcl.Diagnostics {
 	target := l.p.taskIdx[r.Name]
 	if target.schema == nil || target.broken && len(target.insts) == 0 {
@@ -74,50 +87,95 @@ func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskVi
 	if target.onUnknown {
 		return nil // a variable is missing, which is reported; the view stays unknown
 	}
-	addOn := func(ti *Instance) {
-		edges.add(g, inst.id, ti.id, r.Range())
-		if v != nil && !slices.Contains(v.on, ti) {
-			v.on = append(v.on, ti)
-			slices.SortFunc(v.on, func(a, b *Instance) int { return strings.Compare(a.host.cfg.Name, b.host.cfg.Name) })
+	add := func(list func(*taskView) *[]*Instance, tis ...*Instance) {
+		for _, ti := range tis {
+			edges.add(g, inst.id, ti.id, r.Range())
+			if v != nil && !slices.Contains(*list(v), ti) {
+				*list(v) = append(*list(v), ti)
+				slices.SortFunc(*list(v), byHostKey)
+			}
 		}
 	}
+	same := func(v *taskView) *[]*Instance { return &v.same }
+	on := func(v *taskView) *[]*Instance { return &v.on }
+	here := target.byHost[inst.host.cfg.Name]
 	switch {
-	case r.SameHost && target.byHost[inst.host.cfg.Name] != nil:
-		edges.add(g, inst.id, target.byHost[inst.host.cfg.Name].id, r.Range())
+	case r.SameHost && len(here) > 0:
+		add(same, here...)
 	case r.AllHosts:
-		for _, ti := range target.insts {
-			addOn(ti)
+		add(on, target.insts...)
+		add(same, here...)
+	case r.Host == "" && len(here) == 0:
+		return hcl.Diagnostics{noInstanceDiag(target, inst, r)}
+	case r.Host == "" && r.HasKey:
+		ti := target.instance(inst.host.cfg.Name, r.Key)
+		if ti == nil {
+			return hcl.Diagnostics{missingKeyDiag(target, inst.host.cfg.Name, r)}
 		}
-		if v != nil {
-			v.same = target.byHost[inst.host.cfg.Name]
-		}
+		add(same, ti)
 	case r.Host == "":
-		ti := target.byHost[inst.host.cfg.Name]
+		add(same, here...)
+	case len(target.byHost[r.Host]) == 0:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Task has no instance on this host",
+			Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.Name, r.Host, hostList(target)),
+			Subject:  r.HostRange().Ptr(),
+		}}
+	case r.HasKey:
+		ti := target.instance(r.Host, r.Key)
 		if ti == nil {
-			return hcl.Diagnostics{noInstanceDiag(target, inst, r)}
+			return hcl.Diagnostics{missingKeyDiag(target, r.Host, r)}
 		}
-		edges.add(g, inst.id, ti.id, r.Range())
-		if v != nil {
-			v.same = ti
-		}
+		add(on, ti)
 	default:
-		ti := target.byHost[r.Host]
-		if ti == nil {
-			return hcl.Diagnostics{{
-				Severity: hcl.DiagError,
-				Summary:  "Task has no instance on this host",
-				Detail:   fmt.Sprintf("Task %q does not run on host %q; it runs on %s.", target.Name, r.Host, hostList(target)),
-				Subject:  r.HostRange().Ptr(),
-			}}
-		}
-		addOn(ti)
+		add(on, target.byHost[r.Host]...)
 	}
 	return nil
+}
+
+// byHostKey orders instances by host, then key.
+func byHostKey(a, b *Instance) int {
+	return cmp.Or(strings.Compare(a.host.cfg.Name, b.host.cfg.Name), strings.Compare(a.key, b.key))
+}
+
+// missingKeyDiag reports a reference to a key that the for_each of target
+// does not give on host.
+func missingKeyDiag(target *task, host string, r lang.Reference) *hcl.Diagnostic {
+	keys := make([]string, len(target.byHost[host]))
+	for i, ti := range target.byHost[host] {
+		keys[i] = ti.key
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared key",
+		Detail: fmt.Sprintf("The for_each of task %q gives no key %q on host %q; its keys there are %s.%s",
+			target.Name, r.Key, host, quotedList(keys), suggest.DidYouMean(r.Key, keys)),
+		Subject: r.Range().Ptr(),
+	}
+}
+
+// quotedList lists words quoted, for messages.
+func quotedList(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = strconv.Quote(w)
+	}
+	return listWords(quoted)
 }
 
 // noInstanceDiag reports task.NAME.OUT written in an instance on a host
 // where NAME does not run.
 func noInstanceDiag(target *task, inst *Instance, r lang.Reference) *hcl.Diagnostic {
+	if r.Bare { // in on_change
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Task has no instance on this host",
+			Detail: fmt.Sprintf("on_change names task.%s, which does not run on host %q (it runs on %s): a task runs after the changes made on its own host only. Run the task on the hosts of %q, or leave %q out of on_change.",
+				target.Name, inst.host.cfg.Name, hostList(target), target.Name, target.Name),
+			Subject: r.Range().Ptr(),
+		}
+	}
 	example := "task." + target.Name + ".on.HOST"
 	if len(target.hosts) > 0 {
 		example = "task." + target.Name + ".on." + target.hosts[0].cfg.Name
@@ -155,7 +213,10 @@ func hostList(t *task) string {
 func (p *Program) instanceName() func(int) string {
 	return func(i int) string {
 		inst := p.insts[i]
-		if len(inst.task.insts) > 1 {
+		switch {
+		case inst.key != "":
+			return fmt.Sprintf("task.%s[%q] (on %s)", inst.task.Name, inst.key, inst.host.cfg.Name)
+		case len(inst.task.insts) > 1:
 			return fmt.Sprintf("task.%s (on %s)", inst.task.Name, inst.host.cfg.Name)
 		}
 		return "task." + inst.task.Name

@@ -38,15 +38,29 @@ func (l *loader) expandTasks() {
 		before := len(l.diags)
 		l.taskReferences(t)
 		l.dependsOn(t)
+		l.onChange(t)
+		l.evalTags(t)
+		l.evalThrottle(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
-		t.byHost = map[string]*Instance{}
-		for _, h := range t.hosts {
-			inst := &Instance{task: t, host: h, delay: defaultDelay}
-			t.insts = append(t.insts, inst)
-			t.byHost[h.cfg.Name] = inst
-		}
+		t.byHost = map[string][]*Instance{}
 		var collect instanceDiags
+		for _, h := range t.hosts {
+			each := []cty.Value{cty.NilVal}
+			if t.keyed() && !t.broken {
+				var diags hcl.Diagnostics
+				each, diags = l.evalForEach(t, h)
+				collect.add(&Instance{task: t, host: h}, diags...)
+			}
+			for _, e := range each {
+				inst := &Instance{task: t, host: h, delay: defaultDelay, each: e}
+				if e != cty.NilVal {
+					inst.key = e.GetAttr("key").AsString()
+				}
+				t.insts = append(t.insts, inst)
+				t.byHost[h.cfg.Name] = append(t.byHost[h.cfg.Name], inst)
+			}
+		}
 		for _, inst := range t.insts {
 			if t.schema != nil && !t.broken {
 				collect.add(inst, l.evalPeers(inst)...)
@@ -60,6 +74,131 @@ func (l *loader) expandTasks() {
 			t.broken = true
 		}
 	}
+}
+
+// evalTags evaluates tags, a list of names that --tags and --skip-tags
+// select the task by; it may refer to variables and local values.
+func (l *loader) evalTags(t *task) {
+	a, v, ok := l.evalTaskMeta(t, "tags")
+	if !ok {
+		return
+	}
+	list, err := lang.ConvertPlain(v, cty.Set(cty.String))
+	switch {
+	case v.ContainsMarked():
+		l.diags = append(l.diags, metaDiag(a, "tags cannot be sensitive: they select tasks by name on the command line."))
+		return
+	case err != nil || v.IsNull():
+		l.diags = append(l.diags, metaDiag(a, "tags must be a list of names, such as [\"db\", \"config\"]."))
+		return
+	}
+	for it := list.ElementIterator(); it.Next(); {
+		_, tag := it.Element()
+		if tag.IsNull() || !config.ValidIdentifier(tag.AsString()) {
+			l.diags = append(l.diags, metaDiag(a, "tags must be names: a letter or an underscore, then letters, digits, underscores and dashes; %s is not.", renderValue(tag)))
+			return
+		}
+		t.tags = append(t.tags, tag.AsString())
+	}
+	slices.Sort(t.tags)
+}
+
+// evalTaskMeta evaluates the meta-argument called name of t, one that is
+// evaluated once per task, with variables and local values (tags,
+// throttle). It reports false when t does not set it, or its value is not
+// known (an error, reported, or a missing variable).
+func (l *loader) evalTaskMeta(t *task, name string) (*hcl.Attribute, cty.Value, bool) {
+	a := t.Meta.Get(name)
+	if a == nil {
+		return nil, cty.NilVal, false
+	}
+	sc := lang.ScopeTask
+	sc.Where = a.Name
+	before := len(l.diags)
+	if l.references(a.Expr, sc); len(l.diags) > before {
+		return nil, cty.NilVal, false
+	}
+	v, diags := lang.Eval(a.Expr, l.p.base)
+	l.diags = append(l.diags, diags...)
+	return a, v, !diags.HasErrors() && v.IsWhollyKnown()
+}
+
+// evalThrottle evaluates throttle, the most instances of the task that
+// run at once, across hosts; it may refer to variables and local values.
+func (l *loader) evalThrottle(t *task) {
+	a, v, ok := l.evalTaskMeta(t, "throttle")
+	if !ok {
+		return
+	}
+	n, err := lang.ConvertPlain(v, cty.Number)
+	if err == nil && !n.IsNull() {
+		if i, acc := n.AsBigFloat().Int64(); acc == big.Exact && i >= 1 && i <= maxThrottle {
+			t.throttle = int(i)
+			return
+		}
+	}
+	l.diags = append(l.diags, metaDiag(a, "throttle must be a whole number from 1 to %d: the most instances of the task that run at once, across hosts.", maxThrottle))
+}
+
+// maxThrottle bounds the throttle meta-argument.
+const maxThrottle = 1 << 20
+
+// maxKeys bounds the keys for_each gives a task on one host.
+const maxKeys = 10000
+
+// evalForEach evaluates the for_each of t on host h and returns the value
+// of each for every key, sorted by key. It is known when the playbook
+// loads: the instances it makes are nodes of the graph, which plan,
+// --limit, the journal and --force-rerun name before anything runs.
+func (l *loader) evalForEach(t *task, h *Host) ([]cty.Value, hcl.Diagnostics) {
+	a := t.Meta.Get("for_each")
+	v, diags := lang.Eval(a.Expr, l.p.instanceContext(&Instance{task: t, host: h}, cty.NilVal, cty.NilVal))
+	switch {
+	case diags.HasErrors():
+		return nil, diags
+	case v.ContainsMarked():
+		return nil, append(diags, metaDiag(a, "for_each cannot be sensitive: its keys name instances in plans, events and the journal."))
+	case !v.IsWhollyKnown():
+		t.onUnknown = true // a missing variable, reported before
+		return nil, diags
+	case v.IsNull():
+		return nil, append(diags, metaDiag(a, "for_each must be a map or a set of strings, not null."))
+	}
+	ty := v.Type()
+	var keys []string
+	values := map[string]cty.Value{}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		for k, val := range v.AsValueMap() {
+			keys = append(keys, k)
+			values[k] = val
+		}
+	case ty.IsSetType() && ty.ElementType() == cty.String:
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if e.IsNull() {
+				return nil, append(diags, metaDiag(a, "for_each holds a null; every item of a set must be a string."))
+			}
+			keys = append(keys, e.AsString())
+			values[e.AsString()] = e
+		}
+	case ty.IsListType() || ty.IsTupleType():
+		return nil, append(diags, metaDiag(a, "for_each takes a map or a set of strings, not a list: the key of an item would be its position, which shifts when an item is added or removed. Convert it with toset(), as in for_each = toset(var.users)."))
+	default:
+		return nil, append(diags, metaDiag(a, "for_each must be a map or a set of strings; it is %s.", lang.TypeName(ty)))
+	}
+	if len(keys) > maxKeys {
+		return nil, append(diags, metaDiag(a, "for_each gives %d keys on host %s; at most %d are allowed.", len(keys), h.cfg.Name, maxKeys))
+	}
+	slices.Sort(keys)
+	each := make([]cty.Value, len(keys))
+	for i, k := range keys {
+		if k == "" || k == "on" || strings.ContainsAny(k, "[]@") {
+			return nil, append(diags, metaDiag(a, "for_each gives the key %q, which cannot name an instance: a key is not empty, not \"on\", and holds no \"[\", \"]\" or \"@\".", k))
+		}
+		each[i] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(k), "value": values[k]})
+	}
+	return each, diags
 }
 
 // taskReferences checks the references of a task's expressions and keeps
@@ -77,6 +216,8 @@ func (l *loader) taskReferences(t *task) {
 				t.confirmLater = t.confirmLater || a == m.Get("confirm")
 			case r.Kind == lang.RefResult:
 				l.checkResult(t, r)
+			case r.Kind == lang.RefEach:
+				l.checkEach(t, r)
 			}
 		}
 	}
@@ -89,6 +230,9 @@ func (l *loader) taskReferences(t *task) {
 			sc.Where = a.Name
 			keep(a, sc)
 		}
+	}
+	if a := m.Get("for_each"); a != nil {
+		l.references(a.Expr, lang.ScopeForEach)
 	}
 }
 
@@ -116,6 +260,17 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// checkEach checks a reference to each: only a task with for_each has
+// it, and it has only key and value.
+func (l *loader) checkEach(t *task, r lang.Reference) {
+	switch {
+	case !t.keyed():
+		l.errorf(r.Range().Ptr(), "Invalid reference", "each exists only in a task with for_each; task %q has none.", t.Name)
+	case r.Attr != "" && r.Attr != "key" && r.Attr != "value":
+		l.errorf(r.AttrRange().Ptr(), "Unsupported attribute", "each has the attributes key and value, not %q.%s", r.Attr, suggest.DidYouMean(r.Attr, []string{"key", "value"}))
+	}
+}
+
 // checkResult checks a result reference in a condition over result against the outputs of
 // the task's own module.
 func (l *loader) checkResult(t *task, r lang.Reference) {
@@ -131,12 +286,36 @@ func (l *loader) checkResult(t *task, r lang.Reference) {
 // same host when the task runs there, else every instance), task.NAME.on
 // (every instance) or task.NAME.on.HOST (one instance).
 func (l *loader) dependsOn(t *task) {
-	a := t.Meta.Get("depends_on")
+	refs := l.taskList(t, t.Meta.Get("depends_on"), func(r lang.Reference) bool { return r.Attr == "" },
+		"depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+	for _, r := range refs {
+		r.SameHost = r.Bare
+		t.after = append(t.after, r)
+	}
+}
+
+// onChange reads on_change: a list of task.NAME, each the instance of
+// NAME on the same host, which the task waits for and runs after only
+// when one of them changed something.
+func (l *loader) onChange(t *task) {
+	refs := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare || r.HasKey && r.Host == "" && r.Attr == "" },
+		"on_change is a list of tasks that run on the same host, such as [task.config, task.unit] (or task.users[\"KEY\"], one instance of a task with for_each): the task runs on a host only when one of their instances there changed something.")
+	for _, r := range refs {
+		r.AllHosts = false // the instance on the same host, which must exist
+		t.watch = append(t.watch, r)
+	}
+}
+
+// taskList reads a, a list of references to other tasks that ok accepts
+// (depends_on, on_change); usage says what the list holds when an item is
+// not one.
+func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) bool, usage string) []lang.Reference {
 	if a == nil {
-		return
+		return nil
 	}
 	exprs, diags := hcl.ExprList(a.Expr)
 	l.diags = append(l.diags, diags...)
+	var refs []lang.Reference
 	for _, e := range exprs {
 		trav, diags := hcl.AbsTraversalForExpr(e)
 		var r lang.Reference
@@ -144,21 +323,21 @@ func (l *loader) dependsOn(t *task) {
 		if !diags.HasErrors() {
 			r, d = lang.ParseReference(trav)
 		}
-		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || r.Attr != "" {
-			l.errorf(e.Range().Ptr(), "Invalid depends_on", "depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r) {
+			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
 			continue
 		}
 		if r.Name == t.Name {
-			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot depend on itself.", t.Name)
+			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot wait for itself in %s.", t.Name, a.Name)
 			continue
 		}
 		if d := l.p.checkExists(r); d != nil {
 			l.diags = append(l.diags, d)
 			continue
 		}
-		r.SameHost = r.Bare
-		t.after = append(t.after, r)
+		refs = append(refs, r)
 	}
+	return refs
 }
 
 // evalOn evaluates on, which names the hosts a task runs on: a host
@@ -281,7 +460,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 
 // evalInstanceMeta evaluates the meta-arguments of an instance that are
 // known when the playbook loads: retries, delay, timeout, output_limit,
-// ignore_errors, sudo, detach, poll, and confirm unless it refers to task outputs. They
+// ignore_errors, sudo, sudo_user, detach, poll, and confirm unless it refers to task outputs. They
 // may refer to self.
 func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	m := inst.task.Meta
@@ -339,6 +518,17 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	if v, ok := eval(m.Get("sudo"), cty.Bool); ok {
 		inst.sudo = v.True()
 	}
+	if v, ok := eval(m.Get("sudo_user"), cty.String); ok {
+		a := m.Get("sudo_user")
+		switch {
+		case !validUser(v.AsString()):
+			diags = append(diags, metaDiag(a, "sudo_user must be a user name: a lower-case letter or an underscore, then lower-case letters, digits, underscores, dots and dashes; %q is not.", v.AsString()))
+		case m.Get("sudo") != nil && !inst.sudo:
+			diags = append(diags, metaDiag(a, "sudo_user runs the task's commands through sudo, which sudo = false refuses: drop one of them."))
+		default:
+			inst.sudo, inst.sudoUser = true, v.AsString()
+		}
+	}
 	if v, ok := eval(m.Get("detach"), cty.Bool); ok {
 		inst.detach = v.True()
 	}
@@ -368,6 +558,17 @@ func (inst *Instance) checkDetach() hcl.Diagnostics {
 		return hcl.Diagnostics{metaDiag(m.Get("poll"), "poll must be at least %s.", minPoll)}
 	}
 	return nil
+}
+
+// validUser reports whether name is a portable user name, which sudo -u
+// takes as it is.
+func validUser(name string) bool {
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return name != "" && len(name) <= 32
 }
 
 // confirmSentence evaluates confirm in ctx: the sentence to ask, or empty
@@ -437,7 +638,7 @@ func (c *instanceDiags) add(inst *Instance, diags ...*hcl.Diagnostic) {
 func (c *instanceDiags) flush() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, g := range c.groups {
-		if n := len(g.task.insts); n > 1 && len(g.hosts) < n {
+		if n := len(g.task.hosts); n > 1 && len(g.hosts) < n {
 			word := "host"
 			if len(g.hosts) > 1 {
 				word = "hosts"

@@ -64,8 +64,9 @@ func (p *Program) LimitSet(limit []string) ([]bool, map[*Host]bool, error) {
 	return included, hosts, nil
 }
 
-// RerunSet returns which instances RunOptions.Rerun names: "task@host"
-// or "task" for each of its instances.
+// RerunSet returns which instances RunOptions.Rerun names:
+// "task@host[key]", "task@host" (each of its instances on host) or "task"
+// (each of its instances).
 func (p *Program) RerunSet(names []string) ([]bool, error) {
 	set := make([]bool, len(p.Instances()))
 	for _, name := range names {
@@ -80,11 +81,21 @@ func (p *Program) RerunSet(names []string) ([]bool, error) {
 			}
 			continue
 		}
-		inst := t.byHost[hostName]
-		if inst == nil {
+		hostName, key, keyed := strings.Cut(strings.TrimSuffix(hostName, "]"), "[")
+		insts := t.byHost[hostName]
+		if len(insts) == 0 {
 			return nil, fmt.Errorf("rerun: task %s does not run on host %q; it runs on %s", taskName, hostName, hostList(t))
 		}
-		set[inst.ID()] = true
+		if keyed {
+			inst := t.instance(hostName, key)
+			if inst == nil {
+				return nil, fmt.Errorf("rerun: task %s has no instance with key %q on host %s", taskName, key, hostName)
+			}
+			insts = []*Instance{inst}
+		}
+		for _, inst := range insts {
+			set[inst.ID()] = true
+		}
 	}
 	return set, nil
 }

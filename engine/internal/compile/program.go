@@ -3,6 +3,7 @@ package compile
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,8 +18,8 @@ import (
 // Program is a compiled playbook: its variables resolved, its locals and
 // hosts evaluated, its tasks expanded into one instance per host with
 // their meta-arguments evaluated, the graph of those instances checked,
-// and the expressions left for run time (when, until, changed_when, a
-// confirm that reads task outputs) kept as compiled values. A Program is
+// and the expressions left for run time (when, failed_when, changed_when,
+// until, a confirm that reads task outputs) kept as compiled values. A Program is
 // read-only once compiled and may be run several times.
 type Program struct {
 	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
@@ -52,6 +53,9 @@ type InstanceInfo struct {
 	Module string
 	// Host is the name of the host the instance runs on.
 	Host string
+	// Key is the instance's key in its task's for_each, or empty when
+	// the task has none.
+	Key string
 	// Confirm is the question the instance asks before it starts: the
 	// task's confirm sentence, or KnownAfterRun when the sentence depends
 	// on task outputs (it may then turn out empty), or empty when the
@@ -64,10 +68,23 @@ type InstanceInfo struct {
 	// Peers lists the other hosts the instance holds besides Host, named
 	// by its module's HostRef arguments, sorted.
 	Peers []string
+	// OnChange lists, as "task@host" IDs in the order written, the
+	// instances of the task's on_change: the instance runs only when one
+	// of them changed something. Empty when the task has no on_change.
+	OnChange []string
 }
 
-// ID returns the instance's ID, "task@host".
-func (i InstanceInfo) ID() string { return i.Task + "@" + i.Host }
+// ID returns the instance's ID: "task@host", or "task@host[key]" for an
+// instance of a task with for_each.
+func (i InstanceInfo) ID() string { return instanceID(i.Task, i.Host, i.Key) }
+
+// instanceID returns the ID of the instance of task on host with key.
+func instanceID(task, host, key string) string {
+	if key == "" {
+		return task + "@" + host
+	}
+	return task + "@" + host + "[" + key + "]"
+}
 
 // variable is a variable block and its resolved value.
 type variable struct {
@@ -107,12 +124,27 @@ type task struct {
 	schema       *moduleSchema
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
+	watch        []lang.Reference // the task references of on_change
+	tags         []string         // its tags, sorted
+	throttle     int              // at most this many of its instances run at once; 0 for no bound
 	hosts        []*Host
-	insts        []*Instance          // sorted by host
-	byHost       map[string]*Instance // the instances by host name
-	broken       bool                 // errors were reported; checks that would repeat them are skipped
-	confirmLater bool                 // confirm refers to task outputs, so it is evaluated when an instance runs
-	onUnknown    bool                 // on is not known (a variable is missing): the task has no instance to check
+	insts        []*Instance            // sorted by host, then key
+	byHost       map[string][]*Instance // the instances by host name, sorted by key
+	broken       bool                   // errors were reported; checks that would repeat them are skipped
+	confirmLater bool                   // confirm refers to task outputs, so it is evaluated when an instance runs
+	onUnknown    bool                   // on is not known (a variable is missing): the task has no instance to check
+}
+
+// keyed reports whether the task sets for_each, which keys its instances.
+func (t *task) keyed() bool { return t.Meta.Get("for_each") != nil }
+
+// instance returns the instance of t on host with key, or nil.
+func (t *task) instance(host, key string) *Instance {
+	insts := t.byHost[host]
+	if i, ok := slices.BinarySearchFunc(insts, key, func(inst *Instance, key string) int { return strings.Compare(inst.key, key) }); ok {
+		return insts[i]
+	}
+	return nil
 }
 
 // Instance is a task on one host: a node of the graph.
@@ -120,7 +152,9 @@ type Instance struct {
 	id           int
 	task         *task
 	host         *Host
-	peers        []*Host // the other hosts its HostRef arguments name, in host order
+	key          string    // its key in the task's for_each, or "" without one
+	each         cty.Value // each: its key and value in for_each, or cty.NilVal without one
+	peers        []*Host   // the other hosts its HostRef arguments name, in host order
 	retries      int
 	delay        time.Duration
 	timeout      time.Duration
@@ -132,15 +166,18 @@ type Instance struct {
 	confirm      string        // the confirm sentence when known at load, or empty
 	deps         []int         // ids of the instances this one waits for, sorted
 	views        []taskView    // what task.NAME shows this instance, sorted by name
+	sudoUser     string        // the user sudo makes the commands run as; "" for root
+	watches      []*Instance   // the instances of on_change, in the order written
 	public       InstanceInfo
 }
 
-// taskView is what one task reference shows an instance: the instance of
-// the task on the same host, and the instances named through task.NAME.on.
+// taskView is what one task reference shows an instance: the instances of
+// the task on the same host (one, or those of the keys it names when the
+// task has for_each), and the instances named through task.NAME.on.
 type taskView struct {
 	task *task
-	same *Instance
-	on   []*Instance // sorted by host
+	same []*Instance // sorted by key
+	on   []*Instance // sorted by host, then key
 }
 
 // describe fills inst.public, once the graph is built.
@@ -153,20 +190,26 @@ func (inst *Instance) describe(p *Program) {
 	if inst.task.confirmLater {
 		confirm = KnownAfterRun
 	}
-	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames()}
+	var watches []string
+	for _, w := range inst.watches {
+		watches = append(watches, w.Name())
+	}
+	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Key: inst.key, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
 }
 
-// Info returns the public description of inst, with a DependsOn and
-// Peers of its own.
+// Info returns the public description of inst, with a DependsOn, Peers
+// and OnChange of its own.
 func (inst *Instance) Info() InstanceInfo {
 	i := inst.public
 	i.DependsOn = slices.Clone(i.DependsOn)
 	i.Peers = slices.Clone(i.Peers)
+	i.OnChange = slices.Clone(i.OnChange)
 	return i
 }
 
-// Name returns the instance's "task@host" ID.
-func (inst *Instance) Name() string { return inst.task.Name + "@" + inst.host.cfg.Name }
+// Name returns the instance's ID: "task@host", or "task@host[key]" for
+// an instance of a task with for_each.
+func (inst *Instance) Name() string { return instanceID(inst.task.Name, inst.host.cfg.Name, inst.key) }
 
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or

@@ -68,8 +68,33 @@ func (p *Program) checkExists(r lang.Reference) *hcl.Diagnostic {
 		if r.Host != "" && p.hostIdx[r.Host] == nil {
 			return undeclaredDiag("host", r.Host, r.HostRange(), p.hostNames())
 		}
+		if d := checkKeyed(t, r); d != nil {
+			return d
+		}
 		if r.Attr != "" {
 			return checkOutput(t, r.Attr, r.AttrRange())
+		}
+	}
+	return nil
+}
+
+// checkKeyed returns a diagnostic when r names a key of a task without
+// for_each, or an output of a task with for_each without naming a key.
+func checkKeyed(t *task, r lang.Reference) *hcl.Diagnostic {
+	switch {
+	case r.HasKey && !t.keyed():
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid reference",
+			Detail:   fmt.Sprintf("Task %q has no for_each, so its instances have no keys: its outputs are task.%s.OUTPUT.", t.Name, t.Name),
+			Subject:  r.Range().Ptr(),
+		}
+	case t.keyed() && !r.HasKey && r.Attr != "":
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing key",
+			Detail:   fmt.Sprintf("Task %q has for_each, so it has one instance per key: name one, as in task.%s[\"KEY\"].%s or task.%s[each.key].%s.", t.Name, t.Name, r.Attr, t.Name, r.Attr),
+			Subject:  r.Range().Ptr(),
 		}
 	}
 	return nil

@@ -80,6 +80,10 @@ func (inst *Instance) Task() string { return inst.task.Name }
 // Module returns the name of the instance's module.
 func (inst *Instance) Module() string { return inst.task.Module }
 
+// Key returns the instance's key in its task's for_each, or "" when the
+// task has none.
+func (inst *Instance) Key() string { return inst.key }
+
 // Host returns the host the instance runs on.
 func (inst *Instance) Host() *Host { return inst.host }
 
@@ -89,6 +93,14 @@ func (inst *Instance) Peers() []*Host { return inst.peers }
 
 // Deps returns the IDs of the instances this one waits for, sorted.
 func (inst *Instance) Deps() []int { return inst.deps }
+
+// Watches returns the instances of the task's on_change: the instance
+// runs only when one of them changed something.
+func (inst *Instance) Watches() []*Instance { return inst.watches }
+
+// Throttle returns the most instances of the task that run at once,
+// across hosts; 0 when the task sets no bound.
+func (inst *Instance) Throttle() int { return inst.task.throttle }
 
 // Retries returns how many times a failed attempt is repeated.
 func (inst *Instance) Retries() int { return inst.retries }
@@ -118,6 +130,10 @@ func (inst *Instance) Detach() *module.JobOptions {
 	}
 	return &module.JobOptions{Poll: inst.poll}
 }
+
+// SudoUser returns the user sudo runs the instance's commands as, "" for
+// root.
+func (inst *Instance) SudoUser() string { return inst.sudoUser }
 
 // Scope is where the expressions of one instance are evaluated when it
 // runs: the base scope with self, and task holding the outputs of the
@@ -190,6 +206,12 @@ func (s *Scope) ChangedWhen(out cty.Value) (changed, set bool, err error) {
 	return s.resultCondition(s.inst.task.Meta.Get("changed_when"), out)
 }
 
+// FailedWhen evaluates failed_when over out, the outputs of the attempt
+// that just ended; set is false when the task has none.
+func (s *Scope) FailedWhen(out cty.Value) (failed, set bool, err error) {
+	return s.resultCondition(s.inst.task.Meta.Get("failed_when"), out)
+}
+
 // Until evaluates until over out, the outputs of the attempt that just
 // ended; set is false when the task has none.
 func (s *Scope) Until(out cty.Value) (met, set bool, err error) {
@@ -205,7 +227,8 @@ func (s *Scope) resultCondition(a *hcl.Attribute, out cty.Value) (bool, bool, er
 	return ok, true, err
 }
 
-// condition evaluates a condition: when, until or changed_when.
+// condition evaluates a condition: when, failed_when, changed_when or
+// until.
 func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {
@@ -297,9 +320,7 @@ func (inst *Instance) RestoredOutputs(data json.RawMessage) cty.Value {
 func (inst *Instance) Reads() []*Instance {
 	var list []*Instance
 	for _, v := range inst.views {
-		if v.same != nil {
-			list = append(list, v.same)
-		}
+		list = append(list, v.same...)
 		list = append(list, v.on...)
 	}
 	return list

@@ -106,8 +106,8 @@ func checkArg(t *task, f *field, a *hcl.Attribute, v cty.Value) *hcl.Diagnostic 
 	return nil
 }
 
-// checkCondition checks that a condition (when, until, changed_when) is a
-// bool.
+// checkCondition checks that a condition (when, failed_when,
+// changed_when, until) is a bool.
 func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
 	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {
@@ -115,6 +115,9 @@ func checkCondition(a *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
 	}
 	if v.IsKnown() && v.IsNull() {
 		return append(diags, metaDiag(a, "%s must be true or false, not null.", a.Name))
+	}
+	if !v.IsKnown() && v.Type() == cty.String {
+		return append(diags, metaDiag(a, "%s must be a bool, but this is a string known only when the run gets there, which would fail then unless it is \"true\" or \"false\". Compare it with the text that means true, as in ... == \"yes\", or convert it with tobool() if it holds \"true\" or \"false\".", a.Name))
 	}
 	if _, err := lang.ConvertPlain(v, cty.Bool); err != nil {
 		return append(diags, metaDiag(a, "%s must be a bool: %s.", a.Name, lang.ConvertMessage(err)))

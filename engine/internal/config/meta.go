@@ -14,18 +14,20 @@ type MetaKind int
 // The kinds of meta-arguments.
 const (
 	// MetaStructure is read by the compiler to build instances and
-	// edges (on, depends_on), which reads its references itself.
+	// edges (on, for_each, depends_on, on_change), to select them (tags)
+	// or to bound them together (throttle), which reads its references
+	// itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
 	// (retries, delay, timeout, output_limit, ignore_errors, sudo,
-	// detach, poll).
+	// sudo_user, detach, poll).
 	MetaLoad
 	// MetaCondition is a bool over what a module argument sees, left for
 	// run time (when).
 	MetaCondition
 	// MetaResultCondition is a bool over the outputs of the attempt that
-	// just ended as well, as result, left for run time (until,
-	// changed_when).
+	// just ended as well, as result, left for run time (failed_when,
+	// changed_when, until).
 	MetaResultCondition
 	// MetaConfirm is the confirm sentence: evaluated when the playbook
 	// compiles, or left for run time when it reads task outputs.
@@ -50,18 +52,24 @@ type MetaArg struct {
 // place where the compiler or the executor uses its value.
 var MetaArgs = []MetaArg{
 	{"on", nil, MetaStructure},
+	{"for_each", nil, MetaStructure},
 	{"depends_on", nil, MetaStructure},
+	{"on_change", nil, MetaStructure},
+	{"tags", nil, MetaStructure},
+	{"throttle", nil, MetaStructure},
 	{"when", &lang.ScopeBody, MetaCondition},
 	{"retries", &lang.ScopeMeta, MetaLoad},
 	{"delay", &lang.ScopeMeta, MetaLoad},
-	{"until", &lang.ScopeResult, MetaResultCondition},
+	{"failed_when", &lang.ScopeResult, MetaResultCondition},
 	{"changed_when", &lang.ScopeResult, MetaResultCondition},
+	{"until", &lang.ScopeResult, MetaResultCondition},
 	{"timeout", &lang.ScopeMeta, MetaLoad},
 	{"output_limit", &lang.ScopeMeta, MetaLoad},
 	{"ignore_errors", &lang.ScopeMeta, MetaLoad},
 	{"sudo", &lang.ScopeMeta, MetaLoad},
 	{"detach", &lang.ScopeMeta, MetaLoad},
 	{"poll", &lang.ScopeMeta, MetaLoad},
+	{"sudo_user", &lang.ScopeMeta, MetaLoad},
 	{"confirm", &lang.ScopeBody, MetaConfirm},
 }
 

@@ -18,7 +18,7 @@ func TestMetaArgsTable(t *testing.T) {
 			t.Errorf("%s: Refs %v, kind %d", ma.Name, ma.Refs, ma.Kind)
 		}
 	}
-	if got := MetaArgNames(MetaResultCondition); !slices.Equal(got, []string{"until", "changed_when"}) {
+	if got := MetaArgNames(MetaResultCondition); !slices.Equal(got, []string{"failed_when", "changed_when", "until"}) {
 		t.Errorf("result conditions %v", got)
 	}
 	defer func() {

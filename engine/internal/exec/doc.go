@@ -3,9 +3,10 @@
 // Status, Report, the sentinel errors), which package engine re-exports.
 //
 // It owns:
-//   - the walk's callbacks: an instance's when, its confirmation, its
-//     attempts with retries, delay, until and changed_when, each evaluated
-//     through compile.Scope (run.go, instance_run.go);
+//   - the walk's callbacks: an instance's on_change and when, its
+//     confirmation, its attempts with retries, delay, failed_when,
+//     changed_when and until, each evaluated through compile.Scope
+//     (run.go, instance_run.go);
 //   - the connections to hosts, made on first use, and which hosts proved
 //     unreachable (conns.go);
 //   - the transport a module sees, which applies the task's sudo, keeps

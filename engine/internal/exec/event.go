@@ -14,6 +14,13 @@ const (
 	StatusCancelled Status = "cancelled" // did not finish: the run was interrupted or stopped at a failure
 )
 
+// The reasons an instance was skipped without an error, in Event.Reason
+// and InstanceResult.Reason.
+const (
+	ReasonNothingChanged = "nothing changed"        // none of the instances of its on_change changed anything
+	ReasonNotSelected    = "not selected by --tags" // RunOptions.Tags or SkipTags leave its task out
+)
+
 // EventKind names what an Event reports.
 type EventKind string
 
@@ -24,7 +31,7 @@ const (
 	EventOutput          EventKind = "output"           // a line of a command's output (Stream, Line)
 	EventProgress        EventKind = "progress"         // a module's progress message (Line)
 	EventRetry           EventKind = "retry"            // an attempt failed or did not meet until; another follows (Attempt, Error)
-	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Changed when it failed after a change; Restored when a resumed run took it from the journal)
+	EventTaskFinished    EventKind = "task_finished"    // an instance ended (Status, Duration, Error, Outputs; Changed when it failed after a change; Restored when a resumed run took it from the journal; Reason when it was skipped for one)
 	EventHostWarning     EventKind = "host_warning"     // the transport of a host warned the operator, such as of a host key it did not check (Line)
 	EventHostUnreachable EventKind = "host_unreachable" // a host could not be reached; its remaining instances are skipped
 	EventRunFinished     EventKind = "run_finished"     // the walk ended (Duration; Error when interrupted)
@@ -43,6 +50,9 @@ const StreamJob = "job"
 // output that contain a sensitive value are redacted. Host is the host of
 // the instance, or the host a host event is about; On, set only on output events, names the peer a line came
 // from when the instance's module ran the command on a peer (see HostRef).
+// Key is the instance's key when its task has for_each.
+// Reason, set only on task_finished events of skipped instances, says why
+// an instance was skipped without an error (ReasonNothingChanged).
 type Event struct {
 	Seq      uint64         `json:"seq"`
 	Time     time.Time      `json:"time"`
@@ -50,6 +60,7 @@ type Event struct {
 	Task     string         `json:"task,omitempty"`
 	Module   string         `json:"module,omitempty"`
 	Host     string         `json:"host,omitempty"`
+	Key      string         `json:"key,omitempty"`
 	On       string         `json:"on,omitempty"`
 	Attempt  int            `json:"attempt,omitempty"`
 	Stream   string         `json:"stream,omitempty"`
@@ -61,6 +72,7 @@ type Event struct {
 	Outputs  map[string]any `json:"outputs,omitempty"`
 	Total    int            `json:"total,omitempty"`
 	Restored bool           `json:"restored,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
 }
 
 // Subscriber receives the events of a run, one at a time and in order.

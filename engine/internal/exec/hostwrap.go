@@ -45,7 +45,7 @@ type hostRun struct {
 // output sends a line of a command's output that inst ran on h, redacted,
 // as an event.
 func (hr *hostRun) output(inst *compile.Instance, h *compile.Host, stream, line string) {
-	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Stream: stream, Line: hr.secrets.Redact(line)}
+	e := Event{Kind: EventOutput, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Stream: stream, Line: hr.secrets.Redact(line)}
 	if h != inst.Host() {
 		e.On = h.Name()
 	}
@@ -115,11 +115,12 @@ func (th *taskHost) HostKey(ctx context.Context) ([]byte, error) {
 func (th *taskHost) Close() error { return nil }
 
 // sudo returns the sudo settings of a call: the call's own, or root when
-// the task sets sudo = true; with the host's sudo password (or else
-// RunOptions.SudoPassword) when the call gives none.
+// the task sets sudo = true (its sudo_user when it sets one); with the
+// host's sudo password (or else RunOptions.SudoPassword) when the call
+// gives none.
 func (th *taskHost) sudo(s *transport.Sudo) *transport.Sudo {
 	if s == nil && th.inst.Sudo() {
-		s = &transport.Sudo{}
+		s = &transport.Sudo{User: th.inst.SudoUser()}
 	}
 	password := cmp.Or(th.target.Config().SudoPassword, th.run.sudoPassword)
 	if s != nil && s.Password == "" && password != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/dag"
@@ -22,11 +23,14 @@ func (r *runner) visit(ctx context.Context, node int) dag.Outcome {
 	o := r.run(ctx, inst, res)
 	res.dur = time.Since(start)
 	r.finished(inst, res)
+	if res.throttled {
+		<-r.throttles[inst.Task()] // after its end is told, so no event shows more than throttle at once
+	}
 	return o
 }
 
-// run takes an instance through its when, its confirmation, the connection
-// to its host and its attempts.
+// run takes an instance through its on_change, its when, its
+// confirmation, the connection to its host and its attempts.
 func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) dag.Outcome {
 	end := func(status Status, err error, o dag.Outcome) dag.Outcome {
 		res.status = status
@@ -34,6 +38,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 			res.err = r.instanceError(inst, err)
 		}
 		return o
+	}
+	if r.selected != nil && !r.selected[inst.ID()] {
+		return r.skip(inst, res, ReasonNotSelected)
 	}
 	switch h := r.conns.unreachableOf(inst); {
 	case h == inst.Host():
@@ -45,6 +52,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	}
 	if ctx.Err() != nil || r.stopped() {
 		return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
+	}
+	if w := inst.Watches(); len(w) > 0 && !slices.ContainsFunc(w, r.changed) {
+		return r.skip(inst, res, ReasonNothingChanged)
 	}
 	scope := r.p.Scope(inst, func(i *compile.Instance) cty.Value { return r.outputs[i.ID()] })
 	run, err := scope.When()
@@ -65,7 +75,15 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 			return end(StatusFailed, err, dag.Failed)
 		}
 	}
-	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: 1})
+	if slots := r.throttles[inst.Task()]; slots != nil {
+		select {
+		case slots <- struct{}{}:
+			res.throttled = true
+		case <-ctx.Done():
+			return end(StatusCancelled, fmt.Errorf("not run: %w", ErrInterrupted), dag.Cancelled)
+		}
+	}
+	r.emit(Event{Kind: EventTaskStarted, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Attempt: 1})
 	th, err := r.conns.get(inst.Host())
 	if err != nil {
 		return end(StatusFailed, r.reachError(inst, res, err), dag.Failed)
@@ -97,6 +115,21 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	return end(StatusFailed, err, dag.Failed)
 }
 
+// skip records that inst did not run, for reason, and gives what reads
+// it null outputs.
+func (r *runner) skip(inst *compile.Instance, res *result, reason string) dag.Outcome {
+	r.outputs[inst.ID()] = inst.NullOutputs()
+	res.status, res.reason = StatusSkipped, reason
+	return dag.Skipped
+}
+
+// changed reports whether inst changed something in this run, or in the
+// run this one resumes when it was restored.
+func (r *runner) changed(inst *compile.Instance) bool {
+	res := r.results[inst.ID()]
+	return res.status == StatusChanged || res.changed
+}
+
 // reachError returns err, the error of inst, wrapping ErrHostUnreachable
 // as well when it says that a host inst holds (its own or a peer) could
 // not be reached, whether when connecting or when the transport, dialling
@@ -124,24 +157,8 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 		res.attempts = attempt
 		out, didChange, err := r.attempt(ctx, inst, scope, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
-		if err == nil {
-			if c, set, cerr := scope.ChangedWhen(out); set {
-				didChange = c
-				if cerr != nil {
-					err = module.Permanent(cerr)
-				}
-			}
-		}
+		didChange, err = judge(ctx, scope, out, didChange, err)
 		changed = changed || didChange
-		if err == nil {
-			met, set, uerr := scope.Until(out)
-			switch {
-			case uerr != nil:
-				err = module.Permanent(uerr)
-			case set && !met:
-				err = errUntil
-			}
-		}
 		if err == nil {
 			return out, changed, nil
 		}
@@ -153,11 +170,62 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 			res.lost = lost
 			return out, changed, err
 		}
-		r.emit(Event{Kind: EventRetry, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Attempt: attempt, Error: r.secrets.Redact(err.Error())})
+		r.emit(Event{Kind: EventRetry, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Attempt: attempt, Error: r.secrets.Redact(err.Error())})
 		if !sleep(ctx, inst.Delay()) {
 			return out, changed, ctx.Err()
 		}
 	}
+}
+
+// errFailedWhen is the error of an attempt whose failed_when was true
+// when its module reported success.
+var errFailedWhen = errors.New("failed_when is true")
+
+// judge applies the task's result conditions to an attempt that ended
+// with out, changed and err, in this order. When the attempt gave outputs
+// and was not cut off (by its host, its timeout or the run) nor refused
+// its arguments, failed_when decides whether it failed, in place of the
+// module, and changed_when whether it changed something; then, on
+// success, until decides whether it is the last. An error in evaluating
+// a condition is permanent.
+func judge(ctx context.Context, scope *compile.Scope, out cty.Value, changed bool, err error) (bool, error) {
+	if out != cty.NilVal && !cutOff(ctx, err) {
+		failed, set, ferr := scope.FailedWhen(out)
+		switch {
+		case ferr != nil:
+			return changed, module.Permanent(ferr)
+		case set && !failed:
+			err = nil
+		case set && err == nil:
+			err = errFailedWhen
+		}
+		c, set, cerr := scope.ChangedWhen(out)
+		switch {
+		case cerr != nil:
+			return changed, module.Permanent(cerr)
+		case set:
+			changed = c
+		}
+	}
+	if err != nil {
+		return changed, err
+	}
+	met, set, uerr := scope.Until(out)
+	switch {
+	case uerr != nil:
+		return changed, module.Permanent(uerr)
+	case set && !met:
+		return changed, errUntil
+	}
+	return changed, nil
+}
+
+// cutOff reports whether err says that an attempt did not run to its end:
+// its host was lost, its time ran out, the run was cancelled or its
+// arguments were refused.
+func cutOff(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || module.IsPermanent(err) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, transport.ErrConnectionLost) || errors.Is(err, transport.ErrUnreachable)
 }
 
 // attempt decodes the module body in ectx and runs the module once; the
@@ -186,7 +254,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 	env := module.NewEnvHooks(&taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: tail}, inst.Host().Name(), inst.Task(), module.EnvHooks{
 		Peer: r.peer(inst, tail),
 		Progress: func(msg string) {
-			r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Line: r.secrets.Redact(msg)})
+			r.emit(Event{Kind: EventProgress, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(), Line: r.secrets.Redact(msg)})
 		},
 		Jobs:   r.jobs(inst, res, th),
 		Detach: inst.Detach(),

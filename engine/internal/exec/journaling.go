@@ -113,7 +113,7 @@ func (r *runner) journalFinished(inst *compile.Instance, res *result) {
 // record returns the journal record of an instance as it stands.
 func (r *runner) record(inst *compile.Instance, res *result) journal.Record {
 	rec := journal.Record{
-		Task: inst.Task(), Host: inst.Host().Name(), Module: inst.Module(), Peers: inst.PeerNames(),
+		Task: inst.Task(), Host: inst.Host().Name(), Key: inst.Key(), Module: inst.Module(), Peers: inst.PeerNames(),
 		Started: res.started, Repeatable: res.repeatable,
 		Status: string(res.status), WhenFalse: res.whenFalse, ConnectionLost: res.lost && res.status == StatusFailed,
 		Duration: res.dur, Attempts: res.attempts, Jobs: slices.Clone(res.jobs),

@@ -87,8 +87,14 @@ type RunOptions struct {
 	// ResumeChanged lets Resume go on when the playbook's files or the
 	// values of its variables changed since the journal was written.
 	ResumeChanged bool
-	// Rerun names instances, as "task@host" or "task" (each of its
-	// instances), that Resume runs again whatever the journal says of
+	// Tags, when set, runs only the tasks with one of these tags, and
+	// what they depend on; SkipTags leaves out the tasks with one of its
+	// tags, unless a task that runs depends on them. The others are
+	// skipped with the reason ReasonNotSelected.
+	Tags, SkipTags []string
+	// Rerun names instances, as "task@host[key]", "task@host" (each of
+	// its instances there) or "task" (each of its instances), that Resume
+	// runs again whatever the journal says of
 	// them, such as one cut off mid-way whose host has been checked.
 	Rerun []string
 	// SudoPassword, when set, is the sudo password of every host whose

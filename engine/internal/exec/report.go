@@ -56,6 +56,9 @@ type InstanceResult struct {
 	// succeed which may still run on their hosts: a resumed run
 	// re-attaches to them.
 	Detached []DetachedJob
+	// Reason says why a skipped instance with no error did not run, such
+	// as ReasonNothingChanged; empty otherwise.
+	Reason string
 }
 
 // Failed reports whether the result counts as a failure of the run: the

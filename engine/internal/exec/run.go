@@ -44,6 +44,10 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	selected, err := p.TagSet(opts.Tags, opts.SkipTags)
+	if err != nil {
+		return nil, err
+	}
 	rerun, err := p.RerunSet(opts.Rerun)
 	switch {
 	case err != nil:
@@ -52,6 +56,7 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
 	}
 	r := newRunner(ctx, p, opts, included, limited)
+	r.selected = selected
 	if err := r.beginJournal(rerun); err != nil {
 		r.bus.close()
 		return nil, err
@@ -195,12 +200,14 @@ type runner struct {
 	hosts     *hostRun // what the transports given to modules share
 	secrets   *lang.Redactor
 	included  []bool
+	selected  []bool                 // by instance id, what RunOptions.Tags and SkipTags select; nil for every instance
 	limited   map[*compile.Host]bool // the hosts RunOptions.Limit keeps; nil without a limit
 	nodes     []int                  // under a limit: the instance id of each node walked
 	results   []result               // by instance id
 	outputs   []cty.Value            // by instance id: the outputs object of a finished instance
 	confirmMu sync.Mutex
-	sweeps    sync.Map // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
+	sweeps    sync.Map                 // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
+	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
 }
 
 // result is how an instance ended, as the run records it.
@@ -221,6 +228,8 @@ type result struct {
 	restored    bool            // not run: restored from the journal of the run it resumes
 	jobs        []job.Mark      // its detached jobs, carried over from the run it resumes or started by it
 	jobsFound   map[string]bool // the keys of jobs its module asked for, so that each is found once
+	reason      string          // why it was skipped without an error, if it was
+	throttled   bool            // it holds a slot of its task's throttle until its end is told
 }
 
 // newRunner prepares a run.
@@ -237,6 +246,12 @@ func newRunner(ctx context.Context, p *compile.Program, opts RunOptions, include
 		outputs:  make([]cty.Value, len(p.Instances())),
 	}
 	r.secrets.Add(p.Secrets()...)
+	r.throttles = map[string]chan struct{}{}
+	for _, inst := range p.Instances() {
+		if n := inst.Throttle(); n > 0 && r.throttles[inst.Task()] == nil {
+			r.throttles[inst.Task()] = make(chan struct{}, n)
+		}
+	}
 	r.secrets.Add(opts.SudoPassword)
 	r.conns = newConns(p.Hosts(), opts.Connect, r.bus.emit, r.secrets)
 	r.hosts = &hostRun{bus: r.bus, secrets: r.secrets, conns: r.conns, outputLimit: opts.OutputLimit, sudoPassword: opts.SudoPassword}
@@ -320,8 +335,8 @@ func (r *runner) why(node int) string {
 // finished sends the task_finished event of an instance.
 func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
-		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(),
-		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
+		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(),
+		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored, Reason: res.reason,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
@@ -355,6 +370,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Ignored:      res.ignored,
 			Restored:     res.restored,
 			Detached:     runningJobs(res.jobs),
+			Reason:       res.reason,
 		})
 	}
 	return rep

@@ -18,6 +18,8 @@ import (
 // where the playbook lives.
 var stdFunctions = map[string]function.Function{
 	"abs":             stdlib.AbsoluteFunc,
+	"alltrue":         allTrueFunc,
+	"anytrue":         anyTrueFunc,
 	"can":             tryfunc.CanFunc,
 	"ceil":            stdlib.CeilFunc,
 	"chomp":           stdlib.ChompFunc,
@@ -36,6 +38,7 @@ var stdFunctions = map[string]function.Function{
 	"formatdate":      stdlib.FormatDateFunc,
 	"formatlist":      stdlib.FormatListFunc,
 	"indent":          stdlib.IndentFunc,
+	"index":           indexFunc,
 	"join":            stdlib.JoinFunc,
 	"jsondecode":      jsonDecodeFunc,
 	"jsonencode":      stdlib.JSONEncodeFunc,
@@ -65,6 +68,7 @@ var stdFunctions = map[string]function.Function{
 	"split":           stdlib.SplitFunc,
 	"strrev":          stdlib.ReverseFunc,
 	"substr":          stdlib.SubstrFunc,
+	"sum":             sumFunc,
 	"timeadd":         stdlib.TimeAddFunc,
 	"title":           stdlib.TitleFunc,
 	"tobool":          stdlib.MakeToFunc(cty.Bool),

@@ -21,6 +21,7 @@ const (
 	RefSelf
 	RefTask
 	RefResult
+	RefEach
 )
 
 // rootNames maps each root name of a reference to its kind, and
@@ -28,9 +29,9 @@ const (
 var (
 	rootNames = map[string]RefKind{
 		"var": RefVar, "local": RefLocal, "host": RefHost, "group": RefGroup,
-		"self": RefSelf, "task": RefTask, "result": RefResult,
+		"self": RefSelf, "task": RefTask, "result": RefResult, "each": RefEach,
 	}
-	RootOrder = []string{"var", "local", "host", "group", "self", "task", "result"}
+	RootOrder = []string{"var", "local", "host", "group", "self", "task", "result", "each"}
 )
 
 // Reference is a parsed traversal such as var.port or
@@ -42,7 +43,9 @@ type Reference struct {
 	AllHosts bool   // task.NAME or task.NAME.on: every instance of the task
 	Bare     bool   // written task.NAME, without on or an output
 	SameHost bool   // in depends_on, task.NAME: the instance on the same host when there is one
-	Attr     string // the output (task.….OUT, result.OUT) or host attribute (self.X, host.NAME.X) named, or ""
+	Key      string // task.NAME["KEY"] or task.NAME.on.HOST["KEY"]: the key of an instance of a task with for_each
+	HasKey   bool   // Key is set
+	Attr     string // the output (task.….OUT, result.OUT), host attribute (self.X, host.NAME.X) or each attribute named, or ""
 	Trav     hcl.Traversal
 	AttrStep int8 // the step of trav that names attr
 }
@@ -89,9 +92,11 @@ var (
 	ScopeLocal      = Scope{"a local value", kinds(RefVar, RefLocal, RefHost, RefGroup)}
 	ScopeHost       = Scope{"a host block", kinds(RefVar, RefLocal)}
 	ScopeOn         = Scope{"on", kinds(RefVar, RefLocal, RefHost, RefGroup)}
-	ScopeMeta       = Scope{"this meta-argument", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf)}
-	ScopeBody       = Scope{"a task", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask)}
-	ScopeResult     = Scope{"a condition over result", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefResult)}
+	ScopeForEach    = Scope{"for_each", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf)}
+	ScopeTask       = Scope{"this meta-argument", kinds(RefVar, RefLocal)}
+	ScopeMeta       = Scope{"this meta-argument", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefEach)}
+	ScopeBody       = Scope{"a task", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefEach)}
+	ScopeResult     = Scope{"a condition over result", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefResult, RefEach)}
 )
 
 // StepRange returns the range of the name in a traversal step: an
@@ -133,7 +138,7 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 	}
 	r := Reference{Kind: kind, Trav: t}
 	switch kind {
-	case RefSelf, RefResult:
+	case RefSelf, RefResult, RefEach:
 		if len(t) > 1 {
 			r.Attr, _ = StepName(t[1])
 			r.AttrStep = 1
@@ -159,6 +164,9 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 		r.AllHosts, r.Bare = true, true
 		return r, nil
 	}
+	if r.keyAt(t, 2) {
+		return r, nil
+	}
 	step, ok := StepName(t[2])
 	if !ok {
 		return r, refShapeDiag(t, root)
@@ -174,11 +182,30 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 	if r.Host, ok = StepName(t[3]); !ok {
 		return r, refShapeDiag(t, root)
 	}
-	if len(t) > 4 {
+	if len(t) > 4 && !r.keyAt(t, 4) {
 		r.Attr, _ = StepName(t[4])
 		r.AttrStep = 4
 	}
 	return r, nil
+}
+
+// keyAt reads the key of an instance of a task with for_each when step i
+// of t indexes with a string, and the output named after it; it reports
+// whether there was one.
+func (r *Reference) keyAt(t hcl.Traversal, i int) bool {
+	ix, ok := t[i].(hcl.TraverseIndex)
+	if !ok {
+		return false
+	}
+	if r.Key, ok = StepName(ix); !ok {
+		return false
+	}
+	r.HasKey = true
+	if len(t) > i+1 {
+		r.Attr, _ = StepName(t[i+1])
+		r.AttrStep = int8(i + 1)
+	}
+	return true
 }
 
 // refShapeDiag reports a reference that does not name what its root
@@ -189,7 +216,7 @@ func refShapeDiag(t hcl.Traversal, root string) *hcl.Diagnostic {
 		"local": "local.NAME",
 		"host":  "host.NAME",
 		"group": "group.NAME",
-		"task":  "task.NAME.OUTPUT or task.NAME.on.HOST.OUTPUT",
+		"task":  "task.NAME.OUTPUT or task.NAME.on.HOST.OUTPUT (task.NAME[\"KEY\"].OUTPUT or task.NAME.on.HOST[\"KEY\"].OUTPUT for a task with for_each)",
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,

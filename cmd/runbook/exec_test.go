@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+func TestExecOverSSH(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(t.TempDir(), "hosts.hcl")
+	hosts := `host "web" {
+  address = "` + srv.Host + `"
+  port    = ` + strconv.Itoa(srv.Port) + `
+  user    = "` + me.Username + `"
+  groups  = ["web"]
+}
+host "db" {
+  address = "` + srv.Host + `"
+  port    = ` + strconv.Itoa(srv.Port) + `
+  user    = "` + me.Username + `"
+}
+`
+	if err := os.WriteFile(inv, []byte(hosts), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runbookSSH(t, "exec", "-i", inv, "--limit", "web", "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts,
+		"--output", "json", "--", "echo", "${HOME}", "%{x}")
+	r.wantCode(t, exitOK)
+	ran := 0
+	for _, e := range parseEvents(t, r.stdout) {
+		if e.Kind != "task_finished" {
+			continue
+		}
+		ran++
+		if e.Host != "web" || e.Outputs["stdout"] != "${HOME} %{x}" {
+			t.Errorf("%s printed %v, want the arguments as they are", e.Host, e.Outputs["stdout"])
+		}
+	}
+	if ran != 1 {
+		t.Errorf("%d instances ran, want 1 (web)", ran)
+	}
+	runbookSSH(t, "exec", "-i", inv).wantCode(t, exitUsage)
+	r = runbookSSH(t, "exec", "-i", inv, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--output", "json", "--", "false")
+	r.wantCode(t, exitTaskFailed)
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  for_each = toset(["x"])
+  message  = each.kee
+}

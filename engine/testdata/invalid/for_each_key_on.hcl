@@ -1,0 +1,4 @@
+task "echo" "a" {
+  for_each = toset(["on", "off"])
+  message  = each.key
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  for_each = ["x", "y"]
+  message  = each.key
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  for_each = null
+  message  = "x"
+}

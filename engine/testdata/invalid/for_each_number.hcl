@@ -1,0 +1,4 @@
+task "echo" "a" {
+  for_each = 3
+  message  = "x"
+}

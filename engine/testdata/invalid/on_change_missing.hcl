@@ -1,0 +1,8 @@
+host "web" {}
+task "echo" "a" {
+  message = "a"
+}
+task "echo" "b" {
+  message   = "b"
+  on_change = [task.aa]
+}

@@ -1,0 +1,7 @@
+task "echo" "a" {
+  message = "a"
+}
+task "echo" "b" {
+  message = "b"
+  tags    = [task.a.message]
+}

@@ -1,0 +1,7 @@
+task "echo" "a" {
+  message = "yes"
+}
+task "echo" "b" {
+  message = "b"
+  when    = task.a.message
+}
