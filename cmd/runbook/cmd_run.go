@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/journal"
 )
 
 var runCommand = &command{
@@ -27,6 +28,14 @@ were skipped by their when) are not run again, and the others run. A step
 cut off mid-way runs again only when its module is safe to repeat;
 otherwise the run stops before starting anything and says what to check.
 
+--check connects to the hosts and runs every step in check mode: a step
+whose module can tell says whether it would change something (with --diff,
+what), and changes nothing; any other step does not run and is reported
+"cannot predict", as is a step whose arguments read outputs of a step that
+would change (they are known only after a run). The recap lists what check
+mode could not see. --diff, with or without --check, shows the changes to
+files.
+
 Interrupting (Ctrl-C, SIGTERM) starts no new task and gives the running
 ones 10s before they are cancelled; a second interrupt cancels them at once.
 
@@ -37,18 +46,20 @@ resume refused), 3 a host was unreachable, 130 interrupted.`,
 
 // runFlags are the flags of runbook run.
 type runFlags struct {
-	load     loadFlags
-	ssh      sshFlags
-	limit    string
-	parallel int
-	perHost  int
-	failFast bool
-	timeout  time.Duration
-	output   string
-	outLimit byteSize
-	yes      bool
-	journal  journalFlags
-	sudo     sudoFlags
+	load      loadFlags
+	ssh       sshFlags
+	limit     string
+	parallel  int
+	perHost   int
+	failFast  bool
+	timeout   time.Duration
+	output    string
+	outLimit  byteSize
+	yes       bool
+	journal   journalFlags
+	sudo      sudoFlags
+	checkMode bool
+	diff      bool
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -65,6 +76,8 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.BoolVar(&f.yes, "yes", false, "Answer yes to every confirmation question: run the steps that destroy data without asking.")
 	f.journal.register(fs)
 	f.sudo.register(fs)
+	fs.BoolVar(&f.checkMode, "check", false, "Check mode: connect, and have every task say what it would change, changing nothing; a task whose module cannot tell does not run. Keeps no journal.")
+	fs.BoolVar(&f.diff, "diff", false, "Show the changes made, or with --check that would be made, to files: a unified diff of each content (\"(sensitive)\" for a secret one) and the modes, owners and groups that change.")
 }
 
 // check reports values of the flags that make no sense.
@@ -78,6 +91,8 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--per-host must be at least 1, not %d", f.perHost)
 	case f.timeout < 0:
 		return fmt.Errorf("--timeout must not be negative")
+	case f.checkMode && f.journal.resume:
+		return fmt.Errorf("--check changes nothing and keeps no journal: it cannot --resume")
 	}
 	if err := f.journal.check(); err != nil {
 		return err
@@ -105,9 +120,11 @@ func runRun(c *cli, cmd *command, args []string) int {
 		return fs.usageError(c, "%v", err)
 	}
 
-	j, ok := c.openJournal(&f.journal, p)
-	if !ok {
-		return exitUsage
+	var j *journal.Journal
+	if !f.checkMode {
+		if j, ok = c.openJournal(&f.journal, p); !ok {
+			return exitUsage
+		}
 	}
 	if j != nil {
 		defer j.Close()
@@ -146,6 +163,8 @@ func runRun(c *cli, cmd *command, args []string) int {
 		ResumeChanged: f.journal.resumeChanged,
 		Rerun:         f.journal.rerun(),
 		SudoPassword:  sudoPassword,
+		Check:         f.checkMode,
+		Diff:          f.diff,
 	})
 	in.release()
 	view.close()

@@ -1,10 +1,11 @@
 // Package module is the contract between runbook's engine and its
 // modules, and knows nothing else of the engine: the Module interface and
 // its Result, the optional abilities a module may implement (Validator,
-// PartialValidator, Describer, Repeatable, and ArgumentValidator for the
+// PartialValidator, Describer, Repeatable, Checker, and ArgumentValidator for the
 // types of arguments), the Env a running module sees, the argument types
 // the engine gives meaning to (HostRef, Duration), the errors a module
-// returns (ArgError, Permanent), the registry that playbooks find modules
+// returns (ArgError, Permanent, ErrCannotPredict), the diffs of the files
+// it changes (FileDiff), the registry that playbooks find modules
 // in by name, and the Schema that a module's Go types imply, from which
 // the engine checks and decodes task bodies and the module reference is
 // written.

@@ -17,6 +17,12 @@ type Env struct {
 	HostName string
 	// Task is the task's name.
 	Task string
+	// Diff reports that the run asks for the changes made to files
+	// (runbook run --diff): a module that writes files then puts them in
+	// Result.Diffs, in check mode and out of it. Reading a file's old
+	// content costs a download, so a module reads it only when Diff is
+	// set.
+	Diff bool
 
 	peer     func(ref HostRef) (transport.Host, error)
 	progress func(msg string)

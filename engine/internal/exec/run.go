@@ -13,6 +13,7 @@ import (
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -49,6 +50,8 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		return nil, err
 	case len(opts.Rerun) > 0 && !opts.Resume:
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
+	case opts.Check && (opts.Journal != nil || opts.Resume):
+		return nil, errCheckJournal
 	}
 	r := newRunner(ctx, p, opts, included, limited)
 	if err := r.beginJournal(rerun); err != nil {
@@ -62,7 +65,7 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		}
 	}
 	start := time.Now()
-	r.emit(Event{Kind: EventRunStarted, Total: total})
+	r.emit(Event{Kind: EventRunStarted, Total: total, Check: opts.Check})
 	for id, inst := range p.Instances() {
 		if res := &r.results[id]; res.restored {
 			r.finished(inst, res)
@@ -211,11 +214,12 @@ type result struct {
 	ignored     bool
 	attempts    int
 	stderr      string
-	started     time.Time // when its module first started; zero if it never did
-	repeatable  bool      // its module said it is safe to repeat, when it started
-	lost        bool      // it failed, and an attempt lost its connection mid-way
-	whenFalse   bool      // skipped because its when was false
-	restored    bool      // not run: restored from the journal of the run it resumes
+	started     time.Time         // when its module first started; zero if it never did
+	repeatable  bool              // its module said it is safe to repeat, when it started
+	lost        bool              // it failed, and an attempt lost its connection mid-way
+	whenFalse   bool              // skipped because its when was false
+	restored    bool              // not run: restored from the journal of the run it resumes
+	diffs       []module.FileDiff // the changes its module made, or would make, to files
 }
 
 // newRunner prepares a run.
@@ -317,6 +321,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
 		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(),
 		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored,
+		Check: r.opts.Check, Diffs: res.diffs,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
@@ -327,7 +332,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 
 // report builds the report of the run.
 func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
+	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
 	for i, inst := range r.p.Instances() {
 		if !r.included[i] {
 			continue
@@ -349,6 +354,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Attempts:     res.attempts,
 			Ignored:      res.ignored,
 			Restored:     res.restored,
+			Diffs:        res.diffs,
 		})
 	}
 	return rep
