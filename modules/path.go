@@ -318,12 +318,19 @@ func (f *File) setAttribute(ctx context.Context, env *engine.Env, a engine.Attri
 // (such as "remove /tmp/x") and the command's standard error when it
 // exits with another status than 0.
 func runArgs(ctx context.Context, env *engine.Env, what string, args ...string) error {
-	res, err := env.Host.Run(ctx, transport.Command{Args: args})
+	return runChecked(ctx, env, what, transport.Command{Args: args})
+}
+
+// runChecked runs cmd, whose Args are set, on env's host, failing with
+// what and the end of the command's standard error when it exits with
+// another status than 0.
+func runChecked(ctx context.Context, env *engine.Env, what string, cmd transport.Command) error {
+	res, err := env.Host.Run(ctx, cmd)
 	switch {
 	case err != nil:
 		return fmt.Errorf("%s on %s: %w", what, env.HostName, err)
 	case !res.OK():
-		return fmt.Errorf("%s on %s: %s exited with code %d: %s", what, env.HostName, args[0], res.ExitCode, trimNewline(res.Stderr))
+		return fmt.Errorf("%s on %s: %s exited with code %d: %s", what, env.HostName, cmd.Args[0], res.ExitCode, tail(trimNewline(res.Stderr), stderrTailLines))
 	}
 	return nil
 }

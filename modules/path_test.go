@@ -12,6 +12,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/moduletest"
+	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
 // fileTasks is a playbook of file tasks under var.dir, on host.box.
@@ -70,7 +71,7 @@ func ownerOf(t *testing.T, path string) string {
 }
 
 func TestFileOverSSHWithSudo(t *testing.T) {
-	u, block, opts := sudoHost(t)
+	u, block, opts := sudoHost(t, sshdtest.Options{})
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o700); err != nil { // only root can change it: the tasks need sudo
 		t.Fatal(err)

@@ -9,14 +9,14 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
-// sudoHost starts a real sshd and a user that may run anything with sudo
+// sudoHost starts a real sshd with opts and a user that may run anything with sudo
 // after giving its password. It returns the user, the host block of
 // "box" that logs in as that user with that password as its sudo
 // password, and the run options that reach it over SSH.
-func sudoHost(t *testing.T) (sshdtest.User, string, engine.RunOptions) {
+func sudoHost(t *testing.T, opts sshdtest.Options) (sshdtest.User, string, engine.RunOptions) {
 	t.Helper()
-	srv := sshdtest.Start(t, sshdtest.Options{})
-	u := sshdtest.NewSudoUser(t)
+	u := sshdtest.NewSudoUser(t) // before sshd starts, so that an overlay root holds it
+	srv := sshdtest.Start(t, opts)
 	block := fmt.Sprintf(`
 host "box" {
   address       = %q
