@@ -13,12 +13,13 @@
 //   - file: makes a path a file, a directory or a link, or removes it, with its mode, owner and group.
 //   - lineinfile: keeps a line in a text file (replacing the one a regexp matches), or removes the matching lines.
 //   - package: installs, upgrades or removes packages with apt, dnf or yum.
+//   - service: starts, stops or restarts a service and enables it at boot, with systemd or its init script.
 //   - shell: runs a multi-line script, sent to its interpreter on standard input.
 //   - template: renders a Go text/template and writes the result like copy.
 //   - wait_for: waits until a port, a path or a command reaches the wanted state.
 //
 // Each module is an exported struct (Assert, BlockInFile, Command, Copy,
-// Fetch, File, LineInFile, Package, Shell, Template, WaitFor) whose `hcl` tags are
+// Fetch, File, LineInFile, Package, Service, Shell, Template, WaitFor) whose `hcl` tags are
 // its arguments, with an outputs struct whose `cty` tags name what later
 // tasks can read. The package also renders the module reference
 // (WriteReference) that `runbook modules` prints and modules/REFERENCE.md

@@ -91,7 +91,7 @@ func TestPackageWithAptOnAnOverlayRoot(t *testing.T) {
 	if out, err := exec.Command("dpkg-query", "-W", testPackage).CombinedOutput(); err == nil {
 		t.Fatalf("the machine has %s installed: %s", testPackage, out)
 	}
-	_, block, opts := sudoHost(t, sshdtest.Options{OverlayRoot: true})
+	_, _, block, opts := sudoHost(t, sshdtest.Options{OverlayRoot: true})
 	repo, err := os.MkdirTemp("", "runbook-repo-")
 	if err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func ownerOf(t *testing.T, path string) string {
 }
 
 func TestFileOverSSHWithSudo(t *testing.T) {
-	u, block, opts := sudoHost(t, sshdtest.Options{})
+	_, u, block, opts := sudoHost(t, sshdtest.Options{})
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o700); err != nil { // only root can change it: the tasks need sudo
 		t.Fatal(err)

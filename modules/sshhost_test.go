@@ -9,11 +9,11 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
-// sudoHost starts a real sshd with opts and a user that may run anything with sudo
-// after giving its password. It returns the user, the host block of
-// "box" that logs in as that user with that password as its sudo
-// password, and the run options that reach it over SSH.
-func sudoHost(t *testing.T, opts sshdtest.Options) (sshdtest.User, string, engine.RunOptions) {
+// sudoHost starts a real sshd with opts and a user that may run anything
+// with sudo after giving its password. It returns the server, the user,
+// the host block of "box" that logs in as that user with that password as
+// its sudo password, and the run options that reach it over SSH.
+func sudoHost(t *testing.T, opts sshdtest.Options) (*sshdtest.Server, sshdtest.User, string, engine.RunOptions) {
 	t.Helper()
 	u := sshdtest.NewSudoUser(t) // before sshd starts, so that an overlay root holds it
 	srv := sshdtest.Start(t, opts)
@@ -26,7 +26,7 @@ host "box" {
   sudo_password = %q
 }
 `, srv.Host, srv.Port, u.Name, srv.ClientKey.File, u.Password)
-	return u, block, engine.RunOptions{Connect: moduletest.SSH(srv.KnownHosts)}
+	return srv, u, block, engine.RunOptions{Connect: moduletest.SSH(srv.KnownHosts)}
 }
 
 // wantStatuses fails the test unless each task of rep ended as want

@@ -58,7 +58,7 @@ task "lineinfile" "new" {
 `
 
 func TestEditOverSSHWithSudo(t *testing.T) {
-	_, block, opts := sudoHost(t, sshdtest.Options{})
+	_, _, block, opts := sudoHost(t, sshdtest.Options{})
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o700); err != nil { // only root can write it: the tasks need sudo
 		t.Fatal(err)

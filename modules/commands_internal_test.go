@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// The dnf and yum paths cannot run on this Debian machine: these tests
+// The dnf and yum paths of package, and the systemd path of service,
+// cannot run on this Debian machine, where no systemd runs: these tests
 // pin the commands they build and how their output is read.
 
 func TestPackageCommandsOfDnfAndYum(t *testing.T) {
@@ -42,5 +43,22 @@ func TestPackageReadsRpmAndDnfOutput(t *testing.T) {
 	got = apt.parseInstalled("libc6\tii \t2.36-9\nold\trc \t1.0\n", []string{"libc6:amd64", "old"})
 	if want := map[string]string{"libc6:amd64": "2.36-9"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("apt installed = %v, want %v (a removed package's config is not an installed package)", got, want)
+	}
+}
+
+func TestServiceCommandsOfSystemd(t *testing.T) {
+	sd, sysv := serviceManager{kind: "systemd", name: "nginx"}, serviceManager{kind: "sysv", name: "nginx"}
+	for _, c := range []struct {
+		got  []string
+		want string
+	}{
+		{sd.action("restart"), "systemctl restart nginx"},
+		{sd.enable(true), "systemctl enable nginx"},
+		{sd.enable(false), "systemctl disable nginx"},
+		{sysv.action("stop"), "/etc/init.d/nginx stop"},
+	} {
+		if got := strings.Join(c.got, " "); got != c.want {
+			t.Errorf("command %q, want %q", got, c.want)
+		}
 	}
 }
