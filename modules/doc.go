@@ -11,19 +11,21 @@
 //   - copy: writes a file on the host from a string or a file on the control node.
 //   - fetch: copies a file from the host to the control node.
 //   - file: makes a path a file, a directory or a link, or removes it, with its mode, owner and group.
+//   - group: keeps a group, with its gid, or removes it.
 //   - lineinfile: keeps a line in a text file (replacing the one a regexp matches), or removes the matching lines.
 //   - package: installs, upgrades or removes packages with apt, dnf or yum.
 //   - service: starts, stops or restarts a service and enables it at boot, with systemd or its init script.
 //   - shell: runs a multi-line script, sent to its interpreter on standard input.
 //   - template: renders a Go text/template and writes the result like copy.
+//   - user: keeps a user account, with its ids, groups, shell, home and SSH keys, or removes it.
 //   - wait_for: waits until a port, a path or a command reaches the wanted state.
 //
 // Each module is an exported struct (Assert, BlockInFile, Command, Copy,
-// Fetch, File, LineInFile, Package, Service, Shell, Template, WaitFor)
-// whose `hcl` tags are its arguments, with an outputs struct whose `cty`
-// tags name what later tasks can read. The package also renders the
-// module reference (WriteReference) that `runbook modules` prints and
-// modules/REFERENCE.md holds.
+// Fetch, File, Group, LineInFile, Package, Service, Shell, Template, User,
+// WaitFor) whose `hcl` tags are its arguments, with an outputs struct
+// whose `cty` tags name what later tasks can read. The package also
+// renders the module reference (WriteReference) that `runbook modules`
+// prints and modules/REFERENCE.md holds.
 //
 // The modules that can say what they would change without changing it
 // implement engine.Checker, for check mode; they read what they compare
