@@ -11,6 +11,7 @@
 //   - copy: writes a file on the host from a string or a file on the control node.
 //   - fetch: copies a file from the host to the control node.
 //   - file: makes a path a file, a directory or a link, or removes it, with its mode, owner and group.
+//   - get_url: downloads a file on the host, checked against its SHA-256.
 //   - group: keeps a group, with its gid, or removes it.
 //   - lineinfile: keeps a line in a text file (replacing the one a regexp matches), or removes the matching lines.
 //   - package: installs, upgrades or removes packages with apt, dnf or yum.
@@ -21,8 +22,8 @@
 //   - wait_for: waits until a port, a path or a command reaches the wanted state.
 //
 // Each module is an exported struct (Assert, BlockInFile, Command, Copy,
-// Fetch, File, Group, LineInFile, Package, Service, Shell, Template, User,
-// WaitFor) whose `hcl` tags are its arguments, with an outputs struct
+// Fetch, File, GetURL, Group, LineInFile, Package, Service, Shell,
+// Template, User, WaitFor) whose `hcl` tags are its arguments, with an outputs struct
 // whose `cty` tags name what later tasks can read. The package also
 // renders the module reference (WriteReference) that `runbook modules`
 // prints and modules/REFERENCE.md holds.
