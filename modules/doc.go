@@ -22,11 +22,11 @@
 //   - wait_for: waits until a port, a path or a command reaches the wanted state.
 //
 // Each module is an exported struct (Assert, BlockInFile, Command, Copy,
-// Fetch, File, GetURL, Group, LineInFile, Package, Service, Shell,
-// Template, User, WaitFor) whose `hcl` tags are its arguments, with an outputs struct
-// whose `cty` tags name what later tasks can read. The package also
-// renders the module reference (WriteReference) that `runbook modules`
-// prints and modules/REFERENCE.md holds.
+// Fetch, File, GetURL, Group, LineInFile, Package, Service, Shell, Template,
+// User, WaitFor) whose `hcl` tags are its arguments, with an outputs struct
+// whose `cty` tags name what later tasks can read. The package also renders
+// the module reference (WriteReference) that `runbook modules` prints and
+// modules/REFERENCE.md holds.
 //
 // The modules that can say what they would change without changing it
 // implement engine.Checker, for check mode; they read what they compare
