@@ -18,15 +18,16 @@
 //   - service: starts, stops or restarts a service and enables it at boot, with systemd or its init script.
 //   - shell: runs a multi-line script, sent to its interpreter on standard input.
 //   - template: renders a Go text/template and writes the result like copy.
+//   - unarchive: extracts a .tar.gz, .tar.xz or .zip archive into a directory on the host.
 //   - user: keeps a user account, with its ids, groups, shell, home and SSH keys, or removes it.
 //   - wait_for: waits until a port, a path or a command reaches the wanted state.
 //
 // Each module is an exported struct (Assert, BlockInFile, Command, Copy,
 // Fetch, File, GetURL, Group, LineInFile, Package, Service, Shell, Template,
-// User, WaitFor) whose `hcl` tags are its arguments, with an outputs struct
-// whose `cty` tags name what later tasks can read. The package also renders
-// the module reference (WriteReference) that `runbook modules` prints and
-// modules/REFERENCE.md holds.
+// Unarchive, User, WaitFor) whose `hcl` tags are its arguments, with an
+// outputs struct whose `cty` tags name what later tasks can read. The
+// package also renders the module reference (WriteReference) that `runbook
+// modules` prints and modules/REFERENCE.md holds.
 //
 // The modules that can say what they would change without changing it
 // implement engine.Checker, for check mode; they read what they compare
