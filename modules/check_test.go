@@ -3,12 +3,15 @@ package modules_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/moduletest"
+	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
 // checkPlaybook is a playbook whose tasks cover what check mode sees: a
@@ -163,4 +166,59 @@ func TestCheckModeRefusesAJournal(t *testing.T) {
 	if _, err := engine.Run(t.Context(), p, engine.RunOptions{Check: true, Resume: true}); err == nil {
 		t.Error("a check-mode run that resumes started")
 	}
+}
+
+// onBox runs every task of src on host.box.
+func onBox(src string) string {
+	return regexp.MustCompile(`(?m)^(task "[^"]+" "[^"]+" \{)$`).ReplaceAllString(src, "$1\n  on = host.box")
+}
+
+func TestCheckModeOverSSHAsAPlainUser(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	dir := checkDir(t)
+	if out, err := exec.Command("chown", "-R", u.Name, dir, filepath.Dir(dir)).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v: %s", err, out)
+	}
+	if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := dirState(t, dir)
+	src := fmt.Sprintf(`
+host "box" {
+  address       = %q
+  port          = %d
+  user          = %q
+  identity_file = %q
+}
+`, srv.Host, srv.Port, u.Name, srv.ClientKey.File) + onBox(checkPlaybook)
+	vars := []string{"dir=" + dir, "secret=hunter2-new"}
+	var lines []string
+	opts := engine.RunOptions{Connect: moduletest.SSH(srv.KnownHosts), Check: true, Diff: true,
+		Subscribers: []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
+			if e.Kind == engine.EventOutput {
+				lines = append(lines, e.Line)
+			}
+		})}}
+	rep := moduletest.Run(t, src, opts, vars...)
+	if after := dirState(t, dir); after != before {
+		t.Fatalf("check mode changed the files:\n%s\nwant\n%s", after, before)
+	}
+	if got := moduletest.Instance(t, rep, "differs@box"); got.Status != engine.StatusChanged || len(got.Diffs) != 1 || !strings.Contains(got.Diffs[0].Diff, "-two\n+TWO\n") {
+		t.Errorf("differs: %s (%v), diffs %+v", got.Status, got.Err, got.Diffs)
+	}
+	if got := moduletest.Instance(t, rep, "same@box"); got.Status != engine.StatusOK {
+		t.Errorf("same: %s (%v)", got.Status, got.Err)
+	}
+	if joined := strings.Join(lines, "\n"); strings.Contains(joined, "old secret") || strings.Contains(joined, "three") {
+		t.Errorf("the content of files read to compare them shows in output events:\n%s", joined)
+	}
+	opts.Check = false
+	real := moduletest.Run(t, src, opts, vars...)
+	for _, res := range real.Instances {
+		if res.Status == engine.StatusFailed {
+			t.Errorf("run: %s: %v", res.ID(), res.Err)
+		}
+	}
+	checkFile(t, filepath.Join(dir, "differs"), "one\nTWO\nthree\n", 0o600)
 }
