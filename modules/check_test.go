@@ -43,6 +43,10 @@ task "copy" "secret" {
   dest    = "${var.dir}/secret"
   content = var.secret
 }
+task "copy" "leak" {
+  dest    = "${var.dir}/leak"
+  content = "password = rotated\n"
+}
 task "command" "guarded" {
   argv    = ["touch", "${var.dir}/guarded"]
   creates = "${var.dir}/same"
@@ -64,7 +68,7 @@ task "command" "reads" {
 func checkDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, content := range map[string]string{"same": "one\n", "differs": "one\ntwo\nthree\n", "secret": "old secret\n"} {
+	for name, content := range map[string]string{"same": "one\n", "differs": "one\ntwo\nthree\n", "secret": "old secret\n", "leak": "password = hunter2-new\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +105,7 @@ func TestCheckModeChangesNothingAndSaysWhatWould(t *testing.T) {
 		t.Error("the report does not say it is of a check-mode run")
 	}
 	want := map[string]engine.Status{
-		"same": engine.StatusOK, "differs": engine.StatusChanged, "missing": engine.StatusChanged, "secret": engine.StatusChanged,
+		"same": engine.StatusOK, "differs": engine.StatusChanged, "missing": engine.StatusChanged, "secret": engine.StatusChanged, "leak": engine.StatusChanged,
 		"guarded": engine.StatusOK, "guard_runs": engine.StatusChanged, "free": engine.StatusCannotPredict, "reads": engine.StatusCannotPredict,
 	}
 	for task, status := range want {
@@ -129,9 +133,11 @@ func TestCheckModeChangesNothingAndSaysWhatWould(t *testing.T) {
 	if len(missing) != 1 || !strings.Contains(missing[0].Diff, "+new\n") || missing[0].Attributes[0] != (engine.Attribute{Name: "state", Before: "absent", After: "file"}) {
 		t.Errorf("missing: diffs %+v", missing)
 	}
-	secret := moduletest.Instance(t, rep, "secret@local").Diffs
-	if len(secret) != 1 || !secret[0].Sensitive || secret[0].Diff != "" {
-		t.Errorf("secret: diffs %+v, want one marked sensitive without content", secret)
+	for _, task := range []string{"secret", "leak"} { // leak: the old content shows a sensitive value
+		d := moduletest.Instance(t, rep, task+"@local").Diffs
+		if len(d) != 1 || !d[0].Sensitive || d[0].Diff != "" {
+			t.Errorf("%s: diffs %+v, want one marked sensitive without content", task, d)
+		}
 	}
 
 	// A real run changes exactly what check mode said, with the same diffs.
