@@ -228,3 +228,35 @@ host "box" {
 	}
 	checkFile(t, filepath.Join(dir, "differs"), "one\nTWO\nthree\n", 0o600)
 }
+
+func TestCheckModeAsksNothingAndReadsUnknownWhens(t *testing.T) {
+	dir := t.TempDir()
+	rep := moduletest.Run(t, `
+variable "dir" {
+  type = string
+}
+task "copy" "conf" {
+  dest    = "${var.dir}/conf"
+  content = "x\n"
+  confirm = "Write the configuration?"
+}
+task "command" "reload" {
+  argv    = ["touch", "${var.dir}/reloaded"]
+  creates = "${var.dir}/reloaded"
+  when    = task.conf.changed
+}
+task "assert" "after" {
+  that       = true
+  depends_on = [task.reload]
+}
+`, engine.RunOptions{Check: true}, "dir="+dir)
+	want := map[string]engine.Status{"conf": engine.StatusChanged, "reload": engine.StatusCannotPredict, "after": engine.StatusOK}
+	for task, status := range want {
+		if res := moduletest.Instance(t, rep, task+"@local"); res.Status != status {
+			t.Errorf("%s: %s (%v), want %s", task, res.Status, res.Err, status)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("check mode wrote %d files", len(entries))
+	}
+}
