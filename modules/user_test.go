@@ -126,3 +126,33 @@ func TestUserAndGroupOverSSHWithSudo(t *testing.T) {
 	}
 	remove("remove again", engine.StatusOK)
 }
+
+func TestGroupGIDAndRemoval(t *testing.T) {
+	name := fmt.Sprintf("rbg%06d", rand.IntN(1000000))
+	t.Cleanup(func() { _ = exec.Command("groupdel", name).Run() })
+	gid := 42000 + rand.IntN(1000)
+	run := func(what, state string, gid int, want engine.Status) engine.InstanceResult {
+		t.Helper()
+		rep := moduletest.Run(t, fmt.Sprintf(`
+task "group" "g" {
+  name  = %q
+  state = %q
+  gid   = %d
+}
+`, name, state, gid), engine.RunOptions{})
+		res := moduletest.Instance(t, rep, "g@local")
+		if res.Status != want {
+			t.Fatalf("%s: %s (%v), want %s", what, res.Status, res.Err, want)
+		}
+		return res
+	}
+	if res := run("create", "present", gid, engine.StatusChanged); fmt.Sprint(res.Outputs["gid"]) != fmt.Sprint(gid) {
+		t.Errorf("create: outputs %v, want gid %d", res.Outputs, gid)
+	}
+	run("again", "present", gid, engine.StatusOK)
+	if res := run("a new gid", "present", gid+1, engine.StatusChanged); fmt.Sprint(res.Outputs["gid"]) != fmt.Sprint(gid+1) {
+		t.Errorf("a new gid: outputs %v", res.Outputs)
+	}
+	run("remove", "absent", gid+1, engine.StatusChanged)
+	run("remove again", "absent", gid+1, engine.StatusOK)
+}
