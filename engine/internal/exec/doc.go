@@ -12,7 +12,10 @@
 //     scripts that hold secrets off the command line and turns output
 //     lines into events (hostwrap.go, secretscript.go);
 //   - the event bus and its subscribers' queues (bus.go, event.go);
-//   - journaling a run and resuming one (journaling.go, resume.go).
+//   - journaling a run and resuming one (journaling.go, resume.go);
+//   - check mode, in which modules check instead of running and the
+//     outputs of what would change are unknown, and the diffs of files
+//     that modules report, made safe to show (check.go).
 //
 // Its parts point one way only: the runner holds the connections and the
 // hostRun its transports share; a connection reports through the bus it
