@@ -17,7 +17,7 @@ func TestPackageCommandsOfDnfAndYum(t *testing.T) {
 		want string
 	}{
 		{dnf.change("present", []string{"nginx", "git"}), "dnf install -y -q nginx git"},
-		{dnf.change("latest", []string{"nginx"}), "dnf install -y -q --best nginx"},
+		{yum.change("latest", []string{"nginx"}), `/bin/sh -c "$0" install -y -q "$@" && "$0" upgrade -y -q "$@" yum nginx`},
 		{yum.change("absent", []string{"nginx"}), "yum remove -y -q nginx"},
 		{yum.refresh(), "yum makecache -q -y"},
 		{dnf.query([]string{"nginx"}), "rpm -q --qf %{NAME}\t%{VERSION}-%{RELEASE}\n nginx"},

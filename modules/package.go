@@ -183,8 +183,8 @@ func (pm packageManager) change(state string, names []string) []string {
 	case state == "absent":
 		return append([]string{pm.name, "remove", "-y", "-q"}, names...)
 	case state == "latest":
-		// install installs what is missing and upgrades what is there.
-		return append([]string{pm.name, "install", "-y", "-q", "--best"}, names...)
+		// install installs what is missing, upgrade upgrades what is there.
+		return append([]string{"/bin/sh", "-c", `"$0" install -y -q "$@" && "$0" upgrade -y -q "$@"`, pm.name}, names...)
 	}
 	return append([]string{pm.name, "install", "-y", "-q"}, names...)
 }
