@@ -27,6 +27,12 @@ type (
 	Describer = module.Describer
 	// Repeatable is module.Repeatable.
 	Repeatable = module.Repeatable
+	// Checker is module.Checker, the ability of check mode.
+	Checker = module.Checker
+	// FileDiff is module.FileDiff.
+	FileDiff = module.FileDiff
+	// Attribute is module.Attribute.
+	Attribute = module.Attribute
 	// Duration is module.Duration.
 	Duration = module.Duration
 	// ArgError is module.ArgError.
@@ -52,6 +58,9 @@ var (
 	// ErrJobLost is module.ErrJobLost.
 	ErrJobLost = module.ErrJobLost
 )
+
+// ErrCannotPredict is module.ErrCannotPredict.
+var ErrCannotPredict = module.ErrCannotPredict
 
 // RegisterModule adds a module to the registry (see module.Register).
 func RegisterModule(info ModuleInfo) { module.Register(info) }

@@ -63,11 +63,12 @@ const (
 
 // The ways a task instance can end.
 const (
-	StatusOK        = exec.StatusOK        // ran and changed nothing
-	StatusChanged   = exec.StatusChanged   // ran and changed something
-	StatusFailed    = exec.StatusFailed    // ran and failed, or could not run
-	StatusSkipped   = exec.StatusSkipped   // did not run: its when was false, or something it needs failed
-	StatusCancelled = exec.StatusCancelled // did not finish: the run was interrupted or stopped at a failure
+	StatusOK            = exec.StatusOK            // ran and changed nothing
+	StatusChanged       = exec.StatusChanged       // ran and changed something
+	StatusFailed        = exec.StatusFailed        // ran and failed, or could not run
+	StatusSkipped       = exec.StatusSkipped       // did not run: its when was false, or something it needs failed
+	StatusCancelled     = exec.StatusCancelled     // did not finish: the run was interrupted or stopped at a failure
+	StatusCannotPredict = exec.StatusCannotPredict // check mode: what it would change cannot be predicted, so it did not run
 )
 
 // The reasons an instance was skipped without an error.

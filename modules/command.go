@@ -69,11 +69,22 @@ func (c *Command) SafeToRepeat() bool { return c.Creates != "" || c.Removes != "
 
 // Run runs the command on env's host.
 func (c *Command) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	return runExec(ctx, env, c.spec())
+}
+
+// Check says, from creates or removes, whether the command would run; a
+// command with neither cannot predict.
+func (c *Command) Check(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	return checkExec(ctx, env, c.spec())
+}
+
+// spec is the process the task runs, with its guards.
+func (c *Command) spec() execSpec {
 	cmd := transport.Command{Args: c.Argv, Script: c.Cmd, Env: c.Env, Dir: c.Chdir}
 	if c.Stdin != "" {
 		cmd.Stdin = strings.NewReader(c.Stdin)
 	}
-	return runExec(ctx, env, execSpec{cmd: cmd, creates: c.Creates, removes: c.Removes, okCodes: c.OKCodes})
+	return execSpec{cmd: cmd, creates: c.Creates, removes: c.Removes, okCodes: c.OKCodes}
 }
 
 // displayWord returns w as it reads in a plan: as it is when it holds no
@@ -90,4 +101,6 @@ var (
 	_ engine.Describer  = (*Command)(nil)
 	_ engine.Repeatable = (*Command)(nil)
 	_ engine.Detachable = (*Command)(nil)
+
+	_ engine.Checker = (*Command)(nil)
 )

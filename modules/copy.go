@@ -59,17 +59,32 @@ func (c *Copy) SafeToRepeat() bool { return true }
 
 // Run writes the file on env's host.
 func (c *Copy) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
-	var content []byte
-	if c.Content != nil {
-		content = []byte(*c.Content)
-	} else {
-		b, err := os.ReadFile(c.Src)
-		if err != nil {
-			return engine.Result{}, fmt.Errorf("read src: %w", err)
-		}
-		content = b
+	content, err := c.content()
+	if err != nil {
+		return engine.Result{}, err
 	}
 	return c.target().write(ctx, env, content)
+}
+
+// Check says whether Run would change the file, and with env.Diff how.
+func (c *Copy) Check(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	content, err := c.content()
+	if err != nil {
+		return engine.Result{}, err
+	}
+	return c.target().check(ctx, env, content)
+}
+
+// content returns the content to write: content, or that of src.
+func (c *Copy) content() ([]byte, error) {
+	if c.Content != nil {
+		return []byte(*c.Content), nil
+	}
+	b, err := os.ReadFile(c.Src)
+	if err != nil {
+		return nil, fmt.Errorf("read src: %w", err)
+	}
+	return b, nil
 }
 
 // target is where and how the file is written.
@@ -81,4 +96,5 @@ var (
 	_ engine.Validator  = (*Copy)(nil)
 	_ engine.Describer  = (*Copy)(nil)
 	_ engine.Repeatable = (*Copy)(nil)
+	_ engine.Checker    = (*Copy)(nil)
 )

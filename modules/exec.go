@@ -114,6 +114,21 @@ func runDetached(ctx context.Context, env *engine.Env, spec execSpec) (engine.Re
 	return result, nil
 }
 
+// checkExec says, in check mode, whether spec would run: a command with a
+// guard runs unless the guard says it must not, and would change
+// something when it runs; what a command without one would do cannot be
+// predicted.
+func checkExec(ctx context.Context, env *engine.Env, spec execSpec) (engine.Result, error) {
+	if spec.creates == "" && spec.removes == "" {
+		return engine.Result{}, fmt.Errorf("%w: a command without creates or removes may change anything", engine.ErrCannotPredict)
+	}
+	skip, err := guardsSkip(ctx, env, spec)
+	if err != nil || skip {
+		return engine.Result{Outputs: CommandOutputs{Skipped: skip}}, err
+	}
+	return engine.Result{Changed: true}, nil
+}
+
 // guardsSkip reports whether the creates or removes guard of spec says
 // the command must not run. Relative guard paths are taken from the
 // command's working directory.

@@ -52,13 +52,59 @@ func (t fileTarget) describe(what string) string {
 	return s + ")"
 }
 
+// check says whether writing content to the target on env's host would
+// change it, and with env.Diff how, without writing anything.
+func (t fileTarget) check(ctx context.Context, env *engine.Env, content []byte) (engine.Result, error) {
+	mode, err := parseMode(t.mode)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	st, err := statPath(ctx, env, t.dest, t.follow)
+	switch {
+	case err != nil:
+		return engine.Result{}, err
+	case st.kind == "link":
+		return engine.Result{}, fmt.Errorf("write %s on %s: %w; set follow = true to write to the file it points to", t.dest, env.HostName, transport.ErrSymlink)
+	case st.kind != "file" && st.kind != "absent":
+		return engine.Result{}, fmt.Errorf("write %s on %s: it is a %s, not a file", t.dest, env.HostName, st.kind)
+	}
+	res := engine.Result{Outputs: t.outputs(content, false)}
+	sum := sha256.Sum256(content)
+	attrs := attributeChanges(st, mode, t.owner, t.group)
+	if st.kind == "file" && st.sha256 == hex.EncodeToString(sum[:]) && len(attrs) == 0 {
+		return res, nil
+	}
+	res.Changed = true
+	if !env.Diff {
+		return res, nil
+	}
+	d, err := contentDiff(ctx, env, t.dest, st, content)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	if st.kind == "absent" {
+		attrs = []engine.Attribute{{Name: "state", Before: "absent", After: "file"}}
+	}
+	d.Attributes = attrs
+	res.Diffs = []engine.FileDiff{d}
+	return res, nil
+}
+
 // write uploads content to the target on env's host. The transport leaves
 // a file that already has this content and mode alone and reports it
-// unchanged.
+// unchanged. With env.Diff, the change is compared first (see check).
 func (t fileTarget) write(ctx context.Context, env *engine.Env, content []byte) (engine.Result, error) {
 	mode, err := parseMode(t.mode)
 	if err != nil {
 		return engine.Result{}, err
+	}
+	var diffs []engine.FileDiff
+	if env.Diff {
+		res, err := t.check(ctx, env, content)
+		if err != nil {
+			return engine.Result{}, err
+		}
+		diffs = res.Diffs
 	}
 	f := transport.File{Path: t.dest, Content: content, Mode: mode, Owner: t.owner, Group: t.group, Follow: t.follow}
 	changed, err := env.Host.Upload(ctx, f)
@@ -68,9 +114,17 @@ func (t fileTarget) write(ctx context.Context, env *engine.Env, content []byte) 
 	if err != nil {
 		return engine.Result{}, fmt.Errorf("write %s on %s: %w", t.dest, env.HostName, err)
 	}
+	res := engine.Result{Changed: changed, Outputs: t.outputs(content, changed)}
+	if changed {
+		res.Diffs = diffs
+	}
+	return res, nil
+}
+
+// outputs are the outputs of writing content to the target.
+func (t fileTarget) outputs(content []byte, changed bool) FileOutputs {
 	sum := sha256.Sum256(content)
-	out := FileOutputs{Dest: t.dest, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content)), Changed: changed}
-	return engine.Result{Changed: changed, Outputs: out}, nil
+	return FileOutputs{Dest: t.dest, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(content)), Changed: changed}
 }
 
 // parseMode parses permission bits written in octal, such as "0640".

@@ -17,11 +17,13 @@ import (
 
 // Reference is what the documentation of a module shows: its name and
 // description, its arguments and its outputs, in the order of their struct
-// fields.
+// fields, and whether it can say in check mode what it would change.
 type Reference struct {
 	Name, Doc string
 	Arguments []Argument
 	Outputs   []Output
+	// Check reports that the module implements engine.Checker.
+	Check bool
 }
 
 // Argument is one argument of a module. Type is the type a playbook
@@ -53,7 +55,8 @@ func Describe(info engine.ModuleInfo) (Reference, error) {
 	if err != nil {
 		return Reference{}, fmt.Errorf("module %s: %w", info.Name, err)
 	}
-	return Reference{Name: info.Name, Doc: info.Doc, Arguments: args, Outputs: outputs(schema)}, nil
+	_, check := info.New().(engine.Checker)
+	return Reference{Name: info.Name, Doc: info.Doc, Arguments: args, Outputs: outputs(schema), Check: check}, nil
 }
 
 // WriteReference writes the Markdown reference of the given modules, in
@@ -77,12 +80,21 @@ func WriteReference(w io.Writer, infos []engine.ModuleInfo) error {
 	return err
 }
 
+// CheckMode says what the module does in check mode (runbook run --check).
+func (r Reference) CheckMode() string {
+	if r.Check {
+		return "Check mode: supported; --check says whether it would change something, and --diff how, without changing anything."
+	}
+	return "Check mode: not supported; --check reports it as \"cannot predict\" and does not run it."
+}
+
 // writeMarkdown writes the Markdown section of one module.
 func writeMarkdown(buf *bytes.Buffer, ref Reference) {
 	fmt.Fprintf(buf, "## %s\n\n", ref.Name)
 	if ref.Doc != "" {
 		fmt.Fprintf(buf, "%s\n\n", ref.Doc)
 	}
+	fmt.Fprintf(buf, "%s\n\n", ref.CheckMode())
 	buf.WriteString("### Arguments\n\n")
 	if len(ref.Arguments) == 0 {
 		buf.WriteString("None.\n")

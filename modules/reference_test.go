@@ -102,7 +102,7 @@ func TestWriteReferenceSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"## copy\n\n" + info.Doc + "\n\n### Arguments\n\n| Name | Type | Required | Default | Description |\n",
+		"## copy\n\n" + info.Doc + "\n\nCheck mode: supported; --check says whether it would change something, and --diff how, without changing anything.\n\n### Arguments\n\n| Name | Type | Required | Default | Description |\n",
 		"| `content` | string | no |  | The content of the file. Set exactly one of content and src. |\n",
 		"| `dest` | string | yes |  | The path of the file on the host. |\n",
 		"| `mode` | string | no | `\"0644\"` |",

@@ -60,13 +60,24 @@ func (s *Shell) SafeToRepeat() bool { return s.Creates != "" || s.Removes != "" 
 
 // Run runs the script on env's host.
 func (s *Shell) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	return runExec(ctx, env, s.spec())
+}
+
+// Check says, from creates or removes, whether the script would run; a
+// script with neither cannot predict.
+func (s *Shell) Check(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	return checkExec(ctx, env, s.spec())
+}
+
+// spec is the process the task runs, with its guards.
+func (s *Shell) spec() execSpec {
 	cmd := transport.Command{
 		Args:  append(strings.Fields(s.Interpreter), "-s"),
 		Stdin: strings.NewReader(s.Script),
 		Env:   s.Env,
 		Dir:   s.Chdir,
 	}
-	return runExec(ctx, env, execSpec{cmd: cmd, creates: s.Creates, removes: s.Removes, okCodes: s.OKCodes})
+	return execSpec{cmd: cmd, creates: s.Creates, removes: s.Removes, okCodes: s.OKCodes}
 }
 
 var (
@@ -74,4 +85,6 @@ var (
 	_ engine.Describer  = (*Shell)(nil)
 	_ engine.Repeatable = (*Shell)(nil)
 	_ engine.Detachable = (*Shell)(nil)
+
+	_ engine.Checker = (*Shell)(nil)
 )

@@ -61,19 +61,37 @@ func (t *Template) SafeToRepeat() bool { return true }
 
 // Run renders the template and writes the result on env's host.
 func (t *Template) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
-	tmpl, err := t.parse()
+	content, err := t.render()
 	if err != nil {
 		return engine.Result{}, err
+	}
+	return t.target().write(ctx, env, content)
+}
+
+// Check says whether Run would change the file, and with env.Diff how.
+func (t *Template) Check(ctx context.Context, env *engine.Env) (engine.Result, error) {
+	content, err := t.render()
+	if err != nil {
+		return engine.Result{}, err
+	}
+	return t.target().check(ctx, env, content)
+}
+
+// render renders the template with vars.
+func (t *Template) render() ([]byte, error) {
+	tmpl, err := t.parse()
+	if err != nil {
+		return nil, err
 	}
 	data, err := t.data()
 	if err != nil {
-		return engine.Result{}, err
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
-		return engine.Result{}, fmt.Errorf("render template: %w", err)
+		return nil, fmt.Errorf("render template: %w", err)
 	}
-	return t.target().write(ctx, env, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // parse parses the template text; a variable missing from vars is an
@@ -161,4 +179,5 @@ var (
 	_ engine.Validator  = (*Template)(nil)
 	_ engine.Describer  = (*Template)(nil)
 	_ engine.Repeatable = (*Template)(nil)
+	_ engine.Checker    = (*Template)(nil)
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
-	"github.com/runbookhq/runbook/cmd/runbook/internal/udiff"
+	"github.com/runbookhq/runbook/internal/udiff"
 )
 
 var fmtCommand = &command{

@@ -113,6 +113,7 @@ func referenceText(ref modules.Reference) string {
 	if ref.Doc != "" {
 		b.WriteString("\n  " + wrapText(ref.Doc, referenceWidth-2, "\n  ") + "\n")
 	}
+	b.WriteString("\n  " + wrapText(ref.CheckMode(), referenceWidth-2, "\n  ") + "\n")
 	args := make([][]string, 0, len(ref.Arguments))
 	for _, a := range ref.Arguments {
 		args = append(args, []string{a.Name, a.Type, argumentUse(a), a.Doc})

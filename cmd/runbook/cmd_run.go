@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/journal"
 )
 
 var runCommand = &command{
@@ -31,6 +32,14 @@ A task with detach = true runs its command as a detached job on its host,
 which outlives the connection and runbook: --resume re-attaches to a job
 that still runs (its log goes on from where it was left) and reads the end
 of one that ended meanwhile; it never starts one twice.
+
+--check connects to the hosts and runs every step in check mode: a step
+whose module can tell says whether it would change something (with --diff,
+what), and changes nothing; any other step does not run and is reported
+"cannot predict", as is a step whose arguments read outputs of a step that
+would change (they are known only after a run). The recap lists what check
+mode could not see. --diff, with or without --check, shows the changes to
+files.
 
 Interrupting (Ctrl-C, SIGTERM) starts no new task and gives the running
 ones 10s before they are cancelled; detached jobs are left running, and
@@ -59,6 +68,8 @@ type runFlags struct {
 	sudo      sudoFlags
 	jobMaxAge time.Duration
 	tags      tagFlags
+	checkMode bool
+	diff      bool
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -77,6 +88,8 @@ func (f *runFlags) register(fs *flagSet) {
 	f.journal.register(fs)
 	f.sudo.register(fs)
 	fs.DurationVar(&f.jobMaxAge, "job-max-age", engine.DefaultJobMaxAge, "Remove the files that detached jobs which no longer run left on a host once they are older than `DURATION`, when the run starts a job there.")
+	fs.BoolVar(&f.checkMode, "check", false, "Check mode: connect, and have every task say what it would change, changing nothing; a task whose module cannot tell does not run. Keeps no journal.")
+	fs.BoolVar(&f.diff, "diff", false, "Show the changes made, or with --check that would be made, to files: a unified diff of each content (\"(sensitive)\" for a secret one) and the modes, owners and groups that change.")
 }
 
 // check reports values of the flags that make no sense.
@@ -92,6 +105,8 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--timeout must not be negative")
 	case f.jobMaxAge < time.Minute:
 		return fmt.Errorf("--job-max-age must be at least 1m")
+	case f.checkMode && f.journal.resume:
+		return fmt.Errorf("--check changes nothing and keeps no journal: it cannot --resume")
 	}
 	if err := f.journal.check(); err != nil {
 		return err
@@ -128,9 +143,12 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	}
 	tags, skipTags := f.tags.lists()
 
-	j, ok := c.openJournal(&f.journal, p)
-	if !ok {
-		return exitUsage
+	var j *journal.Journal
+	if !f.checkMode {
+		var ok bool
+		if j, ok = c.openJournal(&f.journal, p); !ok {
+			return exitUsage
+		}
 	}
 	if j != nil {
 		defer j.Close()
@@ -173,6 +191,8 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 		ResumeChanged: f.journal.resumeChanged,
 		Rerun:         f.journal.rerun(),
 		SudoPassword:  sudoPassword,
+		Check:         f.checkMode,
+		Diff:          f.diff,
 	})
 	in.release()
 	view.close()

@@ -20,6 +20,7 @@ const recapTailLines = 10
 type hostTally struct {
 	host                                                       string
 	ok, changed, failed, skipped, cancelled, unreach, restored int
+	unknown                                                    int // check mode: cannot predict
 }
 
 // tallyColumn is a column of the recap's table of counts.
@@ -41,6 +42,7 @@ var tallyColumns = []tallyColumn{
 	{"UNREACHABLE", func(t hostTally) int { return t.unreach }, false},
 	{"CANCELLED", func(t hostTally) int { return t.cancelled }, true},
 	{"RESTORED", func(t hostTally) int { return t.restored }, true},
+	{"CANNOT PREDICT", func(t hostTally) int { return t.unknown }, true},
 }
 
 // writeRecap prints the end of a run: a line per host counting its
@@ -53,12 +55,17 @@ func writeRecap(w io.Writer, r *engine.Report, unreachable unreachableHosts, pal
 	if r.Interrupted {
 		title += ", interrupted"
 	}
+	if r.Check {
+		title += ", check mode: nothing was changed, CHANGED counts what would change"
+	}
 	fmt.Fprintf(w, "\n%s:\n", pal.paint(colorBold, title))
 	writeTallyTable(w, tallies)
 	writeRestored(w, tallies)
 	writeReasons(w, r.Instances)
 	writeFailures(w, r.Instances, pal)
 	writeDetached(w, r.Instances)
+
+	writeUnpredicted(w, r.Instances, pal)
 	unreachable.write(w, pal)
 }
 
@@ -98,6 +105,8 @@ func tallyHosts(results []engine.InstanceResult) []hostTally {
 			t.failed++
 		case res.Status == engine.StatusCancelled:
 			t.cancelled++
+		case res.Status == engine.StatusCannotPredict:
+			t.unknown++
 		default:
 			t.skipped++
 		}
@@ -218,6 +227,26 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 		for _, line := range tail(res.StderrTail, recapTailLines) {
 			fmt.Fprintf(w, "    | %s\n", line)
 		}
+	}
+}
+
+// writeUnpredicted lists what a check-mode run could not see: the
+// instances whose change it could not predict, each with why.
+func writeUnpredicted(w io.Writer, results []engine.InstanceResult, pal palette) {
+	title := false
+	for _, res := range results {
+		if res.Status != engine.StatusCannotPredict {
+			continue
+		}
+		if !title {
+			fmt.Fprintf(w, "\n%s\n", pal.paint(colorCyan, "Check mode could not see what these would change (they did not run):"))
+			title = true
+		}
+		fmt.Fprintf(w, "  %s on %s (%s)", res.Task, res.Host, res.Module)
+		if res.Err != nil {
+			fmt.Fprintf(w, ": %v", res.Err)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

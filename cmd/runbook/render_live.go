@@ -148,7 +148,7 @@ func (v *liveView) apply(e engine.Event) string {
 		}
 		h.remove(taskLabel(e.Task, e.Key))
 		h.counts[e.Status]++
-		return v.finishedLine(e) + v.logs.finish(e, v.pal)
+		return v.finishedLine(e) + diffText(e.Diffs, v.pal) + v.logs.finish(e, v.pal)
 	case engine.EventHostWarning:
 		return fmt.Sprintf("%s %s  %s\n", v.pal.paint(colorRed+";"+colorBold, "!"), e.Host,
 			v.pal.paint(colorRed+";"+colorBold, "WARNING: "+e.Line))
@@ -164,6 +164,9 @@ func (v *liveView) apply(e engine.Event) string {
 func (v *liveView) finishedLine(e engine.Event) string {
 	line := fmt.Sprintf("%s %s  %s %s", statusMark(e.Status, v.pal), e.Host, taskLabel(e.Task, e.Key),
 		v.pal.paint(colorDim, "("+formatDuration(e.Duration)+")"))
+	if e.Check && e.Status == engine.StatusChanged {
+		line += " " + v.pal.paint(colorYellow, "would change")
+	}
 	switch {
 	case e.Status == engine.StatusFailed && e.Error != "":
 		line += " " + v.pal.paint(colorRed, e.Error)

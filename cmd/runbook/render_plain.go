@@ -33,7 +33,7 @@ func (l *plainLog) Event(e engine.Event) {
 	stamp := e.Time.Local().Format(plainTime)
 	switch {
 	case e.Kind == engine.EventRunStarted:
-		fmt.Fprintf(&b, "%s run started: %s\n", stamp, plural(e.Total, "instance"))
+		fmt.Fprintf(&b, "%s run started: %s%s\n", stamp, plural(e.Total, "instance"), checkNote(e.Check))
 	case e.Kind == engine.EventTaskStarted:
 		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, taskLabel(e.Task, e.Key))
 	case e.Kind == engine.EventOutput && e.Stream == engine.StreamJob:
@@ -45,11 +45,12 @@ func (l *plainLog) Event(e engine.Event) {
 	case e.Kind == engine.EventTaskFinished && e.Restored:
 		fmt.Fprintf(&b, "%s %s %s restored %s\n", stamp, e.Host, taskLabel(e.Task, e.Key), e.Status)
 	case e.Kind == engine.EventTaskFinished:
-		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, taskLabel(e.Task, e.Key), e.Status, formatDuration(e.Duration))
+		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, taskLabel(e.Task, e.Key), statusWord(e), formatDuration(e.Duration))
 		if e.Error != "" {
 			fmt.Fprintf(&b, ": %s", e.Error)
 		}
 		b.WriteString("\n")
+		b.WriteString(diffText(e.Diffs, false))
 		b.WriteString(l.logs.finish(e, false))
 	case e.Kind == engine.EventHostWarning:
 		fmt.Fprintf(&b, "%s %s WARNING: %s\n", stamp, e.Host, e.Line)

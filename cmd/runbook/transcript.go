@@ -106,6 +106,8 @@ func statusMark(s engine.Status, pal palette) string {
 		return pal.paint(colorRed, "✗")
 	case engine.StatusCancelled:
 		return pal.paint(colorYellow, "!")
+	case engine.StatusCannotPredict:
+		return pal.paint(colorCyan, "?")
 	default:
 		return pal.paint(colorDim, "-")
 	}

@@ -22,6 +22,13 @@ type Env struct {
 	// true, which only modules that implement Detachable accept.
 	Detach *JobOptions
 
+	// Diff reports that the run asks for the changes made to files
+	// (runbook run --diff): a module that writes files then puts them in
+	// Result.Diffs, in check mode and out of it. Reading a file's old
+	// content costs a download, so a module reads it only when Diff is
+	// set.
+	Diff bool
+
 	peer     func(ref HostRef) (transport.Host, error)
 	progress func(msg string)
 	jobs     JobKeeper

@@ -44,6 +44,9 @@ type Result struct {
 	// or nil for a module with no outputs. Later tasks read its fields by
 	// their `cty:"name"` tags.
 	Outputs any
+	// Diffs are the changes the module made, or in check mode would make,
+	// to files, when Env.Diff asks for them; see FileDiff.
+	Diffs []FileDiff
 }
 
 // Info describes a module to the registry.

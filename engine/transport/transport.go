@@ -60,6 +60,11 @@ type Command struct {
 	// called from the goroutine reading that stream; while it runs, the
 	// stream is not read, and the process waits when it writes more.
 	OnLine func(stream Stream, line string)
+	// Quiet marks output that is data for the module that runs the
+	// command, such as the content of a file it compares, rather than
+	// something to show: the engine sends no output events for its
+	// lines (OnLine still sees them). Transports ignore it.
+	Quiet bool
 	// MaxOutput bounds how much of each stream the Result keeps: the
 	// last MaxOutput bytes, in whole lines. Zero means DefaultMaxOutput;
 	// a negative value keeps everything. OnLine sees every line either

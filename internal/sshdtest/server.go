@@ -43,6 +43,13 @@ type Options struct {
 	// NoSFTP leaves out the SFTP subsystem, as hardened servers do: a
 	// client's request for it fails.
 	NoSFTP bool
+	// OverlayRoot runs sshd in a private mount namespace whose root is an
+	// overlay of the machine's root (with /proc, /sys and /dev bound in):
+	// what its sessions write, such as packages that apt installs, goes
+	// to Server.Dir/upper and is removed with it, and the machine is left
+	// as it was. It needs root, unshare(1) and overlayfs; not with
+	// TmpfsSize.
+	OverlayRoot bool
 }
 
 // Server is a running sshd.
@@ -108,6 +115,9 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts"),
 		opts: opts, program: sshd, log: &SyncBuffer{}}
+	if opts.OverlayRoot {
+		testenv.Need(t, "unshare")
+	}
 	if opts.TmpfsSize > 0 {
 		testenv.Need(t, "unshare")
 		s.Tmpfs = filepath.Join(dir, "tmpfs")
@@ -157,6 +167,9 @@ func (s *Server) start(newPort bool) error {
 		}
 	}
 	cmd := exec.Command(s.program, "-D", "-e", "-f", config)
+	if s.opts.OverlayRoot {
+		cmd = s.overlayCommand(config)
+	}
 	if s.Tmpfs != "" {
 		cmd = exec.Command("unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
 			`mount -t tmpfs -o "size=$1,mode=0755" runbook-test "$2" && exec "$3" -D -e -f "$4"`,
@@ -189,6 +202,26 @@ func (s *Server) start(newPort bool) error {
 	}
 	p.stop()
 	return fmt.Errorf("sshd on %s did not accept connections: %s", s.Addr(), s.log.String())
+}
+
+// overlayScript mounts an overlay of the machine's root on $3 (upper
+// layer $1, work directory $2), binds /proc, /sys and /dev into it, and
+// runs sshd ($4, with the configuration $5) chrooted in it.
+const overlayScript = `set -e
+mount -t overlay runbook-test -o "lowerdir=/,upperdir=$1,workdir=$2" "$3"
+for m in /proc /sys /dev; do mount --rbind "$m" "$3$m"; done
+exec chroot "$3" "$4" -D -e -f "$5"`
+
+// overlayCommand returns the command that runs sshd, with config, in a
+// private mount namespace whose root is an overlay (see
+// Options.OverlayRoot); it makes the overlay's directories.
+func (s *Server) overlayCommand(config string) *exec.Cmd {
+	upper, work, root := filepath.Join(s.Dir, "upper"), filepath.Join(s.Dir, "work"), filepath.Join(s.Dir, "root")
+	for _, d := range []string{upper, work, root} {
+		_ = os.MkdirAll(d, 0o755) // a failure shows as sshd's
+	}
+	return exec.Command("unshare", "-m", "--propagation", "private", "/bin/sh", "-c", overlayScript,
+		"sshdtest", upper, work, root, s.program, config)
 }
 
 // config returns the sshd_config text.

@@ -135,6 +135,11 @@ func (inst *Instance) Detach() *module.JobOptions {
 // root.
 func (inst *Instance) SudoUser() string { return inst.sudoUser }
 
+// ErrNotKnown is wrapped by the errors of Scope about a value that is not
+// known when the instance runs: in check mode, one that depends on the
+// outputs of a task that would change.
+var ErrNotKnown = errors.New("not known")
+
 // Scope is where the expressions of one instance are evaluated when it
 // runs: the base scope with self, and task holding the outputs of the
 // instances it reads.
@@ -190,7 +195,7 @@ func (s *Scope) Module() (module.Module, []string, error) {
 	case diags.HasErrors():
 		return nil, secrets, module.Permanent(diags)
 	case len(unknown) > 0:
-		return nil, secrets, module.Permanent(fmt.Errorf("the arguments %s are not known", strings.Join(unknown, ", ")))
+		return nil, secrets, module.Permanent(fmt.Errorf("the arguments %s are %w", strings.Join(unknown, ", "), ErrNotKnown))
 	}
 	if v, ok := m.(module.Validator); ok {
 		if err := v.Validate(); err != nil {
@@ -242,7 +247,7 @@ func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
 	}
 	if !b.IsKnown() {
-		return false, fmt.Errorf("%s: %s is not known", a.Expr.Range(), a.Name)
+		return false, fmt.Errorf("%s: %s is %w", a.Expr.Range(), a.Name, ErrNotKnown)
 	}
 	return b.True(), nil
 }

@@ -16,6 +16,10 @@
 //   - journaling a run and resuming one (journaling.go, resume.go);
 //   - the detached jobs of modules (Env.Detached): journaled, re-attached
 //     to on resume, swept, killed at the operator's word (jobs.go).
+
+//   - check mode, in which modules check instead of running and the
+//     outputs of what would change are unknown, and the diffs of files
+//     that modules report, made safe to show (check.go).
 //
 // Its parts point one way only: the runner holds the connections and the
 // hostRun its transports share; a connection reports through the bus it

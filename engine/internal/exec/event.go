@@ -1,6 +1,10 @@
 package exec
 
-import "time"
+import (
+	"time"
+
+	"github.com/runbookhq/runbook/engine/module"
+)
 
 // Status is how a task instance ended.
 type Status string
@@ -12,6 +16,11 @@ const (
 	StatusFailed    Status = "failed"    // ran and failed, or could not run
 	StatusSkipped   Status = "skipped"   // did not run: its when was false, or something it needs failed
 	StatusCancelled Status = "cancelled" // did not finish: the run was interrupted or stopped at a failure
+	// StatusCannotPredict is an instance of a check-mode run that did
+	// not run because what it would change cannot be predicted: its
+	// module has no Check, its Check cannot tell, or its arguments or its
+	// when depend on outputs that are known only after a run.
+	StatusCannotPredict Status = "cannot_predict"
 )
 
 // The reasons an instance was skipped without an error, in Event.Reason
@@ -26,7 +35,7 @@ type EventKind string
 
 // The kinds of events a run emits, in the order they can appear.
 const (
-	EventRunStarted      EventKind = "run_started"      // the walk begins; Total is the number of instances
+	EventRunStarted      EventKind = "run_started"      // the walk begins; Total is the number of instances; Check in check mode
 	EventTaskStarted     EventKind = "task_started"     // an instance began (Attempt 1)
 	EventOutput          EventKind = "output"           // a line of a command's output (Stream, Line)
 	EventProgress        EventKind = "progress"         // a module's progress message (Line)
@@ -44,35 +53,41 @@ const (
 // or "stderr".
 const StreamJob = "job"
 
-// Event is one state change of a run. Every field that does not apply to
-// the Kind is its zero value. Sensitive values never appear in an event:
-// outputs marked sensitive are replaced by "(sensitive)", and lines of
-// output that contain a sensitive value are redacted. Host is the host of
-// the instance, or the host a host event is about; On, set only on output events, names the peer a line came
-// from when the instance's module ran the command on a peer (see HostRef).
-// Key is the instance's key when its task has for_each.
-// Reason, set only on task_finished events of skipped instances, says why
-// an instance was skipped without an error (ReasonNothingChanged).
+// Event is one state change of a run. Every field that does not apply to the
+// Kind is its zero value. Sensitive values never appear in an event: outputs
+// marked sensitive are replaced by "(sensitive)", and lines of output that
+// contain a sensitive value are redacted. Host is the host of the instance,
+// or the host a host event is about; On, set only on output events, names
+// the peer a line came from when the instance's module ran the command on a
+// peer (see HostRef). Key is the instance's key when its task has for_each.
+// Reason, set only on task_finished events of skipped instances, says why an
+// instance was skipped without an error (ReasonNothingChanged). Check is set
+// on the run_started and task_finished events of a check-mode run, whose
+// changed status means "would change". Diffs, on task_finished events of a
+// run with RunOptions.Diff, are the changes its module made, or would make,
+// to files; sensitive content is never in them (see module.FileDiff).
 type Event struct {
-	Seq      uint64         `json:"seq"`
-	Time     time.Time      `json:"time"`
-	Kind     EventKind      `json:"kind"`
-	Task     string         `json:"task,omitempty"`
-	Module   string         `json:"module,omitempty"`
-	Host     string         `json:"host,omitempty"`
-	Key      string         `json:"key,omitempty"`
-	On       string         `json:"on,omitempty"`
-	Attempt  int            `json:"attempt,omitempty"`
-	Stream   string         `json:"stream,omitempty"`
-	Line     string         `json:"line,omitempty"`
-	Status   Status         `json:"status,omitempty"`
-	Changed  bool           `json:"changed,omitempty"`
-	Duration time.Duration  `json:"duration_ns,omitempty"`
-	Error    string         `json:"error,omitempty"`
-	Outputs  map[string]any `json:"outputs,omitempty"`
-	Total    int            `json:"total,omitempty"`
-	Restored bool           `json:"restored,omitempty"`
-	Reason   string         `json:"reason,omitempty"`
+	Seq      uint64            `json:"seq"`
+	Time     time.Time         `json:"time"`
+	Kind     EventKind         `json:"kind"`
+	Task     string            `json:"task,omitempty"`
+	Module   string            `json:"module,omitempty"`
+	Host     string            `json:"host,omitempty"`
+	Key      string            `json:"key,omitempty"`
+	On       string            `json:"on,omitempty"`
+	Attempt  int               `json:"attempt,omitempty"`
+	Stream   string            `json:"stream,omitempty"`
+	Line     string            `json:"line,omitempty"`
+	Status   Status            `json:"status,omitempty"`
+	Changed  bool              `json:"changed,omitempty"`
+	Duration time.Duration     `json:"duration_ns,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	Outputs  map[string]any    `json:"outputs,omitempty"`
+	Total    int               `json:"total,omitempty"`
+	Restored bool              `json:"restored,omitempty"`
+	Reason   string            `json:"reason,omitempty"`
+	Check    bool              `json:"check,omitempty"`
+	Diffs    []module.FileDiff `json:"diff,omitempty"`
 }
 
 // Subscriber receives the events of a run, one at a time and in order.

@@ -70,7 +70,9 @@ func (th *taskHost) Run(ctx context.Context, cmd transport.Command) (transport.R
 	}
 	own := cmd.OnLine
 	cmd.OnLine = func(stream transport.Stream, line string) {
-		th.run.output(th.inst, th.target, string(stream), line)
+		if !cmd.Quiet {
+			th.run.output(th.inst, th.target, string(stream), line)
+		}
 		if stream == transport.Stderr {
 			th.tail.add(th.run.secrets.Redact(line))
 		}

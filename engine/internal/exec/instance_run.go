@@ -58,6 +58,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	}
 	scope := r.p.Scope(inst, func(i *compile.Instance) cty.Value { return r.outputs[i.ID()] })
 	run, err := scope.When()
+	if uerr := r.unpredictable(inst, err); uerr != nil {
+		return end(StatusCannotPredict, uerr, dag.Done)
+	}
 	switch {
 	case err != nil:
 		return end(StatusFailed, err, dag.Failed)
@@ -67,10 +70,10 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		return end(StatusSkipped, nil, dag.Skipped)
 	}
 	sentence, err := scope.Confirm()
-	if err != nil {
+	if err != nil && !r.opts.Check {
 		return end(StatusFailed, err, dag.Failed)
 	}
-	if sentence != "" {
+	if sentence != "" && !r.opts.Check {
 		if err := r.confirm(ctx, inst, sentence); err != nil {
 			return end(StatusFailed, err, dag.Failed)
 		}
@@ -91,6 +94,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	tail := &lineTail{}
 	out, changed, err := r.attempts(ctx, inst, scope, th, tail, res)
 	switch {
+	case err == nil && changed && r.opts.Check:
+		r.outputs[inst.ID()] = unknownOutputs(inst)
+		return end(StatusChanged, nil, dag.Done)
 	case err == nil:
 		r.outputs[inst.ID()] = out
 		res.outputs = r.plainOutputs(out)
@@ -100,6 +106,9 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 		return end(StatusOK, nil, dag.Done)
 	case ctx.Err() != nil || errors.Is(err, module.ErrJobDetached):
 		return end(StatusCancelled, err, dag.Cancelled)
+	}
+	if uerr := r.unpredictable(inst, err); uerr != nil {
+		return end(StatusCannotPredict, uerr, dag.Done)
 	}
 	res.changed = changed
 	if out != cty.NilVal {
@@ -157,7 +166,9 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 		res.attempts = attempt
 		out, didChange, err := r.attempt(ctx, inst, scope, th, tail, res)
 		lost = lost || errors.Is(err, transport.ErrConnectionLost)
-		didChange, err = judge(ctx, scope, out, didChange, err)
+		if !r.opts.Check {
+			didChange, err = judge(ctx, scope, out, didChange, err)
+		}
 		changed = changed || didChange
 		if err == nil {
 			return out, changed, nil
@@ -259,7 +270,9 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 		Jobs:   r.jobs(inst, res, th),
 		Detach: inst.Detach(),
 	})
-	result, err := runModule(actx, m, env)
+	env.Diff = r.opts.Diff
+	result, err := runModule(actx, r.moduleFunc(m), env)
+	r.keepDiffs(res, result.Diffs, secrets)
 	if err != nil {
 		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("timed out after %s: %w", timeout, err)
@@ -281,14 +294,15 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 	return out, result.Changed, nil
 }
 
-// runModule runs a module, turning a panic into an error.
-func runModule(ctx context.Context, m module.Module, env *module.Env) (res module.Result, err error) {
+// runModule calls run, a module's Run or Check, turning a panic into an
+// error.
+func runModule(ctx context.Context, run func(context.Context, *module.Env) (module.Result, error), env *module.Env) (res module.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = module.Permanent(fmt.Errorf("module panicked: %v", p))
 		}
 	}()
-	return m.Run(ctx, env)
+	return run(ctx, env)
 }
 
 // confirm asks RunOptions.Confirm, one question at a time, whether the

@@ -121,4 +121,23 @@ type RunOptions struct {
 	// on a host: the first job a run starts on a host (for a user)
 	// removes older ones first. Zero means DefaultJobMaxAge.
 	JobMaxAge time.Duration
+
+	// Check runs the playbook in check mode: it connects to the hosts
+	// and, for every instance, calls its module's Check (module.Checker)
+	// in place of Run, which changes nothing. An instance ends changed
+	// when its module would change something, ok when not, and
+	// StatusCannotPredict, without running, when its module has no
+	// Check, its Check cannot tell, or its when or arguments read
+	// outputs of a task that would change: those outputs are "known
+	// after run" (unknown) to the tasks that read them. Confirmation
+	// questions are not asked, each instance is checked once (retries,
+	// until and changed_when do not apply), and a check-mode run keeps
+	// no journal: Journal and Resume must not be set.
+	Check bool
+	// Diff asks the modules for the changes they make to files, or in
+	// check mode would make (module.Env.Diff); they come in the
+	// task_finished events and in InstanceResult.Diffs. The content of a
+	// task whose arguments hold a sensitive value is never shown: its
+	// diffs are marked sensitive instead.
+	Diff bool
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/module"
 )
 
 // Report is the outcome of a run.
@@ -16,6 +17,9 @@ type Report struct {
 	// Interrupted reports that the run's context was cancelled, or
 	// RunOptions.Stop closed, before every instance ended.
 	Interrupted bool
+	// Check reports a check-mode run (RunOptions.Check): Changed means
+	// "would change", and nothing was changed.
+	Check bool
 }
 
 // InstanceResult is how one task instance ended.
@@ -59,6 +63,9 @@ type InstanceResult struct {
 	// Reason says why a skipped instance with no error did not run, such
 	// as ReasonNothingChanged; empty otherwise.
 	Reason string
+	// Diffs are the changes the module made, or would make, to files,
+	// when RunOptions.Diff asked for them.
+	Diffs []module.FileDiff
 }
 
 // Failed reports whether the result counts as a failure of the run: the

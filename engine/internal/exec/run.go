@@ -14,6 +14,7 @@ import (
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/runbookhq/runbook/engine/job"
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -54,6 +55,8 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		return nil, err
 	case len(opts.Rerun) > 0 && !opts.Resume:
 		return nil, errors.New("rerun: only a resumed run runs instances again; a new run runs every instance")
+	case opts.Check && (opts.Journal != nil || opts.Resume):
+		return nil, errCheckJournal
 	}
 	r := newRunner(ctx, p, opts, included, limited)
 	r.selected = selected
@@ -68,7 +71,7 @@ func Run(ctx context.Context, p *compile.Program, opts RunOptions) (*Report, err
 		}
 	}
 	start := time.Now()
-	r.emit(Event{Kind: EventRunStarted, Total: total})
+	r.emit(Event{Kind: EventRunStarted, Total: total, Check: opts.Check})
 	for id, inst := range p.Instances() {
 		if res := &r.results[id]; res.restored {
 			r.finished(inst, res)
@@ -221,15 +224,16 @@ type result struct {
 	ignored     bool
 	attempts    int
 	stderr      string
-	started     time.Time       // when its module first started; zero if it never did
-	repeatable  bool            // its module said it is safe to repeat, when it started
-	lost        bool            // it failed, and an attempt lost its connection mid-way
-	whenFalse   bool            // skipped because its when was false
-	restored    bool            // not run: restored from the journal of the run it resumes
-	jobs        []job.Mark      // its detached jobs, carried over from the run it resumes or started by it
-	jobsFound   map[string]bool // the keys of jobs its module asked for, so that each is found once
-	reason      string          // why it was skipped without an error, if it was
-	throttled   bool            // it holds a slot of its task's throttle until its end is told
+	started     time.Time         // when its module first started; zero if it never did
+	repeatable  bool              // its module said it is safe to repeat, when it started
+	lost        bool              // it failed, and an attempt lost its connection mid-way
+	whenFalse   bool              // skipped because its when was false
+	restored    bool              // not run: restored from the journal of the run it resumes
+	jobs        []job.Mark        // its detached jobs, carried over from the run it resumes or started by it
+	jobsFound   map[string]bool   // the keys of jobs its module asked for, so that each is found once
+	reason      string            // why it was skipped without an error, if it was
+	throttled   bool              // it holds a slot of its task's throttle until its end is told
+	diffs       []module.FileDiff // the changes its module made, or would make, to files
 }
 
 // newRunner prepares a run.
@@ -337,6 +341,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 	e := Event{
 		Kind: EventTaskFinished, Task: inst.Task(), Module: inst.Module(), Host: inst.Host().Name(), Key: inst.Key(),
 		Status: res.status, Changed: res.changed, Duration: res.dur, Outputs: res.outputs, Attempt: res.attempts, Restored: res.restored, Reason: res.reason,
+		Check: r.opts.Check, Diffs: res.diffs,
 	}
 	if res.err != nil {
 		e.Error = res.err.Error()
@@ -347,7 +352,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 
 // report builds the report of the run.
 func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
+	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
 	for i, inst := range r.p.Instances() {
 		if !r.included[i] {
 			continue
@@ -371,6 +376,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 			Restored:     res.restored,
 			Detached:     runningJobs(res.jobs),
 			Reason:       res.reason,
+			Diffs:        res.diffs,
 		})
 	}
 	return rep

@@ -1,0 +1,41 @@
+package modules_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/moduletest"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// sudoHost starts a real sshd with opts and a user that may run anything
+// with sudo after giving its password. It returns the server, the user,
+// the host block of "box" that logs in as that user with that password as
+// its sudo password, and the run options that reach it over SSH.
+func sudoHost(t *testing.T, opts sshdtest.Options) (*sshdtest.Server, sshdtest.User, string, engine.RunOptions) {
+	t.Helper()
+	u := sshdtest.NewSudoUser(t) // before sshd starts, so that an overlay root holds it
+	srv := sshdtest.Start(t, opts)
+	block := fmt.Sprintf(`
+host "box" {
+  address       = %q
+  port          = %d
+  user          = %q
+  identity_file = %q
+  sudo_password = %q
+}
+`, srv.Host, srv.Port, u.Name, srv.ClientKey.File, u.Password)
+	return srv, u, block, engine.RunOptions{Connect: moduletest.SSH(srv.KnownHosts)}
+}
+
+// wantStatuses fails the test unless each task of rep ended as want
+// says, by task name.
+func wantStatuses(t *testing.T, run string, rep *engine.Report, want map[string]engine.Status) {
+	t.Helper()
+	for _, res := range rep.Instances {
+		if s, ok := want[res.Task]; !ok || res.Status != s {
+			t.Errorf("%s: %s ended %s (%v), want %q", run, res.ID(), res.Status, res.Err, s)
+		}
+	}
+}
