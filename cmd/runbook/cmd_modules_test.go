@@ -86,6 +86,9 @@ func TestModuleReferenceLayout(t *testing.T) {
 
   Reads a secret.
 
+  Check mode: not supported; --check reports it as "cannot predict" and does
+  not run it.
+
 ARGUMENTS
   path     string  required   The path of the secret.
   fields   object({first=string,second=string,third=string})
@@ -106,6 +109,9 @@ OUTPUTS
 	want = `vault_read
 
   Reads a secret.
+
+  Check mode: not supported; --check reports it as "cannot predict" and does
+  not run it.
 
 ARGUMENTS
   None.
