@@ -92,11 +92,11 @@ func TestVariableValueErrorsNameTheirSource(t *testing.T) {
 	})
 	text := loadtest.DiagText(nil, diags)
 	for _, want := range []string{
-		"var.port from the environment variable RUNBOOK_VAR_port is not a valid expression",
+		`var.port from the environment variable RUNBOOK_VAR_port is not a number: "[1" is text`,
+		`var.port from the -var flag is not a number: "eighty" is text, which only a variable of type string takes as it is`,
 		"The value of var.port from the var file " + filepath.Join(dir, "bad.vars.hcl") + " is not a valid number",
 		`A value is given by the var file ` + filepath.Join(dir, "bad.vars.hcl") + ` for var.prot, but no variable "prot" is declared. Did you mean "port"?`,
 		"cannot read " + filepath.Join(dir, "missing.vars.hcl"),
-		"The value of var.port from the -var flag cannot be evaluated",
 		`no variable "nope" is declared`,
 		`The -var option number 3 of 3 is not of the form NAME=VALUE. Its text is not shown, as it may hold a secret.`,
 	} {

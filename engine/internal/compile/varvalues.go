@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -88,8 +89,17 @@ func (l *loader) assignRaw(v *variable, raw, what string) {
 		return
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), filename, hcl.InitialPos)
-	if v.Type == cty.DynamicPseudoType && (diags.HasErrors() || len(expr.Variables()) > 0) {
+	notExpr := diags.HasErrors() || len(expr.Variables()) > 0
+	switch {
+	case v.Type == cty.DynamicPseudoType && notExpr:
 		l.assign(v, cty.StringVal(raw), src)
+		return
+	case (v.Type == cty.Number || v.Type == cty.Bool) && notExpr:
+		shown := strconv.Quote(raw)
+		if v.sensitive {
+			shown = "the text given"
+		}
+		l.refuse(v, src, "is not a %s: %s is text, which only a variable of type string takes as it is", v.Type.FriendlyName(), shown)
 		return
 	}
 	if diags.HasErrors() {

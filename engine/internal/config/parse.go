@@ -118,7 +118,9 @@ func isVarFile(name string) bool {
 }
 
 // Parse parses one file in HCL native or JSON syntax (by its name),
-// refusing absurd nesting first. It returns nil when the file has errors.
+// refusing absurd nesting first. It returns nil when the file has errors,
+// of which it reports the first only: one missing quote or brace makes
+// the parser see errors all the way to the end of the file.
 func (p *Parser) Parse(data []byte, name string) (*hcl.File, hcl.Diagnostics) {
 	isJSON := strings.HasSuffix(name, ".json")
 	var diags hcl.Diagnostics
@@ -138,7 +140,32 @@ func (p *Parser) Parse(data []byte, name string) (*hcl.File, hcl.Diagnostics) {
 		f, diags = p.parser.ParseHCL(data, name)
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, firstSyntaxError(diags)
 	}
 	return f, diags
+}
+
+// firstSyntaxError returns the first error of diags, a file's syntax
+// errors, saying that it hides those that follow.
+func firstSyntaxError(diags hcl.Diagnostics) hcl.Diagnostics {
+	var errs hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	first := slices.MinFunc(errs, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil || b.Subject == nil:
+			return 0
+		default:
+			return a.Subject.Start.Byte - b.Subject.Start.Byte
+		}
+	})
+	if len(errs) > 1 {
+		d := *first
+		d.Detail += fmt.Sprintf(" (The %d other syntax errors the parser found after it in this file are not shown: they may all follow from this one. Fix it and load again.)", len(errs)-1)
+		first = &d
+	}
+	return hcl.Diagnostics{first}
 }

@@ -129,10 +129,14 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 	root := t.RootName()
 	kind, ok := rootNames[root]
 	if !ok {
+		hint := suggest.DidYouMean(root, RootOrder)
+		if root == strings.ToUpper(root) && strings.ToLower(root) != root {
+			hint = fmt.Sprintf(" To pass ${%s} to a shell as it is, write $${%s}: in a string, ${ starts a template of the playbook.", root, root)
+		}
 		return Reference{}, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unknown variable",
-			Detail:   fmt.Sprintf("There is nothing named %q. References start with %s.%s", root, strings.Join(RootOrder, ", "), suggest.DidYouMean(root, RootOrder)),
+			Detail:   fmt.Sprintf("There is nothing named %q. References start with %s.%s", root, strings.Join(RootOrder, ", "), hint),
 			Subject:  t.SourceRange().Ptr(),
 		}
 	}

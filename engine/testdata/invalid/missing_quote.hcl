@@ -1,0 +1,6 @@
+task "echo" "a" {
+  message = "x
+}
+task "echo" "b" {
+  message = "y"
+}

@@ -1,0 +1,3 @@
+task "echo" "a" {
+  message = "home is ${HOME}"
+}
