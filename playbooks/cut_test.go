@@ -91,6 +91,11 @@ func TestHAPairCopySurvivesCutConnection(t *testing.T) {
 	// The copy goes on, and the run with it.
 	copying := len(slices.DeleteFunc(first.lines(engine.EventProgress, "replicate", ""), func(l string) bool { return !strings.Contains(l, "copying PostgreSQL") }))
 	first.waitLine(t, engine.EventProgress, "replicate", "copying PostgreSQL", copying, time.Minute)
+	select {
+	case err := <-done:
+		t.Fatalf("the first run ended at the cut, having polled the job meanwhile: %v", err)
+	default:
+	}
 	stopWatching()
 	if err := <-done; err == nil {
 		t.Fatal("the first run ended without error although it stopped watching")

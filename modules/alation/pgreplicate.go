@@ -157,18 +157,14 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 	if err != nil {
 		env.Progressf("the copy's progress cannot show: on %s: %v", m.Secondary, err)
 	}
-	watch := func() func() { return m.watchCopy(ctx, env, secondary, dir, out.DataBytes) }
 	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
-	stop := func() {}
 	if out.Inline {
-		stop = watch()
-	}
-	if out.Inline {
+		stop := m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
 		_, err = runDetachedJudged(ctx, env, "cluster_add_slaves", "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+		stop()
 	} else {
 		_, err = runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
 	}
-	stop()
 	if err != nil {
 		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)
 	}
@@ -176,7 +172,7 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 		return nil
 	}
 	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
-	stop = watch()
+	stop := m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
 	_, err = runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary))
 	stop()
 	if err != nil {

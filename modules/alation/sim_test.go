@@ -376,3 +376,27 @@ func TestReplicationKeyWithPassphrase(t *testing.T) {
 		t.Errorf("the key changed:\n%s\nthen\n%s", before, after)
 	}
 }
+
+// TestPgWaitRunsOut waits for a secondary that the primary never lists:
+// the wait ends saying what it last saw and how to wait again, without
+// copying anything anew.
+func TestPgWaitRunsOut(t *testing.T) {
+	h := sim.StartHost(t, sim.HostOptions{Name: "primary"})
+	env := envOn(t, connectHosts(t, h), "primary", "replicate")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	versionNum, err := serverVersionNum(ctx, env.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &PgReplicate{Secondary: engine.HostRef{Name: "secondary", Address: "127.0.9.9"}, Wait: "2s"}
+	_, err = m.waitStreaming(ctx, env, versionNum)
+	if !errors.Is(err, ErrNotStreaming) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waitStreaming = %v, want ErrNotStreaming at the wait's end", err)
+	}
+	for _, want := range []string{"127.0.9.9 on primary", "the wait (2s) ran out", "last seen: it is not listed in pg_stat_replication", "--resume", "-var pg_wait", "not copied again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
