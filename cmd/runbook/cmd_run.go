@@ -197,7 +197,7 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	in.release()
 	view.close()
 	if report == nil {
-		c.refused(err)
+		c.refused(err, j)
 		return exitUsage
 	}
 	if jerr := journalError(err); jerr != nil {

@@ -76,8 +76,9 @@ func (c *cli) openJournal(f *journalFlags, p *engine.Playbook) (j *journal.Journ
 	return j, true
 }
 
-// refused prints why a run did not start, with what to do about it.
-func (c *cli) refused(err error) {
+// refused prints why a run did not start, with what to do about it; j is
+// the run's journal, or nil when it keeps none.
+func (c *cli) refused(err error, j *journal.Journal) {
 	var unsafe *engine.UnsafeResumeError
 	var changed *engine.ResumeChangedError
 	var left *engine.JobsLeftError
@@ -102,6 +103,9 @@ func (c *cli) refused(err error) {
 			}
 		}
 		fmt.Fprintln(c.stderr, "Starting over would start it a second time. Run with --resume to re-attach, or to read how it ended; there, a second Ctrl-C offers to kill it.")
+		if j != nil {
+			fmt.Fprintf(c.stderr, "If a host is gone for good, so that its job cannot be asked, remove the journal %s to start over.\n", j.Path())
+		}
 	case errors.Is(err, engine.ErrNothingToResume):
 		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v; run without --resume\n", err)
 	default:

@@ -313,7 +313,7 @@ func TestDetachedInterrupt(t *testing.T) {
 			if code != 2 {
 				t.Errorf("a new run: exit status %d, want 2 (refused)\nstdout:\n%s\nstderr:\n%s", code, again, stderr)
 			}
-			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume")
+			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume", "remove the journal ")
 			resumed, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
 			if code != 0 {
 				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, resumed, stderr)
