@@ -120,9 +120,10 @@ func TestReplicateAgainAndLeave(t *testing.T) {
 }
 
 // TestSlowReplicate runs cluster_replicate_postgres on a secondary with a
-// replicate delay: the copy takes about that long, the data directory
-// grows meanwhile, as a large one does on a real host, and the host
-// counts the action once.
+// replicate delay: the copy is held back (it takes no less than half the
+// delay; a busy machine may take longer, which is not asserted), the data
+// directory grows meanwhile, as a large one does on a real host, and the
+// host counts the action once.
 func TestSlowReplicate(t *testing.T) {
 	const delay = 8 * time.Second
 	p := StartPair(t, PairOptions{Secondary: HostOptions{ReplicateDelay: delay}})
@@ -153,8 +154,8 @@ func TestSlowReplicate(t *testing.T) {
 	if !strings.Contains(out, "streaming standby of "+p.Primary.Address) || !strings.Contains(out, "kB/s") {
 		t.Fatalf("replicate_postgres printed %q", out)
 	}
-	if took < delay/2 || took > 4*delay {
-		t.Errorf("the copy took %s, want about %s", took, delay)
+	if took < delay/2 {
+		t.Errorf("the copy took %s, want it held back for about %s", took, delay)
 	}
 	grew := 0
 	for i := 1; i < len(sizes); i++ {
