@@ -6,7 +6,9 @@ import (
 	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine"
@@ -340,4 +342,63 @@ func TestResumeHandlersAndTagsOverSSH(t *testing.T) {
 		}
 	}
 	wantHandlersRan(t, dir, map[string]string{"web1": "reload restart", "web2": "reload restart"})
+}
+
+// TestSudoUserOverSSH runs testdata/lang/sudo_user.hcl over SSH as a
+// user that sudo lets run anything as any user: without a password, and
+// with one given in RUNBOOK_SUDO_PASSWORD, which shows neither in the
+// output nor in the command lines of the host's processes.
+func TestSudoUserOverSSH(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	app := sshdtest.NewUser(t)
+	dir, err := os.MkdirTemp("", "runbook-sudo-user-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		user sshdtest.User
+	}{
+		{"without a password", sshdtest.NewSudoUserWith(t, "", "NOPASSWD:")},
+		{"with a password", sshdtest.NewSudoUser(t)},
+	} {
+		args := sshRun(srv, "testdata/lang/sudo_user.hcl", webHosts(t, srv, c.user.Name, "web1"), t.TempDir(), "-var", "dir="+dir, "-var", "app_user="+app.Name)
+		r := runbookEnv(t, append(sshEnv(), "RUNBOOK_SUDO_PASSWORD="+c.user.Password), args...)
+		r.wantCode(t, exitOK)
+		finished, _ := finishedByID(t, r.stdout)
+		if got := finished["whoami@web1"].Outputs["stdout"]; got != app.Name {
+			t.Errorf("%s: id -un printed %q, want %s", c.name, got, app.Name)
+		}
+		ps := filepath.Join(dir, "web1.ps")
+		if owner := fileOwner(t, ps); owner != app.Name {
+			t.Errorf("%s: %s is owned by %s, want %s", c.name, ps, owner, app.Name)
+		}
+		if !strings.Contains(readHostFile(t, ps), "ps -eo args") {
+			t.Errorf("%s: %s does not list the ps that wrote it:\n%s", c.name, ps, readHostFile(t, ps))
+		}
+		if strings.Contains(readHostFile(t, ps), c.user.Password) || strings.Contains(r.stdout+r.stderr, c.user.Password) {
+			t.Errorf("%s: the password shows in the command lines of the host's processes or in the output", c.name)
+		}
+		if err := os.Remove(ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fileOwner returns the name of the user that owns path.
+func fileOwner(t *testing.T, path string) string {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.LookupId(strconv.FormatUint(uint64(info.Sys().(*syscall.Stat_t).Uid), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Username
 }
