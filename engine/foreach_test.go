@@ -122,3 +122,39 @@ task "step" "after" {
 		t.Errorf("rerun of a missing key: %v", err)
 	}
 }
+
+// TestForEachErrorsNameKey checks that the errors of instances of a task
+// with for_each name the key beside the task: "task user[alice] on host
+// web", in run errors and in the errors of a resume refused.
+func TestForEachErrorsNameKey(t *testing.T) {
+	p := mustLoad(t, `
+host "web" {}
+task "shell" "user" {
+  on       = host.web
+  for_each = toset(["alice", "bob"])
+  script   = each.key == "alice" ? "exit 3" : "true"
+}
+task "shell" "home" {
+  on       = host.web
+  for_each = toset(["alice", "bob"])
+  script   = "echo ${task.user[each.key].stdout}"
+}
+`, LoadOptions{})
+	rep, _ := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	for id, want := range map[string]string{
+		"user@web[alice]": "task user[alice] on host web: ",
+		"home@web[alice]": "task home[alice] on host web: not run: it needs task user[alice] on host web, which failed",
+	} {
+		if err := resultOf(t, rep, id).Err; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to start %q", id, err, want)
+		}
+	}
+	key := InstanceInfo{Task: "user", Host: "web", Key: "alice"}
+	unsafe := &UnsafeResumeError{Instances: []UnsafeInstance{{InstanceInfo: key, Reason: "was cut off"}}}
+	left := &JobsLeftError{Instances: []JobsLeft{{Task: "user", Host: "web", Key: "alice", Jobs: []DetachedJob{{ID: "j1"}}}}}
+	for _, err := range []error{unsafe, left} {
+		if !strings.Contains(err.Error(), "task user[alice] on host web ") {
+			t.Errorf("%T does not name the key: %v", err, err)
+		}
+	}
+}

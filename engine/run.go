@@ -43,6 +43,9 @@ type (
 	// JobsLeftError is the error of a run that would start over while
 	// the last one left detached jobs that may still run.
 	JobsLeftError = exec.JobsLeftError
+	// JobsLeft is an instance of JobsLeftError: one whose detached jobs
+	// may still run.
+	JobsLeft = exec.JobsLeft
 )
 
 // Defaults of RunOptions.

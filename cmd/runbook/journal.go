@@ -86,7 +86,7 @@ func (c *cli) refused(err error, j *journal.Journal) {
 	case errors.As(err, &unsafe):
 		var steps []string
 		for _, inst := range unsafe.Instances {
-			fmt.Fprintf(c.stderr, "runbook run: cannot resume: task %s on host %s %s\n", taskLabel(inst.Task, inst.Key), inst.Host, inst.Reason)
+			fmt.Fprintf(c.stderr, "runbook run: cannot resume: %s %s\n", inst.Label(), inst.Reason)
 			steps = append(steps, inst.ID())
 		}
 		hosts := "the host"
@@ -99,7 +99,7 @@ func (c *cli) refused(err error, j *journal.Journal) {
 	case errors.As(err, &left):
 		for _, inst := range left.Instances {
 			for _, j := range inst.Jobs {
-				fmt.Fprintf(c.stderr, "runbook run: the last run left task %s on host %s running detached: job %s (its log is %s/log on %s)\n", inst.Task, inst.Host, j.ID, j.Dir, j.Host)
+				fmt.Fprintf(c.stderr, "runbook run: the last run left %s running detached: job %s (its log is %s/log on %s)\n", inst.Label(), j.ID, j.Dir, j.Host)
 			}
 		}
 		fmt.Fprintln(c.stderr, "Starting over would start it a second time. Run with --resume to re-attach, or to read how it ended; there, a second Ctrl-C offers to kill it.")

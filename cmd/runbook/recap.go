@@ -75,7 +75,7 @@ func writeDetached(w io.Writer, results []engine.InstanceResult) {
 	var lines []string
 	for _, res := range results {
 		for _, j := range res.Detached {
-			lines = append(lines, fmt.Sprintf("  task %s on host %s: job %s (its log is %s/log on %s)", res.Task, res.Host, j.ID, j.Dir, j.Host))
+			lines = append(lines, fmt.Sprintf("  %s: job %s (its log is %s/log on %s)", res.Label(), j.ID, j.Dir, j.Host))
 		}
 	}
 	if len(lines) == 0 {
@@ -242,7 +242,7 @@ func writeUnpredicted(w io.Writer, results []engine.InstanceResult, pal palette)
 			fmt.Fprintf(w, "\n%s\n", pal.paint(colorCyan, "Check mode could not see what these would change (they did not run):"))
 			title = true
 		}
-		fmt.Fprintf(w, "  %s on %s (%s)", res.Task, res.Host, res.Module)
+		fmt.Fprintf(w, "  %s on %s (%s)", taskLabel(res.Task, res.Key), res.Host, res.Module)
 		if res.Err != nil {
 			fmt.Fprintf(w, ": %v", res.Err)
 		}

@@ -78,6 +78,20 @@ type InstanceInfo struct {
 // instance of a task with for_each.
 func (i InstanceInfo) ID() string { return instanceID(i.Task, i.Host, i.Key) }
 
+// Label names the instance in a sentence, as errors and messages do: "task
+// NAME on host HOST", or "task NAME[KEY] on host HOST" for an instance of
+// a task with for_each.
+func (i InstanceInfo) Label() string { return InstanceLabel(i.Task, i.Host, i.Key) }
+
+// InstanceLabel names the instance of task on host with key in a
+// sentence; see InstanceInfo.Label.
+func InstanceLabel(task, host, key string) string {
+	if key != "" {
+		task += "[" + key + "]"
+	}
+	return "task " + task + " on host " + host
+}
+
 // instanceID returns the ID of the instance of task on host with key.
 func instanceID(task, host, key string) string {
 	if key == "" {
@@ -210,6 +224,11 @@ func (inst *Instance) Info() InstanceInfo {
 // Name returns the instance's ID: "task@host", or "task@host[key]" for
 // an instance of a task with for_each.
 func (inst *Instance) Name() string { return instanceID(inst.task.Name, inst.host.cfg.Name, inst.key) }
+
+// Label names the instance in a sentence; see InstanceInfo.Label.
+func (inst *Instance) Label() string {
+	return InstanceLabel(inst.task.Name, inst.host.cfg.Name, inst.key)
+}
 
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or

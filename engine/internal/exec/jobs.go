@@ -122,7 +122,7 @@ func (k *instanceJobs) Sweep(ctx context.Context, sudo *transport.Sudo) {
 
 // progress emits a progress event of the instance.
 func (k *instanceJobs) progress(format string, args ...any) {
-	k.r.emit(Event{Kind: EventProgress, Task: k.inst.Task(), Module: k.inst.Module(), Host: k.inst.Host().Name(), Line: k.r.secrets.Redact(fmt.Sprintf(format, args...))})
+	k.r.emit(Event{Kind: EventProgress, Task: k.inst.Task(), Module: k.inst.Module(), Host: k.inst.Host().Name(), Key: k.inst.Key(), Line: k.r.secrets.Redact(fmt.Sprintf(format, args...))})
 }
 
 // runningJobs returns the jobs of marks that may still run on their

@@ -56,7 +56,7 @@ func (e *safeError) Unwrap() []error { return e.causes }
 
 // instanceError returns err as a safeError naming the task and host.
 func (r *runner) instanceError(inst *compile.Instance, err error) error {
-	e := &safeError{msg: r.secrets.Redact(fmt.Sprintf("task %s on host %s: %v", inst.Task(), inst.Host().Name(), err))}
+	e := &safeError{msg: r.secrets.Redact(fmt.Sprintf("%s: %v", inst.Label(), err))}
 	for _, k := range knownErrors {
 		if errors.Is(err, k) {
 			e.causes = append(e.causes, k)

@@ -18,7 +18,7 @@ const (
 	ReasonCutOff  = "was cut off mid-way and its module is not safe to repeat"
 	ReasonLost    = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
 	ReasonJobLost = "lost its detached job (its host rebooted, or the job's process ended without recording its exit), so what the job did is unknown, and its module is not safe to repeat"
-	ReasonLossy   = "finished, but the journal could not keep its outputs (they held sensitive values), which task %s on host %s needs, and its module is not safe to repeat"
+	ReasonLossy   = "finished, but the journal could not keep its outputs (they held sensitive values), which %s needs, and its module is not safe to repeat"
 )
 
 // resumeFrom decides which instances this run restores from last, the
@@ -98,7 +98,7 @@ func (r *runner) keepNeededOutputs(restore []bool, outs []cty.Value, recs map[st
 				if recs[dep.Name()].Repeatable {
 					restore[dep.ID()], changed = false, true
 				} else if _, seen := unsafe[dep.ID()]; !seen {
-					unsafe[dep.ID()] = fmt.Sprintf(ReasonLossy, inst.Task(), inst.Host().Name())
+					unsafe[dep.ID()] = fmt.Sprintf(ReasonLossy, inst.Label())
 				}
 			}
 		}

@@ -50,16 +50,21 @@ type JobsLeftError struct {
 
 // JobsLeft is a task instance whose detached jobs may still run.
 type JobsLeft struct {
-	Task, Host string
-	Jobs       []DetachedJob
+	// Task, Host and Key name the instance; Key is empty unless its task
+	// has for_each.
+	Task, Host, Key string
+	Jobs            []DetachedJob
 }
+
+// Label names the instance in a sentence; see compile.InstanceInfo.Label.
+func (j JobsLeft) Label() string { return compile.InstanceLabel(j.Task, j.Host, j.Key) }
 
 // Error names each instance and its jobs, and says what to do.
 func (e *JobsLeftError) Error() string {
 	var parts []string
 	for _, inst := range e.Instances {
 		for _, j := range inst.Jobs {
-			parts = append(parts, fmt.Sprintf("task %s on host %s (job %s)", inst.Task, inst.Host, j.ID))
+			parts = append(parts, fmt.Sprintf("%s (job %s)", inst.Label(), j.ID))
 		}
 	}
 	return fmt.Sprintf("%s: %s; resume the run to re-attach to them; starting over would start them a second time", ErrJobsLeft, strings.Join(parts, ", "))
@@ -74,7 +79,7 @@ func jobsLeft(last *journal.Run) error {
 	e := &JobsLeftError{}
 	for _, rec := range last.Records {
 		if jobs := runningJobs(rec.Jobs); len(jobs) > 0 {
-			e.Instances = append(e.Instances, JobsLeft{Task: rec.Task, Host: rec.Host, Jobs: jobs})
+			e.Instances = append(e.Instances, JobsLeft{Task: rec.Task, Host: rec.Host, Key: rec.Key, Jobs: jobs})
 		}
 	}
 	if len(e.Instances) == 0 {
@@ -110,7 +115,7 @@ func (e *UnsafeResumeError) Error() string {
 		if i == 0 {
 			sep = ": "
 		}
-		fmt.Fprintf(&b, "%stask %s on host %s %s", sep, inst.Task, inst.Host, inst.Reason)
+		fmt.Fprintf(&b, "%s%s %s", sep, inst.Label(), inst.Reason)
 	}
 	b.WriteString("; check what it did on its host, then resume naming it to run again")
 	return b.String()

@@ -154,7 +154,7 @@ func (r *runner) walkGraph() *dag.Graph {
 		res := &r.results[id]
 		if h := r.peerLeftOut(inst); h != nil {
 			res.status = StatusSkipped
-			res.err = fmt.Errorf("task %s on host %s: not run: the limit leaves out its peer %s", inst.Task(), inst.Host().Name(), h.Name())
+			res.err = fmt.Errorf("%s: not run: the limit leaves out its peer %s", inst.Label(), h.Name())
 			r.finished(inst, res)
 			continue
 		}
@@ -291,10 +291,10 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 	switch {
 	case o == dag.Cancelled && r.stopped():
 		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: %w", inst.Task(), inst.Host().Name(), ErrInterrupted)
+		res.err = fmt.Errorf("%s: not run: %w", inst.Label(), ErrInterrupted)
 	case o == dag.Cancelled:
 		res.status = StatusCancelled
-		res.err = fmt.Errorf("task %s on host %s: not run: the run stopped at the first failure", inst.Task(), inst.Host().Name())
+		res.err = fmt.Errorf("%s: not run: the run stopped at the first failure", inst.Label())
 	default:
 		res.status = StatusSkipped
 		res.err = r.needsError(inst, r.id(cause))
@@ -308,8 +308,7 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 // error wraps ErrHostUnreachable.
 func (r *runner) needsError(inst *compile.Instance, cause int) error {
 	c := r.p.Instances()[cause]
-	e := &safeError{msg: fmt.Sprintf("task %s on host %s: not run: it needs task %s on host %s, which %s",
-		inst.Task(), inst.Host().Name(), c.Task(), c.Host().Name(), r.why(cause))}
+	e := &safeError{msg: fmt.Sprintf("%s: not run: it needs %s, which %s", inst.Label(), c.Label(), r.why(cause))}
 	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
 		e.causes = []error{ErrHostUnreachable}
 	}
@@ -360,7 +359,7 @@ func (r *runner) report(d time.Duration, interrupted bool) *Report {
 		res := r.results[i]
 		if res.status == "" { // never reached: the walk was stopped
 			res.status = StatusCancelled
-			res.err = fmt.Errorf("task %s on host %s: %w", inst.Task(), inst.Host().Name(), ErrInterrupted)
+			res.err = fmt.Errorf("%s: %w", inst.Label(), ErrInterrupted)
 		}
 		rep.Instances = append(rep.Instances, InstanceResult{
 			InstanceInfo: inst.Info(),
