@@ -175,3 +175,26 @@ func TestDurationValueOfUncheckedPanics(t *testing.T) {
 	}()
 	_ = Duration("soon").Value()
 }
+
+// TestAnsibleWordsHint checks that each Ansible task keyword written in
+// a task gives an error at its line and column that says what to write
+// instead.
+func TestAnsibleWordsHint(t *testing.T) {
+	path := playbookOf(t, "testdata/invalid/ansible_words")
+	p, diags := Load(path, LoadOptions{})
+	text := diagText(p, diags)
+	for _, want := range []string{
+		`named "item". References start with var, local, host, group, self, task, result, each. For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key).`,
+		`named "notify". For Ansible's notify, write on_change = [task.NAME] on the handler`,
+		`named "loop". For Ansible's loop, write for_each = toset([...])`,
+		`named "with_items". For Ansible's with_items, write for_each = toset([...])`,
+		`named "become". For Ansible's become, write sudo = true.`,
+		`named "become_user". For Ansible's become_user, write sudo_user = "NAME".`,
+		`named "register". For Ansible's register, read the task's outputs where they are needed: task.NAME.OUTPUT`,
+		`named "serial". For Ansible's serial, write throttle = N`,
+	} {
+		if !strings.Contains(loadtest.Flat(text), want) {
+			t.Errorf("the diagnostics lack %q:\n%s", want, text)
+		}
+	}
+}

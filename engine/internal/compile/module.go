@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -37,7 +38,7 @@ func (l *loader) checkBody(t *task, body hcl.Body) {
 		if t.schema.fields[a.Name] == nil {
 			known := append(slices.Clone(t.schema.names), config.MetaArgNames()...)
 			slices.Sort(known)
-			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.Module, a.Name, suggest.DidYouMean(a.Name, known))
+			l.errorf(a.NameRange.Ptr(), "Unsupported argument", "Module %s has no argument named %q.%s", t.Module, a.Name, cmp.Or(ansibleHint(a.Name), suggest.DidYouMean(a.Name, known)))
 		}
 	}
 	for _, name := range t.schema.required {

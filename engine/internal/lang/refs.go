@@ -130,6 +130,9 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 	kind, ok := rootNames[root]
 	if !ok {
 		hint := suggest.DidYouMean(root, RootOrder)
+		if root == "item" {
+			hint = " For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key)."
+		}
 		if root == strings.ToUpper(root) && strings.ToLower(root) != root {
 			hint = fmt.Sprintf(" To pass ${%s} to a shell as it is, write $${%s}: in a string, ${ starts a template of the playbook.", root, root)
 		}
