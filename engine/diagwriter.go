@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"unicode/utf8"
 
@@ -22,7 +23,8 @@ const (
 
 // NewDiagnosticWriter returns a writer that prints diagnostics as
 // hcl.NewDiagnosticTextWriter does (with no wrapping), the source line of
-// each under its summary, except that a source line longer than 160
+// each under its summary, except that the place is FILE:LINE:COLUMN
+// rather than "FILE line LINE", and that a source line longer than 160
 // bytes is cut to a window around the place the diagnostic points at,
 // with "…" where it was cut. Use it, with Playbook.Files, to print the
 // diagnostics of Load and Plan.
@@ -37,10 +39,20 @@ type diagWriter struct {
 	color bool
 }
 
-// WriteDiagnostic prints one diagnostic.
+// WriteDiagnostic prints one diagnostic, its place as FILE:LINE:COLUMN.
 func (d *diagWriter) WriteDiagnostic(diag *hcl.Diagnostic) error {
-	diag, files := clipSnippet(diag, d.files)
-	return hcl.NewDiagnosticTextWriter(d.w, files, 0, d.color).WriteDiagnostic(diag)
+	shown, files := clipSnippet(diag, d.files)
+	var b bytes.Buffer
+	if err := hcl.NewDiagnosticTextWriter(&b, files, 0, d.color).WriteDiagnostic(shown); err != nil {
+		return err
+	}
+	text := b.Bytes()
+	if s := diag.Subject; s != nil {
+		place := fmt.Sprintf("  on %s line %d", shown.Subject.Filename, shown.Subject.Start.Line)
+		text = bytes.Replace(text, []byte(place), []byte(fmt.Sprintf("  on %s:%d:%d", s.Filename, s.Start.Line, s.Start.Column)), 1)
+	}
+	_, err := d.w.Write(text)
+	return err
 }
 
 // WriteDiagnostics prints diags in order.

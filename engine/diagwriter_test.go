@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,11 @@ func TestDiagnosticSnippetsCutLongLines(t *testing.T) {
 			t.Errorf("a line of %d bytes: %.200q…", len(line), line)
 		}
 	}
+	for _, d := range diags {
+		if place := fmt.Sprintf("%s:%d:%d:", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column); !strings.Contains(text, place) {
+			t.Errorf("the diagnostics lack the place %s, in the whole line:\n%s", place, text)
+		}
+	}
 	const underline, reset = "\x1b[1;4m", "\x1b[0m"
 	for _, want := range []string{
 		`   1: port = ` + underline + `"xxxxxxxx`,          // from the value's start
@@ -61,7 +67,8 @@ func TestDiagnosticSnippetsCutLongLines(t *testing.T) {
 }
 
 // TestDiagnosticSnippetsKeepShortLines checks that diagnostics on short
-// lines print exactly as HCL's writer prints them.
+// lines print exactly as HCL's writer prints them, but for their places,
+// FILE:LINE:COLUMN.
 func TestDiagnosticSnippetsKeepShortLines(t *testing.T) {
 	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": loadtest.VarsPlaybook, "bad.vars.hcl": "port = \"x\"\nprot = 1\n"})
 	p, diags := Load(dir, LoadOptions{VarFiles: []string{filepath.Join(dir, "bad.vars.hcl")}})
@@ -72,7 +79,8 @@ func TestDiagnosticSnippetsKeepShortLines(t *testing.T) {
 	if err := hcl.NewDiagnosticTextWriter(&want, p.Files(), 0, true).WriteDiagnostics(diags); err != nil {
 		t.Fatal(err)
 	}
-	if got.String() != want.String() || !strings.Contains(got.String(), "prot\x1b[0m = 1") {
+	places := strings.NewReplacer("bad.vars.hcl line 1:", "bad.vars.hcl:1:8:", "bad.vars.hcl line 2:", "bad.vars.hcl:2:1:")
+	if got.String() != places.Replace(want.String()) || !strings.Contains(got.String(), "prot\x1b[0m = 1") {
 		t.Errorf("got:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }

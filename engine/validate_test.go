@@ -176,25 +176,32 @@ func TestDurationValueOfUncheckedPanics(t *testing.T) {
 	_ = Duration("soon").Value()
 }
 
-// TestAnsibleWordsHint checks that each Ansible task keyword written in
-// a task gives an error at its line and column that says what to write
-// instead.
+// TestAnsibleWordsHint checks that the Ansible habits of
+// testdata/invalid/ansible_*.hcl give errors that say what to write
+// instead (their lines and columns are checked by TestInvalidPlaybooks).
 func TestAnsibleWordsHint(t *testing.T) {
-	path := playbookOf(t, "testdata/invalid/ansible_words")
-	p, diags := Load(path, LoadOptions{})
-	text := diagText(p, diags)
-	for _, want := range []string{
-		`named "item". References start with var, local, host, group, self, task, result, each. For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key).`,
-		`named "notify". For Ansible's notify, write on_change = [task.NAME] on the handler`,
-		`named "loop". For Ansible's loop, write for_each = toset([...])`,
-		`named "with_items". For Ansible's with_items, write for_each = toset([...])`,
-		`named "become". For Ansible's become, write sudo = true.`,
-		`named "become_user". For Ansible's become_user, write sudo_user = "NAME".`,
-		`named "register". For Ansible's register, read the task's outputs where they are needed: task.NAME.OUTPUT`,
-		`named "serial". For Ansible's serial, write throttle = N`,
+	for fixture, wants := range map[string][]string{
+		"ansible_words": {
+			`named "item". References start with var, local, host, group, self, task, result, each. For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key).`,
+			`named "notify". For Ansible's notify, write on_change = [task.NAME] on the handler`,
+			`named "loop". For Ansible's loop, write for_each = toset([...])`,
+			`named "with_items". For Ansible's with_items, write for_each = toset([...])`,
+			`named "become". For Ansible's become, write sudo = true.`,
+			`named "become_user". For Ansible's become_user, write sudo_user = "NAME".`,
+			`named "register". For Ansible's register, read the task's outputs where they are needed: task.NAME.OUTPUT`,
+			`named "serial". For Ansible's serial, write throttle = N`,
+		},
+		"ansible_habits": {
+			`name one, in brackets, as in task.user["alice"].OUTPUT.`,
+			`on_change is a list of tasks that run on the same host, such as [task.config, task.unit]`,
+		},
 	} {
-		if !strings.Contains(loadtest.Flat(text), want) {
-			t.Errorf("the diagnostics lack %q:\n%s", want, text)
+		p, diags := Load(playbookOf(t, "testdata/invalid/"+fixture), LoadOptions{})
+		text := loadtest.Flat(diagText(p, diags))
+		for _, want := range wants {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the diagnostics lack %q:\n%s", fixture, want, text)
+			}
 		}
 	}
 }

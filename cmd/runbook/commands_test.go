@@ -226,7 +226,7 @@ func TestFmt(t *testing.T) {
 	broken := write("broken.hcl", "task \"command\" {\n")
 	r = runbook(t, "fmt", broken)
 	r.wantCode(t, exitUsage)
-	if !strings.Contains(r.stderr, "broken.hcl line 1") || read(broken) != "task \"command\" {\n" {
+	if !strings.Contains(r.stderr, "broken.hcl:1:16") || read(broken) != "task \"command\" {\n" {
 		t.Errorf("fmt on a syntax error: stderr %q", r.stderr)
 	}
 }

@@ -402,3 +402,20 @@ func fileOwner(t *testing.T, path string) string {
 	}
 	return u.Username
 }
+
+// TestValidateAnsibleHabits checks that validate refuses Ansible's names
+// in a playbook of real modules, at their lines and columns, saying what
+// to write instead.
+func TestValidateAnsibleHabits(t *testing.T) {
+	r := runbook(t, "validate", "--no-color", "testdata/lang/habits.hcl")
+	r.wantCode(t, exitUsage)
+	for _, want := range []string{
+		"testdata/lang/habits.hcl:6:24, ", `no output named "rc". Ansible's rc is exit_code.`,
+		"testdata/lang/habits.hcl:7:3, ", `For Ansible's register, read the task's outputs where they are needed`,
+		"testdata/lang/habits.hcl:8:3, ", `For Ansible's become, write sudo = true.`,
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(r.stderr), " "), want) {
+			t.Errorf("validate does not say %q:\n%s", want, r.stderr)
+		}
+	}
+}

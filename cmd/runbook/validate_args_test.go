@@ -13,7 +13,7 @@ func TestValidateAndPlanCheckWaits(t *testing.T) {
 		for _, wait := range []string{"5mins", "-5m"} {
 			r := runbook(t, cmd, "ha-pair", "-var", "primary=10.0.0.2", "-var", "secondary=10.0.0.3", "-var", "pg_wait="+wait, "--no-color")
 			r.wantCode(t, exitUsage)
-			for _, want := range []string{`on ha-pair.hcl line `, `in task "pg_replicate" "replicate"`, "wait                = var.pg_wait", `Task replicate, argument "wait"`, `"` + wait + `" is not a positive duration`} {
+			for _, want := range []string{`on ha-pair.hcl:`, `in task "pg_replicate" "replicate"`, "wait                = var.pg_wait", `Task replicate, argument "wait"`, `"` + wait + `" is not a positive duration`} {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("%s with pg_wait=%s: stderr does not say %q:\n%s", cmd, wait, want, r.stderr)
 				}

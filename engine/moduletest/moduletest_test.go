@@ -35,7 +35,7 @@ task "wait_for" "both" {
   within = "soon"
 }
 `)
-	if !strings.Contains(got, "on main.hcl line 5") || !strings.Contains(got, `"soon" is not a positive duration`) {
+	if !strings.Contains(got, "on main.hcl:5:12") || !strings.Contains(got, `"soon" is not a positive duration`) {
 		t.Errorf("diagnostics:\n%s", got)
 	}
 }

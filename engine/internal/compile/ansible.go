@@ -1,6 +1,9 @@
 package compile
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ansibleWords maps the Ansible task keywords that a task body may hold
 // out of habit to what a playbook writes instead.
@@ -24,6 +27,21 @@ var ansibleWords = map[string]string{
 func ansibleHint(name string) string {
 	if w, ok := ansibleWords[name]; ok {
 		return fmt.Sprintf(" For Ansible's %s, %s.", name, w)
+	}
+	return ""
+}
+
+// ansibleOutputs maps the names of the results of Ansible modules to the
+// outputs of runbook's modules that hold the same.
+var ansibleOutputs = map[string]string{
+	"rc": "exit_code",
+}
+
+// ansibleOutputHint returns a sentence that names the output among outs
+// that holds what Ansible calls name, or "".
+func ansibleOutputHint(name string, outs []string) string {
+	if out, ok := ansibleOutputs[name]; ok && slices.Contains(outs, out) {
+		return fmt.Sprintf(" Ansible's %s is %s.", name, out)
 	}
 	return ""
 }

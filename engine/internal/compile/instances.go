@@ -314,7 +314,10 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 		return nil
 	}
 	exprs, diags := hcl.ExprList(a.Expr)
-	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() { // not a list in brackets, such as task.conf alone
+		l.errorf(a.Expr.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
+		return nil
+	}
 	var refs []lang.Reference
 	for _, e := range exprs {
 		trav, diags := hcl.AbsTraversalForExpr(e)

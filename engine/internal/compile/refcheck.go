@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,10 +91,14 @@ func checkKeyed(t *task, r lang.Reference) *hcl.Diagnostic {
 			Subject:  r.Range().Ptr(),
 		}
 	case t.keyed() && !r.HasKey && r.Attr != "":
+		example := fmt.Sprintf("task.%s[\"KEY\"].%s or task.%s[each.key].%s", t.Name, r.Attr, t.Name, r.Attr)
+		if t.schema != nil && !slices.Contains(t.schema.outNames, r.Attr) { // a key written as an attribute
+			example = fmt.Sprintf("task.%s[%q].OUTPUT", t.Name, r.Attr)
+		}
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing key",
-			Detail:   fmt.Sprintf("Task %q has for_each, so it has one instance per key: name one, as in task.%s[\"KEY\"].%s or task.%s[each.key].%s.", t.Name, t.Name, r.Attr, t.Name, r.Attr),
+			Detail:   fmt.Sprintf("Task %q has for_each, so it has one instance per key: name one, in brackets, as in %s.", t.Name, example),
 			Subject:  r.Range().Ptr(),
 		}
 	}
@@ -113,7 +118,7 @@ func checkOutput(t *task, attr string, rng hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported attribute",
-		Detail:   detail + suggest.DidYouMean(attr, t.schema.outNames),
+		Detail:   detail + cmp.Or(ansibleOutputHint(attr, t.schema.outNames), suggest.DidYouMean(attr, t.schema.outNames)),
 		Subject:  rng.Ptr(),
 	}
 }
