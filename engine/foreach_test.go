@@ -125,7 +125,9 @@ task "step" "after" {
 
 // TestForEachErrorsNameKey checks that the errors of instances of a task
 // with for_each name the key beside the task: "task user[alice] on host
-// web", in run errors and in the errors of a resume refused.
+// web", in run errors and in the errors of a resume refused, and that a
+// step of RunOptions.Rerun with a key that is not there lists those that
+// are.
 func TestForEachErrorsNameKey(t *testing.T) {
 	p := mustLoad(t, `
 host "web" {}
@@ -139,6 +141,10 @@ task "shell" "home" {
   for_each = toset(["alice", "bob"])
   script   = "echo ${task.user[each.key].stdout}"
 }
+task "shell" "plain" {
+  on     = host.web
+  script = "true"
+}
 `, LoadOptions{})
 	rep, _ := Run(context.Background(), p, RunOptions{Connect: localConnect})
 	for id, want := range map[string]string{
@@ -147,6 +153,15 @@ task "shell" "home" {
 	} {
 		if err := resultOf(t, rep, id).Err; err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s: error %v, want it to start %q", id, err, want)
+		}
+	}
+	for step, want := range map[string]string{
+		"user@web[carol]": `rerun: task user has no instance with key "carol" on host web; its keys there are "alice" and "bob".`,
+		"user@web[alcie]": `its keys there are "alice" and "bob". Did you mean "alice"?`,
+		"plain@web[x]":    "rerun: task plain has no for_each, so its instances have no keys: name this one plain@web",
+	} {
+		if _, err := Run(context.Background(), p, RunOptions{Connect: localConnect, Resume: true, Rerun: []string{step}}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--force-rerun %s: %v, want %q", step, err, want)
 		}
 	}
 	key := InstanceInfo{Task: "user", Host: "web", Key: "alice"}

@@ -55,6 +55,9 @@ task "echo" "other" {
 	if _, err := Run(context.Background(), p, RunOptions{Connect: localConnect, Tags: []string{"confg"}}); err == nil || !strings.Contains(err.Error(), `no task has the tag "confg". Did you mean "config"?`) {
 		t.Errorf("an unknown tag: %v", err)
 	}
+	if _, err := Run(context.Background(), p, RunOptions{Connect: localConnect, SkipTags: []string{"nginx"}}); err == nil || !strings.Contains(err.Error(), `skip-tags: no task has the tag "nginx". The tags are "config", "db" and "slow".`) {
+		t.Errorf("an unknown tag like none of the tags: %v", err)
+	}
 }
 
 func TestThrottle(t *testing.T) {

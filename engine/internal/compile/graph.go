@@ -142,10 +142,7 @@ func byHostKey(a, b *Instance) int {
 // missingKeyDiag reports a reference to a key that the for_each of target
 // does not give on host.
 func missingKeyDiag(target *task, host string, r lang.Reference) *hcl.Diagnostic {
-	keys := make([]string, len(target.byHost[host]))
-	for i, ti := range target.byHost[host] {
-		keys[i] = ti.key
-	}
+	keys := target.keysOn(host)
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared key",
@@ -153,6 +150,18 @@ func missingKeyDiag(target *task, host string, r lang.Reference) *hcl.Diagnostic
 			target.Name, r.Key, host, quotedList(keys), suggest.DidYouMean(r.Key, keys)),
 		Subject: r.Range().Ptr(),
 	}
+}
+
+// keysOn returns the keys of t's instances on host, in order: none when
+// t has no for_each or does not run there.
+func (t *task) keysOn(host string) []string {
+	var keys []string
+	for _, ti := range t.byHost[host] {
+		if ti.key != "" {
+			keys = append(keys, ti.key)
+		}
+	}
+	return keys
 }
 
 // quotedList lists words quoted, for messages.

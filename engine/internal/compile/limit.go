@@ -88,8 +88,10 @@ func (p *Program) RerunSet(names []string) ([]bool, error) {
 		}
 		if keyed {
 			inst := t.instance(hostName, key)
-			if inst == nil {
-				return nil, fmt.Errorf("rerun: task %s has no instance with key %q on host %s", taskName, key, hostName)
+			if keys := t.keysOn(hostName); inst == nil && len(keys) == 0 {
+				return nil, fmt.Errorf("rerun: task %s has no for_each, so its instances have no keys: name this one %s@%s", taskName, taskName, hostName)
+			} else if inst == nil {
+				return nil, fmt.Errorf("rerun: task %s has no instance with key %q on host %s; its keys there are %s.%s", taskName, key, hostName, quotedList(keys), suggest.DidYouMean(key, keys))
 			}
 			insts = []*Instance{inst}
 		}

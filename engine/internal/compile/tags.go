@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -29,7 +30,7 @@ func (p *Program) TagSet(tags, skip []string) ([]bool, error) {
 	}{{"tags", tags}, {"skip-tags", skip}} {
 		for _, tag := range list.tags {
 			if !slices.Contains(known, tag) {
-				return nil, fmt.Errorf("%s: no task has the tag %q.%s", list.flag, tag, suggest.DidYouMean(tag, known))
+				return nil, fmt.Errorf("%s: no task has the tag %q.%s", list.flag, tag, cmp.Or(suggest.DidYouMean(tag, known), tagList(known)))
 			}
 		}
 	}
@@ -59,3 +60,12 @@ func (p *Program) TagSet(tags, skip []string) ([]bool, error) {
 
 // Tags returns the task's tags, sorted.
 func (inst *Instance) Tags() []string { return slices.Clone(inst.task.tags) }
+
+// tagList says which tags the tasks have, for the message of a tag that
+// none has.
+func tagList(known []string) string {
+	if len(known) == 0 {
+		return " No task has tags."
+	}
+	return " The tags are " + quotedList(known) + "."
+}
