@@ -347,7 +347,8 @@ func TestResumeHandlersAndTagsOverSSH(t *testing.T) {
 // TestSudoUserOverSSH runs testdata/lang/sudo_user.hcl over SSH as a
 // user that sudo lets run anything as any user: without a password, and
 // with one given in RUNBOOK_SUDO_PASSWORD, which shows neither in the
-// output nor in the command lines of the host's processes.
+// output nor in the command lines of the host's processes. Then it runs
+// testdata/lang/app.hcl twice: for_each, a handler and sudo_user.
 func TestSudoUserOverSSH(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	app := sshdtest.NewUser(t)
@@ -386,6 +387,26 @@ func TestSudoUserOverSSH(t *testing.T) {
 		if err := os.Remove(ps); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// testdata/lang/app.hcl writes a file per setting as the application's
+	// user, and restarts as that user when one changed: once.
+	args := sshRun(srv, "testdata/lang/app.hcl", webHosts(t, srv, sshdtest.NewSudoUserWith(t, "", "NOPASSWD:").Name, "web1"), t.TempDir(),
+		"-var", "dir="+dir, "-var", "app_user="+app.Name)
+	for run, restart := range []string{"changed", "skipped: " + engine.ReasonNothingChanged} {
+		r := runbookSSH(t, args...)
+		r.wantCode(t, exitOK)
+		finished, _ := finishedByID(t, r.stdout)
+		wantFinished(t, finished, map[string]string{"restart@web1": restart, "port@web1": "ok"})
+		if got := finished["port@web1"].Outputs["stdout"]; got != "8080" {
+			t.Errorf("run %d: port@web1 printed %q, want 8080", run+1, got)
+		}
+	}
+	if owner := fileOwner(t, filepath.Join(dir, "web1-port")); owner != app.Name {
+		t.Errorf("the setting port is owned by %s, want %s", owner, app.Name)
+	}
+	if got := readHostFile(t, filepath.Join(dir, "web1-restarts")); got != app.Name+"\n" {
+		t.Errorf("the restarts were %q, want one, by %s", got, app.Name)
 	}
 }
 
