@@ -53,14 +53,6 @@ func finishedByID(t *testing.T, out string) (map[string]engine.Event, []engine.E
 	return finished, events
 }
 
-// eventID returns the ID of the instance an event is about.
-func eventID(e engine.Event) string {
-	if e.Key == "" {
-		return e.Task + "@" + e.Host
-	}
-	return e.Task + "@" + e.Host + "[" + e.Key + "]"
-}
-
 // wantFinished fails the test unless each instance of want finished with
 // that status and reason.
 func wantFinished(t *testing.T, finished map[string]engine.Event, want map[string]string) {

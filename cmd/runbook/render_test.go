@@ -31,6 +31,26 @@ func TestLiveViewRestored(t *testing.T) {
 	}
 }
 
+// TestLiveViewKeyedJobAndFailure checks that the live view names the key
+// of an instance of a task with for_each in the lines of its detached
+// job, and shows the output of a failed one with its own instance's,
+// apart from another key's on the same host.
+func TestLiveViewKeyedJobAndFailure(t *testing.T) {
+	v := newLiveView(nil, false, map[string]int{"web": 2})
+	job := engine.Event{Kind: engine.EventOutput, Task: "restore", Host: "web", Key: "app", Stream: engine.StreamJob, Line: "50%"}
+	if got := v.apply(job); !strings.Contains(got, "web restore[app] | 50%") {
+		t.Errorf("a job's line of restore@web[app] is shown as %q", got)
+	}
+	for _, key := range []string{"alice", "bob"} {
+		v.apply(engine.Event{Kind: engine.EventTaskStarted, Task: "user", Host: "web", Key: key})
+		v.apply(engine.Event{Kind: engine.EventOutput, Task: "user", Host: "web", Key: key, Stream: "stdout", Line: "line of " + key})
+	}
+	got := v.apply(engine.Event{Kind: engine.EventTaskFinished, Task: "user", Host: "web", Key: "alice", Status: engine.StatusFailed, Error: "exit 1"})
+	if !strings.Contains(got, "| line of alice") || strings.Contains(got, "line of bob") {
+		t.Errorf("the failure of user@web[alice] is shown as:\n%s", got)
+	}
+}
+
 // TestLiveViewHostWarning checks that the live view shows a warning about
 // a host once, above the live lines, and counts nothing for it.
 func TestLiveViewHostWarning(t *testing.T) {

@@ -32,14 +32,17 @@ type outputLine struct {
 // Event method only.
 type transcripts map[string]*transcript
 
-// instanceID names an instance the way the engine's DependsOn does.
-func instanceID(task, host string) string { return task + "@" + host }
+// eventID returns the ID of the instance e is about, as the engine's
+// InstanceInfo.ID gives it: "task@host", or "task@host[key]".
+func eventID(e engine.Event) string {
+	return engine.InstanceInfo{Task: e.Task, Host: e.Host, Key: e.Key}.ID()
+}
 
 // record follows e: it starts a new transcript when an instance (or a new
 // attempt of it) starts, and appends output lines, except those of a
 // detached job's log, which views show as they come.
 func (t transcripts) record(e engine.Event) {
-	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
+	id := eventID(e)
 	switch e.Kind {
 	case engine.EventTaskStarted, engine.EventRetry:
 		t[id] = &transcript{}
@@ -67,15 +70,15 @@ func (t transcripts) record(e engine.Event) {
 }
 
 // jobLine returns the text that shows e, an output event of a detached
-// job's log, as it comes: "host task | line".
+// job's log, as it comes: "host task | line", or "host task[key] | line".
 func jobLine(e engine.Event) string {
-	return fmt.Sprintf("%s %s | %s", e.Host, e.Task, e.Line)
+	return fmt.Sprintf("%s %s | %s", e.Host, taskLabel(e.Task, e.Key), e.Line)
 }
 
 // finish forgets the output of the instance e reports finished and returns
 // it, indented, when the instance failed; it returns "" otherwise.
 func (t transcripts) finish(e engine.Event, pal palette) string {
-	id := instanceID(taskLabel(e.Task, e.Key), e.Host)
+	id := eventID(e)
 	tr := t[id]
 	delete(t, id)
 	if e.Status != engine.StatusFailed || tr == nil || len(tr.lines) == 0 {
