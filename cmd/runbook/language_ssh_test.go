@@ -79,7 +79,7 @@ func readHostFile(t *testing.T, path string) string {
 // for_each with a keyed reference to another host, a handler that runs
 // on the host whose files changed only, failed_when with retries and
 // until, changed_when that makes a shell step report ok on a second run,
-// and throttle.
+// throttle, and --tags selecting a task with the instance it reads.
 func TestLanguageOverSSH(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	dir, state := t.TempDir(), t.TempDir()
@@ -147,6 +147,16 @@ func TestLanguageOverSSH(t *testing.T) {
 	}
 	if got := readHostFile(t, filepath.Join(dir, "web1", "reloads")); got != "reloaded\n" {
 		t.Errorf("reload ran again on web1 when nothing changed")
+	}
+
+	// --tags report runs summary and the one instance of home it reads.
+	r = runbookSSH(t, append(args, "--tags", "report")...)
+	r.wantCode(t, exitOK)
+	finished, _ = finishedByID(t, r.stdout)
+	for id, e := range finished {
+		if ran := id == "summary@web2" || id == "home@web1[alice]"; ran && e.Status != engine.StatusOK || !ran && e.Reason != engine.ReasonNotSelected {
+			t.Errorf("--tags report: %s ended %s (reason %q)", id, e.Status, e.Reason)
+		}
 	}
 }
 
