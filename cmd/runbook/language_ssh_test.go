@@ -81,6 +81,7 @@ func readHostFile(t *testing.T, path string) string {
 // until, changed_when that makes a shell step report ok on a second run,
 // throttle, and --tags selecting a task with the instance it reads.
 func TestLanguageOverSSH(t *testing.T) {
+	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	dir, state := t.TempDir(), t.TempDir()
 	for _, h := range []string{"web1", "web2"} {
@@ -279,6 +280,7 @@ func wantHandlersRan(t *testing.T, dir string, want map[string]string) {
 // --tags, and resumes them: a handler whose watched instance changed in
 // an earlier run runs once, in the run in which it can, and never again.
 func TestResumeHandlersAndTagsOverSSH(t *testing.T) {
+	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	inventory := webHosts(t, srv, currentUser(t), "web1", "web2")
 
@@ -352,6 +354,7 @@ func TestResumeHandlersAndTagsOverSSH(t *testing.T) {
 // output nor in the command lines of the host's processes. Then it runs
 // testdata/lang/app.hcl twice: for_each, a handler and sudo_user.
 func TestSudoUserOverSSH(t *testing.T) {
+	t.Parallel()
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	app := sshdtest.NewUser(t)
 	dir, err := os.MkdirTemp("", "runbook-sudo-user-")
