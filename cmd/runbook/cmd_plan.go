@@ -122,8 +122,8 @@ func writePlan(w io.Writer, instances []engine.PlannedInstance, selected map[str
 // it turns out empty.
 const laterQuestion = "the question depends on earlier tasks"
 
-// writePlannedInstance prints one instance: its mark, task, module, peers
-// and dependencies, then what it would do and its arguments. An instance
+// writePlannedInstance prints one instance: its mark, task, module, peers,
+// the user sudo runs it as, and dependencies, then what it would do and its arguments. An instance
 // whose peer the limit (selected) leaves out is marked as skipped.
 func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map[string]bool, pal palette) {
 	leftOut := slices.IndexFunc(inst.Peers, func(peer string) bool { return !selected[peer] })
@@ -141,6 +141,9 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 	head := fmt.Sprintf("  %s %s (%s)", mark, taskLabel(inst.Task, inst.Key), inst.Module)
 	if len(inst.Peers) > 0 {
 		head += ", with " + strings.Join(inst.Peers, ", ")
+	}
+	if inst.SudoUser != "" {
+		head += ", as " + inst.SudoUser + " through sudo"
 	}
 	if deps := instanceNames(inst.DependsOn, inst.Host); deps != "" {
 		head += ", after " + deps
@@ -166,13 +169,15 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 }
 
 // instanceNames lists instances, such as those an instance on host
-// depends on, sorted: a task's name alone for an instance on host,
-// task@host for one on another.
+// depends on, sorted: a task's name alone for an instance on host, with
+// its key as in task[key], and the instance's ID (task@host, or
+// task@host[key]) for one on another.
 func instanceNames(ids []string, onHost string) string {
 	names := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if task, host, ok := strings.Cut(id, "@"); ok && host == onHost {
-			id = task
+		task, at, _ := strings.Cut(id, "@")
+		if host, key, _ := strings.Cut(strings.TrimSuffix(at, "]"), "["); host == onHost {
+			id = taskLabel(task, key)
 		}
 		names = append(names, id)
 	}

@@ -445,3 +445,19 @@ func TestValidateAnsibleHabits(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanShowsSudoUser checks that plan says which user sudo runs each
+// instance of testdata/lang/app.hcl as.
+func TestPlanShowsSudoUser(t *testing.T) {
+	inventory := filepath.Join(t.TempDir(), "hosts.hcl")
+	if err := os.WriteFile(inventory, []byte("host \"web1\" {\n  address = \"192.0.2.1\"\n  groups  = [\"web\"]\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runbook(t, "plan", "testdata/lang/app.hcl", "-i", inventory, "--no-color", "-var", "dir=/srv", "-var", "app_user=postgres")
+	r.wantCode(t, exitOK)
+	for _, want := range []string{"  + setting[port] (copy), as postgres through sudo\n", "  ? restart (shell), as postgres through sudo, after setting[port], setting[workers]\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

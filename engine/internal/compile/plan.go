@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/runbookhq/runbook/engine/internal/lang"
@@ -29,6 +30,9 @@ type PlannedInstance struct {
 	// When is the task's when condition: "true", "false", "(known after
 	// run)", or empty when the task has none.
 	When string
+	// SudoUser is the user the instance's commands run as through sudo:
+	// its sudo_user, "root" for sudo = true, or empty without sudo.
+	SudoUser string
 }
 
 // KnownAfterRun stands, in plans and in InstanceInfo.Confirm, for a value
@@ -59,6 +63,9 @@ func (p *Program) Plan() (*Plan, hcl.Diagnostics) {
 func (p *Program) planInstance(inst *Instance) (PlannedInstance, hcl.Diagnostics) {
 	t := inst.task
 	pi := PlannedInstance{InstanceInfo: inst.Info(), Args: map[string]string{}}
+	if inst.sudo {
+		pi.SudoUser = cmp.Or(inst.sudoUser, "root")
+	}
 	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
 	args, diags := evalArgs(t, ctx)
 	allKnown := !diags.HasErrors()
