@@ -82,7 +82,7 @@ func TestForEach(t *testing.T) {
 	if err := p.WriteDOT(&dot, true); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(dot.String(), `"user@web[bob]"`) {
+	if !strings.Contains(dot.String(), `"user@web[bob]" [label="user[bob]\necho on web"]`) {
 		t.Errorf("graph:\n%s", dot.String())
 	}
 }

@@ -19,7 +19,7 @@ func (p *Program) WriteDOT(w io.Writer, perHost bool) error {
 	var edges []string
 	if perHost {
 		for _, inst := range p.insts {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.Name()), dotQuote(inst.task.Name+"\n"+inst.task.Module+" on "+hostsLabel(inst)))
+			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.Name()), dotQuote(withKey(inst.task.Name, inst.key)+"\n"+inst.task.Module+" on "+hostsLabel(inst)))
 			for _, d := range inst.deps {
 				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].Name()), dotQuote(inst.Name())))
 			}

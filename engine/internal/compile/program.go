@@ -86,10 +86,16 @@ func (i InstanceInfo) Label() string { return InstanceLabel(i.Task, i.Host, i.Ke
 // InstanceLabel names the instance of task on host with key in a
 // sentence; see InstanceInfo.Label.
 func InstanceLabel(task, host, key string) string {
-	if key != "" {
-		task += "[" + key + "]"
+	return "task " + withKey(task, key) + " on host " + host
+}
+
+// withKey returns the name of task with key in brackets after it, or the
+// name alone when key is empty.
+func withKey(task, key string) string {
+	if key == "" {
+		return task
 	}
-	return "task " + task + " on host " + host
+	return task + "[" + key + "]"
 }
 
 // instanceID returns the ID of the instance of task on host with key.
