@@ -77,3 +77,27 @@ func TestNewEnvDetachedKillsAtTheDeadline(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// TestNewEnvPeerDetachedRunsOnThePeer runs a job through PeerDetached on a
+// peer of an Env made by NewEnv: it runs there, its errors name the peer,
+// and a host that is not a peer is refused before anything starts.
+func TestNewEnvPeerDetachedRunsOnThePeer(t *testing.T) {
+	_, sudo, home := jobEnv(t)
+	env := module.NewEnv(nil, "primary", "replicate", map[string]transport.Host{"secondary": transport.NewLocal()}, nil)
+	peer := module.HostRef{Name: "secondary"}
+	res, err := env.PeerDetached(context.Background(), peer, "copy", transport.Command{Script: "echo copied; exit 4", Sudo: sudo}, module.JobOptions{Poll: 50 * time.Millisecond})
+	if err != nil || res.ExitCode != 4 || strings.TrimSpace(res.Tail) != "copied" {
+		t.Fatalf("PeerDetached = %+v, %v; want exit 4 with the job's log", res, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(home, ".runbook", "jobs", "*")); len(left) > 0 {
+		t.Errorf("the job's files are left: %v", left)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := env.PeerDetached(ctx, peer, "copy", transport.Command{Script: "sleep 300", Sudo: sudo}, module.JobOptions{Poll: 50 * time.Millisecond}); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "on host secondary") {
+		t.Errorf("PeerDetached at its deadline: %v; want the deadline's error naming the peer", err)
+	}
+	if _, err := env.PeerDetached(context.Background(), module.HostRef{Name: "other"}, "copy", transport.Command{Script: "echo no", Sudo: sudo}, module.JobOptions{}); !errors.Is(err, module.ErrNotPeer) {
+		t.Errorf("PeerDetached on a host that is no peer: %v; want ErrNotPeer", err)
+	}
+}

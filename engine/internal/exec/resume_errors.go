@@ -59,7 +59,7 @@ func (e *JobsLeftError) Error() string {
 	var parts []string
 	for _, inst := range e.Instances {
 		for _, j := range inst.Jobs {
-			parts = append(parts, fmt.Sprintf("task %s on host %s (job %s)", inst.Task, inst.Host, j.ID))
+			parts = append(parts, fmt.Sprintf("task %s on host %s (job %s on host %s)", inst.Task, inst.Host, j.ID, j.Host))
 		}
 	}
 	return fmt.Sprintf("%s: %s; resume the run to re-attach to them; starting over would start them a second time", ErrJobsLeft, strings.Join(parts, ", "))
