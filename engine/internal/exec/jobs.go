@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/job"
+	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -166,6 +167,35 @@ func runningJobs(marks []job.Mark) []DetachedJob {
 		}
 	}
 	return list
+}
+
+// abandonJobs returns a copy of last in which the jobs that may still run
+// on hosts are given up (job.EndAbandoned), and those jobs, given up at
+// now. A host where last left no such job is an error wrapping
+// ErrNoJobToAbandon, as is a journal with no run.
+func abandonJobs(last *journal.Run, hosts []string, now time.Time) (*journal.Run, []journal.Abandoned, error) {
+	if last == nil {
+		return nil, nil, fmt.Errorf("%w: the journal holds no run of this playbook and inventory", ErrNoJobToAbandon)
+	}
+	run := *last
+	run.Records = slices.Clone(last.Records)
+	var abandoned []journal.Abandoned
+	for i, rec := range run.Records {
+		rec.Jobs = slices.Clone(rec.Jobs)
+		for k, m := range rec.Jobs {
+			if m.End == "" && slices.Contains(hosts, m.Host) {
+				abandoned = append(abandoned, journal.Abandoned{Instance: rec.ID(), Job: m, At: now})
+				rec.Jobs[k].End = job.EndAbandoned
+			}
+		}
+		run.Records[i] = rec
+	}
+	for _, h := range hosts {
+		if !slices.ContainsFunc(abandoned, func(a journal.Abandoned) bool { return a.Job.Host == h }) {
+			return nil, nil, fmt.Errorf("%w on host %s: the last run left none there that may still run", ErrNoJobToAbandon, h)
+		}
+	}
+	return &run, abandoned, nil
 }
 
 // killDetached kills the jobs that the run left running, when

@@ -211,6 +211,7 @@ type runner struct {
 	confirmMu sync.Mutex
 	sweeps    sync.Map                 // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
 	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
+	abandoned []AbandonedJob           // the jobs of the last run given up when this one began
 }
 
 // result is how an instance ended, as the run records it.
@@ -352,7 +353,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 
 // report builds the report of the run.
 func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
+	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Abandoned: r.abandoned, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
 	for i, inst := range r.p.Instances() {
 		if !r.included[i] {
 			continue
