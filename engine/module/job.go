@@ -107,7 +107,9 @@ type JobKeeper interface {
 // a private directory on the host, so that it outlives the connection and
 // the run. It polls the job every opts.Poll, shows each new line of its
 // log once (as output events, and to cmd.OnLine when set, as standard
-// output), and returns how the job ended. cmd gives Args or Script and
+// output; after runbook was killed outright, a resumed run may show again
+// the last lines shown before, never losing one: see the language
+// reference), and returns how the job ended. cmd gives Args or Script and
 // may give Env (which reaches the job through the transport, never on a
 // command line), Dir, Stdin (kept in the job's private directory until
 // it ends) and Sudo.
