@@ -482,6 +482,11 @@ task "alation_shell" "cluster_hosts" {
 # cluster_replicate_postgres on the Secondary. Then wait until the
 # Secondary streams (step 6.1).
 #
+# Both actions run as detached jobs on their hosts, their logs shown as
+# they come: a dropped connection, a killed runbook or a Ctrl-C leaves
+# them running, and runbook run --resume re-attaches to them rather than
+# run them twice.
+#
 # The Secondary's data may be replaced only when confirm_replace asked:
 # should the pair have changed since the preflight, replace_data false
 # makes the step fail rather than replace the data unasked.

@@ -231,7 +231,7 @@ type result struct {
 	whenFalse   bool              // skipped because its when was false
 	restored    bool              // not run: restored from the journal of the run it resumes
 	jobs        []job.Mark        // its detached jobs, carried over from the run it resumes or started by it
-	jobsFound   map[string]bool   // the keys of jobs its module asked for, so that each is found once
+	jobsFound   map[string]bool   // the jobs its module asked for, by host and key, so that each is found once
 	reason      string            // why it was skipped without an error, if it was
 	throttled   bool              // it holds a slot of its task's throttle until its end is told
 	diffs       []module.FileDiff // the changes its module made, or would make, to files
