@@ -3,7 +3,6 @@ package sshtransport
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,18 +103,11 @@ func TestRequireTTYNeedsTwoSessions(t *testing.T) {
 func TestRequireTTYRelayFailureLeavesNoFIFOs(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 1})
 	u := sshdtest.NewSudoUserWith(t, "requiretty", "NOPASSWD:")
-	tmp, err := os.MkdirTemp("", "runbook-tmpdir-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	if err := os.Chmod(tmp, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	tmp := sshdtest.SharedDir(t, "runbook-tmpdir-", 0o777)
 	setLoginShell(t, u.Name, "export TMPDIR="+tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err = hostAs(t, srv, u.Name).Run(ctx, transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
+	_, err := hostAs(t, srv, u.Name).Run(ctx, transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
 	if err == nil {
 		t.Fatal("the command ran, with one session allowed")
 	}
