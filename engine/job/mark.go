@@ -39,6 +39,10 @@ type Mark struct {
 	Started time.Time `json:"started,omitzero"`
 	// Offset is how many bytes of the job's log were shown.
 	Offset int64 `json:"offset,omitempty"`
+	// Showing, when above Offset, is how far the log reached that a run
+	// was about to show when the journal last heard of it: the lines
+	// between Offset and Showing may have shown already.
+	Showing int64 `json:"showing,omitempty"`
 	// End is empty while the job may run, else EndExited, EndLost,
 	// EndKilled or EndAbandoned.
 	End string `json:"end,omitempty"`

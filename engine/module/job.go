@@ -108,8 +108,8 @@ type JobKeeper interface {
 // the run. It polls the job every opts.Poll, shows each new line of its
 // log once (as output events, and to cmd.OnLine when set, as standard
 // output; after runbook was killed outright, a resumed run may show again
-// the last lines shown before, never losing one: see the language
-// reference), and returns how the job ended. cmd gives Args or Script and
+// the last lines shown before, saying so, and never loses one: see the
+// language reference), and returns how the job ended. cmd gives Args or Script and
 // may give Env (which reaches the job through the transport, never on a
 // command line), Dir, Stdin (kept in the job's private directory until
 // it ends) and Sudo.
@@ -219,6 +219,10 @@ func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 		return JobResult{}, w.errorf("%w: it was %s in an earlier run", ErrJobLost, m.End)
 	}
 	w.env.Progressf("re-attached to job %s on %s (started %s); its log from byte %d", m.ID, w.host, m.Started.Format(time.DateTime), m.Offset)
+	if m.Showing > m.Offset {
+		w.env.Progressf("the run before was stopped outright while it showed job %s's log up to byte %d: the lines from byte %d on may have shown already, and show again", m.ID, m.Showing, m.Offset)
+		w.m.Showing = 0
+	}
 	if t := w.k.Timeout(); t > 0 && !m.Started.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, m.Started.Add(t))
@@ -242,8 +246,7 @@ func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (Job
 			return JobResult{}, w.detach(ctx, nil)
 		case <-t.C:
 		}
-		st, err := j.Poll(ctx, w.line)
-		w.advanced(j)
+		st, err := w.pollOnce(ctx, j)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			continue // ended or detached above
@@ -270,12 +273,26 @@ func (w *jobWatch) line(l string) {
 	}
 }
 
-// advanced records, cheaply, how much of j's log was shown.
-func (w *jobWatch) advanced(j *job.Job) {
-	if j.Offset() != w.m.Offset {
-		w.m.Offset = j.Offset()
-		_ = w.k.Keep(w.m, false) // a failed write is the journal's to report
+// pollOnce polls j once and shows the lines its log gained. The journal
+// learns first, on disk, how far the lines about to show reach
+// (Mark.Showing), then, cheaply, that they showed (Mark.Offset): a run
+// killed between the two leaves a journal that says which lines may have
+// shown, and a resumed run shows them again saying so. Failed writes are
+// the journal's to report.
+func (w *jobWatch) pollOnce(ctx context.Context, j *job.Job) (job.Status, error) {
+	var lines []string
+	st, err := j.Poll(ctx, func(l string) { lines = append(lines, l) })
+	if j.Offset() == w.m.Offset {
+		return st, err
 	}
+	w.m.Showing = j.Offset()
+	_ = w.k.Keep(w.m, true)
+	for _, l := range lines {
+		w.line(l)
+	}
+	w.m.Offset, w.m.Showing = j.Offset(), 0
+	_ = w.k.Keep(w.m, false)
+	return st, err
 }
 
 // ended records how j ended, removes its files once that is recorded,
@@ -310,8 +327,7 @@ func (w *jobWatch) kill(ctx context.Context, j *job.Job, reattached bool) (JobRe
 	if _, err := j.Kill(kctx, jobKillGrace); err != nil {
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
-	st, err := j.Poll(kctx, w.line)
-	w.advanced(j)
+	st, err := w.pollOnce(kctx, j)
 	if err != nil {
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
