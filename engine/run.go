@@ -40,6 +40,9 @@ type (
 	UnsafeInstance = exec.UnsafeInstance
 	// DetachedJob is a detached job that a run left running on its host.
 	DetachedJob = exec.DetachedJob
+	// AbandonedJob is a detached job that a run gave up when it began
+	// (RunOptions.AbandonJobs).
+	AbandonedJob = exec.AbandonedJob
 	// JobsLeftError is the error of a run that would start over while
 	// the last one left detached jobs that may still run.
 	JobsLeftError = exec.JobsLeftError
@@ -120,6 +123,9 @@ var (
 	// ErrJobsLeft is wrapped when a run would start over while the last
 	// one left detached jobs that may still run.
 	ErrJobsLeft = exec.ErrJobsLeft
+	// ErrNoJobToAbandon is wrapped when RunOptions.AbandonJobs names a
+	// host where the last run left no job that may still run.
+	ErrNoJobToAbandon = exec.ErrNoJobToAbandon
 	// ErrJournal is wrapped by the errors of recording a run.
 	ErrJournal = exec.ErrJournal
 )

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/playbooks"
@@ -56,15 +57,35 @@ func (e *events) waitLine(t *testing.T, kind engine.EventKind, task, text string
 // whose PostgreSQL copy takes a minute (profile 30): cluster_add_slaves,
 // which copies in-line, runs as a detached job on the Primary. The
 // operator's connections to the Primary are cut in the middle of the
-// copy: the job goes on and the run follows it again. Then the run stops
-// watching (as when the operator interrupts it, or runbook is killed),
-// and runbook run --resume re-attaches to the job rather than start it
-// again: the pair streams, each action ran once on its host, and no line
-// of the job's log showed twice.
+// copy (see copySurvivesCut).
 func TestHAPairCopySurvivesCutConnection(t *testing.T) {
 	t.Parallel()
+	copySurvivesCut(t, func(pair *sim.Pair) *sim.Host { return pair.Primary })
+}
+
+// TestHAPairReplicateSurvivesCutConnection runs the bundled playbook with
+// minimize_downtime on a pair whose PostgreSQL copy takes a minute
+// (profile 30): PostgreSQL is not replicated in-line, so
+// cluster_replicate_postgres runs as a detached job on the Secondary, a
+// peer of the task's host. The operator's connections to the Secondary
+// are cut in the middle of the copy (see copySurvivesCut).
+func TestHAPairReplicateSurvivesCutConnection(t *testing.T) {
+	t.Parallel()
+	copySurvivesCut(t, func(pair *sim.Pair) *sim.Host { return pair.Secondary }, "minimize_downtime=true")
+}
+
+// copySurvivesCut runs the bundled playbook, with the extra variables
+// vars, on a pair whose PostgreSQL copy takes a minute (profile 30), and
+// cuts the operator's connections to the host that copying picks, which
+// runs the job that copies, in the middle of the copy: the job goes on
+// and the run follows it again. Then the run stops watching (as when the
+// operator interrupts it, or runbook is killed), and runbook run
+// --resume re-attaches to the job on its host rather than start it
+// again, showing the copy's progress again: the pair streams, each action
+// ran once on its host, and no line of the job's log showed twice.
+func copySurvivesCut(t *testing.T, copying func(*sim.Pair) *sim.Host, vars ...string) {
 	pair := profilePair(t, "30-slow-copy.hcl")
-	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair), Environ: []string{}})
+	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair, vars...), Environ: []string{}})
 	requireNoErrors(t, p, diags)
 	state := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
@@ -85,12 +106,13 @@ func TestHAPairCopySurvivesCutConnection(t *testing.T) {
 	}()
 	first.waitLine(t, engine.EventOutput, "replicate", "Taking a base backup", 0, 3*time.Minute)
 	first.waitLine(t, engine.EventProgress, "replicate", "copying PostgreSQL", 0, time.Minute)
-	if n, err := pair.Primary.CutConnections(); err != nil || n == 0 {
-		t.Fatalf("cut the connections to the primary: %d cut, %v", n, err)
+	cut := copying(pair)
+	if n, err := cut.CutConnections(); err != nil || n == 0 {
+		t.Fatalf("cut the connections to the %s: %d cut, %v", cut.Name, n, err)
 	}
 	// The copy goes on, and the run with it.
-	copying := len(slices.DeleteFunc(first.lines(engine.EventProgress, "replicate", ""), func(l string) bool { return !strings.Contains(l, "copying PostgreSQL") }))
-	first.waitLine(t, engine.EventProgress, "replicate", "copying PostgreSQL", copying, time.Minute)
+	shown := len(slices.DeleteFunc(first.lines(engine.EventProgress, "replicate", ""), func(l string) bool { return !strings.Contains(l, "copying PostgreSQL") }))
+	first.waitLine(t, engine.EventProgress, "replicate", "copying PostgreSQL", shown, time.Minute)
 	select {
 	case err := <-done:
 		t.Fatalf("the first run ended at the cut, having polled the job meanwhile: %v", err)
@@ -110,6 +132,11 @@ func TestHAPairCopySurvivesCutConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
+	if last, err := j.Last(); err != nil || last == nil {
+		t.Fatalf("the first run's journal: %v, %v", last, err)
+	} else if rec, _ := last.Record("replicate@primary"); !slices.ContainsFunc(rec.Jobs, func(m job.Mark) bool { return m.Host == cut.Name && m.End == "" }) {
+		t.Errorf("the journal does not hold the job left running on the %s: %+v", cut.Name, rec.Jobs)
+	}
 	report, _, err := runOnPair(ctx, t, pair, p, engine.RunOptions{Journal: j, Resume: true, Subscribers: []engine.Subscriber{second}})
 	if err != nil {
 		t.Fatalf("run --resume: %v\n%s", err, summary(report))
@@ -118,8 +145,14 @@ func TestHAPairCopySurvivesCutConnection(t *testing.T) {
 		t.Errorf("replicate@primary %s after --resume, want changed", inst.Status)
 	}
 	checkReplicating(t, pair)
-	if !slices.ContainsFunc(second.lines(engine.EventProgress, "replicate", ""), func(l string) bool { return strings.Contains(l, "re-attached to job") }) {
-		t.Errorf("the resumed run did not re-attach: %q", second.lines(engine.EventProgress, "replicate", ""))
+	progress := second.lines(engine.EventProgress, "replicate", "")
+	if !slices.ContainsFunc(progress, func(l string) bool {
+		return strings.Contains(l, "re-attached to job") && strings.Contains(l, " on "+cut.Name+" ")
+	}) {
+		t.Errorf("the resumed run did not re-attach on the %s: %q", cut.Name, progress)
+	}
+	if !slices.ContainsFunc(progress, func(l string) bool { return strings.Contains(l, "copying PostgreSQL") }) {
+		t.Errorf("the resumed run did not show the copy's progress: %q", progress)
 	}
 	for _, h := range []struct {
 		host   *sim.Host

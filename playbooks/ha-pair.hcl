@@ -165,7 +165,7 @@ variable "max_mongo_lag" {
 variable "mongo_wait" {
   type        = string
   default     = "24h"
-  description = "How long to wait for MongoDB to catch up (step 6). Right after setup the lag reads hours, and Alation's docs say replication may take hours and in some cases days; the progress shows the lag, how fast it falls and when it will be caught up. A wait that runs out says what it last saw: run again with --resume and a longer mongo_wait."
+  description = "How long to wait for MongoDB to catch up (step 6). Right after setup the lag reads hours, and Alation's docs say replication may take hours and in some cases days; the progress shows the lag, how fast it falls and when it will be caught up. A wait that runs out says what it last saw: run again with --resume and a longer mongo_wait. It bounds the step, and so wins over a shorter --timeout."
 }
 
 variable "action_timeout" {
@@ -482,6 +482,11 @@ task "alation_shell" "cluster_hosts" {
 # cluster_replicate_postgres on the Secondary. Then wait until the
 # Secondary streams (step 6.1).
 #
+# Both actions run as detached jobs on their hosts, their logs shown as
+# they come: a dropped connection, a killed runbook or a Ctrl-C leaves
+# them running, and runbook run --resume re-attaches to them rather than
+# run them twice.
+#
 # The Secondary's data may be replaced only when confirm_replace asked:
 # should the pair have changed since the preflight, replace_data false
 # makes the step fail rather than replace the data unasked.
@@ -513,6 +518,7 @@ task "mongo_lag" "mongo_caught_up" {
   on             = [host.primary]
   depends_on     = [task.postgres_streaming]
   source         = var.secondary
+  timeout        = var.mongo_wait
   max_lag        = var.max_mongo_lag
   wait           = var.mongo_wait
   mongo_user     = var.mongo_user

@@ -48,12 +48,16 @@ func errorAt(diags hcl.Diagnostics, line int) *hcl.Diagnostic {
 // TestBundledPlaybookChecksWaitsAtLoad gives the waits values that are no
 // durations: loading the playbook fails at the argument that takes them,
 // although other arguments of the same task are known only after the
-// preflight has run.
+// preflight has run, and although the task's timeout takes the same
+// variable (and fails too, at its own line, naming the task and the
+// value).
 func TestBundledPlaybookChecksWaitsAtLoad(t *testing.T) {
-	for _, tt := range []struct{ variable, value, attribute, task string }{
-		{"pg_wait", "5mins", "= var.pg_wait", "replicate"},
-		{"pg_wait", "-5m", "= var.pg_wait", "replicate"},
-		{"mongo_wait", "0s", "= var.mongo_wait", "mongo_caught_up"},
+	for _, tt := range []struct{ variable, value, attribute, task, argument string }{
+		{"pg_wait", "5mins", "= var.pg_wait", "replicate", `"wait"`},
+		{"pg_wait", "-5m", "= var.pg_wait", "replicate", `"wait"`},
+		{"mongo_wait", "0s", "wait           = var.mongo_wait", "mongo_caught_up", `"wait"`},
+		{"mongo_wait", "5mins", "wait           = var.mongo_wait", "mongo_caught_up", `"wait"`},
+		{"mongo_wait", "5mins", "timeout        = var.mongo_wait", "mongo_caught_up", "timeout"},
 	} {
 		vars := []string{"primary=10.0.0.2", "secondary=10.0.0.3", tt.variable + "=" + tt.value}
 		_, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: vars, Environ: []string{}})
@@ -62,7 +66,7 @@ func TestBundledPlaybookChecksWaitsAtLoad(t *testing.T) {
 			t.Errorf("%s=%s: no error at the argument %q; diagnostics: %v", tt.variable, tt.value, tt.attribute, diags)
 			continue
 		}
-		for _, want := range []string{tt.task, `"wait"`, tt.value, "duration"} {
+		for _, want := range []string{tt.task, tt.argument, tt.value, "duration"} {
 			if !strings.Contains(d.Detail, want) {
 				t.Errorf("%s=%s: the error does not mention %s: %s", tt.variable, tt.value, want, d.Detail)
 			}

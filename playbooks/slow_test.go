@@ -3,11 +3,13 @@ package playbooks_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/modules/alation"
 	"github.com/runbookhq/runbook/playbooks"
 )
@@ -17,10 +19,21 @@ import (
 // Given an action_timeout shorter still, the run stops at master mode
 // saying that the action was cut short and may still be running, not that
 // it failed. With the playbook's defaults, its own timeouts for its slow
-// steps win over --timeout, and the pair streams.
+// steps win over --timeout, as does mongo_wait for step 6.2, whose
+// MongoDB here takes longer than --timeout to catch up, and the pair
+// streams.
 func TestHAPairSlowActions(t *testing.T) {
 	t.Parallel()
-	pair := profilePair(t, "28-slow-actions.hcl")
+	profile, err := sim.LoadProfile(filepath.Join("testdata", "profiles", "28-slow-actions.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := pairOf(sim.DefaultVersion, sim.Faults{})
+	if err := profile.Apply(&opts); err != nil {
+		t.Fatal(err)
+	}
+	opts.Primary.MongoCatchUp, opts.Secondary.MongoCatchUp = 45*time.Second, 45*time.Second
+	pair := sim.StartPair(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	short, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair, "action_timeout=3s"), Environ: []string{}})

@@ -31,7 +31,8 @@ otherwise the run stops before starting anything and says what to check.
 A task with detach = true runs its command as a detached job on its host,
 which outlives the connection and runbook: --resume re-attaches to a job
 that still runs (its log goes on from where it was left) and reads the end
-of one that ended meanwhile; it never starts one twice.
+of one that ended meanwhile; it never starts one twice. --abandon-jobs HOST
+gives up the jobs left on a host that is gone for good.
 
 --check connects to the hosts and runs every step in check mode: a step
 whose module can tell says whether it would change something (with --diff,
@@ -107,6 +108,8 @@ func (f *runFlags) check() error {
 		return fmt.Errorf("--job-max-age must be at least 1m")
 	case f.checkMode && f.journal.resume:
 		return fmt.Errorf("--check changes nothing and keeps no journal: it cannot --resume")
+	case f.checkMode && len(f.journal.abandonJobs) > 0:
+		return fmt.Errorf("--check changes nothing and keeps no journal: it cannot --abandon-jobs")
 	}
 	if err := f.journal.check(); err != nil {
 		return err
@@ -190,6 +193,7 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 		Resume:        f.journal.resume,
 		ResumeChanged: f.journal.resumeChanged,
 		Rerun:         f.journal.rerun(),
+		AbandonJobs:   f.journal.abandoned(),
 		SudoPassword:  sudoPassword,
 		Check:         f.checkMode,
 		Diff:          f.diff,
@@ -199,6 +203,9 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	if report == nil {
 		c.refused(err, j)
 		return exitUsage
+	}
+	for _, a := range report.Abandoned {
+		fmt.Fprintf(c.stderr, "runbook run: gave up job %s on host %s, of %s (its files are %s there): whether it still runs is unknown\n", a.ID, a.Host, a.Instance, a.Dir)
 	}
 	if jerr := journalError(err); jerr != nil {
 		fmt.Fprintf(c.stderr, "runbook run: warning: %v; this run cannot be resumed\n", jerr)

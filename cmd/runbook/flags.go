@@ -42,6 +42,15 @@ func (s *stringList) Set(v string) error {
 	return nil
 }
 
+// items returns the comma-separated items of every value given.
+func (s stringList) items() []string {
+	var items []string
+	for _, v := range s {
+		items = append(items, splitList(v)...)
+	}
+	return items
+}
+
 // parse parses args, flags and positional arguments in any order ("--" ends
 // the flags), and returns the positional arguments. When ok is false the
 // command must return code: the usage was printed for -h, or a usage error

@@ -16,12 +16,14 @@ type journalFlags struct {
 	resume        bool
 	resumeChanged bool
 	forceRerun    stringList
+	abandonJobs   stringList
 }
 
 func (f *journalFlags) register(fs *flagSet) {
 	fs.StringVar(&f.stateDir, "state-dir", "", "Keep the journals of runs in `DIR` (default $XDG_STATE_HOME/runbook, else ~/.local/state/runbook).")
 	fs.BoolVar(&f.resume, "resume", false, "Continue the last run of this playbook and inventory: what succeeded is not run again.")
 	fs.BoolVar(&f.resumeChanged, "resume-changed", false, "With --resume, go on even though the playbook or the values of its variables changed since the last run.")
+	fs.Var(&f.abandonJobs, "abandon-jobs", "Give up the detached jobs that the last run left, as they may still run, on these `HOSTS` (comma-separated; repeatable), when a host is gone for good: the journal records them given up, and the run no longer refuses to start over for them.")
 	fs.Var(&f.forceRerun, "force-rerun", "With --resume, run these `STEPS` again whatever the journal says, such as one cut off mid-way whose host you have checked: TASK@HOST[KEY] (a task with for_each), TASK@HOST (every key there) or TASK (all its hosts), comma-separated; repeatable.")
 }
 
@@ -37,13 +39,10 @@ func (f *journalFlags) check() error {
 }
 
 // rerun returns the steps of --force-rerun.
-func (f *journalFlags) rerun() []string {
-	var steps []string
-	for _, v := range f.forceRerun {
-		steps = append(steps, splitList(v)...)
-	}
-	return steps
-}
+func (f *journalFlags) rerun() []string { return f.forceRerun.items() }
+
+// abandoned returns the hosts of --abandon-jobs.
+func (f *journalFlags) abandoned() []string { return f.abandonJobs.items() }
 
 // openJournal opens the journal of p for the run. Without --resume a
 // journal that cannot be opened costs only the ability to resume, and a
@@ -103,9 +102,7 @@ func (c *cli) refused(err error, j *journal.Journal) {
 			}
 		}
 		fmt.Fprintln(c.stderr, "Starting over would start it a second time. Run with --resume to re-attach, or to read how it ended; there, a second Ctrl-C offers to kill it.")
-		if j != nil {
-			fmt.Fprintf(c.stderr, "If a host is gone for good, so that its job cannot be asked, remove the journal %s to start over.\n", j.Path())
-		}
+		fmt.Fprintln(c.stderr, "If a host is gone for good, so that its job cannot be asked, run with --abandon-jobs=HOST to give its jobs up (the journal records it).")
 	case errors.Is(err, engine.ErrNothingToResume):
 		fmt.Fprintf(c.stderr, "runbook run: cannot resume: %v; run without --resume\n", err)
 	default:

@@ -16,6 +16,10 @@ const (
 	EndLost = "lost"
 	// EndKilled: the operator had runbook kill the job before it ended.
 	EndKilled = "killed"
+	// EndAbandoned: the operator gave the job up before it was known to
+	// end, as its host was gone for good; whether it still runs there,
+	// and what it did, is unknown.
+	EndAbandoned = "abandoned"
 )
 
 // Mark is what a journal keeps of a job that a task instance watches:
@@ -35,8 +39,12 @@ type Mark struct {
 	Started time.Time `json:"started,omitzero"`
 	// Offset is how many bytes of the job's log were shown.
 	Offset int64 `json:"offset,omitempty"`
-	// End is empty while the job may run, else EndExited, EndLost or
-	// EndKilled.
+	// Showing, when above Offset, is how far the log reached that a run
+	// was about to show when the journal last heard of it: the lines
+	// between Offset and Showing may have shown already.
+	Showing int64 `json:"showing,omitempty"`
+	// End is empty while the job may run, else EndExited, EndLost,
+	// EndKilled or EndAbandoned.
 	End string `json:"end,omitempty"`
 	// ExitCode and Signal are the job's Status.ExitCode and
 	// Status.Signal once it exited.
@@ -55,7 +63,7 @@ func (m Mark) SudoOf() *transport.Sudo {
 }
 
 // Attachable reports whether a later run may re-attach to the job, or
-// read how it ended: it was neither lost nor killed. A job recorded
+// read how it ended: it was neither lost, killed nor abandoned. A job recorded
 // before its process started is attachable too: its host knows whether
 // it started.
 func (m Mark) Attachable() bool { return m.End == "" || m.End == EndExited }

@@ -54,6 +54,23 @@ type Run struct {
 	// Records holds one record per instance the run reached (or carried
 	// over from the run it resumed), sorted by task, then host.
 	Records []Record `json:"records"`
+	// Abandoned holds the detached jobs that the run before this one left
+	// as they may still run and that the operator gave up when this one
+	// began, as their hosts were gone for good.
+	Abandoned []Abandoned `json:"abandoned,omitempty"`
+}
+
+// Abandoned is a detached job that the operator gave up (its Mark's End
+// is job.EndAbandoned): nobody waits for it any more, and whether it
+// still runs on its host is unknown.
+type Abandoned struct {
+	// Instance is the ID of the task instance that started it, as
+	// Record.ID spells it.
+	Instance string `json:"instance"`
+	// Job is the job as the run before recorded it.
+	Job job.Mark `json:"job"`
+	// At is when it was given up.
+	At time.Time `json:"at"`
 }
 
 // Record is what the journal keeps of one task instance.

@@ -4,9 +4,10 @@
 // PartialValidator, Describer, Repeatable, Checker, and ArgumentValidator
 // for the types of arguments, and Detachable for modules whose work can
 // run as a detached job), the Env a running module sees (its host, its
-// peers, its progress messages, and Env.Detached, which runs a long
-// command as a job that outlives the connection and runbook, re-attached
-// to by a resumed run: see JobKeeper for what an executor provides), the
+// peers, its progress messages, and Env.Detached and Env.PeerDetached,
+// which run a long command as a job, on its host or a peer, that outlives
+// the connection and runbook, re-attached to by a resumed run: see
+// JobKeeper for what an executor provides), the
 // argument types the engine gives meaning to (HostRef, Duration), the
 // errors a module returns (ArgError, Permanent, ErrCannotPredict), the
 // diffs of the files it changes (FileDiff), the registry that playbooks

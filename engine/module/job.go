@@ -71,23 +71,31 @@ var (
 // the module's goroutine.
 type JobKeeper interface {
 	// Host returns the transport that the job's own scripts run on: the
-	// instance's host with the task's sudo applied, whose output is not
-	// shown.
+	// keeper's host (the instance's, or a peer's) with the task's sudo
+	// applied, whose output is not shown.
 	Host() transport.Host
+	// HostName returns the inventory name of that host.
+	HostName() string
+	// Peer returns the keeper of the jobs the instance runs on its peer
+	// ref (see Env.PeerDetached): they are recorded with the instance,
+	// each under its host and key, and their lines are shown as the
+	// peer's.
+	Peer(ref HostRef) (JobKeeper, error)
 	// Find returns the job that an earlier run recorded under key for
-	// this instance, once: a later call with the same key finds nothing,
-	// so that another attempt starts a job of its own.
+	// this instance on the keeper's host, once: a later call with the
+	// same key finds nothing, so that another attempt starts a job of its
+	// own.
 	Find(key string) (job.Mark, bool)
-	// Keep records m, replacing the record of its key; with durable set
-	// it returns once the record is safe (on disk).
+	// Keep records m, replacing the record of its host and key; with
+	// durable set it returns once the record is safe (on disk).
 	Keep(m job.Mark, durable bool) error
-	// Line shows a line of a job's log.
+	// Line shows a line of a job's log, as the keeper's host's.
 	Line(line string)
 	// Stop returns a channel closed when the run stops watching its jobs
 	// (the operator's first interrupt); nil means never.
 	Stop() <-chan struct{}
 	// Sweep removes, when it has not yet in this run, the stale files of
-	// old jobs of the user that sudo makes it on the host.
+	// old jobs of the user that sudo makes it on the keeper's host.
 	Sweep(ctx context.Context, sudo *transport.Sudo)
 	// Timeout returns the task's timeout, which bounds a job from its
 	// start, across runs; zero means none.
@@ -99,7 +107,9 @@ type JobKeeper interface {
 // a private directory on the host, so that it outlives the connection and
 // the run. It polls the job every opts.Poll, shows each new line of its
 // log once (as output events, and to cmd.OnLine when set, as standard
-// output), and returns how the job ended. cmd gives Args or Script and
+// output; after runbook was killed outright, a resumed run may show again
+// the last lines shown before, saying so, and never loses one: see the
+// language reference), and returns how the job ended. cmd gives Args or Script and
 // may give Env (which reaches the job through the transport, never on a
 // command line), Dir, Stdin (kept in the job's private directory until
 // it ends) and Sudo.
@@ -125,21 +135,47 @@ type JobKeeper interface {
 // An Env made by NewEnv runs the job and follows it the same way, with
 // no journal and no re-attaching.
 func (e *Env) Detached(ctx context.Context, key string, cmd transport.Command, opts JobOptions) (JobResult, error) {
-	k := e.jobs
-	if k == nil {
-		k = loneKeeper{host: e.Host}
+	return e.detached(ctx, e.keeper(), key, cmd, opts)
+}
+
+// PeerDetached runs cmd as a detached job on the instance's peer ref (a
+// host that one of the module's HostRef arguments names, see Env.Peer),
+// as Detached runs one on the instance's own host: the job is journaled
+// with the instance, under the peer's name and key, before it starts; a
+// resumed run re-attaches to it on the peer and never starts it twice; a
+// job lost on the peer is reported as lost; the run's first interrupt
+// leaves it running; its log's lines show as the peer's output.
+func (e *Env) PeerDetached(ctx context.Context, ref HostRef, key string, cmd transport.Command, opts JobOptions) (JobResult, error) {
+	pk, err := e.keeper().Peer(ref)
+	if err != nil {
+		return JobResult{}, fmt.Errorf("job %s on host %s: %w", key, ref.Name, err)
 	}
-	w := &jobWatch{env: e, k: k, cmd: cmd, poll: cmp.Or(opts.Poll, DefaultJobPoll)}
+	return e.detached(ctx, pk, key, cmd, opts)
+}
+
+// keeper returns the JobKeeper of the instance's host: the executor's,
+// else one with no journal.
+func (e *Env) keeper() JobKeeper {
+	if e.jobs != nil {
+		return e.jobs
+	}
+	return loneKeeper{host: e.Host, name: e.HostName, peer: e.peer}
+}
+
+// detached runs Detached and PeerDetached on the host of k.
+func (e *Env) detached(ctx context.Context, k JobKeeper, key string, cmd transport.Command, opts JobOptions) (JobResult, error) {
+	w := &jobWatch{env: e, k: k, host: k.HostName(), cmd: cmd, poll: cmp.Or(opts.Poll, DefaultJobPoll)}
 	if m, found := k.Find(key); found {
 		return w.attach(ctx, m)
 	}
 	return w.start(ctx, key)
 }
 
-// jobWatch is one call of Env.Detached.
+// jobWatch is one call of Env.Detached or Env.PeerDetached.
 type jobWatch struct {
 	env  *Env
 	k    JobKeeper
+	host string // the inventory name of the job's host
 	cmd  transport.Command
 	poll time.Duration
 	m    job.Mark
@@ -148,7 +184,7 @@ type jobWatch struct {
 // start starts the job and follows it.
 func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 	w.k.Sweep(ctx, w.cmd.Sudo)
-	w.m = job.Mark{Key: key, Host: w.env.HostName, Started: time.Now()}
+	w.m = job.Mark{Key: key, Host: w.host, Started: time.Now()}
 	if w.cmd.Sudo != nil {
 		w.m.Sudo, w.m.SudoUser = true, w.cmd.Sudo.User
 	}
@@ -162,7 +198,7 @@ func (w *jobWatch) start(ctx context.Context, key string) (JobResult, error) {
 	if err != nil { // the job runs, but its process was not recorded
 		w.env.Progressf("warning: job %s: %v", w.m.ID, err)
 	}
-	w.env.Progressf("started job %s; its log is %s/log on %s", w.m.ID, w.m.Dir, w.env.HostName)
+	w.env.Progressf("started job %s; its log is %s/log on %s", w.m.ID, w.m.Dir, w.host)
 	return w.follow(ctx, j, false)
 }
 
@@ -182,7 +218,11 @@ func (w *jobWatch) attach(ctx context.Context, m job.Mark) (JobResult, error) {
 	default:
 		return JobResult{}, w.errorf("%w: it was %s in an earlier run", ErrJobLost, m.End)
 	}
-	w.env.Progressf("re-attached to job %s on %s (started %s); its log from byte %d", m.ID, w.env.HostName, m.Started.Format(time.DateTime), m.Offset)
+	w.env.Progressf("re-attached to job %s on %s (started %s); its log from byte %d", m.ID, w.host, m.Started.Format(time.DateTime), m.Offset)
+	if m.Showing > m.Offset {
+		w.env.Progressf("the run before was stopped outright while it showed job %s's log up to byte %d: the lines from byte %d on may have shown already, and show again", m.ID, m.Showing, m.Offset)
+		w.m.Showing = 0
+	}
 	if t := w.k.Timeout(); t > 0 && !m.Started.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, m.Started.Add(t))
@@ -206,8 +246,7 @@ func (w *jobWatch) follow(ctx context.Context, j *job.Job, reattached bool) (Job
 			return JobResult{}, w.detach(ctx, nil)
 		case <-t.C:
 		}
-		st, err := j.Poll(ctx, w.line)
-		w.advanced(j)
+		st, err := w.pollOnce(ctx, j)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			continue // ended or detached above
@@ -234,12 +273,26 @@ func (w *jobWatch) line(l string) {
 	}
 }
 
-// advanced records, cheaply, how much of j's log was shown.
-func (w *jobWatch) advanced(j *job.Job) {
-	if j.Offset() != w.m.Offset {
-		w.m.Offset = j.Offset()
-		_ = w.k.Keep(w.m, false) // a failed write is the journal's to report
+// pollOnce polls j once and shows the lines its log gained. The journal
+// learns first, on disk, how far the lines about to show reach
+// (Mark.Showing), then, cheaply, that they showed (Mark.Offset): a run
+// killed between the two leaves a journal that says which lines may have
+// shown, and a resumed run shows them again saying so. Failed writes are
+// the journal's to report.
+func (w *jobWatch) pollOnce(ctx context.Context, j *job.Job) (job.Status, error) {
+	var lines []string
+	st, err := j.Poll(ctx, func(l string) { lines = append(lines, l) })
+	if j.Offset() == w.m.Offset {
+		return st, err
 	}
+	w.m.Showing = j.Offset()
+	_ = w.k.Keep(w.m, true)
+	for _, l := range lines {
+		w.line(l)
+	}
+	w.m.Offset, w.m.Showing = j.Offset(), 0
+	_ = w.k.Keep(w.m, false)
+	return st, err
 }
 
 // ended records how j ended, removes its files once that is recorded,
@@ -274,8 +327,7 @@ func (w *jobWatch) kill(ctx context.Context, j *job.Job, reattached bool) (JobRe
 	if _, err := j.Kill(kctx, jobKillGrace); err != nil {
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
-	st, err := j.Poll(kctx, w.line)
-	w.advanced(j)
+	st, err := w.pollOnce(kctx, j)
 	if err != nil {
 		return JobResult{}, w.errorf("at the task's timeout: %w (%w)", err, ctx.Err())
 	}
@@ -307,14 +359,32 @@ func (w *jobWatch) remove(ctx context.Context, j *job.Job) {
 // errorf returns an error about the job, naming it (by its id once it
 // has one, else by its key) and its host; the engine names the task.
 func (w *jobWatch) errorf(format string, args ...any) error {
-	return fmt.Errorf("job %s on host %s: %w", cmp.Or(w.m.ID, w.m.Key), w.env.HostName, fmt.Errorf(format, args...))
+	return fmt.Errorf("job %s on host %s: %w", cmp.Or(w.m.ID, w.m.Key), w.host, fmt.Errorf(format, args...))
 }
 
 // loneKeeper is the JobKeeper of an Env made by NewEnv: no journal, no
-// run to stop, nothing to sweep.
-type loneKeeper struct{ host transport.Host }
+// run to stop, nothing to sweep; peer gives the transports of peers.
+type loneKeeper struct {
+	host transport.Host
+	name string
+	peer func(HostRef) (transport.Host, error)
+}
 
-func (l loneKeeper) Host() transport.Host                 { return l.host }
+func (l loneKeeper) Host() transport.Host { return l.host }
+func (l loneKeeper) HostName() string     { return l.name }
+
+// Peer returns the loneKeeper of the peer ref.
+func (l loneKeeper) Peer(ref HostRef) (JobKeeper, error) {
+	if l.peer == nil {
+		return nil, fmt.Errorf("host %s: %w", ref.Name, ErrNotPeer)
+	}
+	h, err := l.peer(ref)
+	if err != nil {
+		return nil, err
+	}
+	return loneKeeper{host: h, name: ref.Name, peer: l.peer}, nil
+}
+
 func (loneKeeper) Find(string) (job.Mark, bool)           { return job.Mark{}, false }
 func (loneKeeper) Keep(job.Mark, bool) error              { return nil }
 func (loneKeeper) Line(string)                            {}

@@ -313,7 +313,7 @@ func TestDetachedInterrupt(t *testing.T) {
 			if code != 2 {
 				t.Errorf("a new run: exit status %d, want 2 (refused)\nstdout:\n%s\nstderr:\n%s", code, again, stderr)
 			}
-			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume", "remove the journal ")
+			wantContains(t, "the refusal to start over", stderr, "the last run left task slow on host a running detached: job "+filepath.Base(dir), "--resume", "--abandon-jobs=HOST")
 			resumed, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--resume")...)
 			if code != 0 {
 				t.Fatalf("resume: exit status %d\nstdout:\n%s\nstderr:\n%s", code, resumed, stderr)
@@ -322,6 +322,39 @@ func TestDetachedInterrupt(t *testing.T) {
 				t.Errorf("the two runs showed %q, want each line once\nfirst:\n%s\nresumed:\n%s", got, stdout, resumed)
 			}
 		})
+	}
+}
+
+// TestDetachedAbandonJobs gives up, with --abandon-jobs, the job that an
+// interrupted run left running, as when its host is gone for good: a host
+// where no job was left is refused, named; the host of the job lets the
+// run start over, which says the job was given up, and the journal
+// records it so.
+func TestDetachedAbandonJobs(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	s := newJobScene(t, slowLines(4, "%[1]s"))
+	c := s.start(t)
+	c.waitStdout(t, "line 2")
+	c.signal(t, syscall.SIGINT)
+	if code := c.wait(t); code != 130 {
+		t.Fatalf("exit status %d, want 130\nstdout:\n%s\nstderr:\n%s", code, c.stdout.String(), c.stderr)
+	}
+	id := filepath.Base(s.jobDir(t))
+	if _, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--abandon-jobs=b")...); code != 2 {
+		t.Errorf("--abandon-jobs on a host with no job: exit status %d, want 2 (refused)\nstderr:\n%s", code, stderr)
+	} else {
+		wantContains(t, "the refusal", stderr, "no detached job to abandon on host b")
+	}
+	stdout, stderr, code := runCLI(t, s.env, append(slices.Clone(s.args), "--abandon-jobs", "a")...)
+	if code != 0 {
+		t.Fatalf("--abandon-jobs a: exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	wantContains(t, "the run", stderr, "gave up job "+id+" on host a, of slow@a")
+	run := lastRun(t, s.args[len(s.args)-1])
+	wantRecord(t, run, "slow@a", engine.StatusChanged)
+	if len(run.Abandoned) != 1 || run.Abandoned[0].Job.ID != id || run.Abandoned[0].Instance != "slow@a" || run.Abandoned[0].At.IsZero() {
+		t.Errorf("the journal records the jobs given up as %+v, want job %s of slow@a", run.Abandoned, id)
 	}
 }
 

@@ -95,6 +95,22 @@ func (s *Server) KnownHostsLine() string {
 	return knownhosts.Line([]string{knownhosts.Normalize(s.Addr())}, s.HostKey)
 }
 
+// SharedDir makes a directory of mode, named after prefix, that users
+// other than the test's can reach, unlike t.TempDir's, and removes it
+// with what it holds when the test ends.
+func SharedDir(t testing.TB, prefix string, mode os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // Start starts sshd on a loopback address of its own and stops it when
 // the test ends.
 func Start(t testing.TB, opts Options) *Server {
@@ -103,16 +119,9 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatalf("privilege separation directory: %v", err)
 	}
-	// Not t.TempDir: other users (sshd reads authorized_keys as the user
-	// logging in) must be able to reach the directory.
-	dir, err := os.MkdirTemp("", "sshdtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// Other users must reach the directory: sshd reads authorized_keys as
+	// the user logging in.
+	dir := SharedDir(t, "sshdtest-", 0o755)
 	s := &Server{Dir: dir, AuthorizedKeys: filepath.Join(dir, "authorized_keys"), KnownHosts: filepath.Join(dir, "known_hosts"),
 		opts: opts, program: sshd, log: &SyncBuffer{}}
 	if opts.OverlayRoot {
@@ -132,6 +141,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s.Host = fmt.Sprintf("127.0.3.%d", 1+nextAddress.Add(1)%250)
+	var err error
 	for range 3 {
 		if err = s.start(true); err == nil {
 			break

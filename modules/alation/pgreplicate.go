@@ -140,7 +140,9 @@ func (m *PgReplicate) attached(ctx context.Context, env *engine.Env, secondary t
 
 // replicate performs steps 5.4 to 5b: pg_repl_in_line on the secondary
 // first, then cluster_add_slaves on the primary and, when not in-line,
-// cluster_replicate_postgres on the secondary. Each action is judged by
+// cluster_replicate_postgres on the secondary, each as a detached job on
+// its host, so that a resumed run re-attaches to it (or reads how it
+// ended) rather than run it twice. Each action is judged by
 // its effect on the secondary: cluster_add_slaves makes it a slave, and
 // cluster_replicate_postgres makes its PostgreSQL a standby of the
 // primary. While the action that copies the data runs, the size of the
@@ -153,18 +155,14 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 	if _, err := setConf(ctx, secondary, keyPgReplInLine, inLine); err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
-	dir, err := pgDataDir(ctx, secondary)
-	if err != nil {
-		env.Progressf("the copy's progress cannot show: on %s: %v", m.Secondary, err)
-	}
+	dir := m.copyDir(ctx, env, secondary)
 	env.Progressf("alation_action cluster_add_slaves on %s (PostgreSQL in-line: %s)", env.HostName, inLine)
+	stop := func() {}
 	if out.Inline {
-		stop := m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
-		_, err = runDetachedJudged(ctx, env, "cluster_add_slaves", "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
-		stop()
-	} else {
-		_, err = runJudged(ctx, env.Host, "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+		stop = m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
 	}
+	_, err := runDetachedJudged(ctx, env, engine.HostRef{}, "cluster_add_slaves", "alation_action cluster_add_slaves", modeIs(secondary, "slave"))
+	stop()
 	if err != nil {
 		return fmt.Errorf("on %s: %w (read on %s)", env.HostName, err, m.Secondary)
 	}
@@ -172,13 +170,32 @@ func (m *PgReplicate) replicate(ctx context.Context, env *engine.Env, secondary 
 		return nil
 	}
 	env.Progressf("alation_action cluster_replicate_postgres on %s", m.Secondary)
-	stop := m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
-	_, err = runJudged(ctx, secondary, "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary))
+	stop = m.watchCopy(ctx, env, secondary, dir, out.DataBytes)
+	_, err = runDetachedJudged(ctx, env, m.Secondary, "cluster_replicate_postgres", "alation_action cluster_replicate_postgres", m.standbyOfPrimary(secondary))
 	stop()
 	if err != nil {
 		return fmt.Errorf("on %s: %w", m.Secondary, err)
 	}
 	return nil
+}
+
+// copyDir returns the secondary's PostgreSQL data directory, whose size
+// on disk shows the copy's progress: as its PostgreSQL names it or, while
+// that is stopped (as when a run resumed in the middle of the copy
+// re-attaches to it), the primary's, which the secondary, of the same
+// Alation version, has too. Empty means the progress cannot show.
+func (m *PgReplicate) copyDir(ctx context.Context, env *engine.Env, secondary transport.Host) string {
+	dir, err := pgDataDir(ctx, secondary)
+	if err == nil {
+		return dir
+	}
+	dir, perr := pgDataDir(ctx, env.Host)
+	if perr != nil {
+		env.Progressf("the copy's progress cannot show: on %s: %v; on %s: %v", m.Secondary, err, env.HostName, perr)
+		return ""
+	}
+	env.Progressf("the PostgreSQL of %s does not answer, as while its data is replaced: the copy's progress measures %s there, where the primary keeps its data", m.Secondary, dir)
+	return dir
 }
 
 // watchCopy shows, until the function it returns is called, how the

@@ -102,22 +102,29 @@ func runJudged(ctx context.Context, h transport.Host, line string, done effect) 
 const jobPoll = 2 * time.Second
 
 // runDetachedJudged runs line, an action that may run for hours, in the
-// Alation shell of the task's host as a detached job (Env.Detached) named
-// key: the job's command is the Alation shell as runInShell starts it,
-// with line alone on its standard input (a job's log holds nothing a
-// login prints, so no output marker), in a session of its own that
-// outlives the connection and the run. Its log shows as it comes. A run cut off while it runs
-// re-attaches to it when resumed, rather than run it again. Once it ends,
-// it is judged by its effect as runJudged judges; when the run stops
-// watching it, it is lost, or the task's timeout kills it, the error
-// says so (wrapping engine.ErrJobDetached, engine.ErrJobLost or the
-// context's error).
-func runDetachedJudged(ctx context.Context, env *engine.Env, key, line string, done effect) (string, error) {
+// Alation shell as a detached job named key: on the task's host
+// (Env.Detached) when on is the zero HostRef, else on the peer on
+// (Env.PeerDetached). The job's command is the Alation shell as
+// runInShell starts it, with line alone on its standard input (a job's
+// log holds nothing a login prints, so no output marker), in a session of
+// its own that outlives the connection and the run. Its log shows as it
+// comes. A run cut off while it runs re-attaches to it when resumed,
+// rather than run it again. Once it ends, it is judged by its effect as
+// runJudged judges; when the run stops watching it, it is lost, or the
+// task's timeout kills it, the error says so (wrapping
+// engine.ErrJobDetached, engine.ErrJobLost or the context's error).
+func runDetachedJudged(ctx context.Context, env *engine.Env, on engine.HostRef, key, line string, done effect) (string, error) {
 	cmd, err := shellCommand(line)
 	if err != nil {
 		return "", err
 	}
-	res, err := env.Detached(ctx, key, cmd, engine.JobOptions{Poll: jobPoll})
+	opts := engine.JobOptions{Poll: jobPoll}
+	var res engine.JobResult
+	if on.Name == "" {
+		res, err = env.Detached(ctx, key, cmd, opts)
+	} else {
+		res, err = env.PeerDetached(ctx, on, key, cmd, opts)
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", line, err)
 	}

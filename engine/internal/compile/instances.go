@@ -61,18 +61,23 @@ func (l *loader) expandTasks() {
 				t.byHost[h.cfg.Name] = append(t.byHost[h.cfg.Name], inst)
 			}
 		}
+		var meta instanceDiags
 		for _, inst := range t.insts {
 			if t.schema != nil && !t.broken {
 				collect.add(inst, l.evalPeers(inst)...)
 			}
 			if t.Meta.SetsAny(config.MetaLoad, config.MetaConfirm) {
-				collect.add(inst, l.evalInstanceMeta(inst)...)
+				meta.add(inst, l.evalInstanceMeta(inst)...)
 			}
 		}
 		if diags := collect.flush(); len(diags) > 0 {
 			l.diags = append(l.diags, diags...)
 			t.broken = true
 		}
+		// A bad meta-argument leaves the module's arguments to be
+		// checked: they do not depend on it, and a variable that both
+		// take is then reported at each place that takes it.
+		l.diags = append(l.diags, meta.flush()...)
 	}
 }
 
@@ -503,7 +508,7 @@ func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 		if v, ok := eval(d.a, cty.String); ok {
 			dur, err := module.ParseDuration(v.AsString())
 			if err != nil {
-				diags = append(diags, metaDiag(d.a, "%s must be a duration such as \"30s\", \"5m\" or \"1h30m\".", d.a.Name))
+				diags = append(diags, metaDiag(d.a, "Task %s: %s must be a duration such as \"30s\", \"5m\" or \"1h30m\", not %q.", inst.task.Name, d.a.Name, v.AsString()))
 			}
 			*d.dst = dur
 		}

@@ -33,6 +33,10 @@ var (
 	// run: starting over would start them a second time. See
 	// JobsLeftError.
 	ErrJobsLeft = errors.New("the last run left detached jobs that may still run")
+	// ErrNoJobToAbandon is wrapped by the error of a Run told to abandon
+	// the jobs on a host (RunOptions.AbandonJobs) where the run its
+	// journal holds left none that may still run. Nothing ran.
+	ErrNoJobToAbandon = errors.New("no detached job to abandon")
 	// ErrJournal is wrapped by the errors of recording a run in its
 	// journal.
 	ErrJournal = errors.New("journal")

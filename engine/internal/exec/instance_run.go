@@ -329,19 +329,30 @@ func (r *runner) confirm(ctx context.Context, inst *compile.Instance, sentence s
 // the transports of the instance's peers, connecting on first use.
 func (r *runner) peer(inst *compile.Instance, tail *lineTail) func(module.HostRef) (transport.Host, error) {
 	return func(ref module.HostRef) (transport.Host, error) {
-		h := inst.Holds(ref.Name)
-		if h == nil || h == inst.Host() {
-			return nil, fmt.Errorf("host %s: %w", ref.Name, module.ErrNotPeer)
-		}
-		if r.conns.unreachable(h) {
-			return nil, fmt.Errorf("host %s: %w", ref.Name, transport.ErrUnreachable)
-		}
-		th, err := r.conns.get(h)
+		h, th, err := r.peerConn(inst, ref)
 		if err != nil {
 			return nil, err
 		}
 		return &taskHost{inner: th, run: r.hosts, inst: inst, target: h, tail: tail}, nil
 	}
+}
+
+// peerConn returns the peer of inst that ref names and the connection to
+// it, connecting on first use; a host that is not a peer of inst is
+// refused.
+func (r *runner) peerConn(inst *compile.Instance, ref module.HostRef) (*compile.Host, transport.Host, error) {
+	h := inst.Holds(ref.Name)
+	if h == nil || h == inst.Host() {
+		return nil, nil, fmt.Errorf("host %s: %w", ref.Name, module.ErrNotPeer)
+	}
+	if r.conns.unreachable(h) {
+		return nil, nil, fmt.Errorf("host %s: %w", ref.Name, transport.ErrUnreachable)
+	}
+	th, err := r.conns.get(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, th, nil
 }
 
 // sleep waits for d or until ctx is done; it reports whether d passed.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/job"
+	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/transport"
 )
@@ -33,46 +34,77 @@ type DetachedJob struct {
 	ID, Dir string
 }
 
-// instanceJobs is the module.JobKeeper of one instance: it records the
-// instance's jobs in its result, and so in the journal.
+// instanceJobs is the module.JobKeeper of one instance on one of its
+// hosts (its own, or a peer): it records the instance's jobs in its
+// result, and so in the journal, each under its host and key.
 type instanceJobs struct {
-	r     *runner
-	inst  *compile.Instance
-	res   *result
-	quiet *taskHost
+	r      *runner
+	inst   *compile.Instance
+	res    *result
+	target *compile.Host // the host its jobs run on
+	quiet  *taskHost
 }
 
 var _ module.JobKeeper = (*instanceJobs)(nil)
 
-// jobs returns the JobKeeper of inst, whose transport is th.
+// jobs returns the JobKeeper of inst on its own host, whose transport is
+// th.
 func (r *runner) jobs(inst *compile.Instance, res *result, th transport.Host) *instanceJobs {
-	return &instanceJobs{r: r, inst: inst, res: res, quiet: &taskHost{inner: th, run: r.hosts, inst: inst, target: inst.Host(), tail: &lineTail{}, quiet: true}}
+	return r.jobsOn(inst, res, inst.Host(), th)
 }
 
-// Host returns the instance's host with the task's sudo, showing no
+// jobsOn returns the JobKeeper of inst on target, its own host or a peer,
+// whose transport is th.
+func (r *runner) jobsOn(inst *compile.Instance, res *result, target *compile.Host, th transport.Host) *instanceJobs {
+	return &instanceJobs{r: r, inst: inst, res: res, target: target, quiet: &taskHost{inner: th, run: r.hosts, inst: inst, target: target, tail: &lineTail{}, quiet: true}}
+}
+
+// Host returns the keeper's host with the task's sudo, showing no
 // output.
 func (k *instanceJobs) Host() transport.Host { return k.quiet }
 
-// Find returns the job a resumed run recorded under key, once.
+// HostName returns the inventory name of the keeper's host.
+func (k *instanceJobs) HostName() string { return k.target.Name() }
+
+// Peer returns the keeper of the instance's jobs on its peer ref,
+// connecting to it on first use.
+func (k *instanceJobs) Peer(ref module.HostRef) (module.JobKeeper, error) {
+	h, th, err := k.r.peerConn(k.inst, ref)
+	if err != nil {
+		return nil, err
+	}
+	return k.r.jobsOn(k.inst, k.res, h, th), nil
+}
+
+// found names the job of key on the keeper's host in result.jobsFound.
+func (k *instanceJobs) found(key string) string { return k.target.Name() + "\x00" + key }
+
+// mine reports whether m is the job of key on the keeper's host.
+func (k *instanceJobs) mine(m job.Mark, key string) bool {
+	return m.Key == key && m.Host == k.target.Name()
+}
+
+// Find returns the job a resumed run recorded under key on the keeper's
+// host, once.
 func (k *instanceJobs) Find(key string) (job.Mark, bool) {
-	if k.res.jobsFound[key] {
+	if k.res.jobsFound[k.found(key)] {
 		return job.Mark{}, false
 	}
-	i := slices.IndexFunc(k.res.jobs, func(m job.Mark) bool { return m.Key == key })
+	i := slices.IndexFunc(k.res.jobs, func(m job.Mark) bool { return k.mine(m, key) })
 	if i < 0 {
 		return job.Mark{}, false
 	}
 	if k.res.jobsFound == nil {
 		k.res.jobsFound = map[string]bool{}
 	}
-	k.res.jobsFound[key] = true
+	k.res.jobsFound[k.found(key)] = true
 	return k.res.jobs[i], true
 }
 
 // Keep records m in the instance's result and journals it.
 func (k *instanceJobs) Keep(m job.Mark, durable bool) error {
 	m.Tail = k.r.secrets.Redact(m.Tail)
-	if i := slices.IndexFunc(k.res.jobs, func(o job.Mark) bool { return o.Key == m.Key }); i >= 0 {
+	if i := slices.IndexFunc(k.res.jobs, func(o job.Mark) bool { return k.mine(o, m.Key) }); i >= 0 {
 		k.res.jobs[i] = m
 	} else {
 		k.res.jobs = append(k.res.jobs, m)
@@ -80,7 +112,7 @@ func (k *instanceJobs) Keep(m job.Mark, durable bool) error {
 	if k.res.jobsFound == nil {
 		k.res.jobsFound = map[string]bool{}
 	}
-	k.res.jobsFound[m.Key] = true
+	k.res.jobsFound[k.found(m.Key)] = true
 	if k.r.opts.Journal == nil {
 		return nil
 	}
@@ -92,7 +124,7 @@ func (k *instanceJobs) Keep(m job.Mark, durable bool) error {
 
 // Line shows a line of a job's log as an output event.
 func (k *instanceJobs) Line(line string) {
-	k.r.hosts.output(k.inst, k.inst.Host(), StreamJob, line)
+	k.r.hosts.output(k.inst, k.target, StreamJob, line)
 }
 
 // Stop returns RunOptions.Stop.
@@ -102,13 +134,13 @@ func (k *instanceJobs) Stop() <-chan struct{} { return k.r.opts.Stop }
 func (k *instanceJobs) Timeout() time.Duration { return cmp.Or(k.inst.Timeout(), k.r.opts.Timeout) }
 
 // Sweep removes the stale job files of the user that sudo makes it on the
-// instance's host, once per host and user in a run.
+// keeper's host, once per host and user in a run.
 func (k *instanceJobs) Sweep(ctx context.Context, sudo *transport.Sudo) {
 	user := "-"
 	if s := k.quiet.sudo(sudo); s != nil {
 		user = "sudo:" + s.User
 	}
-	once, _ := k.r.sweeps.LoadOrStore(k.inst.Host().Name()+"\x00"+user, &sync.Once{})
+	once, _ := k.r.sweeps.LoadOrStore(k.target.Name()+"\x00"+user, &sync.Once{})
 	once.(*sync.Once).Do(func() {
 		n, err := job.Sweep(ctx, k.quiet, sudo, cmp.Or(k.r.opts.JobMaxAge, DefaultJobMaxAge))
 		switch {
@@ -137,6 +169,35 @@ func runningJobs(marks []job.Mark) []DetachedJob {
 	return list
 }
 
+// abandonJobs returns a copy of last in which the jobs that may still run
+// on hosts are given up (job.EndAbandoned), and those jobs, given up at
+// now. A host where last left no such job is an error wrapping
+// ErrNoJobToAbandon, as is a journal with no run.
+func abandonJobs(last *journal.Run, hosts []string, now time.Time) (*journal.Run, []journal.Abandoned, error) {
+	if last == nil {
+		return nil, nil, fmt.Errorf("%w: the journal holds no run of this playbook and inventory", ErrNoJobToAbandon)
+	}
+	run := *last
+	run.Records = slices.Clone(last.Records)
+	var abandoned []journal.Abandoned
+	for i, rec := range run.Records {
+		rec.Jobs = slices.Clone(rec.Jobs)
+		for k, m := range rec.Jobs {
+			if m.End == "" && slices.Contains(hosts, m.Host) {
+				abandoned = append(abandoned, journal.Abandoned{Instance: rec.ID(), Job: m, At: now})
+				rec.Jobs[k].End = job.EndAbandoned
+			}
+		}
+		run.Records[i] = rec
+	}
+	for _, h := range hosts {
+		if !slices.ContainsFunc(abandoned, func(a journal.Abandoned) bool { return a.Job.Host == h }) {
+			return nil, nil, fmt.Errorf("%w on host %s: the last run left none there that may still run", ErrNoJobToAbandon, h)
+		}
+	}
+	return &run, abandoned, nil
+}
+
 // killDetached kills the jobs that the run left running, when
 // RunOptions.KillDetached says so, and journals their end. It runs after
 // the walk, before the connections close.
@@ -156,16 +217,20 @@ func (r *runner) killDetached() {
 	}
 	for _, id := range left {
 		inst, res := r.p.Instances()[id], &r.results[id]
-		th, err := r.conns.get(inst.Host())
-		if err != nil {
-			continue
-		}
-		k := r.jobs(inst, res, th)
 		for i, m := range res.jobs {
 			if m.End != "" {
 				continue
 			}
-			k.progress("killing job %s", m.ID)
+			h := inst.Holds(m.Host)
+			if h == nil {
+				continue
+			}
+			th, err := r.conns.get(h)
+			if err != nil {
+				continue
+			}
+			k := r.jobsOn(inst, res, h, th)
+			k.progress("killing job %s on %s", m.ID, m.Host)
 			if err := killJob(k.quiet, m); err != nil {
 				k.progress("warning: %v", err)
 				continue

@@ -34,6 +34,12 @@ func (r *runner) beginJournal(rerun []bool) error {
 			return ErrNothingToResume
 		}
 	}
+	var abandoned []journal.Abandoned
+	if len(r.opts.AbandonJobs) > 0 {
+		if last, abandoned, err = abandonJobs(last, r.opts.AbandonJobs, time.Now()); err != nil {
+			return err
+		}
+	}
 	if last != nil && !r.opts.Resume {
 		if err := jobsLeft(last); err != nil {
 			return err
@@ -50,6 +56,7 @@ func (r *runner) beginJournal(rerun []bool) error {
 		Vars:        p.VarHashes(salt),
 		Hosts:       p.RedactedHostLines(),
 		Started:     time.Now(),
+		Abandoned:   abandoned,
 	}
 	if r.opts.Resume {
 		changed := &ResumeChangedError{Recorded: last.Started, Playbook: last.Fingerprint != run.Fingerprint, Vars: changedVars(last.Vars, run.Vars)}
@@ -62,6 +69,9 @@ func (r *runner) beginJournal(rerun []bool) error {
 	}
 	if err := j.Begin(run); err != nil {
 		return fmt.Errorf("%w: %w", ErrJournal, err)
+	}
+	for _, a := range abandoned {
+		r.abandoned = append(r.abandoned, AbandonedJob{Instance: a.Instance, DetachedJob: DetachedJob{Host: a.Job.Host, Key: a.Job.Key, ID: a.Job.ID, Dir: a.Job.Dir}})
 	}
 	return nil
 }

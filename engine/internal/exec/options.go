@@ -117,6 +117,16 @@ type RunOptions struct {
 	// Otherwise, and when it is nil, they go on, and a resumed run
 	// re-attaches to them.
 	KillDetached func(jobs []DetachedJob) bool
+	// AbandonJobs names hosts whose detached jobs, left by the run that
+	// Journal holds as they may still run, the operator gives up, as
+	// those hosts are gone for good: they are journaled abandoned
+	// (job.EndAbandoned, and in journal.Run.Abandoned) and listed in
+	// Report.Abandoned, nobody waits for them any more, and a run may
+	// start over. A resumed run then takes their instances as having lost
+	// their jobs: they run again only when Rerun names them. A host where
+	// the last run left no such job makes Run refuse, with an error
+	// wrapping ErrNoJobToAbandon.
+	AbandonJobs []string
 	// JobMaxAge is how old the files of finished detached jobs may grow
 	// on a host: the first job a run starts on a host (for a user)
 	// removes older ones first. Zero means DefaultJobMaxAge.

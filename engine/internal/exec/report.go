@@ -20,6 +20,16 @@ type Report struct {
 	// Check reports a check-mode run (RunOptions.Check): Changed means
 	// "would change", and nothing was changed.
 	Check bool
+	// Abandoned lists the detached jobs that the run gave up when it
+	// began (RunOptions.AbandonJobs).
+	Abandoned []AbandonedJob
+}
+
+// AbandonedJob is a detached job that a run gave up when it began.
+type AbandonedJob struct {
+	DetachedJob
+	// Instance is the ID of the task instance that started it.
+	Instance string
 }
 
 // InstanceResult is how one task instance ended.

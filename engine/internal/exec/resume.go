@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/runbookhq/runbook/engine/journal"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -15,10 +16,11 @@ import (
 // Reasons of an UnsafeInstance (UnsafeInstance.Reason). ReasonLossy is a
 // format, of the task and the host of the instance that needs the outputs.
 const (
-	ReasonCutOff  = "was cut off mid-way and its module is not safe to repeat"
-	ReasonLost    = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
-	ReasonJobLost = "lost its detached job (its host rebooted, or the job's process ended without recording its exit), so what the job did is unknown, and its module is not safe to repeat"
-	ReasonLossy   = "finished, but the journal could not keep its outputs (they held sensitive values), which %s needs, and its module is not safe to repeat"
+	ReasonCutOff       = "was cut off mid-way and its module is not safe to repeat"
+	ReasonLost         = "lost its connection to its host mid-way, so whether what it ran there ended is unknown, and its module is not safe to repeat"
+	ReasonJobLost      = "lost its detached job (its host rebooted, or the job's process ended without recording its exit), so what the job did is unknown, and its module is not safe to repeat"
+	ReasonJobAbandoned = "had its detached job given up (its host gone for good), so what the job did is unknown, and its module is not safe to repeat"
+	ReasonLossy        = "finished, but the journal could not keep its outputs (they held sensitive values), which %s needs, and its module is not safe to repeat"
 )
 
 // resumeFrom decides which instances this run restores from last, the
@@ -43,6 +45,8 @@ func (r *runner) resumeFrom(last *journal.Run, rerun []bool) ([]journal.Record, 
 		case !ok || !r.included[id] || rerun[id]:
 		case rec.CutOff() && !rec.Repeatable && len(rec.ResumableJobs()) == 0:
 			switch {
+			case slices.ContainsFunc(rec.Jobs, func(m job.Mark) bool { return m.End == job.EndAbandoned }):
+				unsafe[id] = ReasonJobAbandoned
 			case rec.JobLost():
 				unsafe[id] = ReasonJobLost
 			case rec.ConnectionLost:

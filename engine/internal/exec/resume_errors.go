@@ -64,7 +64,7 @@ func (e *JobsLeftError) Error() string {
 	var parts []string
 	for _, inst := range e.Instances {
 		for _, j := range inst.Jobs {
-			parts = append(parts, fmt.Sprintf("%s (job %s)", inst.Label(), j.ID))
+			parts = append(parts, fmt.Sprintf("%s (job %s on host %s)", inst.Label(), j.ID, j.Host))
 		}
 	}
 	return fmt.Sprintf("%s: %s; resume the run to re-attach to them; starting over would start them a second time", ErrJobsLeft, strings.Join(parts, ", "))

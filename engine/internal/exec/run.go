@@ -211,6 +211,7 @@ type runner struct {
 	confirmMu sync.Mutex
 	sweeps    sync.Map                 // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
 	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
+	abandoned []AbandonedJob           // the jobs of the last run given up when this one began
 }
 
 // result is how an instance ended, as the run records it.
@@ -230,7 +231,7 @@ type result struct {
 	whenFalse   bool              // skipped because its when was false
 	restored    bool              // not run: restored from the journal of the run it resumes
 	jobs        []job.Mark        // its detached jobs, carried over from the run it resumes or started by it
-	jobsFound   map[string]bool   // the keys of jobs its module asked for, so that each is found once
+	jobsFound   map[string]bool   // the jobs its module asked for, by host and key, so that each is found once
 	reason      string            // why it was skipped without an error, if it was
 	throttled   bool              // it holds a slot of its task's throttle until its end is told
 	diffs       []module.FileDiff // the changes its module made, or would make, to files
@@ -351,7 +352,7 @@ func (r *runner) finished(inst *compile.Instance, res *result) {
 
 // report builds the report of the run.
 func (r *runner) report(d time.Duration, interrupted bool) *Report {
-	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
+	rep := &Report{Duration: d, Interrupted: interrupted, Check: r.opts.Check, Abandoned: r.abandoned, Instances: make([]InstanceResult, 0, len(r.p.Instances()))}
 	for i, inst := range r.p.Instances() {
 		if !r.included[i] {
 			continue

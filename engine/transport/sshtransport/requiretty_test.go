@@ -3,6 +3,7 @@ package sshtransport
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +92,34 @@ func TestRequireTTYNeedsTwoSessions(t *testing.T) {
 	_, err := h.Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
 	if err == nil || !strings.Contains(err.Error(), "MaxSessions is 1") {
 		t.Fatalf("run: %v, want a refusal naming MaxSessions", err)
+	}
+}
+
+// TestRequireTTYRelayFailureLeavesNoFIFOs runs a sudo command on a host
+// that needs a terminal for sudo and whose sshd allows one session per
+// connection, which runbook was not told: the session with the terminal
+// makes its FIFOs, and the relay session cannot open. The command fails,
+// and the directory of the FIFOs is removed from the host.
+func TestRequireTTYRelayFailureLeavesNoFIFOs(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 1})
+	u := sshdtest.NewSudoUserWith(t, "requiretty", "NOPASSWD:")
+	tmp := sshdtest.SharedDir(t, "runbook-tmpdir-", 0o777)
+	setLoginShell(t, u.Name, "export TMPDIR="+tmp)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := hostAs(t, srv, u.Name).Run(ctx, transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}})
+	if err == nil {
+		t.Fatal("the command ran, with one session allowed")
+	}
+	for {
+		left, _ := filepath.Glob(filepath.Join(tmp, "runbook-tty.*"))
+		if len(left) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the FIFOs are left on the host after %v: %q", err, left)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }

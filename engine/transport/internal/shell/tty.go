@@ -20,15 +20,24 @@ import "github.com/runbookhq/runbook/engine/shellquote"
 // ttyScript is the script the session with a terminal runs. It makes a
 // directory only the login user can enter, holding FIFOs 0, 1 and 2, and
 // names it on a line of its own that starts with the marker $1, so that
-// nothing a login shell prints can pass for it; it then runs the rest of
-// its arguments (sudo and the wrapper) with the FIFOs as standard input,
-// output and error, opened in that order. A failure before that exits
-// with status 125.
+// nothing a login shell prints can pass for it; it then opens the FIFOs,
+// in that order, which waits for the relay session to open their other
+// ends, and runs the rest of its arguments (sudo and the wrapper) with
+// them as standard input, output and error. A failure before that exits
+// with status 125. Until the FIFOs are open, the end of the script in any
+// way (the relay session never came, and the session's end hangs its
+// terminal up) removes the directory: no path leaves it on the host. The
+// signals' trap removes it too, since dash runs no EXIT trap after an
+// exit in another trap.
 const ttyScript = `d=$(mktemp -d "${TMPDIR:-/tmp}/runbook-tty.XXXXXXXXXX") || exit 125
-mkfifo -m 600 "$d/0" "$d/1" "$d/2" || { rm -rf -- "$d"; exit 125; }
+trap 'rm -rf -- "$d"' EXIT
+trap 'rm -rf -- "$d"; exit 125' HUP INT TERM
+mkfifo -m 600 "$d/0" "$d/1" "$d/2" || exit 125
 printf '\n%s %s\n' "$1" "$d"
 shift
-exec "$@" <"$d/0" >"$d/1" 2>"$d/2"`
+exec 7<"$d/0" 8>"$d/1" 9>"$d/2" || exit 125
+trap - EXIT HUP INT TERM
+exec "$@" <&7 >&8 2>&9 7<&- 8>&- 9>&-`
 
 // relayScript is the script of the session without a terminal. It opens
 // the FIFOs in the directory $1 in the order ttyScript does, removes them
