@@ -10,36 +10,50 @@ import (
 
 // WriteDOT writes the dependency graph in Graphviz DOT syntax: one node
 // per task (labelled with its module), or per instance when perHost is
-// true (labelled with its host and peers), and an edge from each dependency to what depends on it. The order
-// of nodes and edges is stable.
+// true (labelled with its host and peers), the nodes of each role in a
+// cluster of their own, and an edge from each dependency to what depends
+// on it. The order of nodes and edges is stable.
 func (p *Program) WriteDOT(w io.Writer, perHost bool) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "digraph runbook {")
 	fmt.Fprintln(bw, "  node [shape=box];")
 	var edges []string
-	if perHost {
-		for _, inst := range p.insts {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(inst.Name()), dotQuote(inst.task.Name+"\n"+inst.task.Module+" on "+hostsLabel(inst)))
+	p.root.writeDOT(bw, "  ", func(t *task, indent string) {
+		if !perHost {
+			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(t.qname), dotQuote(t.qname+"\n"+t.Module))
+		}
+		for _, inst := range t.insts {
+			if perHost {
+				fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(inst.Name()), dotQuote(t.qname+"\n"+t.Module+" on "+hostsLabel(inst)))
+			}
 			for _, d := range inst.deps {
-				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].Name()), dotQuote(inst.Name())))
-			}
-		}
-	} else {
-		for _, t := range p.tasks {
-			fmt.Fprintf(bw, "  %s [label=%s];\n", dotQuote(t.Name), dotQuote(t.Name+"\n"+t.Module))
-			for _, inst := range t.insts {
-				for _, d := range inst.deps {
-					edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(p.insts[d].task.Name), dotQuote(t.Name)))
+				from, to := p.insts[d].task.qname, t.qname
+				if perHost {
+					from, to = p.insts[d].Name(), inst.Name()
 				}
+				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(from), dotQuote(to)))
 			}
 		}
-	}
+	})
 	slices.Sort(edges)
 	for _, e := range slices.Compact(edges) {
 		fmt.Fprintln(bw, e)
 	}
 	fmt.Fprintln(bw, "}")
 	return bw.Flush()
+}
+
+// writeDOT writes the nodes of the tasks of s with node, indented by
+// indent, then a cluster for each of its roles.
+func (s *scope) writeDOT(w *bufio.Writer, indent string, node func(t *task, indent string)) {
+	for _, t := range s.tasks {
+		node(t, indent)
+	}
+	for _, r := range s.roles {
+		fmt.Fprintf(w, "%ssubgraph %s {\n%s  label=%s;\n", indent, dotQuote("cluster_"+r.path), indent, dotQuote(r.path))
+		r.scope.writeDOT(w, indent+"  ", node)
+		fmt.Fprintf(w, "%s}\n", indent)
+	}
 }
 
 // hostsLabel names the hosts an instance holds: its own, then its peers

@@ -59,8 +59,10 @@ func (p *Program) Plan() (*Plan, hcl.Diagnostics) {
 func (p *Program) planInstance(inst *Instance) (PlannedInstance, hcl.Diagnostics) {
 	t := inst.task
 	pi := PlannedInstance{InstanceInfo: inst.Info(), Args: map[string]string{}}
-	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
-	args, diags := evalArgs(t, ctx)
+	refs, diags := inst.refValues(unknownOutputs)
+	ctx := p.instanceContext(inst, refs, cty.NilVal)
+	args, ds := evalArgs(t, ctx)
+	diags = append(diags, ds...)
 	allKnown := !diags.HasErrors()
 	for name, v := range args {
 		pi.Args[name] = p.secrets.Redact(renderArg(t.schema.fields[name], v))
