@@ -179,7 +179,7 @@ func (l *loader) markSensitive(v *variable) {
 
 // inputSource says where the value of a role's variable comes from.
 func inputSource(r *role, a *hcl.Attribute) valueSource {
-	return valueSource{what: "the input " + a.Name + " of role " + r.path, rng: a.Expr.Range().Ptr()}
+	return valueSource{what: "the input " + a.Name + " of " + r.path, rng: a.Expr.Range().Ptr()}
 }
 
 // validateRoleVariables runs the validation rules of the variables of

@@ -121,7 +121,7 @@ func (d *decoder) roleBlock(b *hcl.Block) {
 
 // roleLink is one role of the chain that led to the role being decoded:
 // its name and the place its source resolved to.
-type roleLink struct{ name, path string }
+type roleLink struct{ name, source, path string }
 
 // readRole reads and decodes the directory of r's source, refusing a
 // source that leads back to a role of the chain being read.
@@ -132,14 +132,14 @@ func (d *decoder) readRole(r *Role) {
 		return
 	}
 	key := d.src.canonical(path)
-	chain := append(slices.Clone(d.chain), roleLink{r.Name, key})
+	chain := append(slices.Clone(d.chain), roleLink{r.Name, r.Source, key})
 	if i := slices.IndexFunc(d.chain, func(l roleLink) bool { return l.path == key }); i >= 0 || len(chain) > maxRoleDepth {
 		steps := make([]string, 0, len(chain))
 		for _, l := range chain[max(i, 0):] {
-			steps = append(steps, fmt.Sprintf("role %q (%s)", l.name, l.path))
+			steps = append(steps, fmt.Sprintf("role %q (source %q)", l.name, l.source))
 		}
 		d.errorf(r.SourceRange.Ptr(), "Role cycle",
-			"A role cannot use itself, directly or through other roles, nor nest more than %d deep: %s.", maxRoleDepth, strings.Join(steps, " uses "))
+			"A role cannot use itself, directly or through other roles, nor nest more than %d deep: %s, which is %s again.", maxRoleDepth, strings.Join(steps, " uses "), key)
 		return
 	}
 	files, _, diags := d.parser.ReadPlaybook(d.src, path)
