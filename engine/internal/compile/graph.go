@@ -63,6 +63,7 @@ func (l *loader) buildGraph() bool {
 			t.broken = true
 		}
 	}
+	p.makeBatches(g, edges)
 	p.graph = g
 	if _, err := g.TopoOrder(); err != nil {
 		l.diags = append(l.diags, cycleDiags(g.Cycles(), edges, p.instanceName())...)
@@ -70,6 +71,7 @@ func (l *loader) buildGraph() bool {
 	}
 	for _, inst := range p.insts {
 		inst.deps = g.Dependencies(inst.id)
+		inst.waits = g.Waits(inst.id)
 	}
 	for _, inst := range p.insts {
 		inst.describe(p)

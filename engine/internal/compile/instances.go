@@ -41,6 +41,7 @@ func (l *loader) expandTasks() {
 		l.onChange(t)
 		l.evalTags(t)
 		l.evalThrottle(t)
+		l.evalTaskBatch(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
 		t.byHost = map[string][]*Instance{}

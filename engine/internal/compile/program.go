@@ -67,6 +67,13 @@ type InstanceInfo struct {
 	// Peers lists the other hosts the instance holds besides Host, named
 	// by its module's HostRef arguments, sorted.
 	Peers []string
+	// Batch names what makes the instance go through in batches
+	// (task.NAME, role.NAME or role.ROLE.task.NAME), or is empty when
+	// nothing does; it is in batch BatchIndex (from 1) of Batches, and
+	// the later batches are stopped once more than MaxFailures hosts
+	// have failed.
+	Batch                            string
+	BatchIndex, Batches, MaxFailures int
 	// OnChange lists, as "task@host" IDs in the order written, the
 	// instances of the task's on_change: the instance runs only when one
 	// of them changed something. Empty when the task has no on_change.
@@ -119,9 +126,10 @@ type Host struct {
 // task is a task block, its module and the instances it expands into.
 type task struct {
 	*config.Task
-	scope        *scope    // where its references resolve
-	qname        string    // its qualified name: its name in the playbook, role.web.task.NAME in a role
-	outs         []*output // the outputs of roles that its module body, when and until read
+	scope        *scope     // where its references resolve
+	qname        string     // its qualified name: its name in the playbook, role.web.task.NAME in a role
+	outs         []*output  // the outputs of roles that its module body, when and until read
+	batchPlan    *batchPlan // its batch and max_failures; nil without batch
 	info         module.Info
 	schema       *moduleSchema
 	refs         []lang.Reference // task references made by the module body, when and until
@@ -178,6 +186,8 @@ type Instance struct {
 	deps         []int         // ids of the instances this one waits for, sorted
 	views        []taskView    // what task.NAME shows this instance and the outputs it reads, sorted by qualified name
 	outs         []*output     // the outputs of roles it reads, directly or through other outputs
+	batch        *Batch        // the batches it goes through in, of its task or of a role; nil for none
+	waits        []int         // ids of the instances of the batch before its own, which it waits for, sorted
 	sudoUser     string        // the user sudo makes the commands run as; "" for root
 	watches      []*Instance   // the instances of on_change, in the order written
 	public       InstanceInfo
@@ -207,6 +217,9 @@ func (inst *Instance) describe(p *Program) {
 		watches = append(watches, w.Name())
 	}
 	inst.public = InstanceInfo{Task: inst.task.qname, Module: inst.task.Module, Host: inst.host.cfg.Name, Key: inst.key, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
+	if b := inst.batch; b != nil {
+		inst.public.Batch, inst.public.BatchIndex, inst.public.Batches, inst.public.MaxFailures = b.name, b.Index(inst)+1, b.Len(), b.maxFailures
+	}
 }
 
 // Info returns the public description of inst, with a DependsOn, Peers

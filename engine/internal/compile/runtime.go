@@ -95,6 +95,13 @@ func (inst *Instance) Peers() []*Host { return inst.peers }
 // Deps returns the IDs of the instances this one waits for, sorted.
 func (inst *Instance) Deps() []int { return inst.deps }
 
+// Batch returns the batches inst goes through in, or nil.
+func (inst *Instance) Batch() *Batch { return inst.batch }
+
+// Waits returns the ids of the instances of the batch before inst's,
+// which it waits for without depending on them, sorted.
+func (inst *Instance) Waits() []int { return inst.waits }
+
 // Watches returns the instances of the task's on_change: the instance
 // runs only when one of them changed something.
 func (inst *Instance) Watches() []*Instance { return inst.watches }

@@ -42,7 +42,8 @@ type role struct {
 	// missing).
 	hosts        []*Host
 	hostsUnknown bool
-	tags         []string // its tags and those of the roles it is in, sorted
+	tags         []string   // its tags and those of the roles it is in, sorted
+	batch        *batchPlan // its batch and max_failures; nil without batch
 }
 
 // output is an output block of a role (or of the playbook, where nothing
@@ -245,6 +246,7 @@ func (l *loader) evalRoles() {
 		default:
 			r.hosts = []*Host{l.p.hostIdx[config.LocalHost]}
 		}
+		l.evalRoleBatch(r)
 		r.tags = l.tagList(r.parent, r.Meta["tags"])
 		if outer != nil {
 			r.tags = append(r.tags, outer.tags...)

@@ -238,6 +238,16 @@ func (e edgeRanges) add(g *dag.Graph, from, to int, rng hcl.Range) {
 	}
 }
 
+// addWait adds the wait edge from -> to to g, remembering rng, the batch
+// that makes it.
+func (e edgeRanges) addWait(g *dag.Graph, from, to int, rng hcl.Range) {
+	key := [2]int{from, to}
+	if _, ok := e[key]; !ok {
+		g.AddWaitEdge(from, to)
+		e[key] = rng
+	}
+}
+
 // rangeBefore reports whether a starts before b, by file name, then
 // position.
 func rangeBefore(a, b hcl.Range) bool {
