@@ -126,6 +126,7 @@ func (l *loader) batchOf(s *scope, batch, maxFailures *hcl.Attribute, what strin
 type batchPlan struct {
 	attr              *hcl.Attribute
 	size, maxFailures batchSpec
+	made              *Batch // the batches made of it, once the graph is built; nil when it has no instance
 }
 
 // batchedRole returns the nearest role of s, or s's own, that sets batch,
@@ -198,6 +199,7 @@ func (p *Program) makeBatches(g *dag.Graph, edges edgeRanges) {
 		for i, h := range hosts {
 			batchOfHost[h] = i / b.size
 		}
+		bp.made = b
 		b.insts = make([][]*Instance, (len(hosts)+b.size-1)/b.size)
 		for _, inst := range insts {
 			k := batchOfHost[inst.host]

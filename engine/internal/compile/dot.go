@@ -20,11 +20,19 @@ func (p *Program) WriteDOT(w io.Writer, perHost bool) error {
 	var edges []string
 	p.root.writeDOT(bw, "  ", func(t *task, indent string) {
 		if !perHost {
-			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(t.qname), dotQuote(t.qname+"\n"+t.Module))
+			label := t.qname + "\n" + t.Module
+			if t.batchPlan != nil && t.batchPlan.made != nil {
+				label += "\n" + batchLabel(t.batchPlan.made)
+			}
+			fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(t.qname), dotQuote(label))
 		}
 		for _, inst := range t.insts {
 			if perHost {
-				fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(inst.Name()), dotQuote(t.qname+"\n"+t.Module+" on "+hostsLabel(inst)))
+				label := t.qname + "\n" + t.Module + " on " + hostsLabel(inst)
+				if b := inst.batch; b != nil {
+					label += fmt.Sprintf("\nbatch %d of %d", b.Index(inst)+1, b.Len())
+				}
+				fmt.Fprintf(bw, "%s%s [label=%s];\n", indent, dotQuote(inst.Name()), dotQuote(label))
 			}
 			for _, d := range inst.deps {
 				from, to := p.insts[d].task.qname, t.qname
@@ -32,6 +40,11 @@ func (p *Program) WriteDOT(w io.Writer, perHost bool) error {
 					from, to = p.insts[d].Name(), inst.Name()
 				}
 				edges = append(edges, fmt.Sprintf("  %s -> %s;", dotQuote(from), dotQuote(to)))
+			}
+			for _, d := range inst.waits {
+				if perHost {
+					edges = append(edges, fmt.Sprintf("  %s -> %s [style=dashed];", dotQuote(p.insts[d].Name()), dotQuote(inst.Name())))
+				}
 			}
 		}
 	})
@@ -50,7 +63,11 @@ func (s *scope) writeDOT(w *bufio.Writer, indent string, node func(t *task, inde
 		node(t, indent)
 	}
 	for _, r := range s.roles {
-		fmt.Fprintf(w, "%ssubgraph %s {\n%s  label=%s;\n", indent, dotQuote("cluster_"+r.path), indent, dotQuote(r.path))
+		label := r.path
+		if r.batch != nil && r.batch.made != nil {
+			label += "\n" + batchLabel(r.batch.made)
+		}
+		fmt.Fprintf(w, "%ssubgraph %s {\n%s  label=%s;\n", indent, dotQuote("cluster_"+r.path), indent, dotQuote(label))
 		r.scope.writeDOT(w, indent+"  ", node)
 		fmt.Fprintf(w, "%s}\n", indent)
 	}
@@ -71,4 +88,9 @@ func dotQuote(s string) string {
 	s = strings.ReplaceAll(s, `"`, `\"`)
 	s = strings.ReplaceAll(s, "\n", `\n`)
 	return `"` + s + `"`
+}
+
+// batchLabel says how b splits its hosts, for the graph.
+func batchLabel(b *Batch) string {
+	return fmt.Sprintf("%d batches of %d hosts, max_failures %d", b.Len(), b.size, b.maxFailures)
 }
