@@ -39,30 +39,15 @@ type Output struct {
 	Defaults *typeexpr.Defaults
 }
 
-// RoleArg is one meta-argument of a role block, a row of RoleArgs.
-type RoleArg struct {
-	// Name is its name in a role block.
-	Name string
-	// Task is the name of the task meta-argument of the same meaning,
-	// which a role passes on to each of its tasks, or "" for source.
-	Task string
-}
-
-// RoleArgs are the meta-arguments of a role block; every other attribute
-// is an input. Each but source has the meaning of the task meta-argument
-// of the same name, applied to the role's tasks as a whole.
-var RoleArgs = []RoleArg{
-	{"source", ""},
-	{"on", "on"},
-	{"tags", "tags"},
-	{"batch", "batch"},
-	{"max_failures", "max_failures"},
-}
+// RoleArgs are the meta-arguments of a role block, in the order the
+// language reference lists them; every other attribute is an input. Each
+// but source is a task meta-argument (MetaArgs) of the same meaning,
+// applied to the role's tasks as a whole. A new one is a name here and
+// the place where the compiler uses its value.
+var RoleArgs = []string{"source", "on", "tags", "batch", "max_failures"}
 
 // IsRoleArg reports whether name is a meta-argument of a role block.
-func IsRoleArg(name string) bool {
-	return slices.ContainsFunc(RoleArgs, func(ra RoleArg) bool { return ra.Name == name })
-}
+func IsRoleArg(name string) bool { return slices.Contains(RoleArgs, name) }
 
 // maxRoleDepth bounds the nesting of roles.
 const maxRoleDepth = 32
