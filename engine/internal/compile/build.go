@@ -21,12 +21,33 @@ func (l *loader) build(cfg *config.Config) {
 	p.root = l.buildScope(cfg, nil)
 	p.vars, p.varIdx = p.root.vars, p.root.varIdx
 	slices.SortFunc(p.tasks, func(a, b *task) int { return strings.Compare(a.qname, b.qname) })
+	p.sources = append(p.sources, cfg.Inventory...)
+}
+
+// addHosts adds the hosts that the host blocks of s declare (cfg's) to
+// the playbook's. Host names are shared by the playbook and its roles, so
+// a host that a role declares as well, or a role that declares hosts and
+// is used twice, is an error.
+func (l *loader) addHosts(cfg *config.Config, s *scope) {
+	p := l.p
 	for _, ch := range cfg.Hosts {
-		h := &Host{cfg: config.HostConfig{Name: ch.Name, Address: ch.Name, Port: 22}, attrs: ch.Attrs, obj: cty.DynamicVal}
+		if prev := p.hostIdx[ch.Name]; prev != nil {
+			l.errorf(ch.Decl.Ptr(), "Duplicate host", "A host named %q was already declared at %s%s. Host names are shared by the playbook and its roles, so a role that declares hosts can be used only once, and its hosts' names cannot be declared elsewhere.", ch.Name, prev.decl, scopeWords(prev.scope))
+			continue
+		}
+		h := &Host{cfg: config.HostConfig{Name: ch.Name, Address: ch.Name, Port: 22}, attrs: ch.Attrs, obj: cty.DynamicVal, scope: s, decl: ch.Decl}
 		p.hosts = append(p.hosts, h)
 		p.hostIdx[h.cfg.Name] = h
 	}
-	p.sources = append(p.sources, cfg.Inventory...)
+}
+
+// scopeWords names the role of s for messages, " (in role.NAME)", or is
+// empty for the playbook.
+func scopeWords(s *scope) string {
+	if s.role == nil {
+		return ""
+	}
+	return " (in " + s.role.path + ")"
 }
 
 // constValue evaluates an attribute that may not refer to anything and

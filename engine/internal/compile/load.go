@@ -62,7 +62,7 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if l.diags.HasErrors() {
 		return l.finish()
 	}
-	cfg, diags := config.Decode(l.parser, src, named, l.opts.Inventory)
+	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.opts.Inventory)
 	l.diags = append(l.diags, diags...)
 	l.build(cfg)
 	l.addLocalHost()

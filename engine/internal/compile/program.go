@@ -116,6 +116,8 @@ type localValue struct {
 
 // Host is a host of the inventory.
 type Host struct {
+	scope   *scope    // the scope of its host block; nil for the built-in local host
+	decl    hcl.Range // the place of its name in its host block
 	cfg     config.HostConfig
 	attrs   []*hcl.Attribute // sorted by source range
 	obj     cty.Value        // the value of host.NAME and self

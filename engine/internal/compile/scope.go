@@ -85,6 +85,7 @@ func (s *scope) walk(f func(*scope)) {
 func (l *loader) buildScope(cfg *config.Config, r *role) *scope {
 	p := l.p
 	s := newScope(r)
+	l.addHosts(cfg, s)
 	for _, cv := range cfg.Variables {
 		v := &variable{Variable: cv, value: cty.DynamicVal}
 		if a := cv.DescriptionAttr; a != nil {

@@ -68,7 +68,7 @@ func (l *loader) evalLocalsAndHosts() bool {
 		for i, a := range h.attrs {
 			exprs[i] = a.Expr
 		}
-		add(&valueNode{name: "host." + h.cfg.Name, scope: p.root, eval: func(ctx *hcl.EvalContext) bool { return l.evalHost(h, ctx) }}, exprs, lang.ScopeHost)
+		add(&valueNode{name: "host." + h.cfg.Name, scope: h.scope, eval: func(ctx *hcl.EvalContext) bool { return l.evalHost(h, ctx) }}, exprs, lang.ScopeHost)
 	}
 	g := dag.New(len(nodes))
 	edges := edgeRanges{}

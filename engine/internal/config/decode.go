@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"unicode"
@@ -66,6 +67,8 @@ type Local struct {
 // Host is a host block.
 type Host struct {
 	Name string
+	// Decl is the place of its name.
+	Decl hcl.Range
 	// Attrs are its attributes, sorted by source range.
 	Attrs []*hcl.Attribute
 }
@@ -102,18 +105,20 @@ type decoder struct {
 	seen   map[declKey]hcl.Range
 	parser *Parser
 	src    Source
-	// chain is the roles that led here, role the one being decoded; both
-	// are empty for the playbook.
+	// bundled holds the bundled playbooks, which a role's source names as
+	// bundled:NAME; nil when there are none.
+	bundled fs.FS
+	// chain is the roles that led here; empty for the playbook.
 	chain []roleLink
-	role  *Role
 }
 
 // Decode decodes the top-level blocks of files, with the directories of
-// their roles read from src, then reads the inventory files at the paths
+// their roles read from src (or from bundled, the bundled playbooks, for
+// a source bundled:NAME), then reads the inventory files at the paths
 // given through parser and decodes their host blocks. Nothing is
 // evaluated.
-func Decode(parser *Parser, src Source, files []NamedFile, inventory []string) (*Config, hcl.Diagnostics) {
-	d := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: parser, src: src}
+func Decode(parser *Parser, src Source, bundled fs.FS, files []NamedFile, inventory []string) (*Config, hcl.Diagnostics) {
+	d := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: parser, src: src, bundled: bundled}
 	d.files(files)
 	d.inventory(parser, inventory)
 	return d.cfg, d.diags
@@ -132,11 +137,6 @@ func (d *decoder) files(files []NamedFile) {
 			case "locals":
 				d.localsBlock(b)
 			case "host":
-				if d.role != nil {
-					d.errorf(b.DefRange.Ptr(), "Host block in a role",
-						"A role cannot declare hosts: host names are shared by the whole playbook, so a role used twice would declare them twice. Declare the host in the playbook or an inventory file, and give the role its hosts with on = ... in the role block %q at %s.", d.role.Name, d.role.Decl)
-					continue
-				}
 				d.hostBlock(b)
 			case "task":
 				d.taskBlock(b)
@@ -241,7 +241,7 @@ func (d *decoder) hostBlock(b *hcl.Block) {
 	}
 	content, diags := b.Body.Content(HostSchema)
 	d.diags = append(d.diags, diags...)
-	d.cfg.Hosts = append(d.cfg.Hosts, &Host{Name: name, Attrs: SortedAttrs(content.Attributes)})
+	d.cfg.Hosts = append(d.cfg.Hosts, &Host{Name: name, Decl: b.LabelRanges[0], Attrs: SortedAttrs(content.Attributes)})
 }
 
 // taskBlock decodes a task block: its module, its meta-arguments and its

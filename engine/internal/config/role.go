@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -111,12 +112,12 @@ type roleLink struct{ name, source, path string }
 // readRole reads and decodes the directory of r's source, refusing a
 // source that leads back to a role of the chain being read.
 func (d *decoder) readRole(r *Role) {
-	path, err := d.src.resolve(d.src.dir(r.Decl.Filename), r.Source)
+	src, path, err := d.roleSource(r)
 	if err != nil {
 		d.errorf(r.SourceRange.Ptr(), "Invalid role source", "%s", err)
 		return
 	}
-	key := d.src.canonical(path)
+	key := src.canonical(path)
 	chain := append(slices.Clone(d.chain), roleLink{r.Name, r.Source, key})
 	if i := slices.IndexFunc(d.chain, func(l roleLink) bool { return l.path == key }); i >= 0 || len(chain) > maxRoleDepth {
 		steps := make([]string, 0, len(chain))
@@ -127,7 +128,7 @@ func (d *decoder) readRole(r *Role) {
 			"A role cannot use itself, directly or through other roles, nor nest more than %d deep: %s, which is %s again.", maxRoleDepth, strings.Join(steps, " uses "), key)
 		return
 	}
-	files, _, diags := d.parser.ReadPlaybook(d.src, path)
+	files, _, diags := d.parser.ReadPlaybook(src, path)
 	for _, diag := range diags {
 		if diag.Subject == nil {
 			diag.Subject = r.SourceRange.Ptr()
@@ -137,8 +138,36 @@ func (d *decoder) readRole(r *Role) {
 	if diags.HasErrors() {
 		return
 	}
-	child := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: d.parser, src: d.src, chain: chain, role: r}
+	child := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: d.parser, src: src, bundled: d.bundled, chain: chain}
 	child.files(files)
 	d.diags = append(d.diags, child.diags...)
 	r.Config = child.cfg
+}
+
+// BundledPrefix starts the source of a role that is a bundled playbook:
+// bundled:NAME.
+const BundledPrefix = "bundled:"
+
+// roleSource returns where the source of r is read from and its name
+// there: a path relative to the file of the role block, or a bundled
+// playbook.
+func (d *decoder) roleSource(r *Role) (Source, string, error) {
+	name, ok := strings.CutPrefix(r.Source, BundledPrefix)
+	if !ok {
+		path, err := d.src.resolve(d.src.dir(r.Decl.Filename), r.Source)
+		return d.src, path, err
+	}
+	if d.bundled == nil {
+		return nil, "", fmt.Errorf("There are no bundled playbooks here, so %q cannot be read.", r.Source)
+	}
+	src := bundledSource{fsSource{d.bundled}}
+	file := BundledPrefix + name + ".hcl"
+	if _, err := src.stat(file); err != nil || !fs.ValidPath(name) {
+		files, _ := fs.Glob(d.bundled, "*.hcl")
+		for i, f := range files {
+			files[i] = strings.TrimSuffix(f, ".hcl")
+		}
+		return nil, "", fmt.Errorf("There is no bundled playbook named %q; the bundled playbooks are %s.", name, strings.Join(files, ", "))
+	}
+	return src, file, nil
 }

@@ -142,3 +142,28 @@ func ReadRelative(src Source, dir, name string) ([]byte, string, error) {
 	data, err := ReadFile(src, full)
 	return data, full, err
 }
+
+// bundledSource reads the bundled playbooks, an fs.FS, under names that
+// start with BundledPrefix, so that they never clash with the names of the
+// playbook's own files in diagnostics and in the parser's cache.
+type bundledSource struct{ fs fsSource }
+
+// strip returns the fs.FS name of a name of the source.
+func (bundledSource) strip(name string) string { return strings.TrimPrefix(name, BundledPrefix) }
+
+func (s bundledSource) open(name string) (fs.File, error)     { return s.fs.open(s.strip(name)) }
+func (s bundledSource) stat(name string) (fs.FileInfo, error) { return s.fs.stat(s.strip(name)) }
+func (s bundledSource) readDir(name string) ([]fs.DirEntry, error) {
+	return s.fs.readDir(s.strip(name))
+}
+func (s bundledSource) join(dir, name string) string {
+	return BundledPrefix + s.fs.join(s.strip(dir), name)
+}
+func (s bundledSource) dir(name string) string { return BundledPrefix + s.fs.dir(s.strip(name)) }
+func (s bundledSource) canonical(name string) string {
+	return BundledPrefix + s.fs.canonical(s.strip(name))
+}
+func (s bundledSource) resolve(dir, name string) (string, error) {
+	p, err := s.fs.resolve(s.strip(dir), name)
+	return BundledPrefix + p, err
+}

@@ -1,3 +1,0 @@
-role "web" {
-  source = "./roles/hosts"
-}
