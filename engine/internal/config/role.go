@@ -119,13 +119,17 @@ func (d *decoder) readRole(r *Role) {
 	}
 	key := src.canonical(path)
 	chain := append(slices.Clone(d.chain), roleLink{r.Name, r.Source, key})
-	if i := slices.IndexFunc(d.chain, func(l roleLink) bool { return l.path == key }); i >= 0 || len(chain) > maxRoleDepth {
+	i := slices.IndexFunc(d.chain, func(l roleLink) bool { return l.path == key })
+	if i >= 0 || len(chain) > maxRoleDepth {
 		steps := make([]string, 0, len(chain))
 		for _, l := range chain[max(i, 0):] {
 			steps = append(steps, fmt.Sprintf("role %q (source %q)", l.name, l.source))
 		}
-		d.errorf(r.SourceRange.Ptr(), "Role cycle",
-			"A role cannot use itself, directly or through other roles, nor nest more than %d deep: %s, which is %s again.", maxRoleDepth, strings.Join(steps, " uses "), key)
+		if i >= 0 {
+			d.errorf(r.SourceRange.Ptr(), "Role cycle", "A role cannot use itself, directly or through other roles: %s, which is %s again.", strings.Join(steps, " uses "), key)
+		} else {
+			d.errorf(r.SourceRange.Ptr(), "Roles nest too deep", "Roles may nest at most %d deep: %s.", maxRoleDepth, strings.Join(steps, " uses "))
+		}
 		return
 	}
 	files, _, diags := d.parser.ReadPlaybook(src, path)

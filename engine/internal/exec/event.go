@@ -30,7 +30,7 @@ const (
 	ReasonNotSelected    = "not selected by --tags" // RunOptions.Tags or SkipTags leave its task out
 	// ReasonBatchStopped: more hosts failed in the earlier batches of its
 	// task or role than max_failures allows, so its batch did not start.
-	ReasonBatchStopped = "not started: too many hosts failed in the earlier batches"
+	ReasonBatchStopped = "not started, too many hosts failed in the earlier batches"
 )
 
 // EventKind names what an Event reports.
