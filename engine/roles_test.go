@@ -182,3 +182,59 @@ output "value" {
 		t.Error("role.r.task.second ran again")
 	}
 }
+
+// TestRoleScope runs a role whose tasks use for_each, depends_on and
+// on_change among themselves: every name inside the role is the role's,
+// and the instances are keyed and named by the role.
+func TestRoleScope(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"site.hcl": `
+host "web" {}
+task "echo" "conf" {
+  on      = host.web
+  message = "the playbook's conf"
+}
+role "users" {
+  source = "./roles/users"
+  on     = host.web
+  names  = ["alice", "bob"]
+}
+`,
+		"roles/users/main.hcl": `
+variable "names" {
+  type = set(string)
+}
+task "echo" "conf" {
+  for_each = var.names
+  message  = "user ${each.key}"
+  changed  = each.key == "bob"
+}
+task "echo" "reload" {
+  message   = "reload"
+  on_change = [task.conf]
+}
+task "echo" "after" {
+  message    = task.conf["alice"].message
+  depends_on = [task.reload]
+}
+`,
+	})
+	p, diags := Load(filepath.Join(dir, "site.hcl"), LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if r := resultOf(t, rep, "role.users.task.reload@web"); r.Status != StatusOK || !slices.Equal(r.OnChange, []string{"role.users.task.conf@web[alice]", "role.users.task.conf@web[bob]"}) {
+		t.Errorf("reload: %s, on change of %v", r.Status, r.OnChange)
+	}
+	if r := resultOf(t, rep, "role.users.task.after@web"); r.Outputs["message"] != "user alice" || !slices.Contains(r.DependsOn, "role.users.task.reload@web") {
+		t.Errorf("after: %v, depends on %v", r.Outputs, r.DependsOn)
+	}
+	if r := resultOf(t, rep, "conf@web"); r.Outputs["message"] != "the playbook's conf" {
+		t.Errorf("the playbook's conf: %v", r.Outputs)
+	}
+}

@@ -339,7 +339,11 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 		if !diags.HasErrors() {
 			r, d = lang.ParseReference(trav)
 		}
-		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r) {
+		switch {
+		case !diags.HasErrors() && d == nil && r.Kind == lang.RefRole:
+			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s names the tasks of its own file's scope; the tasks of role %q are reached only through its outputs: read one (role.%s.OUTPUT) in an argument, and the task waits for what the output reads.", a.Name, r.Name, r.Name)
+			continue
+		case diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r):
 			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
 			continue
 		}
