@@ -20,16 +20,11 @@ import (
 // ended, the later batches do not start.
 type Batch struct {
 	name        string            // what sets it: task.NAME, role.NAME or role.ROLE.task.NAME
-	attr        *hcl.Attribute    // its batch meta-argument
 	size        int               // hosts per batch
 	maxFailures int               // hosts that may fail before the later batches are stopped
 	insts       [][]*Instance     // by batch, sorted by id
 	index       map[*Instance]int // the batch of each instance
 }
-
-// Name returns what sets the batches: task.NAME, role.NAME or
-// role.ROLE.task.NAME.
-func (b *Batch) Name() string { return b.name }
 
 // MaxFailures returns how many hosts may fail before the later batches
 // are stopped.
@@ -57,8 +52,8 @@ type batchSpec struct {
 	percent bool
 }
 
-// of resolves s over n hosts: a percentage of batch rounds up, one of
-// max_failures (up) down.
+// of resolves s over n hosts; a percentage rounds up (for batch, at
+// least 1) when up is set, down otherwise (for max_failures).
 func (s batchSpec) of(n int, up bool) int {
 	if !s.percent {
 		return s.n
@@ -163,9 +158,9 @@ func (l *loader) evalRoleBatch(r *role) {
 }
 
 // makeBatches splits the hosts of every task and role that sets batch
-// into batches, and makes each instance of a batch wait for every
-// instance of the batch before: wait edges, which carry nothing, so an
-// instance does not skip when one of an earlier batch fails; how many
+// into batches, and makes the instances that start a batch wait for
+// every instance of the batch before: wait edges, which carry nothing, so
+// an instance does not skip when one of an earlier batch fails; how many
 // hosts failed decides, when the run gets there (see Batch).
 func (p *Program) makeBatches(g *dag.Graph, edges edgeRanges) {
 	units := map[*batchPlan][]*Instance{}
@@ -194,7 +189,7 @@ func (p *Program) makeBatches(g *dag.Graph, edges edgeRanges) {
 			}
 		}
 		slices.SortFunc(hosts, func(a, b *Host) int { return a.index - b.index })
-		b := &Batch{name: names[bp], attr: bp.attr, size: bp.size.of(len(hosts), true), maxFailures: bp.maxFailures.of(len(hosts), false), index: map[*Instance]int{}}
+		b := &Batch{name: names[bp], size: bp.size.of(len(hosts), true), maxFailures: bp.maxFailures.of(len(hosts), false), index: map[*Instance]int{}}
 		batchOfHost := map[*Host]int{}
 		for i, h := range hosts {
 			batchOfHost[h] = i / b.size
@@ -207,9 +202,13 @@ func (p *Program) makeBatches(g *dag.Graph, edges edgeRanges) {
 			b.index[inst] = k
 			inst.batch = b
 		}
+		starts := make([][]*Instance, len(b.insts))
+		for k := range b.insts {
+			starts[k] = batchStarts(g, b.insts[k])
+		}
 		for k := 1; k < len(b.insts); k++ {
-			for _, later := range ends(g, b.insts[k], g.Dependencies) {
-				for _, earlier := range ends(g, b.insts[k-1], g.Dependents) {
+			for _, later := range starts[k] {
+				for _, earlier := range b.insts[k-1] {
 					edges.addWait(g, later.id, earlier.id, bp.attr.Expr.Range())
 				}
 			}
@@ -217,16 +216,15 @@ func (p *Program) makeBatches(g *dag.Graph, edges edgeRanges) {
 	}
 }
 
-// ends returns the instances of insts that next, g.Dependencies or
-// g.Dependents, links to no other of insts: those that start a batch, or
-// those that end it. Waiting for those that end a batch is waiting for
-// the whole batch, and those that start the next hold back the rest.
-func ends(g *dag.Graph, insts []*Instance, next func(int) []int) []*Instance {
+// batchStarts returns the instances of insts, a batch, that depend on no
+// other of insts: those that start the batch. Only they need to wait for
+// the batch before; the others come after them.
+func batchStarts(g *dag.Graph, insts []*Instance) []*Instance {
 	in := map[int]bool{}
 	for _, inst := range insts {
 		in[inst.id] = true
 	}
 	return slices.DeleteFunc(slices.Clone(insts), func(inst *Instance) bool {
-		return slices.ContainsFunc(next(inst.id), func(n int) bool { return in[n] })
+		return slices.ContainsFunc(g.Dependencies(inst.id), func(n int) bool { return in[n] })
 	})
 }
