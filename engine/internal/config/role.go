@@ -106,7 +106,7 @@ func (d *decoder) roleBlock(b *hcl.Block) {
 }
 
 // roleLink is one role of the chain that led to the role being decoded:
-// its name and the place its source resolved to.
+// its name, its source as written and the place that resolved to.
 type roleLink struct{ name, source, path string }
 
 // readRole reads and decodes the directory of r's source, refusing a
