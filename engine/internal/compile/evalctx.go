@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/zclconf/go-cty/cty"
@@ -80,7 +82,12 @@ func (inst *Instance) outputValue(o *output, outputs func(*Instance) cty.Value) 
 	}
 	cv, err := convert.Convert(v, o.Type)
 	if err != nil {
-		return cty.UnknownVal(o.Type), append(diags, metaDiag(o.Value, "The output %q of %s must be a %s: %s.", o.Name, o.scope.role.path, o.Type.FriendlyNameForConstraint(), lang.ConvertMessage(err)))
+		return cty.UnknownVal(o.Type), append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid output value",
+			Detail:   fmt.Sprintf("The output %q of %s must be a %s: %s.", o.Name, o.scope.role.path, o.Type.FriendlyNameForConstraint(), lang.ConvertMessage(err)),
+			Subject:  o.Value.Expr.Range().Ptr(),
+		})
 	}
 	return cv, diags
 }
