@@ -143,3 +143,46 @@ task "fail" "roll" {
 		}
 	}
 }
+
+// TestBatchesResume resumes a run whose third batch did not start after a
+// failure in the second: the first batches are restored, the failed host
+// runs again, and the third batch runs once the second has ended.
+func TestBatchesResume(t *testing.T) {
+	key := uniqueKey(t)
+	p := mustLoad(t, sixHosts+fmt.Sprintf(`
+task "flaky" "gate" {
+  on       = [host.h1, host.h2, host.h3, host.h4, host.h5, host.h6]
+  key      = "%s-${self.name}"
+  failures = self.name == "h3" ? 1 : 0
+  batch    = 2
+}
+`, key), LoadOptions{})
+	state := t.TempDir()
+	rep, _, err := journalRun(t, context.Background(), p, state, RunOptions{Connect: localConnect})
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("first run: %v", err)
+	}
+	if res := resultOf(t, rep, "gate@h5"); res.Reason != ReasonBatchStopped {
+		t.Fatalf("gate@h5 in the first run: %s, reason %q", res.Status, res.Reason)
+	}
+	rep, events, err := journalRun(t, context.Background(), p, state, RunOptions{Connect: localConnect, Resume: true})
+	if err != nil {
+		t.Fatalf("resumed run: %v", err)
+	}
+	for _, host := range []string{"h1", "h2", "h4"} {
+		if res := resultOf(t, rep, "gate@"+host); !res.Restored {
+			t.Errorf("gate@%s ran again", host)
+		}
+	}
+	for _, host := range []string{"h3", "h5", "h6"} {
+		if res := resultOf(t, rep, "gate@"+host); res.Restored || res.Status != StatusChanged {
+			t.Errorf("gate@%s: %s, restored %v", host, res.Status, res.Restored)
+		}
+	}
+	started, finished := batchOrder(events, "gate")
+	for _, later := range []string{"h5", "h6"} {
+		if started[later] < finished["h3"] {
+			t.Errorf("gate@%s started before gate@h3 ended in the resumed run", later)
+		}
+	}
+}
