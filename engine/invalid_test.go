@@ -10,8 +10,9 @@ import (
 )
 
 // TestInvalidPlaybooks loads every broken playbook of testdata/invalid and
-// compares its error diagnostics, as "line:col: summary" lines, with the
-// NAME.want file beside it; a NAME.vars.hcl file beside it is given as a
+// compares its error diagnostics, as "line:col: summary" lines (with the
+// file first, as "roles/x/main.hcl:line:col: summary", for one in the
+// files of a role), with the NAME.want file beside it; a NAME.vars.hcl file beside it is given as a
 // var file. No diagnostic may show the sensitive test value "hunter2".
 func TestInvalidPlaybooks(t *testing.T) {
 	wants, err := filepath.Glob("testdata/invalid/*.want")
@@ -38,6 +39,9 @@ func TestInvalidPlaybooks(t *testing.T) {
 				pos := "-"
 				if d.Subject != nil {
 					pos = fmt.Sprintf("%d:%d", d.Subject.Start.Line, d.Subject.Start.Column)
+					if rel, _ := filepath.Rel("testdata/invalid", d.Subject.Filename); strings.HasPrefix(filepath.ToSlash(rel), "roles/") {
+						pos = filepath.ToSlash(rel) + ":" + pos
+					}
 				}
 				got = append(got, pos+": "+d.Summary)
 			}

@@ -81,6 +81,7 @@ const (
 const (
 	ReasonNothingChanged = exec.ReasonNothingChanged // none of the instances of its on_change changed anything
 	ReasonNotSelected    = exec.ReasonNotSelected    // RunOptions.Tags or SkipTags leave its task out
+	ReasonBatchStopped   = exec.ReasonBatchStopped   // too many hosts failed in the earlier batches of its task or role
 )
 
 // The kinds of events a run emits, in the order they can appear.

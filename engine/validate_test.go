@@ -182,7 +182,7 @@ func TestDurationValueOfUncheckedPanics(t *testing.T) {
 func TestAnsibleWordsHint(t *testing.T) {
 	for fixture, wants := range map[string][]string{
 		"ansible_words": {
-			`named "item". References start with var, local, host, group, self, task, result, each. For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key).`,
+			`named "item". References start with var, local, host, group, self, task, result, each, role. For a loop over items, as Ansible's item, give the task for_each and write each.value (or each.key).`,
 			`named "notify". For Ansible's notify, write on_change = [task.NAME] on the handler`,
 			`named "loop". For Ansible's loop, write for_each = toset([...])`,
 			`named "with_items". For Ansible's with_items, write for_each = toset([...])`,

@@ -162,10 +162,23 @@ func writePlannedInstance(w io.Writer, inst engine.PlannedInstance, selected map
 	if len(inst.OnChange) > 0 {
 		fmt.Fprintf(w, "      %s\n", pal.paint(colorCyan, "runs only if one of these changes: "+instanceNames(inst.OnChange, inst.Host)))
 	}
+	if inst.Batch != "" {
+		fmt.Fprintf(w, "      %s\n", pal.paint(colorCyan, batchLine(inst.InstanceInfo)))
+	}
 	if inst.Description != "" {
 		fmt.Fprintf(w, "      %s\n", inst.Description)
 	}
 	writeArgs(w, inst, pal)
+}
+
+// batchLine says which batch of a rolling update an instance is in, and
+// what it waits for.
+func batchLine(inst engine.InstanceInfo) string {
+	line := fmt.Sprintf("batch %d of %d of %s", inst.BatchIndex, inst.Batches, inst.Batch)
+	if inst.BatchIndex > 1 {
+		line += fmt.Sprintf(": starts once batch %d has ended, unless more than %s failed by then", inst.BatchIndex-1, plural(inst.MaxFailures, "host"))
+	}
+	return line
 }
 
 // instanceNames lists instances, such as those an instance on host

@@ -11,6 +11,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/internal/suggest"
+	"github.com/runbookhq/runbook/playbooks"
 )
 
 // loadFlags are the flags of every command that loads a playbook.
@@ -36,6 +37,7 @@ func (l *loadFlags) options() engine.LoadOptions {
 		VarFiles:  l.varFiles,
 		Inventory: l.inventories,
 		Environ:   os.Environ(),
+		Bundled:   playbooks.FS,
 	}
 }
 

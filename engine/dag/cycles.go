@@ -3,7 +3,6 @@ package dag
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -63,7 +62,7 @@ func (g *Graph) Cycles() [][]int {
 		seen[c] = true // v is the smallest node of its component
 		if size[c] > 1 {
 			cycles = append(cycles, g.loop(int32(v), comp, parent))
-		} else if _, self := slices.BinarySearch(g.deps[v], int32(v)); self {
+		} else if contains(g.after[v], int32(v)) {
 			cycles = append(cycles, []int{v})
 		}
 	}
@@ -79,7 +78,7 @@ func (g *Graph) loop(s int32, comp, parent []int32) []int {
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, w := range g.deps[v] {
+		for _, w := range g.after[v] {
 			if w == s {
 				var path []int
 				for u := v; u != s; u = parent[u] {
@@ -128,8 +127,8 @@ func (g *Graph) components() (comp, size []int32) {
 		for len(calls) > 0 {
 			f := &calls[len(calls)-1]
 			v := f.v
-			if int(f.next) < len(g.deps[v]) {
-				w := g.deps[v][f.next]
+			if int(f.next) < len(g.after[v]) {
+				w := g.after[v][f.next]
 				f.next++
 				if index[w] == 0 {
 					enter(w)

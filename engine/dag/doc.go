@@ -16,4 +16,9 @@
 // dependents are cancelled too. A node whose visit returns Skipped (for
 // example because a condition was false) lets its dependents run unless
 // WalkOptions.SkipPropagates is set.
+//
+// A wait edge (AddWaitEdge) only orders two nodes: the later starts once
+// the earlier has ended, whatever its outcome, and is neither skipped nor
+// cancelled by it. Cycles and the topological order count wait edges as
+// edges; Dependencies does not list them (Waits does).
 package dag

@@ -89,7 +89,7 @@ func newWalker(g *Graph, opts WalkOptions, ctx context.Context, cancel context.C
 	w.queued = make([]bool, groups)
 	w.parked = make([][]int32, groups)
 	w.turns = ring{buf: make([]int32, groups)}
-	for v, d := range g.deps {
+	for v, d := range g.after {
 		w.indeg[v] = int32(len(d))
 		if len(d) == 0 {
 			w.enqueue(int32(v))
@@ -287,11 +287,24 @@ func (w *walker) stop() {
 	w.cond.Broadcast()
 }
 
-// resolve marks v finished and reports it.
+// resolve marks v finished and reports it, and lets the nodes that wait
+// for it go on, whatever its outcome.
 func (w *walker) resolve(v int32, o Outcome, cause int) {
 	w.state[v] = finished
 	w.left--
 	w.report(int(v), o, cause)
+	if w.g.waiters == nil || w.stopped {
+		return
+	}
+	for _, d := range w.g.waiters[v] {
+		if w.state[d] != pending {
+			continue
+		}
+		w.indeg[d]--
+		if w.indeg[d] == 0 {
+			w.enqueue(d)
+		}
+	}
 }
 
 // enqueue makes v ready in its group.

@@ -17,7 +17,7 @@ var ansibleWords = map[string]string{
 	"name":        `name the task by its second label: task "MODULE" "NAME"`,
 	"notify":      "write on_change = [task.NAME] on the handler, naming the tasks whose changes it handles",
 	"register":    "read the task's outputs where they are needed: task.NAME.OUTPUT, such as task.NAME.stdout",
-	"serial":      "write throttle = N: at most N instances of the task run at once",
+	"serial":      "write batch = N (or \"25%\") on the task or role, with max_failures: each batch of hosts ends before the next starts",
 	"with_dict":   "write for_each = {...}, with each.key and each.value in the body",
 	"with_items":  "write for_each = toset([...]), with each.value in the body",
 }

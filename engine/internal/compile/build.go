@@ -1,6 +1,9 @@
 package compile
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/lang"
@@ -8,48 +11,43 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// build makes the program's variables, local values, hosts and tasks
-// from the decoded blocks: it evaluates the constant attributes of the
-// variables, and finds each task's module and checks the task's arguments
-// against the module's schema.
+// build makes the program's scopes, with their variables, local values,
+// tasks, outputs and roles, and its hosts from the decoded blocks: it
+// evaluates the constant attributes of the variables, and finds each
+// task's module and checks the task's arguments against the module's
+// schema.
 func (l *loader) build(cfg *config.Config) {
 	p := l.p
-	for _, cv := range cfg.Variables {
-		v := &variable{Variable: cv, value: cty.DynamicVal}
-		if a := cv.DescriptionAttr; a != nil {
-			if s, ok := l.constValue(a, cty.String); ok {
-				v.description = s.AsString()
-			}
-		}
-		if a := cv.SensitiveAttr; a != nil {
-			if s, ok := l.constValue(a, cty.Bool); ok {
-				v.sensitive = s.True()
-			}
-		}
-		p.vars = append(p.vars, v)
-		p.varIdx[v.Name] = v
-	}
-	for _, cl := range cfg.Locals {
-		lv := &localValue{Local: cl, value: cty.DynamicVal}
-		p.locals = append(p.locals, lv)
-		p.localIdx[lv.Name] = lv
-	}
+	p.root = l.buildScope(cfg, nil)
+	p.vars, p.varIdx = p.root.vars, p.root.varIdx
+	slices.SortFunc(p.tasks, func(a, b *task) int { return strings.Compare(a.qname, b.qname) })
+	p.sources = append(p.sources, cfg.Inventory...)
+}
+
+// addHosts adds the hosts that the host blocks of s declare (cfg's) to
+// the playbook's. Host names are shared by the playbook and its roles, so
+// a host that a role declares as well, or a role that declares hosts and
+// is used twice, is an error.
+func (l *loader) addHosts(cfg *config.Config, s *scope) {
+	p := l.p
 	for _, ch := range cfg.Hosts {
-		h := &Host{cfg: config.HostConfig{Name: ch.Name, Address: ch.Name, Port: 22}, attrs: ch.Attrs, obj: cty.DynamicVal}
+		if prev := p.hostIdx[ch.Name]; prev != nil {
+			l.errorf(ch.Decl.Ptr(), "Duplicate host", "A host named %q was already declared at %s%s. Host names are shared by the playbook and its roles, so a role that declares hosts can be used only once, and its hosts' names cannot be declared elsewhere.", ch.Name, prev.decl, scopeWords(prev.scope))
+			continue
+		}
+		h := &Host{cfg: config.HostConfig{Name: ch.Name, Address: ch.Name, Port: 22}, attrs: ch.Attrs, obj: cty.DynamicVal, scope: s, decl: ch.Decl}
 		p.hosts = append(p.hosts, h)
 		p.hostIdx[h.cfg.Name] = h
 	}
-	for _, ct := range cfg.Tasks {
-		t := &task{Task: ct}
-		p.tasks = append(p.tasks, t)
-		p.taskIdx[t.Name] = t
-		if !l.lookupModule(t) {
-			t.broken = true
-			continue
-		}
-		l.checkBody(t, ct.Body)
+}
+
+// scopeWords names the role of s for messages, " (in role.NAME)", or is
+// empty for the playbook.
+func scopeWords(s *scope) string {
+	if s.role == nil {
+		return ""
 	}
-	p.sources = append(p.sources, cfg.Inventory...)
+	return " (in " + s.role.path + ")"
 }
 
 // constValue evaluates an attribute that may not refer to anything and

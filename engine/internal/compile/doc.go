@@ -6,7 +6,11 @@
 // task's arguments against the module's schema, resolves the variables
 // (defaults, environment, var files, -var flags), evaluates the local
 // values and host blocks in dependency order, expands each task into one
-// instance per host with its peers and its meta-arguments evaluated,
+// instance per host with its peers and its meta-arguments evaluated (the
+// tasks of roles too, each role a scope of its own whose var, local, task
+// and role name its own blocks, with its inputs evaluated where it is
+// used), splits the hosts of a task or role with batch into batches
+// ordered by wait edges,
 // builds and checks the graph of the instances, and type-checks every
 // instance with the outputs of other tasks unknown. Plan, the DOT graph,
 // the journal key and fingerprints and the --limit resolver are queries of

@@ -29,32 +29,41 @@ func (l *loader) buildGraph() bool {
 	edges := edgeRanges{}
 	for _, t := range p.tasks {
 		var collect instanceDiags
+		outs := closure(t.outs)
 		for _, inst := range t.insts {
-			views := map[string]*taskView{}
+			inst.outs = outs
+			views := map[*task]*taskView{}
 			for _, r := range t.refs {
-				collect.add(inst, l.link(inst, r, views, g, edges)...)
+				collect.add(inst, l.link(inst, t.scope, r, views, g, edges)...)
+			}
+			for _, o := range outs {
+				for _, r := range o.refs {
+					collect.add(inst, l.link(inst, o.scope, r, views, g, edges)...)
+				}
 			}
 			for _, r := range t.after {
-				collect.add(inst, l.link(inst, r, nil, g, edges)...)
+				collect.add(inst, l.link(inst, t.scope, r, nil, g, edges)...)
 			}
 			for _, r := range t.watch {
-				collect.add(inst, l.link(inst, r, nil, g, edges)...)
-				target := p.taskIdx[r.Name]
+				collect.add(inst, l.link(inst, t.scope, r, nil, g, edges)...)
+				target := t.scope.taskIdx[r.Name]
 				if !r.HasKey {
 					inst.watches = append(inst.watches, target.byHost[inst.host.cfg.Name]...)
 				} else if w := target.instance(inst.host.cfg.Name, r.Key); w != nil {
 					inst.watches = append(inst.watches, w)
 				}
 			}
-			for _, name := range sortedKeys(views) {
-				inst.views = append(inst.views, *views[name])
+			for _, v := range views {
+				inst.views = append(inst.views, *v)
 			}
+			slices.SortFunc(inst.views, func(a, b taskView) int { return strings.Compare(a.task.qname, b.task.qname) })
 		}
 		if diags := collect.flush(); len(diags) > 0 {
 			l.diags = append(l.diags, diags...)
 			t.broken = true
 		}
 	}
+	p.makeBatches(g, edges)
 	p.graph = g
 	if _, err := g.TopoOrder(); err != nil {
 		l.diags = append(l.diags, cycleDiags(g.Cycles(), edges, p.instanceName())...)
@@ -62,6 +71,7 @@ func (l *loader) buildGraph() bool {
 	}
 	for _, inst := range p.insts {
 		inst.deps = g.Dependencies(inst.id)
+		inst.waits = g.Waits(inst.id)
 	}
 	for _, inst := range p.insts {
 		inst.describe(p)
@@ -69,19 +79,19 @@ func (l *loader) buildGraph() bool {
 	return true
 }
 
-// link adds the edges that reference r makes from inst, and records in
-// views what task.NAME shows inst (views is nil for depends_on and
-// on_change).
-func (l *loader) link(inst *Instance, r lang.Reference, views map[string]*taskView, g *dag.Graph, edges edgeRanges) hcl.Diagnostics {
-	target := l.p.taskIdx[r.Name]
+// link adds the edges that reference r, written in s, makes from inst,
+// and records in views what task.NAME shows inst (views is nil for
+// depends_on and on_change).
+func (l *loader) link(inst *Instance, s *scope, r lang.Reference, views map[*task]*taskView, g *dag.Graph, edges edgeRanges) hcl.Diagnostics {
+	target := s.taskIdx[r.Name]
 	if target.schema == nil || target.broken && len(target.insts) == 0 {
 		return nil // its module or its on is wrong; already reported
 	}
 	var v *taskView
 	if views != nil {
-		if v = views[r.Name]; v == nil {
+		if v = views[target]; v == nil {
 			v = &taskView{task: target}
-			views[r.Name] = v
+			views[target] = v
 		}
 	}
 	if target.onUnknown {
@@ -222,22 +232,13 @@ func hostList(t *task) string {
 func (p *Program) instanceName() func(int) string {
 	return func(i int) string {
 		inst := p.insts[i]
+		name := inst.task.ref()
 		switch {
 		case inst.key != "":
-			return fmt.Sprintf("task.%s[%q] (on %s)", inst.task.Name, inst.key, inst.host.cfg.Name)
+			return fmt.Sprintf("%s[%q] (on %s)", name, inst.key, inst.host.cfg.Name)
 		case len(inst.task.insts) > 1:
-			return fmt.Sprintf("task.%s (on %s)", inst.task.Name, inst.host.cfg.Name)
+			return fmt.Sprintf("%s (on %s)", name, inst.host.cfg.Name)
 		}
-		return "task." + inst.task.Name
+		return name
 	}
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -42,7 +42,7 @@ func TestHostAttributesFromTheTable(t *testing.T) {
 		t.Fatal(loadtest.DiagText(p, diags))
 	}
 	for _, name := range config.ShownHostAttrs() {
-		if v := p.localIdx[name].value; !v.IsWhollyKnown() || v.IsNull() {
+		if v := p.root.localIdx[name].value; !v.IsWhollyKnown() || v.IsNull() {
 			t.Errorf("host.web.%s = %#v", name, v)
 		}
 	}

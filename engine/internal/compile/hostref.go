@@ -21,11 +21,11 @@ func (l *loader) evalPeers(inst *Instance) hcl.Diagnostics {
 		if f := t.schema.fields[a.Name]; f == nil || f.kind != module.HostValue {
 			continue
 		}
-		if slices.ContainsFunc(a.Expr.Variables(), func(tr hcl.Traversal) bool { return tr.RootName() == "task" }) {
-			diags = append(diags, hostArgDiag(t, a, "it names a host, which must be known when the playbook loads, so it cannot refer to the outputs of tasks"))
+		if slices.ContainsFunc(a.Expr.Variables(), func(tr hcl.Traversal) bool { return tr.RootName() == "task" || tr.RootName() == "role" }) {
+			diags = append(diags, hostArgDiag(t, a, "it names a host, which must be known when the playbook loads, so it cannot refer to the outputs of tasks or roles"))
 			continue
 		}
-		v, ds := lang.Eval(a.Expr, l.p.instanceContext(inst, cty.NilVal, cty.NilVal))
+		v, ds := lang.Eval(a.Expr, l.p.instanceContext(inst, nil, cty.NilVal))
 		diags = append(diags, ds...)
 		switch {
 		case ds.HasErrors() || !v.IsWhollyKnown() || v.IsNull():

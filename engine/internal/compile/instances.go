@@ -41,6 +41,7 @@ func (l *loader) expandTasks() {
 		l.onChange(t)
 		l.evalTags(t)
 		l.evalThrottle(t)
+		l.evalTaskBatch(t)
 		t.hosts = l.evalOn(t)
 		t.broken = t.broken || len(l.diags) > before
 		t.byHost = map[string][]*Instance{}
@@ -82,56 +83,68 @@ func (l *loader) expandTasks() {
 }
 
 // evalTags evaluates tags, a list of names that --tags and --skip-tags
-// select the task by; it may refer to variables and local values.
+// select the task by; it may refer to variables and local values. A task
+// has the tags of its roles as well.
 func (l *loader) evalTags(t *task) {
-	a, v, ok := l.evalTaskMeta(t, "tags")
+	t.tags = l.tagList(t.scope, t.Meta.Get("tags"))
+	if r := t.scope.role; r != nil {
+		t.tags = append(t.tags, r.tags...)
+	}
+	slices.Sort(t.tags)
+	t.tags = slices.Compact(t.tags)
+}
+
+// tagList evaluates a, the tags of a task or a role written in s.
+func (l *loader) tagList(s *scope, a *hcl.Attribute) []string {
+	v, ok := l.evalMeta(s, a)
 	if !ok {
-		return
+		return nil
 	}
 	list, err := lang.ConvertPlain(v, cty.Set(cty.String))
 	switch {
 	case v.ContainsMarked():
 		l.diags = append(l.diags, metaDiag(a, "tags cannot be sensitive: they select tasks by name on the command line."))
-		return
+		return nil
 	case err != nil || v.IsNull():
 		l.diags = append(l.diags, metaDiag(a, "tags must be a list of names, such as [\"db\", \"config\"]."))
-		return
+		return nil
 	}
+	var tags []string
 	for it := list.ElementIterator(); it.Next(); {
 		_, tag := it.Element()
 		if tag.IsNull() || !config.ValidIdentifier(tag.AsString()) {
 			l.diags = append(l.diags, metaDiag(a, "tags must be names: a letter or an underscore, then letters, digits, underscores and dashes; %s is not.", renderValue(tag)))
-			return
+			return nil
 		}
-		t.tags = append(t.tags, tag.AsString())
+		tags = append(tags, tag.AsString())
 	}
-	slices.Sort(t.tags)
+	return tags
 }
 
-// evalTaskMeta evaluates the meta-argument called name of t, one that is
-// evaluated once per task, with variables and local values (tags,
-// throttle). It reports false when t does not set it, or its value is not
-// known (an error, reported, or a missing variable).
-func (l *loader) evalTaskMeta(t *task, name string) (*hcl.Attribute, cty.Value, bool) {
-	a := t.Meta.Get(name)
+// evalMeta evaluates a, a meta-argument written in s that is evaluated
+// once per task or role, with variables and local values (tags,
+// throttle, batch, max_failures). It reports false when a is nil, or its
+// value is not known (an error, reported, or a missing variable).
+func (l *loader) evalMeta(s *scope, a *hcl.Attribute) (cty.Value, bool) {
 	if a == nil {
-		return nil, cty.NilVal, false
+		return cty.NilVal, false
 	}
 	sc := lang.ScopeTask
 	sc.Where = a.Name
 	before := len(l.diags)
-	if l.references(a.Expr, sc); len(l.diags) > before {
-		return nil, cty.NilVal, false
+	if l.references(s, a.Expr, sc); len(l.diags) > before {
+		return cty.NilVal, false
 	}
-	v, diags := lang.Eval(a.Expr, l.p.base)
+	v, diags := lang.Eval(a.Expr, s.base)
 	l.diags = append(l.diags, diags...)
-	return a, v, !diags.HasErrors() && v.IsWhollyKnown()
+	return v, !diags.HasErrors() && v.IsWhollyKnown()
 }
 
 // evalThrottle evaluates throttle, the most instances of the task that
 // run at once, across hosts; it may refer to variables and local values.
 func (l *loader) evalThrottle(t *task) {
-	a, v, ok := l.evalTaskMeta(t, "throttle")
+	a := t.Meta.Get("throttle")
+	v, ok := l.evalMeta(t.scope, a)
 	if !ok {
 		return
 	}
@@ -157,7 +170,7 @@ const maxKeys = 10000
 // --limit, the journal and --force-rerun name before anything runs.
 func (l *loader) evalForEach(t *task, h *Host) ([]cty.Value, hcl.Diagnostics) {
 	a := t.Meta.Get("for_each")
-	v, diags := lang.Eval(a.Expr, l.p.instanceContext(&Instance{task: t, host: h}, cty.NilVal, cty.NilVal))
+	v, diags := lang.Eval(a.Expr, l.p.instanceContext(&Instance{task: t, host: h}, nil, cty.NilVal))
 	switch {
 	case diags.HasErrors():
 		return nil, diags
@@ -214,8 +227,11 @@ func (l *loader) taskReferences(t *task) {
 		if a == nil {
 			return
 		}
-		for _, r := range l.ownTaskRefs(t, a.Name, l.references(a.Expr, sc), sc.Allows(lang.RefResult)) {
+		for _, r := range l.ownTaskRefs(t, a.Name, l.references(t.scope, a.Expr, sc), sc.Allows(lang.RefResult)) {
 			switch {
+			case r.Kind == lang.RefRole:
+				t.outs = appendOutput(t.outs, t.scope, r)
+				t.confirmLater = t.confirmLater || a == m.Get("confirm")
 			case r.Kind == lang.RefTask:
 				t.refs = append(t.refs, r)
 				t.confirmLater = t.confirmLater || a == m.Get("confirm")
@@ -237,7 +253,7 @@ func (l *loader) taskReferences(t *task) {
 		}
 	}
 	if a := m.Get("for_each"); a != nil {
-		l.references(a.Expr, lang.ScopeForEach)
+		l.references(t.scope, a.Expr, lang.ScopeForEach)
 	}
 }
 
@@ -331,7 +347,11 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 		if !diags.HasErrors() {
 			r, d = lang.ParseReference(trav)
 		}
-		if diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r) {
+		switch {
+		case !diags.HasErrors() && d == nil && r.Kind == lang.RefRole:
+			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s names the tasks of its own file's scope; the tasks of role %q are reached only through its outputs: read one (role.%s.OUTPUT) in an argument, and the task waits for what the output reads.", a.Name, r.Name, r.Name)
+			continue
+		case diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r):
 			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
 			continue
 		}
@@ -339,7 +359,7 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 			l.errorf(e.Range().Ptr(), "Self-referencing task", "Task %q cannot wait for itself in %s.", t.Name, a.Name)
 			continue
 		}
-		if d := l.p.checkExists(r); d != nil {
+		if d := l.p.checkExists(t.scope, r); d != nil {
 			l.diags = append(l.diags, d)
 			continue
 		}
@@ -350,23 +370,37 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 
 // evalOn evaluates on, which names the hosts a task runs on: a host
 // (host.NAME), a group (group.NAME), a host name, or a list of these. A
-// task without on runs on the local host.
+// task without on runs on the hosts of its role, or on the local host.
 func (l *loader) evalOn(t *task) []*Host {
-	p := l.p
-	if t.Meta.Get("on") == nil {
-		return []*Host{p.hostIdx[config.LocalHost]}
+	a := t.Meta.Get("on")
+	if a == nil {
+		if r := t.scope.role; r != nil {
+			t.onUnknown = r.hostsUnknown
+			return r.hosts
+		}
+		return []*Host{l.p.hostIdx[config.LocalHost]}
 	}
-	expr := t.Meta.Get("on").Expr
+	hosts, ok := l.onHosts(t.scope, a, fmt.Sprintf("task %q", t.Name))
+	t.onUnknown = !ok
+	return hosts
+}
+
+// onHosts evaluates a, the on of a task or a role (what) written in s.
+// It reports false when the hosts are not known for a missing variable;
+// after an error, which it reports, it returns no host.
+func (l *loader) onHosts(s *scope, a *hcl.Attribute, what string) ([]*Host, bool) {
+	p := l.p
+	expr := a.Expr
 	before := len(l.diags)
-	l.references(expr, lang.ScopeOn)
+	l.references(s, expr, lang.ScopeOn)
 	if len(l.diags) > before {
-		return nil
+		return nil, true
 	}
 	var names []string
 	if h := p.plainHostRef(expr); h != nil {
 		names = append(names, h.cfg.Name)
-	} else if !l.onNames(t, expr, &names) {
-		return nil
+	} else if known, ok := l.onNames(s, expr, &names); !ok {
+		return nil, known
 	}
 	slices.Sort(names)
 	var hosts []*Host
@@ -374,7 +408,7 @@ func (l *loader) evalOn(t *task) []*Host {
 		h := p.hostIdx[name]
 		if h == nil {
 			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, suggest.DidYouMean(name, p.hostNames()))
-			return nil
+			return nil, true
 		}
 		hosts = append(hosts, h)
 	}
@@ -382,11 +416,11 @@ func (l *loader) evalOn(t *task) []*Host {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  "Task runs nowhere",
-			Detail:   fmt.Sprintf("on names no host, so task %q has no instance.", t.Name),
+			Detail:   fmt.Sprintf("on names no host, so %s has no instance.", what),
 			Subject:  expr.Range().Ptr(),
 		})
 	}
-	return hosts
+	return hosts, true
 }
 
 // plainHostRef returns the host that expr names when it is a plain
@@ -404,27 +438,26 @@ func (p *Program) plainHostRef(expr hcl.Expression) *Host {
 	return nil
 }
 
-// onNames evaluates on and appends the host names it gives. It reports
-// false when they cannot be known: an error (reported here or before) or
-// a missing variable.
-func (l *loader) onNames(t *task, expr hcl.Expression, names *[]string) bool {
-	v, diags := lang.Eval(expr, l.p.base)
+// onNames evaluates on, written in s, and appends the host names it
+// gives. It reports ok false when they cannot be known, with known false
+// when that is for a missing variable or an error reported before.
+func (l *loader) onNames(s *scope, expr hcl.Expression, names *[]string) (known, ok bool) {
+	v, diags := lang.Eval(expr, s.base)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
-		return false
+		return true, false
 	}
 	switch err := hostNamesIn(v, names, 0); {
 	case errors.Is(err, errUnknownOn):
-		t.onUnknown = true // a missing variable or an error, reported before
-		return false
+		return false, false
 	case errors.Is(err, errSensitiveOn):
 		l.errorf(expr.Range().Ptr(), "Invalid on", "on cannot be sensitive: host names are shown in plans and events.")
-		return false
+		return true, false
 	case err != nil:
 		l.errorf(expr.Range().Ptr(), "Invalid on", "on must be a host (host.NAME), a group (group.NAME), a host name, or a list of these; %s.", err)
-		return false
+		return true, false
 	}
-	return true
+	return true, true
 }
 
 // Errors of hostNamesIn that callers tell apart.
@@ -472,7 +505,7 @@ func hostNamesIn(v cty.Value, names *[]string, depth int) error {
 // may refer to self.
 func (l *loader) evalInstanceMeta(inst *Instance) hcl.Diagnostics {
 	m := inst.task.Meta
-	ctx := l.p.instanceContext(inst, cty.NilVal, cty.NilVal)
+	ctx := l.p.instanceContext(inst, nil, cty.NilVal)
 	var diags hcl.Diagnostics
 	eval := func(a *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
 		if a == nil {

@@ -47,28 +47,22 @@ type loader struct {
 func load(src config.Source, root, origin string, opts LoadOptions) (*Program, hcl.Diagnostics) {
 	l := &loader{
 		p: &Program{
-			origin:   origin,
-			varIdx:   map[string]*variable{},
-			localIdx: map[string]*localValue{},
-			hostIdx:  map[string]*Host{},
-			taskIdx:  map[string]*task{},
-			secrets:  &lang.Redactor{},
+			origin:  origin,
+			hostIdx: map[string]*Host{},
+			taskIdx: map[string]*task{},
+			secrets: &lang.Redactor{},
 		},
 		parser: config.NewParser(),
 		opts:   opts,
 	}
 	named, dir, diags := l.parser.ReadPlaybook(src, root)
 	l.diags = append(l.diags, diags...)
-	var files []*hcl.File
-	for _, nf := range named {
-		files = append(files, nf.File)
-		l.p.sources = append(l.p.sources, nf)
-	}
+	l.p.sources = append(l.p.sources, named...)
 	l.p.funcs = lang.Functions(func(name string) ([]byte, string, error) { return config.ReadRelative(src, dir, name) })
 	if l.diags.HasErrors() {
 		return l.finish()
 	}
-	cfg, diags := config.Decode(l.parser, files, l.opts.Inventory)
+	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.opts.Inventory)
 	l.diags = append(l.diags, diags...)
 	l.build(cfg)
 	l.addLocalHost()
@@ -76,8 +70,11 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if !l.evalLocalsAndHosts() {
 		return l.finish()
 	}
-	l.p.base = l.baseContext()
+	l.validateRoleVariables()
+	l.p.root.walk(func(s *scope) { s.base = l.baseContext(s) })
+	l.evalRoles()
 	l.expandTasks()
+	l.checkOutputs()
 	if l.buildGraph() {
 		l.typecheck()
 	}
@@ -89,6 +86,7 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 func (l *loader) finish() (*Program, hcl.Diagnostics) {
 	l.p.secrets.RedactDiags(l.diags)
 	sortDiags(l.diags)
+	l.diags = dedupDiags(l.diags)
 	l.p.valid = !l.diags.HasErrors()
 	l.p.files = l.parser.Files()
 	return l.p, l.diags
@@ -111,6 +109,26 @@ func sortDiags(diags hcl.Diagnostics) {
 			return c
 		}
 		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+}
+
+// dedupDiags drops the diagnostics that say the same at the same place
+// as one before them, as the errors in the files of a role used twice do.
+func dedupDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		sev             hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := map[key]bool{}
+	return slices.DeleteFunc(diags, func(d *hcl.Diagnostic) bool {
+		k := key{d.Severity, d.Summary, d.Detail, hcl.Range{}}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		dup := seen[k]
+		seen[k] = true
+		return dup
 	})
 }
 

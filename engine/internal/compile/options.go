@@ -1,5 +1,7 @@
 package compile
 
+import "io/fs"
+
 // LoadOptions are the values given to a playbook from outside its files.
 type LoadOptions struct {
 	// Vars holds "NAME=VALUE" assignments, as given by -var flags, in
@@ -18,4 +20,8 @@ type LoadOptions struct {
 	// or in another inventory file, is an error. They are read from the
 	// operating system's file system, also for LoadFS.
 	Inventory []string
+	// Bundled holds the bundled playbooks, each a file NAME.hcl at its
+	// root, which a role uses with source = "bundled:NAME". Nil means
+	// none.
+	Bundled fs.FS
 }

@@ -66,8 +66,10 @@ func (p *Program) planInstance(inst *Instance) (PlannedInstance, hcl.Diagnostics
 	if inst.sudo {
 		pi.SudoUser = cmp.Or(inst.sudoUser, "root")
 	}
-	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
-	args, diags := evalArgs(t, ctx)
+	refs, diags := inst.refValues(unknownOutputs)
+	ctx := p.instanceContext(inst, refs, cty.NilVal)
+	args, ds := evalArgs(t, ctx)
+	diags = append(diags, ds...)
 	allKnown := !diags.HasErrors()
 	for name, v := range args {
 		pi.Args[name] = p.secrets.Redact(renderArg(t.schema.fields[name], v))

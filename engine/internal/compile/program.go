@@ -22,32 +22,31 @@ import (
 // until, a confirm that reads task outputs) kept as compiled values. A Program is
 // read-only once compiled and may be run several times.
 type Program struct {
-	origin   string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
-	files    map[string]*hcl.File
-	sources  []config.NamedFile // the playbook's files, then the inventory files, in the order read
-	funcs    map[string]function.Function
-	vars     []*variable // sorted by name
-	varIdx   map[string]*variable
-	locals   []*localValue // sorted by name
-	localIdx map[string]*localValue
-	hosts    []*Host // sorted by name, the built-in local host included
-	hostIdx  map[string]*Host
-	groups   map[string][]*Host // each sorted by name
+	origin  string // where it was loaded from: an absolute path, or "embedded:" and the name in its fs.FS
+	files   map[string]*hcl.File
+	sources []config.NamedFile // the playbook's files, then the inventory files, in the order read
+	funcs   map[string]function.Function
+	root    *scope      // the playbook's own scope, in which its roles nest
+	vars    []*variable // the playbook's variables (those of root), sorted by name
+	varIdx  map[string]*variable
+	hosts   []*Host // sorted by name, the built-in local host included
+	hostIdx map[string]*Host
+	groups  map[string][]*Host // each sorted by name
 	// groupsUnknown is set when the groups of some host are not known
 	// (a variable is missing): every group's value is then unknown.
 	groupsUnknown bool
-	tasks         []*task // sorted by name
-	taskIdx       map[string]*task
-	insts         []*Instance // sorted by task, then host; an instance's id is its index
+	tasks         []*task          // every task, of the playbook and of its roles, sorted by qualified name
+	taskIdx       map[string]*task // by qualified name
+	insts         []*Instance      // sorted by task, then host; an instance's id is its index
 	graph         *dag.Graph
-	base          *hcl.EvalContext // functions, var, local, host and group
 	secrets       *lang.Redactor
 	valid         bool // loaded without errors
 }
 
 // InstanceInfo identifies a task instance: one task on one host.
 type InstanceInfo struct {
-	// Task is the task's name.
+	// Task is the task's qualified name: its name, or
+	// role.ROLE.task.NAME for a task of a role.
 	Task string
 	// Module is the task's module.
 	Module string
@@ -68,6 +67,13 @@ type InstanceInfo struct {
 	// Peers lists the other hosts the instance holds besides Host, named
 	// by its module's HostRef arguments, sorted.
 	Peers []string
+	// Batch names what makes the instance go through in batches
+	// (task.NAME, role.NAME or role.ROLE.task.NAME), or is empty when
+	// nothing does; it is in batch BatchIndex (from 1) of Batches, and
+	// the later batches are stopped once more than MaxFailures hosts
+	// have failed.
+	Batch                            string
+	BatchIndex, Batches, MaxFailures int
 	// OnChange lists, as "task@host" IDs in the order written, the
 	// instances of the task's on_change: the instance runs only when one
 	// of them changed something. Empty when the task has no on_change.
@@ -130,6 +136,8 @@ type localValue struct {
 
 // Host is a host of the inventory.
 type Host struct {
+	scope   *scope    // the scope of its host block; nil for the built-in local host
+	decl    hcl.Range // the place of its name in its host block
 	cfg     config.HostConfig
 	attrs   []*hcl.Attribute // sorted by source range
 	obj     cty.Value        // the value of host.NAME and self
@@ -140,12 +148,16 @@ type Host struct {
 // task is a task block, its module and the instances it expands into.
 type task struct {
 	*config.Task
+	scope        *scope     // where its references resolve
+	qname        string     // its qualified name: its name in the playbook, role.web.task.NAME in a role
+	outs         []*output  // the outputs of roles that its module body, when and until read
+	batchPlan    *batchPlan // its batch and max_failures; nil without batch
 	info         module.Info
 	schema       *moduleSchema
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
 	watch        []lang.Reference // the task references of on_change
-	tags         []string         // its tags, sorted
+	tags         []string         // its tags and those of its roles, sorted
 	throttle     int              // at most this many of its instances run at once; 0 for no bound
 	hosts        []*Host
 	insts        []*Instance            // sorted by host, then key
@@ -153,6 +165,15 @@ type task struct {
 	broken       bool                   // errors were reported; checks that would repeat them are skipped
 	confirmLater bool                   // confirm refers to task outputs, so it is evaluated when an instance runs
 	onUnknown    bool                   // on is not known (a variable is missing): the task has no instance to check
+}
+
+// ref returns how a reference from the playbook names the task:
+// task.NAME, or role.ROLE.task.NAME for a task of a role.
+func (t *task) ref() string {
+	if t.scope.role == nil {
+		return "task." + t.Name
+	}
+	return t.qname
 }
 
 // keyed reports whether the task sets for_each, which keys its instances.
@@ -185,7 +206,10 @@ type Instance struct {
 	poll         time.Duration // how often a detached job is polled; 0 for the default
 	confirm      string        // the confirm sentence when known at load, or empty
 	deps         []int         // ids of the instances this one waits for, sorted
-	views        []taskView    // what task.NAME shows this instance, sorted by name
+	views        []taskView    // what task.NAME shows this instance and the outputs it reads, sorted by qualified name
+	outs         []*output     // the outputs of roles it reads, directly or through other outputs
+	batch        *Batch        // the batches it goes through in, of its task or of a role; nil for none
+	waits        []int         // ids of the instances of the batch before its own, which it waits for, sorted
 	sudoUser     string        // the user sudo makes the commands run as; "" for root
 	watches      []*Instance   // the instances of on_change, in the order written
 	public       InstanceInfo
@@ -214,7 +238,10 @@ func (inst *Instance) describe(p *Program) {
 	for _, w := range inst.watches {
 		watches = append(watches, w.Name())
 	}
-	inst.public = InstanceInfo{Task: inst.task.Name, Module: inst.task.Module, Host: inst.host.cfg.Name, Key: inst.key, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
+	inst.public = InstanceInfo{Task: inst.task.qname, Module: inst.task.Module, Host: inst.host.cfg.Name, Key: inst.key, Confirm: confirm, DependsOn: deps, Peers: inst.PeerNames(), OnChange: watches}
+	if b := inst.batch; b != nil {
+		inst.public.Batch, inst.public.BatchIndex, inst.public.Batches, inst.public.MaxFailures = b.name, b.Index(inst)+1, b.Len(), b.maxFailures
+	}
 }
 
 // Info returns the public description of inst, with a DependsOn, Peers
@@ -229,11 +256,11 @@ func (inst *Instance) Info() InstanceInfo {
 
 // Name returns the instance's ID: "task@host", or "task@host[key]" for
 // an instance of a task with for_each.
-func (inst *Instance) Name() string { return instanceID(inst.task.Name, inst.host.cfg.Name, inst.key) }
+func (inst *Instance) Name() string { return instanceID(inst.task.qname, inst.host.cfg.Name, inst.key) }
 
 // Label names the instance in a sentence; see InstanceInfo.Label.
 func (inst *Instance) Label() string {
-	return InstanceLabel(inst.task.Name, inst.host.cfg.Name, inst.key)
+	return InstanceLabel(inst.task.qname, inst.host.cfg.Name, inst.key)
 }
 
 // Files returns the parsed files of the playbook (and of its var files),

@@ -12,10 +12,10 @@ import (
 	"github.com/runbookhq/runbook/internal/suggest"
 )
 
-// references returns the references expr makes. It reports, and leaves
-// out, those that are malformed, that sc does not allow, or that name
-// something the playbook does not declare.
-func (l *loader) references(expr hcl.Expression, sc lang.Scope) []lang.Reference {
+// references returns the references expr, written in scope s, makes. It
+// reports, and leaves out, those that are malformed, that sc does not
+// allow, or that name something s does not declare.
+func (l *loader) references(s *scope, expr hcl.Expression, sc lang.Scope) []lang.Reference {
 	vars := expr.Variables()
 	refs := make([]lang.Reference, 0, len(vars))
 	for _, t := range vars {
@@ -28,7 +28,7 @@ func (l *loader) references(expr hcl.Expression, sc lang.Scope) []lang.Reference
 			l.diags = append(l.diags, scopeDiag(r, sc))
 			continue
 		}
-		if d := l.p.checkExists(r); d != nil {
+		if d := l.p.checkExists(s, r); d != nil {
 			l.diags = append(l.diags, d)
 			continue
 		}
@@ -38,18 +38,20 @@ func (l *loader) references(expr hcl.Expression, sc lang.Scope) []lang.Reference
 }
 
 // checkExists returns a diagnostic when r names a variable, local value,
-// host, group, task or output that the playbook does not declare. Groups
+// host, group, task, role or output that scope s does not declare. Groups
 // are checked only once the hosts are evaluated.
-func (p *Program) checkExists(r lang.Reference) *hcl.Diagnostic {
+func (p *Program) checkExists(s *scope, r lang.Reference) *hcl.Diagnostic {
 	switch r.Kind {
 	case lang.RefVar:
-		if p.varIdx[r.Name] == nil {
-			return undeclaredDiag("variable", r.Name, r.NameRange(), p.variableNames())
+		if s.varIdx[r.Name] == nil {
+			return undeclaredDiag("variable", r.Name, r.NameRange(), s.variableNames())
 		}
 	case lang.RefLocal:
-		if p.localIdx[r.Name] == nil {
-			return undeclaredDiag("local value", r.Name, r.NameRange(), p.localNames())
+		if s.localIdx[r.Name] == nil {
+			return undeclaredDiag("local value", r.Name, r.NameRange(), s.localNames())
 		}
+	case lang.RefRole:
+		return checkRoleOutput(s, r)
 	case lang.RefHost:
 		if p.hostIdx[r.Name] == nil {
 			return undeclaredDiag("host", r.Name, r.NameRange(), p.hostNames())
@@ -62,9 +64,9 @@ func (p *Program) checkExists(r lang.Reference) *hcl.Diagnostic {
 			return undeclaredDiag("group", r.Name, r.NameRange(), p.groupNames())
 		}
 	case lang.RefTask:
-		t := p.taskIdx[r.Name]
+		t := s.taskIdx[r.Name]
 		if t == nil {
-			return undeclaredDiag("task", r.Name, r.NameRange(), p.taskNames())
+			return undeclaredDiag("task", r.Name, r.NameRange(), s.taskNames())
 		}
 		if r.Host != "" && p.hostIdx[r.Host] == nil {
 			return undeclaredDiag("host", r.Host, r.HostRange(), p.hostNames())
@@ -148,13 +150,26 @@ func undeclaredDiag(kind, name string, rng hcl.Range, names []string) *hcl.Diagn
 	}
 }
 
-// localNames returns the names of the local values, sorted.
-func (p *Program) localNames() []string {
-	names := make([]string, len(p.locals))
-	for i, lv := range p.locals {
-		names[i] = lv.Name
+// checkRoleOutput returns a diagnostic when r, role.NAME.OUTPUT, names a
+// role or an output that s does not declare.
+func checkRoleOutput(s *scope, r lang.Reference) *hcl.Diagnostic {
+	target := s.roleIdx[r.Name]
+	switch {
+	case target == nil:
+		return undeclaredDiag("role", r.Name, r.NameRange(), s.roleNames())
+	case target.Config == nil || target.scope.outputIdx[r.Attr] != nil:
+		return nil
 	}
-	return names
+	detail := fmt.Sprintf("The role %q (source %q) has no output named %q.", target.Name, target.Source, r.Attr)
+	if len(target.scope.outputs) == 0 {
+		detail = fmt.Sprintf("The role %q (source %q) has no outputs: only what its output blocks declare can be read from outside.", target.Name, target.Source)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported attribute",
+		Detail:   detail + suggest.DidYouMean(r.Attr, target.scope.outputNames()),
+		Subject:  r.AttrRange().Ptr(),
+	}
 }
 
 // hostNames returns the names of the hosts, sorted.
@@ -162,11 +177,7 @@ func (p *Program) hostNames() []string { return namesOf(p.hosts) }
 
 // namesOf returns the names of hosts, in their order.
 func namesOf(hosts []*Host) []string {
-	names := make([]string, len(hosts))
-	for i, h := range hosts {
-		names[i] = h.cfg.Name
-	}
-	return names
+	return nameList(hosts, func(h *Host) string { return h.cfg.Name })
 }
 
 // groupNames returns the names of the groups, sorted.
@@ -179,11 +190,7 @@ func (p *Program) groupNames() []string {
 	return names
 }
 
-// taskNames returns the names of the tasks, sorted.
+// taskNames returns the qualified names of the tasks, sorted.
 func (p *Program) taskNames() []string {
-	names := make([]string, len(p.tasks))
-	for i, t := range p.tasks {
-		names[i] = t.Name
-	}
-	return names
+	return nameList(p.tasks, func(t *task) string { return t.qname })
 }

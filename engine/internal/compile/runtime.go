@@ -74,8 +74,9 @@ func (h *Host) Builtin() bool { return h.builtin }
 // ID returns the instance's position in Program.Instances.
 func (inst *Instance) ID() int { return inst.id }
 
-// Task returns the name of the instance's task.
-func (inst *Instance) Task() string { return inst.task.Name }
+// Task returns the qualified name of the instance's task: its name, or
+// role.ROLE.task.NAME for a task of a role.
+func (inst *Instance) Task() string { return inst.task.qname }
 
 // Module returns the name of the instance's module.
 func (inst *Instance) Module() string { return inst.task.Module }
@@ -93,6 +94,13 @@ func (inst *Instance) Peers() []*Host { return inst.peers }
 
 // Deps returns the IDs of the instances this one waits for, sorted.
 func (inst *Instance) Deps() []int { return inst.deps }
+
+// Batch returns the batches inst goes through in, or nil.
+func (inst *Instance) Batch() *Batch { return inst.batch }
+
+// Waits returns the ids of the instances of the batch before inst's,
+// which it waits for without depending on them, sorted.
+func (inst *Instance) Waits() []int { return inst.waits }
 
 // Watches returns the instances of the task's on_change: the instance
 // runs only when one of them changed something.
@@ -144,21 +152,31 @@ var ErrNotKnown = errors.New("not known")
 // runs: the base scope with self, and task holding the outputs of the
 // instances it reads.
 type Scope struct {
-	p     *Program
-	inst  *Instance
-	tasks cty.Value
-	ctx   *hcl.EvalContext
+	p    *Program
+	inst *Instance
+	refs *refValues
+	ctx  *hcl.EvalContext
+	// err holds the errors of the outputs of roles that the instance
+	// reads, which When, Confirm and Module return.
+	err error
 }
 
 // Scope returns the run-time scope of inst; outputs gives the outputs
 // object of each finished instance that inst reads.
 func (p *Program) Scope(inst *Instance, outputs func(*Instance) cty.Value) *Scope {
-	tasks := inst.taskObject(outputs)
-	return &Scope{p: p, inst: inst, tasks: tasks, ctx: p.instanceContext(inst, tasks, cty.NilVal)}
+	refs, diags := inst.refValues(outputs)
+	s := &Scope{p: p, inst: inst, refs: refs, ctx: p.instanceContext(inst, refs, cty.NilVal)}
+	if diags.HasErrors() {
+		s.err = module.Permanent(diags)
+	}
+	return s
 }
 
 // When evaluates the task's when; true when it has none.
 func (s *Scope) When() (bool, error) {
+	if s.err != nil {
+		return false, s.err
+	}
 	if a := s.inst.task.Meta.Get("when"); a != nil {
 		return condition(a, s.ctx)
 	}
@@ -170,6 +188,9 @@ func (s *Scope) When() (bool, error) {
 // outputs; empty when there is none.
 func (s *Scope) Confirm() (string, error) {
 	t := s.inst.task
+	if s.err != nil {
+		return "", s.err
+	}
 	if t.Meta.Get("confirm") == nil || !t.confirmLater {
 		return s.inst.confirm, nil
 	}
@@ -186,6 +207,9 @@ func (s *Scope) Confirm() (string, error) {
 // the module prints. Its errors are permanent (see module.Permanent):
 // another attempt cannot mend them.
 func (s *Scope) Module() (module.Module, []string, error) {
+	if s.err != nil {
+		return nil, nil, s.err
+	}
 	args, diags := evalArgs(s.inst.task, s.ctx)
 	if diags.HasErrors() {
 		return nil, nil, module.Permanent(diags)
@@ -228,7 +252,7 @@ func (s *Scope) resultCondition(a *hcl.Attribute, out cty.Value) (bool, bool, er
 	if a == nil {
 		return false, false, nil
 	}
-	ok, err := condition(a, s.p.instanceContext(s.inst, s.tasks, out))
+	ok, err := condition(a, s.p.instanceContext(s.inst, s.refs, out))
 	return ok, true, err
 }
 

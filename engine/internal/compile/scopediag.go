@@ -17,6 +17,8 @@ func scopeDiag(r lang.Reference, sc lang.Scope) *hcl.Diagnostic {
 		why = "for_each is evaluated when the playbook loads, before any task runs, so it cannot refer to task outputs: its keys make the instances of the task, which plan, --limit, the journal and --force-rerun name before anything runs. Compute the keys from variables, local values or hosts; to act on each item of something a task finds, loop inside one task instead (a for expression in its arguments, or a shell loop)."
 	case r.Kind == lang.RefTask:
 		why = fmt.Sprintf("%s is evaluated when the playbook loads, before any task runs, so it cannot refer to task outputs.", upperFirst(sc.Where))
+	case r.Kind == lang.RefRole:
+		why = fmt.Sprintf("%s is evaluated when the playbook loads, before any task runs, so it cannot refer to the outputs of roles, which come from their tasks.", upperFirst(sc.Where))
 	case r.Kind == lang.RefSelf:
 		why = "self is the host a task instance runs on; it exists only in a task's arguments and meta-arguments."
 	case r.Kind == lang.RefResult:

@@ -10,46 +10,77 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// evalLocalsAndHosts evaluates the local values and the host blocks as the
-// nodes of one graph, each once, in dependency order: a local value may
-// refer to variables, other local values, hosts and groups; a host block
-// to variables and local values. It returns false when the graph has a
-// cycle.
+// valueNode is a value known when the playbook loads, a node of the
+// graph evalLocalsAndHosts walks: a local value, an input of a role or a
+// host block.
+type valueNode struct {
+	name  string // for cycle messages: local.NAME, host.NAME or role.NAME.INPUT
+	scope *scope // where its references resolve
+	refs  []lang.Reference
+	eval  func(ctx *hcl.EvalContext) bool
+}
+
+// evalLocalsAndHosts evaluates the local values of every scope, the
+// inputs of every role and the host blocks as the nodes of one graph,
+// each once, in dependency order: a local value or a role's input may
+// refer to variables, local values, hosts and groups of its scope; a host
+// block to the playbook's variables and local values. It returns false
+// when the graph has a cycle.
 func (l *loader) evalLocalsAndHosts() bool {
 	p := l.p
-	var declared []*Host
-	for _, h := range p.hosts {
-		if !h.builtin {
-			declared = append(declared, h)
-		}
-	}
-	nl := len(p.locals)
-	n := nl + len(declared)
-	refs := make([][]lang.Reference, n)
-	bad := make([]bool, n)
-	localNode := map[string]int{}
-	for i, lv := range p.locals {
-		localNode[lv.Name] = i
+	var nodes []*valueNode
+	var bad []bool
+	add := func(n *valueNode, exprs []hcl.Expression, sc lang.Scope) {
 		before := len(l.diags)
-		refs[i] = l.references(lv.Attr.Expr, lang.ScopeLocal)
-		bad[i] = len(l.diags) > before
+		for _, e := range exprs {
+			n.refs = append(n.refs, l.references(n.scope, e, sc)...)
+		}
+		nodes = append(nodes, n)
+		bad = append(bad, len(l.diags) > before)
 	}
+	localNode := map[*localValue]int{}
+	inputNode := map[*variable]int{}
+	p.root.walk(func(s *scope) {
+		for _, lv := range s.locals {
+			localNode[lv] = len(nodes)
+			name := "local." + lv.Name
+			if s.role != nil {
+				name += " of " + s.role.path
+			}
+			add(&valueNode{name: name, scope: s, eval: l.localEval(lv)}, []hcl.Expression{lv.Attr.Expr}, lang.ScopeLocal)
+		}
+		if r := s.role; r != nil {
+			for _, a := range r.Inputs {
+				if v := s.varIdx[a.Name]; v != nil {
+					inputNode[v] = len(nodes)
+					add(&valueNode{name: r.path + "." + a.Name, scope: r.parent, eval: l.inputEval(r, v, a)}, []hcl.Expression{a.Expr}, lang.ScopeInput)
+				}
+			}
+		}
+	})
 	hostNode := map[string]int{}
-	for j, h := range declared {
-		hostNode[h.cfg.Name] = nl + j
-		before := len(l.diags)
-		for _, a := range h.attrs {
-			refs[nl+j] = append(refs[nl+j], l.references(a.Expr, lang.ScopeHost)...)
+	for _, h := range p.hosts {
+		if h.builtin {
+			continue
 		}
-		bad[nl+j] = len(l.diags) > before
+		hostNode[h.cfg.Name] = len(nodes)
+		exprs := make([]hcl.Expression, len(h.attrs))
+		for i, a := range h.attrs {
+			exprs[i] = a.Expr
+		}
+		add(&valueNode{name: "host." + h.cfg.Name, scope: h.scope, eval: func(ctx *hcl.EvalContext) bool { return l.evalHost(h, ctx) }}, exprs, lang.ScopeHost)
 	}
-	g := dag.New(n)
+	g := dag.New(len(nodes))
 	edges := edgeRanges{}
-	for i, rs := range refs {
-		for _, r := range rs {
+	for i, n := range nodes {
+		for _, r := range n.refs {
 			switch r.Kind {
 			case lang.RefLocal:
-				edges.add(g, i, localNode[r.Name], r.Range())
+				edges.add(g, i, localNode[n.scope.localIdx[r.Name]], r.Range())
+			case lang.RefVar:
+				if to, ok := inputNode[n.scope.varIdx[r.Name]]; ok {
+					edges.add(g, i, to, r.Range())
+				}
 			case lang.RefHost:
 				if to, ok := hostNode[r.Name]; ok {
 					edges.add(g, i, to, r.Range())
@@ -61,15 +92,9 @@ func (l *loader) evalLocalsAndHosts() bool {
 			}
 		}
 	}
-	name := func(i int) string {
-		if i < nl {
-			return "local." + p.locals[i].Name
-		}
-		return "host." + declared[i-nl].cfg.Name
-	}
 	order, err := g.TopoOrder()
 	if err != nil {
-		l.diags = append(l.diags, cycleDiags(g.Cycles(), edges, name)...)
+		l.diags = append(l.diags, cycleDiags(g.Cycles(), edges, func(i int) string { return nodes[i].name })...)
 		return false
 	}
 	failed := bad
@@ -81,28 +106,42 @@ func (l *loader) evalLocalsAndHosts() bool {
 		if failed[i] {
 			continue
 		}
-		if !grouped && needsGroups(refs[i]) {
+		if !grouped && needsGroups(nodes[i].refs) {
 			p.computeGroups()
 			grouped = true
 		}
-		if !l.checkGroups(refs[i]) {
+		if !l.checkGroups(nodes[i].refs) {
 			failed[i] = true
 			continue
 		}
-		ctx := p.refContext(refs[i])
-		if i >= nl {
-			failed[i] = !l.evalHost(declared[i-nl], ctx)
-			continue
-		}
-		lv := p.locals[i]
-		v, diags := lang.Eval(lv.Attr.Expr, ctx)
-		l.diags = append(l.diags, diags...)
-		if failed[i] = diags.HasErrors(); !failed[i] {
-			lv.value = v
-		}
+		failed[i] = !nodes[i].eval(p.refContext(nodes[i].scope, nodes[i].refs))
 	}
 	p.computeGroups()
 	return true
+}
+
+// localEval returns the evaluation of a local value.
+func (l *loader) localEval(lv *localValue) func(*hcl.EvalContext) bool {
+	return func(ctx *hcl.EvalContext) bool {
+		v, diags := lang.Eval(lv.Attr.Expr, ctx)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			return false
+		}
+		lv.value = v
+		return true
+	}
+}
+
+// inputEval returns the evaluation of the input a of role r, the value
+// of its variable v.
+func (l *loader) inputEval(r *role, v *variable, a *hcl.Attribute) func(*hcl.EvalContext) bool {
+	return func(ctx *hcl.EvalContext) bool {
+		before := len(l.diags)
+		l.assignExpr(v, a.Expr, inputSource(r, a), ctx)
+		l.markSensitive(v)
+		return len(l.diags) == before
+	}
 }
 
 // needsGroups reports whether refs name a group.
@@ -121,7 +160,7 @@ func (l *loader) checkGroups(refs []lang.Reference) bool {
 	ok := true
 	for _, r := range refs {
 		if r.Kind == lang.RefGroup {
-			if d := l.p.checkExists(r); d != nil {
+			if d := l.p.checkExists(l.p.root, r); d != nil {
 				l.diags = append(l.diags, d)
 				ok = false
 			}
@@ -131,15 +170,16 @@ func (l *loader) checkGroups(refs []lang.Reference) bool {
 }
 
 // refContext returns an evaluation context holding the functions and
-// exactly the variables, local values, hosts and groups that refs name.
-func (p *Program) refContext(refs []lang.Reference) *hcl.EvalContext {
+// exactly the variables, local values (of s), hosts and groups that refs
+// name.
+func (p *Program) refContext(s *scope, refs []lang.Reference) *hcl.EvalContext {
 	objs := map[string]map[string]cty.Value{"var": {}, "local": {}, "host": {}, "group": {}}
 	for _, r := range refs {
 		switch r.Kind {
 		case lang.RefVar:
-			objs["var"][r.Name] = p.varIdx[r.Name].value
+			objs["var"][r.Name] = s.varIdx[r.Name].value
 		case lang.RefLocal:
-			objs["local"][r.Name] = p.localIdx[r.Name].value
+			objs["local"][r.Name] = s.localIdx[r.Name].value
 		case lang.RefHost:
 			objs["host"][r.Name] = p.hostIdx[r.Name].obj
 		case lang.RefGroup:
@@ -153,15 +193,16 @@ func (p *Program) refContext(refs []lang.Reference) *hcl.EvalContext {
 	return ctx
 }
 
-// baseContext returns the evaluation context of every task expression:
-// the functions and every variable, local value, host and group.
-func (l *loader) baseContext() *hcl.EvalContext {
+// baseContext returns the evaluation context of every expression of s
+// that runs in a task: the functions, the variables and local values of
+// s, and every host and group.
+func (l *loader) baseContext(s *scope) *hcl.EvalContext {
 	p := l.p
 	vars, locals, hosts, groups := map[string]cty.Value{}, map[string]cty.Value{}, map[string]cty.Value{}, map[string]cty.Value{}
-	for _, v := range p.vars {
+	for _, v := range s.vars {
 		vars[v.Name] = v.value
 	}
-	for _, lv := range p.locals {
+	for _, lv := range s.locals {
 		locals[lv.Name] = lv.value
 	}
 	for _, h := range p.hosts {
@@ -193,6 +234,16 @@ func (e edgeRanges) add(g *dag.Graph, from, to int, rng hcl.Range) {
 		g.AddEdge(from, to)
 	}
 	if !ok || rangeBefore(rng, prev) {
+		e[key] = rng
+	}
+}
+
+// addWait adds the wait edge from -> to to g, remembering rng, the batch
+// that makes it.
+func (e edgeRanges) addWait(g *dag.Graph, from, to int, rng hcl.Range) {
+	key := [2]int{from, to}
+	if _, ok := e[key]; !ok {
+		g.AddWaitEdge(from, to)
 		e[key] = rng
 	}
 }

@@ -33,8 +33,8 @@ func (l *loader) typecheck() {
 // the right types, validates what is known of them.
 func (p *Program) checkInstance(inst *Instance) hcl.Diagnostics {
 	t := inst.task
-	ctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), cty.NilVal)
-	var diags hcl.Diagnostics
+	refs, diags := inst.refValues(unknownOutputs)
+	ctx := p.instanceContext(inst, refs, cty.NilVal)
 	args := make(map[string]cty.Value, len(t.Attrs))
 	for _, a := range t.Attrs {
 		f := t.schema.fields[a.Name]
@@ -67,7 +67,7 @@ func (p *Program) checkInstance(inst *Instance) hcl.Diagnostics {
 		case config.MetaCondition:
 			diags = append(diags, checkCondition(a, ctx)...)
 		case config.MetaResultCondition:
-			rctx := p.instanceContext(inst, inst.taskObject(unknownOutputs), unknownOutputs(inst))
+			rctx := p.instanceContext(inst, refs, unknownOutputs(inst))
 			diags = append(diags, checkCondition(a, rctx)...)
 		case config.MetaConfirm:
 			if t.confirmLater {

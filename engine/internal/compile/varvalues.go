@@ -53,12 +53,9 @@ func (l *loader) resolveVariables() {
 	}
 	l.reportMissing()
 	for _, v := range l.p.vars {
-		if v.sensitive {
-			l.p.secrets.Add(lang.StringsIn(v.value, nil)...)
-			v.value = lang.MarkSensitive(v.value)
-		}
+		l.markSensitive(v)
 	}
-	l.validateVariables()
+	l.validateVariables(l.p.root)
 }
 
 // undeclared returns the variable named, or reports that there is none.
@@ -66,7 +63,7 @@ func (l *loader) undeclared(name string, rng *hcl.Range, where string) *variable
 	if v := l.p.varIdx[name]; v != nil {
 		return v
 	}
-	l.errorf(rng, "Undeclared variable", "A value is given by %s for var.%s, but no variable %q is declared.%s", where, name, name, suggest.DidYouMean(name, l.p.variableNames()))
+	l.errorf(rng, "Undeclared variable", "A value is given by %s for var.%s, but no variable %q is declared.%s", where, name, name, suggest.DidYouMean(name, l.p.root.variableNames()))
 	return nil
 }
 
@@ -257,29 +254,29 @@ func (l *loader) reportMissing() {
 		"These variables have no default and no value was given:%s\n\nSet them with -var NAME=VALUE, a var file (-var-file), or %sNAME environment variables.", b.String(), envPrefix)
 }
 
-// validateVariables runs every validation rule of every variable that
-// has a value.
-func (l *loader) validateVariables() {
+// validateVariables runs every validation rule of every variable of s
+// that has a value.
+func (l *loader) validateVariables(s *scope) {
 	values := map[string]cty.Value{}
-	for _, v := range l.p.vars {
+	for _, v := range s.vars {
 		values[v.Name] = v.value
 	}
 	ctx := &hcl.EvalContext{Functions: l.p.funcs, Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}}
-	for _, v := range l.p.vars {
+	for _, v := range s.vars {
 		if !v.value.IsWhollyKnown() {
 			continue
 		}
 		for _, rule := range v.Validations {
-			l.checkRule(v, rule, ctx)
+			l.checkRule(s, v, rule, ctx)
 		}
 	}
 }
 
-// checkRule evaluates one validation rule of v.
-func (l *loader) checkRule(v *variable, rule config.Validation, ctx *hcl.EvalContext) {
+// checkRule evaluates one validation rule of v, a variable of s.
+func (l *loader) checkRule(s *scope, v *variable, rule config.Validation, ctx *hcl.EvalContext) {
 	before := len(l.diags)
-	l.references(rule.Condition, lang.ScopeValidation)
-	l.references(rule.ErrorMessage, lang.ScopeValidation)
+	l.references(s, rule.Condition, lang.ScopeValidation)
+	l.references(s, rule.ErrorMessage, lang.ScopeValidation)
 	if len(l.diags) > before {
 		return
 	}
@@ -319,13 +316,4 @@ func (l *loader) checkRule(v *variable, rule config.Validation, ctx *hcl.EvalCon
 		subject = rule.Condition.Range().Ptr() // the value's place would show it
 	}
 	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.Name, v.from.what, rule.Condition.Range())
-}
-
-// variableNames returns the names of the declared variables, sorted.
-func (p *Program) variableNames() []string {
-	names := make([]string, len(p.vars))
-	for i, v := range p.vars {
-		names[i] = v.Name
-	}
-	return names
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"unicode"
@@ -26,8 +27,14 @@ type Config struct {
 	Hosts []*Host
 	// Tasks are the task blocks, sorted by name.
 	Tasks []*Task
+	// Roles are the role blocks, sorted by name.
+	Roles []*Role
+	// Outputs are the output blocks, sorted by name.
+	Outputs []*Output
 	// Inventory holds the inventory files read.
 	Inventory []NamedFile
+	// Files holds the files decoded (for a role, those of its directory).
+	Files []NamedFile
 }
 
 // Variable is a variable block.
@@ -60,6 +67,8 @@ type Local struct {
 // Host is a host block.
 type Host struct {
 	Name string
+	// Decl is the place of its name.
+	Decl hcl.Range
 	// Attrs are its attributes, sorted by source range.
 	Attrs []*hcl.Attribute
 }
@@ -84,6 +93,8 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "locals"},
 	{Type: "host", LabelNames: []string{"name"}},
 	{Type: "task", LabelNames: []string{"module", "name"}},
+	{Type: "role", LabelNames: []string{"name"}},
+	{Type: "output", LabelNames: []string{"name"}},
 }}
 
 // decoder holds the state of one Decode.
@@ -91,16 +102,33 @@ type decoder struct {
 	cfg   *Config
 	diags hcl.Diagnostics
 	// declaration ranges of named items, for duplicate checks
-	seen map[declKey]hcl.Range
+	seen   map[declKey]hcl.Range
+	parser *Parser
+	src    Source
+	// bundled holds the bundled playbooks, which a role's source names as
+	// bundled:NAME; nil when there are none.
+	bundled fs.FS
+	// chain is the roles that led here; empty for the playbook.
+	chain []roleLink
 }
 
-// Decode decodes the top-level blocks of files, then reads the inventory
-// files at the paths given through parser and decodes their host blocks.
-// Nothing is evaluated.
-func Decode(parser *Parser, files []*hcl.File, inventory []string) (*Config, hcl.Diagnostics) {
-	d := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}}
+// Decode decodes the top-level blocks of files, with the directories of
+// their roles read from src (or from bundled, the bundled playbooks, for
+// a source bundled:NAME), then reads the inventory files at the paths
+// given through parser and decodes their host blocks. Nothing is
+// evaluated.
+func Decode(parser *Parser, src Source, bundled fs.FS, files []NamedFile, inventory []string) (*Config, hcl.Diagnostics) {
+	d := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: parser, src: src, bundled: bundled}
+	d.files(files)
+	d.inventory(parser, inventory)
+	return d.cfg, d.diags
+}
+
+// files decodes the blocks of files, those of a playbook or of a role's
+// directory, and sorts what they declare by name.
+func (d *decoder) files(files []NamedFile) {
 	for _, f := range files {
-		content, diags := f.Body.Content(rootSchema)
+		content, diags := f.File.Body.Content(rootSchema)
 		d.diags = append(d.diags, diags...)
 		for _, b := range content.Blocks {
 			switch b.Type {
@@ -112,15 +140,20 @@ func Decode(parser *Parser, files []*hcl.File, inventory []string) (*Config, hcl
 				d.hostBlock(b)
 			case "task":
 				d.taskBlock(b)
+			case "role":
+				d.roleBlock(b)
+			case "output":
+				d.outputBlock(b)
 			}
 		}
+		d.cfg.Files = append(d.cfg.Files, f)
 	}
-	d.inventory(parser, inventory)
 	c := d.cfg
 	slices.SortFunc(c.Variables, func(a, b *Variable) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(c.Locals, func(a, b *Local) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(c.Tasks, func(a, b *Task) int { return strings.Compare(a.Name, b.Name) })
-	return c, d.diags
+	slices.SortFunc(c.Roles, func(a, b *Role) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.Outputs, func(a, b *Output) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // errorf records an error diagnostic.
@@ -208,7 +241,7 @@ func (d *decoder) hostBlock(b *hcl.Block) {
 	}
 	content, diags := b.Body.Content(HostSchema)
 	d.diags = append(d.diags, diags...)
-	d.cfg.Hosts = append(d.cfg.Hosts, &Host{Name: name, Attrs: SortedAttrs(content.Attributes)})
+	d.cfg.Hosts = append(d.cfg.Hosts, &Host{Name: name, Decl: b.LabelRanges[0], Attrs: SortedAttrs(content.Attributes)})
 }
 
 // taskBlock decodes a task block: its module, its meta-arguments and its
@@ -218,17 +251,26 @@ func (d *decoder) taskBlock(b *hcl.Block) {
 	if !d.validName("task", name, b.LabelRanges[1]) || !d.declare("task", name, b.LabelRanges[1]) {
 		return
 	}
-	t := &Task{Name: name, Module: module, Decl: b.DefRange, ModuleRange: b.LabelRanges[0], Meta: Meta{}, Body: b.Body}
+	t := &Task{Name: name, Module: module, Decl: b.DefRange, ModuleRange: b.LabelRanges[0], Body: b.Body}
 	d.cfg.Tasks = append(d.cfg.Tasks, t)
-	attrs, diags := b.Body.JustAttributes()
+	t.Meta, t.Attrs = d.splitAttrs(b.Body, IsMetaArg)
+}
+
+// splitAttrs returns the attributes of body that isMeta accepts, by name,
+// and the others, sorted by source range.
+func (d *decoder) splitAttrs(body hcl.Body, isMeta func(string) bool) (map[string]*hcl.Attribute, []*hcl.Attribute) {
+	attrs, diags := body.JustAttributes()
 	d.diags = append(d.diags, diags...)
+	meta := map[string]*hcl.Attribute{}
+	var rest []*hcl.Attribute
 	for _, a := range SortedAttrs(attrs) {
-		if IsMetaArg(a.Name) {
-			t.Meta[a.Name] = a
+		if isMeta(a.Name) {
+			meta[a.Name] = a
 		} else {
-			t.Attrs = append(t.Attrs, a)
+			rest = append(rest, a)
 		}
 	}
+	return meta, rest
 }
 
 // inventory reads the inventory files at paths and records their host

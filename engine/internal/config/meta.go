@@ -15,8 +15,8 @@ type MetaKind int
 const (
 	// MetaStructure is read by the compiler to build instances and
 	// edges (on, for_each, depends_on, on_change), to select them (tags)
-	// or to bound them together (throttle), which reads its references
-	// itself.
+	// or to bound them together (throttle, batch, max_failures), which
+	// reads its references itself.
 	MetaStructure MetaKind = iota
 	// MetaLoad is evaluated for each instance when the playbook compiles
 	// (retries, delay, timeout, output_limit, ignore_errors, sudo,
@@ -57,6 +57,8 @@ var MetaArgs = []MetaArg{
 	{"on_change", nil, MetaStructure},
 	{"tags", nil, MetaStructure},
 	{"throttle", nil, MetaStructure},
+	{"batch", nil, MetaStructure},
+	{"max_failures", nil, MetaStructure},
 	{"when", &lang.ScopeBody, MetaCondition},
 	{"retries", &lang.ScopeMeta, MetaLoad},
 	{"delay", &lang.ScopeMeta, MetaLoad},

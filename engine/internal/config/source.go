@@ -29,6 +29,9 @@ type Source interface {
 	resolve(dir, name string) (string, error)
 	join(dir, name string) string
 	dir(name string) string
+	// canonical returns the one name of the file or directory called
+	// name, to tell when two names lead to the same place.
+	canonical(name string) string
 }
 
 // OS returns the Source of the operating system's file system.
@@ -45,6 +48,15 @@ func (osSource) stat(name string) (fs.FileInfo, error)      { return os.Stat(nam
 func (osSource) readDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 func (osSource) join(dir, name string) string               { return filepath.Join(dir, name) }
 func (osSource) dir(name string) string                     { return filepath.Dir(name) }
+func (osSource) canonical(name string) string {
+	if abs, err := filepath.Abs(name); err == nil {
+		name = abs
+	}
+	if real, err := filepath.EvalSymlinks(name); err == nil {
+		return real
+	}
+	return name
+}
 
 func (osSource) resolve(dir, name string) (string, error) {
 	if filepath.IsAbs(name) {
@@ -61,6 +73,7 @@ func (s fsSource) stat(name string) (fs.FileInfo, error)      { return fs.Stat(s
 func (s fsSource) readDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(s.fsys, name) }
 func (fsSource) join(dir, name string) string                 { return path.Join(dir, name) }
 func (fsSource) dir(name string) string                       { return path.Dir(name) }
+func (fsSource) canonical(name string) string                 { return path.Clean(name) }
 
 func (fsSource) resolve(dir, name string) (string, error) {
 	if path.IsAbs(name) {
@@ -128,4 +141,29 @@ func ReadRelative(src Source, dir, name string) ([]byte, string, error) {
 	}
 	data, err := ReadFile(src, full)
 	return data, full, err
+}
+
+// bundledSource reads the bundled playbooks, an fs.FS, under names that
+// start with BundledPrefix, so that they never clash with the names of the
+// playbook's own files in diagnostics and in the parser's cache.
+type bundledSource struct{ fs fsSource }
+
+// strip returns the fs.FS name of a name of the source.
+func (bundledSource) strip(name string) string { return strings.TrimPrefix(name, BundledPrefix) }
+
+func (s bundledSource) open(name string) (fs.File, error)     { return s.fs.open(s.strip(name)) }
+func (s bundledSource) stat(name string) (fs.FileInfo, error) { return s.fs.stat(s.strip(name)) }
+func (s bundledSource) readDir(name string) ([]fs.DirEntry, error) {
+	return s.fs.readDir(s.strip(name))
+}
+func (s bundledSource) join(dir, name string) string {
+	return BundledPrefix + s.fs.join(s.strip(dir), name)
+}
+func (s bundledSource) dir(name string) string { return BundledPrefix + s.fs.dir(s.strip(name)) }
+func (s bundledSource) canonical(name string) string {
+	return BundledPrefix + s.fs.canonical(s.strip(name))
+}
+func (s bundledSource) resolve(dir, name string) (string, error) {
+	p, err := s.fs.resolve(s.strip(dir), name)
+	return BundledPrefix + p, err
 }

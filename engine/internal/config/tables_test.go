@@ -29,6 +29,16 @@ func TestMetaArgsTable(t *testing.T) {
 	Meta{}.Get("whenn")
 }
 
+// TestRoleArgsTable checks that every meta-argument of a role block but
+// source is a task meta-argument of the same name.
+func TestRoleArgsTable(t *testing.T) {
+	for _, name := range RoleArgs[1:] {
+		if !IsMetaArg(name) {
+			t.Errorf("the role meta-argument %s is not a task meta-argument", name)
+		}
+	}
+}
+
 // TestHostAttrsTable checks the host attribute table: names unique, a
 // secret never shown in host.NAME, and the schema of a host block holding
 // exactly the settable attributes.

@@ -3,6 +3,9 @@
 // Status, Report, the sentinel errors), which package engine re-exports.
 //
 // It owns:
+//   - the start of each batch of a rolling update, which does not start
+//     once more hosts failed in the batches before than max_failures
+//     allows (run.go);
 //   - the walk's callbacks: an instance's on_change and when, its
 //     confirmation, its attempts with retries, delay, failed_when,
 //     changed_when and until, each evaluated through compile.Scope

@@ -28,6 +28,9 @@ const (
 const (
 	ReasonNothingChanged = "nothing changed"        // none of the instances of its on_change changed anything
 	ReasonNotSelected    = "not selected by --tags" // RunOptions.Tags or SkipTags leave its task out
+	// ReasonBatchStopped: more hosts failed in the earlier batches of its
+	// task or role than max_failures allows, so its batch did not start.
+	ReasonBatchStopped = "not started, too many hosts failed in the earlier batches"
 )
 
 // EventKind names what an Event reports.

@@ -42,6 +42,10 @@ func (r *runner) run(ctx context.Context, inst *compile.Instance, res *result) d
 	if r.selected != nil && !r.selected[inst.ID()] {
 		return r.skip(inst, res, ReasonNotSelected)
 	}
+	if b := inst.Batch(); b != nil && r.batchFailures(b, b.Index(inst)) > b.MaxFailures() {
+		r.skip(inst, res, ReasonBatchStopped)
+		return dag.Failed // what needs it does not run either
+	}
 	switch h := r.conns.unreachableOf(inst); {
 	case h == inst.Host():
 		res.unreachable = true

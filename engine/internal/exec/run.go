@@ -181,6 +181,11 @@ func (r *runner) walkGraph() *dag.Graph {
 				g.AddEdge(n, index[d])
 			}
 		}
+		for _, d := range p.Instances()[id].Waits() {
+			if walked[d] {
+				g.AddWaitEdge(n, index[d])
+			}
+		}
 	}
 	return g
 }
@@ -212,6 +217,36 @@ type runner struct {
 	sweeps    sync.Map                 // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
 	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
 	abandoned []AbandonedJob           // the jobs of the last run given up when this one began
+	batchMu   sync.Mutex
+	failed    map[batchStart]int // how many hosts failed before a batch, counted when its first instance starts
+}
+
+// batchStart is the start of one batch: the batches and the index of the
+// batch.
+type batchStart struct {
+	b *compile.Batch
+	k int
+}
+
+// batchFailures returns how many hosts failed in the batches of b before
+// the one numbered k: those where an instance of b failed (its failure
+// not ignored) or could not reach its host. Every instance of those
+// batches has ended when one of batch k starts.
+func (r *runner) batchFailures(b *compile.Batch, k int) int {
+	r.batchMu.Lock()
+	defer r.batchMu.Unlock()
+	key := batchStart{b, k}
+	if n, ok := r.failed[key]; ok {
+		return n
+	}
+	hosts := map[*compile.Host]bool{}
+	for _, inst := range b.Before(k) {
+		if res := r.results[inst.ID()]; res.status == StatusFailed && !res.ignored || res.unreachable {
+			hosts[inst.Host()] = true
+		}
+	}
+	r.failed[key] = len(hosts)
+	return len(hosts)
 }
 
 // result is how an instance ended, as the run records it.
@@ -249,6 +284,7 @@ func newRunner(ctx context.Context, p *compile.Program, opts RunOptions, include
 		limited:  limited,
 		results:  make([]result, len(p.Instances())),
 		outputs:  make([]cty.Value, len(p.Instances())),
+		failed:   map[batchStart]int{},
 	}
 	r.secrets.Add(p.Secrets()...)
 	r.throttles = map[string]chan struct{}{}
@@ -296,12 +332,22 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 	case o == dag.Cancelled:
 		res.status = StatusCancelled
 		res.err = fmt.Errorf("%s: not run: the run stopped at the first failure", inst.Label())
+	case r.batchStopped(inst, r.id(cause)):
+		res.status, res.reason = StatusSkipped, ReasonBatchStopped
 	default:
 		res.status = StatusSkipped
 		res.err = r.needsError(inst, r.id(cause))
 		res.unreachable = r.conns.unreachableOf(inst) != nil
 	}
 	r.finished(inst, res)
+}
+
+// batchStopped reports whether inst needs the instance cause of its own
+// batch, which did not start as its batch was stopped: inst did not start
+// for the same reason.
+func (r *runner) batchStopped(inst *compile.Instance, cause int) bool {
+	b := inst.Batch()
+	return b != nil && r.results[cause].reason == ReasonBatchStopped && r.p.Instances()[cause].Batch() == b
 }
 
 // needsError says that inst did not run because the instance cause did

@@ -22,6 +22,7 @@ const (
 	RefTask
 	RefResult
 	RefEach
+	RefRole
 )
 
 // rootNames maps each root name of a reference to its kind, and
@@ -29,9 +30,9 @@ const (
 var (
 	rootNames = map[string]RefKind{
 		"var": RefVar, "local": RefLocal, "host": RefHost, "group": RefGroup,
-		"self": RefSelf, "task": RefTask, "result": RefResult, "each": RefEach,
+		"self": RefSelf, "task": RefTask, "result": RefResult, "each": RefEach, "role": RefRole,
 	}
-	RootOrder = []string{"var", "local", "host", "group", "self", "task", "result", "each"}
+	RootOrder = []string{"var", "local", "host", "group", "self", "task", "result", "each", "role"}
 )
 
 // Reference is a parsed traversal such as var.port or
@@ -45,7 +46,7 @@ type Reference struct {
 	SameHost bool   // in depends_on, task.NAME: the instance on the same host when there is one
 	Key      string // task.NAME["KEY"] or task.NAME.on.HOST["KEY"]: the key of an instance of a task with for_each
 	HasKey   bool   // Key is set
-	Attr     string // the output (task.….OUT, result.OUT), host attribute (self.X, host.NAME.X) or each attribute named, or ""
+	Attr     string // the output (task.….OUT, result.OUT, role.NAME.OUT), host attribute (self.X, host.NAME.X) or each attribute named, or ""
 	Trav     hcl.Traversal
 	AttrStep int8 // the step of trav that names attr
 }
@@ -71,15 +72,15 @@ func (r Reference) AttrRange() hcl.Range { return StepRange(r.Trav[r.AttrStep]) 
 // messages and which kinds of references it allows.
 type Scope struct {
 	Where string
-	allow uint8 // bit i set: refKind(i) allowed
+	allow uint16 // bit i set: refKind(i) allowed
 }
 
 // Allows reports whether s allows references of kind k.
 func (s Scope) Allows(k RefKind) bool { return s.allow&(1<<k) != 0 }
 
 // kinds returns the bit set of the given kinds.
-func kinds(ks ...RefKind) uint8 {
-	var b uint8
+func kinds(ks ...RefKind) uint16 {
+	var b uint16
 	for _, k := range ks {
 		b |= 1 << k
 	}
@@ -95,8 +96,10 @@ var (
 	ScopeForEach    = Scope{"for_each", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf)}
 	ScopeTask       = Scope{"this meta-argument", kinds(RefVar, RefLocal)}
 	ScopeMeta       = Scope{"this meta-argument", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefEach)}
-	ScopeBody       = Scope{"a task", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefEach)}
-	ScopeResult     = Scope{"a condition over result", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefResult, RefEach)}
+	ScopeBody       = Scope{"a task", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefEach, RefRole)}
+	ScopeResult     = Scope{"a condition over result", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefResult, RefEach, RefRole)}
+	ScopeInput      = Scope{"a role's input", kinds(RefVar, RefLocal, RefHost, RefGroup)}
+	ScopeOutput     = Scope{"an output", kinds(RefVar, RefLocal, RefHost, RefGroup, RefSelf, RefTask, RefRole)}
 )
 
 // StepRange returns the range of the name in a traversal step: an
@@ -160,9 +163,12 @@ func ParseReference(t hcl.Traversal) (Reference, *hcl.Diagnostic) {
 		return r, refShapeDiag(t, root)
 	}
 	r.Name = name
-	if kind == RefHost && len(t) > 2 {
+	if (kind == RefHost || kind == RefRole) && len(t) > 2 {
 		r.Attr, _ = StepName(t[2])
 		r.AttrStep = 2
+	}
+	if kind == RefRole && r.Attr == "" {
+		return r, refShapeDiag(t, root)
 	}
 	if kind != RefTask {
 		return r, nil
@@ -223,6 +229,7 @@ func refShapeDiag(t hcl.Traversal, root string) *hcl.Diagnostic {
 		"local": "local.NAME",
 		"host":  "host.NAME",
 		"group": "group.NAME",
+		"role":  "role.NAME.OUTPUT",
 		"task":  "task.NAME.OUTPUT or task.NAME.on.HOST.OUTPUT (task.NAME[\"KEY\"].OUTPUT or task.NAME.on.HOST[\"KEY\"].OUTPUT for a task with for_each)",
 	}
 	return &hcl.Diagnostic{

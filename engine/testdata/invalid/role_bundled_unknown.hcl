@@ -1,0 +1,3 @@
+role "pair" {
+  source = "bundled:no-such"
+}

@@ -1,0 +1,3 @@
+role "a" {
+  source = "./roles/cycle_a"
+}

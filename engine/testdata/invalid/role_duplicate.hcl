@@ -1,0 +1,9 @@
+role "web" {
+  source = "./roles/app"
+  name   = "web"
+}
+
+role "web" {
+  source = "./roles/app"
+  name   = "api"
+}

@@ -1,0 +1,4 @@
+role "b" {
+  source = "./roles/broken"
+  count  = "many"
+}

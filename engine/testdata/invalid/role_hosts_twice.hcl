@@ -1,0 +1,7 @@
+role "a" {
+  source = "./roles/hosts"
+}
+
+role "b" {
+  source = "./roles/hosts"
+}

@@ -1,0 +1,5 @@
+role "web" {
+  source = "./roles/app"
+  name   = "web"
+  port   = 80
+}

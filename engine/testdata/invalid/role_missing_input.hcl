@@ -1,0 +1,4 @@
+role "web" {
+  source = "./roles/app"
+  port   = 9090
+}

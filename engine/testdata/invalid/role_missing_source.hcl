@@ -1,0 +1,3 @@
+role "web" {
+  name = "web"
+}

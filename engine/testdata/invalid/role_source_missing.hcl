@@ -1,0 +1,3 @@
+role "web" {
+  source = "./roles/nowhere"
+}

@@ -1,0 +1,8 @@
+variable "dir" {
+  default = "./roles/app"
+}
+
+role "web" {
+  source = var.dir
+  name   = "web"
+}

@@ -1,0 +1,8 @@
+role "web" {
+  source = "./roles/app"
+  name   = "web"
+}
+
+task "echo" "after" {
+  message = task.greet.message
+}

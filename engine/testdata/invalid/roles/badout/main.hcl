@@ -1,0 +1,4 @@
+output "port" {
+  value = "eighty"
+  type  = number
+}

@@ -1,0 +1,4 @@
+task "echo" "a" {
+  message = "a"
+  batch   = 1
+}

@@ -1,0 +1,3 @@
+role "b" {
+  source = "../cycle_b"
+}

@@ -1,0 +1,3 @@
+role "a" {
+  source = "../cycle_a"
+}

@@ -1,0 +1,5 @@
+host "web" {}
+
+task "echo" "x" {
+  message = "x"
+}
