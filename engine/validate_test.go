@@ -189,7 +189,7 @@ func TestAnsibleWordsHint(t *testing.T) {
 			`named "become". For Ansible's become, write sudo = true.`,
 			`named "become_user". For Ansible's become_user, write sudo_user = "NAME".`,
 			`named "register". For Ansible's register, read the task's outputs where they are needed: task.NAME.OUTPUT`,
-			`named "serial". For Ansible's serial, write throttle = N`,
+			`named "serial". For Ansible's serial, write batch = N`,
 		},
 		"ansible_habits": {
 			`name one, in brackets, as in task.user["alice"].OUTPUT.`,

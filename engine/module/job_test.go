@@ -69,9 +69,12 @@ func TestNewEnvDetachedRunsAJob(t *testing.T) {
 // deadline: the whole process group is killed on the host.
 func TestNewEnvDetachedKillsAtTheDeadline(t *testing.T) {
 	env, sudo, _ := jobEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	res, err := env.Detached(ctx, "slow", transport.Command{Script: "sleep 300 & sleep 301; wait", Sudo: sudo}, module.JobOptions{Poll: 50 * time.Millisecond})
+	ctx := newExpiring()
+	res, err := env.Detached(ctx, "slow", transport.Command{
+		Script: "echo started; sleep 300 & sleep 301; wait",
+		Sudo:   sudo,
+		OnLine: func(transport.Stream, string) { ctx.expire() },
+	}, module.JobOptions{Poll: 50 * time.Millisecond})
 	if !errors.Is(err, context.DeadlineExceeded) || res.Signal != "TERM" || res.ExitCode != -1 {
 		t.Fatalf("Detached = %+v, %v; want killed by TERM at the deadline", res, err)
 	}
@@ -169,3 +172,29 @@ func TestDetachedRecordsLinesBeforeShowingThem(t *testing.T) {
 		t.Errorf("the keeper was told %q, want first %q", k.steps, want)
 	}
 }
+
+// expiring is a context whose deadline passes when expire is called: a
+// deadline counted from an event of the test rather than from the clock,
+// so that a slow start on a loaded machine cannot use it up.
+type expiring struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiring() *expiring {
+	return &expiring{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (e *expiring) Done() <-chan struct{} { return e.done }
+
+func (e *expiring) Err() error {
+	select {
+	case <-e.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (e *expiring) expire() { e.once.Do(func() { close(e.done) }) }
