@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/crypto/ssh"
@@ -34,11 +35,13 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 
 // silentConn is a connection that knows whether the server sent its
 // version (its banner). OpenSSH refuses a connection beyond MaxStartups
-// by closing it, at most after a line of text.
+// by closing it, at most after a line of text. Once the banner is seen,
+// reads pass straight through.
 type silentConn struct {
 	net.Conn
-	mu    sync.Mutex
-	first []byte // the first bytes read, up to bannerWindow
+	banner atomic.Bool
+	mu     sync.Mutex
+	first  []byte // the first bytes read, up to bannerWindow, until the banner
 }
 
 // bannerWindow is how much of what the server sends first is looked at
@@ -47,11 +50,17 @@ const bannerWindow = 512
 
 func (c *silentConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.mu.Lock()
-	if room := bannerWindow - len(c.first); room > 0 {
-		c.first = append(c.first, p[:min(n, room)]...)
+	if n > 0 && !c.banner.Load() {
+		c.mu.Lock()
+		if room := bannerWindow - len(c.first); room > 0 {
+			c.first = append(c.first, p[:min(n, room)]...)
+			if bytes.HasPrefix(c.first, []byte("SSH-")) || bytes.Contains(c.first, []byte("\nSSH-")) {
+				c.banner.Store(true)
+				c.first = nil
+			}
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
 	return n, err
 }
 
@@ -59,10 +68,7 @@ func (c *silentConn) Read(p []byte) (int, error) {
 // errStartupRefused when the server closed or reset the connection
 // before it sent its version.
 func (c *silentConn) refusal(err error) error {
-	c.mu.Lock()
-	banner := bytes.HasPrefix(c.first, []byte("SSH-")) || bytes.Contains(c.first, []byte("\nSSH-"))
-	c.mu.Unlock()
-	if !banner && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+	if !c.banner.Load() && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
 		return fmt.Errorf("%w: %w", errStartupRefused, err)
 	}
 	return err
