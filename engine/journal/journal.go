@@ -110,19 +110,25 @@ func (j *Journal) Begin(run Run) error {
 	if j.closed {
 		return ErrClosed
 	}
+	for j.writing {
+		j.cond.Wait()
+	}
+	j.queue = nil // what a run begun before left unwritten is not this run's
 	run.Version, run.State = Version, StateRunning
 	j.records = make(map[string]Record, len(run.Records))
 	for _, rec := range run.Records {
 		j.records[rec.ID()] = rec
 	}
 	j.run = &run
-	if err := j.replace(j.snapshot()); err != nil {
+	err := j.replace(j.snapshot())
+	if err == nil {
+		err = j.reopenLog()
+	}
+	if err != nil {
+		j.run, j.records = nil, nil
 		return fmt.Errorf("write journal %s: %w", j.path, err)
 	}
 	j.run.Records = nil
-	if err := j.reopenLog(); err != nil {
-		return fmt.Errorf("write journal %s: %w", j.path, err)
-	}
 	return nil
 }
 
