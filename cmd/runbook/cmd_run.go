@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/journal"
+	"github.com/runbookhq/runbook/engine/transport/dialgate"
 )
 
 var runCommand = &command{
@@ -71,6 +72,7 @@ type runFlags struct {
 	tags      tagFlags
 	checkMode bool
 	diff      bool
+	stats     statsFlags
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -90,6 +92,7 @@ func (f *runFlags) register(fs *flagSet) {
 	f.sudo.register(fs)
 	fs.DurationVar(&f.jobMaxAge, "job-max-age", engine.DefaultJobMaxAge, "Remove the files that detached jobs which no longer run left on a host once they are older than `DURATION`, when the run starts a job there.")
 	fs.BoolVar(&f.checkMode, "check", false, "Check mode: connect, and have every task say what it would change, changing nothing; a task whose module cannot tell does not run. Keeps no journal.")
+	f.stats.register(fs)
 	fs.BoolVar(&f.diff, "diff", false, "Show the changes made, or with --check that would be made, to files: a unified diff of each content (\"(sensitive)\" for a secret one) and the modes, owners and groups that change.")
 }
 
@@ -173,9 +176,15 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	}
 	view := c.newView(f.output, con, pal, instancesPerHost(p, selected))
 	unreachable := unreachableHosts{}
+	stopProfile, err := f.stats.start()
+	if err != nil {
+		in.release()
+		return fs.usageError(c, "%v", err)
+	}
+	dials := dialgate.New(0)
 
 	report, err := engine.Run(in.ctx, p, engine.RunOptions{
-		Connect:       connector(&f.ssh, pr),
+		Connect:       connector(&f.ssh, pr, dials),
 		Parallel:      f.parallel,
 		PerHost:       f.perHost,
 		FailFast:      f.failFast,
@@ -200,6 +209,7 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	})
 	in.release()
 	view.close()
+	stopProfile()
 	if report == nil {
 		c.refused(err, j)
 		return exitUsage
@@ -214,6 +224,7 @@ func (c *cli) runPlaybook(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	if f.output == "text" {
 		writeRecap(c.stdout, report, unreachable, pal)
 	}
+	f.stats.finish(c, c.stdout, f.output == "text", dials.Stats())
 	return c.runExitCode(report, err, in.interrupted())
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/dialgate"
 	"github.com/runbookhq/runbook/engine/transport/sshtransport"
 )
 
@@ -40,12 +41,13 @@ func (s *sshFlags) check() error {
 // each host, set from its host block and the flags. Key passphrases are
 // asked on the terminal when there is one (pr non-nil); the transport's
 // warnings reach the run as host_warning events (see sshtransport.ForHost),
-// which the views show.
-func connector(s *sshFlags, pr *prompter) func(engine.HostConfig) (transport.Host, error) {
+// which the views show. Their connections are set up through dials.
+func connector(s *sshFlags, pr *prompter, dials *dialgate.Gate) func(engine.HostConfig) (transport.Host, error) {
 	return func(h engine.HostConfig) (transport.Host, error) {
 		cfg := sshtransport.ForHost(h)
 		cfg.KnownHostsFiles = s.knownHosts
 		cfg.HostKeyChecking = hostKeyModes[s.hostKeyChecking]
+		cfg.Dials = dials
 		if cfg.IdentityFiles == nil && s.identity != "" {
 			cfg.IdentityFiles = []string{s.identity}
 		}

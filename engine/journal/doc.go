@@ -4,14 +4,20 @@
 // fingerprint, its hosts, hashes of its variables' values) and whether it
 // ended or was interrupted.
 //
-// A journal is one JSON file per playbook and inventory, holding the last
-// run only. Every write replaces the whole file atomically (a temporary
-// file, fsync, rename, fsync of the directory), so a crash at any moment
-// leaves either the previous content or the new one, never a torn file.
-// Writes are group-committed: changes made while a write is in progress
-// share the next one. A caller that must know a change is on disk before
-// it goes on (the engine, before it starts a module that is not safe to
-// repeat) waits for it with Put's durable argument.
+// A journal is one file per playbook and inventory, holding the last run
+// only, in JSON lines. Its first line is the run as it began; each later
+// line is a record appended as the run goes, which replaces the record of
+// the same instance before it, so that the cost of a record does not grow
+// with the run. Appends are group-committed: records put while an append
+// is being synced share the next append and its sync. A caller that must
+// know a record is on disk before it goes on (the engine, before it starts
+// a module that is not safe to repeat) waits for it with Put's durable
+// argument. When the run ends, the file is compacted: replaced atomically
+// (a temporary file, fsync, rename, fsync of the directory) by one line
+// holding the run and all its records. A run that crashed left the lines
+// it appended; the next Open reads them, leaves out a last line the crash
+// cut short (its record was never reported on disk), and compacts the
+// file.
 //
 // The package knows nothing of playbooks: the engine fills the records
 // (see engine.RunOptions.Journal) and decides what a resumed run does with

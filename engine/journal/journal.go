@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +35,8 @@ type Journal struct {
 	cond    sync.Cond         // signalled when a write ends
 	run     *Run              // the run being recorded, without its records; nil before Begin and after End
 	records map[string]Record // the records of run, by instance ID
+	log     *os.File          // the journal file, open for appending while run is recorded
+	queue   []byte            // records put and not yet appended, one JSON line each
 	version uint64            // changes made to run
 	written uint64            // changes on disk
 	writing bool              // a writer goroutine is at work
@@ -79,7 +80,16 @@ func Open(dir, key string) (*Journal, error) {
 	}
 	j.lock = lock
 	j.removeTemps()
-	j.last, j.lastErr = readRun(j.path)
+	var logged bool
+	j.last, logged, j.lastErr = readRun(j.path)
+	if logged {
+		// The run that wrote it did not end: a crash. Compacted now, it
+		// reads the same, and a torn last line is gone.
+		if err := j.replace(j.last); err != nil {
+			lock.Close()
+			return nil, fmt.Errorf("open journal: compact %s: %w", j.path, err)
+		}
+	}
 	return j, nil
 }
 
@@ -100,43 +110,83 @@ func (j *Journal) Begin(run Run) error {
 	if j.closed {
 		return ErrClosed
 	}
+	for j.writing {
+		j.cond.Wait()
+	}
+	j.queue = nil // what a run begun before left unwritten is not this run's
 	run.Version, run.State = Version, StateRunning
 	j.records = make(map[string]Record, len(run.Records))
 	for _, rec := range run.Records {
 		j.records[rec.ID()] = rec
 	}
-	run.Records = nil
 	j.run = &run
-	return j.commit(true)
+	err := j.replace(j.snapshot())
+	if err == nil {
+		err = j.reopenLog()
+	}
+	if err != nil {
+		j.run, j.records = nil, nil
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
+	j.run.Records = nil
+	return nil
+}
+
+// reopenLog opens the journal file for appending, instead of the one open
+// before, if any. j.mu is held and no writer is at work.
+func (j *Journal) reopenLog() error {
+	if j.log != nil {
+		j.log.Close()
+	}
+	var err error
+	j.log, err = os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
+	return err
 }
 
 // Put records what is known of an instance, replacing its earlier record.
 // With durable set it returns once the record is on disk; otherwise it
 // returns at once and the record goes to disk with the next write. The
 // error is that of the write when durable is set, and otherwise that of
-// an earlier write, if one failed.
+// an earlier write, if one failed. The record is appended to the file:
+// the cost of a Put does not grow with the run.
 func (j *Journal) Put(rec Record, durable bool) error {
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed || j.run == nil {
 		return ErrClosed
 	}
 	j.records[rec.ID()] = rec
+	j.queue = append(append(j.queue, line...), '\n')
 	return j.commit(durable)
 }
 
 // End records the end of the run in state and returns once everything is
-// on disk, with the error of the first write that failed. Nothing can be
-// recorded afterwards.
+// on disk, with the error of the first write that failed. The file is
+// compacted: it holds the run on one line, its records included. Nothing
+// can be recorded afterwards.
 func (j *Journal) End(state State) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed || j.run == nil {
 		return ErrClosed
 	}
-	j.run.State, j.run.Ended = state, time.Now()
 	err := j.commit(true)
-	j.run = nil
+	for j.writing {
+		j.cond.Wait()
+	}
+	j.log.Close()
+	j.log = nil
+	j.run.State, j.run.Ended = state, time.Now()
+	if err == nil {
+		if err = j.replace(j.snapshot()); err != nil {
+			err = fmt.Errorf("write journal %s: %w", j.path, err)
+		}
+	}
+	j.run, j.records = nil, nil
 	return err
 }
 
@@ -148,25 +198,9 @@ func (j *Journal) Close() error {
 		j.cond.Wait()
 	}
 	j.closed = true
+	if j.log != nil {
+		j.log.Close()
+	}
 	j.mu.Unlock()
 	return j.lock.Close()
-}
-
-// readRun reads the run recorded at path; nil, nil when there is none.
-func readRun(path string) (*Run, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
-	}
-	var run Run
-	if err := json.Unmarshal(data, &run); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnreadable, path, err)
-	}
-	if run.Version != Version {
-		return nil, fmt.Errorf("%w: %s: format version %d, not %d", ErrUnreadable, path, run.Version, Version)
-	}
-	return &run, nil
 }

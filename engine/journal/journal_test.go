@@ -17,7 +17,7 @@ import (
 // readFile reads the journal file as another process would.
 func readFile(t *testing.T, path string) *Run {
 	t.Helper()
-	run, err := readRun(path)
+	run, _, err := readRun(path)
 	if err != nil || run == nil {
 		t.Fatalf("read %s: %v (run %v)", path, err, run)
 	}
@@ -177,13 +177,10 @@ func TestWriteErrorIsReported(t *testing.T) {
 	if err := j.Begin(Run{}); err != nil {
 		t.Fatal(err)
 	}
-	// A directory where the file should be makes the rename fail.
-	if err := os.Remove(j.Path()); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(j.Path(), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	// The file's descriptor closed under the writer makes the append fail.
+	j.mu.Lock()
+	j.log.Close()
+	j.mu.Unlock()
 	if err := j.Put(Record{Task: "a", Host: "h"}, true); err == nil {
 		t.Fatal("a durable Put that cannot be written succeeded")
 	}

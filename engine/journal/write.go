@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// commit marks the run changed, makes sure a writer is at work, and with
-// durable set waits until the change is on disk. j.mu is held.
+// commit makes sure a writer is at work on what Put queued, and with
+// durable set waits until it is on disk. j.mu is held.
 func (j *Journal) commit(durable bool) error {
 	j.version++
 	want := j.version
@@ -27,26 +27,21 @@ func (j *Journal) commit(durable bool) error {
 	return j.err
 }
 
-// writer writes the run until the file holds every change; the changes
-// made during one write share the next. It is the only goroutine that
-// writes, so writes never overlap.
+// writer appends the queued records to the log and syncs it until none is
+// left; the records queued during one append share the next, and its sync.
+// It is the only goroutine that appends, so appends never overlap.
 func (j *Journal) writer() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for j.written < j.version && j.err == nil {
 		v := j.version
-		if j.run == nil { // ended: what came after End is not recorded
-			j.written = v
-			break
-		}
-		snapshot := *j.run
-		snapshot.Records = make([]Record, 0, len(j.records))
-		for _, rec := range j.records {
-			snapshot.Records = append(snapshot.Records, rec)
-		}
+		batch := j.queue
+		j.queue = nil
 		j.mu.Unlock()
-		slices.SortFunc(snapshot.Records, compareRecords)
-		err := j.write(&snapshot)
+		_, err := j.log.Write(batch)
+		if err == nil {
+			err = j.log.Sync()
+		}
 		j.mu.Lock()
 		if err != nil {
 			j.err = fmt.Errorf("write journal %s: %w", j.path, err)
@@ -58,10 +53,22 @@ func (j *Journal) writer() {
 	j.cond.Broadcast()
 }
 
-// write replaces the journal file with run, atomically: a temporary file
-// beside it, written and synced, renamed over it, and the directory
-// synced so that the rename survives a crash.
-func (j *Journal) write(run *Run) error {
+// snapshot returns the run being recorded with its records, sorted. j.mu
+// is held.
+func (j *Journal) snapshot() *Run {
+	run := *j.run
+	run.Records = make([]Record, 0, len(j.records))
+	for _, rec := range j.records {
+		run.Records = append(run.Records, rec)
+	}
+	slices.SortFunc(run.Records, compareRecords)
+	return &run
+}
+
+// replace replaces the journal file with run on one line, atomically: a
+// temporary file beside it, written and synced, renamed over it, and the
+// directory synced so that the rename survives a crash.
+func (j *Journal) replace(run *Run) error {
 	data, err := json.Marshal(run)
 	if err != nil {
 		return err
@@ -87,12 +94,15 @@ func (j *Journal) write(run *Run) error {
 	return syncDir(j.dir)
 }
 
-// compareRecords orders records by task, then host.
+// compareRecords orders records by task, then host, then key.
 func compareRecords(a, b Record) int {
 	if c := strings.Compare(a.Task, b.Task); c != 0 {
 		return c
 	}
-	return strings.Compare(a.Host, b.Host)
+	if c := strings.Compare(a.Host, b.Host); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Key, b.Key)
 }
 
 // tempPattern is the pattern of the journal's temporary files.

@@ -101,17 +101,24 @@ func wait(ctx context.Context, cmd *exec.Cmd, hs *shell.Handshake) (Result, erro
 			return Result{}, fmt.Errorf("local: %w", err)
 		}
 	}
-	if err := cmd.Start(); err != nil {
+	drains, err := startDrained(cmd)
+	if err != nil {
 		return Result{}, fmt.Errorf("local: start %s: %w", cmd.Path, err)
 	}
 	done := make(chan struct{})
 	if hs != nil {
 		go hs.Feed(stdin, done)
 	}
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(done)
-	if ctx.Err() != nil {
+	cancelled := ctx.Err() != nil
+	if cancelled {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	for _, d := range drains {
+		d.finish(killGrace)
+	}
+	if cancelled {
 		return Result{ExitCode: -1}, fmt.Errorf("local: command cancelled and its process group ended: %w", ctx.Err())
 	}
 	var exitErr *exec.ExitError

@@ -251,7 +251,6 @@ func (s *Server) config(opts Options) string {
 		"PasswordAuthentication " + password,
 		"KbdInteractiveAuthentication no",
 		"PrintMotd no",
-		"MaxStartups 200:30:400",
 	}
 	if !opts.NoSFTP {
 		lines = append(lines, "Subsystem sftp internal-sftp")
@@ -259,7 +258,10 @@ func (s *Server) config(opts Options) string {
 	if opts.MaxSessions > 0 {
 		lines = append(lines, fmt.Sprintf("MaxSessions %d", opts.MaxSessions))
 	}
-	return strings.Join(append(opts.Config, lines...), "\n") + "\n"
+	// sshd takes the first value of most keywords, but the last of
+	// MaxStartups: this default goes first so that Config can change it.
+	lines = append(append([]string{"MaxStartups 200:30:400"}, opts.Config...), lines...)
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // Log returns what sshd has logged so far.

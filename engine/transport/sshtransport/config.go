@@ -2,6 +2,7 @@ package sshtransport
 
 import (
 	"fmt"
+	"github.com/runbookhq/runbook/engine/transport/dialgate"
 	"time"
 )
 
@@ -99,6 +100,12 @@ type Config struct {
 	// and "none" reads no ssh_config file at all. /etc/ssh/ssh_config is
 	// read after it unless it is "none".
 	SSHConfigFile string
+	// Dials, when set, paces the connection set-ups of the hosts that
+	// share it: how many run at once, and the retries of those a server
+	// refused because it had too many at once (see package dialgate).
+	// Nil sets each host's connection up at once, and fails it on such a
+	// refusal.
+	Dials *dialgate.Gate
 	// Warn, when set, receives warnings meant for the operator, such as
 	// a host accepted without checking its key, or one without the SFTP
 	// subsystem, whose files then travel over exec sessions. Each is

@@ -36,11 +36,11 @@ func (h *host) dialRoute(ctx context.Context, r route) (*ssh.Client, []*ssh.Clie
 	return via, hops, key, nil
 }
 
-// dialEndpoint opens the TCP connection to e (directly, or through via
+// dialEndpointOnce opens the TCP connection to e (directly, or through via
 // with direct-tcpip) and runs the SSH handshake and authentication, each
 // bounded by e's connect timeout. It returns the host key the checker
 // accepted, nil when checking is off.
-func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*ssh.Client, ssh.PublicKey, error) {
+func (h *host) dialEndpointOnce(ctx context.Context, via *ssh.Client, e endpoint) (*ssh.Client, ssh.PublicKey, error) {
 	checker, err := newHostKeyChecker(e, h.cfg.HostKeyChecking, h.warnOnce(e.alias))
 	if err != nil {
 		return nil, nil, err
@@ -56,6 +56,8 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to %s: %w", e.addr(), err)
 	}
+	silent := &silentConn{Conn: conn}
+	conn = silent
 	timer := newHandshakeTimer(conn, e.connectTimeout)
 	stopCancel := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stopCancel()
@@ -82,7 +84,7 @@ func (h *host) dialEndpoint(ctx context.Context, via *ssh.Client, e endpoint) (*
 		case ctx.Err() != nil:
 			return nil, nil, ctx.Err()
 		}
-		return nil, nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), err)
+		return nil, nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), silent.refusal(err))
 	}
 	return ssh.NewClient(c, chans, reqs), checker.accepted, nil
 }
