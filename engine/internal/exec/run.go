@@ -211,6 +211,7 @@ type runner struct {
 	confirmMu sync.Mutex
 	sweeps    sync.Map                 // of *sync.Once, by host name and sudo user: the sweeps of old jobs done
 	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
+	cutOff    bool                     // a step run again after its first try was cut off, its end unknown (see StepInput.CutOff)
 }
 
 // result is how an instance ended, as the run records it.
@@ -308,8 +309,7 @@ func (r *runner) settle(node int, o dag.Outcome, cause int) {
 // error wraps ErrHostUnreachable.
 func (r *runner) needsError(inst *compile.Instance, cause int) error {
 	c := r.p.Instances()[cause]
-	e := &safeError{msg: fmt.Sprintf("task %s on host %s: not run: it needs task %s on host %s, which %s",
-		inst.Task(), inst.Host().Name(), c.Task(), c.Host().Name(), r.why(cause))}
+	e := &safeError{msg: NotRunMessage(inst.Info(), c.Info(), r.why(cause))}
 	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
 		e.causes = []error{ErrHostUnreachable}
 	}
@@ -398,6 +398,13 @@ func (r *runner) unreachableHosts(info compile.InstanceInfo) []string {
 // runError returns the error of the run: interrupted, failed instances,
 // unreachable hosts, and any error closing the hosts.
 func (r *runner) runError(rep *Report, other error) error {
+	return ReportError(rep, r.unreachableHosts, other)
+}
+
+// ReportError returns the error of a run that ended with rep: interrupted,
+// unreachable hosts (those unreachable names for an unreachable instance),
+// failed instances, and other unless it is a cancellation.
+func ReportError(rep *Report, unreachableHosts func(compile.InstanceInfo) []string, other error) error {
 	var errs []error
 	if rep.Interrupted {
 		errs = append(errs, ErrInterrupted)
@@ -407,7 +414,7 @@ func (r *runner) runError(rep *Report, other error) error {
 	unreachable := map[string]bool{}
 	for _, res := range rep.Instances {
 		if res.Unreachable {
-			for _, name := range r.unreachableHosts(res.InstanceInfo) {
+			for _, name := range unreachableHosts(res.InstanceInfo) {
 				unreachable[name] = true
 			}
 		}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/temporaltest"
+)
+
+// temporalKey is the key the runs of these tests are encrypted with.
+var temporalKey = hex.EncodeToString(bytes.Repeat([]byte{0x5a}, 32))
+
+// temporalEnv is the environment of a runbook that talks to Temporal.
+func temporalEnv() []string {
+	return append(sshEnv(), "RUNBOOK_TEMPORAL_KEY="+temporalKey)
+}
+
+// worker is a runbook worker process.
+type worker struct {
+	cmd  *exec.Cmd
+	log  *sshdtest.SyncBuffer
+	done chan struct{}
+}
+
+// startWorker starts runbook worker for queue against srv's hosts, and
+// stops it (by its PID) when the test ends.
+func startWorker(t *testing.T, server *temporaltest.Server, srv *sshdtest.Server, queue string) *worker {
+	t.Helper()
+	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
+	w.cmd = exec.Command(binary, "worker", "--temporal", server.HostPort, "--queue", queue,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	w.cmd.Env = temporalEnv()
+	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = w.cmd.Wait()
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		w.kill(syscall.SIGTERM)
+		if t.Failed() {
+			t.Logf("worker log:\n%s", w.log.String())
+		}
+	})
+	return w
+}
+
+// kill sends sig to the worker and waits for it to exit.
+func (w *worker) kill(sig syscall.Signal) {
+	_ = w.cmd.Process.Signal(sig)
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.done
+	}
+}
+
+// diamondArgs returns the arguments that run testdata/temporal/diamond.hcl
+// against srv, counting its retries in dir, followed by extra.
+func diamondArgs(t *testing.T, srv *sshdtest.Server, dir, token string, extra ...string) []string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "testdata/temporal/diamond.hcl",
+		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
+		"-var", "dir=" + dir, "-var", "token=" + token,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	return append(args, extra...)
+}
+
+// endings returns, for each task_finished event, a line with the
+// instance, its status, its outputs and its error.
+func endings(t *testing.T, stdout string) []string {
+	t.Helper()
+	var lines []string
+	for _, e := range parseEvents(t, stdout) {
+		if e.Kind != engine.EventTaskFinished {
+			continue
+		}
+		lines = append(lines, strings.Join([]string{e.Task + "@" + e.Host, string(e.Status), strconv.Itoa(e.Attempt),
+			stringOf(e.Outputs["stdout"]), stringOf(e.Outputs["exit_code"]), e.Error}, " | "))
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// stringOf formats an output value, numbers the same whether they went
+// through JSON or not.
+func stringOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// runIDLine finds the run's ID in what runbook run printed on stderr.
+var runIDLine = regexp.MustCompile(`run (runbook-[0-9a-f]+) on Temporal`)
+
+func TestTemporalRunMatchesOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	local := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir1, "tok-3e1f9a77c2", "--output", "json")...)
+	local.wantCode(t, exitTaskFailed)
+	remote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir2, "tok-3e1f9a77c2", "--output", "json", "--temporal", server.HostPort)...)
+	remote.wantCode(t, exitTaskFailed)
+	want, got := endings(t, local.stdout), endings(t, remote.stdout)
+	if !slices.Equal(got, want) {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(want) != 10 {
+		t.Errorf("%d instances ended, want 10:\n%s", len(want), strings.Join(want, "\n"))
+	}
+	checkEventOrder(t, parseEvents(t, remote.stdout))
+
+	textLocal := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2")...)
+	textRemote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2", "--temporal", server.HostPort)...)
+	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
+		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
+	}
+	for _, r := range []result{local, remote, textLocal, textRemote} {
+		if strings.Contains(r.stdout+r.stderr, "tok-3e1f9a77c2") {
+			t.Errorf("the secret shows in the output:\n%s\n%s", r.stdout, r.stderr)
+		}
+	}
+}
+
+// recapOf returns the recap at the end of a run's text output, its
+// durations normalised.
+func recapOf(stdout string) string {
+	i := strings.LastIndex(stdout, "\nRecap")
+	if i < 0 {
+		i = strings.Index(stdout, "Recap")
+		if i < 0 {
+			return ""
+		}
+	}
+	return normalise(stdout[i:])
+}
+
+func TestTemporalAttachAfterTheCLIDied(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	playbook := filepath.Join(t.TempDir(), "slow.hcl")
+	writeFile(t, playbook, `
+variable "address" { type = string }
+variable "port" { type = number }
+variable "user" { type = string }
+variable "dir" { type = string }
+host "h" {
+  address = var.address
+  port    = var.port
+  user    = var.user
+}
+task "command" "first" {
+  on  = [host.h]
+  cmd = "touch ${var.dir}/started; sleep 3; echo first"
+}
+task "command" "second" {
+  on   = [host.h]
+  argv = ["echo", "after-${task.first.stdout}"]
+}
+`)
+	me, _ := user.Current()
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username, "-var", "dir="+dir,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd.Env = temporalEnv()
+	stderr := &sshdtest.SyncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first step to start", func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	_ = cmd.Process.Kill() // the CLI dies mid-run; the run goes on
+	_ = cmd.Wait()
+	m := runIDLine.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("runbook run named no run ID:\n%s", stderr.String())
+	}
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", m[1])
+	r.wantCode(t, exitOK)
+	got := endings(t, r.stdout)
+	want := []string{"first@h | ok | 1 | first | 0 | ", "second@h | ok | 1 | after-first | 0 | "}
+	if !slices.Equal(got, want) {
+		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// writeFile writes text to path.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

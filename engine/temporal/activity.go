@@ -1,0 +1,122 @@
+package temporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/internal/config"
+	"github.com/runbookhq/runbook/engine/internal/exec"
+	"github.com/runbookhq/runbook/engine/transport"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+)
+
+// steps runs the step activities of a worker: it compiles each run's
+// program once, from the source in the run's input, and keeps the
+// connections of each run to its hosts across that run's steps.
+type steps struct {
+	c       client.Client
+	dc      converter.DataConverter
+	connect func(config.HostConfig) (transport.Host, error)
+
+	mu   sync.Mutex
+	runs map[string]*session // by workflow run id
+}
+
+// session is what a worker holds of one run.
+type session struct {
+	once  sync.Once
+	steps *exec.Steps
+	err   error
+}
+
+// Step runs one instance, heartbeating while it runs; a try after one
+// cut off mid-way (its worker lost) runs the module again only when it
+// is safe to repeat, unless the request forces it.
+func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, error) {
+	info := activity.GetInfo(ctx)
+	sess := s.session(ctx, info.WorkflowExecution.ID, info.WorkflowExecution.RunID)
+	if sess.err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(sess.err.Error(), "runbook.source", nil)
+	}
+	req.Step.CutOff = info.Attempt > 1 && !req.Force
+	var mu sync.Mutex
+	count := 0
+	emit := func(exec.Event) {
+		mu.Lock()
+		count++
+		mu.Unlock()
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		every := info.HeartbeatTimeout / 3
+		if every <= 0 {
+			every = time.Second
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			mu.Lock()
+			n := count
+			mu.Unlock()
+			activity.RecordHeartbeat(ctx, n)
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	res, err := sess.steps.Run(ctx, req.Step, emit)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "runbook.step", nil)
+	}
+	return res, nil
+}
+
+// session returns the session of a run, compiling its program on first
+// use from the input of its workflow.
+func (s *steps) session(ctx context.Context, workflowID, runID string) *session {
+	s.mu.Lock()
+	sess := s.runs[runID]
+	if sess == nil {
+		sess = &session{}
+		s.runs[runID] = sess
+	}
+	s.mu.Unlock()
+	sess.once.Do(func() {
+		in, err := runInput(ctx, s.c, s.dc, workflowID, runID)
+		if err != nil {
+			sess.err = err
+			return
+		}
+		p, diags := in.Source.Compile()
+		if diags.HasErrors() {
+			sess.err = fmt.Errorf("the playbook does not compile on this worker: %s", diags.Error())
+			return
+		}
+		sess.steps, sess.err = exec.NewSteps(p, exec.RunOptions{
+			Connect: s.connect, Timeout: in.Timeout, OutputLimit: in.OutputLimit, SudoPassword: in.SudoPassword,
+		})
+	})
+	return sess
+}
+
+// close closes the connections of every run.
+func (s *steps) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, sess := range s.runs {
+		if sess.steps != nil {
+			errs = append(errs, sess.steps.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

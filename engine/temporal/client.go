@@ -1,0 +1,306 @@
+package temporal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/internal/compile"
+	"github.com/runbookhq/runbook/engine/internal/exec"
+	"github.com/zclconf/go-cty/cty"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+)
+
+// Config says how to reach the Temporal server and the key that
+// encrypts what runs store there.
+type Config struct {
+	HostPort  string // host:port of the server's frontend
+	Namespace string // "default" when empty
+	Key       []byte // 32 bytes; see LoadKey
+}
+
+// Client is a connection to the Temporal server that encrypts every
+// payload with the Config's key.
+type Client struct {
+	c  client.Client
+	dc converter.DataConverter
+}
+
+// Dial connects to the server of cfg.
+func Dial(cfg Config) (*Client, error) {
+	dc, fc, err := dataConverter(cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("the key: %w", err)
+	}
+	c, err := client.Dial(client.Options{
+		HostPort:         cfg.HostPort,
+		Namespace:        cfg.Namespace,
+		DataConverter:    dc,
+		FailureConverter: fc,
+		Logger:           quietLogger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.HostPort, err)
+	}
+	return &Client{c: c, dc: dc}, nil
+}
+
+// quietLogger drops the SDK's own log lines; what matters reaches the
+// caller as errors and events.
+func quietLogger() log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// Close closes the connection.
+func (c *Client) Close() { c.c.Close() }
+
+// StartOptions are the options of a run started on Temporal; they mean
+// what the fields of the same names of engine.RunOptions mean.
+type StartOptions struct {
+	ID           string // the workflow id; a new one when empty
+	Parallel     int
+	PerHost      int
+	FailFast     bool
+	Timeout      time.Duration
+	OutputLimit  int
+	SudoPassword string
+	Yes          bool          // answer yes to every confirmation
+	Heartbeat    time.Duration // DefaultHeartbeat when zero
+}
+
+// Run is a run on Temporal, started or attached to.
+type Run struct {
+	c     *Client
+	id    string
+	input *RunInput
+}
+
+// ID returns the run's workflow id, which Attach takes.
+func (r *Run) ID() string { return r.id }
+
+// Start compiles the program of src, as every worker will, and starts
+// its run.
+func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Run, error) {
+	p, diags := src.Compile()
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("the playbook does not compile from what a run carries to its workers: %s", diags.Error())
+	}
+	in := &RunInput{Source: *src, Nodes: Nodes(p), Parallel: opts.Parallel, PerHost: opts.PerHost, FailFast: opts.FailFast,
+		Timeout: opts.Timeout, OutputLimit: opts.OutputLimit, SudoPassword: opts.SudoPassword, Yes: opts.Yes, Heartbeat: opts.Heartbeat}
+	id := opts.ID
+	if id == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = "runbook-" + hex.EncodeToString(b)
+	}
+	_, err := c.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: DefaultQueue}, workflowName, in)
+	if err != nil {
+		return nil, fmt.Errorf("start the run: %w", err)
+	}
+	return &Run{c: c, id: id, input: in}, nil
+}
+
+// Nodes returns the instances of p as the walk sees them.
+func Nodes(p *compile.Program) []Node {
+	insts := p.Instances()
+	nodes := make([]Node, len(insts))
+	for id, inst := range insts {
+		nd := Node{Info: inst.Info(), Queue: queueOf(inst.Host()), Deps: inst.Deps(), Hosts: []string{inst.Host().Name()}}
+		for _, r := range inst.Reads() {
+			if !slices.Contains(nd.Reads, r.ID()) {
+				nd.Reads = append(nd.Reads, r.ID())
+			}
+		}
+		for _, w := range inst.Watches() {
+			nd.Watches = append(nd.Watches, w.ID())
+		}
+		for _, h := range inst.Peers() {
+			nd.Hosts = append(nd.Hosts, h.Name())
+		}
+		nodes[id] = nd
+	}
+	return nodes
+}
+
+// queueOf returns the task queue of a host: its vars.queue, or
+// DefaultQueue.
+func queueOf(h *compile.Host) string {
+	v, ok := h.Config().Vars["queue"]
+	if ok && v.IsKnown() && !v.IsNull() && v.Type() == cty.String && v.AsString() != "" {
+		return v.AsString()
+	}
+	return DefaultQueue
+}
+
+// Attach returns the run of workflow id, to follow it.
+func (c *Client) Attach(ctx context.Context, id string) (*Run, error) {
+	in, err := runInput(ctx, c.c, c.dc, id, "")
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
+	}
+	return &Run{c: c, id: id, input: in}, nil
+}
+
+// InstancesPerHost counts the instances of each host.
+func (r *Run) InstancesPerHost() map[string]int {
+	counts := map[string]int{}
+	for _, nd := range r.input.Nodes {
+		counts[nd.Info.Host]++
+	}
+	return counts
+}
+
+// Cancel asks the run to stop: it starts nothing more and cancels the
+// running steps.
+func (r *Run) Cancel(ctx context.Context) error { return r.c.c.CancelWorkflow(ctx, r.id, "") }
+
+// ForceRerun runs again the held instances that names name
+// ("task@host[key]"), which were cut off mid-way: their modules run
+// whether or not they are safe to repeat.
+func (r *Run) ForceRerun(ctx context.Context, names []string) error {
+	return r.c.c.SignalWorkflow(ctx, r.id, "", signalRerun, names)
+}
+
+// pollEvery is how often Follow asks the run for new events.
+const pollEvery = 200 * time.Millisecond
+
+// Follow hands the run's events to subs, in order, from its start, until
+// the walk has nothing left to run; closing stop cancels the run (once),
+// and Follow goes on until its end. It returns the report and error that
+// engine.Run would; an instance held because it was cut off mid-way
+// counts as failed, and Held names those.
+func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan struct{}) (*exec.Report, []string, error) {
+	next := 0
+	for {
+		select {
+		case <-stop:
+			if err := r.Cancel(ctx); err != nil {
+				return nil, nil, fmt.Errorf("cancel run %s: %w", r.id, err)
+			}
+			stop = nil
+		default:
+		}
+		p, err := r.progress(ctx, next)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range p.Events {
+			for _, s := range subs {
+				s.Event(e)
+			}
+		}
+		if len(p.Events) > 0 {
+			for _, s := range subs {
+				if f, ok := s.(exec.Flusher); ok {
+					f.Flush()
+				}
+			}
+		}
+		next = p.Next
+		if p.Final != nil && (len(p.Held) > 0 || hasFinished(p.Events)) {
+			rep := r.report(p.Final)
+			return rep, p.Held, exec.ReportError(rep, func(info compile.InstanceInfo) []string { return []string{info.Host} }, nil)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(pollEvery):
+		}
+	}
+}
+
+// hasFinished reports whether events end with run_finished.
+func hasFinished(events []exec.Event) bool {
+	return len(events) > 0 && events[len(events)-1].Kind == exec.EventRunFinished
+}
+
+// progress queries the run for its events from next.
+func (r *Run) progress(ctx context.Context, next int) (*Progress, error) {
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := r.c.c.QueryWorkflow(qctx, r.id, "", queryName, next)
+	if err != nil {
+		return nil, fmt.Errorf("follow run %s (is a worker of queue %s running?): %w", r.id, DefaultQueue, err)
+	}
+	var p Progress
+	if err := v.Get(&p); err != nil {
+		return nil, fmt.Errorf("follow run %s: %w", r.id, err)
+	}
+	return &p, nil
+}
+
+// report builds the report of a run that ended with f.
+func (r *Run) report(f *Final) *exec.Report {
+	rep := &exec.Report{Duration: f.Duration, Interrupted: f.Interrupted, Instances: make([]exec.InstanceResult, len(r.input.Nodes))}
+	for id, nd := range r.input.Nodes {
+		res := f.Results[id]
+		ir := exec.InstanceResult{InstanceInfo: nd.Info, Status: res.Status, Changed: res.Changed, Duration: res.Duration,
+			Outputs: res.Outputs, Unreachable: res.Unreachable, StderrTail: res.Stderr, Attempts: res.Attempts, Ignored: res.Ignored, Reason: res.Reason}
+		if ir.Status == "" { // waits for an instance held
+			ir.Status, res.Error = exec.StatusSkipped, fmt.Sprintf("task %s on host %s: not run: it waits for an instance cut off mid-way", nd.Info.Task, nd.Info.Host)
+		}
+		if res.Error != "" {
+			ir.Err = stepErr(res)
+		}
+		rep.Instances[id] = ir
+	}
+	return rep
+}
+
+// stepErr returns the error of a step's result, matching the sentinel
+// errors its flags say it matched.
+func stepErr(res exec.StepResult) error {
+	e := &remoteError{msg: res.Error}
+	switch {
+	case res.Unreachable:
+		e.causes = append(e.causes, exec.ErrHostUnreachable)
+	case res.Status == exec.StatusCancelled:
+		e.causes = append(e.causes, exec.ErrInterrupted)
+	case res.CutOff:
+		e.causes = append(e.causes, exec.ErrCutOff)
+	}
+	return e
+}
+
+// remoteError is the error of an instance that ran on a worker: its
+// text, and the sentinel errors it matched there.
+type remoteError struct {
+	msg    string
+	causes []error
+}
+
+// Error returns the text.
+func (e *remoteError) Error() string { return e.msg }
+
+// Unwrap returns the sentinel errors.
+func (e *remoteError) Unwrap() []error { return e.causes }
+
+// runInput reads the input of a run's workflow from its history.
+func runInput(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID, runID string) (*RunInput, error) {
+	iter := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !iter.HasNext() {
+		return nil, errors.New("the run's history is empty")
+	}
+	ev, err := iter.Next()
+	if err != nil {
+		return nil, fmt.Errorf("read the run's input: %w", err)
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return nil, errors.New("the run's history does not start with its input")
+	}
+	var in RunInput
+	if err := dc.FromPayloads(attrs.GetInput(), &in); err != nil {
+		return nil, fmt.Errorf("read the run's input: %w", err)
+	}
+	return &in, nil
+}
