@@ -132,6 +132,7 @@ func TestTemporalRunMatchesOneProcess(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	t.Logf("both ended:\n%s", strings.Join(want, "\n"))
 	if len(want) != 10 {
 		t.Errorf("%d instances ended, want 10:\n%s", len(want), strings.Join(want, "\n"))
 	}
@@ -207,7 +208,7 @@ task "command" "second" {
 	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", m[1])
 	r.wantCode(t, exitOK)
 	got := endings(t, r.stdout)
-	want := []string{"first@h | ok | 1 | first | 0 | ", "second@h | ok | 1 | after-first | 0 | "}
+	want := []string{"first@h | changed | 1 | first | 0 | ", "second@h | changed | 1 | after-first | 0 | "}
 	if !slices.Equal(got, want) {
 		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -230,5 +231,105 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// cutOffPlaybook is a step that runs for a while on one host, safe to
+// repeat when guard names a path (creates), and one that needs it.
+const cutOffPlaybook = `
+variable "address" { type = string }
+variable "port" { type = number }
+variable "user" { type = string }
+variable "dir" { type = string }
+variable "guard" { type = string }
+host "h" {
+  address = var.address
+  port    = var.port
+  user    = var.user
+}
+task "command" "long" {
+  on      = [host.h]
+  cmd     = "touch ${var.dir}/started.$$; sleep 4; echo done"
+  creates = var.guard
+}
+task "command" "after" {
+  on   = [host.h]
+  argv = ["echo", "after-${task.long.stdout}"]
+}
+`
+
+// startCutOff starts the run of cutOffPlaybook detached, waits until its
+// long step has started on the only worker, and SIGKILLs that worker; a
+// second worker starts. It returns the run's ID and the directory where
+// each start of the long step leaves a file.
+func startCutOff(t *testing.T, repeatable bool) (server *temporaltest.Server, id, dir string) {
+	server = temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	first := startWorker(t, server, srv, "runbook")
+	dir = t.TempDir()
+	guard := ""
+	if repeatable {
+		guard = filepath.Join(dir, "never-made")
+	}
+	playbook := filepath.Join(t.TempDir(), "cut.hcl")
+	writeFile(t, playbook, cutOffPlaybook)
+	me, _ := user.Current()
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--detach",
+		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username,
+		"-var", "dir="+dir, "-var", "guard="+guard, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	r.wantCode(t, exitOK)
+	id = strings.TrimSpace(r.stdout)
+	waitFor(t, "the long step to start", func() bool { return len(starts(t, dir)) == 1 })
+	first.kill(syscall.SIGKILL)
+	startWorker(t, server, srv, "runbook")
+	return server, id, dir
+}
+
+// starts lists the files the long step left, one per start.
+func starts(t *testing.T, dir string) []string {
+	t.Helper()
+	list, err := filepath.Glob(filepath.Join(dir, "started.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
+	server, id, dir := startCutOff(t, true)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r.wantCode(t, exitOK)
+	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
+	if got := endings(t, r.stdout); !slices.Equal(got, want) {
+		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(starts(t, dir)); n != 2 {
+		t.Errorf("the long step started %d times, want 2: once on each worker", n)
+	}
+}
+
+func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
+	server, id, dir := startCutOff(t, false)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, id)
+	r.wantCode(t, exitTaskFailed)
+	if !strings.Contains(r.stderr, "runbook attach --force-rerun long@h "+id) {
+		t.Errorf("attach does not say how to run the step again:\n%s", r.stderr)
+	}
+	if n := len(starts(t, dir)); n != 1 {
+		t.Errorf("the long step started %d times, want 1", n)
+	}
+	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--force-rerun", "long@h", "--output", "json", id)
+	r.wantCode(t, exitOK)
+	if n := len(starts(t, dir)); n != 2 {
+		t.Errorf("the long step started %d times after --force-rerun, want 2", n)
+	}
+	var after []string
+	for _, line := range endings(t, r.stdout) {
+		if strings.HasPrefix(line, "after@h") {
+			after = append(after, line)
+		}
+	}
+	if want := []string{"after@h | changed | 1 | after-done | 0 | "}; !slices.Equal(after, want) {
+		t.Errorf("after --force-rerun the step after it ended %v, want %v", after, want)
 	}
 }
