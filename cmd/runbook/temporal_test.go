@@ -38,7 +38,7 @@ type worker struct {
 
 // startWorker starts runbook worker for queue against srv's hosts, and
 // stops it (by its PID) when the test ends.
-func startWorker(t *testing.T, server *temporaltest.Server, srv *sshdtest.Server, queue string) *worker {
+func startWorker(t testing.TB, server *temporaltest.Server, srv *sshdtest.Server, queue string) *worker {
 	t.Helper()
 	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(binary, "worker", "--temporal", server.HostPort, "--queue", queue,
@@ -331,5 +331,26 @@ func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
 	}
 	if want := []string{"after@h | changed | 1 | after-done | 0 | "}; !slices.Equal(after, want) {
 		t.Errorf("after --force-rerun the step after it ended %v, want %v", after, want)
+	}
+}
+
+func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
+	vars := []string{"-var", "address=127.0.0.1", "-var", "port=22", "-var", "user=u", "-var", "dir=/tmp", "-var", "token=x"}
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--limit", "a"}, "--limit does not go with --temporal"},
+		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--check"}, "--check does not go with --temporal"},
+		{temporalEnv(), []string{"--detach"}, "--detach goes with --temporal"},
+		{sshEnv(), []string{"--temporal", "127.0.0.1:1"}, "no key to encrypt the run with: set RUNBOOK_TEMPORAL_KEY"},
+		{append(sshEnv(), "RUNBOOK_TEMPORAL_KEY=abcd"), []string{"--temporal", "127.0.0.1:1"}, "RUNBOOK_TEMPORAL_KEY: the key holds 2 bytes, not 32"},
+	} {
+		args := append(append([]string{"run", "testdata/temporal/diamond.hcl"}, vars...), tc.args...)
+		r := runbookEnv(t, tc.env, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("runbook %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(tc.args, " "), r.code, r.stderr, exitUsage, tc.want)
+		}
 	}
 }

@@ -30,10 +30,16 @@ type steps struct {
 
 // session is what a worker holds of one run.
 type session struct {
-	once  sync.Once
-	steps *exec.Steps
-	err   error
+	once   sync.Once
+	steps  *exec.Steps
+	err    error
+	active int       // steps running, under steps.mu
+	used   time.Time // when the last step ended, under steps.mu
 }
+
+// idleSession is how long a worker keeps the connections of a run after
+// its last step there ended; a later step of the run connects again.
+const idleSession = 5 * time.Minute
 
 // Step runs one instance, heartbeating while it runs; a try after one
 // cut off mid-way (its worker lost) runs the module again only when it
@@ -41,6 +47,7 @@ type session struct {
 func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, error) {
 	info := activity.GetInfo(ctx)
 	sess := s.session(ctx, info.WorkflowExecution.ID, info.WorkflowExecution.RunID)
+	defer s.release(sess)
 	if sess.err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(sess.err.Error(), "runbook.source", nil)
 	}
@@ -89,6 +96,7 @@ func (s *steps) session(ctx context.Context, workflowID, runID string) *session 
 		sess = &session{}
 		s.runs[runID] = sess
 	}
+	sess.active++
 	s.mu.Unlock()
 	sess.once.Do(func() {
 		in, err := runInput(ctx, s.c, s.dc, workflowID, runID)
@@ -106,6 +114,35 @@ func (s *steps) session(ctx context.Context, workflowID, runID string) *session 
 		})
 	})
 	return sess
+}
+
+// release records that a step of sess ended.
+func (s *steps) release(sess *session) {
+	s.mu.Lock()
+	sess.active--
+	sess.used = time.Now()
+	s.mu.Unlock()
+}
+
+// sweep closes the connections of the runs that ran no step for
+// idleSession, and forgets them.
+func (s *steps) sweep() error {
+	s.mu.Lock()
+	var idle []*session
+	for id, sess := range s.runs {
+		if sess.active == 0 && time.Since(sess.used) > idleSession {
+			idle = append(idle, sess)
+			delete(s.runs, id)
+		}
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, sess := range idle {
+		if sess.steps != nil {
+			errs = append(errs, sess.steps.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // close closes the connections of every run.

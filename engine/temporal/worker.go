@@ -3,6 +3,7 @@ package temporal
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/transport"
@@ -45,7 +46,15 @@ func (c *Client) Serve(ctx context.Context, queue string, opts WorkerOptions) er
 			return err
 		}
 	}
-	<-ctx.Done()
+	tick := time.NewTicker(idleSession / 5)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+			_ = s.sweep() // closing a connection that is no longer used fails only on its host's side
+		}
+	}
 	for _, w := range workers {
 		w.Stop()
 	}

@@ -107,6 +107,9 @@ func (s *Server) wait(exited <-chan struct{}) error {
 	}
 }
 
+// PID returns the process id of the server.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // freePort returns a TCP port that was free on 127.0.0.1 a moment ago.
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

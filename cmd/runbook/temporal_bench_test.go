@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/temporaltest"
+)
+
+// BenchmarkTemporalChained runs 50 hosts × 20 chained tasks (each task
+// after the one before on its host) in one process and on Temporal, in
+// one run, against one real sshd, and reports the wall time of each and
+// the overhead per instance on Temporal, with the CPU time the server and
+// the worker spent.
+//
+//	go test -run '^$' -bench BenchmarkTemporalChained -benchtime 1x ./cmd/runbook
+func BenchmarkTemporalChained(b *testing.B) {
+	const hosts, tasks = 50, 20
+	server := temporaltest.Start(b)
+	srv := sshdtest.Start(b, sshdtest.Options{})
+	w := startWorker(b, server, srv, "runbook")
+	me, err := user.Current()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pb strings.Builder
+	for h := range hosts {
+		fmt.Fprintf(&pb, "host \"h%02d\" {\n  address = %q\n  port = %d\n  user = %q\n}\n", h, srv.Host, srv.Port, me.Username)
+	}
+	for i := range tasks {
+		fmt.Fprintf(&pb, "task \"command\" \"t%02d\" {\n  on = %s\n  argv = [\"true\"]\n", i, allHosts(hosts))
+		if i > 0 {
+			fmt.Fprintf(&pb, "  depends_on = [task.t%02d]\n", i-1)
+		}
+		pb.WriteString("}\n")
+	}
+	playbook := filepath.Join(b.TempDir(), "bench.hcl")
+	if err := os.WriteFile(playbook, []byte(pb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	run := func(extra ...string) time.Duration {
+		args := append([]string{"run", playbook, "--output", "json", "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}, extra...)
+		cmd := exec.Command(binary, args...)
+		cmd.Env = temporalEnv()
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("runbook %s: %v\n%s", strings.Join(args, " "), err, lastLines(string(out), 20))
+		}
+		return time.Since(start)
+	}
+	for range b.N {
+		local := run()
+		serverCPU, workerCPU := cpuTime(b, server.PID()), cpuTime(b, w.cmd.Process.Pid)
+		remote := run("--temporal", server.HostPort)
+		serverCPU, workerCPU = cpuTime(b, server.PID())-serverCPU, cpuTime(b, w.cmd.Process.Pid)-workerCPU
+		n := float64(hosts * tasks)
+		b.ReportMetric(local.Seconds(), "s/one-process")
+		b.ReportMetric(remote.Seconds(), "s/temporal")
+		b.ReportMetric(remote.Seconds()/local.Seconds(), "x")
+		b.ReportMetric(float64((remote-local).Milliseconds())/n, "ms-overhead/instance")
+		b.ReportMetric(serverCPU.Seconds()*1000/n, "ms-server-cpu/instance")
+		b.ReportMetric(workerCPU.Seconds()*1000/n, "ms-worker-cpu/instance")
+	}
+}
+
+// allHosts returns the list expression of hosts h00, h01, ...
+func allHosts(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("host.h%02d", i)
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+// lastLines returns the last n lines of text.
+func lastLines(text string, n int) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// cpuTime returns the user and system CPU time process pid has used.
+func cpuTime(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	utime, _ := strconv.Atoi(fields[11])
+	stime, _ := strconv.Atoi(fields[12])
+	return time.Duration(utime+stime) * time.Second / 100 // clock ticks at USER_HZ 100
+}
