@@ -354,3 +354,46 @@ func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
 		}
 	}
 }
+
+func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
+	server := temporaltest.Start(t)
+	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
+	// Each worker holds the key and known host of its own server only: an
+	// instance of the other queue's host would fail on it.
+	startWorker(t, server, srvA, "east")
+	startWorker(t, server, srvB, "west")
+	me, _ := user.Current()
+	playbook := filepath.Join(t.TempDir(), "queues.hcl")
+	writeFile(t, playbook, fmt.Sprintf(`
+host "a" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = "east" }
+}
+host "b" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = "west" }
+}
+task "command" "top" {
+  on   = [host.a]
+  argv = ["echo", "east"]
+}
+task "command" "across" {
+  on   = [host.b]
+  argv = ["echo", "${task.top.on.a.stdout}-then-west"]
+}
+task "command" "back" {
+  on   = [host.a]
+  argv = ["echo", "${task.across.on.b.stdout}-then-east"]
+}
+`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--output", "json")
+	r.wantCode(t, exitOK)
+	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
+	if got := endings(t, r.stdout); !slices.Equal(got, want) {
+		t.Errorf("the run ended\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
