@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/hex"
 	"fmt"
@@ -395,5 +396,54 @@ task "command" "back" {
 	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
 		t.Errorf("the run ended\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	me, _ := user.Current()
+	playbook := filepath.Join(t.TempDir(), "lines.hcl")
+	// The step prints a line, then waits until the test has seen it (a
+	// minute at most: then it fails).
+	writeFile(t, playbook, fmt.Sprintf(`
+host "h" {
+  address = %q
+  port    = %d
+  user    = %q
+}
+task "command" "waits" {
+  on  = [host.h]
+  cmd = "echo first-line; i=0; while [ ! -e %[4]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -e %[4]s/release && echo released"
+}
+`, srv.Host, srv.Port, me.Username, dir))
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd.Env = temporalEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var lines []string
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		e := parseEvents(t, scanner.Text())[0]
+		lines = append(lines, string(e.Kind)+" "+e.Line)
+		if e.Kind == engine.EventOutput && e.Line == "first-line" {
+			writeFile(t, filepath.Join(dir, "release"), "")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("runbook run: %v", err)
+	}
+	want := []string{"run_started ", "task_started ", "output first-line", "output released", "task_finished ", "run_finished "}
+	if !slices.Equal(lines, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,27 +53,14 @@ func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, er
 		return nil, temporal.NewNonRetryableApplicationError(sess.err.Error(), "runbook.source", nil)
 	}
 	req.Step.CutOff = info.Attempt > 1 && !req.Force
-	var mu sync.Mutex
-	count := 0
-	emit := func(exec.Event) {
-		mu.Lock()
-		count++
-		mu.Unlock()
-	}
+	live := &liveEvents{attempt: int(info.Attempt)}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		every := info.HeartbeatTimeout / 3
-		if every <= 0 {
-			every = time.Second
-		}
-		t := time.NewTicker(every)
+		t := time.NewTicker(heartbeatEvery(info.HeartbeatTimeout))
 		defer t.Stop()
 		for {
-			mu.Lock()
-			n := count
-			mu.Unlock()
-			activity.RecordHeartbeat(ctx, n)
+			activity.RecordHeartbeat(ctx, live.snapshot())
 			select {
 			case <-done:
 				return
@@ -80,11 +68,60 @@ func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, er
 			}
 		}
 	}()
-	res, err := sess.steps.Run(ctx, req.Step, emit)
+	res, err := sess.steps.Run(ctx, req.Step, live.add)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "runbook.step", nil)
 	}
 	return res, nil
+}
+
+// heartbeatEvery is how often a step heartbeats, given Temporal's
+// heartbeat timeout: often enough that the CLI shows output lines as they
+// come and a lost worker is noticed in time.
+func heartbeatEvery(timeout time.Duration) time.Duration {
+	return min(max(timeout/3, 100*time.Millisecond), liveEvery)
+}
+
+// liveEvery is the longest pause between heartbeats.
+const liveEvery = 500 * time.Millisecond
+
+// Live is what a step's heartbeats carry: the last events it emitted,
+// From being the index of the first among all of them.
+type Live struct {
+	Attempt int // of the step's activity: a retry's heartbeats start over
+	From    int
+	Events  []exec.Event
+}
+
+// liveKeep is how many of its last events a step's heartbeat carries.
+const liveKeep = 256
+
+// liveEvents collects the events of a running step for its heartbeats.
+type liveEvents struct {
+	attempt int
+	mu      sync.Mutex
+	from   int
+	events []exec.Event
+}
+
+// add keeps e, dropping the oldest beyond liveKeep.
+func (l *liveEvents) add(e exec.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+	if len(l.events) > 2*liveKeep {
+		drop := len(l.events) - liveKeep
+		l.events = append(l.events[:0:0], l.events[drop:]...)
+		l.from += drop
+	}
+}
+
+// snapshot returns the last liveKeep events.
+func (l *liveEvents) snapshot() Live {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	skip := max(0, len(l.events)-liveKeep)
+	return Live{Attempt: l.attempt, From: l.from + skip, Events: slices.Clone(l.events[skip:])}
 }
 
 // session returns the session of a run, compiling its program on first

@@ -174,11 +174,16 @@ func (r *Run) ForceRerun(ctx context.Context, names []string) error {
 const pollEvery = 200 * time.Millisecond
 
 // Follow hands the run's events to subs, in order, from its start, until
-// the walk has nothing left to run; closing stop cancels the run (once),
-// and Follow goes on until its end. It returns the report and error that
-// engine.Run would; an instance held because it was cut off mid-way
-// counts as failed, and Held names those.
+// the walk has nothing left to run: those the walk logged, and the output
+// lines of running steps as their heartbeats carry them. Closing stop
+// cancels the run (once), and Follow goes on until its end. It returns
+// the report and error that engine.Run would; an instance held because
+// it was cut off mid-way counts as failed, and Held names those.
 func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan struct{}) (*exec.Report, []string, error) {
+	f := &follower{run: r, subs: subs, ids: map[string]int{}, live: map[int]liveShown{}}
+	for id, nd := range r.input.Nodes {
+		f.ids[eventInstance(nd.Info.Task, nd.Info.Host, nd.Info.Key)] = id
+	}
 	next := 0
 	for {
 		select {
@@ -193,28 +198,109 @@ func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan st
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, e := range p.Events {
-			for _, s := range subs {
-				s.Event(e)
-			}
-		}
-		if len(p.Events) > 0 {
-			for _, s := range subs {
-				if f, ok := s.(exec.Flusher); ok {
-					f.Flush()
-				}
-			}
-		}
+		f.logged(p.Events)
 		next = p.Next
 		if p.Final != nil && (len(p.Held) > 0 || hasFinished(p.Events)) {
+			f.flush()
 			rep := r.report(p.Final)
 			return rep, p.Held, exec.ReportError(rep, func(info compile.InstanceInfo) []string { return []string{info.Host} }, nil)
 		}
+		f.running(ctx)
+		f.flush()
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
 		case <-time.After(pollEvery):
 		}
+	}
+}
+
+// follower hands the events of a run to subscribers, numbered anew, each
+// once: an event shown while its step ran is not shown again when the
+// walk logs the step's events.
+type follower struct {
+	run  *Run
+	subs []exec.Subscriber
+	seq  uint64
+	ids  map[string]int    // instance ids by eventInstance
+	live map[int]liveShown // by instance id, what the heartbeats of its running step showed
+}
+
+// liveShown is how many events of one try of a step were shown.
+type liveShown struct {
+	try   string
+	count int
+}
+
+// eventInstance names the instance of an event.
+func eventInstance(task, host, key string) string { return task + "\x00" + host + "\x00" + key }
+
+// deliver hands e to the subscribers.
+func (f *follower) deliver(e exec.Event) {
+	f.seq++
+	e.Seq = f.seq
+	for _, s := range f.subs {
+		s.Event(e)
+	}
+}
+
+// flush flushes the subscribers that buffer.
+func (f *follower) flush() {
+	for _, s := range f.subs {
+		if fl, ok := s.(exec.Flusher); ok {
+			fl.Flush()
+		}
+	}
+}
+
+// logged delivers the events the walk logged, but for those its
+// heartbeats showed already.
+func (f *follower) logged(events []exec.Event) {
+	for _, e := range events {
+		id, ok := f.ids[eventInstance(e.Task, e.Host, e.Key)]
+		switch {
+		case ok && e.Kind == exec.EventTaskFinished:
+			delete(f.live, id)
+		case ok && f.live[id].count > 0:
+			ls := f.live[id]
+			ls.count--
+			f.live[id] = ls
+			continue
+		}
+		f.deliver(e)
+	}
+}
+
+// running delivers the events of running steps that their heartbeats
+// carry and were not shown yet. A run that cannot be described now shows
+// them later, with the walk's log.
+func (f *follower) running(ctx context.Context) {
+	desc, err := f.run.c.c.DescribeWorkflowExecution(ctx, f.run.id, "")
+	if err != nil {
+		return
+	}
+	for _, pa := range desc.GetPendingActivities() {
+		id := instanceOf(pa.GetActivityId())
+		if id < 0 || pa.GetHeartbeatDetails() == nil {
+			continue
+		}
+		var live Live
+		if err := f.run.c.dc.FromPayloads(pa.GetHeartbeatDetails(), &live); err != nil {
+			continue
+		}
+		try := fmt.Sprintf("%s/%d", pa.GetActivityId(), live.Attempt)
+		ls := f.live[id]
+		if ls.try != try {
+			ls = liveShown{try: try}
+		}
+		for i, e := range live.Events {
+			if live.From+i < ls.count || e.Kind == exec.EventTaskFinished {
+				continue
+			}
+			f.deliver(e)
+			ls.count = live.From + i + 1
+		}
+		f.live[id] = ls
 	}
 }
 

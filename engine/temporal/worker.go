@@ -29,7 +29,7 @@ func (c *Client) Serve(ctx context.Context, queue string, opts WorkerOptions) er
 	}
 	s := &steps{c: c.c, dc: c.dc, connect: opts.Connect, runs: map[string]*session{}}
 	defer s.close()
-	stepWorker := worker.New(c.c, queue, worker.Options{})
+	stepWorker := worker.New(c.c, queue, worker.Options{MaxHeartbeatThrottleInterval: liveEvery})
 	stepWorker.RegisterActivityWithOptions(s.Step, activity.RegisterOptions{Name: stepName})
 	workers := []worker.Worker{stepWorker}
 	walkWorker := stepWorker

@@ -93,6 +93,7 @@ type walk struct {
 	results  []exec.StepResult
 	sealed   []json.RawMessage
 	force    []bool
+	launches []int // by instance id, how many times its step was started
 	events   []exec.Event
 	running  int
 	perHost  map[string]int
@@ -109,7 +110,7 @@ type walk struct {
 func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	n := len(in.Nodes)
 	w := &walk{in: in, state: make([]int, n), outcome: make([]dag.Outcome, n), results: make([]exec.StepResult, n),
-		sealed: make([]json.RawMessage, n), force: make([]bool, n), perHost: map[string]int{}}
+		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), perHost: map[string]int{}}
 	if err := workflow.SetQueryHandler(ctx, queryName, w.progress); err != nil {
 		return nil, err
 	}
@@ -289,7 +290,9 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 	if hb <= 0 {
 		hb = DefaultHeartbeat
 	}
+	w.launches[id]++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		ActivityID:          stepID(id, w.launches[id]),
 		TaskQueue:           nd.Queue,
 		StartToCloseTimeout: stepTimeout,
 		HeartbeatTimeout:    hb,
@@ -297,6 +300,18 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 1, MaximumAttempts: 0},
 	})
 	return workflow.ExecuteActivity(actx, stepName, req)
+}
+
+// stepID is the activity id of the nth start of the step of instance id.
+func stepID(id, n int) string { return fmt.Sprintf("step-%d-%d", id, n) }
+
+// instanceOf returns the instance id of a step's activity id, or -1.
+func instanceOf(activityID string) int {
+	var id, n int
+	if _, err := fmt.Sscanf(activityID, "step-%d-%d", &id, &n); err != nil {
+		return -1
+	}
+	return id
 }
 
 // DefaultHeartbeat is how long a step may go without a heartbeat before
