@@ -100,8 +100,8 @@ const liveKeep = 256
 type liveEvents struct {
 	attempt int
 	mu      sync.Mutex
-	from   int
-	events []exec.Event
+	from    int
+	events  []exec.Event
 }
 
 // add keeps e, dropping the oldest beyond liveKeep.
