@@ -104,11 +104,18 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags) int {
 }
 
 // follow shows a run on Temporal until the walk ends, as a run in this
-// process is shown, and returns the exit status.
+// process is shown, asking the confirmations the walk waits for on the
+// terminal, and returns the exit status.
 func (c *cli) follow(con *console, in *interrupts, run *temporal.Run, output string, noColor bool) int {
 	view := c.newView(output, con, palette(c.colorOn(c.stdout, noColor)), run.InstancesPerHost())
 	unreachable := unreachableHosts{}
-	report, held, err := run.Follow(in.ctx, []engine.Subscriber{view, unreachable}, in.stopped)
+	pr := c.newPrompter(con, palette(c.colorOn(c.stderr, noColor)), in.stopped)
+	report, held, err := run.Follow(in.ctx, temporal.FollowOptions{
+		Subscribers: []engine.Subscriber{view, unreachable},
+		Stop:        in.stopped,
+		Confirm:     confirmer(false, pr),
+	})
+	pr.close()
 	in.release()
 	view.close()
 	if report == nil {

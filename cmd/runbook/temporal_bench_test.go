@@ -22,8 +22,14 @@ import (
 // the worker spent.
 //
 //	go test -run '^$' -bench BenchmarkTemporalChained -benchtime 1x ./cmd/runbook
+//	RUNBOOK_BENCH_SIZE=10x5 go test -run '^$' -bench BenchmarkTemporalChained -benchtime 1x ./cmd/runbook
 func BenchmarkTemporalChained(b *testing.B) {
-	const hosts, tasks = 50, 20
+	hosts, tasks := 50, 20
+	if size := os.Getenv("RUNBOOK_BENCH_SIZE"); size != "" { // HOSTSxTASKS, for a smaller machine
+		if _, err := fmt.Sscanf(size, "%dx%d", &hosts, &tasks); err != nil {
+			b.Fatalf("RUNBOOK_BENCH_SIZE=%q: want HOSTSxTASKS, such as 10x5", size)
+		}
+	}
 	server := temporaltest.Start(b)
 	srv := sshdtest.Start(b, sshdtest.Options{})
 	w := startWorker(b, server, srv, "runbook")

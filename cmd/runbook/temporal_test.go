@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -445,5 +446,52 @@ task "command" "waits" {
 	want := []string{"run_started ", "task_started ", "output first-line", "output released", "task_finished ", "run_finished "}
 	if !slices.Equal(lines, want) {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	var results []result
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+		marker := filepath.Join(t.TempDir(), "marker")
+		writeFile(t, marker, "")
+		r := runbookEnv(t, temporalEnv(), append([]string{"run", "testdata/confirm.hcl", "-var", "marker=" + marker, "--output", "json"}, extra...)...)
+		r.wantCode(t, exitTaskFailed)
+		if _, err := os.Stat(marker); err != nil {
+			t.Errorf("the step ran without confirmation: %v", err)
+		}
+		results = append(results, r)
+	}
+	if a, b := endings(t, results[0].stdout), endings(t, results[1].stdout); !slices.Equal(a, b) {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(b, "\n"), strings.Join(a, "\n"))
+	}
+}
+
+func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	for answer, wantCode := range map[string]int{"yes": exitOK, "no": exitTaskFailed} {
+		t.Run(answer, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "marker")
+			writeFile(t, marker, "")
+			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--detach")
+			r.wantCode(t, exitOK)
+			// The run waits for an answer until someone attaches.
+			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, strings.TrimSpace(r.stdout))
+			term.waitFor("Step remove_marker on host local: Deletes the marker file. Type yes to continue: ")
+			if _, err := io.WriteString(term.tty, answer+"\r"); err != nil {
+				t.Fatal(err)
+			}
+			if code := term.wait(); code != wantCode {
+				t.Fatalf("answered %s: exit status %d, want %d:\n%s", answer, code, wantCode, term.output())
+			}
+			_, err := os.Stat(marker)
+			if ran := os.IsNotExist(err); ran != (answer == "yes") {
+				t.Errorf("answered %s: the step ran: %v", answer, ran)
+			}
+		})
 	}
 }

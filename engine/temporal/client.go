@@ -173,14 +173,27 @@ func (r *Run) ForceRerun(ctx context.Context, names []string) error {
 // pollEvery is how often Follow asks the run for new events.
 const pollEvery = 200 * time.Millisecond
 
-// Follow hands the run's events to subs, in order, from its start, until
-// the walk has nothing left to run: those the walk logged, and the output
-// lines of running steps as their heartbeats carry them. Closing stop
-// cancels the run (once), and Follow goes on until its end. It returns
-// the report and error that engine.Run would; an instance held because
-// it was cut off mid-way counts as failed, and Held names those.
-func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan struct{}) (*exec.Report, []string, error) {
-	f := &follower{run: r, subs: subs, ids: map[string]int{}, live: map[int]liveShown{}}
+// FollowOptions steer Follow.
+type FollowOptions struct {
+	// Subscribers receive the run's events, as engine.RunOptions'.
+	Subscribers []exec.Subscriber
+	// Stop, when closed, cancels the run (once); Follow goes on until
+	// its end.
+	Stop <-chan struct{}
+	// Confirm answers the confirmations the walk waits for, as
+	// engine.RunOptions.Confirm; nil answers no, as nobody can answer.
+	Confirm func(context.Context, compile.InstanceInfo) (bool, error)
+}
+
+// Follow hands the run's events to the subscribers, in order, from its
+// start, until the walk has nothing left to run: those the walk logged,
+// and the output lines of running steps as their heartbeats carry them.
+// It answers the confirmations the walk asks for. It returns the report
+// and error that engine.Run would; an instance held because it was cut
+// off mid-way counts as failed, and Held names those.
+func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []string, error) {
+	f := &follower{run: r, subs: opts.Subscribers, ids: map[string]int{}, live: map[int]liveShown{}, answered: map[string]bool{}}
+	stop := opts.Stop
 	for id, nd := range r.input.Nodes {
 		f.ids[eventInstance(nd.Info.Task, nd.Info.Host, nd.Info.Key)] = id
 	}
@@ -207,6 +220,9 @@ func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan st
 		}
 		f.running(ctx)
 		f.flush()
+		if err := f.answer(ctx, p.Asking, opts.Confirm); err != nil {
+			return nil, nil, err
+		}
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
@@ -219,11 +235,36 @@ func (r *Run) Follow(ctx context.Context, subs []exec.Subscriber, stop <-chan st
 // once: an event shown while its step ran is not shown again when the
 // walk logs the step's events.
 type follower struct {
-	run  *Run
-	subs []exec.Subscriber
-	seq  uint64
-	ids  map[string]int    // instance ids by eventInstance
-	live map[int]liveShown // by instance id, what the heartbeats of its running step showed
+	run      *Run
+	subs     []exec.Subscriber
+	seq      uint64
+	ids      map[string]int    // instance ids by eventInstance
+	live     map[int]liveShown // by instance id, what the heartbeats of its running step showed
+	answered map[string]bool   // the instances whose confirmation was answered
+}
+
+// answer asks confirm the questions not answered yet, and sends the
+// answers to the walk.
+func (f *follower) answer(ctx context.Context, questions []Question, confirm func(context.Context, compile.InstanceInfo) (bool, error)) error {
+	for _, q := range questions {
+		name := q.Info.ID()
+		if f.answered[name] {
+			continue
+		}
+		f.answered[name] = true
+		a := Answer{Name: name, Why: fmt.Sprintf("the task asks %q and nobody can answer", q.Info.Confirm)}
+		if confirm != nil {
+			yes, err := confirm(ctx, q.Info)
+			a.Yes, a.Why = yes && err == nil, ""
+			if err != nil {
+				a.Why = err.Error()
+			}
+		}
+		if err := f.run.c.c.SignalWorkflow(ctx, f.run.id, "", signalAnswer, a); err != nil {
+			return fmt.Errorf("answer run %s: %w", f.run.id, err)
+		}
+	}
+	return nil
 }
 
 // liveShown is how many events of one try of a step were shown.

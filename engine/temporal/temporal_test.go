@@ -109,9 +109,9 @@ task "command" "reads_it" {
 		t.Fatal(err)
 	}
 	var events bytes.Buffer
-	rep, held, err := run.Follow(ctx, []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
-		events.WriteString(e.Line + e.Error + " " + strings.TrimSpace(strings.Join([]string{toString(e.Outputs["stdout"])}, "")) + "\n")
-	})}, nil)
+	rep, held, err := run.Follow(ctx, FollowOptions{Subscribers: []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
+		events.WriteString(e.Line + e.Error + " " + toString(e.Outputs["stdout"]) + "\n")
+	})}})
 	if err != nil || len(held) > 0 {
 		t.Fatalf("run: %v (held %v)", err, held)
 	}

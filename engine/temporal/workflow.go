@@ -22,6 +22,7 @@ const (
 	stepName     = "runbook.step"
 	queryName    = "runbook.progress"
 	signalRerun  = "runbook.force-rerun"
+	signalAnswer = "runbook.answer"
 )
 
 // DefaultQueue is the task queue of the walks, and of the hosts whose
@@ -68,7 +69,21 @@ type Progress struct {
 	Events []exec.Event
 	Next   int
 	Held   []string
+	Asking []Question // the confirmations the walk waits for, one at a time
 	Final  *Final
+}
+
+// Question is a confirmation the walk waits for: an instance whose
+// sentence is Info.Confirm.
+type Question struct {
+	Info compile.InstanceInfo
+}
+
+// Answer is the operator's answer to a Question, sent as a signal.
+type Answer struct {
+	Name string // the instance, "task@host[key]"
+	Yes  bool
+	Why  string // why the answer is no, when it was not the operator's
 }
 
 // StepRequest is the input of a step activity.
@@ -81,7 +96,8 @@ type StepRequest struct {
 const (
 	pending = iota
 	running
-	held // cut off mid-way; waits for a force-rerun signal
+	held   // cut off mid-way; waits for a force-rerun signal
+	asking // waits for the operator's answer to its confirmation
 	ended
 )
 
@@ -93,7 +109,9 @@ type walk struct {
 	results  []exec.StepResult
 	sealed   []json.RawMessage
 	force    []bool
-	launches []int // by instance id, how many times its step was started
+	launches []int    // by instance id, how many times its step was started
+	asks     []string // by instance id, the sentence an asking instance asks
+	yes      []bool   // by instance id, the operator confirmed it
 	events   []exec.Event
 	running  int
 	perHost  map[string]int
@@ -110,7 +128,7 @@ type walk struct {
 func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	n := len(in.Nodes)
 	w := &walk{in: in, state: make([]int, n), outcome: make([]dag.Outcome, n), results: make([]exec.StepResult, n),
-		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), perHost: map[string]int{}}
+		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), asks: make([]string, n), yes: make([]bool, n), perHost: map[string]int{}}
 	if err := workflow.SetQueryHandler(ctx, queryName, w.progress); err != nil {
 		return nil, err
 	}
@@ -118,6 +136,7 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: n})
 	actx, cancelSteps := workflow.WithCancel(ctx)
 	rerun := workflow.GetSignalChannel(ctx, signalRerun)
+	answers := workflow.GetSignalChannel(ctx, signalAnswer)
 	futures := map[int]workflow.Future{}
 	for {
 		w.settle(ctx)
@@ -128,11 +147,11 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 				}
 			}
 		}
-		heldAny := slices.Contains(w.state, held)
-		if w.running == 0 && (!heldAny || w.stopping != "") {
+		waiting := slices.Contains(w.state, held) || slices.Contains(w.state, asking)
+		if w.running == 0 && (!waiting || w.stopping != "") {
 			break
 		}
-		if w.running == 0 {
+		if w.running == 0 && slices.Contains(w.state, held) {
 			w.final = w.finish(ctx, start)
 		}
 		sel := workflow.NewSelector(ctx)
@@ -147,6 +166,11 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 			c.Receive(ctx, &names)
 			w.rerun(names)
 		})
+		sel.AddReceive(answers, func(c workflow.ReceiveChannel, _ bool) {
+			var a Answer
+			c.Receive(ctx, &a)
+			w.answer(ctx, a)
+		})
 		if w.stopping == "" {
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
 				w.stop(exec.ErrInterrupted.Error())
@@ -160,8 +184,11 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	}
 	cancelSteps()
 	for id, s := range w.state {
-		if s == held {
+		switch s {
+		case held:
 			w.state[id], w.outcome[id] = ended, dag.Failed
+		case asking:
+			w.state[id] = pending // cancelled by settle, as the walk stops
 		}
 	}
 	w.settle(ctx)
@@ -181,8 +208,15 @@ func (w *walk) progress(from int) (*Progress, error) {
 	}
 	p := &Progress{Events: w.events[from:], Next: len(w.events), Final: w.final}
 	for id, s := range w.state {
-		if s == held {
+		switch s {
+		case held:
 			p.Held = append(p.Held, w.in.Nodes[id].Info.ID())
+		case asking:
+			if len(p.Asking) == 0 {
+				info := w.in.Nodes[id].Info
+				info.Confirm = w.asks[id]
+				p.Asking = append(p.Asking, Question{Info: info})
+			}
 		}
 	}
 	return p, nil
@@ -275,7 +309,7 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 	for _, h := range nd.Hosts {
 		w.perHost[h]++
 	}
-	req := StepRequest{Step: exec.StepInput{ID: id, Outputs: map[int]json.RawMessage{}, Confirmed: w.in.Yes}, Force: w.force[id]}
+	req := StepRequest{Step: exec.StepInput{ID: id, Outputs: map[int]json.RawMessage{}, Confirmed: w.in.Yes || w.yes[id]}, Force: w.force[id]}
 	for _, r := range nd.Reads {
 		if w.sealed[r] != nil {
 			req.Step.Outputs[r] = w.sealed[r]
@@ -339,6 +373,10 @@ func (w *walk) ended(ctx workflow.Context, id int, f workflow.Future) {
 		}
 		w.emit(ctx, finishedEvent(nd.Info, &res))
 	}
+	if res.Asks != "" && w.stopping == "" {
+		w.state[id], w.asks[id] = asking, res.Asks // its events say only that it was refused
+		return
+	}
 	for _, e := range res.Events {
 		w.emit(ctx, e)
 	}
@@ -350,6 +388,11 @@ func (w *walk) ended(ctx workflow.Context, id int, f workflow.Future) {
 	w.sealed[id] = res.Sealed
 	res.Sealed = nil
 	w.end(ctx, id, res, false)
+	w.failFast(res)
+}
+
+// failFast stops the walk after a failure, with FailFast.
+func (w *walk) failFast(res exec.StepResult) {
 	if res.Outcome == dag.Failed && w.in.FailFast {
 		w.stop("the run stopped at the first failure")
 	}
@@ -379,6 +422,28 @@ func (w *walk) end(ctx workflow.Context, id int, res exec.StepResult, tell bool)
 func finishedEvent(info compile.InstanceInfo, res *exec.StepResult) exec.Event {
 	return exec.Event{Kind: exec.EventTaskFinished, Task: info.Task, Module: info.Module, Host: info.Host, Key: info.Key,
 		Status: res.Status, Error: res.Error}
+}
+
+// answer records the operator's answer to the confirmation an instance
+// asks: yes runs it, no fails it.
+func (w *walk) answer(ctx workflow.Context, a Answer) {
+	for id, nd := range w.in.Nodes {
+		if w.state[id] != asking || nd.Info.ID() != a.Name {
+			continue
+		}
+		if a.Yes {
+			w.state[id], w.yes[id] = pending, true
+			return
+		}
+		why := fmt.Sprintf("the answer to %q was no", w.asks[id])
+		if a.Why != "" {
+			why = a.Why
+		}
+		res := exec.StepResult{Outcome: dag.Failed, Status: exec.StatusFailed,
+			Error: fmt.Sprintf("task %s on host %s: %v: %s", nd.Info.Task, nd.Info.Host, exec.ErrConfirmationRefused, why)}
+		w.end(ctx, id, res, true)
+		w.failFast(res)
+	}
 }
 
 // rerun sets the held instances that names name pending again, to run

@@ -21,9 +21,10 @@ import (
 //
 // A Steps runs each instance as Run would, through the same on_change,
 // when, attempts, retries, until and result conditions, except that it
-// has no journal, no throttle and no one to confirm with: the walk asks
-// for confirmation before it hands an instance over, and Confirmed says
-// it was given.
+// has no journal, no throttle and no one to confirm with: a step that
+// asks for confirmation ends without running, its result saying what it
+// asks (Asks), and once the walk has asked the operator and was told yes,
+// the step runs again with Confirmed.
 type Steps struct {
 	p       *compile.Program
 	opts    RunOptions
@@ -98,6 +99,7 @@ type StepResult struct {
 	Repeatable  bool            // its module is safe to repeat after an interruption
 	Lost        bool            // it failed, and an attempt lost its connection mid-way
 	CutOff      bool            // it did not run again after a try cut off mid-way (ErrCutOff)
+	Asks        string          // it did not run: it asks this confirmation sentence, and StepInput.Confirmed was not set
 	Events      []Event
 }
 
@@ -116,9 +118,14 @@ func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepR
 		}
 	})
 	opts := s.opts
-	opts.Journal, opts.Confirm = nil, nil
-	if in.Confirmed {
-		opts.Confirm = func(context.Context, compile.InstanceInfo) (bool, error) { return true, nil }
+	opts.Journal = nil
+	asks := ""
+	opts.Confirm = func(_ context.Context, info compile.InstanceInfo) (bool, error) {
+		if in.Confirmed {
+			return true, nil
+		}
+		asks = info.Confirm
+		return false, errAsks
 	}
 	r := &runner{
 		ctx: ctx, p: s.p, opts: opts, bus: newBus([]Subscriber{collect}), secrets: s.secrets, conns: s.conns,
@@ -159,7 +166,7 @@ func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepR
 		Outcome: o, Status: res.status, Unreachable: res.unreachable || errors.Is(res.err, ErrHostUnreachable),
 		Changed: res.status == StatusChanged || res.changed, Ignored: res.ignored, Attempts: res.attempts, Stderr: res.stderr,
 		Reason: res.reason, Duration: res.dur, Outputs: res.outputs, Started: !res.started.IsZero(), Repeatable: res.repeatable,
-		Lost: res.lost, CutOff: errors.Is(res.err, ErrCutOff), Events: events,
+		Lost: res.lost, CutOff: errors.Is(res.err, ErrCutOff), Asks: asks, Events: events,
 	}
 	if res.err != nil {
 		out.Error = res.err.Error()
@@ -173,6 +180,10 @@ func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepR
 	}
 	return out, nil
 }
+
+// errAsks is the error of a step whose instance asks for a confirmation
+// that the walk has not given yet.
+var errAsks = errors.New("the walk has not asked the operator yet")
 
 // NotRunMessage is the error text of an instance that did not run
 // because the instance cause did not succeed, for why (as "failed",
