@@ -495,3 +495,41 @@ func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
 		})
 	}
 }
+
+func TestTemporalInterruptCancelsTheRun(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	playbook := filepath.Join(t.TempDir(), "stuck.hcl")
+	writeFile(t, playbook, fmt.Sprintf(`
+task "command" "stuck" {
+  cmd = "touch %[1]s/started; sleep 60; touch %[1]s/finished"
+}
+task "command" "after" {
+  argv = ["echo", task.stuck.stdout]
+}
+`, dir))
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json")
+	cmd.Env = temporalEnv()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the step to start", func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit status %d, want %d\n%s", code, exitInterrupted, stdout.String())
+	}
+	got := endings(t, stdout.String())
+	want := []string{"after@local | cancelled | 0 |  |  | task after on host local: not run: run interrupted",
+		"stuck@local | cancelled | 1 |  |  | task stuck on host local: run command on local: local: command cancelled and its process group ended: context canceled"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the instances ended\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "finished")); err == nil {
+		t.Error("the cancelled step ran to its end")
+	}
+}
