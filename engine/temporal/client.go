@@ -316,11 +316,11 @@ func (f *follower) logged(events []exec.Event) {
 // carry and were not shown yet. A run that cannot be described now shows
 // them later, with the walk's log.
 func (f *follower) running(ctx context.Context) {
-	desc, err := f.run.c.c.DescribeWorkflowExecution(ctx, f.run.id, "")
+	desc, err := f.run.c.c.DescribeWorkflow(ctx, f.run.id, "")
 	if err != nil {
 		return
 	}
-	for _, pa := range desc.GetPendingActivities() {
+	for _, pa := range desc.RawResponse.GetPendingActivities() {
 		id := instanceOf(pa.GetActivityId())
 		if id < 0 || pa.GetHeartbeatDetails() == nil {
 			continue
