@@ -213,6 +213,9 @@ func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []s
 		}
 		f.logged(p.Events)
 		next = p.Next
+		if p.More {
+			continue
+		}
 		if p.Final != nil && (len(p.Held) > 0 || hasFinished(p.Events)) {
 			f.flush()
 			rep := r.report(p.Final)

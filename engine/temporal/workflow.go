@@ -68,10 +68,14 @@ type Final struct {
 type Progress struct {
 	Events []exec.Event
 	Next   int
+	More   bool // there are events after Next
 	Held   []string
 	Asking []Question // the confirmations the walk waits for, one at a time
 	Final  *Final
 }
+
+// pageEvents is the most events one answer to the progress query holds.
+const pageEvents = 2000
 
 // Question is a confirmation the walk waits for: an instance whose
 // sentence is Info.Confirm.
@@ -206,7 +210,8 @@ func (w *walk) progress(from int) (*Progress, error) {
 	if from < 0 || from > len(w.events) {
 		return nil, fmt.Errorf("no event %d", from)
 	}
-	p := &Progress{Events: w.events[from:], Next: len(w.events), Final: w.final}
+	to := min(from+pageEvents, len(w.events))
+	p := &Progress{Events: w.events[from:to], Next: to, More: to < len(w.events), Final: w.final}
 	for id, s := range w.state {
 		switch s {
 		case held:
