@@ -133,7 +133,7 @@ func runRun(c *cli, cmd *command, args []string) int {
 		if err := f.check(); err != nil {
 			return fs.usageError(c, "%v", err)
 		}
-		return c.runOnTemporal(fs, &f)
+		return c.runOnTemporal(fs, &f, p)
 	}
 	return c.runPlaybook(fs, &f, p)
 }

@@ -44,9 +44,9 @@ func (t *temporalFlags) dial() (*temporal.Client, error) {
 func (f *runFlags) checkTemporal() error {
 	unsupported := map[string]bool{
 		"--limit": f.limit != "", "--tags/--skip-tags": f.tags.tags != "" || f.tags.skip != "", "--check": f.checkMode, "--diff": f.diff,
-		"--resume": f.journal.resume,
+		"--resume-changed/--force-rerun": f.journal.resumeChanged || len(f.journal.rerun()) > 0,
 	}
-	for _, name := range []string{"--limit", "--tags/--skip-tags", "--check", "--diff", "--resume"} {
+	for _, name := range []string{"--limit", "--tags/--skip-tags", "--check", "--diff", "--resume-changed/--force-rerun"} {
 		if unsupported[name] {
 			return fmt.Errorf("%s does not go with --temporal yet; a run on Temporal keeps its own history (see runbook attach)", name)
 		}
@@ -59,10 +59,15 @@ func (f *runFlags) checkTemporal() error {
 
 // runOnTemporal starts the run of p on Temporal and, unless --detach,
 // follows it as a run in this process is shown.
-func (c *cli) runOnTemporal(fs *flagSet, f *runFlags) int {
+//
+// A run's ID comes from the playbook's journal key (its path and
+// inventory): one run of a playbook and inventory runs at a time, and
+// --resume attaches to the last one.
+func (c *cli) runOnTemporal(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	if err := f.checkTemporal(); err != nil {
 		return fs.usageError(c, "%v", err)
 	}
+	id := "runbook-" + p.JournalKey()
 	if f.load.path == "" {
 		return fs.usageError(c, "a bundled playbook does not run on Temporal yet: give the path of a playbook file or directory")
 	}
@@ -78,6 +83,15 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags) int {
 	defer tc.Close()
 	con := newConsole(c.stdout)
 	in := c.watchInterrupts(con)
+	if f.journal.resume {
+		run, err := tc.Attach(in.ctx, id)
+		if err != nil {
+			in.release()
+			fmt.Fprintf(c.stderr, "runbook run: --resume: %v\n", err)
+			return exitUsage
+		}
+		return c.follow(con, in, run, f.output, f.load.noColor)
+	}
 	pr := c.newPrompter(con, palette(c.colorOn(c.stderr, f.load.noColor)), in.stopped)
 	sudoPassword, err := f.sudo.password(pr)
 	pr.close()
@@ -86,6 +100,7 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags) int {
 		return fs.usageError(c, "%v", err)
 	}
 	run, err := tc.Start(in.ctx, src, temporal.StartOptions{
+		ID:       id,
 		Parallel: f.parallel, PerHost: f.perHost, FailFast: f.failFast, Timeout: f.timeout, OutputLimit: int(f.outLimit),
 		SudoPassword: sudoPassword, Yes: f.yes,
 	})
@@ -99,7 +114,7 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags) int {
 		fmt.Fprintln(c.stdout, run.ID())
 		return exitOK
 	}
-	fmt.Fprintf(c.stderr, "runbook run: run %s on Temporal; if this command stops, runbook attach %s follows it\n", run.ID(), run.ID())
+	fmt.Fprintf(c.stderr, "runbook run: run %s on Temporal; if this command stops, runbook attach %s (or run --resume) follows it\n", run.ID(), run.ID())
 	return c.follow(con, in, run, f.output, f.load.noColor)
 }
 

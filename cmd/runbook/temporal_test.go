@@ -183,7 +183,7 @@ host "h" {
 }
 task "command" "first" {
   on  = [host.h]
-  cmd = "touch ${var.dir}/started; sleep 3; echo first"
+  cmd = "touch ${var.dir}/started; i=0; while [ ! -e ${var.dir}/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo first"
 }
 task "command" "second" {
   on   = [host.h]
@@ -207,12 +207,23 @@ task "command" "second" {
 	if m == nil {
 		t.Fatalf("runbook run named no run ID:\n%s", stderr.String())
 	}
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", m[1])
-	r.wantCode(t, exitOK)
-	got := endings(t, r.stdout)
+	// One run of a playbook and inventory at a time.
+	again := runbookEnv(t, temporalEnv(), append(slices.Clone(cmd.Args[1:]), "--detach")...)
+	again.wantCode(t, exitUsage)
+	if want := "a run of this playbook and inventory is running on Temporal: runbook attach " + m[1]; !strings.Contains(again.stderr, want) {
+		t.Errorf("a second run while the first runs: stderr\n%s\nwant %q", again.stderr, want)
+	}
+	writeFile(t, filepath.Join(dir, "release"), "")
 	want := []string{"first@h | changed | 1 | first | 0 | ", "second@h | changed | 1 | after-first | 0 | "}
-	if !slices.Equal(got, want) {
-		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for _, args := range [][]string{
+		{"attach", "--temporal", server.HostPort, "--output", "json", m[1]},
+		append(slices.Clone(cmd.Args[1:]), "--resume"),
+	} {
+		r := runbookEnv(t, temporalEnv(), args...)
+		r.wantCode(t, exitOK)
+		if got := endings(t, r.stdout); !slices.Equal(got, want) {
+			t.Errorf("runbook %s showed\n%s\nwant\n%s", args[0], strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/runbookhq/runbook/engine/internal/exec"
 	"github.com/zclconf/go-cty/cty"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
@@ -63,10 +64,13 @@ func quietLogger() log.Logger {
 // Close closes the connection.
 func (c *Client) Close() { c.c.Close() }
 
+// ErrRunning is the error of Start when the run of that ID still runs.
+var ErrRunning = errors.New("a run of this playbook and inventory is running on Temporal")
+
 // StartOptions are the options of a run started on Temporal; they mean
 // what the fields of the same names of engine.RunOptions mean.
 type StartOptions struct {
-	ID           string // the workflow id; a new one when empty
+	ID           string // the workflow id; a new one when empty. Start refuses an ID whose run still runs (ErrRunning)
 	Parallel     int
 	PerHost      int
 	FailFast     bool
@@ -94,6 +98,11 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("the playbook does not compile from what a run carries to its workers: %s", diags.Error())
 	}
+	for _, inst := range p.Instances() {
+		if inst.Throttle() > 0 {
+			return nil, fmt.Errorf("task %s sets throttle, which a run on Temporal does not support yet", inst.Task())
+		}
+	}
 	in := &RunInput{Source: *src, Nodes: Nodes(p), Parallel: opts.Parallel, PerHost: opts.PerHost, FailFast: opts.FailFast,
 		Timeout: opts.Timeout, OutputLimit: opts.OutputLimit, SudoPassword: opts.SudoPassword, Yes: opts.Yes, Heartbeat: opts.Heartbeat}
 	id := opts.ID
@@ -102,8 +111,12 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 		_, _ = rand.Read(b)
 		id = "runbook-" + hex.EncodeToString(b)
 	}
-	_, err := c.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: DefaultQueue}, workflowName, in)
-	if err != nil {
+	_, err := c.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: DefaultQueue, WorkflowExecutionErrorWhenAlreadyStarted: true}, workflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		return nil, fmt.Errorf("%w: runbook attach %s follows it", ErrRunning, id)
+	case err != nil:
 		return nil, fmt.Errorf("start the run: %w", err)
 	}
 	return &Run{c: c, id: id, input: in}, nil
