@@ -66,6 +66,7 @@ lint: $(STATICCHECK) $(DEADCODE)
 	$(STATICCHECK) $(PKGS)
 	@out=$$($(DEADCODE) -test $(PKGS)); if [ -n "$$out" ]; then echo "deadcode finds unreachable code:"; echo "$$out"; exit 1; fi
 	@if $(GO) list -deps ./cmd/alation-sim | grep -qx testing; then echo "cmd/alation-sim links the testing package"; exit 1; fi
+	@if $(GO) list -deps ./engine | grep -q '^go.temporal.io/'; then echo "importing engine links the Temporal SDK"; exit 1; fi
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run ./cmd/runbook fmt -check playbooks
 

@@ -73,6 +73,8 @@ type runFlags struct {
 	checkMode bool
 	diff      bool
 	stats     statsFlags
+	temporal  temporalFlags // runbook run only
+	detach    bool
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -127,9 +129,17 @@ func runRun(c *cli, cmd *command, args []string) int {
 	fs := newFlagSet(cmd)
 	var f runFlags
 	f.register(fs)
+	f.temporal.register(fs)
+	fs.BoolVar(&f.detach, "detach", false, "With --temporal, start the run and print its ID without following it (see runbook attach).")
 	p, code, ok := c.loadPlaybookArgs(fs, &f.load, args)
 	if !ok {
 		return code
+	}
+	if f.temporal.addr != "" || f.detach {
+		if err := f.check(); err != nil {
+			return fs.usageError(c, "%v", err)
+		}
+		return c.runOnTemporal(fs, &f, p)
 	}
 	return c.runPlaybook(fs, &f, p)
 }

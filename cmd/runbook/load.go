@@ -20,6 +20,7 @@ type loadFlags struct {
 	varFiles    stringList
 	inventories stringList
 	noColor     bool
+	path        string // the playbook's file or directory, once loaded from one
 }
 
 func (l *loadFlags) register(fs *flagSet) {
@@ -50,6 +51,7 @@ func (c *cli) load(arg string, l *loadFlags) (p *engine.Playbook, ok bool) {
 	switch _, err := os.Stat(arg); {
 	case err == nil:
 		p, diags = engine.Load(arg, opts)
+		l.path = arg
 	case !errors.Is(err, fs.ErrNotExist):
 		fmt.Fprintf(c.stderr, "runbook: %v\n", err)
 		return nil, false

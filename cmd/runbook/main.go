@@ -30,6 +30,8 @@ type command struct {
 // commands lists the subcommands in the order the usage text shows them.
 var commands = []*command{
 	runCommand,
+	attachCommand,
+	workerCommand,
 	execCommand,
 	planCommand,
 	validateCommand,

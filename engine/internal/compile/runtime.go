@@ -298,16 +298,24 @@ func (inst *Instance) Outputs(outputs any) (cty.Value, []string, error) {
 	if err != nil {
 		return cty.NilVal, nil, fmt.Errorf("module %s returned outputs that do not convert: %w", t.Module, err)
 	}
-	if len(t.schema.sensitiveOut) == 0 {
-		return v, nil, nil
+	v, secrets := inst.markSensitive(v)
+	return v, secrets, nil
+}
+
+// markSensitive marks the sensitive outputs of out, an outputs object of
+// the instance, and returns the strings of those, to redact.
+func (inst *Instance) markSensitive(out cty.Value) (cty.Value, []string) {
+	sensitive := inst.task.schema.sensitiveOut
+	if len(sensitive) == 0 || out.IsNull() {
+		return out, nil
 	}
 	var secrets []string
-	attrs := v.AsValueMap()
-	for _, name := range slices.Sorted(maps.Keys(t.schema.sensitiveOut)) {
+	attrs := out.AsValueMap()
+	for _, name := range slices.Sorted(maps.Keys(sensitive)) {
 		secrets = lang.StringsIn(attrs[name], secrets)
 		attrs[name] = lang.MarkSensitive(attrs[name])
 	}
-	return cty.ObjectVal(attrs), secrets, nil
+	return cty.ObjectVal(attrs), secrets
 }
 
 // HasOutputs reports whether the instance's module has outputs.
@@ -353,4 +361,29 @@ func (inst *Instance) Reads() []*Instance {
 		list = append(list, v.on...)
 	}
 	return list
+}
+
+// SealedOutputs returns out, an outputs object of the instance, in JSON
+// with its sensitive values in clear, for an executor that hands outputs
+// from one process to another over a channel that encrypts them. Only
+// UnsealOutputs should read it.
+func (inst *Instance) SealedOutputs(out cty.Value) (json.RawMessage, error) {
+	plain, _ := lang.UnmarkSecrets(out)
+	return ctyjson.Marshal(plain, inst.task.schema.out)
+}
+
+// UnsealOutputs returns the outputs object that data, written by
+// SealedOutputs, holds, its sensitive outputs marked again, with the
+// strings of those to redact.
+func (inst *Instance) UnsealOutputs(data json.RawMessage) (cty.Value, []string, error) {
+	schema := inst.task.schema
+	if len(schema.outNames) == 0 {
+		return cty.EmptyObjectVal, nil, nil
+	}
+	v, err := ctyjson.Unmarshal(data, schema.out)
+	if err != nil {
+		return cty.NilVal, nil, err
+	}
+	v, secrets := inst.markSensitive(v)
+	return v, secrets, nil
 }

@@ -18,7 +18,9 @@
 //   - the event bus and its subscribers' queues (bus.go, event.go);
 //   - journaling a run and resuming one (journaling.go, resume.go);
 //   - the detached jobs of modules (Env.Detached): journaled, re-attached
-//     to on resume, swept, killed at the operator's word (jobs.go).
+//     to on resume, swept, killed at the operator's word (jobs.go);
+//   - single instances run one at a time for an executor that walks the
+//     graph elsewhere (Steps, step.go), through the same code as a run.
 
 //   - check mode, in which modules check instead of running and the
 //     outputs of what would change are unknown, and the diffs of files

@@ -40,4 +40,9 @@ var (
 	// ErrJournal is wrapped by the errors of recording a run in its
 	// journal.
 	ErrJournal = errors.New("journal")
+	// ErrCutOff is wrapped by the error of an instance that a walk run
+	// elsewhere handed over again after its first try was cut off mid-way
+	// (its worker was lost) and whose module is not safe to repeat: it did
+	// not run again.
+	ErrCutOff = errors.New("cut off mid-way, and its module is not safe to run again")
 )

@@ -102,6 +102,9 @@ func (r *runner) moduleStarting(inst *compile.Instance, res *result, m module.Mo
 	res.started = time.Now()
 	rep, ok := m.(module.Repeatable)
 	res.repeatable = ok && rep.SafeToRepeat()
+	if r.cutOff && !res.repeatable {
+		return ErrCutOff
+	}
 	j := r.opts.Journal
 	if j == nil {
 		return nil

@@ -37,7 +37,7 @@ var knownErrors = []error{
 	ErrHostUnreachable, ErrInterrupted, ErrConfirmationRefused,
 	transport.ErrUnreachable, transport.ErrConnectionLost, transport.ErrSudoPasswordRequired, transport.ErrClosed,
 	context.Canceled, context.DeadlineExceeded,
-	module.ErrJobDetached, module.ErrJobLost,
+	module.ErrJobDetached, module.ErrJobLost, ErrCutOff,
 }
 
 // safeError is an instance's error as the run reports it: its text names

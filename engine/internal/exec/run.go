@@ -219,6 +219,7 @@ type runner struct {
 	abandoned []AbandonedJob           // the jobs of the last run given up when this one began
 	batchMu   sync.Mutex
 	failed    map[batchStart]int // how many hosts failed before a batch, counted when its first instance starts
+	cutOff    bool               // a step run again after its first try was cut off, its end unknown (see StepInput.CutOff)
 }
 
 // batchStart is the start of one batch: the batches and the index of the
@@ -355,7 +356,7 @@ func (r *runner) batchStopped(inst *compile.Instance, cause int) bool {
 // error wraps ErrHostUnreachable.
 func (r *runner) needsError(inst *compile.Instance, cause int) error {
 	c := r.p.Instances()[cause]
-	e := &safeError{msg: fmt.Sprintf("%s: not run: it needs %s, which %s", inst.Label(), c.Label(), r.why(cause))}
+	e := &safeError{msg: NotRunMessage(inst.Info(), c.Info(), r.why(cause))}
 	if errors.Is(r.results[cause].err, ErrHostUnreachable) {
 		e.causes = []error{ErrHostUnreachable}
 	}
@@ -444,6 +445,13 @@ func (r *runner) unreachableHosts(info compile.InstanceInfo) []string {
 // runError returns the error of the run: interrupted, failed instances,
 // unreachable hosts, and any error closing the hosts.
 func (r *runner) runError(rep *Report, other error) error {
+	return ReportError(rep, r.unreachableHosts, other)
+}
+
+// ReportError returns the error of a run that ended with rep: interrupted,
+// unreachable hosts (those unreachable names for an unreachable instance),
+// failed instances, and other unless it is a cancellation.
+func ReportError(rep *Report, unreachableHosts func(compile.InstanceInfo) []string, other error) error {
 	var errs []error
 	if rep.Interrupted {
 		errs = append(errs, ErrInterrupted)
@@ -453,7 +461,7 @@ func (r *runner) runError(rep *Report, other error) error {
 	unreachable := map[string]bool{}
 	for _, res := range rep.Instances {
 		if res.Unreachable {
-			for _, name := range r.unreachableHosts(res.InstanceInfo) {
+			for _, name := range unreachableHosts(res.InstanceInfo) {
 				unreachable[name] = true
 			}
 		}

@@ -1,0 +1,546 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+	"github.com/runbookhq/runbook/internal/temporaltest"
+)
+
+// temporalKey is the key the runs of these tests are encrypted with.
+var temporalKey = hex.EncodeToString(bytes.Repeat([]byte{0x5a}, 32))
+
+// temporalEnv is the environment of a runbook that talks to Temporal.
+func temporalEnv() []string {
+	return append(sshEnv(), "RUNBOOK_TEMPORAL_KEY="+temporalKey)
+}
+
+// worker is a runbook worker process.
+type worker struct {
+	cmd  *exec.Cmd
+	log  *sshdtest.SyncBuffer
+	done chan struct{}
+}
+
+// startWorker starts runbook worker for queue against srv's hosts, and
+// stops it (by its PID) when the test ends.
+func startWorker(t testing.TB, server *temporaltest.Server, srv *sshdtest.Server, queue string) *worker {
+	t.Helper()
+	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
+	w.cmd = exec.Command(binary, "worker", "--temporal", server.HostPort, "--queue", queue,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	w.cmd.Env = temporalEnv()
+	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = w.cmd.Wait()
+		close(w.done)
+	}()
+	t.Cleanup(func() {
+		w.kill(syscall.SIGTERM)
+		if t.Failed() {
+			t.Logf("worker log:\n%s", w.log.String())
+		}
+	})
+	return w
+}
+
+// kill sends sig to the worker and waits for it to exit.
+func (w *worker) kill(sig syscall.Signal) {
+	_ = w.cmd.Process.Signal(sig)
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		_ = w.cmd.Process.Kill()
+		<-w.done
+	}
+}
+
+// diamondArgs returns the arguments that run testdata/temporal/diamond.hcl
+// against srv, counting its retries in dir, followed by extra.
+func diamondArgs(t *testing.T, srv *sshdtest.Server, dir, token string, extra ...string) []string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "testdata/temporal/diamond.hcl",
+		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
+		"-var", "dir=" + dir, "-var", "token=" + token,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	return append(args, extra...)
+}
+
+// endings returns, for each task_finished event, a line with the
+// instance, its status, its outputs and its error.
+func endings(t *testing.T, stdout string) []string {
+	t.Helper()
+	var lines []string
+	for _, e := range parseEvents(t, stdout) {
+		if e.Kind != engine.EventTaskFinished {
+			continue
+		}
+		lines = append(lines, strings.Join([]string{e.Task + "@" + e.Host, string(e.Status), strconv.Itoa(e.Attempt),
+			stringOf(e.Outputs["stdout"]), stringOf(e.Outputs["exit_code"]), e.Error}, " | "))
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// stringOf formats an output value, numbers the same whether they went
+// through JSON or not.
+func stringOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// runIDLine finds the run's ID in what runbook run printed on stderr.
+var runIDLine = regexp.MustCompile(`run (runbook-[0-9a-f]+) on Temporal`)
+
+func TestTemporalRunMatchesOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	local := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir1, "tok-3e1f9a77c2", "--output", "json")...)
+	local.wantCode(t, exitTaskFailed)
+	remote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir2, "tok-3e1f9a77c2", "--output", "json", "--temporal", server.HostPort)...)
+	remote.wantCode(t, exitTaskFailed)
+	want, got := endings(t, local.stdout), endings(t, remote.stdout)
+	if !slices.Equal(got, want) {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	t.Logf("both ended:\n%s", strings.Join(want, "\n"))
+	if len(want) != 10 {
+		t.Errorf("%d instances ended, want 10:\n%s", len(want), strings.Join(want, "\n"))
+	}
+	checkEventOrder(t, parseEvents(t, remote.stdout))
+
+	textLocal := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2")...)
+	textRemote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2", "--temporal", server.HostPort)...)
+	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
+		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
+	}
+	for _, r := range []result{local, remote, textLocal, textRemote} {
+		if strings.Contains(r.stdout+r.stderr, "tok-3e1f9a77c2") {
+			t.Errorf("the secret shows in the output:\n%s\n%s", r.stdout, r.stderr)
+		}
+	}
+}
+
+// recapOf returns the recap at the end of a run's text output, its
+// durations normalised.
+func recapOf(stdout string) string {
+	i := strings.LastIndex(stdout, "\nRecap")
+	if i < 0 {
+		i = strings.Index(stdout, "Recap")
+		if i < 0 {
+			return ""
+		}
+	}
+	return normalise(stdout[i:])
+}
+
+func TestTemporalAttachAfterTheCLIDied(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	playbook := filepath.Join(t.TempDir(), "slow.hcl")
+	writeFile(t, playbook, `
+variable "address" { type = string }
+variable "port" { type = number }
+variable "user" { type = string }
+variable "dir" { type = string }
+host "h" {
+  address = var.address
+  port    = var.port
+  user    = var.user
+}
+task "command" "first" {
+  on  = [host.h]
+  cmd = "touch ${var.dir}/started; i=0; while [ ! -e ${var.dir}/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo first"
+}
+task "command" "second" {
+  on   = [host.h]
+  argv = ["echo", "after-${task.first.stdout}"]
+}
+`)
+	me, _ := user.Current()
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username, "-var", "dir="+dir,
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd.Env = temporalEnv()
+	stderr := &sshdtest.SyncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first step to start", func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	_ = cmd.Process.Kill() // the CLI dies mid-run; the run goes on
+	_ = cmd.Wait()
+	m := runIDLine.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("runbook run named no run ID:\n%s", stderr.String())
+	}
+	// One run of a playbook and inventory at a time.
+	again := runbookEnv(t, temporalEnv(), append(slices.Clone(cmd.Args[1:]), "--detach")...)
+	again.wantCode(t, exitUsage)
+	if want := "a run of this playbook and inventory is running on Temporal: runbook attach " + m[1]; !strings.Contains(again.stderr, want) {
+		t.Errorf("a second run while the first runs: stderr\n%s\nwant %q", again.stderr, want)
+	}
+	writeFile(t, filepath.Join(dir, "release"), "")
+	want := []string{"first@h | changed | 1 | first | 0 | ", "second@h | changed | 1 | after-first | 0 | "}
+	for _, args := range [][]string{
+		{"attach", "--temporal", server.HostPort, "--output", "json", m[1]},
+		append(slices.Clone(cmd.Args[1:]), "--resume"),
+	} {
+		r := runbookEnv(t, temporalEnv(), args...)
+		r.wantCode(t, exitOK)
+		if got := endings(t, r.stdout); !slices.Equal(got, want) {
+			t.Errorf("runbook %s showed\n%s\nwant\n%s", args[0], strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// writeFile writes text to path.
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cutOffPlaybook is a step that runs for a while on one host, safe to
+// repeat when guard names a path (creates), and one that needs it.
+const cutOffPlaybook = `
+variable "address" { type = string }
+variable "port" { type = number }
+variable "user" { type = string }
+variable "dir" { type = string }
+variable "guard" { type = string }
+host "h" {
+  address = var.address
+  port    = var.port
+  user    = var.user
+}
+task "command" "long" {
+  on      = [host.h]
+  cmd     = "touch ${var.dir}/started.$$; sleep 4; echo done"
+  creates = var.guard
+}
+task "command" "after" {
+  on   = [host.h]
+  argv = ["echo", "after-${task.long.stdout}"]
+}
+`
+
+// startCutOff starts the run of cutOffPlaybook detached, waits until its
+// long step has started on the only worker, and SIGKILLs that worker; a
+// second worker starts. It returns the run's ID and the directory where
+// each start of the long step leaves a file.
+func startCutOff(t *testing.T, repeatable bool) (server *temporaltest.Server, id, dir string) {
+	server = temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	first := startWorker(t, server, srv, "runbook")
+	dir = t.TempDir()
+	guard := ""
+	if repeatable {
+		guard = filepath.Join(dir, "never-made")
+	}
+	playbook := filepath.Join(t.TempDir(), "cut.hcl")
+	writeFile(t, playbook, cutOffPlaybook)
+	me, _ := user.Current()
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--detach",
+		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username,
+		"-var", "dir="+dir, "-var", "guard="+guard, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	r.wantCode(t, exitOK)
+	id = strings.TrimSpace(r.stdout)
+	waitFor(t, "the long step to start", func() bool { return len(starts(t, dir)) == 1 })
+	first.kill(syscall.SIGKILL)
+	startWorker(t, server, srv, "runbook")
+	return server, id, dir
+}
+
+// starts lists the files the long step left, one per start.
+func starts(t *testing.T, dir string) []string {
+	t.Helper()
+	list, err := filepath.Glob(filepath.Join(dir, "started.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
+	server, id, dir := startCutOff(t, true)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r.wantCode(t, exitOK)
+	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
+	if got := endings(t, r.stdout); !slices.Equal(got, want) {
+		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(starts(t, dir)); n != 2 {
+		t.Errorf("the long step started %d times, want 2: once on each worker", n)
+	}
+}
+
+func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
+	server, id, dir := startCutOff(t, false)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, id)
+	r.wantCode(t, exitTaskFailed)
+	if !strings.Contains(r.stderr, "runbook attach --force-rerun long@h "+id) {
+		t.Errorf("attach does not say how to run the step again:\n%s", r.stderr)
+	}
+	if n := len(starts(t, dir)); n != 1 {
+		t.Errorf("the long step started %d times, want 1", n)
+	}
+	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--force-rerun", "long@h", "--output", "json", id)
+	r.wantCode(t, exitOK)
+	if n := len(starts(t, dir)); n != 2 {
+		t.Errorf("the long step started %d times after --force-rerun, want 2", n)
+	}
+	var after []string
+	for _, line := range endings(t, r.stdout) {
+		if strings.HasPrefix(line, "after@h") {
+			after = append(after, line)
+		}
+	}
+	if want := []string{"after@h | changed | 1 | after-done | 0 | "}; !slices.Equal(after, want) {
+		t.Errorf("after --force-rerun the step after it ended %v, want %v", after, want)
+	}
+}
+
+func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
+	vars := []string{"-var", "address=127.0.0.1", "-var", "port=22", "-var", "user=u", "-var", "dir=/tmp", "-var", "token=x"}
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--limit", "a"}, "--limit does not go with --temporal"},
+		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--check"}, "--check does not go with --temporal"},
+		{temporalEnv(), []string{"--detach"}, "--detach goes with --temporal"},
+		{sshEnv(), []string{"--temporal", "127.0.0.1:1"}, "no key to encrypt the run with: set RUNBOOK_TEMPORAL_KEY"},
+		{append(sshEnv(), "RUNBOOK_TEMPORAL_KEY=abcd"), []string{"--temporal", "127.0.0.1:1"}, "RUNBOOK_TEMPORAL_KEY: the key holds 2 bytes, not 32"},
+	} {
+		args := append(append([]string{"run", "testdata/temporal/diamond.hcl"}, vars...), tc.args...)
+		r := runbookEnv(t, tc.env, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("runbook %s: exit %d, stderr:\n%s\nwant exit %d and %q", strings.Join(tc.args, " "), r.code, r.stderr, exitUsage, tc.want)
+		}
+	}
+}
+
+func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
+	server := temporaltest.Start(t)
+	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
+	// Each worker holds the key and known host of its own server only: an
+	// instance of the other queue's host would fail on it.
+	startWorker(t, server, srvA, "east")
+	startWorker(t, server, srvB, "west")
+	me, _ := user.Current()
+	playbook := filepath.Join(t.TempDir(), "queues.hcl")
+	writeFile(t, playbook, fmt.Sprintf(`
+host "a" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = "east" }
+}
+host "b" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = "west" }
+}
+task "command" "top" {
+  on   = [host.a]
+  argv = ["echo", "east"]
+}
+task "command" "across" {
+  on   = [host.b]
+  argv = ["echo", "${task.top.on.a.stdout}-then-west"]
+}
+task "command" "back" {
+  on   = [host.a]
+  argv = ["echo", "${task.across.on.b.stdout}-then-east"]
+}
+`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--output", "json")
+	r.wantCode(t, exitOK)
+	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
+	if got := endings(t, r.stdout); !slices.Equal(got, want) {
+		t.Errorf("the run ended\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	me, _ := user.Current()
+	playbook := filepath.Join(t.TempDir(), "lines.hcl")
+	// The step prints a line, then waits until the test has seen it (a
+	// minute at most: then it fails).
+	writeFile(t, playbook, fmt.Sprintf(`
+host "h" {
+  address = %q
+  port    = %d
+  user    = %q
+}
+task "command" "waits" {
+  on  = [host.h]
+  cmd = "echo first-line; i=0; while [ ! -e %[4]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -e %[4]s/release && echo released"
+}
+`, srv.Host, srv.Port, me.Username, dir))
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd.Env = temporalEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var lines []string
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		e := parseEvents(t, scanner.Text())[0]
+		lines = append(lines, string(e.Kind)+" "+e.Line)
+		if e.Kind == engine.EventOutput && e.Line == "first-line" {
+			writeFile(t, filepath.Join(dir, "release"), "")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("runbook run: %v", err)
+	}
+	want := []string{"run_started ", "task_started ", "output first-line", "output released", "task_finished ", "run_finished "}
+	if !slices.Equal(lines, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	var results []result
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+		marker := filepath.Join(t.TempDir(), "marker")
+		writeFile(t, marker, "")
+		r := runbookEnv(t, temporalEnv(), append([]string{"run", "testdata/confirm.hcl", "-var", "marker=" + marker, "--output", "json"}, extra...)...)
+		r.wantCode(t, exitTaskFailed)
+		if _, err := os.Stat(marker); err != nil {
+			t.Errorf("the step ran without confirmation: %v", err)
+		}
+		results = append(results, r)
+	}
+	if a, b := endings(t, results[0].stdout), endings(t, results[1].stdout); !slices.Equal(a, b) {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(b, "\n"), strings.Join(a, "\n"))
+	}
+}
+
+func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	for answer, wantCode := range map[string]int{"yes": exitOK, "no": exitTaskFailed} {
+		t.Run(answer, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "marker")
+			writeFile(t, marker, "")
+			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--detach")
+			r.wantCode(t, exitOK)
+			// The run waits for an answer until someone attaches.
+			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, strings.TrimSpace(r.stdout))
+			term.waitFor("Step remove_marker on host local: Deletes the marker file. Type yes to continue: ")
+			if _, err := io.WriteString(term.tty, answer+"\r"); err != nil {
+				t.Fatal(err)
+			}
+			if code := term.wait(); code != wantCode {
+				t.Fatalf("answered %s: exit status %d, want %d:\n%s", answer, code, wantCode, term.output())
+			}
+			_, err := os.Stat(marker)
+			if ran := os.IsNotExist(err); ran != (answer == "yes") {
+				t.Errorf("answered %s: the step ran: %v", answer, ran)
+			}
+		})
+	}
+}
+
+func TestTemporalInterruptCancelsTheRun(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	dir := t.TempDir()
+	playbook := filepath.Join(t.TempDir(), "stuck.hcl")
+	writeFile(t, playbook, fmt.Sprintf(`
+task "command" "stuck" {
+  cmd = "touch %[1]s/started; sleep 60; touch %[1]s/finished"
+}
+task "command" "after" {
+  argv = ["echo", task.stuck.stdout]
+}
+`, dir))
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json")
+	cmd.Env = temporalEnv()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the step to start", func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit status %d, want %d\n%s", code, exitInterrupted, stdout.String())
+	}
+	got := endings(t, stdout.String())
+	want := []string{"after@local | cancelled | 0 |  |  | task after on host local: not run: run interrupted",
+		"stuck@local | cancelled | 1 |  |  | task stuck on host local: run command on local: local: command cancelled and its process group ended: context canceled"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the instances ended\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "finished")); err == nil {
+		t.Error("the cancelled step ran to its end")
+	}
+}
