@@ -213,7 +213,7 @@ func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []s
 	for id, nd := range r.input.Nodes {
 		f.ids[eventInstance(nd.Info.Task, nd.Info.Host, nd.Info.Key)] = id
 	}
-	next := 0
+	next, unanswered := 0, 0
 	for {
 		select {
 		case <-stop:
@@ -225,8 +225,14 @@ func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []s
 		}
 		p, err := r.progress(ctx, next)
 		if err != nil {
+			// A query no worker answers in time is asked again a few
+			// times: a busy worker answers late, a missing one never.
+			if unanswered++; errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && unanswered < maxUnanswered {
+				continue
+			}
 			return nil, nil, err
 		}
+		unanswered = 0
 		f.logged(p.Events)
 		next = p.Next
 		if p.More {
@@ -369,9 +375,17 @@ func hasFinished(events []exec.Event) bool {
 	return len(events) > 0 && events[len(events)-1].Kind == exec.EventRunFinished
 }
 
+// maxUnanswered is how many queries in a row Follow asks before it gives
+// up on a run whose workers do not answer: each waits queryWait.
+const maxUnanswered = 6
+
+// queryWait is how long one query of a run's progress waits for a worker
+// to answer it.
+const queryWait = 30 * time.Second
+
 // progress queries the run for its events from next.
 func (r *Run) progress(ctx context.Context, next int) (*Progress, error) {
-	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	qctx, cancel := context.WithTimeout(ctx, queryWait)
 	defer cancel()
 	v, err := r.c.c.QueryWorkflow(qctx, r.id, "", queryName, next)
 	if err != nil {
