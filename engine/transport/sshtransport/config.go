@@ -99,6 +99,9 @@ type Config struct {
 	// and "none" reads no ssh_config file at all. /etc/ssh/ssh_config is
 	// read after it unless it is "none".
 	SSHConfigFile string
+	// Mode says how commands reach the host: SessionMode (the default
+	// when empty) or PersistentMode.
+	Mode Mode
 	// Warn, when set, receives warnings meant for the operator, such as
 	// a host accepted without checking its key, or one without the SFTP
 	// subsystem, whose files then travel over exec sessions. Each is
