@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/engine/transport/internal/shell"
@@ -215,14 +214,21 @@ func (in *helperInput) Write(p []byte) (int, error) {
 
 // Close ends the input, once.
 func (in *helperInput) Close() error {
+	_, err := in.end()
+	return err
+}
+
+// end ends the input unless it has ended, and reports whether it had:
+// whether all of it was sent.
+func (in *helperInput) end() (bool, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.closed {
-		return nil
+		return true, nil
 	}
 	in.closed = true
 	_, err := in.w.Write(shell.ChunkHeader(0))
-	return err
+	return false, err
 }
 
 // runPersistent runs line, the command line of a command whose handshake
@@ -256,33 +262,27 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 
 // await reads the command's output to out and its errors to stderr up to
 // its end marker mark, ends its input then, and returns the exit status
-// the helper reported. When the helper does not say, within endGrace of
-// the command's end, that it waits for the next command (its input was
-// not drained), it is closed; the command's output had ended before.
-func (hp *helper) await(mark string, out, stderr io.Writer, in io.Closer) (string, error) {
-	idle := make(chan error, 1)
-	go func() { idle <- hp.out.CopyUntil(mark, out) }()
+// the helper reported. The helper may run the next command when all of
+// the input had been sent by then, so that nothing it still copies can
+// hold it up.
+func (hp *helper) await(mark string, out, stderr io.Writer, in *helperInput) (string, error) {
+	outEnded := make(chan error, 1)
+	go func() { outEnded <- hp.out.CopyUntil(mark, out) }()
 	err := hp.errs.CopyUntil(mark, stderr)
 	var status string
 	if err == nil {
 		status, err = hp.errs.Line()
 	}
-	in.Close()
+	sent, _ := in.end()
 	if err != nil {
 		hp.Close()
-		<-idle
+		<-outEnded
 		return "", err
 	}
-	t := time.NewTimer(endGrace)
-	defer t.Stop()
-	select {
-	case err = <-idle:
-	case <-t.C:
-		hp.Close()
-		<-idle
-		return strings.TrimSpace(status), nil
+	if err := <-outEnded; err != nil {
+		return "", err
 	}
-	if err == nil && !hp.out.Pending() && !hp.errs.Pending() {
+	if sent && !hp.out.Pending() && !hp.errs.Pending() {
 		hp.reusable.Store(true)
 	}
 	return strings.TrimSpace(status), nil

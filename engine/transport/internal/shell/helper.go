@@ -31,10 +31,11 @@ import (
 // SSH session. Its standard output and error are pipes, each copied by
 // cat to the helper's own: a stream ends once every process holding it
 // has closed it, as in an SSH session. When both have ended, the helper
-// writes the end marker, a space, the exit status and a newline to its
-// standard error; once the command's input has ended too, it writes the
-// end marker to its standard output. The marker is random for each
-// command, so no output can pass for it.
+// writes the end marker to its standard output, and the end marker, a
+// space, the exit status and a newline to its standard error, at once, so
+// that both usually leave in one packet. The marker is random for each
+// command, so no output can pass for it. The helper reads the next frame
+// once the command's input has ended.
 
 // helperScript is the script of a persistent helper. $1 is its ready
 // marker, written to standard output with "ok", or with what it lacks,
@@ -58,6 +59,7 @@ rb_in() {
 rb_run() {
   { { setsid sh -c "$1" 2>&1 >&3 3>&-; echo $? >"$rb_f"; } | cat >&2 3>&-; } 3>&1 | cat
   IFS= read -r rb_s <"$rb_f"
+  printf '%s' "$2"
   printf '%s %s\n' "$2" "$rb_s" >&2
 }
 while IFS= read -r rb_m && IFS= read -r rb_n; do
@@ -65,7 +67,6 @@ while IFS= read -r rb_m && IFS= read -r rb_n; do
   while [ "$rb_n" -gt 0 ]; do IFS= read -r rb_x || exit 0; rb_l="$rb_l$rb_x
 "; rb_n=$((rb_n-1)); done
   rb_in 2>/dev/null | rb_run "$rb_l" "$rb_m"
-  printf '%s' "$rb_m"
 done`
 
 // HelperLine returns the command line, for the login shell of an SSH
