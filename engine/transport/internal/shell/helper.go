@@ -103,9 +103,10 @@ const maxMarkedLine = 256
 // Marked reads a stream of a persistent helper, in which markers delimit
 // what belongs to each command.
 type Marked struct {
-	r   io.Reader
-	buf []byte // read from r, not passed on yet
-	err error  // the error that ended r
+	r     io.Reader
+	buf   []byte // read from r, not passed on yet
+	store []byte // the buffer buf is in
+	err   error  // the error that ended r
 }
 
 // NewMarked returns a Marked reading r.
@@ -123,6 +124,7 @@ func (m *Marked) CopyUntil(mark string, w io.Writer) error {
 		if i := bytes.Index(m.buf, needle); i >= 0 {
 			m.pass(w, i)
 			m.buf = m.buf[len(needle):]
+			m.release()
 			return nil
 		}
 		if safe := len(m.buf) - partialSuffix(m.buf, needle); safe > 0 {
@@ -152,6 +154,7 @@ func (m *Marked) Line() (string, error) {
 		if i := bytes.IndexByte(m.buf, '\n'); i >= 0 {
 			line := string(m.buf[:i])
 			m.buf = m.buf[i+1:]
+			m.release()
 			return line, nil
 		}
 		if len(m.buf) > maxMarkedLine {
@@ -175,22 +178,33 @@ func (m *Marked) pass(w io.Writer, n int) {
 	m.buf = m.buf[n:]
 }
 
-// fill reads more of the stream.
+// readSize is how much fill asks the stream for at a time.
+const readSize = 32 << 10
+
+// fill reads more of the stream, after what is held, into a buffer kept
+// while bytes are held and let go once none are.
 func (m *Marked) fill() error {
 	if m.err != nil {
 		return m.err
 	}
-	if len(m.buf) == 0 {
-		m.buf = nil // let a large chunk passed on go
+	if len(m.store)-len(m.buf) < readSize/2 {
+		m.store = make([]byte, len(m.buf)+readSize)
 	}
-	chunk := make([]byte, 32<<10)
-	n, err := m.r.Read(chunk)
-	m.buf = append(m.buf, chunk[:n]...)
+	held := copy(m.store, m.buf)
+	n, err := m.r.Read(m.store[held:])
+	m.buf = m.store[:held+n]
 	if err != nil && n == 0 {
 		m.err = fmt.Errorf("%w (%v)", ErrHelperEnded, err)
 		return m.err
 	}
 	return nil
+}
+
+// release lets the buffer go when no byte is held.
+func (m *Marked) release() {
+	if len(m.buf) == 0 {
+		m.buf, m.store = nil, nil
+	}
 }
 
 // linuxSignals names the signals of Linux by number, as SSH does.
