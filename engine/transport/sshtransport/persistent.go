@@ -114,7 +114,7 @@ func (h *host) startHelper(ctx context.Context) (*helper, error) {
 		return nil, h.errorf("%w before the command started: the persistent helper ended as it started", transport.ErrConnectionLost)
 	}
 	why := strings.TrimSpace(status)
-	if err != nil {
+	if why == "" {
 		early.Flush()
 		why = fmt.Sprintf("%v; it printed %q", err, early.Bytes())
 	}

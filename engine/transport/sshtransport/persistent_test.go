@@ -172,3 +172,28 @@ func TestPersistentSudoPassword(t *testing.T) {
 		t.Fatal("no persistent helper ran the commands")
 	}
 }
+
+// TestPersistentFallsBackToSessions gives the login shell a TMPDIR that
+// does not exist, so that no helper can start: the host says so once,
+// naming itself and quoting mktemp, and runs its commands in sessions.
+func TestPersistentFallsBackToSessions(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	setLoginShell(t, u.Name, "export TMPDIR=/nonexistent-runbook-dir")
+	cfg := testConfig(srv)
+	cfg.User = u.Name
+	cfg.Name = "plain-host"
+	cfg.Mode = PersistentMode
+	warnings := collectWarnings(&cfg)
+	h := newHost(t, cfg)
+	for i := range 2 {
+		res, err := h.Run(context.Background(), transport.Command{Args: []string{"echo", strconv.Itoa(i)}})
+		if err != nil || string(res.Stdout) != strconv.Itoa(i)+"\n" {
+			t.Fatalf("command %d: %v, stdout %q", i, err, res.Stdout)
+		}
+	}
+	got := warnings()
+	if len(got) != 1 || !strings.Contains(got[0], "plain-host") || !strings.Contains(got[0], "persistent helper") || !strings.Contains(got[0], "mktemp") {
+		t.Fatalf("warnings %q, want one naming plain-host and the persistent helper, quoting mktemp", got)
+	}
+}
