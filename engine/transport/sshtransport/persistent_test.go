@@ -109,13 +109,23 @@ func TestPersistentLostHelper(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	u := sshdtest.NewUser(t)
 	uid := uidOf(t, u.Name)
+	// The helper's status file, which a killed helper leaves, goes here.
+	tmp, err := os.MkdirTemp("", "runbook-lost-helper-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	setLoginShell(t, u.Name, "export TMPDIR="+tmp)
 	h := persistentHost(t, srv, u.Name)
 	marker := fmt.Sprint(900000 + rand.IntN(90000000))
 	t.Cleanup(func() { killSleeps(marker) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	killed := 0
-	_, err := h.Run(ctx, transport.Command{
+	_, err = h.Run(ctx, transport.Command{
 		Script: "echo started; sleep " + marker,
 		OnLine: func(_ transport.Stream, line string) {
 			if line != "started" {
