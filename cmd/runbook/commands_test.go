@@ -22,6 +22,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"validate", "--frobnicate", "testdata/ok.hcl"}, "flag provided but not defined: -frobnicate"},
 		{"bad output", []string{"run", "--output", "yaml", "testdata/ok.hcl"}, "--output must be text or json"},
 		{"bad host key checking", []string{"run", "testdata/ok.hcl", "--host-key-checking", "maybe"}, "--host-key-checking must be"},
+		{"bad ssh mode", []string{"run", "testdata/ok.hcl", "--ssh-mode", "fast"}, `--ssh-mode must be session or persistent, not "fast"`},
 		{"unknown limit", []string{"run", "testdata/ok.hcl", "--limit", "locl"}, `no host or group named "locl". Did you mean "local"?`},
 		{"force-rerun without resume", []string{"run", "testdata/ok.hcl", "--force-rerun", "greet"}, "--force-rerun goes with --resume"},
 		{"unknown force-rerun step", []string{"run", "testdata/ok.hcl", "--resume", "--force-rerun", "gret@local"}, `rerun: there is no task "gret". Did you mean "greet"?`},

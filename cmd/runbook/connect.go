@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/transport"
@@ -21,18 +22,23 @@ type sshFlags struct {
 	hostKeyChecking string
 	knownHosts      stringList
 	identity        string
+	mode            string
 }
 
 func (s *sshFlags) register(fs *flagSet) {
 	fs.StringVar(&s.hostKeyChecking, "host-key-checking", "strict", "How to check host keys against known_hosts. `MODE` is strict (an unknown or changed key fails), accept-new (an unknown key is added, a changed one fails) or off (nothing is checked; a warning says so).")
 	fs.Var(&s.knownHosts, "known-hosts", "Check host keys against this known_hosts `FILE` instead of ~/.ssh/known_hosts; repeatable.")
 	fs.StringVar(&s.identity, "identity", "", "Private key `FILE` for the hosts whose block sets no identity_file.")
+	fs.StringVar(&s.mode, "ssh-mode", string(sshtransport.SessionMode), "How commands reach a host. `MODE` is session (an SSH session for each command) or persistent (a few long-lived shells on each host run one command after another).")
 }
 
 // check reports a value of the flags that makes no sense.
 func (s *sshFlags) check() error {
 	if _, ok := hostKeyModes[s.hostKeyChecking]; !ok {
 		return fmt.Errorf("--host-key-checking must be strict, accept-new or off, not %q", s.hostKeyChecking)
+	}
+	if !slices.Contains(sshtransport.Modes, sshtransport.Mode(s.mode)) {
+		return fmt.Errorf("--ssh-mode must be session or persistent, not %q", s.mode)
 	}
 	return nil
 }
@@ -48,6 +54,7 @@ func connector(s *sshFlags, pr *prompter, dials *dialgate.Gate) func(engine.Host
 		cfg.KnownHostsFiles = s.knownHosts
 		cfg.HostKeyChecking = hostKeyModes[s.hostKeyChecking]
 		cfg.Dials = dials
+		cfg.Mode = sshtransport.Mode(s.mode)
 		if cfg.IdentityFiles == nil && s.identity != "" {
 			cfg.IdentityFiles = []string{s.identity}
 		}

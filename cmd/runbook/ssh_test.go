@@ -54,15 +54,20 @@ func runbookSSH(t *testing.T, args ...string) result {
 	return runbookEnv(t, sshEnv(), args...)
 }
 
+// TestRunOverSSH runs a playbook over SSH in each --ssh-mode.
 func TestRunOverSSH(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
-	r := runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--output", "json")...)
-	r.wantCode(t, exitOK)
-	me, _ := user.Current()
-	for _, e := range parseEvents(t, r.stdout) {
-		if e.Task == "whoami" && e.Kind == "task_finished" && e.Outputs["stdout"] != me.Username {
-			t.Errorf("id -un on the remote host printed %v, want %s", e.Outputs["stdout"], me.Username)
-		}
+	for _, mode := range []string{"session", "persistent"} {
+		t.Run(mode, func(t *testing.T) {
+			r := runbookSSH(t, remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--output", "json", "--ssh-mode", mode)...)
+			r.wantCode(t, exitOK)
+			me, _ := user.Current()
+			for _, e := range parseEvents(t, r.stdout) {
+				if e.Task == "whoami" && e.Kind == "task_finished" && e.Outputs["stdout"] != me.Username {
+					t.Errorf("id -un on the remote host printed %v, want %s", e.Outputs["stdout"], me.Username)
+				}
+			}
+		})
 	}
 }
 

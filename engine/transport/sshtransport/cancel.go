@@ -70,6 +70,6 @@ func (h *host) killGroup(cn *conn, group string, sudo *transport.Sudo) error {
 		return ctx.Err()
 	}
 	defer func() { <-h.kill }()
-	_, err := h.runWith(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo}, nil, noSlots)
+	_, err := h.runWith(ctx, transport.Command{Args: []string{"/bin/sh", "-c", killScript, "sh", group}, Sudo: sudo}, nil, noSlots, false)
 	return err
 }

@@ -106,6 +106,9 @@ type Config struct {
 	// Nil sets each host's connection up at once, and fails it on such a
 	// refusal.
 	Dials *dialgate.Gate
+	// Mode says how commands reach the host: SessionMode (the default
+	// when empty) or PersistentMode.
+	Mode Mode
 	// Warn, when set, receives warnings meant for the operator, such as
 	// a host accepted without checking its key, or one without the SFTP
 	// subsystem, whose files then travel over exec sessions. Each is

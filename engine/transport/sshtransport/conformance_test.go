@@ -8,25 +8,34 @@ import (
 	"github.com/runbookhq/runbook/internal/sshdtest"
 )
 
-// TestConformance runs the conformance suite against a real sshd with
-// the SFTP subsystem and against one without it, where files travel
-// over exec sessions, and the suite of sudo under `Defaults requiretty`
-// against both, logging in as the users it makes.
+// TestConformance runs the conformance suite, in each mode, against a
+// real sshd with the SFTP subsystem and against one without it, where
+// files travel over exec sessions, and the suite of sudo under
+// `Defaults requiretty` against both, logging in as the users it makes.
 func TestConformance(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		noSFTP bool
-	}{{"sftp", false}, {"nosftp", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10, NoSFTP: tc.noSFTP})
-			transporttest.Run(t, func(t *testing.T) transport.Host { return newHost(t, testConfig(srv)) })
-			t.Run("RequireTTY", func(t *testing.T) {
-				transporttest.RunRequireTTY(t, func(t *testing.T, user string) transport.Host {
-					cfg := testConfig(srv)
-					cfg.User = user
-					return newHost(t, cfg)
+	for _, mode := range Modes {
+		t.Run(string(mode), func(t *testing.T) {
+			for _, tc := range []struct {
+				name   string
+				noSFTP bool
+			}{{"sftp", false}, {"nosftp", true}} {
+				t.Run(tc.name, func(t *testing.T) {
+					srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10, NoSFTP: tc.noSFTP})
+					config := func() Config {
+						cfg := testConfig(srv)
+						cfg.Mode = mode
+						return cfg
+					}
+					transporttest.Run(t, func(t *testing.T) transport.Host { return newHost(t, config()) })
+					t.Run("RequireTTY", func(t *testing.T) {
+						transporttest.RunRequireTTY(t, func(t *testing.T, user string) transport.Host {
+							cfg := config()
+							cfg.User = user
+							return newHost(t, cfg)
+						})
+					})
 				})
-			})
+			}
 		})
 	}
 }

@@ -47,6 +47,16 @@
 // streams, so that its memory stays bounded, and a failure to write the
 // local copy ends the remote command and leaves the connection up.
 //
+// In PersistentMode (Config.Mode) commands go through persistent
+// helpers instead: sh processes, each started once in a session, that run
+// one command after another from frames on their standard input (see
+// shell.HelperLine), with the same wrapper, handshake, sudo rules and
+// cancellation as a session, and no fork of sshd or login shell per
+// command. A host keeps one helper per command it runs at once, up to
+// MaxSessions; sudo on a terminal and ending a cancelled command still
+// take sessions of their own, and a host where no helper can start falls
+// back to sessions, saying so once through Config.Warn.
+//
 // The ssh_config, known_hosts and identity files are parsed once for all
 // hosts, and again only when they change.
 package sshtransport

@@ -22,21 +22,25 @@ func (h *host) Run(ctx context.Context, c transport.Command) (transport.Result, 
 // takes the session slots c needs first: two for sudo on a host that
 // needs a terminal for it (see runTTY).
 func (h *host) runTo(ctx context.Context, c transport.Command, stdout io.Writer) (transport.Result, error) {
-	return h.runWith(ctx, c, stdout, h.slots)
+	return h.runWith(ctx, c, stdout, h.slots, true)
 }
 
 // runWith runs c, holding the session slots that take returns for as
 // long as it runs, and runs it again through a terminal when sudo
 // refused to run it without one; by then the host is known to need one,
-// and sudo commands go straight to a terminal.
-func (h *host) runWith(ctx context.Context, c transport.Command, sink io.Writer, take func(context.Context, bool) (func(), error)) (transport.Result, error) {
+// and sudo commands go straight to a terminal. pooled allows a
+// persistent helper to run it (see PersistentMode).
+func (h *host) runWith(ctx context.Context, c transport.Command, sink io.Writer, take func(context.Context, bool) (func(), error), pooled bool) (transport.Result, error) {
 	for {
 		tty := c.Sudo != nil && h.needsTTY()
+		if tty && h.persistent() {
+			h.dropHelpers()
+		}
 		release, err := take(ctx, tty)
 		if err != nil {
 			return transport.Result{}, err
 		}
-		res, err := h.run(ctx, c, sink, tty)
+		res, err := h.run(ctx, c, sink, tty, pooled)
 		release()
 		if tty || !errors.Is(err, shell.ErrNeedsTTY) {
 			return res, err
@@ -79,10 +83,11 @@ func (h *host) slots(ctx context.Context, pair bool) (func(), error) {
 // noSlots takes no session slot (see runWith).
 func noSlots(context.Context, bool) (func(), error) { return func() {}, nil }
 
-// run runs c in a new session (or, when tty is set, two: see runTTY)
+// run runs c in a new session (or, when tty is set, two: see runTTY),
+// or in a persistent helper when pooled is set and the host has them,
 // without taking a session slot; sink, when set, receives its standard
 // output (see runTo).
-func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty bool) (transport.Result, error) {
+func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty, pooled bool) (transport.Result, error) {
 	hs, err := prepare(c)
 	if err != nil {
 		return transport.Result{}, h.errorf("%w", err)
@@ -108,20 +113,30 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 	if c.Sudo != nil {
 		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
 	}
-	cn, sess, stdin, err := h.start(ctx, hs.Line(prefix, c.Dir, c.Args, c.Script), out, hs, false)
+	line := hs.Line(prefix, c.Dir, c.Args, c.Script)
+	if pooled && h.persistent() {
+		res, err := h.runPersistent(ctx, line, hs, out, c.Sudo)
+		if !errors.Is(err, errNoHelper) {
+			return withOutput(res, err)
+		}
+	}
+	cn, sess, stdin, err := h.start(ctx, line, out, hs, false)
 	if err != nil {
 		return transport.Result{}, err
 	}
 	defer sess.Close()
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
-	return withOutput(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited))
+	return withOutput(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited, func(err error) (transport.Result, error) {
+		return h.result(cn, err, hs)
+	}))
 }
 
 // finish feeds a started command its input through stdin (see
 // shell.Handshake.Feed) and waits until waited says how its sessions
-// (sess) ended, or cancels it when ctx is done first.
-func (h *host) finish(ctx context.Context, cn *conn, sess io.Closer, stdin io.WriteCloser, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error) (transport.Result, error) {
+// (sess) ended, which result turns into the command's result, or cancels
+// it when ctx is done first.
+func (h *host) finish(ctx context.Context, cn *conn, sess io.Closer, stdin io.WriteCloser, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error, result func(error) (transport.Result, error)) (transport.Result, error) {
 	if hs.HasInput() {
 		fed := make(chan struct{})
 		defer close(fed)
@@ -131,7 +146,7 @@ func (h *host) finish(ctx context.Context, cn *conn, sess io.Closer, stdin io.Wr
 	}
 	select {
 	case waitErr := <-waited:
-		return h.result(cn, waitErr, hs)
+		return result(waitErr)
 	case <-ctx.Done():
 		return transport.Result{ExitCode: -1}, h.cancel(cn, sess, hs, sudo, waited, ctx.Err())
 	}

@@ -18,8 +18,9 @@ type host struct {
 	sem  chan struct{} // bounds sessions that run commands
 	kill chan struct{} // one session at a time that ends cancelled commands
 
-	pairMu sync.Mutex  // held while taking two session slots
-	tty    atomic.Bool // sudo on the host runs only on a terminal
+	pairMu   sync.Mutex  // held while taking two session slots
+	tty      atomic.Bool // sudo on the host runs only on a terminal
+	noHelper atomic.Bool // no persistent helper can run on the host
 
 	dialMu  sync.Mutex // held while dialling
 	mu      sync.Mutex // guards the fields below
@@ -29,6 +30,7 @@ type host struct {
 	lastErr error // error of the last dial attempt
 	warned  map[string]bool
 	noSFTP  sync.Once // said that the host has no SFTP subsystem
+	idle    []*helper // persistent helpers waiting for a command
 }
 
 var (
@@ -44,6 +46,13 @@ func New(cfg Config) (transport.Host, error) {
 	}
 	if cfg.MaxSessions < 0 || cfg.ConnectTimeout < 0 {
 		return nil, fmt.Errorf("ssh %s: MaxSessions and ConnectTimeout must not be negative", cfg.name())
+	}
+	switch cfg.Mode {
+	case "":
+		cfg.Mode = SessionMode
+	case SessionMode, PersistentMode:
+	default:
+		return nil, fmt.Errorf("ssh %s: unknown mode %q (want %s or %s)", cfg.name(), cfg.Mode, SessionMode, PersistentMode)
 	}
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
@@ -126,6 +135,10 @@ func (h *host) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
+	for _, hp := range h.idle {
+		hp.Close()
+	}
+	h.idle = nil
 	if h.cur != nil {
 		h.cur.close()
 		h.cur = nil

@@ -86,7 +86,9 @@ func (h *host) runTTY(ctx context.Context, c transport.Command, hs *shell.Handsh
 		waitRelay(hs, relay, relayEnded)
 		waited <- err
 	}()
-	res, err := h.finish(ctx, cn, sessions{ttySess, relay}, stdin, hs, c.Sudo, waited)
+	res, err := h.finish(ctx, cn, sessions{ttySess, relay}, stdin, hs, c.Sudo, waited, func(err error) (transport.Result, error) {
+		return h.result(cn, err, hs)
+	})
 	if err != nil && hs.Group() == "" {
 		after.Flush()
 		if printed := after.Bytes(); len(printed) > 0 {

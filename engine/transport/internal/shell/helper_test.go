@@ -1,0 +1,79 @@
+package shell
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// TestMarkedSplitsAtMarkers reads a stream one byte at a time, so that
+// every marker arrives in pieces, with output that begins like a marker:
+// each part goes where it belongs, and nothing is held back once no
+// marker can start in it.
+func TestMarkedSplitsAtMarkers(t *testing.T) {
+	mark := NewMarker()
+	first := "runbook-end-\x00\xff" + mark[:len(mark)-1] + "x"
+	stream := first + mark + " 143\n" + "second" + mark
+	m := NewMarked(iotest.OneByteReader(strings.NewReader(stream)))
+	var out bytes.Buffer
+	if err := m.CopyUntil(mark, &out); err != nil || out.String() != first {
+		t.Fatalf("first: %v, %q; want %q", err, out.String(), first)
+	}
+	line, err := m.Line()
+	if err != nil || line != " 143" {
+		t.Fatalf("line %q, %v", line, err)
+	}
+	out.Reset()
+	if err := m.CopyUntil(mark, &out); err != nil || out.String() != "second" || m.Pending() {
+		t.Fatalf("second: %v, %q, pending %v", err, out.String(), m.Pending())
+	}
+	if err := m.CopyUntil(mark, &out); !errors.Is(err, ErrHelperEnded) {
+		t.Fatalf("after the end: %v, want ErrHelperEnded", err)
+	}
+}
+
+// TestMarkedPassesLinesAtOnce checks that a line is passed on as soon as
+// it has arrived, before any marker.
+func TestMarkedPassesLinesAtOnce(t *testing.T) {
+	r, w := io.Pipe()
+	m := NewMarked(r)
+	mark := NewMarker()
+	got := make(chan string, 1)
+	go func() {
+		_ = m.CopyUntil(mark, writerFunc(func(p []byte) { got <- string(p) }))
+	}()
+	w.Write([]byte("started\n"))
+	if s := <-got; s != "started\n" {
+		t.Fatalf("passed %q, want the line", s)
+	}
+	w.Close()
+}
+
+func TestParseStatus(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		code   int
+		signal string
+	}{{"0", 0, ""}, {"7", 7, ""}, {"128", 128, ""}, {"143", -1, "TERM"}, {"137", -1, "KILL"}, {"200", 200, ""}} {
+		code, signal, err := ParseStatus(tc.in)
+		if err != nil || code != tc.code || signal != tc.signal {
+			t.Errorf("%s: %d %q %v, want %d %q", tc.in, code, signal, err, tc.code, tc.signal)
+		}
+	}
+	for _, bad := range []string{"", "x", "-1", "256"} {
+		if _, _, err := ParseStatus(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// writerFunc passes each write to a function.
+type writerFunc func([]byte)
+
+func (f writerFunc) Write(p []byte) (int, error) {
+	f(bytes.Clone(p))
+	return len(p), nil
+}

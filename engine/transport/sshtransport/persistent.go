@@ -1,0 +1,307 @@
+package sshtransport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/engine/transport/internal/shell"
+	"golang.org/x/crypto/ssh"
+)
+
+// Mode says how commands reach a host.
+type Mode string
+
+// The modes of running commands.
+const (
+	// SessionMode runs every command in an SSH session of its own: sshd
+	// forks and starts the login shell for each.
+	SessionMode Mode = "session"
+	// PersistentMode runs commands through persistent helpers: sh
+	// processes, each started once in a session of its own, that run one
+	// command after another (see shell.HelperLine), so that a command
+	// costs no new session. A host keeps as many as it runs commands at
+	// once, up to MaxSessions. Sudo commands on a host where sudo runs
+	// only on a terminal, and the commands that end cancelled ones, still
+	// take sessions of their own; so do all commands of a host where no
+	// helper can start, which is said once through Warn.
+	PersistentMode Mode = "persistent"
+)
+
+// Modes lists the modes by name.
+var Modes = []Mode{SessionMode, PersistentMode}
+
+// helper is a persistent helper: one session on a connection, running
+// one command at a time.
+type helper struct {
+	cn        *conn
+	sess      *ssh.Session
+	stdin     io.WriteCloser
+	out, errs *shell.Marked
+	outPipe   *io.PipeReader
+	errPipe   *io.PipeReader
+	ended     chan struct{} // closed once the session has ended
+	closeOnce sync.Once
+	reusable  atomic.Bool // the last command left the helper waiting for the next
+}
+
+// errNoHelper means that a persistent helper could not start on a
+// connection that works: the host lacks something it needs.
+var errNoHelper = errors.New("no persistent helper")
+
+// persistent reports whether commands of the host go through persistent
+// helpers.
+func (h *host) persistent() bool {
+	return h.cfg.Mode == PersistentMode && !h.noHelper.Load()
+}
+
+// startHelper starts a persistent helper and waits until it runs. When
+// it cannot run on a connection that works, the host falls back to a
+// session per command, which is said once through Config.Warn, and the
+// error wraps errNoHelper.
+func (h *host) startHelper(ctx context.Context) (*helper, error) {
+	ready := shell.NewMarker()
+	outPipe, outW := io.Pipe()
+	errPipe, errW := io.Pipe()
+	cn, sess, stdin, err := h.start(ctx, shell.HelperLine(ready), outW, errW, false)
+	if err != nil {
+		return nil, err
+	}
+	hp := &helper{cn: cn, sess: sess, stdin: stdin, out: shell.NewMarked(outPipe), errs: shell.NewMarked(errPipe),
+		outPipe: outPipe, errPipe: errPipe, ended: make(chan struct{})}
+	go func() {
+		_ = sess.Wait()
+		outW.Close()
+		errW.Close()
+		close(hp.ended)
+	}()
+	early := shell.StreamLines[transport.Stream](nil, transport.Stderr, maxTerminalOutput)
+	started := make(chan error, 2)
+	go func() {
+		err := hp.errs.CopyUntil(ready, early)
+		if err == nil {
+			_, err = hp.errs.Line()
+		}
+		started <- err
+	}()
+	var status string
+	go func() {
+		err := hp.out.CopyUntil(ready, io.Discard)
+		if err == nil {
+			status, err = hp.out.Line()
+		}
+		started <- err
+	}()
+	for range 2 {
+		select {
+		case e := <-started:
+			err = errors.Join(err, e)
+		case <-ctx.Done():
+			hp.Close()
+			return nil, h.errorf("start the persistent helper: %w", ctx.Err())
+		}
+	}
+	if err == nil && strings.TrimSpace(status) == "ok" {
+		return hp, nil
+	}
+	hp.Close()
+	if cn.broken() {
+		return nil, h.errorf("%w before the command started: the persistent helper ended as it started", transport.ErrConnectionLost)
+	}
+	why := strings.TrimSpace(status)
+	if why == "" {
+		early.Flush()
+		why = fmt.Sprintf("%v; it printed %q", err, early.Bytes())
+	}
+	if !h.noHelper.Swap(true) && h.cfg.Warn != nil {
+		h.cfg.Warn(fmt.Sprintf("no persistent helper can run on %s (%s); every command there runs in an SSH session of its own", h.cfg.name(), why))
+	}
+	return nil, errNoHelper
+}
+
+// Close ends the helper's session; a command it runs is lost.
+func (hp *helper) Close() error {
+	hp.closeOnce.Do(func() {
+		hp.sess.Close()
+		hp.outPipe.Close()
+		hp.errPipe.Close()
+	})
+	return nil
+}
+
+// alive reports whether the helper may still run a command.
+func (hp *helper) alive() bool {
+	select {
+	case <-hp.ended:
+		return false
+	default:
+		return hp.cn.alive()
+	}
+}
+
+// takeHelper returns an idle helper of the host, or starts one.
+func (h *host) takeHelper(ctx context.Context) (*helper, error) {
+	h.mu.Lock()
+	for len(h.idle) > 0 {
+		hp := h.idle[len(h.idle)-1]
+		h.idle = h.idle[:len(h.idle)-1]
+		if hp.alive() {
+			h.mu.Unlock()
+			return hp, nil
+		}
+		hp.Close()
+	}
+	h.mu.Unlock()
+	return h.startHelper(ctx)
+}
+
+// putHelper keeps hp for the next command when its last command left it
+// waiting for one, and closes it otherwise.
+func (h *host) putHelper(hp *helper) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !hp.reusable.Load() || h.closed || !hp.alive() {
+		hp.Close()
+		return
+	}
+	h.idle = append(h.idle, hp)
+}
+
+// dropHelpers closes the idle helpers, freeing their sessions for
+// commands that need sessions of their own.
+func (h *host) dropHelpers() {
+	h.mu.Lock()
+	idle := h.idle
+	h.idle = nil
+	h.mu.Unlock()
+	for _, hp := range idle {
+		hp.Close()
+	}
+}
+
+// helperInput is the standard input of a command in a helper: each write
+// is a chunk (see shell.ChunkHeader), and Close ends it. Writes after
+// Close fail.
+type helperInput struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+// errInputEnded means a write came after the command's input ended.
+var errInputEnded = errors.New("the command's input has ended")
+
+// Write sends p as one chunk.
+func (in *helperInput) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return 0, errInputEnded
+	}
+	if _, err := in.w.Write(shell.ChunkHeader(len(p))); err != nil {
+		return 0, err
+	}
+	return in.w.Write(p)
+}
+
+// Close ends the input, once.
+func (in *helperInput) Close() error {
+	_, err := in.end()
+	return err
+}
+
+// end ends the input unless it has ended, and reports whether it had:
+// whether all of it was sent.
+func (in *helperInput) end() (bool, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return true, nil
+	}
+	in.closed = true
+	_, err := in.w.Write(shell.ChunkHeader(0))
+	return false, err
+}
+
+// runPersistent runs line, the command line of a command whose handshake
+// is hs, in a persistent helper, its output going to out. It returns
+// errNoHelper, having run nothing, when the host has no helper.
+func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handshake, out io.Writer, sudo *transport.Sudo) (transport.Result, error) {
+	hp, err := h.takeHelper(ctx)
+	if err != nil {
+		return transport.Result{}, err
+	}
+	hp.reusable.Store(false)
+	mark := shell.NewMarker()
+	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line)); err != nil {
+		hp.Close()
+		return transport.Result{}, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
+	}
+	in := &helperInput{w: hp.stdin}
+	var status string
+	waited := make(chan error, 1)
+	go func() {
+		var err error
+		status, err = hp.await(mark, out, hs, in)
+		waited <- err
+	}()
+	res, err := h.finish(ctx, hp.cn, hp, in, hs, sudo, waited, func(err error) (transport.Result, error) {
+		return h.helperResult(hp, status, err, hs)
+	})
+	h.putHelper(hp)
+	return res, err
+}
+
+// await reads the command's output to out and its errors to stderr up to
+// its end marker mark, ends its input then, and returns the exit status
+// the helper reported. The helper may run the next command when all of
+// the input had been sent by then, so that nothing it still copies can
+// hold it up.
+func (hp *helper) await(mark string, out, stderr io.Writer, in *helperInput) (string, error) {
+	outEnded := make(chan error, 1)
+	go func() { outEnded <- hp.out.CopyUntil(mark, out) }()
+	err := hp.errs.CopyUntil(mark, stderr)
+	var status string
+	if err == nil {
+		status, err = hp.errs.Line()
+	}
+	sent, _ := in.end()
+	if err != nil {
+		hp.Close()
+		<-outEnded
+		return "", err
+	}
+	if err := <-outEnded; err != nil {
+		return "", err
+	}
+	if sent && !hp.out.Pending() && !hp.errs.Pending() {
+		hp.reusable.Store(true)
+	}
+	return strings.TrimSpace(status), nil
+}
+
+// helperResult turns what await returned into a Result or an error.
+func (h *host) helperResult(hp *helper, status string, err error, hs *shell.Handshake) (transport.Result, error) {
+	if err != nil {
+		if hp.cn.broken() {
+			return transport.Result{ExitCode: -1}, h.errorf("%w while the command ran (it may or may not have finished): %v", transport.ErrConnectionLost, err)
+		}
+		return transport.Result{ExitCode: -1}, h.errorf("%w: the persistent helper running the command ended (it may or may not have finished): %v", transport.ErrConnectionLost, err)
+	}
+	if err := hs.Failure(); err != nil {
+		return transport.Result{}, h.errorf("%w", err)
+	}
+	code, signal, err := shell.ParseStatus(status)
+	if err != nil {
+		return transport.Result{ExitCode: -1}, h.errorf("%w", err)
+	}
+	return transport.Result{ExitCode: code, Signal: signal}, nil
+}

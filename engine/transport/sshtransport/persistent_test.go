@@ -1,0 +1,209 @@
+package sshtransport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/runbookhq/runbook/engine/transport"
+	"github.com/runbookhq/runbook/internal/sshdtest"
+)
+
+// persistentHost returns a host of srv in PersistentMode, logging in as
+// user.
+func persistentHost(t *testing.T, srv *sshdtest.Server, user string) transport.Host {
+	cfg := testConfig(srv)
+	cfg.User = user
+	cfg.Mode = PersistentMode
+	return newHost(t, cfg)
+}
+
+// uidOf returns the user id of the user named name.
+func uidOf(t *testing.T, name string) int {
+	t.Helper()
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uid
+}
+
+// helperProcesses returns the process ids of the persistent helpers
+// running on this machine whose login user is uid: the processes whose
+// command line runs the helper script and whose parent is sshd.
+func helperProcesses(t *testing.T, uid int) []int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var found []int
+	for _, dir := range dirs {
+		cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte("runbook-helper.XXXXXXXXXX")) {
+			continue
+		}
+		var st syscall.Stat_t
+		if syscall.Stat(dir, &st) != nil || int(st.Uid) != uid {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		parent, err := os.ReadFile(filepath.Join("/proc", fields[1], "comm"))
+		if err != nil || strings.TrimSpace(string(parent)) != "sshd" {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(dir))
+		found = append(found, pid)
+	}
+	return found
+}
+
+// TestPersistentReusesOneHelper runs commands one after another in
+// PersistentMode: one helper runs them all, each with its own input,
+// environment, directory, output, errors and exit status.
+func TestPersistentReusesOneHelper(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	h := persistentHost(t, srv, u.Name)
+	uid := uidOf(t, u.Name)
+	binary := make([]byte, 512)
+	for i := range binary {
+		binary[i] = byte(i)
+	}
+	for i := range 5 {
+		res, err := h.Run(context.Background(), transport.Command{
+			Script: `cat; printf '%s' "$RB_I" >&2; cd /; exit "$RB_I"`,
+			Env:    map[string]string{"RB_I": strconv.Itoa(i)},
+			Stdin:  bytes.NewReader(binary),
+			Dir:    "/tmp",
+		})
+		if err != nil || res.ExitCode != i || !bytes.Equal(res.Stdout, binary) || string(res.Stderr) != strconv.Itoa(i) {
+			t.Fatalf("command %d: %v, exit %d, stdout %d bytes, stderr %q", i, err, res.ExitCode, len(res.Stdout), res.Stderr)
+		}
+	}
+	if helpers := helperProcesses(t, uid); len(helpers) != 1 {
+		t.Fatalf("%d persistent helpers run for %s, want 1", len(helpers), u.Name)
+	}
+}
+
+// TestPersistentLostHelper kills the helper running a command, and its
+// process group, while the command runs: Run fails with
+// ErrConnectionLost rather than waiting for the command, and the next
+// command runs in a new helper.
+func TestPersistentLostHelper(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	uid := uidOf(t, u.Name)
+	// The helper's status file, which a killed helper leaves, goes here.
+	tmp, err := os.MkdirTemp("", "runbook-lost-helper-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	setLoginShell(t, u.Name, "export TMPDIR="+tmp)
+	h := persistentHost(t, srv, u.Name)
+	marker := fmt.Sprint(900000 + rand.IntN(90000000))
+	t.Cleanup(func() { killSleeps(marker) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	killed := 0
+	_, err = h.Run(ctx, transport.Command{
+		Script: "echo started; sleep " + marker,
+		OnLine: func(_ transport.Stream, line string) {
+			if line != "started" {
+				return
+			}
+			for _, pid := range helperProcesses(t, uid) {
+				if syscall.Kill(-pid, syscall.SIGKILL) == nil {
+					killed++
+				}
+			}
+		},
+	})
+	if killed != 1 {
+		t.Fatalf("killed %d helpers, want 1", killed)
+	}
+	if !errors.Is(err, transport.ErrConnectionLost) || !strings.Contains(err.Error(), "persistent helper") {
+		t.Fatalf("run: %v, want ErrConnectionLost naming the persistent helper", err)
+	}
+	res, err := h.Run(ctx, transport.Command{Args: []string{"echo", "again"}})
+	if err != nil || string(res.Stdout) != "again\n" {
+		t.Fatalf("the command after the lost helper: %v, stdout %q", err, res.Stdout)
+	}
+}
+
+// killSleeps ends the processes running "sleep marker".
+func killSleeps(marker string) {
+	want := []byte("sleep\x00" + marker + "\x00")
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		if cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil && bytes.Equal(cmdline, want) {
+			if pid, err := strconv.Atoi(filepath.Base(dir)); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// TestPersistentSudoPassword runs sudo commands that ask for a password
+// through a helper: the command gets its input and environment, and the
+// password is in no output and no process's command line, the helper's
+// included.
+func TestPersistentSudoPassword(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewSudoUser(t)
+	h := persistentHost(t, srv, u.Name)
+	sudo := &transport.Sudo{Password: u.Password}
+	checkSudoCommand(t, h, sudo)
+	checkSudoUpload(t, h, sudo)
+	if _, err := h.Run(context.Background(), transport.Command{Args: []string{"true"}, Sudo: &transport.Sudo{}}); !errors.Is(err, transport.ErrSudoPasswordRequired) {
+		t.Fatalf("sudo without a password: %v, want ErrSudoPasswordRequired", err)
+	}
+	uid := uidOf(t, u.Name)
+	if len(helperProcesses(t, uid)) == 0 {
+		t.Fatal("no persistent helper ran the commands")
+	}
+}
+
+// TestPersistentFallsBackToSessions gives the login shell a TMPDIR that
+// does not exist, so that no helper can start: the host says so once,
+// naming itself and quoting mktemp, and runs its commands in sessions.
+func TestPersistentFallsBackToSessions(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	setLoginShell(t, u.Name, "export TMPDIR=/nonexistent-runbook-dir")
+	cfg := testConfig(srv)
+	cfg.User = u.Name
+	cfg.Name = "plain-host"
+	cfg.Mode = PersistentMode
+	warnings := collectWarnings(&cfg)
+	h := newHost(t, cfg)
+	for i := range 2 {
+		res, err := h.Run(context.Background(), transport.Command{Args: []string{"echo", strconv.Itoa(i)}})
+		if err != nil || string(res.Stdout) != strconv.Itoa(i)+"\n" {
+			t.Fatalf("command %d: %v, stdout %q", i, err, res.Stdout)
+		}
+	}
+	got := warnings()
+	if len(got) != 1 || !strings.Contains(got[0], "plain-host") || !strings.Contains(got[0], "persistent helper") || !strings.Contains(got[0], "mktemp") {
+		t.Fatalf("warnings %q, want one naming plain-host and the persistent helper, quoting mktemp", got)
+	}
+}
