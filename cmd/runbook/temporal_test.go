@@ -124,32 +124,75 @@ func TestTemporalRunMatchesOneProcess(t *testing.T) {
 	server := temporaltest.Start(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
-
-	dir1, dir2 := t.TempDir(), t.TempDir()
-	local := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir1, "tok-3e1f9a77c2", "--output", "json")...)
-	local.wantCode(t, exitTaskFailed)
-	remote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, dir2, "tok-3e1f9a77c2", "--output", "json", "--temporal", server.HostPort)...)
-	remote.wantCode(t, exitTaskFailed)
-	want, got := endings(t, local.stdout), endings(t, remote.stdout)
-	if !slices.Equal(got, want) {
-		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	args := func(dir string, extra ...string) []string {
+		return diamondArgs(t, srv, dir, "tok-3e1f9a77c2", extra...)
 	}
-	t.Logf("both ended:\n%s", strings.Join(want, "\n"))
+	results, want := bothWays(t, server, args, exitTaskFailed)
 	if len(want) != 10 {
 		t.Errorf("%d instances ended, want 10:\n%s", len(want), strings.Join(want, "\n"))
 	}
-	checkEventOrder(t, parseEvents(t, remote.stdout))
-
-	textLocal := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2")...)
-	textRemote := runbookEnv(t, temporalEnv(), diamondArgs(t, srv, t.TempDir(), "tok-3e1f9a77c2", "--temporal", server.HostPort)...)
-	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
-		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
-	}
-	for _, r := range []result{local, remote, textLocal, textRemote} {
+	for _, r := range results {
 		if strings.Contains(r.stdout+r.stderr, "tok-3e1f9a77c2") {
 			t.Errorf("the secret shows in the output:\n%s\n%s", r.stdout, r.stderr)
 		}
 	}
+}
+
+func TestTemporalIntegrationPlaybookMatchesOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := func(dir string, extra ...string) []string {
+		return append([]string{"run", "testdata/temporal/integration.hcl",
+			"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username, "-var", "dir=" + dir,
+			"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--per-host", "4"}, extra...)
+	}
+	_, endings := bothWays(t, server, args, exitOK)
+	for _, want := range []string{
+		"summary@local | changed | 1 | rel-v1-L+rel-v1-R | default | s-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16-17-18-19 | prep web1 front after prep db primary | prep web2 front after prep db primary | 0 | ",
+		"migrate@db | changed | 3 | 3 | 0 | ",
+		"warm@cache | changed | 3 | 3 | 0 | ",
+		"gather@web2 | changed | 1 | web2 sees 3 and 3 | 0 | ",
+		"meet_a@local | changed | 1 | met | 0 | ",
+		"meet_b@db | changed | 1 | met | 0 | ",
+		"skipped@local | skipped | 0 |  |  | ",
+	} {
+		if !slices.Contains(endings, want) {
+			t.Errorf("no instance ended %q", want)
+		}
+	}
+	if len(endings) != 39 {
+		t.Errorf("%d instances ended, want 39", len(endings))
+	}
+}
+
+// bothWays runs the playbook of args (given a directory of its own and
+// extra flags) in one process and on Temporal, with JSON and with text
+// output, and checks that each run exits with code, that the instances
+// end the same way (status, attempts, outputs, error) and that the
+// recaps match. It returns the four results and the endings.
+func bothWays(t *testing.T, server *temporaltest.Server, args func(dir string, extra ...string) []string, code int) ([]result, []string) {
+	t.Helper()
+	local := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json")...)
+	local.wantCode(t, code)
+	remote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json", "--temporal", server.HostPort)...)
+	remote.wantCode(t, code)
+	want, got := endings(t, local.stdout), endings(t, remote.stdout)
+	if !slices.Equal(got, want) {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	checkEventOrder(t, parseEvents(t, remote.stdout))
+
+	textLocal := runbookEnv(t, temporalEnv(), args(t.TempDir())...)
+	textRemote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--temporal", server.HostPort)...)
+	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
+		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
+	}
+	return []result{local, remote, textLocal, textRemote}, want
 }
 
 // recapOf returns the recap at the end of a run's text output, its
