@@ -12,6 +12,7 @@ import (
 	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/engine/temporal"
 	"github.com/runbookhq/runbook/engine/transport/dialgate"
+	"github.com/runbookhq/runbook/playbooks"
 )
 
 // temporalFlags say where the Temporal server is and the key of the
@@ -69,10 +70,13 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 		return fs.usageError(c, "%v", err)
 	}
 	id := "runbook-" + p.JournalKey()
-	if f.load.path == "" {
-		return fs.usageError(c, "a bundled playbook does not run on Temporal yet: give the path of a playbook file or directory")
+	var src *temporal.Source
+	var err error
+	if f.load.path != "" {
+		src, err = temporal.ReadSource(f.load.path, f.load.options())
+	} else {
+		src, err = temporal.ReadSourceFS(playbooks.FS, f.load.bundled, f.load.options())
 	}
-	src, err := temporal.ReadSource(f.load.path, f.load.options())
 	if err != nil {
 		return fs.usageError(c, "%v", err)
 	}

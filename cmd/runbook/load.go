@@ -21,6 +21,7 @@ type loadFlags struct {
 	inventories stringList
 	noColor     bool
 	path        string // the playbook's file or directory, once loaded from one
+	bundled     string // the file of the bundled playbook, once loaded from one
 }
 
 func (l *loadFlags) register(fs *flagSet) {
@@ -63,6 +64,7 @@ func (c *cli) load(arg string, l *loadFlags) (p *engine.Playbook, ok bool) {
 			return nil, false
 		}
 		p, diags = engine.LoadFS(fsys, file, opts)
+		l.bundled = file
 	}
 	c.writeDiagnostics(diags, p.Files(), l.noColor)
 	return p, !diags.HasErrors()

@@ -314,25 +314,54 @@ task "command" "after" {
 }
 `
 
-// startCutOff starts the run of cutOffPlaybook detached, waits until its
-// long step has started on the only worker, and SIGKILLs that worker; a
-// second worker starts. It returns the run's ID and the directory where
-// each start of the long step leaves a file.
-func startCutOff(t *testing.T, repeatable bool) (server *temporaltest.Server, id, dir string) {
+// detachedPlaybook is a step that runs a detached job for a while on one
+// host, and one that needs it.
+const detachedPlaybook = `
+variable "address" { type = string }
+variable "port" { type = number }
+variable "user" { type = string }
+variable "dir" { type = string }
+host "h" {
+  address = var.address
+  port    = var.port
+  user    = var.user
+}
+task "command" "long" {
+  on     = [host.h]
+  cmd    = "touch ${var.dir}/started.$$; sleep 4; echo done"
+  detach = true
+  poll   = "200ms"
+}
+task "command" "after" {
+  on   = [host.h]
+  argv = ["echo", "after-${task.long.stdout}"]
+}
+`
+
+// startCutOff starts the run of playbook (cutOffPlaybook or
+// detachedPlaybook) detached, with its guard variable set to guard when
+// not empty, waits until its long step has started on the only worker,
+// and SIGKILLs that worker; a second worker starts. It returns the run's
+// ID and the directory where each start of the long step leaves a file.
+func startCutOff(t *testing.T, playbook string, guard bool) (server *temporaltest.Server, id, dir string) {
 	server = temporaltest.Start(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	first := startWorker(t, server, srv, "runbook")
 	dir = t.TempDir()
-	guard := ""
-	if repeatable {
-		guard = filepath.Join(dir, "never-made")
-	}
-	playbook := filepath.Join(t.TempDir(), "cut.hcl")
-	writeFile(t, playbook, cutOffPlaybook)
+	file := filepath.Join(t.TempDir(), "cut.hcl")
+	writeFile(t, file, playbook)
 	me, _ := user.Current()
-	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--detach",
-		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username,
-		"-var", "dir="+dir, "-var", "guard="+guard, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	args := []string{"run", file, "--temporal", server.HostPort, "--detach",
+		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
+		"-var", "dir=" + dir, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	if strings.Contains(playbook, `variable "guard"`) {
+		value := ""
+		if guard {
+			value = filepath.Join(dir, "never-made")
+		}
+		args = append(args, "-var", "guard="+value)
+	}
+	r := runbookEnv(t, temporalEnv(), args...)
 	r.wantCode(t, exitOK)
 	id = strings.TrimSpace(r.stdout)
 	waitFor(t, "the long step to start", func() bool { return len(starts(t, dir)) == 1 })
@@ -352,7 +381,7 @@ func starts(t *testing.T, dir string) []string {
 }
 
 func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
-	server, id, dir := startCutOff(t, true)
+	server, id, dir := startCutOff(t, cutOffPlaybook, true)
 	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
 	r.wantCode(t, exitOK)
 	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
@@ -364,8 +393,24 @@ func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
 	}
 }
 
+func TestTemporalWorkerKilledDetachedJobIsReattached(t *testing.T) {
+	server, id, dir := startCutOff(t, detachedPlaybook, false)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r.wantCode(t, exitOK)
+	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
+	if got := endings(t, r.stdout); !slices.Equal(got, want) {
+		t.Errorf("attach showed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(starts(t, dir)); n != 1 {
+		t.Errorf("the job started %d times, want 1: the second worker re-attaches to it", n)
+	}
+	if !strings.Contains(r.stdout, "re-attached to job") {
+		t.Errorf("the second worker did not say it re-attached:\n%s", r.stdout)
+	}
+}
+
 func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
-	server, id, dir := startCutOff(t, false)
+	server, id, dir := startCutOff(t, cutOffPlaybook, false)
 	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, id)
 	r.wantCode(t, exitTaskFailed)
 	if !strings.Contains(r.stderr, "runbook attach --force-rerun long@h "+id) {

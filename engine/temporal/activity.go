@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbookhq/runbook/engine/internal/config"
 	"github.com/runbookhq/runbook/engine/internal/exec"
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/runbookhq/runbook/engine/transport"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -43,8 +44,9 @@ type session struct {
 const idleSession = 5 * time.Minute
 
 // Step runs one instance, heartbeating while it runs; a try after one
-// cut off mid-way (its worker lost) runs the module again only when it
-// is safe to repeat, unless the request forces it.
+// cut off mid-way (its worker lost) re-attaches to the detached jobs the
+// lost try recorded in its heartbeats, and otherwise runs the module
+// again only when it is safe to repeat, unless the request forces it.
 func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, error) {
 	info := activity.GetInfo(ctx)
 	sess := s.session(ctx, info.WorkflowExecution.ID, info.WorkflowExecution.RunID)
@@ -53,14 +55,20 @@ func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, er
 		return nil, temporal.NewNonRetryableApplicationError(sess.err.Error(), "runbook.source", nil)
 	}
 	req.Step.CutOff = info.Attempt > 1 && !req.Force
-	live := &liveEvents{attempt: int(info.Attempt)}
+	hb := &heartbeat{ctx: ctx, c: s.c, token: info.TaskToken, live: &liveEvents{attempt: int(info.Attempt)}}
+	if info.Attempt > 1 && activity.HasHeartbeatDetails(ctx) {
+		var last Live
+		if err := activity.GetHeartbeatDetails(ctx, &last); err == nil {
+			req.Step.Jobs, hb.live.jobs = last.Jobs, last.Jobs
+		}
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
 		t := time.NewTicker(heartbeatEvery(info.HeartbeatTimeout))
 		defer t.Stop()
 		for {
-			activity.RecordHeartbeat(ctx, live.snapshot())
+			hb.beat()
 			select {
 			case <-done:
 				return
@@ -68,11 +76,46 @@ func (s *steps) Step(ctx context.Context, req StepRequest) (*exec.StepResult, er
 			}
 		}
 	}()
-	res, err := sess.steps.Run(ctx, req.Step, live.add)
+	res, err := sess.steps.Run(ctx, req.Step, exec.StepHooks{Emit: hb.live.add, Keep: hb.keep})
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "runbook.step", nil)
 	}
 	return res, nil
+}
+
+// heartbeat sends the heartbeats of a step, one at a time, each carrying
+// the latest of its events and jobs.
+type heartbeat struct {
+	ctx   context.Context
+	c     client.Client
+	token []byte
+	live  *liveEvents
+	mu    sync.Mutex
+}
+
+// beat hands the SDK the step's latest heartbeat, which it sends when
+// its throttling allows.
+func (h *heartbeat) beat() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	activity.RecordHeartbeat(h.ctx, h.live.snapshot())
+}
+
+// keep records the step's detached jobs in its heartbeats, so that a try
+// on another worker finds them; a durable record has reached the server
+// when keep returns.
+func (h *heartbeat) keep(jobs []job.Mark, durable bool) error {
+	h.live.mu.Lock()
+	h.live.jobs = jobs
+	h.live.mu.Unlock()
+	if !durable {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	live := h.live.snapshot()
+	activity.RecordHeartbeat(h.ctx, live) // so that a throttled heartbeat sent later carries them too
+	return h.c.RecordActivityHeartbeat(h.ctx, h.token, live)
 }
 
 // heartbeatEvery is how often a step heartbeats, given Temporal's
@@ -86,22 +129,26 @@ func heartbeatEvery(timeout time.Duration) time.Duration {
 const liveEvery = 500 * time.Millisecond
 
 // Live is what a step's heartbeats carry: the last events it emitted,
-// From being the index of the first among all of them.
+// From being the index of the first among all of them, and the detached
+// jobs it recorded.
 type Live struct {
 	Attempt int // of the step's activity: a retry's heartbeats start over
 	From    int
 	Events  []exec.Event
+	Jobs    []job.Mark
 }
 
 // liveKeep is how many of its last events a step's heartbeat carries.
 const liveKeep = 256
 
-// liveEvents collects the events of a running step for its heartbeats.
+// liveEvents collects the events and jobs of a running step for its
+// heartbeats.
 type liveEvents struct {
 	attempt int
 	mu      sync.Mutex
 	from    int
 	events  []exec.Event
+	jobs    []job.Mark
 }
 
 // add keeps e, dropping the oldest beyond liveKeep.
@@ -116,12 +163,12 @@ func (l *liveEvents) add(e exec.Event) {
 	}
 }
 
-// snapshot returns the last liveKeep events.
+// snapshot returns the last liveKeep events and the jobs.
 func (l *liveEvents) snapshot() Live {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	skip := max(0, len(l.events)-liveKeep)
-	return Live{Attempt: l.attempt, From: l.from + skip, Events: slices.Clone(l.events[skip:])}
+	return Live{Attempt: l.attempt, From: l.from + skip, Events: slices.Clone(l.events[skip:]), Jobs: l.jobs}
 }
 
 // session returns the session of a run, compiling its program on first

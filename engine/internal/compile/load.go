@@ -28,8 +28,8 @@ func Load(path string, opts LoadOptions) (*Program, hcl.Diagnostics) {
 }
 
 // LoadFS is Load for a playbook in fsys (such as an embedded one); dir is
-// a directory or a file of fsys. Var files are still read from the
-// operating system's file system.
+// a directory or a file of fsys. Var files and inventory files are read
+// from LoadOptions.Files, by default the operating system's file system.
 func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Program, hcl.Diagnostics) {
 	return load(config.FS(fsys), dir, "embedded:"+dir, opts)
 }
@@ -62,7 +62,7 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if l.diags.HasErrors() {
 		return l.finish()
 	}
-	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.opts.Inventory)
+	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.extraFiles(), l.opts.Inventory)
 	l.diags = append(l.diags, diags...)
 	l.build(cfg)
 	l.addLocalHost()

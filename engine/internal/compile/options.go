@@ -17,9 +17,12 @@ type LoadOptions struct {
 	// (named *.json) JSON syntax, whose host blocks join the playbook's.
 	// They hold host blocks only, which may refer to variables and local
 	// values like any host block; a host declared twice, in the playbook
-	// or in another inventory file, is an error. They are read from the
-	// operating system's file system, also for LoadFS.
+	// or in another inventory file, is an error. They are read from
+	// Files, also for LoadFS.
 	Inventory []string
+	// Files is the file system that VarFiles and Inventory are read
+	// from, by slash-separated names; nil means the operating system's.
+	Files fs.FS
 	// Bundled holds the bundled playbooks, each a file NAME.hcl at its
 	// root, which a role uses with source = "bundled:NAME". Nil means
 	// none.

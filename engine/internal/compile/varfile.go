@@ -10,7 +10,7 @@ import (
 // readVarFile reads a var file: attributes NAME = VALUE in HCL syntax,
 // whose values are constants.
 func (l *loader) readVarFile(path string) {
-	data, err := config.ReadFile(config.OS(), path)
+	data, err := config.ReadFile(l.extraFiles(), path)
 	if err != nil {
 		l.errorf(nil, "Cannot read var file", "%s", err)
 		return
@@ -53,4 +53,13 @@ func (l *loader) hideVarFile(path string, attrs hcl.Attributes) {
 	if !safe {
 		l.parser.Hide(path)
 	}
+}
+
+// extraFiles returns the Source that var files and inventory files are
+// read from: LoadOptions.Files, else the operating system's.
+func (l *loader) extraFiles() config.Source {
+	if l.opts.Files != nil {
+		return config.FS(l.opts.Files)
+	}
+	return config.OS()
 }

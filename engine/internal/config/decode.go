@@ -115,12 +115,12 @@ type decoder struct {
 // Decode decodes the top-level blocks of files, with the directories of
 // their roles read from src (or from bundled, the bundled playbooks, for
 // a source bundled:NAME), then reads the inventory files at the paths
-// given through parser and decodes their host blocks. Nothing is
-// evaluated.
-func Decode(parser *Parser, src Source, bundled fs.FS, files []NamedFile, inventory []string) (*Config, hcl.Diagnostics) {
+// given, from extra, through parser and decodes their host blocks.
+// Nothing is evaluated.
+func Decode(parser *Parser, src Source, bundled fs.FS, files []NamedFile, extra Source, inventory []string) (*Config, hcl.Diagnostics) {
 	d := &decoder{cfg: &Config{}, seen: map[declKey]hcl.Range{}, parser: parser, src: src, bundled: bundled}
 	d.files(files)
-	d.inventory(parser, inventory)
+	d.inventory(parser, extra, inventory)
 	return d.cfg, d.diags
 }
 
@@ -273,11 +273,11 @@ func (d *decoder) splitAttrs(body hcl.Body, isMeta func(string) bool) (map[strin
 	return meta, rest
 }
 
-// inventory reads the inventory files at paths and records their host
-// blocks; any other block is an error.
-func (d *decoder) inventory(parser *Parser, paths []string) {
+// inventory reads the inventory files at paths in src and records their
+// host blocks; any other block is an error.
+func (d *decoder) inventory(parser *Parser, src Source, paths []string) {
 	for _, path := range paths {
-		data, err := ReadFile(OS(), path)
+		data, err := ReadFile(src, path)
 		if err != nil {
 			d.errorf(nil, "Cannot read inventory file", "%s", err)
 			continue

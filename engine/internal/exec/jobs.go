@@ -113,6 +113,11 @@ func (k *instanceJobs) Keep(m job.Mark, durable bool) error {
 		k.res.jobsFound = map[string]bool{}
 	}
 	k.res.jobsFound[k.found(m.Key)] = true
+	if k.r.keepJobs != nil {
+		if err := k.r.keepJobs(slices.Clone(k.res.jobs), durable); err != nil {
+			return fmt.Errorf("record job %s: %w", m.ID, err)
+		}
+	}
 	if k.r.opts.Journal == nil {
 		return nil
 	}

@@ -218,8 +218,9 @@ type runner struct {
 	throttles map[string]chan struct{} // by task name: a slot per instance of a throttled task that may run
 	abandoned []AbandonedJob           // the jobs of the last run given up when this one began
 	batchMu   sync.Mutex
-	failed    map[batchStart]int // how many hosts failed before a batch, counted when its first instance starts
-	cutOff    bool               // a step run again after its first try was cut off, its end unknown (see StepInput.CutOff)
+	failed    map[batchStart]int           // how many hosts failed before a batch, counted when its first instance starts
+	cutOff    bool                         // a step run again after its first try was cut off, its end unknown (see StepInput.CutOff)
+	keepJobs  func([]job.Mark, bool) error // a step's StepHooks.Keep
 }
 
 // batchStart is the start of one batch: the batches and the index of the

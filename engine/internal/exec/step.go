@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/dag"
 	"github.com/runbookhq/runbook/engine/internal/compile"
 	"github.com/runbookhq/runbook/engine/internal/lang"
+	"github.com/runbookhq/runbook/engine/job"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -75,8 +77,25 @@ type StepInput struct {
 	Confirmed bool
 	// CutOff says that an earlier try of this step was cut off mid-way,
 	// its end unknown: the module runs again only when it is safe to
-	// repeat, and otherwise the step fails with ErrCutOff.
+	// repeat or Jobs holds a job it can re-attach to, and otherwise the
+	// step fails with ErrCutOff.
 	CutOff bool
+	// Jobs are the detached jobs that an earlier try of this step
+	// recorded (StepHooks.Keep): the module re-attaches to those that may
+	// still run, or reads how they ended, and never starts them again.
+	Jobs []job.Mark
+}
+
+// StepHooks are what a step tells its executor while it runs.
+type StepHooks struct {
+	// Emit, when not nil, sees each event as it is emitted.
+	Emit func(Event)
+	// Keep, when not nil, is given the step's detached jobs each time the
+	// record of one changes (see module.JobKeeper); a later try of the
+	// step, given them in StepInput.Jobs, re-attaches to them. With
+	// durable set, it returns once they are safe from the loss of this
+	// process; a job starts only then.
+	Keep func(jobs []job.Mark, durable bool) error
 }
 
 // StepResult is how a step ended: the instance's result as a run records
@@ -103,18 +122,17 @@ type StepResult struct {
 	Events      []Event
 }
 
-// Run runs one instance; emit, when not nil, sees each event as it is
-// emitted (they are in the result as well). The events are numbered from
-// 1 within the step.
-func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepResult, error) {
+// Run runs one instance, telling hooks as it goes; its events are in the
+// result as well, numbered from 1 within the step.
+func (s *Steps) Run(ctx context.Context, in StepInput, hooks StepHooks) (*StepResult, error) {
 	if in.ID < 0 || in.ID >= len(s.p.Instances()) {
 		return nil, fmt.Errorf("no instance %d in the playbook", in.ID)
 	}
 	var events []Event
 	collect := SubscriberFunc(func(e Event) {
 		events = append(events, e)
-		if emit != nil {
-			emit(e)
+		if hooks.Emit != nil {
+			hooks.Emit(e)
 		}
 	})
 	opts := s.opts
@@ -130,10 +148,15 @@ func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepR
 	r := &runner{
 		ctx: ctx, p: s.p, opts: opts, bus: newBus([]Subscriber{collect}), secrets: s.secrets, conns: s.conns,
 		included: nil, results: make([]result, len(s.p.Instances())), outputs: make([]cty.Value, len(s.p.Instances())),
-		throttles: map[string]chan struct{}{}, cutOff: in.CutOff,
+		throttles: map[string]chan struct{}{}, keepJobs: hooks.Keep,
 	}
-	r.hosts = &hostRun{bus: r.bus, secrets: s.secrets, conns: s.conns, outputLimit: opts.OutputLimit, sudoPassword: opts.SudoPassword}
 	inst := s.p.Instances()[in.ID]
+	res := &r.results[in.ID]
+	res.jobs = slices.DeleteFunc(slices.Clone(in.Jobs), func(m job.Mark) bool {
+		return !m.Attachable() || inst.Holds(m.Host) == nil
+	})
+	r.cutOff = in.CutOff && len(res.jobs) == 0
+	r.hosts = &hostRun{bus: r.bus, secrets: s.secrets, conns: s.conns, outputLimit: opts.OutputLimit, sudoPassword: opts.SudoPassword}
 	for id, data := range in.Outputs {
 		if id < 0 || id >= len(s.p.Instances()) {
 			return nil, fmt.Errorf("no instance %d in the playbook", id)
@@ -150,7 +173,6 @@ func (s *Steps) Run(ctx context.Context, in StepInput, emit func(Event)) (*StepR
 			r.results[id].status = StatusChanged
 		}
 	}
-	res := &r.results[in.ID]
 	start := time.Now()
 	o := r.run(ctx, inst, res)
 	res.dur = time.Since(start)
