@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/internal/sshdtest"
 	"github.com/runbookhq/runbook/internal/temporaltest"
 )
@@ -42,9 +44,15 @@ type worker struct {
 // stops it (by its PID) when the test ends.
 func startWorker(t testing.TB, server *temporaltest.Server, srv *sshdtest.Server, queue string) *worker {
 	t.Helper()
+	return startWorkerWith(t, server, queue, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+}
+
+// startWorkerWith starts runbook worker for queue with the SSH flags ssh,
+// and stops it (by its PID) when the test ends.
+func startWorkerWith(t testing.TB, server *temporaltest.Server, queue string, ssh ...string) *worker {
+	t.Helper()
 	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
-	w.cmd = exec.Command(binary, "worker", "--temporal", server.HostPort, "--queue", queue,
-		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	w.cmd = exec.Command(binary, append([]string{"worker", "--temporal", server.HostPort, "--queue", queue}, ssh...)...)
 	w.cmd.Env = temporalEnv()
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {
@@ -631,4 +639,78 @@ task "command" "after" {
 	if _, err := os.Stat(filepath.Join(dir, "finished")); err == nil {
 		t.Error("the cancelled step ran to its end")
 	}
+}
+
+// TestTemporalHAPairMatchesOneProcess sets up two fresh simulated pairs
+// with the bundled playbook, named as such, and a var file: one in one
+// process, the other on Temporal. Both end streaming, their instances end
+// the same way (their outputs' shapes, see outputShapes), and runs again change nothing,
+// with the same recap.
+func TestTemporalHAPairMatchesOneProcess(t *testing.T) {
+	server := temporaltest.Start(t)
+	opts := sim.PairOptions{
+		Primary:   sim.HostOptions{MongoCatchUp: 3 * time.Second},
+		Secondary: sim.HostOptions{MongoCatchUp: 3 * time.Second},
+	}
+	var endingsOf, recaps []string
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+		pair := sim.StartPair(t, opts)
+		if extra != nil {
+			startWorkerWith(t, server, "runbook", "--known-hosts", pair.KnownHostsPath)
+		}
+		varFile := filepath.Join(t.TempDir(), "pair.vars.hcl")
+		writeFile(t, varFile, fmt.Sprintf("primary = %q\nsecondary = %q\nidentity_file = %q\npg_wait = \"2m\"\nmongo_wait = \"2m\"\n",
+			pair.Primary.Address, pair.Secondary.Address, pair.KeyPath))
+		args := append([]string{"run", "ha-pair", "--no-color", "--yes", "-var-file", varFile, "--known-hosts", pair.KnownHostsPath}, extra...)
+		first := runbookEnv(t, temporalEnv(), append(slices.Clone(args), "--output", "json")...)
+		first.wantCode(t, exitOK)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		rows, err := pair.Primary.PSQL(ctx, "SELECT client_addr, state FROM pg_stat_replication")
+		cancel()
+		if err != nil || !strings.Contains(rows, pair.Secondary.Address+"|streaming") {
+			t.Errorf("%v: pg_stat_replication on the primary = %q, %v; want the secondary streaming", extra, rows, err)
+		}
+		addresses := strings.NewReplacer(pair.Primary.Address, "PRIMARY", pair.Secondary.Address, "SECONDARY")
+		endingsOf = append(endingsOf, addresses.Replace(strings.Join(outputShapes(t, first.stdout), "\n")))
+		if !strings.Contains(first.stdout, "started job") {
+			t.Errorf("%v: the run started no detached job:\n%s", extra, first.stdout)
+		}
+		again := runbookEnv(t, temporalEnv(), args...)
+		again.wantCode(t, exitOK)
+		recaps = append(recaps, recapOf(again.stdout))
+	}
+	t.Logf("both ended:\n%s", endingsOf[0])
+	if endingsOf[0] != endingsOf[1] {
+		t.Errorf("on Temporal the instances ended\n%s\nin one process\n%s", endingsOf[1], endingsOf[0])
+	}
+	if recaps[0] != recaps[1] || recaps[0] == "" {
+		t.Errorf("recap of a run again on Temporal:\n%s\nin one process:\n%s", recaps[1], recaps[0])
+	}
+}
+
+// outputShapes returns, for each task_finished event, a line with the
+// instance, its status and attempts, the shape of its outputs and its
+// error: the name of each output with its value when it is a bool (what
+// the run found or did), else its kind, as the hosts of two pairs differ
+// in their keys, ids and sizes.
+func outputShapes(t *testing.T, stdout string) []string {
+	t.Helper()
+	var lines []string
+	for _, e := range parseEvents(t, stdout) {
+		if e.Kind != engine.EventTaskFinished {
+			continue
+		}
+		var shape []string
+		for name, v := range e.Outputs {
+			kind := fmt.Sprintf("%T", v)
+			if b, ok := v.(bool); ok {
+				kind = strconv.FormatBool(b)
+			}
+			shape = append(shape, name+"="+kind)
+		}
+		slices.Sort(shape)
+		lines = append(lines, strings.Join([]string{e.Task + "@" + e.Host, string(e.Status), strconv.Itoa(e.Attempt), strings.Join(shape, " "), e.Error}, " | "))
+	}
+	slices.Sort(lines)
+	return lines
 }
