@@ -472,8 +472,11 @@ func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
 	startWorker(t, server, srvA, "east")
 	startWorker(t, server, srvB, "west")
 	me, _ := user.Current()
-	playbook := filepath.Join(t.TempDir(), "queues.hcl")
-	writeFile(t, playbook, fmt.Sprintf(`
+	// The hosts come from an inventory file, which the run carries to
+	// the workers.
+	dir := t.TempDir()
+	playbook, inventory := filepath.Join(dir, "queues.hcl"), filepath.Join(t.TempDir(), "hosts.hcl")
+	writeFile(t, inventory, fmt.Sprintf(`
 host "a" {
   address = %q
   port    = %d
@@ -486,6 +489,8 @@ host "b" {
   user    = %q
   vars    = { queue = "west" }
 }
+`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
+	writeFile(t, playbook, `
 task "command" "top" {
   on   = [host.a]
   argv = ["echo", "east"]
@@ -498,8 +503,8 @@ task "command" "back" {
   on   = [host.a]
   argv = ["echo", "${task.across.on.b.stdout}-then-east"]
 }
-`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
-	r := runbookEnv(t, temporalEnv(), "run", playbook, "--temporal", server.HostPort, "--output", "json")
+`)
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--output", "json")
 	r.wantCode(t, exitOK)
 	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
