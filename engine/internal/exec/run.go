@@ -122,15 +122,7 @@ func orDefault(n, def int) int {
 // peerLeftOut returns the first peer of inst that the limit leaves out,
 // or nil.
 func (r *runner) peerLeftOut(inst *compile.Instance) *compile.Host {
-	if r.limited == nil {
-		return nil
-	}
-	for _, h := range inst.Peers() {
-		if !r.limited[h] {
-			return h
-		}
-	}
-	return nil
+	return peerLeftOut(inst, r.limited)
 }
 
 // walkGraph returns the graph to walk: the playbook's, or under a limit
@@ -144,27 +136,14 @@ func (r *runner) walkGraph() *dag.Graph {
 	if !slices.Contains(r.included, false) && !slices.ContainsFunc(p.Instances(), func(inst *compile.Instance) bool { return restored(inst.ID()) || r.peerLeftOut(inst) != nil }) {
 		return p.Graph()
 	}
-	order, _ := p.Graph().TopoOrder() // acyclic: checked when the playbook loaded
 	walked := make([]bool, len(p.Instances()))
-	for _, id := range order {
-		if !r.included[id] || restored(id) {
-			continue
-		}
-		inst := p.Instances()[id]
-		res := &r.results[id]
-		if h := r.peerLeftOut(inst); h != nil {
-			res.status = StatusSkipped
-			res.err = fmt.Errorf("%s: not run: the limit leaves out its peer %s", inst.Label(), h.Name())
-			r.finished(inst, res)
-			continue
-		}
-		cause := slices.IndexFunc(inst.Deps(), func(d int) bool { return !walked[d] && !restored(d) })
-		if cause < 0 {
-			walked[id] = true
-			continue
-		}
-		res.status = StatusSkipped
-		res.err = r.needsError(inst, inst.Deps()[cause])
+	for id := range walked {
+		walked[id] = r.included[id] && !restored(id)
+	}
+	for _, skip := range LimitSkips(p, r.included, r.limited, restored) {
+		walked[skip.ID] = false
+		inst, res := p.Instances()[skip.ID], &r.results[skip.ID]
+		res.status, res.err = StatusSkipped, &safeError{msg: skip.Error}
 		r.finished(inst, res)
 	}
 	index := make([]int, len(p.Instances()))
