@@ -45,10 +45,10 @@ func (t *temporalFlags) dial() (*temporal.Client, error) {
 // support yet.
 func (f *runFlags) checkTemporal() error {
 	unsupported := map[string]bool{
-		"--limit": f.limit != "", "--tags/--skip-tags": f.tags.tags != "" || f.tags.skip != "", "--check": f.checkMode, "--diff": f.diff,
+		"--tags/--skip-tags": f.tags.tags != "" || f.tags.skip != "", "--check": f.checkMode, "--diff": f.diff,
 		"--resume-changed/--force-rerun": f.journal.resumeChanged || len(f.journal.rerun()) > 0,
 	}
-	for _, name := range []string{"--limit", "--tags/--skip-tags", "--check", "--diff", "--resume-changed/--force-rerun"} {
+	for _, name := range []string{"--tags/--skip-tags", "--check", "--diff", "--resume-changed/--force-rerun"} {
 		if unsupported[name] {
 			return fmt.Errorf("%s does not go with --temporal yet; a run on Temporal keeps its own history (see runbook attach)", name)
 		}
@@ -106,6 +106,7 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 	}
 	run, err := tc.Start(in.ctx, src, temporal.StartOptions{
 		ID:       id,
+		Limit:    splitList(f.limit),
 		Parallel: f.parallel, PerHost: f.perHost, FailFast: f.failFast, Timeout: f.timeout, OutputLimit: int(f.outLimit),
 		SudoPassword: sudoPassword, Yes: f.yes,
 	})

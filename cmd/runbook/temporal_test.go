@@ -176,6 +176,22 @@ func TestTemporalIntegrationPlaybookMatchesOneProcess(t *testing.T) {
 	if len(endings) != 39 {
 		t.Errorf("%d instances ended, want 39", len(endings))
 	}
+
+	// Under a limit, the instances of the other hosts are left out and
+	// those that need them are skipped, saying why.
+	limited := func(dir string, extra ...string) []string { return args(dir, append([]string{"--limit", "web"}, extra...)...) }
+	_, endings = bothWays(t, server, limited, exitOK)
+	for _, want := range []string{
+		"step19@web1 | changed | 1 | s-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16-17-18-19 | 0 | ",
+		"configure@web2 | skipped | 0 |  |  | task configure on host web2: not run: it needs task prepare on host db, which the limit leaves out",
+	} {
+		if !slices.Contains(endings, want) {
+			t.Errorf("under --limit web no instance ended %q:\n%s", want, strings.Join(endings, "\n"))
+		}
+	}
+	if len(endings) != 26 {
+		t.Errorf("under --limit web %d instances ended, want 26:\n%s", len(endings), strings.Join(endings, "\n"))
+	}
 }
 
 // bothWays runs the playbook of args (given a directory of its own and
@@ -450,7 +466,7 @@ func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
 		args []string
 		want string
 	}{
-		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--limit", "a"}, "--limit does not go with --temporal"},
+		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--tags", "a"}, "--tags/--skip-tags does not go with --temporal"},
 		{temporalEnv(), []string{"--temporal", "127.0.0.1:1", "--check"}, "--check does not go with --temporal"},
 		{temporalEnv(), []string{"--detach"}, "--detach goes with --temporal"},
 		{sshEnv(), []string{"--temporal", "127.0.0.1:1"}, "no key to encrypt the run with: set RUNBOOK_TEMPORAL_KEY"},

@@ -71,6 +71,7 @@ var ErrRunning = errors.New("a run of this playbook and inventory is running on 
 // what the fields of the same names of engine.RunOptions mean.
 type StartOptions struct {
 	ID           string // the workflow id; a new one when empty. Start refuses an ID whose run still runs (ErrRunning)
+	Limit        []string
 	Parallel     int
 	PerHost      int
 	FailFast     bool
@@ -106,7 +107,11 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 			return nil, fmt.Errorf("task %s runs in batches (batch), which a run on Temporal does not support yet", inst.Task())
 		}
 	}
-	in := &RunInput{Source: *src, Nodes: Nodes(p), Parallel: opts.Parallel, PerHost: opts.PerHost, FailFast: opts.FailFast,
+	nodes, err := Nodes(p, opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	in := &RunInput{Source: *src, Nodes: nodes, Parallel: opts.Parallel, PerHost: opts.PerHost, FailFast: opts.FailFast,
 		Timeout: opts.Timeout, OutputLimit: opts.OutputLimit, SudoPassword: opts.SudoPassword, Yes: opts.Yes, Heartbeat: opts.Heartbeat}
 	id := opts.ID
 	if id == "" {
@@ -114,7 +119,7 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 		_, _ = rand.Read(b)
 		id = "runbook-" + hex.EncodeToString(b)
 	}
-	_, err := c.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: DefaultQueue, WorkflowExecutionErrorWhenAlreadyStarted: true}, workflowName, in)
+	_, err = c.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: DefaultQueue, WorkflowExecutionErrorWhenAlreadyStarted: true}, workflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
@@ -125,8 +130,13 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 	return &Run{c: c, id: id, input: in}, nil
 }
 
-// Nodes returns the instances of p as the walk sees them.
-func Nodes(p *compile.Program) []Node {
+// Nodes returns the instances of p as the walk of a run under limit (as
+// engine.RunOptions.Limit) sees them.
+func Nodes(p *compile.Program, limit []string) ([]Node, error) {
+	included, limited, err := p.LimitSet(limit)
+	if err != nil {
+		return nil, err
+	}
 	insts := p.Instances()
 	nodes := make([]Node, len(insts))
 	for id, inst := range insts {
@@ -142,9 +152,13 @@ func Nodes(p *compile.Program) []Node {
 		for _, h := range inst.Peers() {
 			nd.Hosts = append(nd.Hosts, h.Name())
 		}
+		nd.Out = !included[id]
 		nodes[id] = nd
 	}
-	return nodes
+	for _, skip := range exec.LimitSkips(p, included, limited, func(int) bool { return false }) {
+		nodes[skip.ID].Skip = skip.Error
+	}
+	return nodes, nil
 }
 
 // queueOf returns the task queue of a host: its vars.queue, or
@@ -170,7 +184,9 @@ func (c *Client) Attach(ctx context.Context, id string) (*Run, error) {
 func (r *Run) InstancesPerHost() map[string]int {
 	counts := map[string]int{}
 	for _, nd := range r.input.Nodes {
-		counts[nd.Info.Host]++
+		if !nd.Out {
+			counts[nd.Info.Host]++
+		}
 	}
 	return counts
 }
@@ -400,8 +416,11 @@ func (r *Run) progress(ctx context.Context, next int) (*Progress, error) {
 
 // report builds the report of a run that ended with f.
 func (r *Run) report(f *Final) *exec.Report {
-	rep := &exec.Report{Duration: f.Duration, Interrupted: f.Interrupted, Instances: make([]exec.InstanceResult, len(r.input.Nodes))}
+	rep := &exec.Report{Duration: f.Duration, Interrupted: f.Interrupted}
 	for id, nd := range r.input.Nodes {
+		if nd.Out {
+			continue
+		}
 		res := f.Results[id]
 		ir := exec.InstanceResult{InstanceInfo: nd.Info, Status: res.Status, Changed: res.Changed, Duration: res.Duration,
 			Outputs: res.Outputs, Unreachable: res.Unreachable, StderrTail: res.Stderr, Attempts: res.Attempts, Ignored: res.Ignored, Reason: res.Reason}
@@ -411,7 +430,7 @@ func (r *Run) report(f *Final) *exec.Report {
 		if res.Error != "" {
 			ir.Err = stepErr(res)
 		}
-		rep.Instances[id] = ir
+		rep.Instances = append(rep.Instances, ir)
 	}
 	return rep
 }

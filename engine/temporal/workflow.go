@@ -53,6 +53,8 @@ type Node struct {
 	Reads   []int    // the instances whose outputs its arguments read
 	Watches []int    // the instances of its on_change
 	Hosts   []string // its host and peers, which its per-host limit counts on
+	Out     bool     // the run's limit leaves it out: it is neither run nor shown
+	Skip    string   // the error of an instance the limit keeps from running, skipped from the start
 }
 
 // Final is how a run ended, by instance id.
@@ -137,7 +139,21 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 		return nil, err
 	}
 	start := workflow.Now(ctx)
-	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: n})
+	total := 0
+	for _, nd := range in.Nodes {
+		if !nd.Out {
+			total++
+		}
+	}
+	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: total})
+	for id, nd := range in.Nodes {
+		switch {
+		case nd.Out:
+			w.state[id], w.outcome[id] = ended, dag.Failed
+		case nd.Skip != "":
+			w.end(ctx, id, exec.StepResult{Outcome: dag.Failed, Status: exec.StatusSkipped, Error: nd.Skip}, true)
+		}
+	}
 	actx, cancelSteps := workflow.WithCancel(ctx)
 	rerun := workflow.GetSignalChannel(ctx, signalRerun)
 	answers := workflow.GetSignalChannel(ctx, signalAnswer)
