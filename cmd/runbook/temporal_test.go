@@ -179,7 +179,9 @@ func TestTemporalIntegrationPlaybookMatchesOneProcess(t *testing.T) {
 
 	// Under a limit, the instances of the other hosts are left out and
 	// those that need them are skipped, saying why.
-	limited := func(dir string, extra ...string) []string { return args(dir, append([]string{"--limit", "web"}, extra...)...) }
+	limited := func(dir string, extra ...string) []string {
+		return args(dir, append([]string{"--limit", "web"}, extra...)...)
+	}
 	_, endings = bothWays(t, server, limited, exitOK)
 	for _, want := range []string{
 		"step19@web1 | changed | 1 | s-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16-17-18-19 | 0 | ",
