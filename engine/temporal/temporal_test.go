@@ -99,7 +99,12 @@ task "command" "reads_it" {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(playbook), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := ReadSource(dir, compile.LoadOptions{Vars: []string{"token=" + token}})
+	// The secret comes from a var file, which the run carries.
+	varFile := filepath.Join(t.TempDir(), "secret.vars.hcl")
+	if err := os.WriteFile(varFile, []byte("token = \""+token+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ReadSource(dir, compile.LoadOptions{VarFiles: []string{varFile}})
 	if err != nil {
 		t.Fatal(err)
 	}
