@@ -41,7 +41,8 @@ test: deps
 # interrupted. The simulated Mongo lag falls to zero in 30 s instead of 2 min.
 # Its journal is kept with the pair, so that a demo interrupted mid-copy
 # leaves no journal behind that the next demo would have to resume.
-demo: deps build
+demo: build
+	@.ci/deps --demo
 	@set -e; tmp=$$(mktemp -d /tmp/runbook-demo.XXXXXX); chmod 755 "$$tmp"; dir="$$tmp/pair"; \
 	trap 'if [ ! -e "'"$$dir"'" ] || $(BIN)/alation-sim down -dir "'"$$dir"'"; then rm -rf "'"$$tmp"'"; fi' EXIT; \
 	trap 'exit 130' INT TERM; \
