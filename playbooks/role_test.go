@@ -32,7 +32,7 @@ task "command" "announce" {
 	if err := os.WriteFile(filepath.Join(dir, "site.hcl"), []byte(site), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, diags := engine.Load(filepath.Join(dir, "site.hcl"), engine.LoadOptions{Bundled: playbooks.FS})
+	_, diags := engine.Load(filepath.Join(dir, "site.hcl"), engine.LoadOptions{Bundled: playbooks.FS})
 	if !diags.HasErrors() || !strings.Contains(diagsText(diags), `The role "ha" (source "bundled:ha-pair") has no outputs`) {
 		t.Fatalf("reading an output the bundled playbook does not have: %s", diagsText(diags))
 	}
@@ -40,7 +40,7 @@ task "command" "announce" {
 	if err := os.WriteFile(filepath.Join(dir, "site.hcl"), []byte(site), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, diags = engine.Load(filepath.Join(dir, "site.hcl"), engine.LoadOptions{Bundled: playbooks.FS})
+	p, diags := engine.Load(filepath.Join(dir, "site.hcl"), engine.LoadOptions{Bundled: playbooks.FS})
 	requireNoErrors(t, p, diags)
 	plan, diags := p.Plan()
 	requireNoErrors(t, p, diags)

@@ -114,7 +114,7 @@ type roleLink struct{ name, source, path string }
 func (d *decoder) readRole(r *Role) {
 	src, path, err := d.roleSource(r)
 	if err != nil {
-		d.errorf(r.SourceRange.Ptr(), "Invalid role source", "%s", err)
+		d.errorf(r.SourceRange.Ptr(), "Invalid role source", "The role's source cannot be read: %s.", err)
 		return
 	}
 	key := src.canonical(path)
@@ -162,7 +162,7 @@ func (d *decoder) roleSource(r *Role) (Source, string, error) {
 		return d.src, path, err
 	}
 	if d.bundled == nil {
-		return nil, "", fmt.Errorf("There are no bundled playbooks here, so %q cannot be read.", r.Source)
+		return nil, "", fmt.Errorf("there are no bundled playbooks here, so %q cannot be read", r.Source)
 	}
 	src := bundledSource{fsSource{d.bundled}}
 	file := BundledPrefix + name + ".hcl"
@@ -171,7 +171,7 @@ func (d *decoder) roleSource(r *Role) (Source, string, error) {
 		for i, f := range files {
 			files[i] = strings.TrimSuffix(f, ".hcl")
 		}
-		return nil, "", fmt.Errorf("There is no bundled playbook named %q; the bundled playbooks are %s.", name, strings.Join(files, ", "))
+		return nil, "", fmt.Errorf("there is no bundled playbook named %q; the bundled playbooks are %s", name, strings.Join(files, ", "))
 	}
 	return src, file, nil
 }
