@@ -190,7 +190,7 @@ func (h *host) dropHelpers() {
 type helperInput struct {
 	mu     sync.Mutex
 	w      io.Writer
-	closed bool
+	closed bool // the input has ended, or the command has none
 }
 
 // errInputEnded means a write came after the command's input ended.
@@ -241,11 +241,12 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 	}
 	hp.reusable.Store(false)
 	mark := shell.NewMarker()
-	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line)); err != nil {
+	input := hs.HasInput()
+	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line, input)); err != nil {
 		hp.Close()
 		return transport.Result{}, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 	}
-	in := &helperInput{w: hp.stdin}
+	in := &helperInput{w: hp.stdin, closed: !input}
 	var status string
 	waited := make(chan error, 1)
 	go func() {

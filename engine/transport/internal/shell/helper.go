@@ -17,38 +17,47 @@ import (
 // per command it runs at once.
 //
 // The session's standard input carries frames. A command's frame is its
-// end marker on a line, the number of lines of its command line on the
-// next, then those lines: the same command line (see Handshake.Line) a
-// session would run, which carries no secret. Then come the chunks of
-// the command's standard input, each its length in decimal on a line and
-// then that many bytes, and a chunk of length 0 that ends it. A chunk is
-// copied by head -c, which reads no byte beyond it, so the next frame is
-// never read as input; once the command no longer reads its input, the
-// rest is drained.
+// end marker on a line; on the next, the number of lines of its command
+// line, a space, and 1 when the command has standard input or 0 when it
+// has none; then those lines: the same command line (see Handshake.Line)
+// a session would run, which carries no secret. A command with input is
+// followed by the chunks of that input, each its length in decimal on a
+// line and then that many bytes, and a chunk of length 0 that ends it. A
+// chunk is copied by head -c, which reads no byte beyond it, so the next
+// frame is never read as input; once the command no longer reads its
+// input, the rest is drained. A command without input reads /dev/null,
+// and nothing is forked to feed it.
 //
 // The command runs under setsid, in a session and process group of its
 // own whose id is the process id the wrapper reports, as it does in an
-// SSH session. Its standard output and error are pipes, each copied by
-// cat to the helper's own: a stream ends once every process holding it
-// has closed it, as in an SSH session. When both have ended, the helper
-// writes the end marker to its standard output, and the end marker, a
-// space, the exit status and a newline to its standard error, at once, so
-// that both usually leave in one packet. The marker is random for each
-// command, so no output can pass for it. The helper reads the next frame
-// once the command's input has ended.
+// SSH session. Its standard output and error are two named pipes, made
+// once in a directory of the helper's own (mode 0700, removed on exit),
+// each copied by cat to the helper's own: a stream ends once every
+// process holding it has closed it, as in an SSH session, and as the
+// command ended only then, no process of it holds a pipe when the next
+// command opens them. When both have ended, the helper writes the end
+// marker to its standard output, and the end marker, a space, the exit
+// status and a newline to its standard error, at once, so that both
+// usually leave in one packet. The marker is random for each command, so
+// no output can pass for it. The helper reads the next frame once the
+// command's input has ended.
+//
+// A command without input thus costs the host three forks (the command
+// and the two cat relays) and four execs (setsid, then sh, which runs the
+// wrapper, and the two cats), besides the command's own.
 
 // helperScript is the script of a persistent helper. $1 is its ready
 // marker, written to standard output with "ok", or with what it lacks,
-// and to standard error, once it runs. The exit status of a command goes
-// through a file of its own, made with mktemp and removed on exit.
-const helperScript = `rb_f=$(mktemp "${TMPDIR:-/tmp}/runbook-helper.XXXXXXXXXX") || exit 125
-trap 'rm -f -- "$rb_f"' EXIT
+// and to standard error, once it runs.
+const helperScript = `rb_d=$(mktemp -d "${TMPDIR:-/tmp}/runbook-helper.XXXXXXXXXX") || exit 125
+trap 'rm -rf -- "$rb_d"' EXIT
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 trap 'exit 143' TERM
-for rb_t in setsid head; do
+for rb_t in setsid head mkfifo; do
   command -v "$rb_t" >/dev/null 2>&1 || { printf '\n%s no %s\n' "$1" "$rb_t"; exit 0; }
 done
+mkfifo -m 600 "$rb_d/o" "$rb_d/e" || exit 125
 printf '\n%s ok\n' "$1"
 printf '\n%s\n' "$1" >&2
 rb_in() {
@@ -57,16 +66,23 @@ rb_in() {
   done
 }
 rb_run() {
-  { { setsid sh -c "$1" 2>&1 >&3 3>&-; echo $? >"$rb_f"; } | cat >&2 3>&-; } 3>&1 | cat
-  IFS= read -r rb_s <"$rb_f"
+  cat <"$rb_d/o" &
+  cat <"$rb_d/e" >&2 &
+  setsid sh -c "$1" >"$rb_d/o" 2>"$rb_d/e"
+  rb_s=$?
+  wait
   printf '%s' "$2"
   printf '%s %s\n' "$2" "$rb_s" >&2
 }
-while IFS= read -r rb_m && IFS= read -r rb_n; do
+while IFS= read -r rb_m && IFS=' ' read -r rb_n rb_i; do
   rb_l=
   while [ "$rb_n" -gt 0 ]; do IFS= read -r rb_x || exit 0; rb_l="$rb_l$rb_x
 "; rb_n=$((rb_n-1)); done
-  rb_in 2>/dev/null | rb_run "$rb_l" "$rb_m"
+  if [ "$rb_i" = 1 ]; then
+    rb_in 2>/dev/null | rb_run "$rb_l" "$rb_m"
+  else
+    rb_run "$rb_l" "$rb_m" </dev/null
+  fi
 done`
 
 // HelperLine returns the command line, for the login shell of an SSH
@@ -82,9 +98,14 @@ func NewMarker() string {
 }
 
 // CommandFrame returns the frame that starts line, with end marker mark,
-// in a persistent helper.
-func CommandFrame(mark, line string) []byte {
-	return []byte(mark + "\n" + strconv.Itoa(strings.Count(line, "\n")+1) + "\n" + line + "\n")
+// in a persistent helper; input says whether chunks of standard input
+// follow it.
+func CommandFrame(mark, line string, input bool) []byte {
+	flag := " 0\n"
+	if input {
+		flag = " 1\n"
+	}
+	return []byte(mark + "\n" + strconv.Itoa(strings.Count(line, "\n")+1) + flag + line + "\n")
 }
 
 // ChunkHeader returns what comes before a chunk of n bytes of a command's
