@@ -22,7 +22,7 @@ const (
 	// SessionMode runs every command in an SSH session of its own: sshd
 	// forks and starts the login shell for each.
 	SessionMode Mode = "session"
-	// PersistentMode runs commands through persistent helpers: sh
+	// PersistentMode runs commands through persistent helpers: perl
 	// processes, each started once in a session of its own, that run one
 	// command after another (see shell.HelperLine), so that a command
 	// costs no new session. A host keeps as many as it runs commands at

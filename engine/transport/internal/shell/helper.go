@@ -11,10 +11,12 @@ import (
 	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
-// A persistent helper is one sh process, started once in an SSH session,
-// that runs many commands one after another, so that a command costs no
-// session, no fork of sshd and no login shell. A host keeps several, one
-// per command it runs at once.
+// A persistent helper is one perl process, started once in an SSH
+// session, that runs many commands one after another, so that a command
+// costs no session, no fork of sshd and no login shell. A host keeps
+// several, one per command it runs at once. Perl is part of the base
+// system of most Linux distributions (Debian's perl-base is essential); a
+// host without it says so, and its commands take sessions.
 //
 // The session's standard input carries frames. A command's frame is its
 // end marker on a line; on the next, the number of lines of its command
@@ -22,73 +24,129 @@ import (
 // has none; then those lines: the same command line (see Handshake.Line)
 // a session would run, which carries no secret. A command with input is
 // followed by the chunks of that input, each its length in decimal on a
-// line and then that many bytes, and a chunk of length 0 that ends it. A
-// chunk is copied by head -c, which reads no byte beyond it, so the next
-// frame is never read as input; once the command no longer reads its
-// input, the rest is drained. A command without input reads /dev/null,
-// and nothing is forked to feed it.
+// line and then that many bytes, and a chunk of length 0 that ends it.
+// The helper passes the chunks to a pipe that is the command's standard
+// input, and drops what comes once the command has closed it; a command
+// without input reads /dev/null. The command never sees the control
+// stream itself.
 //
-// The command runs under setsid, in a session and process group of its
-// own whose id is the process id the wrapper reports, as it does in an
-// SSH session. Its standard output and error are two named pipes, made
-// once in a directory of the helper's own (mode 0700, removed on exit),
-// each copied by cat to the helper's own: a stream ends once every
-// process holding it has closed it, as in an SSH session, and as the
-// command ended only then, no process of it holds a pipe when the next
-// command opens them. When both have ended, the helper writes the end
-// marker to its standard output, and the end marker, a space, the exit
-// status and a newline to its standard error, at once, so that both
-// usually leave in one packet. The marker is random for each command, so
-// no output can pass for it. The helper reads the next frame once the
-// command's input has ended.
-//
-// A command without input thus costs the host three forks (the command
-// and the two cat relays) and four execs (setsid, then sh, which runs the
-// wrapper, and the two cats), besides the command's own.
+// The helper forks once per command. The child starts a session and
+// process group of its own with setsid, whose id is the process id the
+// wrapper reports, as in an SSH session, and execs sh with the command
+// line, as the login shell would, with SIGPIPE back to its default. Its
+// standard output and error are pipes the helper copies to its own: a
+// stream ends once every process holding it has closed it, as in an SSH
+// session. When both have ended and the command has exited, the helper
+// writes the end marker to its standard output, and the end marker, a
+// space, the exit status as sh gives it ($?) and a newline to its
+// standard error, at once, so that both usually leave in one packet. The
+// marker is random for each command, so no output can pass for it. The
+// helper reads the next frame once the command's input has ended. A
+// command thus costs the host one fork and the execs of sh and the
+// command, as a session's login shell does, and nothing more.
 
-// helperScript is the script of a persistent helper. $1 is its ready
-// marker, written to standard output with "ok", or with what it lacks,
-// and to standard error, once it runs.
-const helperScript = `rb_d=$(mktemp -d "${TMPDIR:-/tmp}/runbook-helper.XXXXXXXXXX") || exit 125
-trap 'rm -rf -- "$rb_d"' EXIT
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-for rb_t in setsid head mkfifo; do
-  command -v "$rb_t" >/dev/null 2>&1 || { printf '\n%s no %s\n' "$1" "$rb_t"; exit 0; }
-done
-mkfifo -m 600 "$rb_d/o" "$rb_d/e" || exit 125
-printf '\n%s ok\n' "$1"
-printf '\n%s\n' "$1" >&2
-rb_in() {
-  while IFS= read -r rb_c && [ "$rb_c" -gt 0 ]; do
-    head -c "$rb_c" | { cat || cat >/dev/null; }
-  done
+// helperScript is the perl script of a persistent helper. $ARGV[0] is its
+// ready marker, written to standard output with "ok" and to standard
+// error once it runs.
+const helperScript = `# runbook persistent helper
+use strict;
+use POSIX ();
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+my $ready = $ARGV[0];
+$SIG{PIPE} = 'IGNORE';
+my $ctl = '';
+sub more { my $n = sysread(STDIN, $ctl, 65536, length $ctl); exit 0 unless $n }
+sub line {
+  my $i;
+  more() while ($i = index($ctl, "\n")) < 0;
+  my $l = substr($ctl, 0, $i);
+  substr($ctl, 0, $i + 1) = '';
+  return $l;
 }
-rb_run() {
-  cat <"$rb_d/o" &
-  cat <"$rb_d/e" >&2 &
-  setsid sh -c "$1" >"$rb_d/o" 2>"$rb_d/e"
-  rb_s=$?
-  wait
-  printf '%s' "$2"
-  printf '%s %s\n' "$2" "$rb_s" >&2
+sub put {
+  my ($fh, $s) = @_;
+  while (length $s) {
+    my $n = syswrite($fh, $s);
+    exit 141 unless $n;
+    substr($s, 0, $n) = '';
+  }
 }
-while IFS= read -r rb_m && IFS=' ' read -r rb_n rb_i; do
-  rb_l=
-  while [ "$rb_n" -gt 0 ]; do IFS= read -r rb_x || exit 0; rb_l="$rb_l$rb_x
-"; rb_n=$((rb_n-1)); done
-  if [ "$rb_i" = 1 ]; then
-    rb_in 2>/dev/null | rb_run "$rb_l" "$rb_m"
-  else
-    rb_run "$rb_l" "$rb_m" </dev/null
-  fi
-done`
+put(\*STDOUT, "\n$ready ok\n");
+put(\*STDERR, "\n$ready\n");
+my $mark;
+while (defined($mark = line())) {
+  my ($n, $input) = split / /, line();
+  my $cmd = '';
+  $cmd .= line() . "\n" for 1 .. $n;
+  pipe(my $or, my $ow) && pipe(my $er, my $ew) or exit 125;
+  my ($ir, $iw);
+  pipe($ir, $iw) or exit 125 if $input;
+  my $pid = fork;
+  exit 125 unless defined $pid;
+  if (!$pid) {
+    POSIX::setsid();
+    $SIG{PIPE} = 'DEFAULT';
+    open(STDIN, $input ? '<&' : '<', $input ? $ir : '/dev/null') && open(STDOUT, '>&', $ow) && open(STDERR, '>&', $ew)
+      && exec { '/bin/sh' } 'sh', '-c', $cmd;
+    POSIX::_exit(127);
+  }
+  close $ow; close $ew;
+  if ($input) { close $ir; fcntl($iw, F_SETFL, fcntl($iw, F_GETFL, 0) | O_NONBLOCK) }
+  my ($left, $pend, $status) = (0, '');
+  my %out = (fileno $or => [$or, \*STDOUT], fileno $er => [$er, \*STDERR]);
+  while (%out || $input || !defined $status) {
+    while ($input && !length $pend) {
+      if ($left == 0) {
+        my $i = index($ctl, "\n");
+        last if $i < 0;
+        $left = substr($ctl, 0, $i) + 0;
+        substr($ctl, 0, $i + 1) = '';
+        if ($left == 0) { $input = 0; close $iw if $iw; undef $iw }
+        next;
+      }
+      last unless length $ctl;
+      my $take = substr($ctl, 0, $left, '');
+      $left -= length $take;
+      $pend = $take if $iw;
+    }
+    if (!%out && !defined $status) {
+      my $w = waitpid($pid, $input ? POSIX::WNOHANG() : 0);
+      if ($w == $pid) { $status = POSIX::WIFSIGNALED($?) ? 128 + POSIX::WTERMSIG($?) : POSIX::WEXITSTATUS($?) }
+      elsif ($w < 0) { $status = 127 }
+      if (defined $status) { put(\*STDOUT, $mark); put(\*STDERR, "$mark $status\n") }
+    }
+    last unless %out || $input || !defined $status;
+    my ($rin, $win) = ('', '');
+    vec($rin, $_, 1) = 1 for keys %out;
+    vec($rin, 0, 1) = 1 if $input && !length $pend;
+    vec($win, fileno $iw, 1) = 1 if length $pend;
+    next if select(my $rout = $rin, my $wout = $win, undef, %out ? undef : 0.05) <= 0;
+    for my $fd (keys %out) {
+      next unless vec($rout, $fd, 1);
+      my ($r, $to) = @{$out{$fd}};
+      my $buf;
+      my $got = sysread($r, $buf, 65536);
+      if ($got) { put($to, $buf) } else { close $r; delete $out{$fd} }
+    }
+    more() if vec($rout, 0, 1);
+    if (length $pend && vec($wout, fileno $iw, 1)) {
+      my $w = syswrite($iw, $pend);
+      if (defined $w) { substr($pend, 0, $w) = '' }
+      elsif ($! != POSIX::EAGAIN()) { close $iw; undef $iw; $pend = '' }
+    }
+  }
+}`
+
+// helperShim starts the helper under /bin/sh, whatever the login shell:
+// $1 is the helper's script, $2 its ready marker, written with what the
+// host lacks when it has no perl.
+const helperShim = `command -v perl >/dev/null 2>&1 || { printf '\n%s no perl\n' "$2"; exit 0; }
+exec perl -e "$1" -- "$2"`
 
 // HelperLine returns the command line, for the login shell of an SSH
 // session, that starts a persistent helper whose ready marker is ready.
 func HelperLine(ready string) string {
-	return "exec /bin/sh -c " + shellquote.Quote(helperScript) + " sh " + shellquote.Quote(ready)
+	return "exec /bin/sh -c " + shellquote.Quote(helperShim) + " sh " + shellquote.Quote(helperScript) + " " + shellquote.Quote(ready)
 }
 
 // NewMarker returns a new random marker: a ready marker for a helper,
