@@ -38,8 +38,8 @@ import (
 // stream ends once every process holding it has closed it, as in an SSH
 // session. When both have ended and the command has exited, the helper
 // writes the end marker to its standard output, and the end marker, a
-// space, the exit status as sh gives it ($?) and a newline to its
-// standard error, at once, so that both usually leave in one packet. The
+// space, the command's exit status, or "signal" and the number of the
+// signal that ended it, and a newline to its standard error, at once, so that both usually leave in one packet. The
 // marker is random for each command, so no output can pass for it. The
 // helper reads the next frame once the command's input has ended. A
 // command thus costs the host one fork and the execs of sh and the
@@ -113,7 +113,7 @@ while (defined($mark = line())) {
     }
     if (!%out && !defined $status) {
       my $w = waitpid($pid, $input ? 1 : 0);
-      if ($w == $pid) { $status = $? & 127 ? 128 + ($? & 127) : $? >> 8 }
+      if ($w == $pid) { $status = $? & 127 ? 'signal ' . ($? & 127) : $? >> 8 }
       elsif ($w < 0) { $status = 127 }
       if (defined $status) { put(\*STDOUT, $mark); put(\*STDERR, "$mark $status\n") }
     }
@@ -291,16 +291,23 @@ func (m *Marked) release() {
 var linuxSignals = [...]string{1: "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
 	"STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS"}
 
-// ParseStatus reads the exit status a persistent helper reported, as sh's
-// $? gives it: a status above 128 that is 128 plus the number of a
-// signal is taken for that signal, since sh says no more.
+// ParseStatus reads how a command ended, as a persistent helper reported
+// it: an exit status, or "signal" and the number of the signal that ended
+// it, which is named as SSH names it when Linux gives it a name.
 func ParseStatus(s string) (code int, signal string, err error) {
+	if n, ok := strings.CutPrefix(s, "signal "); ok {
+		num, err := strconv.Atoi(n)
+		switch {
+		case err != nil || num < 1 || num > 64:
+			return 0, "", fmt.Errorf("the persistent helper reported the signal %q", n)
+		case num < len(linuxSignals):
+			return -1, linuxSignals[num], nil
+		}
+		return -1, n, nil
+	}
 	code, err = strconv.Atoi(s)
 	if err != nil || code < 0 || code > 255 {
 		return 0, "", fmt.Errorf("the persistent helper reported the exit status %q", s)
-	}
-	if n := code - 128; n > 0 && n < len(linuxSignals) {
-		return -1, linuxSignals[n], nil
 	}
 	return code, "", nil
 }
