@@ -48,7 +48,7 @@
 // local copy ends the remote command and leaves the connection up.
 //
 // In PersistentMode (Config.Mode) commands go through persistent
-// helpers instead: sh processes, each started once in a session, that run
+// helpers instead: perl processes, each started once in a session, that run
 // one command after another from frames on their standard input (see
 // shell.HelperLine), with the same wrapper, handshake, sudo rules and
 // cancellation as a session, and no fork of sshd or login shell per

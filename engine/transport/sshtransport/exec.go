@@ -120,7 +120,7 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 			return withOutput(res, err)
 		}
 	}
-	cn, sess, stdin, err := h.start(ctx, line, out, hs, false)
+	cn, sess, stdin, err := h.start(ctx, line, outputTo(out, hs), false)
 	if err != nil {
 		return transport.Result{}, err
 	}
@@ -180,7 +180,7 @@ const (
 	sessionRetryLast  = time.Second
 )
 
-// start opens a session whose output goes to stdout and stderr and
+// start opens a session, has attach set where its output goes, and
 // starts line in it. When the connection turns out to be broken, as the
 // session is opened or as its command is sent, it dials again, once: the
 // command has not started then, so nothing is run twice (save when the
@@ -194,7 +194,7 @@ const (
 // others ended may find every slot of MaxSessions still taken: such a
 // refusal ("open failed") is tried again, waiting twice as long each time,
 // for about two seconds.
-func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer, tty bool) (*conn, *ssh.Session, io.WriteCloser, error) {
+func (h *host) start(ctx context.Context, line string, attach func(*ssh.Session) error, tty bool) (*conn, *ssh.Session, io.WriteCloser, error) {
 	redialled := false
 	wait := sessionRetryFirst
 	for {
@@ -205,7 +205,7 @@ func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer,
 		sess, err := cn.client.NewSession()
 		switch {
 		case err == nil:
-			stdin, err := startIn(ctx, sess, line, stdout, stderr, tty)
+			stdin, err := startIn(ctx, sess, line, attach, tty)
 			switch {
 			case err == nil:
 				return cn, sess, stdin, nil
@@ -235,12 +235,14 @@ func (h *host) start(ctx context.Context, line string, stdout, stderr io.Writer,
 	}
 }
 
-// startIn starts line in sess, whose output goes to stdout and stderr,
+// startIn starts line in sess, whose output goes where attach sets it,
 // on a terminal when tty is set (see rawTerminal), and returns the
 // command's standard input. On failure it closes sess.
-func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr io.Writer, tty bool) (io.WriteCloser, error) {
-	sess.Stdout, sess.Stderr = stdout, stderr
+func startIn(ctx context.Context, sess *ssh.Session, line string, attach func(*ssh.Session) error, tty bool) (io.WriteCloser, error) {
 	stdin, err := sess.StdinPipe()
+	if err == nil {
+		err = attach(sess)
+	}
 	if err == nil && tty {
 		err = sess.RequestPty("dumb", 24, 80, rawTerminal)
 	}
@@ -255,6 +257,15 @@ func startIn(ctx context.Context, sess *ssh.Session, line string, stdout, stderr
 		return nil, err
 	}
 	return stdin, nil
+}
+
+// outputTo returns the attach function (see start) that sends a session's
+// output to stdout and its errors to stderr.
+func outputTo(stdout, stderr io.Writer) func(*ssh.Session) error {
+	return func(sess *ssh.Session) error {
+		sess.Stdout, sess.Stderr = stdout, stderr
+		return nil
+	}
 }
 
 // prepare returns the handshake that feeds c.

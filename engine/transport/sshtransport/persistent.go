@@ -22,7 +22,7 @@ const (
 	// SessionMode runs every command in an SSH session of its own: sshd
 	// forks and starts the login shell for each.
 	SessionMode Mode = "session"
-	// PersistentMode runs commands through persistent helpers: sh
+	// PersistentMode runs commands through persistent helpers: perl
 	// processes, each started once in a session of its own, that run one
 	// command after another (see shell.HelperLine), so that a command
 	// costs no new session. A host keeps as many as it runs commands at
@@ -42,9 +42,7 @@ type helper struct {
 	cn        *conn
 	sess      *ssh.Session
 	stdin     io.WriteCloser
-	out, errs *shell.Marked
-	outPipe   *io.PipeReader
-	errPipe   *io.PipeReader
+	out, errs *shell.Marked // read straight from the session's streams
 	ended     chan struct{} // closed once the session has ended
 	closeOnce sync.Once
 	reusable  atomic.Bool // the last command left the helper waiting for the next
@@ -66,18 +64,20 @@ func (h *host) persistent() bool {
 // error wraps errNoHelper.
 func (h *host) startHelper(ctx context.Context) (*helper, error) {
 	ready := shell.NewMarker()
-	outPipe, outW := io.Pipe()
-	errPipe, errW := io.Pipe()
-	cn, sess, stdin, err := h.start(ctx, shell.HelperLine(ready), outW, errW, false)
+	var outR, errR io.Reader
+	attach := func(sess *ssh.Session) (err error) {
+		if outR, err = sess.StdoutPipe(); err == nil {
+			errR, err = sess.StderrPipe()
+		}
+		return err
+	}
+	cn, sess, stdin, err := h.start(ctx, shell.HelperLine(ready), attach, false)
 	if err != nil {
 		return nil, err
 	}
-	hp := &helper{cn: cn, sess: sess, stdin: stdin, out: shell.NewMarked(outPipe), errs: shell.NewMarked(errPipe),
-		outPipe: outPipe, errPipe: errPipe, ended: make(chan struct{})}
+	hp := &helper{cn: cn, sess: sess, stdin: stdin, out: shell.NewMarked(outR), errs: shell.NewMarked(errR), ended: make(chan struct{})}
 	go func() {
 		_ = sess.Wait()
-		outW.Close()
-		errW.Close()
 		close(hp.ended)
 	}()
 	early := shell.StreamLines[transport.Stream](nil, transport.Stderr, maxTerminalOutput)
@@ -126,11 +126,7 @@ func (h *host) startHelper(ctx context.Context) (*helper, error) {
 
 // Close ends the helper's session; a command it runs is lost.
 func (hp *helper) Close() error {
-	hp.closeOnce.Do(func() {
-		hp.sess.Close()
-		hp.outPipe.Close()
-		hp.errPipe.Close()
-	})
+	hp.closeOnce.Do(func() { hp.sess.Close() })
 	return nil
 }
 
@@ -190,7 +186,7 @@ func (h *host) dropHelpers() {
 type helperInput struct {
 	mu     sync.Mutex
 	w      io.Writer
-	closed bool
+	closed bool // the input has ended, or the command has none
 }
 
 // errInputEnded means a write came after the command's input ended.
@@ -241,11 +237,12 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 	}
 	hp.reusable.Store(false)
 	mark := shell.NewMarker()
-	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line)); err != nil {
+	input := hs.HasInput()
+	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line, input)); err != nil {
 		hp.Close()
 		return transport.Result{}, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 	}
-	in := &helperInput{w: hp.stdin}
+	in := &helperInput{w: hp.stdin, closed: !input}
 	var status string
 	waited := make(chan error, 1)
 	go func() {

@@ -44,14 +44,14 @@ func uidOf(t *testing.T, name string) int {
 
 // helperProcesses returns the process ids of the persistent helpers
 // running on this machine whose login user is uid: the processes whose
-// command line runs the helper script and whose parent is sshd.
+// command line holds the helper's script and whose parent is sshd.
 func helperProcesses(t *testing.T, uid int) []int {
 	t.Helper()
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var found []int
 	for _, dir := range dirs {
 		cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte("runbook-helper.XXXXXXXXXX")) {
+		if err != nil || !bytes.Contains(cmdline, []byte("# runbook persistent helper")) {
 			continue
 		}
 		var st syscall.Stat_t
@@ -109,23 +109,13 @@ func TestPersistentLostHelper(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	u := sshdtest.NewUser(t)
 	uid := uidOf(t, u.Name)
-	// The helper's status file, which a killed helper leaves, goes here.
-	tmp, err := os.MkdirTemp("", "runbook-lost-helper-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	if err := os.Chmod(tmp, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	setLoginShell(t, u.Name, "export TMPDIR="+tmp)
 	h := persistentHost(t, srv, u.Name)
 	marker := fmt.Sprint(900000 + rand.IntN(90000000))
 	t.Cleanup(func() { killSleeps(marker) })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	killed := 0
-	_, err = h.Run(ctx, transport.Command{
+	_, err := h.Run(ctx, transport.Command{
 		Script: "echo started; sleep " + marker,
 		OnLine: func(_ transport.Stream, line string) {
 			if line != "started" {
@@ -183,13 +173,13 @@ func TestPersistentSudoPassword(t *testing.T) {
 	}
 }
 
-// TestPersistentFallsBackToSessions gives the login shell a TMPDIR that
-// does not exist, so that no helper can start: the host says so once,
-// naming itself and quoting mktemp, and runs its commands in sessions.
+// TestPersistentFallsBackToSessions gives the login shell a PATH where
+// perl is not, so that no helper can start: the host says so once, naming
+// itself and perl, and runs its commands in sessions.
 func TestPersistentFallsBackToSessions(t *testing.T) {
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	u := sshdtest.NewUser(t)
-	setLoginShell(t, u.Name, "export TMPDIR=/nonexistent-runbook-dir")
+	setLoginShell(t, u.Name, "export PATH=/nonexistent-runbook-dir")
 	cfg := testConfig(srv)
 	cfg.User = u.Name
 	cfg.Name = "plain-host"
@@ -197,13 +187,13 @@ func TestPersistentFallsBackToSessions(t *testing.T) {
 	warnings := collectWarnings(&cfg)
 	h := newHost(t, cfg)
 	for i := range 2 {
-		res, err := h.Run(context.Background(), transport.Command{Args: []string{"echo", strconv.Itoa(i)}})
+		res, err := h.Run(context.Background(), transport.Command{Args: []string{"/bin/echo", strconv.Itoa(i)}})
 		if err != nil || string(res.Stdout) != strconv.Itoa(i)+"\n" {
 			t.Fatalf("command %d: %v, stdout %q", i, err, res.Stdout)
 		}
 	}
 	got := warnings()
-	if len(got) != 1 || !strings.Contains(got[0], "plain-host") || !strings.Contains(got[0], "persistent helper") || !strings.Contains(got[0], "mktemp") {
-		t.Fatalf("warnings %q, want one naming plain-host and the persistent helper, quoting mktemp", got)
+	if len(got) != 1 || !strings.Contains(got[0], "plain-host") || !strings.Contains(got[0], "persistent helper") || !strings.Contains(got[0], "no perl") {
+		t.Fatalf("warnings %q, want one naming plain-host, the persistent helper and perl", got)
 	}
 }

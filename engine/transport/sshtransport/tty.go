@@ -56,7 +56,7 @@ func (h *host) runTTY(ctx context.Context, c transport.Command, hs *shell.Handsh
 	line, term := hs.TTYLine(hs.Sudo(c.Sudo.User, c.Sudo.Password), c.Dir, c.Args, c.Script)
 	after := shell.StreamLines[transport.Stream](nil, transport.Stderr, maxTerminalOutput)
 	term.Stderr = after
-	cn, ttySess, _, err := h.start(ctx, line, term, term, true)
+	cn, ttySess, _, err := h.start(ctx, line, outputTo(term, term), true)
 	if err != nil {
 		return transport.Result{}, err
 	}
@@ -70,7 +70,7 @@ func (h *host) runTTY(ctx context.Context, c transport.Command, hs *shell.Handsh
 	case <-ctx.Done():
 		return transport.Result{ExitCode: -1}, h.errorf("command cancelled before it started: %w", ctx.Err())
 	}
-	_, relay, stdin, err := h.start(ctx, shell.RelayLine(term.Dir()), out, hs, false)
+	_, relay, stdin, err := h.start(ctx, shell.RelayLine(term.Dir()), outputTo(out, hs), false)
 	if err != nil {
 		return transport.Result{}, err
 	}

@@ -11,68 +11,143 @@ import (
 	"github.com/runbookhq/runbook/engine/shellquote"
 )
 
-// A persistent helper is one sh process, started once in an SSH session,
-// that runs many commands one after another, so that a command costs no
-// session, no fork of sshd and no login shell. A host keeps several, one
-// per command it runs at once.
+// A persistent helper is one perl process, started once in an SSH
+// session, that runs many commands one after another, so that a command
+// costs no session, no fork of sshd and no login shell. A host keeps
+// several, one per command it runs at once. Perl is part of the base
+// system of most Linux distributions (Debian's perl-base is essential); a
+// host without it says so, and its commands take sessions.
 //
 // The session's standard input carries frames. A command's frame is its
-// end marker on a line, the number of lines of its command line on the
-// next, then those lines: the same command line (see Handshake.Line) a
-// session would run, which carries no secret. Then come the chunks of
-// the command's standard input, each its length in decimal on a line and
-// then that many bytes, and a chunk of length 0 that ends it. A chunk is
-// copied by head -c, which reads no byte beyond it, so the next frame is
-// never read as input; once the command no longer reads its input, the
-// rest is drained.
+// end marker on a line; on the next, the number of lines of its command
+// line, a space, and 1 when the command has standard input or 0 when it
+// has none; then those lines: the same command line (see Handshake.Line)
+// a session would run, which carries no secret. A command with input is
+// followed by the chunks of that input, each its length in decimal on a
+// line and then that many bytes, and a chunk of length 0 that ends it.
+// The helper passes the chunks to a pipe that is the command's standard
+// input, and drops what comes once the command has closed it; a command
+// without input reads /dev/null. The command never sees the control
+// stream itself.
 //
-// The command runs under setsid, in a session and process group of its
-// own whose id is the process id the wrapper reports, as it does in an
-// SSH session. Its standard output and error are pipes, each copied by
-// cat to the helper's own: a stream ends once every process holding it
-// has closed it, as in an SSH session. When both have ended, the helper
+// The helper forks once per command. The child makes a process group of
+// its own (setpgrp), whose id is the process id the wrapper reports, as in
+// an SSH session, and execs sh with the command line, as the login shell
+// would, with SIGPIPE back to its default. Its
+// standard output and error are pipes the helper copies to its own: a
+// stream ends once every process holding it has closed it, as in an SSH
+// session. When both have ended and the command has exited, the helper
 // writes the end marker to its standard output, and the end marker, a
-// space, the exit status and a newline to its standard error, at once, so
-// that both usually leave in one packet. The marker is random for each
-// command, so no output can pass for it. The helper reads the next frame
-// once the command's input has ended.
+// space, the command's exit status, or "signal" and the number of the
+// signal that ended it, and a newline to its standard error, at once, so that both usually leave in one packet. The
+// marker is random for each command, so no output can pass for it. The
+// helper reads the next frame once the command's input has ended. A
+// command thus costs the host one fork and the execs of sh and the
+// command, as a session's login shell does, and nothing more.
 
-// helperScript is the script of a persistent helper. $1 is its ready
-// marker, written to standard output with "ok", or with what it lacks,
-// and to standard error, once it runs. The exit status of a command goes
-// through a file of its own, made with mktemp and removed on exit.
-const helperScript = `rb_f=$(mktemp "${TMPDIR:-/tmp}/runbook-helper.XXXXXXXXXX") || exit 125
-trap 'rm -f -- "$rb_f"' EXIT
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
-for rb_t in setsid head; do
-  command -v "$rb_t" >/dev/null 2>&1 || { printf '\n%s no %s\n' "$1" "$rb_t"; exit 0; }
-done
-printf '\n%s ok\n' "$1"
-printf '\n%s\n' "$1" >&2
-rb_in() {
-  while IFS= read -r rb_c && [ "$rb_c" -gt 0 ]; do
-    head -c "$rb_c" | { cat || cat >/dev/null; }
-  done
+// helperScript is the perl script of a persistent helper. $ARGV[0] is its
+// ready marker, written to standard output with "ok" and to standard
+// error once it runs. It loads no module, since a module such as POSIX
+// costs more to load than a helper's start otherwise does: the wait flag
+// 1 is WNOHANG, and the command's input is written to its pipe, once
+// select finds it writable, at most 4096 bytes (PIPE_BUF) at a time,
+// which Linux takes without blocking.
+const helperScript = `# runbook persistent helper
+use strict;
+my $ready = $ARGV[0];
+$SIG{PIPE} = 'IGNORE';
+my $ctl = '';
+sub more { my $n = sysread(STDIN, $ctl, 65536, length $ctl); exit 0 unless $n }
+sub line {
+  my $i;
+  more() while ($i = index($ctl, "\n")) < 0;
+  my $l = substr($ctl, 0, $i);
+  substr($ctl, 0, $i + 1) = '';
+  return $l;
 }
-rb_run() {
-  { { setsid sh -c "$1" 2>&1 >&3 3>&-; echo $? >"$rb_f"; } | cat >&2 3>&-; } 3>&1 | cat
-  IFS= read -r rb_s <"$rb_f"
-  printf '%s' "$2"
-  printf '%s %s\n' "$2" "$rb_s" >&2
+sub put {
+  my ($fh, $s) = @_;
+  while (length $s) {
+    my $n = syswrite($fh, $s);
+    exit 141 unless $n;
+    substr($s, 0, $n) = '';
+  }
 }
-while IFS= read -r rb_m && IFS= read -r rb_n; do
-  rb_l=
-  while [ "$rb_n" -gt 0 ]; do IFS= read -r rb_x || exit 0; rb_l="$rb_l$rb_x
-"; rb_n=$((rb_n-1)); done
-  rb_in 2>/dev/null | rb_run "$rb_l" "$rb_m"
-done`
+put(\*STDOUT, "\n$ready ok\n");
+put(\*STDERR, "\n$ready\n");
+my $mark;
+while (defined($mark = line())) {
+  my ($n, $input) = split / /, line();
+  my $cmd = '';
+  $cmd .= line() . "\n" for 1 .. $n;
+  pipe(my $or, my $ow) && pipe(my $er, my $ew) or exit 125;
+  my ($ir, $iw);
+  pipe($ir, $iw) or exit 125 if $input;
+  my $pid = fork;
+  exit 125 unless defined $pid;
+  if (!$pid) {
+    setpgrp(0, 0);
+    $SIG{PIPE} = 'DEFAULT';
+    open(STDIN, $input ? '<&' : '<', $input ? $ir : '/dev/null') && open(STDOUT, '>&', $ow) && open(STDERR, '>&', $ew)
+      && exec { '/bin/sh' } 'sh', '-c', $cmd;
+    exit 127;
+  }
+  close $ow; close $ew;
+  close $ir if $input;
+  my ($left, $pend, $status) = (0, '');
+  my %out = (fileno $or => [$or, \*STDOUT], fileno $er => [$er, \*STDERR]);
+  while (%out || $input || !defined $status) {
+    while ($input && !length $pend) {
+      if ($left == 0) {
+        my $i = index($ctl, "\n");
+        last if $i < 0;
+        $left = substr($ctl, 0, $i) + 0;
+        substr($ctl, 0, $i + 1) = '';
+        if ($left == 0) { $input = 0; close $iw if $iw; undef $iw }
+        next;
+      }
+      last unless length $ctl;
+      my $take = substr($ctl, 0, $left, '');
+      $left -= length $take;
+      $pend = $take if $iw;
+    }
+    if (!%out && !defined $status) {
+      my $w = waitpid($pid, $input ? 1 : 0);
+      if ($w == $pid) { $status = $? & 127 ? 'signal ' . ($? & 127) : $? >> 8 }
+      elsif ($w < 0) { $status = 127 }
+      if (defined $status) { put(\*STDOUT, $mark); put(\*STDERR, "$mark $status\n") }
+    }
+    last unless %out || $input || !defined $status;
+    my ($rin, $win) = ('', '');
+    vec($rin, $_, 1) = 1 for keys %out;
+    vec($rin, 0, 1) = 1 if $input && !length $pend;
+    vec($win, fileno $iw, 1) = 1 if length $pend;
+    next if select(my $rout = $rin, my $wout = $win, undef, %out ? undef : 0.05) <= 0;
+    for my $fd (keys %out) {
+      next unless vec($rout, $fd, 1);
+      my ($r, $to) = @{$out{$fd}};
+      my $buf;
+      my $got = sysread($r, $buf, 65536);
+      if ($got) { put($to, $buf) } else { close $r; delete $out{$fd} }
+    }
+    more() if vec($rout, 0, 1);
+    if (length $pend && vec($wout, fileno $iw, 1)) {
+      my $w = syswrite($iw, $pend, 4096);
+      if ($w) { substr($pend, 0, $w) = '' } else { close $iw; undef $iw; $pend = '' }
+    }
+  }
+}`
+
+// helperShim starts the helper under /bin/sh, whatever the login shell:
+// $1 is the helper's script, $2 its ready marker, written with what the
+// host lacks when it has no perl.
+const helperShim = `command -v perl >/dev/null 2>&1 || { printf '\n%s no perl\n' "$2"; exit 0; }
+exec perl -e "$1" -- "$2"`
 
 // HelperLine returns the command line, for the login shell of an SSH
 // session, that starts a persistent helper whose ready marker is ready.
 func HelperLine(ready string) string {
-	return "exec /bin/sh -c " + shellquote.Quote(helperScript) + " sh " + shellquote.Quote(ready)
+	return "exec /bin/sh -c " + shellquote.Quote(helperShim) + " sh " + shellquote.Quote(helperScript) + " " + shellquote.Quote(ready)
 }
 
 // NewMarker returns a new random marker: a ready marker for a helper,
@@ -82,9 +157,14 @@ func NewMarker() string {
 }
 
 // CommandFrame returns the frame that starts line, with end marker mark,
-// in a persistent helper.
-func CommandFrame(mark, line string) []byte {
-	return []byte(mark + "\n" + strconv.Itoa(strings.Count(line, "\n")+1) + "\n" + line + "\n")
+// in a persistent helper; input says whether chunks of standard input
+// follow it.
+func CommandFrame(mark, line string, input bool) []byte {
+	flag := " 0\n"
+	if input {
+		flag = " 1\n"
+	}
+	return []byte(mark + "\n" + strconv.Itoa(strings.Count(line, "\n")+1) + flag + line + "\n")
 }
 
 // ChunkHeader returns what comes before a chunk of n bytes of a command's
@@ -211,16 +291,23 @@ func (m *Marked) release() {
 var linuxSignals = [...]string{1: "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
 	"STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS"}
 
-// ParseStatus reads the exit status a persistent helper reported, as sh's
-// $? gives it: a status above 128 that is 128 plus the number of a
-// signal is taken for that signal, since sh says no more.
+// ParseStatus reads how a command ended, as a persistent helper reported
+// it: an exit status, or "signal" and the number of the signal that ended
+// it, which is named as SSH names it when Linux gives it a name.
 func ParseStatus(s string) (code int, signal string, err error) {
+	if n, ok := strings.CutPrefix(s, "signal "); ok {
+		num, err := strconv.Atoi(n)
+		switch {
+		case err != nil || num < 1 || num > 64:
+			return 0, "", fmt.Errorf("the persistent helper reported the signal %q", n)
+		case num < len(linuxSignals):
+			return -1, linuxSignals[num], nil
+		}
+		return -1, n, nil
+	}
 	code, err = strconv.Atoi(s)
 	if err != nil || code < 0 || code > 255 {
 		return 0, "", fmt.Errorf("the persistent helper reported the exit status %q", s)
-	}
-	if n := code - 128; n > 0 && n < len(linuxSignals) {
-		return -1, linuxSignals[n], nil
 	}
 	return code, "", nil
 }

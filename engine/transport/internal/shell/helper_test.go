@@ -57,13 +57,13 @@ func TestParseStatus(t *testing.T) {
 		in     string
 		code   int
 		signal string
-	}{{"0", 0, ""}, {"7", 7, ""}, {"128", 128, ""}, {"143", -1, "TERM"}, {"137", -1, "KILL"}, {"200", 200, ""}} {
+	}{{"0", 0, ""}, {"7", 7, ""}, {"128", 128, ""}, {"143", 143, ""}, {"signal 15", -1, "TERM"}, {"signal 9", -1, "KILL"}, {"signal 40", -1, "40"}, {"200", 200, ""}} {
 		code, signal, err := ParseStatus(tc.in)
 		if err != nil || code != tc.code || signal != tc.signal {
 			t.Errorf("%s: %d %q %v, want %d %q", tc.in, code, signal, err, tc.code, tc.signal)
 		}
 	}
-	for _, bad := range []string{"", "x", "-1", "256"} {
+	for _, bad := range []string{"", "x", "-1", "256", "signal", "signal 0", "signal 65", "signal x"} {
 		if _, _, err := ParseStatus(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
