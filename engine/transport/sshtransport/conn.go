@@ -34,7 +34,7 @@ func newConn(client *ssh.Client, hops []*ssh.Client, interval time.Duration) *co
 		c.close()
 	}()
 	if interval > 0 {
-		go c.keepAlive(interval)
+		c.keepAliveEvery(interval)
 	}
 	return c
 }
@@ -63,35 +63,35 @@ func (c *conn) close() {
 	})
 }
 
-// keepAlive sends a keepalive request every interval and closes the
-// connection when one is not answered within the interval.
-func (c *conn) keepAlive(interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-c.dead:
+// keepAliveEvery sends a keepalive request every interval and closes the
+// connection when one is not answered within the interval. No goroutine
+// waits between keepalives: a timer starts each one, so that an idle
+// connection costs a timer rather than a goroutine's stack, which adds up
+// over thousands of hosts.
+func (c *conn) keepAliveEvery(interval time.Duration) {
+	var probe func()
+	probe = func() {
+		if !c.alive() {
 			return
-		case <-ticker.C:
 		}
-		reply := make(chan error, 1)
-		go func() {
-			_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
-			reply <- err
-		}()
-		select {
-		case err := <-reply:
-			if err != nil {
+		answered := make(chan struct{})
+		late := time.AfterFunc(interval, func() {
+			select {
+			case <-answered:
+			default:
 				c.close()
-				return
 			}
-		case <-time.After(interval):
+		})
+		_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+		close(answered)
+		late.Stop()
+		if err != nil {
 			c.close()
 			return
-		case <-c.dead:
-			return
 		}
+		time.AfterFunc(interval, probe)
 	}
+	time.AfterFunc(interval, probe)
 }
 
 // errNoSFTP means the server refused the SFTP subsystem: it has none,
