@@ -86,7 +86,41 @@ func (h *host) dialEndpointOnce(ctx context.Context, via *ssh.Client, e endpoint
 		}
 		return nil, nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), silent.refusal(err))
 	}
-	return ssh.NewClient(c, chans, reqs), checker.accepted, nil
+	return newClient(c, chans, reqs), checker.accepted, nil
+}
+
+// newClient returns a client on c, as ssh.NewClient does, but with one
+// goroutine serving what the server asks of it rather than three: a
+// runbook client serves nothing to a server (no port forwarding, no agent
+// forwarding), so every global request the server sends is answered
+// "no", as OpenSSH's client answers unknown ones, and every channel it
+// opens is rejected, until the connection ends. Each goroutine holds a
+// stack of a few KB, which adds up over thousands of hosts.
+func newClient(c ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) *ssh.Client {
+	go refuseServer(chans, reqs)
+	return &ssh.Client{Conn: c}
+}
+
+// refuseServer answers "no" to every request on reqs and rejects every
+// channel on chans until both are closed, which the connection does as
+// it ends.
+func refuseServer(chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+	for chans != nil || reqs != nil {
+		select {
+		case ch, ok := <-chans:
+			if !ok {
+				chans = nil
+				continue
+			}
+			_ = ch.Reject(ssh.UnknownChannelType, "unknown channel type: "+ch.ChannelType())
+		case r, ok := <-reqs:
+			if !ok {
+				reqs = nil
+				continue
+			}
+			_ = r.Reply(false, nil)
+		}
+	}
 }
 
 // handshakeTimer closes a connection whose handshake runs past its
