@@ -144,6 +144,42 @@ task "fail" "roll" {
 	}
 }
 
+// TestBatchSkippedAtOnceStillWaits runs a task one host at a time where
+// the second host's instance is skipped at once, by a failure before the
+// task, while the first host's still runs: the third host's starts only
+// once the first host's has ended, as if the second batch had run.
+func TestBatchSkippedAtOnceStillWaits(t *testing.T) {
+	p := mustLoad(t, `
+host "h1" {}
+host "h2" {}
+host "h3" {}
+task "shell" "pre" {
+  on  = [host.h1, host.h2, host.h3]
+  script = self.name == "h2" ? "false" : "true"
+}
+task "shell" "roll" {
+  on         = [host.h1, host.h2, host.h3]
+  script     = self.name == "h1" ? "sleep 1" : "true"
+  batch      = 1
+  depends_on = [task.pre]
+}
+`, LoadOptions{})
+	rep, events, err := journalRun(t, context.Background(), p, t.TempDir(), RunOptions{Connect: localConnect})
+	if !errors.Is(err, ErrTaskFailed) {
+		t.Fatalf("run: %v", err)
+	}
+	if res := resultOf(t, rep, "roll@h2"); res.Status != StatusSkipped {
+		t.Fatalf("roll@h2: %s", res.Status)
+	}
+	if res := resultOf(t, rep, "roll@h3"); res.Status != StatusChanged {
+		t.Fatalf("roll@h3: %s, %v", res.Status, res.Err)
+	}
+	started, finished := batchOrder(events, "roll")
+	if started["h3"] < finished["h1"] {
+		t.Errorf("roll@h3 started (event %d) before roll@h1 ended (event %d)", started["h3"], finished["h1"])
+	}
+}
+
 // TestBatchesResume resumes a run whose third batch did not start after a
 // failure in the second: the first batches are restored, the failed host
 // runs again, and the third batch runs once the second has ended.

@@ -19,6 +19,8 @@
 //
 // A wait edge (AddWaitEdge) only orders two nodes: the later starts once
 // the earlier has ended, whatever its outcome, and is neither skipped nor
-// cancelled by it. Cycles and the topological order count wait edges as
+// cancelled by it. A node skipped because a dependency failed is reported
+// only once every node it waits for has ended, so that what waits for it
+// in turn is held as long as if it had run. Cycles and the topological order count wait edges as
 // edges; Dependencies does not list them (Waits does).
 package dag

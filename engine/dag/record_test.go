@@ -90,6 +90,26 @@ func (r *recorder) check(t *testing.T, g *Graph, opts WalkOptions) {
 		} else {
 			r.checkUnvisited(t, g, opts, v)
 		}
+		r.checkWaits(t, g, v)
+	}
+}
+
+// checkWaits verifies that node v started, or was skipped, only after
+// every node it waits for was reported; a node cancelled may be reported
+// at once.
+func (r *recorder) checkWaits(t *testing.T, g *Graph, v int) {
+	t.Helper()
+	at := r.started[v]
+	if at < 0 {
+		if r.outcome[v] == Cancelled {
+			return
+		}
+		at = r.reported[v]
+	}
+	for _, p := range g.Waits(v) {
+		if r.reported[p] < 0 || r.reported[p] > at {
+			t.Errorf("node %d (%v) went on at %d before node %d it waits for was reported at %d", v, r.outcome[v], at, p, r.reported[p])
+		}
 	}
 }
 

@@ -55,6 +55,41 @@ func TestWaitEdges(t *testing.T) {
 	}
 }
 
+// TestWaitEdgeHoldsSkips walks three batches where the second is skipped
+// at once, by a dependency that fails before the first batch ends: node 0
+// (batch 1) runs until released; node 2 (batch 2) waits for it and
+// depends on node 1, which fails at once; node 3 (batch 3) waits for node
+// 2. Node 2 is reported skipped only once node 0 has ended, so node 3
+// cannot start while node 0 runs.
+func TestWaitEdgeHoldsSkips(t *testing.T) {
+	g := New(4)
+	g.AddWaitEdge(2, 0)
+	g.AddEdge(2, 1)
+	g.AddWaitEdge(3, 2)
+	release := make(chan struct{})
+	r := newRecorder(4)
+	visit := r.visitor(func(_ context.Context, v int) Outcome {
+		switch v {
+		case 0:
+			<-release
+		case 1:
+			close(release) // node 0 ends only after node 1 has failed
+			return Failed
+		}
+		return Done
+	})
+	if err := g.Walk(context.Background(), WalkOptions{}, visit, r.report); err != nil {
+		t.Fatal(err)
+	}
+	r.check(t, g, WalkOptions{})
+	if r.outcome[2] != Skipped || r.cause[2] != 1 || r.outcome[3] != Done {
+		t.Errorf("node 2 %v (cause %d), node 3 %v; want skipped by 1, done", r.outcome[2], r.cause[2], r.outcome[3])
+	}
+	if r.reported[2] < r.reported[0] || r.started[3] < r.reported[0] {
+		t.Errorf("node 2 reported at %d and node 3 started at %d, before node 0 ended at %d", r.reported[2], r.started[3], r.reported[0])
+	}
+}
+
 // TestWaitEdgeCycle finds a loop closed by a wait edge.
 func TestWaitEdgeCycle(t *testing.T) {
 	g := New(3)

@@ -14,6 +14,7 @@ const (
 	pending  nodeState = iota // some dependency has not finished
 	ready                     // queued in its group, waiting for capacity
 	running                   // being visited
+	doomed                    // to be skipped, once every node it waits for has ended
 	finished                  // reported
 )
 
@@ -42,6 +43,9 @@ type walker struct {
 	left    int       // nodes not yet reported
 	idle    int       // workers waiting on cond
 	stopped bool      // no new visit may start
+	// causes holds, for each doomed node, the dependency whose failure
+	// dooms it.
+	causes map[int32]int32
 }
 
 // newWalker prepares a walk of g with every node without dependencies ready.
@@ -256,18 +260,49 @@ func (w *walker) finish(v int32, o Outcome) {
 // propagate reports every transitive dependent of v that has not been
 // reported yet with outcome o, each caused by the dependency it was reached
 // from. No such dependent can be ready or running, since v did not finish
-// Done.
+// Done. A dependent to be skipped that waits for a node not ended yet, or
+// whose cause is doomed itself, is doomed instead: it is reported once
+// every node it waits for has ended and its cause has been reported (see
+// resolveDoomed), so that a wait edge orders the ends of nodes that are
+// skipped as it orders the starts of those that run.
 func (w *walker) propagate(v int32, o Outcome) {
 	stack := []int32{v}
 	for len(stack) > 0 {
 		u := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, d := range w.g.dependents[u] {
-			if w.state[d] == pending {
-				w.resolve(d, o, int(u))
-				stack = append(stack, d)
+			if w.state[d] != pending {
+				continue
 			}
+			if o == Skipped && (w.waiting(d) || w.state[u] == doomed) {
+				w.state[d] = doomed
+				if w.causes == nil {
+					w.causes = map[int32]int32{}
+				}
+				w.causes[d] = u
+			} else {
+				w.resolve(d, o, int(u))
+			}
+			stack = append(stack, d)
 		}
+	}
+}
+
+// waiting reports whether v waits for a node that has not ended.
+func (w *walker) waiting(v int32) bool {
+	if w.g.waits == nil {
+		return false
+	}
+	return slices.ContainsFunc(w.g.waits[v], func(p int32) bool { return w.state[p] != finished })
+}
+
+// resolveDoomed reports d skipped when it is doomed, every node it waits
+// for has ended and the dependency that dooms it has been reported.
+func (w *walker) resolveDoomed(d int32) {
+	if w.state[d] == doomed && !w.waiting(d) && w.state[w.causes[d]] == finished {
+		cause := w.causes[d]
+		delete(w.causes, d)
+		w.resolve(d, Skipped, int(cause))
 	}
 }
 
@@ -279,7 +314,7 @@ func (w *walker) stop() {
 	}
 	w.stopped = true
 	for v, s := range w.state {
-		if s == pending || s == ready {
+		if s == pending || s == ready || s == doomed {
 			w.resolve(int32(v), Cancelled, -1)
 		}
 	}
@@ -288,7 +323,8 @@ func (w *walker) stop() {
 }
 
 // resolve marks v finished and reports it, and lets the nodes that wait
-// for it go on, whatever its outcome.
+// for it go on, whatever its outcome, and those doomed that waited only
+// for it be reported.
 func (w *walker) resolve(v int32, o Outcome, cause int) {
 	w.state[v] = finished
 	w.left--
@@ -297,13 +333,19 @@ func (w *walker) resolve(v int32, o Outcome, cause int) {
 		return
 	}
 	for _, d := range w.g.waiters[v] {
-		if w.state[d] != pending {
-			continue
+		switch w.state[d] {
+		case pending:
+			w.indeg[d]--
+			if w.indeg[d] == 0 {
+				w.enqueue(d)
+			}
+		case doomed:
+			w.resolveDoomed(d)
 		}
-		w.indeg[d]--
-		if w.indeg[d] == 0 {
-			w.enqueue(d)
-		}
+	}
+	// A wait edge that doubles a dependency is not among v's waiters.
+	for _, d := range w.g.dependents[v] {
+		w.resolveDoomed(d)
 	}
 }
 
