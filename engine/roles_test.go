@@ -95,6 +95,68 @@ func TestRoleTags(t *testing.T) {
 	}
 }
 
+// TestDependsOnRole waits for a whole role: on a host where the role
+// runs, for every task of it there, nested roles' included; elsewhere,
+// for every instance of it. An unknown role is reported where it is named.
+func TestDependsOnRole(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/roles")); err != nil {
+		t.Fatal(err)
+	}
+	site := `
+host "web1" {}
+host "web2" {}
+host "db" {}
+role "web" {
+  source = "./roles/app"
+  on     = [host.web1, host.web2]
+  name   = "web"
+  port   = 8080
+}
+task "echo" "after" {
+  on         = [host.web1, host.db]
+  message    = "after"
+  depends_on = [role.web]
+}
+`
+	writeFiles(t, dir, map[string]string{"deps.hcl": site, "typo.hcl": strings.Replace(site, "[role.web]", "[role.wbe]", 1)})
+	p, diags := Load(filepath.Join(dir, "deps.hcl"), LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diagText(p, diags))
+	}
+	deps := map[string][]string{}
+	for _, inst := range p.Instances() {
+		deps[inst.ID()] = inst.DependsOn
+	}
+	roleOn := func(hosts ...string) []string {
+		var ids []string
+		for _, task := range []string{"role.web.role.conf.task.write", "role.web.task.check", "role.web.task.greet"} {
+			for _, h := range hosts {
+				ids = append(ids, task+"@"+h)
+			}
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if got, want := deps["after@web1"], roleOn("web1"); !slices.Equal(got, want) {
+		t.Errorf("after@web1 waits for\n  %v\nwant\n  %v", got, want)
+	}
+	if got, want := deps["after@db"], roleOn("web1", "web2"); !slices.Equal(got, want) {
+		t.Errorf("after@db waits for\n  %v\nwant\n  %v", got, want)
+	}
+	rep, err := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if res := resultOf(t, rep, "after@db"); res.Status != StatusOK {
+		t.Errorf("after@db: %s, %v", res.Status, res.Err)
+	}
+	p, diags = Load(filepath.Join(dir, "typo.hcl"), LoadOptions{})
+	if text := diagText(p, diags); !strings.Contains(text, "typo.hcl line 14") || !strings.Contains(text, `role "wbe", which is not declared here. Did you mean "web"?`) {
+		t.Errorf("an unknown role:\n%s", text)
+	}
+}
+
 // writeFiles writes files (path: content) under dir.
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()

@@ -44,6 +44,9 @@ func (l *loader) buildGraph() bool {
 			for _, r := range t.after {
 				collect.add(inst, l.link(inst, t.scope, r, nil, g, edges)...)
 			}
+			for _, rd := range t.afterRoles {
+				linkRole(inst, rd, g, edges)
+			}
 			for _, r := range t.watch {
 				collect.add(inst, l.link(inst, t.scope, r, nil, g, edges)...)
 				target := t.scope.taskIdx[r.Name]
@@ -142,6 +145,26 @@ func (l *loader) link(inst *Instance, s *scope, r lang.Reference, views map[*tas
 		add(on, target.byHost[r.Host]...)
 	}
 	return nil
+}
+
+// linkRole adds the edges from inst to the instances of every task of
+// the role rd names, nested roles' included: those on inst's host when
+// the role runs there, else all of them, as depends_on = [task.NAME] does
+// for one task.
+func linkRole(inst *Instance, rd roleDep, g *dag.Graph, edges edgeRanges) {
+	var all, here []*Instance
+	rd.role.scope.walk(func(s *scope) {
+		for _, t := range s.tasks {
+			all = append(all, t.insts...)
+			here = append(here, t.byHost[inst.host.cfg.Name]...)
+		}
+	})
+	if len(here) == 0 {
+		here = all
+	}
+	for _, ti := range here {
+		edges.add(g, inst.id, ti.id, rd.rng)
+	}
 }
 
 // byHostKey orders instances by host, then key.

@@ -305,21 +305,23 @@ func (l *loader) checkResult(t *task, r lang.Reference) {
 
 // dependsOn reads depends_on: a list of task.NAME (the instance on the
 // same host when the task runs there, else every instance), task.NAME.on
-// (every instance) or task.NAME.on.HOST (one instance).
+// (every instance), task.NAME.on.HOST (one instance) or role.NAME (every
+// task of the role: see linkRole).
 func (l *loader) dependsOn(t *task) {
-	refs := l.taskList(t, t.Meta.Get("depends_on"), func(r lang.Reference) bool { return r.Attr == "" },
-		"depends_on is a list of tasks, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance) or [task.build.on.web] (the instance on host web).")
+	refs, roles := l.taskList(t, t.Meta.Get("depends_on"), func(r lang.Reference) bool { return r.Attr == "" }, true,
+		"depends_on is a list of tasks and roles, such as [task.build] (the instance of build on the same host, or every instance when build does not run there), [task.build.on] (every instance), [task.build.on.web] (the instance on host web) or [role.web] (every task of role web, on the same host when the role runs there).")
 	for _, r := range refs {
 		r.SameHost = r.Bare
 		t.after = append(t.after, r)
 	}
+	t.afterRoles = roles
 }
 
 // onChange reads on_change: a list of task.NAME, each the instance of
 // NAME on the same host, which the task waits for and runs after only
 // when one of them changed something.
 func (l *loader) onChange(t *task) {
-	refs := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare || r.HasKey && r.Host == "" && r.Attr == "" },
+	refs, _ := l.taskList(t, t.Meta.Get("on_change"), func(r lang.Reference) bool { return r.Bare || r.HasKey && r.Host == "" && r.Attr == "" }, false,
 		"on_change is a list of tasks that run on the same host, such as [task.config, task.unit] (or task.users[\"KEY\"], one instance of a task with for_each): the task runs on a host only when one of their instances there changed something.")
 	for _, r := range refs {
 		r.AllHosts = false // the instance on the same host, which must exist
@@ -327,19 +329,27 @@ func (l *loader) onChange(t *task) {
 	}
 }
 
+// roleDep is a role that depends_on names, and where.
+type roleDep struct {
+	role *role
+	rng  hcl.Range
+}
+
 // taskList reads a, a list of references to other tasks that ok accepts
-// (depends_on, on_change); usage says what the list holds when an item is
-// not one.
-func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) bool, usage string) []lang.Reference {
+// (depends_on, on_change), and, when roles is set, to roles of the task's
+// scope by name alone; usage says what the list holds when an item is not
+// one.
+func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) bool, roles bool, usage string) ([]lang.Reference, []roleDep) {
 	if a == nil {
-		return nil
+		return nil, nil
 	}
 	exprs, diags := hcl.ExprList(a.Expr)
 	if diags.HasErrors() { // not a list in brackets, such as task.conf alone
 		l.errorf(a.Expr.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
-		return nil
+		return nil, nil
 	}
 	var refs []lang.Reference
+	var deps []roleDep
 	for _, e := range exprs {
 		trav, diags := hcl.AbsTraversalForExpr(e)
 		var r lang.Reference
@@ -348,8 +358,13 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 			r, d = lang.ParseReference(trav)
 		}
 		switch {
+		case roles && !diags.HasErrors() && r.Kind == lang.RefRole && len(trav) == 2 && r.Name != "":
+			if rd, ok := l.roleDep(t, r, e.Range()); ok {
+				deps = append(deps, rd)
+			}
+			continue
 		case !diags.HasErrors() && d == nil && r.Kind == lang.RefRole:
-			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s names the tasks of its own file's scope; the tasks of role %q are reached only through its outputs: read one (role.%s.OUTPUT) in an argument, and the task waits for what the output reads.", a.Name, r.Name, r.Name)
+			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s names tasks, not the outputs of roles: %s", a.Name, usage)
 			continue
 		case diags.HasErrors() || d != nil || r.Kind != lang.RefTask || !ok(r):
 			l.errorf(e.Range().Ptr(), "Invalid "+a.Name, "%s", usage)
@@ -365,7 +380,21 @@ func (l *loader) taskList(t *task, a *hcl.Attribute, ok func(lang.Reference) boo
 		}
 		refs = append(refs, r)
 	}
-	return refs
+	return refs, deps
+}
+
+// roleDep resolves role.NAME in the depends_on of t, at rng.
+func (l *loader) roleDep(t *task, r lang.Reference, rng hcl.Range) (roleDep, bool) {
+	target := t.scope.roleIdx[r.Name]
+	if target == nil {
+		names := make([]string, len(t.scope.roles))
+		for i, ro := range t.scope.roles {
+			names[i] = ro.Name
+		}
+		l.errorf(rng.Ptr(), "Reference to undeclared role", "depends_on names role %q, which is not declared here.%s", r.Name, suggest.DidYouMean(r.Name, names))
+		return roleDep{}, false
+	}
+	return roleDep{role: target, rng: rng}, true
 }
 
 // evalOn evaluates on, which names the hosts a task runs on: a host

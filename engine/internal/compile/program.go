@@ -156,6 +156,7 @@ type task struct {
 	schema       *moduleSchema
 	refs         []lang.Reference // task references made by the module body, when and until
 	after        []lang.Reference // the task references of depends_on
+	afterRoles   []roleDep        // the roles depends_on names
 	watch        []lang.Reference // the task references of on_change
 	tags         []string         // its tags and those of its roles, sorted
 	throttle     int              // at most this many of its instances run at once; 0 for no bound
