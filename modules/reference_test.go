@@ -104,7 +104,7 @@ func TestWriteReferenceSection(t *testing.T) {
 	for _, want := range []string{
 		"## copy\n\n" + info.Doc + "\n\nCheck mode: supported; --check says whether it would change something, and --diff how, without changing anything.\n\n### Arguments\n\n| Name | Type | Required | Default | Description |\n",
 		"| `content` | string | no |  | The content of the file. Set exactly one of content and src. |\n",
-		"| `dest` | string | yes |  | The path of the file on the host. |\n",
+		"| `dest` | string | yes |  | The absolute path of the file on the host. |\n",
 		"| `mode` | string | no | `\"0644\"` |",
 		"### Outputs\n\n| Name | Type | Sensitive | Description |\n",
 		"| `size` | number | no | The size of the file in bytes. |\n",

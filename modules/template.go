@@ -32,7 +32,7 @@ func init() {
 type Template struct {
 	Source string    `hcl:"source" doc:"The template text, usually file(\"…\")."`
 	Vars   cty.Value `hcl:"vars,optional" doc:"An object whose attributes the template reads as {{ .name }}; values may be strings, numbers, bools, lists and objects."`
-	Dest   string    `hcl:"dest" doc:"The path of the file on the host."`
+	Dest   string    `hcl:"dest" doc:"The absolute path of the file on the host."`
 	Mode   string    `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
 	Owner  string    `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
 	Group  string    `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
@@ -40,15 +40,24 @@ type Template struct {
 }
 
 // Validate checks that the template parses, that vars is an object and
-// that dest and mode are usable.
-func (t *Template) Validate() error {
-	if _, err := t.parse(); err != nil {
-		return err
+// that dest, mode, owner and group are usable.
+func (t *Template) Validate() error { return t.ValidateKnown(engine.AllKnown) }
+
+// ValidateKnown checks what Validate does of the arguments that are known,
+// so that a wrong dest or mode is refused when the playbook loads even
+// when the template or its variables are known only after a run.
+func (t *Template) ValidateKnown(known func(arg string) bool) error {
+	if known("source") {
+		if _, err := t.parse(); err != nil {
+			return err
+		}
 	}
-	if _, err := t.data(); err != nil {
-		return err
+	if known("vars") {
+		if _, err := t.data(); err != nil {
+			return err
+		}
 	}
-	return t.target().validate()
+	return t.target().validateKnown(known)
 }
 
 // Describe says where the rendered file goes.
