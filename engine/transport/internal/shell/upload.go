@@ -281,14 +281,32 @@ func ParseStat(out []byte) (FileState, error) {
 		return FileState{Link: true}, nil
 	}
 	if len(lines) != 2 {
-		return FileState{}, fmt.Errorf("unexpected file description %q", out)
+		return FileState{}, UnexpectedAnswer("the description of the file", out)
 	}
 	attrs := strings.Fields(lines[0])
 	sum := strings.Fields(lines[1])
 	if len(attrs) != 3 || len(sum) == 0 {
-		return FileState{}, fmt.Errorf("unexpected file description %q", out)
+		return FileState{}, UnexpectedAnswer("the description of the file", out)
 	}
 	return FileState{Exists: true, Mode: attrs[0], Owner: attrs[1], Group: attrs[2], SHA256: sum[0]}, nil
+}
+
+// maxQuotedAnswer bounds how much of an unexpected answer of a host an
+// error quotes.
+const maxQuotedAnswer = 512
+
+// UnexpectedAnswer is the error about out, what a host answered to a
+// command that reads the state of something on it, when that is not
+// such a state: it quotes out and says what usually causes it, a login
+// shell that prints text of its own before every command. what names
+// what was asked for, such as "the description of the file".
+func UnexpectedAnswer(what string, out []byte) error {
+	if len(out) > maxQuotedAnswer {
+		out = append(out[:maxQuotedAnswer:maxQuotedAnswer], "…"...)
+	}
+	return fmt.Errorf("the host answered %q, not %s that was asked for: "+
+		"a login shell that prints text of its own (a banner, or a start-up file such as ~/.bashrc that writes to its output) "+
+		"puts it before the output of every command; make the logins of the host's user print nothing", out, what)
 }
 
 // Matches reports whether the file already holds content with mode and,
