@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -199,11 +198,11 @@ func pathExists(ctx context.Context, env *engine.Env, dir, path string) (bool, e
 // validateOKCodes checks the ok_codes argument shared by command and shell.
 func validateOKCodes(codes []int) error {
 	if len(codes) == 0 {
-		return errors.New("ok_codes must list at least one exit status")
+		return engine.ArgErrorf("ok_codes", "ok_codes must list at least one exit status")
 	}
 	for _, c := range codes {
 		if c < 0 || c > 255 {
-			return fmt.Errorf("ok_codes: %d is not an exit status (0 to 255)", c)
+			return engine.ArgErrorf("ok_codes", "%d is not an exit status (0 to 255)", c)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -44,10 +43,10 @@ func (s *Shell) Validate() error { return s.ValidateKnown(engine.AllKnown) }
 // when the script is known only after a run.
 func (s *Shell) ValidateKnown(known func(arg string) bool) error {
 	if known("script") && strings.TrimSpace(s.Script) == "" {
-		return errors.New("script is empty")
+		return engine.ArgErrorf("script", "script is empty")
 	}
 	if known("interpreter") && len(strings.Fields(s.Interpreter)) == 0 {
-		return errors.New("interpreter is empty")
+		return engine.ArgErrorf("interpreter", "interpreter is empty")
 	}
 	if err := noNUL(known, "interpreter", s.Interpreter, "interpreter"); err != nil {
 		return err
