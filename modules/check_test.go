@@ -295,3 +295,23 @@ task "lineinfile" "missing" {
 		t.Errorf("check mode retried %v", retries)
 	}
 }
+
+func TestCheckModeNamesTheArgumentsItCannotKnow(t *testing.T) {
+	rep := moduletest.Run(t, `
+task "command" "free" {
+  argv = ["true"]
+}
+task "assert" "one" {
+  that = task.free.stdout == ""
+}
+task "copy" "two" {
+  dest    = "/tmp/${task.free.stdout}x"
+  content = task.free.stdout
+}
+`, engine.RunOptions{Check: true})
+	for task, want := range map[string]string{"one": `the argument "that" is not known`, "two": `the arguments "dest", "content" are not known`} {
+		if res := moduletest.Instance(t, rep, task+"@local"); res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %s", task, res.Err, want)
+		}
+	}
+}
