@@ -32,8 +32,9 @@ const resolveScript = `readlink -f -- "$1"`
 // directory entered must have the one just left as its parent, and a
 // link is followed only when it and the directory holding it can be
 // changed by root and the effective user alone (trusted says so; its
-// target is then walked the same way, 40 links at most). Any other link
-// fails, under set -e, with a message on standard error.
+// target is then walked the same way, 40 links at most). Any other link,
+// a name that does not exist and one that cannot be entered fail, under
+// set -e, with one message on standard error.
 const enterScript = `me=$(id -u)
 trusted() {
   set -- "$(stat -c %u -- "$1")" $(stat -c '%u %A' .)
@@ -59,8 +60,14 @@ while [ -n "$rest" ]; do
     continue
   fi
   up=$(stat -c %d:%i .)
-  if ! cd -P -- "$c"; then
-    echo "cannot enter $(pwd -P)/$c on the way to $1" >&2
+  if [ ! -e "$c" ]; then
+    d=$(pwd -P)
+    echo "${d%/}/$c does not exist, on the way to $1" >&2
+    exit 1
+  fi
+  if ! cd -P -- "$c" 2>/dev/null; then
+    d=$(pwd -P)
+    echo "cannot enter ${d%/}/$c on the way to $1: it is not a directory, or not one this user may enter" >&2
     exit 1
   fi
   if [ "$(stat -c %d:%i ..)" != "$up" ]; then
