@@ -150,3 +150,14 @@ func (p *Playbook) SelectTags(tags, skip []string) (map[string]bool, error) {
 	}
 	return ids, nil
 }
+
+// MetaArguments returns the names of the meta-arguments every task
+// accepts besides its module's own arguments, in the order the language
+// reference lists them.
+func MetaArguments() []string {
+	names := make([]string, len(config.MetaArgs))
+	for i, ma := range config.MetaArgs {
+		names[i] = ma.Name
+	}
+	return names
+}

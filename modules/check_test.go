@@ -260,3 +260,58 @@ task "assert" "after" {
 		t.Errorf("check mode wrote %d files", len(entries))
 	}
 }
+
+func TestCheckModeChecksOnceWhateverTheRetries(t *testing.T) {
+	dir := t.TempDir()
+	var retries []string
+	opts := engine.RunOptions{Check: true, Subscribers: []engine.Subscriber{engine.SubscriberFunc(func(e engine.Event) {
+		if e.Kind == engine.EventRetry {
+			retries = append(retries, e.Task)
+		}
+	})}}
+	rep := moduletest.Run(t, `
+variable "dir" {
+  type = string
+}
+task "command" "free" {
+  argv    = ["touch", "${var.dir}/free"]
+  retries = 3
+  delay   = "1ms"
+}
+task "lineinfile" "missing" {
+  path    = "${var.dir}/missing"
+  line    = "x"
+  retries = 3
+  delay   = "1ms"
+}
+`, opts, "dir="+dir)
+	want := map[string]engine.Status{"free": engine.StatusCannotPredict, "missing": engine.StatusFailed}
+	for task, status := range want {
+		if res := moduletest.Instance(t, rep, task+"@local"); res.Status != status || res.Attempts != 1 {
+			t.Errorf("%s: %s after %d attempts (%v), want %s after 1", task, res.Status, res.Attempts, res.Err, status)
+		}
+	}
+	if len(retries) > 0 {
+		t.Errorf("check mode retried %v", retries)
+	}
+}
+
+func TestCheckModeNamesTheArgumentsItCannotKnow(t *testing.T) {
+	rep := moduletest.Run(t, `
+task "command" "free" {
+  argv = ["true"]
+}
+task "assert" "one" {
+  that = task.free.stdout == ""
+}
+task "copy" "two" {
+  dest    = "/tmp/${task.free.stdout}x"
+  content = task.free.stdout
+}
+`, engine.RunOptions{Check: true})
+	for task, want := range map[string]string{"one": `the argument "that" is not known`, "two": `the arguments "dest", "content" are not known`} {
+		if res := moduletest.Instance(t, rep, task+"@local"); res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %s", task, res.Err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -34,10 +35,27 @@ type Command struct {
 	OKCodes []int             `hcl:"ok_codes,optional" doc:"The exit statuses that count as success."`
 }
 
-// Validate checks that exactly one of argv and cmd is set and that
-// ok_codes holds exit statuses.
-func (c *Command) Validate() error {
+// Validate checks that exactly one of argv and cmd is set, that ok_codes
+// holds exit statuses, and that nothing a host must be given holds what
+// no host can carry.
+func (c *Command) Validate() error { return c.ValidateKnown(engine.AllKnown) }
+
+// ValidateKnown checks what Validate does of the arguments that are known,
+// so that a wrong env or chdir is refused when the playbook loads even
+// when the command line is known only after a run.
+func (c *Command) ValidateKnown(known func(arg string) bool) error {
+	if known("argv") {
+		for i, a := range c.Argv {
+			if err := noNUL(known, "argv", a, fmt.Sprintf("argument %d", i)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := noNUL(known, "cmd", c.Cmd, "cmd"); err != nil {
+		return err
+	}
 	switch {
+	case !known("argv") || !known("cmd"):
 	case len(c.Argv) > 0 && c.Cmd != "":
 		return errors.New("argv and cmd are mutually exclusive: set exactly one")
 	case len(c.Argv) == 0 && c.Cmd == "":
@@ -45,7 +63,12 @@ func (c *Command) Validate() error {
 	case len(c.Argv) > 0 && c.Argv[0] == "":
 		return errors.New("argv: the program name (the first element) is empty")
 	}
-	return validateOKCodes(c.OKCodes)
+	if known("ok_codes") {
+		if err := validateOKCodes(c.OKCodes); err != nil {
+			return err
+		}
+	}
+	return validateExecArgs(known, c.Env, c.Chdir, c.Creates, c.Removes)
 }
 
 // Describe returns the command line the task runs.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/moduletest"
 	"github.com/runbookhq/runbook/modules"
 )
 
@@ -176,5 +177,40 @@ func TestCommandDescribe(t *testing.T) {
 	}
 	if c.SafeToRepeat() {
 		t.Error("SafeToRepeat = true without creates or removes")
+	}
+}
+
+func TestCommandAndShellRefuseWhatNoHostCanCarryWhenThePlaybookLoads(t *testing.T) {
+	for _, c := range []struct{ body, at, want string }{
+		{`env = { "A;touch x" = "1" }`, "main.hcl:6:9", `"A;touch x" is not a name of an environment variable`},
+		{`env = { "1A" = "1" }`, "main.hcl:6:9", `"1A" is not a name`},
+		{`env = { A = "a\u0000b" }`, "main.hcl:6:9", "environment variable A holds a NUL byte"},
+		{`chdir = "/tmp/a\u0000b"`, "main.hcl:6:11", "chdir holds a NUL byte"},
+		{`creates = "/tmp/a\u0000b"`, "main.hcl:6:13", "creates holds a NUL byte"},
+		{`removes = "/tmp/a\u0000b"`, "main.hcl:6:13", "removes holds a NUL byte"},
+	} {
+		for _, head := range []string{`task "command" "x" {
+  cmd = "true"`, `task "shell" "x" {
+  script = "true"`} {
+			src := "task \"command\" \"y\" {\n  cmd = \"true\"\n}\n" + head + "\n  " + c.body + "\n}\n"
+			got := moduletest.LoadErrors(t, src)
+			if !strings.Contains(got, c.at) || !strings.Contains(got, c.want) {
+				t.Errorf("%s\ngives\n%s\nwant %s at %s", src, got, c.want, c.at)
+			}
+			// The same, with the command known only after a run.
+			src = strings.Replace(src, `= "true"`+"\n  "+c.body, `= task.y.stdout`+"\n  "+c.body, 1)
+			if got := moduletest.LoadErrors(t, src); !strings.Contains(got, c.want) {
+				t.Errorf("%s\ngives\n%s\nwant %s", src, got, c.want)
+			}
+		}
+	}
+	for _, c := range []struct{ body, at, want string }{
+		{`argv = ["echo", "a\u0000b"]`, "main.hcl:2:10", "argument 1 holds a NUL byte"},
+		{`cmd = "echo a\u0000b"`, "main.hcl:2:9", "cmd holds a NUL byte"},
+	} {
+		src := "task \"command\" \"x\" {\n  " + c.body + "\n}\n"
+		if got := moduletest.LoadErrors(t, src); !strings.Contains(got, c.at) || !strings.Contains(got, c.want) {
+			t.Errorf("%s\ngives\n%s\nwant %s at %s", src, got, c.want, c.at)
+		}
 	}
 }

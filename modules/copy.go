@@ -24,23 +24,29 @@ func init() {
 type Copy struct {
 	Content *string `hcl:"content,optional" doc:"The content of the file. Set exactly one of content and src."`
 	Src     string  `hcl:"src,optional" doc:"A file on the control node whose content is copied; a relative path starts from the directory runbook runs in (content = file(\"NAME\") reads a file beside the playbook instead). Set exactly one of content and src."`
-	Dest    string  `hcl:"dest" doc:"The path of the file on the host."`
+	Dest    string  `hcl:"dest" doc:"The absolute path of the file on the host."`
 	Mode    string  `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
 	Owner   string  `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
 	Group   string  `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
 	Follow  bool    `hcl:"follow,optional" doc:"When dest is a symbolic link, write to the file it points to and keep the link, and trust every link on the way to dest. Without it such a dest is refused, and so is a link on the way that a user other than root and the writing user could change. Either way the file is written to a new name and renamed into place, so no link planted beside dest is ever followed, with sudo or without."`
 }
 
-// Validate checks that exactly one source is set and that dest and mode
-// are usable.
-func (c *Copy) Validate() error {
+// Validate checks that exactly one source is set and that dest, mode,
+// owner and group are usable.
+func (c *Copy) Validate() error { return c.ValidateKnown(engine.AllKnown) }
+
+// ValidateKnown checks what Validate does of the arguments that are known,
+// so that a wrong dest or mode is refused when the playbook loads even
+// when the content is known only after a run.
+func (c *Copy) ValidateKnown(known func(arg string) bool) error {
 	switch {
+	case !known("content") || !known("src"):
 	case c.Content != nil && c.Src != "":
 		return errors.New("content and src are mutually exclusive: set exactly one")
 	case c.Content == nil && c.Src == "":
 		return errors.New("one of content and src is required")
 	}
-	return c.target().validate()
+	return c.target().validateKnown(known)
 }
 
 // Describe says how much is copied where.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/moduletest"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/modules"
 )
@@ -135,5 +136,32 @@ func TestCopyToSymlinkNeedsFollow(t *testing.T) {
 	checkFile(t, target, content, 0o644)
 	if got, err := os.Readlink(link); err != nil || got != target {
 		t.Fatalf("%s links to %q (%v) after the copy, want %s", link, got, err, target)
+	}
+}
+
+func TestCopyAndTemplateRefuseBadDestModeAndOwnerAtTheirArgument(t *testing.T) {
+	for _, c := range []struct{ body, at, want string }{
+		{`dest = "motd"`, "main.hcl:3:10", `"motd" is not an absolute path`},
+		{`dest = "/tmp/x"
+  mode = "999"`, "main.hcl:4:10", `mode "999" is not octal`},
+		{`dest = "/tmp/x"
+  owner = "root;id"`, "main.hcl:4:11", `"root;id" is no user name`},
+		{`dest = "/tmp/x"
+  group = "$(id)"`, "main.hcl:4:11", `"$(id)" is no group name`},
+	} {
+		for _, source := range []string{`content = "x"`, `source = "x"`} {
+			module := map[bool]string{true: "copy", false: "template"}[strings.HasPrefix(source, "content")]
+			src := "task \"" + module + "\" \"x\" {\n  " + source + "\n  " + c.body + "\n}\n"
+			got := moduletest.LoadErrors(t, src)
+			if !strings.Contains(got, c.at) || !strings.Contains(got, c.want) {
+				t.Errorf("%s:\n%s\ngives\n%s\nwant %s at %s", module, src, got, c.want, c.at)
+			}
+			// Known when the content is not, the same values are refused
+			// all the same.
+			src = "task \"command\" \"y\" {\n  cmd = \"true\"\n}\n" + strings.Replace(src, `= "x"`, "= task.y.stdout", 1)
+			if got := moduletest.LoadErrors(t, src); !strings.Contains(got, c.want) {
+				t.Errorf("%s with content known only after a run:\n%s\ngives\n%s\nwant %s", module, src, got, c.want)
+			}
+		}
 	}
 }

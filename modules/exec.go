@@ -2,12 +2,13 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/shellquote"
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
@@ -60,6 +61,39 @@ type execSpec struct {
 	creates string // skip when this path exists
 	removes string // skip when this path does not exist
 	okCodes []int
+}
+
+// validateExecArgs checks, of the arguments command and shell share and
+// that known says hold their final values, what no host can be given: a
+// name in env that is no shell variable's, and a NUL byte in env, chdir,
+// creates or removes (see noNUL).
+func validateExecArgs(known func(arg string) bool, env map[string]string, chdir, creates, removes string) error {
+	if known("env") {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			if !shellquote.IsName(k) {
+				return engine.ArgErrorf("env", "%q is not a name of an environment variable: a letter or an underscore, then letters, digits and underscores", k)
+			}
+			if err := noNUL(known, "env", env[k], "environment variable "+k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range []struct{ name, value string }{{"chdir", chdir}, {"creates", creates}, {"removes", removes}} {
+		if err := noNUL(known, a.name, a.value, a.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noNUL returns an error at the argument arg, naming what, when arg is
+// known and value holds a NUL byte, which no command line, environment or
+// path can carry. The error does not quote the value, which may be secret.
+func noNUL(known func(arg string) bool, arg, value, what string) error {
+	if known(arg) && strings.IndexByte(value, 0) >= 0 {
+		return engine.ArgErrorf(arg, "%s holds a NUL byte, which no command line, environment or path can carry", what)
+	}
+	return nil
 }
 
 // runExec runs spec on env's host and turns what happened into the
@@ -164,11 +198,11 @@ func pathExists(ctx context.Context, env *engine.Env, dir, path string) (bool, e
 // validateOKCodes checks the ok_codes argument shared by command and shell.
 func validateOKCodes(codes []int) error {
 	if len(codes) == 0 {
-		return errors.New("ok_codes must list at least one exit status")
+		return engine.ArgErrorf("ok_codes", "ok_codes must list at least one exit status")
 	}
 	for _, c := range codes {
 		if c < 0 || c > 255 {
-			return fmt.Errorf("ok_codes: %d is not an exit status (0 to 255)", c)
+			return engine.ArgErrorf("ok_codes", "%d is not an exit status (0 to 255)", c)
 		}
 	}
 	return nil

@@ -54,13 +54,13 @@ type FetchOutputs struct {
 // of dest.
 func (f *Fetch) Validate() error {
 	if f.Src == "" {
-		return errors.New("src is empty")
+		return engine.ArgErrorf("src", "src is empty")
 	}
 	if f.Dest == "" {
-		return errors.New("dest is empty")
+		return engine.ArgErrorf("dest", "dest is empty")
 	}
 	if slices.Contains(strings.Split(f.Src, "/"), "..") {
-		return fmt.Errorf("src %q has a .. element, which could lead the copy out of dest", f.Src)
+		return engine.ArgErrorf("src", "src %q has a .. element, which could lead the copy out of dest", f.Src)
 	}
 	return nil
 }

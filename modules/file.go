@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"strconv"
 
 	"github.com/runbookhq/runbook/engine"
@@ -28,13 +29,30 @@ type fileTarget struct {
 	follow                   bool
 }
 
-// validate checks the destination and the mode.
-func (t fileTarget) validate() error {
-	if t.dest == "" {
-		return errors.New("dest is empty")
+// validate checks the destination, the mode, the owner and the group.
+func (t fileTarget) validate() error { return t.validateKnown(engine.AllKnown) }
+
+// validateKnown checks those of the destination, the mode, the owner and
+// the group that known says hold their final values, each reported at
+// its argument: dest an absolute path, the mode octal permission bits,
+// the owner and the group names or ids.
+func (t fileTarget) validateKnown(known func(arg string) bool) error {
+	switch {
+	case known("dest") && t.dest == "":
+		return engine.ArgErrorf("dest", "dest is empty")
+	case known("dest") && !path.IsAbs(t.dest):
+		return engine.ArgErrorf("dest", "%q is not an absolute path", t.dest)
+	case known("owner") && t.owner != "" && !validName(t.owner):
+		return engine.ArgErrorf("owner", "%q is no user name or uid", t.owner)
+	case known("group") && t.group != "" && !validName(t.group):
+		return engine.ArgErrorf("group", "%q is no group name or gid", t.group)
 	}
-	_, err := parseMode(t.mode)
-	return err
+	if known("mode") {
+		if _, err := parseMode(t.mode); err != nil {
+			return engine.ArgErrorf("mode", "%v", err)
+		}
+	}
+	return nil
 }
 
 // describe says what writing content of the given description to the

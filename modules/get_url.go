@@ -3,7 +3,6 @@ package modules
 import (
 	"context"
 	"fmt"
-	"path"
 	"regexp"
 	"strings"
 
@@ -42,24 +41,20 @@ func (g *GetURL) Validate() error {
 		return engine.ArgErrorf("url", "the URL must start with https:// or http://")
 	case strings.ContainsAny(g.URL, " \t\r\n"):
 		return engine.ArgErrorf("url", "the URL holds white space")
-	case !path.IsAbs(g.Dest):
-		return engine.ArgErrorf("dest", "%q is not an absolute path", g.Dest)
 	case !sha256Hex.MatchString(g.SHA256):
 		return engine.ArgErrorf("sha256", "%q is not a SHA-256 checksum in hex (64 digits)", g.SHA256)
-	case g.Owner != "" && !validName(g.Owner):
-		return engine.ArgErrorf("owner", "%q is no user name or uid", g.Owner)
-	case g.Group != "" && !validName(g.Group):
-		return engine.ArgErrorf("group", "%q is no group name or gid", g.Group)
 	}
-	if _, err := parseMode(g.Mode); err != nil {
-		return engine.ArgErrorf("mode", "%v", err)
-	}
-	return nil
+	return g.target().validate()
 }
 
 // Describe says what is downloaded where.
 func (g *GetURL) Describe() string {
-	return fileTarget{dest: g.Dest, mode: g.Mode, owner: g.Owner, group: g.Group}.describe("download a file")
+	return g.target().describe("download a file")
+}
+
+// target returns where and how the file is written.
+func (g *GetURL) target() fileTarget {
+	return fileTarget{dest: g.Dest, mode: g.Mode, owner: g.Owner, group: g.Group}
 }
 
 // SafeToRepeat reports true: a dest that has the checksum is left alone.

@@ -64,15 +64,15 @@ func parseStat(out string) (pathState, error) {
 	first, rest, _ := strings.Cut(out, "\n")
 	f := strings.SplitN(first, " ", 7)
 	if len(f) < 7 {
-		return pathState{}, fmt.Errorf("stat printed %q, not what was asked", first)
+		return pathState{}, transport.UnexpectedAnswer("the state of the path", []byte(out))
 	}
 	mode, err := strconv.ParseUint(f[0], 8, 32)
 	if err != nil {
-		return pathState{}, fmt.Errorf("stat printed the mode %q", f[0])
+		return pathState{}, transport.UnexpectedAnswer("the state of the path", []byte(out))
 	}
 	size, err := strconv.ParseInt(f[5], 10, 64)
 	if err != nil {
-		return pathState{}, fmt.Errorf("stat printed the size %q", f[5])
+		return pathState{}, transport.UnexpectedAnswer("the state of the path", []byte(out))
 	}
 	st := pathState{mode: fs.FileMode(mode) & fs.ModePerm, uid: f[1], user: f[2], gid: f[3], group: f[4], size: size}
 	switch f[6] {

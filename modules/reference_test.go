@@ -3,6 +3,7 @@ package modules_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -32,9 +33,10 @@ task "command" "version" {
 }
 ` + "```" + `
 
-Besides the arguments below, every task accepts the meta-arguments ` + "`on`" + `,
-` + "`depends_on`, `when`, `retries`, `delay`, `until`, `changed_when`, `timeout`, `output_limit`, `ignore_errors`, `sudo`" + ` and
-` + "`confirm`" + `. ` + "`runbook modules NAME`" + ` prints the section of one module.
+Besides the arguments below, every task accepts the meta-arguments
+%s
+(see engine/LANGUAGE.md). ` + "`runbook modules NAME`" + ` prints the section of one
+module.
 
 An argument of type ` + "`host`" + ` names another host of the inventory that the
 task works on too, its peer: a host object (` + "`host.secondary`" + `) or a host's
@@ -47,9 +49,39 @@ This file is generated from the module schemas by ` + "`make docs`" + `; do not 
 
 `
 
+// metaArgumentList returns the names of the meta-arguments as the
+// reference lists them: "`on`, `for_each`, … and `confirm`", a line
+// break before each name that would take a line past 72 characters.
+func metaArgumentList() string {
+	names := engine.MetaArguments()
+	var b strings.Builder
+	line := 0
+	for i, name := range names {
+		word := "`" + name + "`"
+		switch {
+		case i == len(names)-1:
+			word = "and " + word
+		case i < len(names)-2:
+			word += ","
+		}
+		if i > 0 {
+			if line+1+len(word) > 72 {
+				b.WriteString("\n")
+				line = 0
+			} else {
+				b.WriteString(" ")
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
+}
+
 func TestReferenceIsCurrent(t *testing.T) {
 	var buf bytes.Buffer
-	buf.WriteString(referencePreamble)
+	buf.WriteString(fmt.Sprintf(referencePreamble, metaArgumentList()))
 	if err := modules.WriteReference(&buf, engine.Modules()); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +136,7 @@ func TestWriteReferenceSection(t *testing.T) {
 	for _, want := range []string{
 		"## copy\n\n" + info.Doc + "\n\nCheck mode: supported; --check says whether it would change something, and --diff how, without changing anything.\n\n### Arguments\n\n| Name | Type | Required | Default | Description |\n",
 		"| `content` | string | no |  | The content of the file. Set exactly one of content and src. |\n",
-		"| `dest` | string | yes |  | The path of the file on the host. |\n",
+		"| `dest` | string | yes |  | The absolute path of the file on the host. |\n",
 		"| `mode` | string | no | `\"0644\"` |",
 		"### Outputs\n\n| Name | Type | Sensitive | Description |\n",
 		"| `size` | number | no | The size of the file in bytes. |\n",
@@ -139,5 +171,19 @@ func TestDescribeReference(t *testing.T) {
 	}
 	if want := (modules.Output{Name: "size", Type: "number", Doc: "The size of the file in bytes."}); len(ref.Outputs) != 4 || ref.Outputs[2] != want {
 		t.Errorf("outputs are %+v, want size third of four: %+v", ref.Outputs, want)
+	}
+}
+
+func TestReferenceNamesEveryMetaArgument(t *testing.T) {
+	current, err := os.ReadFile(referencePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(current), "every task accepts the meta-arguments")
+	paragraph, _, _ := strings.Cut(rest, "\n\n")
+	for _, name := range engine.MetaArguments() {
+		if !strings.Contains(paragraph, "`"+name+"`") {
+			t.Errorf("the reference's list of meta-arguments lacks %s:%s", name, paragraph)
+		}
 	}
 }

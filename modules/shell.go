@@ -2,7 +2,6 @@ package modules
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -34,15 +33,30 @@ type Shell struct {
 	OKCodes     []int             `hcl:"ok_codes,optional" doc:"The exit statuses that count as success."`
 }
 
-// Validate checks that there is a script and an interpreter to run it.
-func (s *Shell) Validate() error {
-	if strings.TrimSpace(s.Script) == "" {
-		return errors.New("script is empty")
+// Validate checks that there is a script and an interpreter to run it,
+// that ok_codes holds exit statuses, and that nothing a host must be
+// given holds what no host can carry.
+func (s *Shell) Validate() error { return s.ValidateKnown(engine.AllKnown) }
+
+// ValidateKnown checks what Validate does of the arguments that are known,
+// so that a wrong env or chdir is refused when the playbook loads even
+// when the script is known only after a run.
+func (s *Shell) ValidateKnown(known func(arg string) bool) error {
+	if known("script") && strings.TrimSpace(s.Script) == "" {
+		return engine.ArgErrorf("script", "script is empty")
 	}
-	if len(strings.Fields(s.Interpreter)) == 0 {
-		return errors.New("interpreter is empty")
+	if known("interpreter") && len(strings.Fields(s.Interpreter)) == 0 {
+		return engine.ArgErrorf("interpreter", "interpreter is empty")
 	}
-	return validateOKCodes(s.OKCodes)
+	if err := noNUL(known, "interpreter", s.Interpreter, "interpreter"); err != nil {
+		return err
+	}
+	if known("ok_codes") {
+		if err := validateOKCodes(s.OKCodes); err != nil {
+			return err
+		}
+	}
+	return validateExecArgs(known, s.Env, s.Chdir, s.Creates, s.Removes)
 }
 
 // Describe says how long the script is and what runs it.

@@ -2,6 +2,9 @@ package modules_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/runbookhq/runbook/engine"
@@ -38,4 +41,42 @@ func wantStatuses(t *testing.T, run string, rep *engine.Report, want map[string]
 			t.Errorf("%s: %s ended %s (%v), want %q", run, res.ID(), res.Status, res.Err, s)
 		}
 	}
+}
+
+// TestLoginBannerFailsFileTasksSayingWhy gives the host's user a login
+// shell that prints a banner on standard output before every command, as
+// a start-up file may: what the file modules read of the host is then
+// not what they asked for. They fail, saying so and quoting the banner,
+// and leave the files as they were.
+func TestLoginBannerFailsFileTasksSayingWhy(t *testing.T) {
+	_, u, block, opts := sudoHost(t, sshdtest.Options{})
+	u.SetLoginShell(t, "echo 'Welcome to box, where every login is logged'")
+	dir := sshdtest.SharedDir(t, "runbook-banner-", 0o777)
+	existing := filepath.Join(dir, "existing")
+	if err := os.WriteFile(existing, []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := moduletest.Run(t, block+onBox(`
+variable "dir" {
+  type = string
+}
+task "copy" "new" {
+  dest    = "${var.dir}/new"
+  content = "x\n"
+}
+task "lineinfile" "line" {
+  path = "${var.dir}/existing"
+  line = "two"
+}
+task "file" "dir" {
+  path  = "${var.dir}/sub"
+  state = "directory"
+}
+`), opts, "dir="+dir)
+	for _, res := range rep.Instances {
+		if res.Status != engine.StatusFailed || !strings.Contains(res.Err.Error(), "Welcome to box, where every login is logged") || !strings.Contains(res.Err.Error(), "login shell") {
+			t.Errorf("%s: %s (%v), want a failure that quotes the banner and names the login shell", res.ID(), res.Status, res.Err)
+		}
+	}
+	checkFile(t, existing, "one\n", 0o644)
 }

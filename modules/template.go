@@ -16,7 +16,7 @@ func init() {
 		Name: "template",
 		Doc: "Renders a Go text/template (https://pkg.go.dev/text/template) with the given variables and writes the result " +
 			"on the host like copy does. The template text usually comes from file(\"…\"); variables are read as {{ .name }}, " +
-			"and a variable the template names but vars lacks is an error. " +
+			"and a variable the template names but vars lacks is an error, found when the playbook loads unless the template or vars depend on other tasks. " +
 			"A template in HCL's own syntax needs no module: pass templatefile(\"…\", {…}) to copy's content.",
 		New:     func() engine.Module { return &Template{Mode: "0644"} },
 		Outputs: FileOutputs{},
@@ -32,23 +32,39 @@ func init() {
 type Template struct {
 	Source string    `hcl:"source" doc:"The template text, usually file(\"…\")."`
 	Vars   cty.Value `hcl:"vars,optional" doc:"An object whose attributes the template reads as {{ .name }}; values may be strings, numbers, bools, lists and objects."`
-	Dest   string    `hcl:"dest" doc:"The path of the file on the host."`
+	Dest   string    `hcl:"dest" doc:"The absolute path of the file on the host."`
 	Mode   string    `hcl:"mode,optional" doc:"The permission bits of the file, in octal."`
 	Owner  string    `hcl:"owner,optional" doc:"The user that owns the file; changing it usually needs sudo = true."`
 	Group  string    `hcl:"group,optional" doc:"The group that owns the file; changing it usually needs sudo = true."`
 	Follow bool      `hcl:"follow,optional" doc:"When dest is a symbolic link, write to the file it points to and keep the link, and trust every link on the way to dest. Without it such a dest is refused, and so is a link on the way that a user other than root and the writing user could change. Either way the file is written to a new name and renamed into place, so no link planted beside dest is ever followed, with sudo or without."`
 }
 
-// Validate checks that the template parses, that vars is an object and
-// that dest and mode are usable.
-func (t *Template) Validate() error {
-	if _, err := t.parse(); err != nil {
-		return err
+// Validate checks that vars is an object, that the template parses and
+// renders with it (so that a variable it reads and vars lacks is refused
+// when the playbook loads), and that dest, mode, owner and group are
+// usable.
+func (t *Template) Validate() error { return t.ValidateKnown(engine.AllKnown) }
+
+// ValidateKnown checks what Validate does of the arguments that are known,
+// so that a wrong dest or mode is refused when the playbook loads even
+// when the template or its variables are known only after a run.
+func (t *Template) ValidateKnown(known func(arg string) bool) error {
+	if known("vars") {
+		if _, err := t.data(); err != nil {
+			return engine.ArgErrorf("vars", "%v", err)
+		}
 	}
-	if _, err := t.data(); err != nil {
-		return err
+	if known("source") {
+		if _, err := t.parse(); err != nil {
+			return engine.ArgErrorf("source", "%v", err)
+		}
 	}
-	return t.target().validate()
+	if known("source") && known("vars") {
+		if _, err := t.render(); err != nil {
+			return engine.ArgErrorf("source", "%v", err)
+		}
+	}
+	return t.target().validateKnown(known)
 }
 
 // Describe says where the rendered file goes.

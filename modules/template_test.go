@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/moduletest"
 	"github.com/runbookhq/runbook/modules"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -59,8 +60,32 @@ func TestTemplateMissingVarFails(t *testing.T) {
 	tm.Source = "{{ .present }} {{ .absent }}"
 	tm.Vars = cty.ObjectVal(map[string]cty.Value{"present": cty.StringVal("x")})
 	tm.Dest = filepath.Join(t.TempDir(), "out")
-	_, err := run(t, tm)
-	if err == nil || !strings.Contains(err.Error(), "absent") {
+	if err := tm.Validate(); err == nil || !strings.Contains(err.Error(), "absent") {
 		t.Errorf("err = %v, want an error naming the missing variable", err)
 	}
+}
+
+func TestTemplateErrorsKnownAtLoadAreAtTheirArgument(t *testing.T) {
+	for _, c := range []struct{ body, at, want string }{
+		{`source = "{{ .x "`, "main.hcl:2:12", "unclosed action"},
+		{`source = "{{ .present }} {{ .absent }}"
+  vars   = { present = 1 }`, "main.hcl:2:12", `map has no entry for key "absent"`},
+		{`source = "{{ .x }}"
+  vars   = ["x"]`, "main.hcl:3:12", "vars must be an object"},
+	} {
+		src := "task \"template\" \"t\" {\n  " + c.body + "\n  dest   = \"/tmp/x\"\n}\n"
+		if got := moduletest.LoadErrors(t, src); !strings.Contains(got, c.at) || !strings.Contains(got, c.want) {
+			t.Errorf("%s\ngives\n%s\nwant %s at %s", src, got, c.want, c.at)
+		}
+	}
+	// Variables known only after a run are read only then.
+	moduletest.Load(t, `task "command" "v" {
+  cmd = "true"
+}
+task "template" "t" {
+  source = "{{ .present }} {{ .later }}"
+  vars   = { present = 1, later = task.v.stdout }
+  dest   = "/tmp/x"
+}
+`)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/engine/moduletest"
 	"github.com/runbookhq/runbook/modules"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -21,7 +22,7 @@ func TestValidate(t *testing.T) {
 		{"command with neither", func(t *testing.T) engine.Module { return command(t) }, "one of argv and cmd is required"},
 		{"command with empty program", func(t *testing.T) engine.Module { c := command(t); c.Argv = []string{"", "x"}; return c }, "program name"},
 		{"command with no ok_codes", func(t *testing.T) engine.Module { c := command(t); c.Cmd = "true"; c.OKCodes = nil; return c }, "ok_codes"},
-		{"command with bad ok_code", func(t *testing.T) engine.Module { c := command(t); c.Cmd = "true"; c.OKCodes = []int{256}; return c }, "ok_codes: 256"},
+		{"command with bad ok_code", func(t *testing.T) engine.Module { c := command(t); c.Cmd = "true"; c.OKCodes = []int{256}; return c }, `"ok_codes": 256`},
 		{"shell without script", func(t *testing.T) engine.Module { s := shell(t); s.Script = " \n"; return s }, "script is empty"},
 		{"shell without interpreter", func(t *testing.T) engine.Module { s := shell(t); s.Script = "true"; s.Interpreter = ""; return s }, "interpreter is empty"},
 		{"copy with content", func(t *testing.T) engine.Module { c := copyModule(t); c.Content = &text; c.Dest = "/d"; return c }, ""},
@@ -75,5 +76,27 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestArgumentErrorsAreAtTheirArgument loads tasks with one wrong
+// argument each and wants the error at that argument's place, not at
+// the task's.
+func TestArgumentErrorsAreAtTheirArgument(t *testing.T) {
+	for _, c := range []struct{ module, body, at, want string }{
+		{"command", "cmd = \"true\"\n  ok_codes = [0, 256]", "main.hcl:3:14", "256 is not an exit status"},
+		{"shell", "script = \"  \"", "main.hcl:2:12", "script is empty"},
+		{"shell", "script = \"true\"\n  interpreter = \"\"", "main.hcl:3:17", "interpreter is empty"},
+		{"wait_for", "port = 99999", "main.hcl:2:10", "99999 is not between 1 and 65535"},
+		{"wait_for", "port = 80\n  host = \"\"", "main.hcl:3:10", "host is empty"},
+		{"wait_for", "path = \"/tmp/x\"\n  state = \"up\"", "main.hcl:3:11", `"up" is neither`},
+		{"wait_for", "command = \"true\"\n  state = \"stopped\"", "main.hcl:3:11", "state does not apply to command"},
+		{"fetch", "src = \"/etc/../etc/passwd\"\n  dest = \"/tmp/f\"", "main.hcl:2:9", "has a .. element"},
+		{"fetch", "src = \"\"\n  dest = \"/tmp/f\"", "main.hcl:2:9", "src is empty"},
+	} {
+		src := "task \"" + c.module + "\" \"x\" {\n  " + c.body + "\n}\n"
+		if got := moduletest.LoadErrors(t, src); !strings.Contains(got, c.at) || !strings.Contains(got, c.want) {
+			t.Errorf("%s\ngives\n%s\nwant %s at %s", src, got, c.want, c.at)
+		}
 	}
 }

@@ -65,13 +65,13 @@ func (w *WaitFor) Validate() error {
 	case set != 1:
 		return errors.New("set exactly one of port, path and command")
 	case w.Port != 0 && (w.Port < 1 || w.Port > 65535):
-		return fmt.Errorf("port %d is not between 1 and 65535", w.Port)
+		return engine.ArgErrorf("port", "port %d is not between 1 and 65535", w.Port)
 	case w.Port != 0 && w.Host == "":
-		return errors.New("host is empty")
+		return engine.ArgErrorf("host", "host is empty")
 	case w.State != stateStarted && w.State != stateStopped:
-		return fmt.Errorf("state %q is neither %q nor %q", w.State, stateStarted, stateStopped)
+		return engine.ArgErrorf("state", "state %q is neither %q nor %q", w.State, stateStarted, stateStopped)
 	case w.Command != "" && w.State != stateStarted:
-		return errors.New("state does not apply to command: a command is waited for until it succeeds")
+		return engine.ArgErrorf("state", "state does not apply to command: a command is waited for until it succeeds")
 	}
 	return engine.CheckArguments(w)
 }

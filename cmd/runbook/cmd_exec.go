@@ -14,7 +14,8 @@ var execCommand = &command{
 	summary:  "Run one command on hosts, without a playbook.",
 	help: `Exec runs one command on every host of the inventory (-i), or on those of
 --limit, as a playbook of one command task would: the same transport, output,
-recap, journal and exit status as run. The command and its arguments follow
+recap, journal and exit status as run, except that every line the command
+prints shows as it comes ("web1 exec | line"), whether it succeeds or not. The command and its arguments follow
 "--" and reach the host as they are, with no shell in between; run a shell
 explicitly for pipes (-- sh -c 'uptime | cut -d, -f1').
 
@@ -42,6 +43,7 @@ func runExec(c *cli, cmd *command, args []string) int {
 	if diags.HasErrors() {
 		return exitUsage
 	}
+	c.everyLine = true
 	return c.runPlaybook(fs, &f, p)
 }
 

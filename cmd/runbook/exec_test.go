@@ -5,6 +5,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/runbookhq/runbook/internal/sshdtest"
@@ -51,4 +52,19 @@ host "db" {
 	runbookSSH(t, "exec", "-i", inv).wantCode(t, exitUsage)
 	r = runbookSSH(t, "exec", "-i", inv, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--output", "json", "--", "false")
 	r.wantCode(t, exitTaskFailed)
+
+	// In text, what the command prints shows as it comes, each line once,
+	// whether the command succeeds or fails.
+	for _, c := range []struct {
+		script string
+		code   int
+	}{{"echo up 3 days; echo load 0.5 >&2", exitOK}, {"echo up 3 days; echo load 0.5 >&2; exit 4", exitTaskFailed}} {
+		r = runbookSSH(t, "exec", "-i", inv, "--limit", "web", "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts, "--", "sh", "-c", c.script)
+		r.wantCode(t, c.code)
+		for _, line := range []string{"web exec | up 3 days", "web exec | load 0.5"} {
+			if n := strings.Count(r.stdout, line); n != 1 {
+				t.Errorf("%s: the output shows %q %d times, want once:\n%s", c.script, line, n, r.stdout)
+			}
+		}
+	}
 }

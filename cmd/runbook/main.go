@@ -16,6 +16,9 @@ type cli struct {
 	stdout *os.File
 	stderr *os.File
 	getenv func(string) string
+	// everyLine makes the text views show every line of output as it
+	// comes, as exec wants: there the output is what was asked for.
+	everyLine bool
 }
 
 // command is one subcommand of runbook.

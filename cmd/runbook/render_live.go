@@ -31,6 +31,7 @@ type liveView struct {
 	names  []string       // hosts seen so far, sorted
 	totals map[string]int // instances per host in the playbook
 	logs   transcripts
+	every  bool // show every line of output as it comes (see asItComes)
 	frame  int
 
 	stop chan struct{}
@@ -56,9 +57,9 @@ type runningTask struct {
 
 // newLiveView returns a live view with a line for each host of totals,
 // which gives the number of instances of each host taking part.
-func newLiveView(con *console, pal palette, totals map[string]int) *liveView {
+func newLiveView(con *console, pal palette, totals map[string]int, every bool) *liveView {
 	v := &liveView{
-		con: con, pal: pal,
+		con: con, pal: pal, every: every,
 		hosts:  map[string]*hostProgress{},
 		totals: totals,
 		logs:   transcripts{},
@@ -101,7 +102,8 @@ func (v *liveView) close() {
 
 // Event implements engine.Subscriber. Output lines are only kept: they
 // change nothing on the screen until their instance fails; those of a
-// detached job's log show above the live lines as they come.
+// detached job's log (with every, all of them) show above the live lines
+// as they come.
 func (v *liveView) Event(e engine.Event) {
 	v.mu.Lock()
 	above := v.apply(e)
@@ -117,6 +119,9 @@ func (v *liveView) Event(e engine.Event) {
 // apply updates the view's state with e and returns what to print above
 // the live lines.
 func (v *liveView) apply(e engine.Event) string {
+	if asItComes(e, v.every) {
+		return "  " + comingLine(e) + "\n"
+	}
 	v.logs.record(e)
 	if e.Host == "" {
 		return ""
@@ -132,10 +137,6 @@ func (v *liveView) apply(e engine.Event) string {
 		}
 		return fmt.Sprintf("%s %s  %s %s\n", v.pal.paint(colorYellow, "↻"), e.Host, taskLabel(e.Task, e.Key),
 			v.pal.paint(colorDim, fmt.Sprintf("attempt %d failed: %s", e.Attempt, e.Error)))
-	case engine.EventOutput:
-		if e.Stream == engine.StreamJob {
-			return "  " + jobLine(e) + "\n"
-		}
 	case engine.EventProgress:
 		if r := h.find(taskLabel(e.Task, e.Key)); r != nil {
 			r.progress = e.Line

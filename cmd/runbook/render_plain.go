@@ -13,31 +13,35 @@ const plainTime = "15:04:05.000"
 // plainLog renders a run as plain lines, for output that is not a
 // terminal: "15:04:05.000 host task status (1.2s)", one line per change,
 // with the output of failed instances (its end; see transcripts) below
-// their line, and each line of a detached job's log as it comes,
+// their line, and each line of a detached job's log (with every, each
+// line of output) as it comes,
 // "15:04:05.000 host task | line". An instance that a resumed run took from the journal reads
 // "host task restored status", without a duration: it did not run. A
 // warning about a host reads "host WARNING: message".
 type plainLog struct {
-	con  *console
-	logs transcripts
+	con   *console
+	logs  transcripts
+	every bool // show every line of output as it comes (see asItComes)
 }
 
-func newPlainLog(con *console) *plainLog {
-	return &plainLog{con: con, logs: transcripts{}}
+func newPlainLog(con *console, every bool) *plainLog {
+	return &plainLog{con: con, logs: transcripts{}, every: every}
 }
 
 // Event implements engine.Subscriber.
 func (l *plainLog) Event(e engine.Event) {
-	l.logs.record(e)
 	var b strings.Builder
 	stamp := e.Time.Local().Format(plainTime)
+	if asItComes(e, l.every) {
+		l.con.print([]byte(stamp + " " + comingLine(e) + "\n"))
+		return
+	}
+	l.logs.record(e)
 	switch {
 	case e.Kind == engine.EventRunStarted:
 		fmt.Fprintf(&b, "%s run started: %s%s\n", stamp, plural(e.Total, "instance"), checkNote(e.Check))
 	case e.Kind == engine.EventTaskStarted:
 		fmt.Fprintf(&b, "%s %s %s started\n", stamp, e.Host, taskLabel(e.Task, e.Key))
-	case e.Kind == engine.EventOutput && e.Stream == engine.StreamJob:
-		fmt.Fprintf(&b, "%s %s\n", stamp, jobLine(e))
 	case e.Kind == engine.EventProgress:
 		fmt.Fprintf(&b, "%s %s %s progress: %s\n", stamp, e.Host, taskLabel(e.Task, e.Key), e.Line)
 	case e.Kind == engine.EventRetry:

@@ -14,7 +14,7 @@ import (
 // resumed run took from the journal apart from those that ran: its own
 // mark and words above the live lines, its own count in them.
 func TestLiveViewRestored(t *testing.T) {
-	v := newLiveView(nil, false, map[string]int{"local": 3})
+	v := newLiveView(nil, false, map[string]int{"local": 3}, false)
 	restored := engine.Event{Kind: engine.EventTaskFinished, Task: "first", Module: "command", Host: "local",
 		Status: engine.StatusChanged, Duration: 38 * time.Millisecond, Restored: true}
 	if got, want := v.apply(restored), "↺ local  first restored changed\n"; got != want {
@@ -36,7 +36,7 @@ func TestLiveViewRestored(t *testing.T) {
 // job, and shows the output of a failed one with its own instance's,
 // apart from another key's on the same host.
 func TestLiveViewKeyedJobAndFailure(t *testing.T) {
-	v := newLiveView(nil, false, map[string]int{"web": 2})
+	v := newLiveView(nil, false, map[string]int{"web": 2}, false)
 	job := engine.Event{Kind: engine.EventOutput, Task: "restore", Host: "web", Key: "app", Stream: engine.StreamJob, Line: "50%"}
 	if got := v.apply(job); !strings.Contains(got, "web restore[app] | 50%") {
 		t.Errorf("a job's line of restore@web[app] is shown as %q", got)
@@ -54,7 +54,7 @@ func TestLiveViewKeyedJobAndFailure(t *testing.T) {
 // TestLiveViewHostWarning checks that the live view shows a warning about
 // a host once, above the live lines, and counts nothing for it.
 func TestLiveViewHostWarning(t *testing.T) {
-	v := newLiveView(nil, false, map[string]int{"web": 1})
+	v := newLiveView(nil, false, map[string]int{"web": 1}, false)
 	warning := engine.Event{Kind: engine.EventHostWarning, Host: "web", Line: "web has no SFTP subsystem"}
 	if got, want := v.apply(warning), "! web  WARNING: web has no SFTP subsystem\n"; got != want {
 		t.Errorf("a host warning is shown as %q, want %q", got, want)

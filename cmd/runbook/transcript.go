@@ -39,17 +39,14 @@ func eventID(e engine.Event) string {
 }
 
 // record follows e: it starts a new transcript when an instance (or a new
-// attempt of it) starts, and appends output lines, except those of a
-// detached job's log, which views show as they come.
+// attempt of it) starts, and appends output lines. Views do not give it
+// the lines they show as they come (see asItComes).
 func (t transcripts) record(e engine.Event) {
 	id := eventID(e)
 	switch e.Kind {
 	case engine.EventTaskStarted, engine.EventRetry:
 		t[id] = &transcript{}
 	case engine.EventOutput:
-		if e.Stream == engine.StreamJob {
-			return // shown as it came
-		}
 		tr := t[id]
 		if tr == nil {
 			tr = &transcript{}
@@ -69,9 +66,17 @@ func (t transcripts) record(e engine.Event) {
 	}
 }
 
-// jobLine returns the text that shows e, an output event of a detached
-// job's log, as it comes: "host task | line", or "host task[key] | line".
-func jobLine(e engine.Event) string {
+// asItComes reports whether e is a line of output that views show as it
+// comes, rather than keep to show if its instance fails: a line of a
+// detached job's log, or with every set any line (runbook exec, whose
+// command's output is what the operator asked for).
+func asItComes(e engine.Event, every bool) bool {
+	return e.Kind == engine.EventOutput && (every || e.Stream == engine.StreamJob)
+}
+
+// comingLine returns the text that shows e, an output event that views
+// show as it comes: "host task | line", or "host task[key] | line".
+func comingLine(e engine.Event) string {
 	return fmt.Sprintf("%s %s | %s", e.Host, taskLabel(e.Task, e.Key), e.Line)
 }
 

@@ -30,3 +30,18 @@ func needsQuoting(r rune) bool {
 	}
 	return !strings.ContainsRune("-_./,:@%+", r)
 }
+
+// IsName reports whether s is a name a POSIX shell gives a variable: a
+// letter or an underscore, then letters, digits and underscores. Only
+// such a name can be set in an environment through a shell.
+func IsName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

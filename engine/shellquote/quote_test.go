@@ -31,3 +31,11 @@ func TestQuoteLeavesPlainWords(t *testing.T) {
 		}
 	}
 }
+
+func TestIsName(t *testing.T) {
+	for s, want := range map[string]bool{"A": true, "_x1": true, "PATH": true, "": false, "1A": false, "A-B": false, "A;B": false, "A=B": false, "É": false} {
+		if got := IsName(s); got != want {
+			t.Errorf("IsName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/runbookhq/runbook/engine/transport/internal/shell"
 )
 
 // Validate reports whether c can be run as given: it has args or a
@@ -88,3 +90,10 @@ func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 func nulError(what string) error {
 	return fmt.Errorf("%s holds a NUL byte, which no command line, environment or path can carry", what)
 }
+
+// UnexpectedAnswer is the error about out, what a host answered to a
+// command that reads the state of something on it (what names it, such
+// as "the state of the path"), when that is not such a state: it quotes
+// out and says what usually causes it, a login shell that prints text of
+// its own before every command.
+func UnexpectedAnswer(what string, out []byte) error { return shell.UnexpectedAnswer(what, out) }

@@ -3,6 +3,7 @@ package transport
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,6 +37,9 @@ func writeLocalFile(f File, mode fs.FileMode) (changed bool, err error) {
 		return false, err
 	}
 	dir, err := os.OpenRoot(filepath.Dir(dest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("%s does not exist", filepath.Dir(dest))
+	}
 	if err != nil {
 		return false, err
 	}

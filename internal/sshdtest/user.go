@@ -130,3 +130,27 @@ func (u User) Command(t testing.TB, program string, args ...string) *exec.Cmd {
 	}
 	return cmd
 }
+
+// SetLoginShell gives u a login shell that runs the shell command first
+// and then the command it was given, with /bin/sh: a start-up file's
+// noise, or its changes to the environment, on every login. The shell is
+// removed when the test ends.
+func (u User) SetLoginShell(t testing.TB, first string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "runbook-shell-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	shell := filepath.Join(dir, "login-sh")
+	script := "#!/bin/sh\n" + first + "\nexec /bin/sh \"$@\"\n"
+	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("usermod", "-s", shell, u.Name).CombinedOutput(); err != nil {
+		t.Fatalf("usermod: %v: %s", err, out)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,6 +202,20 @@ func (s *Scope) Confirm() (string, error) {
 	return sentence, nil
 }
 
+// unknownArgs is the error about the arguments named, whose values are
+// not known: "the argument "that" is not known", or "the arguments
+// "dest", "content" are not known".
+func unknownArgs(names []string) error {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	if len(names) == 1 {
+		return fmt.Errorf("the argument %s is %w", quoted[0], ErrNotKnown)
+	}
+	return fmt.Errorf("the arguments %s are %w", strings.Join(quoted, ", "), ErrNotKnown)
+}
+
 // Module evaluates the module body and decodes it into a new module,
 // checked by its Validate method when it has one. It returns the strings
 // of the sensitive values among the arguments, to redact from whatever
@@ -219,7 +234,7 @@ func (s *Scope) Module() (module.Module, []string, error) {
 	case diags.HasErrors():
 		return nil, secrets, module.Permanent(diags)
 	case len(unknown) > 0:
-		return nil, secrets, module.Permanent(fmt.Errorf("the arguments %s are %w", strings.Join(unknown, ", "), ErrNotKnown))
+		return nil, secrets, module.Permanent(unknownArgs(unknown))
 	}
 	if v, ok := m.(module.Validator); ok {
 		if err := v.Validate(); err != nil {

@@ -159,7 +159,8 @@ func (r *runner) reachError(inst *compile.Instance, res *result, err error) erro
 var errUntil = errors.New("until is false")
 
 // attempts runs the module until an attempt succeeds and meets until, or
-// the retries are spent, pausing delay between attempts. It reports a
+// the retries are spent, pausing delay between attempts; in check mode it
+// makes one attempt, which no retry would make say more. It reports a
 // change when any attempt did, and when they fail, the outputs of the last
 // (cty.NilVal when it gave none). When they fail and some attempt lost its
 // connection to a host, what that attempt did there is unknown, and
@@ -177,7 +178,7 @@ func (r *runner) attempts(ctx context.Context, inst *compile.Instance, scope *co
 		if err == nil {
 			return out, changed, nil
 		}
-		if module.IsPermanent(err) || attempt > inst.Retries() || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil ||
+		if module.IsPermanent(err) || r.opts.Check || attempt > inst.Retries() || ctx.Err() != nil || r.conns.unreachableOf(inst) != nil ||
 			errors.Is(err, module.ErrJobDetached) || errors.Is(err, module.ErrJobLost) {
 			if errors.Is(err, errUntil) {
 				err = fmt.Errorf("until was still false after %d attempts", attempt)

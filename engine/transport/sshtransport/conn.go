@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
+	"github.com/runbookhq/runbook/engine/transport"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -138,13 +139,37 @@ func (c *conn) openSFTP() (*sftp.Client, error) {
 	}
 	var client *sftp.Client
 	if err == nil {
-		client, err = sftp.NewClientPipe(r, w)
+		first := &firstBytes{r: r}
+		client, err = sftp.NewClientPipe(first, w)
+		if err != nil && !c.broken() && len(first.kept) > 0 {
+			err = fmt.Errorf("%w (the SFTP client: %v)", transport.UnexpectedAnswer("the version of its SFTP server", first.kept), err)
+		}
 	}
 	if err != nil {
 		sess.Close()
 		return nil, err
 	}
 	return client, nil
+}
+
+// firstBytes reads from r and keeps the first bytes read, up to
+// maxFirstBytes, so that an SFTP handshake that fails can say what the
+// server sent instead: usually a login shell's banner, which the
+// subsystem's output starts with when the login shell starts it.
+type firstBytes struct {
+	r    io.Reader
+	kept []byte
+}
+
+// maxFirstBytes bounds what firstBytes keeps.
+const maxFirstBytes = 64
+
+func (f *firstBytes) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if room := maxFirstBytes - len(f.kept); room > 0 {
+		f.kept = append(f.kept, p[:min(n, room)]...)
+	}
+	return n, err
 }
 
 // sftpPipes returns the standard input and output of sess, and drops

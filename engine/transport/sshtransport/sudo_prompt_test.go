@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,22 +144,7 @@ func setNoisyLoginShell(t *testing.T, user string) {
 // first and then runs the command it was given with /bin/sh.
 func setLoginShell(t *testing.T, user, first string) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "runbook-shell-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	shell := filepath.Join(dir, "login-sh")
-	script := "#!/bin/sh\n" + first + "\nexec /bin/sh \"$@\"\n"
-	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("usermod", "-s", shell, user).CombinedOutput(); err != nil {
-		t.Fatalf("usermod: %v: %s", err, out)
-	}
+	sshdtest.User{Name: user}.SetLoginShell(t, first)
 }
 
 // TestSudoPasswordWithLineBreakIsRefused gives sudo the right password

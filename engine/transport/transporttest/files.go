@@ -126,8 +126,12 @@ func uploadFails(t *testing.T, h transport.Host, sudo *transport.Sudo) {
 	}
 	wantFile(t, path, []byte("old"), 0o644)
 	wantOnly(t, dir, "keep")
-	if _, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(dir, "missing", "f"), Content: []byte("x"), Sudo: sudo}); err == nil {
+	_, err := h.Upload(context.Background(), transport.File{Path: filepath.Join(dir, "missing", "f"), Content: []byte("x"), Sudo: sudo})
+	switch {
+	case err == nil:
 		t.Fatal("upload into a missing directory succeeded")
+	case !strings.Contains(err.Error(), filepath.Join(dir, "missing")+" does not exist") || strings.Contains(err.Error(), "can't cd"):
+		t.Errorf("upload into a missing directory: %v, want an error that says the directory does not exist, and nothing else", err)
 	}
 	wantOnly(t, dir, "keep")
 }

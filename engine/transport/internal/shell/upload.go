@@ -32,8 +32,9 @@ const resolveScript = `readlink -f -- "$1"`
 // directory entered must have the one just left as its parent, and a
 // link is followed only when it and the directory holding it can be
 // changed by root and the effective user alone (trusted says so; its
-// target is then walked the same way, 40 links at most). Any other link
-// fails, under set -e, with a message on standard error.
+// target is then walked the same way, 40 links at most). Any other link,
+// a name that does not exist and one that cannot be entered fail, under
+// set -e, with one message on standard error.
 const enterScript = `me=$(id -u)
 trusted() {
   set -- "$(stat -c %u -- "$1")" $(stat -c '%u %A' .)
@@ -59,8 +60,14 @@ while [ -n "$rest" ]; do
     continue
   fi
   up=$(stat -c %d:%i .)
-  if ! cd -P -- "$c"; then
-    echo "cannot enter $(pwd -P)/$c on the way to $1" >&2
+  if [ ! -e "$c" ]; then
+    d=$(pwd -P)
+    echo "${d%/}/$c does not exist, on the way to $1" >&2
+    exit 1
+  fi
+  if ! cd -P -- "$c" 2>/dev/null; then
+    d=$(pwd -P)
+    echo "cannot enter ${d%/}/$c on the way to $1: it is not a directory, or not one this user may enter" >&2
     exit 1
   fi
   if [ "$(stat -c %d:%i ..)" != "$up" ]; then
@@ -281,14 +288,32 @@ func ParseStat(out []byte) (FileState, error) {
 		return FileState{Link: true}, nil
 	}
 	if len(lines) != 2 {
-		return FileState{}, fmt.Errorf("unexpected file description %q", out)
+		return FileState{}, UnexpectedAnswer("the description of the file", out)
 	}
 	attrs := strings.Fields(lines[0])
 	sum := strings.Fields(lines[1])
 	if len(attrs) != 3 || len(sum) == 0 {
-		return FileState{}, fmt.Errorf("unexpected file description %q", out)
+		return FileState{}, UnexpectedAnswer("the description of the file", out)
 	}
 	return FileState{Exists: true, Mode: attrs[0], Owner: attrs[1], Group: attrs[2], SHA256: sum[0]}, nil
+}
+
+// maxQuotedAnswer bounds how much of an unexpected answer of a host an
+// error quotes.
+const maxQuotedAnswer = 512
+
+// UnexpectedAnswer is the error about out, what a host answered to a
+// command that reads the state of something on it, when that is not
+// such a state: it quotes out and says what usually causes it, a login
+// shell that prints text of its own before every command. what names
+// what was asked for, such as "the description of the file".
+func UnexpectedAnswer(what string, out []byte) error {
+	if len(out) > maxQuotedAnswer {
+		out = append(out[:maxQuotedAnswer:maxQuotedAnswer], "…"...)
+	}
+	return fmt.Errorf("the host answered %q, not %s that was asked for: "+
+		"a login shell that prints text of its own (a banner, or a start-up file such as ~/.bashrc that writes to its output) "+
+		"puts it before the output of every command; make the logins of the host's user print nothing", out, what)
 }
 
 // Matches reports whether the file already holds content with mode and,

@@ -195,7 +195,7 @@ func EnvBlock(env map[string]string) ([]byte, error) {
 	var b strings.Builder
 	lines := 0
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if !validName(k) {
+		if !shellquote.IsName(k) {
 			return nil, fmt.Errorf("invalid environment variable name %q", k)
 		}
 		line := "export " + k + "=" + shellquote.Quote(env[k]) + "\n"
@@ -203,17 +203,4 @@ func EnvBlock(env map[string]string) ([]byte, error) {
 		b.WriteString(line)
 	}
 	return []byte(strconv.Itoa(lines) + "\n" + b.String()), nil
-}
-
-// validName reports whether k is a shell variable name.
-func validName(k string) bool {
-	if k == "" || (k[0] >= '0' && k[0] <= '9') {
-		return false
-	}
-	for _, r := range k {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
