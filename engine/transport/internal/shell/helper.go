@@ -58,7 +58,10 @@ import (
 // once, so that both usually leave in one packet. The marker is random
 // for each command, so no output can pass for it. The helper reads the
 // next frame once the command's input has ended. A command thus costs
-// the host one fork of sh, and the exec of what the command runs.
+// the host one fork of sh, and the exec of what the command runs. When
+// its standard input ends between commands, the helper closes the control
+// pipe and waits for the zygote, which ends then, so that no process of
+// the helper outlives its session.
 //
 // The wrapper reports $$, which in the subshell is the zygote's process
 // id, the id of its process group: cancelling a command ends the group,
@@ -87,12 +90,20 @@ use strict;
 my $ready = $ARGV[0];
 $SIG{PIPE} = 'IGNORE';
 
-# The control stream: frames read from standard input.
+# The control stream: frames read from standard input. When it ends
+# between commands, the helper waits for its shell (see below), which ends
+# with its control pipe.
 my $ctl = '';
-sub more { my $n = sysread(STDIN, $ctl, 65536, length $ctl); exit 0 unless $n }
+my ($zpid, $zctl, $zstat, $zbuf);
+sub more {
+  my $n = sysread(STDIN, $ctl, 65536, length $ctl);
+  return if $n;
+  if ($_[0] && $zpid) { undef $zctl; waitpid($zpid, 0) }
+  exit 0;
+}
 sub line {
   my $i;
-  more() while ($i = index($ctl, "\n")) < 0;
+  more(1) while ($i = index($ctl, "\n")) < 0;
   my $l = substr($ctl, 0, $i);
   substr($ctl, 0, $i + 1) = '';
   return $l;
@@ -138,7 +149,6 @@ while read -r rb_t rb_i rb_o rb_e; do
   echo $?
 done
 SH
-my ($zpid, $zctl, $zstat, $zbuf);
 my $me = $$;
 sub zygote {
   pipe(my $cr, $zctl) && pipe($zstat, my $sw) or exit 125;
