@@ -28,8 +28,10 @@ exit 0`
 
 // cancel ends a command whose context is done: it learns the process
 // group the wrapper reported, ends that group from another session (as
-// the same sudo user), closes the command's sessions (sess) and waits
-// briefly for them to end.
+// the same sudo user), waits briefly for the command to end, and closes
+// the command's sessions (sess) when it has not, waiting briefly again.
+// A persistent helper whose command ended with its group is not closed,
+// and runs the next command.
 func (h *host) cancel(cn *conn, sess io.Closer, hs *shell.Handshake, sudo *transport.Sudo, waited <-chan error, cause error) error {
 	ended := false
 	select {
@@ -41,14 +43,13 @@ func (h *host) cancel(cn *conn, sess io.Closer, hs *shell.Handshake, sudo *trans
 	group := hs.Group()
 	var killErr error
 	if group != "" && !ended {
-		killErr = h.killGroup(cn, group, sudo)
-	}
-	sess.Close()
-	if !ended {
-		select {
-		case <-waited:
-		case <-time.After(endGrace):
+		if killErr = h.killGroup(cn, group, sudo); killErr == nil {
+			ended = endsWithin(waited, endGrace)
 		}
+	}
+	if !ended {
+		sess.Close()
+		endsWithin(waited, endGrace)
 	}
 	switch {
 	case killErr != nil:
@@ -57,6 +58,18 @@ func (h *host) cancel(cn *conn, sess io.Closer, hs *shell.Handshake, sudo *trans
 		return h.errorf("command cancelled before it started: %w", cause)
 	}
 	return h.errorf("command cancelled; its remote process group %s was ended: %w", group, cause)
+}
+
+// endsWithin reports whether waited delivers within d.
+func endsWithin(waited <-chan error, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-waited:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // killGroup ends the process group on the host through a new session on

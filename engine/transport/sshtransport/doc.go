@@ -51,8 +51,9 @@
 // helpers instead: perl processes, each started once in a session, that run
 // one command after another from frames on their standard input (see
 // shell.HelperLine), with the same wrapper, handshake, sudo rules and
-// cancellation as a session, and no fork of sshd or login shell per
-// command. A host keeps one helper per command it runs at once, up to
+// cancellation as a session, and no fork of sshd, login shell or exec of
+// sh per command: each runs in a subshell of a long-lived sh the helper
+// keeps. A host keeps one helper per command it runs at once, up to
 // MaxSessions; sudo on a terminal and ending a cancelled command still
 // take sessions of their own, and a host where no helper can start falls
 // back to sessions, saying so once through Config.Warn.

@@ -24,8 +24,9 @@ const (
 	SessionMode Mode = "session"
 	// PersistentMode runs commands through persistent helpers: perl
 	// processes, each started once in a session of its own, that run one
-	// command after another (see shell.HelperLine), so that a command
-	// costs no new session. A host keeps as many as it runs commands at
+	// command after another in subshells of a long-lived sh (see
+	// shell.HelperLine), so that a command costs no new session and no
+	// exec of sh. A host keeps as many as it runs commands at
 	// once, up to MaxSessions. Sudo commands on a host where sudo runs
 	// only on a terminal, and the commands that end cancelled ones, still
 	// take sessions of their own; so do all commands of a host where no

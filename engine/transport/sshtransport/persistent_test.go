@@ -197,3 +197,119 @@ func TestPersistentFallsBackToSessions(t *testing.T) {
 		t.Fatalf("warnings %q, want one naming plain-host, the persistent helper and perl", got)
 	}
 }
+
+// helperIDs runs a command through h and returns the process id of the
+// helper running it ($PPID) and that of the helper's shell ($$).
+func helperIDs(t *testing.T, h transport.Host) (helper, shell string) {
+	t.Helper()
+	res := mustRunScript(t, h, `echo "$PPID $$"`)
+	helper, shell, ok := strings.Cut(strings.TrimSpace(string(res.Stdout)), " ")
+	if !ok {
+		t.Fatalf("stdout %q, want two process ids", res.Stdout)
+	}
+	return helper, shell
+}
+
+// TestPersistentHelperOutlivesItsShell ends the process group of a
+// command, which holds the helper's shell, once from the command itself
+// and once by cancelling a command: each command reports how it ended,
+// and the same helper runs the next command, with a new shell.
+func TestPersistentHelperOutlivesItsShell(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	h := persistentHost(t, srv, u.Name)
+	helper, shell := helperIDs(t, h)
+	res, err := h.Run(context.Background(), transport.Command{Script: `echo before; kill -TERM -$$; sleep 1000`})
+	if err != nil || res.Signal != "TERM" || string(res.Stdout) != "before\n" {
+		t.Fatalf("killing its own group: %v, exit %d signal %q, stdout %q", err, res.ExitCode, res.Signal, res.Stdout)
+	}
+	again, newShell := helperIDs(t, h)
+	if again != helper || newShell == shell {
+		t.Fatalf("after the group ended: helper %s shell %s, want helper %s and a shell other than %s", again, newShell, helper, shell)
+	}
+	marker := fmt.Sprint(900000 + rand.IntN(90000000))
+	t.Cleanup(func() { killSleeps(marker) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = h.Run(ctx, transport.Command{
+		Script: "echo started; sleep " + marker,
+		OnLine: func(_ transport.Stream, line string) {
+			if line == "started" {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled command: %v, want context.Canceled", err)
+	}
+	res = mustRunScript(t, h, `echo "$PPID"`)
+	if strings.TrimSpace(string(res.Stdout)) != helper {
+		t.Fatalf("after the cancel: stdout %q, want the helper %s", res.Stdout, helper)
+	}
+}
+
+// TestPersistentOutputHeldOpen runs a command that leaves a process
+// holding its standard output: the command ends only once that process
+// has closed it too, as in an SSH session, with all of its output.
+func TestPersistentOutputHeldOpen(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	h := persistentHost(t, srv, "root")
+	res := mustRunScript(t, h, `(sleep 1; echo late; echo late-error >&2) & echo early`)
+	if string(res.Stdout) != "early\nlate\n" || string(res.Stderr) != "late-error\n" {
+		t.Fatalf("stdout %q, stderr %q, want early and late, and late-error", res.Stdout, res.Stderr)
+	}
+	res = mustRunScript(t, h, `echo next`)
+	if string(res.Stdout) != "next\n" {
+		t.Fatalf("the next command's stdout %q", res.Stdout)
+	}
+}
+
+// TestPersistentLongCommand runs a script far longer than a pipe holds,
+// through a helper, twice.
+func TestPersistentLongCommand(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	h := persistentHost(t, srv, "root")
+	long := strings.Repeat("0123456789abcdef", 300<<10/16)
+	for range 2 {
+		res := mustRunScript(t, h, "x='"+long+"'\necho ${#x}")
+		if got := strings.TrimSpace(string(res.Stdout)); got != strconv.Itoa(len(long)) {
+			t.Fatalf("the script saw %s bytes, want %d", got, len(long))
+		}
+	}
+}
+
+// TestPersistentLeavesNoProcess closes a host whose helper ran commands:
+// the helper and its shell end.
+func TestPersistentLeavesNoProcess(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	u := sshdtest.NewUser(t)
+	cfg := testConfig(srv)
+	cfg.User = u.Name
+	cfg.Mode = PersistentMode
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helper, shell := helperIDs(t, h)
+	h.Close()
+	for _, pid := range []string{helper, shell} {
+		deadline := time.Now().Add(2 * time.Minute)
+		for running(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %s still runs after the host was closed", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// running reports whether the process pid runs: it exists and is no
+// zombie.
+func running(pid string) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}

@@ -30,37 +30,80 @@ import (
 // without input reads /dev/null. The command never sees the control
 // stream itself.
 //
-// The helper forks once per command. The child makes a process group of
-// its own (setpgrp), whose id is the process id the wrapper reports, as in
-// an SSH session, and execs sh with the command line, as the login shell
-// would, with SIGPIPE back to its default. Its
-// standard output and error are pipes the helper copies to its own: a
-// stream ends once every process holding it has closed it, as in an SSH
-// session. When both have ended and the command has exited, the helper
-// writes the end marker to its standard output, and the end marker, a
-// space, the command's exit status, or "signal" and the number of the
-// signal that ended it, and a newline to its standard error, at once, so that both usually leave in one packet. The
-// marker is random for each command, so no output can pass for it. The
-// helper reads the next frame once the command's input has ended. A
-// command thus costs the host one fork and the execs of sh and the
-// command, as a session's login shell does, and nothing more.
+// The helper does not start a process per command. It keeps a zygote: a
+// long-lived sh, started at the first command (and again after it has
+// died), in a process group of its own, with SIGPIPE at its default, its
+// standard input a control pipe from the helper, its standard output a
+// status pipe to the helper, and its standard error /dev/null, so that
+// nothing it says can reach the session's streams, which carry the
+// framing. For each command the helper makes pipes for the command's
+// text, output and errors (and input, when it has some), and tells the
+// zygote, on one line of the control pipe, the numbers of its own
+// descriptors of them. The zygote runs a subshell (a fork, and no exec)
+// that opens them again through /proc/PID/fd of the helper, which on
+// Linux gives new ends of the same pipes, says "s" on the status pipe
+// and closes it, unsets the zygote's variables and sources the text,
+// which runs the wrapper inline since $0 is sh; the zygote then writes
+// the subshell's exit status on the status pipe. The helper closes its
+// own ends of the command's output and errors once the subshell has
+// said "s", so that a stream ends once every process holding it has
+// closed it, as in an SSH session. It writes the text, as it writes the
+// input, once select finds the pipe writable, so that no text is too
+// long.
+//
+// When both streams have ended and the zygote has reported the status,
+// the helper writes the end marker to its standard output, and the end
+// marker, a space, the command's exit status, or "signal" and the number
+// of the signal that ended it, and a newline to its standard error, at
+// once, so that both usually leave in one packet. The marker is random
+// for each command, so no output can pass for it. The helper reads the
+// next frame once the command's input has ended. A command thus costs
+// the host one fork of sh, and the exec of what the command runs. When
+// its standard input ends between commands, the helper closes the control
+// pipe and waits for the zygote, which ends then, so that no process of
+// the helper outlives its session.
+//
+// The wrapper reports $$, which in the subshell is the zygote's process
+// id, the id of its process group: cancelling a command ends the group,
+// and with it the zygote. The helper then reports the command as ended by
+// the signal that ended the zygote, and starts a new zygote for the next
+// command. What a command can tell from a session: $$ is the zygote's
+// process id, the same for the commands a helper runs one after another
+// (and still unique among commands running at once); a program killed by
+// a signal that did not also end the zygote reports 128 plus the
+// signal's number as its exit status, as a script does in a session.
+//
+// The helper checks once, as it starts, that a pipe opened again through
+// /proc/PID/fd is the same pipe; when it is not (no /proc, or one that
+// hides processes), it says so on its ready line and ends, and the host's
+// commands take sessions.
 
 // helperScript is the perl script of a persistent helper. $ARGV[0] is its
-// ready marker, written to standard output with "ok" and to standard
-// error once it runs. It loads no module, since a module such as POSIX
-// costs more to load than a helper's start otherwise does: the wait flag
-// 1 is WNOHANG, and the command's input is written to its pipe, once
-// select finds it writable, at most 4096 bytes (PIPE_BUF) at a time,
-// which Linux takes without blocking.
+// ready marker, written to standard output with "ok" (or what the host
+// lacks) and to standard error once it runs. It loads no module, since a
+// module such as POSIX costs more to load than a helper's start otherwise
+// does: the wait flag 1 is WNOHANG, and the command's text and input are
+// written to their pipes, once select finds them writable, at most 4096
+// bytes (PIPE_BUF) at a time, which Linux takes without blocking.
 const helperScript = `# runbook persistent helper
 use strict;
 my $ready = $ARGV[0];
 $SIG{PIPE} = 'IGNORE';
+
+# The control stream: frames read from standard input. When it ends
+# between commands, the helper waits for its shell (see below), which ends
+# with its control pipe.
 my $ctl = '';
-sub more { my $n = sysread(STDIN, $ctl, 65536, length $ctl); exit 0 unless $n }
+my ($zpid, $zctl, $zstat, $zbuf);
+sub more {
+  my $n = sysread(STDIN, $ctl, 65536, length $ctl);
+  return if $n;
+  if ($_[0] && $zpid) { undef $zctl; waitpid($zpid, 0) }
+  exit 0;
+}
 sub line {
   my $i;
-  more() while ($i = index($ctl, "\n")) < 0;
+  more(1) while ($i = index($ctl, "\n")) < 0;
   my $l = substr($ctl, 0, $i);
   substr($ctl, 0, $i + 1) = '';
   return $l;
@@ -73,37 +116,86 @@ sub put {
     substr($s, 0, $n) = '';
   }
 }
-put(\*STDOUT, "\n$ready ok\n");
+
+# The shell reopens the helper's pipes as /proc/PID/fd/N: check once that
+# a pipe reopened there is the same pipe.
+my $fds = "/proc/$$/fd/";
+my ($pr, $pw, $again, $got);
+my $usable = pipe($pr, $pw) && open($again, '>', $fds . fileno $pw)
+  && syswrite($again, 'x') && sysread($pr, $got, 1) && $got eq 'x';
+undef $_ for $pr, $pw, $again;
+open(my $null, '<', '/dev/null') or exit 125;
+put(\*STDOUT, "\n$ready " . ($usable ? 'ok' : 'no usable /proc/PID/fd') . "\n");
 put(\*STDERR, "\n$ready\n");
+exit 0 unless $usable;
+
+# The zygote: a long-lived sh in a process group of its own that runs
+# each command in a subshell. It reads from its control pipe the numbers
+# of the helper's descriptors of the command's text, input, output and
+# errors; the subshell opens those through /proc, says "s" on the status
+# pipe, closes it and sources the text; then the zygote writes the
+# subshell's exit status on the status pipe.
+my $zygote = <<'SH';
+rb_d=/proc/$1/fd; shift
+while read -r rb_t rb_i rb_o rb_e; do
+  (
+    exec <"$rb_d/$rb_i" 2>"$rb_d/$rb_e" 3>&1 >"$rb_d/$rb_o"
+    echo s >&3
+    exec 3>&-
+    set -- "$rb_d/$rb_t"
+    unset rb_d rb_t rb_i rb_o rb_e
+    . "$1"
+  )
+  echo $?
+done
+SH
+my $me = $$;
+sub zygote {
+  pipe(my $cr, $zctl) && pipe($zstat, my $sw) or exit 125;
+  $zbuf = '';
+  $zpid = fork;
+  exit 125 unless defined $zpid;
+  if ($zpid) { close $cr; close $sw; return }
+  setpgrp(0, 0);
+  $SIG{PIPE} = 'DEFAULT';
+  open(STDIN, '<&', $cr) && open(STDOUT, '>&', $sw) && open(STDERR, '>', '/dev/null')
+    && exec { '/bin/sh' } 'sh', '-c', $zygote, 'sh', $me;
+  exit 127;
+}
+# How the zygote ended, once waitpid with the flags $_[0] has reaped it
+# (1 is WNOHANG); undef while it runs.
+sub zygote_ended {
+  my $w = waitpid($zpid, $_[0]);
+  return undef if $w == 0;
+  my $how = $w < 0 ? 127 : $? & 127 ? 'signal ' . ($? & 127) : $? >> 8;
+  undef $_ for $zpid, $zctl, $zstat;
+  return $how;
+}
+
+# The commands, one frame after another.
 my $mark;
 while (defined($mark = line())) {
   my ($n, $input) = split / /, line();
-  my $cmd = '';
-  $cmd .= line() . "\n" for 1 .. $n;
-  pipe(my $or, my $ow) && pipe(my $er, my $ew) or exit 125;
+  my $text = '';
+  $text .= line() . "\n" for 1 .. $n;
+  zygote_ended(1) if $zpid;
+  zygote() unless $zpid;
+  pipe(my $tr, my $tw) && pipe(my $or, my $ow) && pipe(my $er, my $ew) or exit 125;
   my ($ir, $iw);
   pipe($ir, $iw) or exit 125 if $input;
-  my $pid = fork;
-  exit 125 unless defined $pid;
-  if (!$pid) {
-    setpgrp(0, 0);
-    $SIG{PIPE} = 'DEFAULT';
-    open(STDIN, $input ? '<&' : '<', $input ? $ir : '/dev/null') && open(STDOUT, '>&', $ow) && open(STDERR, '>&', $ew)
-      && exec { '/bin/sh' } 'sh', '-c', $cmd;
-    exit 127;
-  }
-  close $ow; close $ew;
-  close $ir if $input;
-  my ($left, $pend, $status) = (0, '');
+  syswrite($zctl, join(' ', map { fileno $_ } $tr, $ir || $null, $ow, $ew) . "\n");
+  my @held = ($ow, $ew, $ir || ()); # closed once the subshell has opened them
+  my ($left, $pend, $status, $done) = (0, '');
   my %out = (fileno $or => [$or, \*STDOUT], fileno $er => [$er, \*STDERR]);
-  while (%out || $input || !defined $status) {
+  while ($input || !$done) {
+    # Take the input's chunks from the control stream.
     while ($input && !length $pend) {
       if ($left == 0) {
         my $i = index($ctl, "\n");
         last if $i < 0;
         $left = substr($ctl, 0, $i) + 0;
         substr($ctl, 0, $i + 1) = '';
-        if ($left == 0) { $input = 0; close $iw if $iw; undef $iw }
+        if ($left == 0) { $input = 0; undef $iw }
         next;
       }
       last unless length $ctl;
@@ -111,30 +203,53 @@ while (defined($mark = line())) {
       $left -= length $take;
       $pend = $take if $iw;
     }
-    if (!%out && !defined $status) {
-      my $w = waitpid($pid, $input ? 1 : 0);
-      if ($w == $pid) { $status = $? & 127 ? 'signal ' . ($? & 127) : $? >> 8 }
-      elsif ($w < 0) { $status = 127 }
-      if (defined $status) { put(\*STDOUT, $mark); put(\*STDERR, "$mark $status\n") }
+    # Report the end once the streams have ended and the status is known;
+    # what is left of the input is still read, and dropped.
+    if (!$done && !%out && defined $status) {
+      put(\*STDOUT, $mark);
+      put(\*STDERR, "$mark $status\n");
+      $done = 1;
     }
-    last unless %out || $input || !defined $status;
+    last if $done && !$input;
     my ($rin, $win) = ('', '');
     vec($rin, $_, 1) = 1 for keys %out;
     vec($rin, 0, 1) = 1 if $input && !length $pend;
+    vec($rin, fileno $zstat, 1) = 1 if !defined $status;
     vec($win, fileno $iw, 1) = 1 if length $pend;
-    next if select(my $rout = $rin, my $wout = $win, undef, %out ? undef : 0.05) <= 0;
+    vec($win, fileno $tw, 1) = 1 if $tw;
+    next if select(my $rout = $rin, my $wout = $win, undef, undef) <= 0;
+    # Relay the command's output and errors.
     for my $fd (keys %out) {
       next unless vec($rout, $fd, 1);
       my ($r, $to) = @{$out{$fd}};
       my $buf;
       my $got = sysread($r, $buf, 65536);
-      if ($got) { put($to, $buf) } else { close $r; delete $out{$fd} }
+      if ($got) { put($to, $buf) } else { delete $out{$fd} }
     }
     more() if vec($rout, 0, 1);
+    # Write the command's text and input, PIPE_BUF bytes at most at a time.
+    if ($tw && vec($wout, fileno $tw, 1)) {
+      my $w = syswrite($tw, $text, 4096);
+      substr($text, 0, $w) = '' if $w;
+      undef $tw unless $w && length $text;
+    }
     if (length $pend && vec($wout, fileno $iw, 1)) {
       my $w = syswrite($iw, $pend, 4096);
-      if ($w) { substr($pend, 0, $w) = '' } else { close $iw; undef $iw; $pend = '' }
+      if ($w) { substr($pend, 0, $w) = '' } else { undef $iw; $pend = '' }
     }
+    # Learn from the zygote that the subshell has its streams, then how it
+    # ended; or, when the zygote itself ended, how.
+    next if defined $status || !vec($rout, fileno $zstat, 1);
+    $status = zygote_ended(0) unless sysread($zstat, $zbuf, 256, length $zbuf);
+    while (!defined $status && (my $i = index($zbuf, "\n")) >= 0) {
+      my $l = substr($zbuf, 0, $i);
+      substr($zbuf, 0, $i + 1) = '';
+      if ($l eq 's') { close $_ for @held; @held = () } else { $status = $l }
+    }
+    next unless defined $status;
+    close $_ for @held;
+    @held = ();
+    undef $tw;
   }
 }`
 

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/runbookhq/runbook/internal/testenv"
 )
 
 // TestMarkedSplitsAtMarkers reads a stream one byte at a time, so that
@@ -76,4 +80,21 @@ type writerFunc func([]byte)
 func (f writerFunc) Write(p []byte) (int, error) {
 	f(bytes.Clone(p))
 	return len(p), nil
+}
+
+// TestHelperWithoutProc starts a helper in a mount namespace of its own
+// whose /proc is an empty file system: its ready line says that it has no
+// usable /proc/PID/fd, and it ends, so that the host takes sessions.
+func TestHelperWithoutProc(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "this test needs root, to mount over /proc in a namespace of its own")
+	}
+	unshare := testenv.Need(t, "unshare")
+	testenv.Need(t, "perl")
+	ready := NewMarker()
+	cmd := exec.Command(unshare, "--mount", "--propagation", "private", "/bin/sh", "-c", `mount -t tmpfs none /proc && eval "$1"`, "sh", HelperLine(ready))
+	out, err := cmd.Output()
+	if want := "\n" + ready + " no usable /proc/PID/fd\n"; err != nil || string(out) != want {
+		t.Fatalf("the helper: %v, stdout %q, want %q", err, out, want)
+	}
 }
