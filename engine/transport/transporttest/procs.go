@@ -33,9 +33,31 @@ func testCancelSudo(t *testing.T, h transport.Host) {
 }
 
 func testTimeout(t *testing.T, h transport.Host) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	runUntilEnded(t, h, ctx, nil, nil, context.DeadlineExceeded)
+	ctx, expire := expiring()
+	defer expire()
+	runUntilEnded(t, h, ctx, expire, nil, context.DeadlineExceeded)
+}
+
+// expiringContext is a context whose deadline passes when its expire
+// function is called (see expiring).
+type expiringContext struct{ context.Context }
+
+// Err reports context.DeadlineExceeded once the context is done.
+func (c expiringContext) Err() error {
+	if c.Context.Err() != nil {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// expiring returns a context that ends as a timeout does, with
+// context.DeadlineExceeded, when expire is called: a timeout that
+// passes once the command runs, however long the machine takes to get it
+// there, rather than after a fixed time that a loaded machine may spend
+// before the command starts.
+func expiring() (ctx context.Context, expire func()) {
+	inner, cancel := context.WithCancel(context.Background())
+	return expiringContext{inner}, cancel
 }
 
 // runUntilEnded starts a process tree, one part of which ignores SIGTERM,

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/internal/sshdtest"
@@ -203,7 +202,7 @@ func testTTYCancel(t *testing.T, h transport.Host, sudo *transport.Sudo) {
 // testTTYTimeout lets a command run through sudo time out and checks
 // that its processes on the host end.
 func testTTYTimeout(t *testing.T, h transport.Host, sudo *transport.Sudo) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	runUntilEnded(t, h, ctx, nil, sudo, context.DeadlineExceeded)
+	ctx, expire := expiring()
+	defer expire()
+	runUntilEnded(t, h, ctx, expire, sudo, context.DeadlineExceeded)
 }
