@@ -123,9 +123,12 @@ func (c *conn) sftpClient() (*sftp.Client, error) {
 }
 
 // openSFTP starts the SFTP subsystem in a new session. A refused request
-// on a connection that still answers is errNoSFTP. On failure the
-// session is closed, so that it holds none of the server's session
-// slots.
+// on a connection that still answers is errNoSFTP, and so is a subsystem
+// that answers with something else than SFTP: a login shell that starts
+// the server (an external sftp-server) and prints a banner first garbles
+// the stream, while commands, whose output is told from the banner (see
+// shell.Handshake.Line), still work. On failure the session is closed,
+// so that it holds none of the server's session slots.
 func (c *conn) openSFTP() (*sftp.Client, error) {
 	sess, err := c.client.NewSession()
 	if err != nil {
@@ -142,7 +145,7 @@ func (c *conn) openSFTP() (*sftp.Client, error) {
 		first := &firstBytes{r: r}
 		client, err = sftp.NewClientPipe(first, w)
 		if err != nil && !c.broken() && len(first.kept) > 0 {
-			err = fmt.Errorf("%w (the SFTP client: %v)", transport.UnexpectedAnswer("the version of its SFTP server", first.kept), err)
+			err = fmt.Errorf("%w: %w (the SFTP client: %v)", errNoSFTP, transport.UnexpectedAnswer("the version of its SFTP server", first.kept), err)
 		}
 	}
 	if err != nil {

@@ -114,20 +114,25 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 		prefix = hs.Sudo(c.Sudo.User, c.Sudo.Password)
 	}
 	line := hs.Line(prefix, c.Dir, c.Args, c.Script)
+	own := hs.Stdout(out) // the command's output, without what the login shell printed first
+	withOwn := func(res transport.Result, err error) (transport.Result, error) {
+		_ = own.End()
+		return withOutput(res, err)
+	}
 	if pooled && h.persistent() {
-		res, err := h.runPersistent(ctx, line, hs, out, c.Sudo)
+		res, err := h.runPersistent(ctx, line, hs, own, c.Sudo)
 		if !errors.Is(err, errNoHelper) {
-			return withOutput(res, err)
+			return withOwn(res, err)
 		}
 	}
-	cn, sess, stdin, err := h.start(ctx, line, outputTo(out, hs), false)
+	cn, sess, stdin, err := h.start(ctx, line, outputTo(own, hs), false)
 	if err != nil {
 		return transport.Result{}, err
 	}
 	defer sess.Close()
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()
-	return withOutput(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited, func(err error) (transport.Result, error) {
+	return withOwn(h.finish(ctx, cn, sess, stdin, hs, c.Sudo, waited, func(err error) (transport.Result, error) {
 		return h.result(cn, err, hs)
 	}))
 }

@@ -152,13 +152,19 @@ func localeParam(lcAll string, set bool) string {
 // exec the last command of an evaluated script but waits for it: a signal
 // that ends that command ends the script with status 128+n rather than
 // ending the session's process itself.
+//
+// The line first writes h's marker on a line of its own to standard
+// output, so that what a login shell's start-up files print there before
+// it (a banner in .bashrc, say) can be told from the command's output
+// (see Stdout).
 func (h *Handshake) Line(prefix []string, dir string, args []string, script string) string {
+	mark := "printf '\\n%s\\n' " + shellquote.Quote(h.marker()) + "\n"
 	if len(prefix) > 0 {
-		return "exec " + h.under(prefix, false, dir, args, script)
+		return mark + "exec " + h.under(prefix, false, dir, args, script)
 	}
 	w, params := h.wrapperFor(false, dir, args, script)
 	head := h.head(params)
-	return "set -- " + head + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
+	return mark + "set -- " + head + "\ncase $0 in sh)\n" + w.text + "\n;; *) exec /bin/sh -c " + w.quoted + ` sh "$@" ;; esac`
 }
 
 // under returns the words, for a login shell, that run the wrapper

@@ -8,14 +8,19 @@ import (
 	"testing"
 )
 
-// runLine runs line as sshd would, with the login shell at path called
-// name in argv[0], and returns its output and exit status.
-func runLine(t *testing.T, path, name, line, stdin string) (stdout, stderr string, code int) {
+// runLine runs line, made by h, as sshd would, with the login shell at
+// path called name in argv[0], and returns its output, read through
+// h.Stdout, and exit status.
+func runLine(t *testing.T, h *Handshake, path, name, line, stdin string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := &exec.Cmd{Path: path, Args: []string{name, "-c", line}, Stdin: strings.NewReader(stdin)}
 	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	own := h.Stdout(&out)
+	cmd.Stdout, cmd.Stderr = own, &errOut
 	err := cmd.Run()
+	if err := own.End(); err != nil {
+		t.Fatal(err)
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -35,7 +40,7 @@ func TestLineRunsArgsAndScripts(t *testing.T) {
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
 			h := &Handshake{}
-			out, errOut, code := runLine(t, sh.path, sh.name, h.Line(nil, "", append([]string{"printf", `%s\n`}, words...), ""), "")
+			out, errOut, code := runLine(t, h, sh.path, sh.name, h.Line(nil, "", append([]string{"printf", `%s\n`}, words...), ""), "")
 			if want := strings.Join(words, "\n") + "\n"; out != want || code != 0 {
 				t.Fatalf("args: stdout %q exit %d, want %q", out, code, want)
 			}
@@ -43,7 +48,7 @@ func TestLineRunsArgsAndScripts(t *testing.T) {
 				t.Fatalf("args: stderr %q has no ready marker", errOut)
 			}
 			script := `echo "$0 $#${BASH_VERSION:+ bash}"; set | grep '^rb_' || true; echo err >&2; exit 3`
-			out, errOut, code = runLine(t, sh.path, sh.name, h.Line(nil, "", nil, script), "")
+			out, errOut, code = runLine(t, h, sh.path, sh.name, h.Line(nil, "", nil, script), "")
 			if out != "sh 0\n" || code != 3 || !strings.HasSuffix(errOut, "\nerr\n") {
 				t.Fatalf("script: stdout %q stderr %q exit %d; want it run by sh with no parameters or wrapper variables, exit 3", out, errOut, code)
 			}
@@ -59,8 +64,9 @@ func TestLineEnvDirStdin(t *testing.T) {
 	dir := t.TempDir()
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
-			line := (&Handshake{Env: env}).Line(nil, dir, nil, `printf '%s|%s|%s|' "$rb_s" "$rb_n" "$IFS"; pwd; cat`)
-			out, _, code := runLine(t, sh.path, sh.name, line, string(env)+"input")
+			h := &Handshake{Env: env}
+			line := h.Line(nil, dir, nil, `printf '%s|%s|%s|' "$rb_s" "$rb_n" "$IFS"; pwd; cat`)
+			out, _, code := runLine(t, h, sh.path, sh.name, line, string(env)+"input")
 			if want := "x y|two\nlines|:|" + dir + "\ninput"; out != want || code != 0 {
 				t.Fatalf("stdout %q exit %d, want %q", out, code, want)
 			}
@@ -72,11 +78,11 @@ func TestLineRunsInLoginShellWhenSh(t *testing.T) {
 	for _, sh := range loginShells {
 		t.Run(sh.name, func(t *testing.T) {
 			h := &Handshake{Stderr: NewLines(nil)}
-			out, errOut, _ := runLine(t, sh.path, sh.name, h.Line(nil, "", nil, `tr '\0' ' ' < /proc/$$/cmdline`), "")
+			out, errOut, _ := runLine(t, h, sh.path, sh.name, h.Line(nil, "", nil, `tr '\0' ' ' < /proc/$$/cmdline`), "")
 			if _, err := h.Write([]byte(errOut)); err != nil {
 				t.Fatal(err)
 			}
-			inLoginShell := strings.HasPrefix(out, sh.name+" -c set -- ")
+			inLoginShell := strings.HasPrefix(out, sh.name+" -c printf ")
 			if inLoginShell != (sh.name == "sh") || h.Group() == "" {
 				t.Fatalf("process running the script: %q (group %q); want the login shell itself only when it is sh", out, h.Group())
 			}
@@ -85,10 +91,40 @@ func TestLineRunsInLoginShellWhenSh(t *testing.T) {
 }
 
 func TestLineWithPrefix(t *testing.T) {
-	line := (&Handshake{}).Line([]string{"env", "RB_X=1"}, "/", []string{"sh", "-c", `echo "$RB_X $(pwd)"`}, "")
-	out, _, code := runLine(t, "/bin/sh", "sh", line, "")
+	h := &Handshake{}
+	line := h.Line([]string{"env", "RB_X=1"}, "/", []string{"sh", "-c", `echo "$RB_X $(pwd)"`}, "")
+	out, _, code := runLine(t, h, "/bin/sh", "sh", line, "")
 	if out != "1 /\n" || code != 0 {
 		t.Fatalf("stdout %q exit %d", out, code)
+	}
+}
+
+// TestLineDropsLoginShellBanner runs a line under a login shell that
+// prints a banner on standard output first, as a start-up file may: the
+// command's output is its own, in whatever pieces it arrives; a stream
+// without the marker (a login shell that failed) is passed on whole.
+func TestLineDropsLoginShellBanner(t *testing.T) {
+	h := &Handshake{}
+	line := h.Line(nil, "", []string{"echo", "own"}, "")
+	out, _, code := runLine(t, h, "/bin/sh", "sh", "printf 'Welcome, no newline'; "+line, "")
+	if out != "own\n" || code != 0 {
+		t.Fatalf("stdout %q exit %d, want the command's own output", out, code)
+	}
+	whole := "Welcome\n\n" + h.marker() + "\nown\n"
+	for cut := range len(whole) {
+		var got strings.Builder
+		own := h.Stdout(&got)
+		_, _ = own.Write([]byte(whole[:cut]))
+		_, _ = own.Write([]byte(whole[cut:]))
+		if err := own.End(); err != nil || got.String() != "own\n" {
+			t.Fatalf("cut at %d: %q (%v)", cut, got.String(), err)
+		}
+	}
+	var got strings.Builder
+	own := h.Stdout(&got)
+	_, _ = own.Write([]byte("bash: no such shell\n"))
+	if err := own.End(); err != nil || got.String() != "bash: no such shell\n" {
+		t.Fatalf("without the marker: %q (%v)", got.String(), err)
 	}
 }
 

@@ -1,0 +1,65 @@
+package shell
+
+import (
+	"bytes"
+	"io"
+)
+
+// maxPreamble bounds what a login shell may print on standard output
+// before the command line runs: what Preamble holds back while it looks
+// for the marker. Past it, the marker is taken to be missing and
+// everything is passed on.
+const maxPreamble = 64 << 10
+
+// Preamble is the standard output of a command line from Handshake.Line:
+// it drops what comes before the marker the line writes first (a login
+// shell's banner, printed by a start-up file such as .bashrc), and the
+// marker, and passes the command's own output on to W. When the stream
+// ends without the marker, End passes on what was held, so that nothing
+// a failed start printed is lost.
+type Preamble struct {
+	w       io.Writer
+	mark    []byte
+	held    []byte
+	passing bool
+}
+
+// Stdout returns the Preamble that passes the command's standard output
+// on to w.
+func (h *Handshake) Stdout(w io.Writer) *Preamble {
+	return &Preamble{w: w, mark: []byte(h.marker() + "\n")}
+}
+
+// Write passes on what follows the marker.
+func (p *Preamble) Write(b []byte) (int, error) {
+	if p.passing {
+		return p.w.Write(b)
+	}
+	p.held = append(p.held, b...)
+	if i := bytes.Index(p.held, p.mark); i >= 0 {
+		rest := p.held[i+len(p.mark):]
+		p.held, p.passing = nil, true
+		if len(rest) > 0 {
+			if _, err := p.w.Write(rest); err != nil {
+				return 0, err
+			}
+		}
+	} else if len(p.held) > maxPreamble {
+		if err := p.End(); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// End passes on what is held when the marker never came, and everything
+// after it from then on.
+func (p *Preamble) End() error {
+	held := p.held
+	p.held, p.passing = nil, true
+	if len(held) == 0 {
+		return nil
+	}
+	_, err := p.w.Write(held)
+	return err
+}
