@@ -23,9 +23,12 @@ import (
 // temporary files it can guess (the next process ids) and at every such
 // name it sees, it puts a symbolic link to a root-only file ($2); a
 // directory at such a name it moves away and replaces with a link to a
-// root-only directory ($3). It never touches f itself.
+// root-only directory ($3). It never touches f itself. It stops by
+// itself once the test that started it is gone (its parent changed), so
+// that a test killed mid-way leaves no loop behind.
 const plantLinks = `cd "$1" || exit 1
-while :; do
+p=$PPID
+while read -r _ _ _ pp _ < /proc/$$/stat && [ "$pp" = "$p" ]; do
   read -r n < /proc/sys/kernel/ns_last_pid
   for i in 1 2 3 4 5 6 7 8; do ln -sfT "$2" ".f.runbook-$((n+i))" 2>/dev/null; done
   for e in .f.runbook-*; do
