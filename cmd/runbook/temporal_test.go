@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/netnstest"
 	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/internal/sshdtest"
 	"github.com/runbookhq/runbook/internal/temporaltest"
@@ -51,8 +52,19 @@ func startWorker(t testing.TB, server *temporaltest.Server, srv *sshdtest.Server
 // and stops it (by its PID) when the test ends.
 func startWorkerWith(t testing.TB, server *temporaltest.Server, queue string, ssh ...string) *worker {
 	t.Helper()
+	return startWorkerIn(t, "", server, queue, ssh...)
+}
+
+// startWorkerIn is startWorkerWith inside network namespace netns (see
+// internal/netnstest), or where the test runs when it is empty.
+func startWorkerIn(t testing.TB, netns string, server *temporaltest.Server, queue string, ssh ...string) *worker {
+	t.Helper()
 	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
-	w.cmd = exec.Command(binary, append([]string{"worker", "--temporal", server.HostPort, "--queue", queue}, ssh...)...)
+	args := append(append(append([]string{"worker"}, server.Flags()...), "--queue", queue), ssh...)
+	w.cmd = exec.Command(binary, args...)
+	if netns != "" {
+		w.cmd = netnstest.Command(netns, binary, args...)
+	}
 	w.cmd.Env = temporalEnv()
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {
@@ -482,6 +494,32 @@ func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
 	}
 }
 
+// twoQueueInventory writes an inventory of host a, on srvA in queue
+// queueA, and host b, on srvB in queueB, and returns its path.
+func twoQueueInventory(t *testing.T, srvA *sshdtest.Server, queueA string, srvB *sshdtest.Server, queueB string) string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inventory := filepath.Join(t.TempDir(), "hosts.hcl")
+	writeFile(t, inventory, fmt.Sprintf(`
+host "a" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = %q }
+}
+host "b" {
+  address = %q
+  port    = %d
+  user    = %q
+  vars    = { queue = %q }
+}
+`, srvA.Host, srvA.Port, me.Username, queueA, srvB.Host, srvB.Port, me.Username, queueB))
+	return inventory
+}
+
 func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
 	server := temporaltest.Start(t)
 	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
@@ -489,25 +527,9 @@ func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
 	// instance of the other queue's host would fail on it.
 	startWorker(t, server, srvA, "east")
 	startWorker(t, server, srvB, "west")
-	me, _ := user.Current()
 	// The hosts come from an inventory file, which the run carries to
 	// the workers.
-	dir := t.TempDir()
-	playbook, inventory := filepath.Join(dir, "queues.hcl"), filepath.Join(t.TempDir(), "hosts.hcl")
-	writeFile(t, inventory, fmt.Sprintf(`
-host "a" {
-  address = %q
-  port    = %d
-  user    = %q
-  vars    = { queue = "east" }
-}
-host "b" {
-  address = %q
-  port    = %d
-  user    = %q
-  vars    = { queue = "west" }
-}
-`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
+	playbook, inventory := filepath.Join(t.TempDir(), "queues.hcl"), twoQueueInventory(t, srvA, "east", srvB, "west")
 	writeFile(t, playbook, `
 task "command" "top" {
   on   = [host.a]
