@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/runbookhq/runbook/internal/netnstest"
+	"github.com/runbookhq/runbook/internal/temporaltest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building runbook: %v\n", err)
 	} else {
 		code = m.Run()
+		temporaltest.StopShared()
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)

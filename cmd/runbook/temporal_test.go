@@ -98,14 +98,7 @@ func (w *worker) kill(sig syscall.Signal) {
 // against srv, counting its retries in dir, followed by extra.
 func diamondArgs(t *testing.T, srv *sshdtest.Server, dir, token string, extra ...string) []string {
 	t.Helper()
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"run", "testdata/temporal/diamond.hcl",
-		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
-		"-var", "dir=" + dir, "-var", "token=" + token,
-		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	args := append([]string{"run", "testdata/temporal/diamond.hcl", "-var", "token=" + token}, oneHostArgs(t, srv, dir)...)
 	return append(args, extra...)
 }
 
@@ -141,7 +134,7 @@ func stringOf(v any) string {
 var runIDLine = regexp.MustCompile(`run (runbook-[0-9a-f]+) on Temporal`)
 
 func TestTemporalRunMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	args := func(dir string, extra ...string) []string {
@@ -159,7 +152,7 @@ func TestTemporalRunMatchesOneProcess(t *testing.T) {
 }
 
 func TestTemporalIntegrationPlaybookMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	me, err := user.Current()
@@ -217,7 +210,7 @@ func bothWays(t *testing.T, server *temporaltest.Server, args func(dir string, e
 	t.Helper()
 	local := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json")...)
 	local.wantCode(t, code)
-	remote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json", "--temporal", server.HostPort)...)
+	remote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json", "--temporal", server.HostPort, "--namespace", server.Namespace)...)
 	remote.wantCode(t, code)
 	want, got := endings(t, local.stdout), endings(t, remote.stdout)
 	if !slices.Equal(got, want) {
@@ -226,7 +219,7 @@ func bothWays(t *testing.T, server *temporaltest.Server, args func(dir string, e
 	checkEventOrder(t, parseEvents(t, remote.stdout))
 
 	textLocal := runbookEnv(t, temporalEnv(), args(t.TempDir())...)
-	textRemote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--temporal", server.HostPort)...)
+	textRemote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--temporal", server.HostPort, "--namespace", server.Namespace)...)
 	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
 		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
 	}
@@ -247,21 +240,12 @@ func recapOf(stdout string) string {
 }
 
 func TestTemporalAttachAfterTheCLIDied(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
 	playbook := filepath.Join(t.TempDir(), "slow.hcl")
-	writeFile(t, playbook, `
-variable "address" { type = string }
-variable "port" { type = number }
-variable "user" { type = string }
-variable "dir" { type = string }
-host "h" {
-  address = var.address
-  port    = var.port
-  user    = var.user
-}
+	writeFile(t, playbook, oneHostHeader+`
 task "command" "first" {
   on  = [host.h]
   cmd = "touch ${var.dir}/started; i=0; while [ ! -e ${var.dir}/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo first"
@@ -271,10 +255,8 @@ task "command" "second" {
   argv = ["echo", "after-${task.first.stdout}"]
 }
 `)
-	me, _ := user.Current()
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
-		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username, "-var", "dir="+dir,
-		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd := exec.Command(binary, append([]string{"run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json"},
+		oneHostArgs(t, srv, dir)...)...)
 	cmd.Env = temporalEnv()
 	stderr := &sshdtest.SyncBuffer{}
 	cmd.Stderr = stderr
@@ -297,7 +279,7 @@ task "command" "second" {
 	writeFile(t, filepath.Join(dir, "release"), "")
 	want := []string{"first@h | changed | 1 | first | 0 | ", "second@h | changed | 1 | after-first | 0 | "}
 	for _, args := range [][]string{
-		{"attach", "--temporal", server.HostPort, "--output", "json", m[1]},
+		{"attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", m[1]},
 		append(slices.Clone(cmd.Args[1:]), "--resume"),
 	} {
 		r := runbookEnv(t, temporalEnv(), args...)
@@ -328,19 +310,36 @@ func writeFile(t *testing.T, path, text string) {
 	}
 }
 
-// cutOffPlaybook is a step that runs for a while on one host, safe to
-// repeat when guard names a path (creates), and one that needs it.
-const cutOffPlaybook = `
+// oneHostHeader declares host h of a playbook from the variables address,
+// port and user, and the variable dir; oneHostArgs sets them.
+const oneHostHeader = `
 variable "address" { type = string }
 variable "port" { type = number }
 variable "user" { type = string }
 variable "dir" { type = string }
-variable "guard" { type = string }
 host "h" {
   address = var.address
   port    = var.port
   user    = var.user
 }
+`
+
+// oneHostArgs returns the flags that set the variables of oneHostHeader
+// for srv and dir, and the key and known host of srv.
+func oneHostArgs(t *testing.T, srv *sshdtest.Server, dir string) []string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
+		"-var", "dir=" + dir, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+}
+
+// cutOffPlaybook is a step that runs for a while on one host, safe to
+// repeat when guard names a path (creates), and one that needs it.
+const cutOffPlaybook = oneHostHeader + `
+variable "guard" { type = string }
 task "command" "long" {
   on      = [host.h]
   cmd     = "touch ${var.dir}/started.$$; sleep 4; echo done"
@@ -354,16 +353,7 @@ task "command" "after" {
 
 // detachedPlaybook is a step that runs a detached job for a while on one
 // host, and one that needs it.
-const detachedPlaybook = `
-variable "address" { type = string }
-variable "port" { type = number }
-variable "user" { type = string }
-variable "dir" { type = string }
-host "h" {
-  address = var.address
-  port    = var.port
-  user    = var.user
-}
+const detachedPlaybook = oneHostHeader + `
 task "command" "long" {
   on     = [host.h]
   cmd    = "touch ${var.dir}/started.$$; sleep 4; echo done"
@@ -382,16 +372,13 @@ task "command" "after" {
 // and SIGKILLs that worker; a second worker starts. It returns the run's
 // ID and the directory where each start of the long step leaves a file.
 func startCutOff(t *testing.T, playbook string, guard bool) (server *temporaltest.Server, id, dir string) {
-	server = temporaltest.Start(t)
+	server = temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	first := startWorker(t, server, srv, "runbook")
 	dir = t.TempDir()
 	file := filepath.Join(t.TempDir(), "cut.hcl")
 	writeFile(t, file, playbook)
-	me, _ := user.Current()
-	args := []string{"run", file, "--temporal", server.HostPort, "--detach",
-		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
-		"-var", "dir=" + dir, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	args := append([]string{"run", file, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach"}, oneHostArgs(t, srv, dir)...)
 	if strings.Contains(playbook, `variable "guard"`) {
 		value := ""
 		if guard {
@@ -420,7 +407,7 @@ func starts(t *testing.T, dir string) []string {
 
 func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
 	server, id, dir := startCutOff(t, cutOffPlaybook, true)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", id)
 	r.wantCode(t, exitOK)
 	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -433,7 +420,7 @@ func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
 
 func TestTemporalWorkerKilledDetachedJobIsReattached(t *testing.T) {
 	server, id, dir := startCutOff(t, detachedPlaybook, false)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", id)
 	r.wantCode(t, exitOK)
 	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -449,7 +436,7 @@ func TestTemporalWorkerKilledDetachedJobIsReattached(t *testing.T) {
 
 func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
 	server, id, dir := startCutOff(t, cutOffPlaybook, false)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, id)
 	r.wantCode(t, exitTaskFailed)
 	if !strings.Contains(r.stderr, "runbook attach --force-rerun long@h "+id) {
 		t.Errorf("attach does not say how to run the step again:\n%s", r.stderr)
@@ -457,7 +444,7 @@ func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
 	if n := len(starts(t, dir)); n != 1 {
 		t.Errorf("the long step started %d times, want 1", n)
 	}
-	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--force-rerun", "long@h", "--output", "json", id)
+	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--force-rerun", "long@h", "--output", "json", id)
 	r.wantCode(t, exitOK)
 	if n := len(starts(t, dir)); n != 2 {
 		t.Errorf("the long step started %d times after --force-rerun, want 2", n)
@@ -521,7 +508,7 @@ host "b" {
 }
 
 func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
 	// Each worker holds the key and known host of its own server only: an
 	// instance of the other queue's host would fail on it.
@@ -544,7 +531,7 @@ task "command" "back" {
   argv = ["echo", "${task.across.on.b.stdout}-then-east"]
 }
 `)
-	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--output", "json")
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json")
 	r.wantCode(t, exitOK)
 	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -553,7 +540,7 @@ task "command" "back" {
 }
 
 func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
@@ -572,7 +559,7 @@ task "command" "waits" {
   cmd = "echo first-line; i=0; while [ ! -e %[4]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -e %[4]s/release && echo released"
 }
 `, srv.Host, srv.Port, me.Username, dir))
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json",
 		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
 	cmd.Env = temporalEnv()
 	stdout, err := cmd.StdoutPipe()
@@ -602,11 +589,11 @@ task "command" "waits" {
 }
 
 func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	var results []result
-	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
 		marker := filepath.Join(t.TempDir(), "marker")
 		writeFile(t, marker, "")
 		r := runbookEnv(t, temporalEnv(), append([]string{"run", "testdata/confirm.hcl", "-var", "marker=" + marker, "--output", "json"}, extra...)...)
@@ -622,17 +609,17 @@ func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
 }
 
 func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	for answer, wantCode := range map[string]int{"yes": exitOK, "no": exitTaskFailed} {
 		t.Run(answer, func(t *testing.T) {
 			marker := filepath.Join(t.TempDir(), "marker")
 			writeFile(t, marker, "")
-			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--detach")
+			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach")
 			r.wantCode(t, exitOK)
 			// The run waits for an answer until someone attaches.
-			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, strings.TrimSpace(r.stdout))
+			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, strings.TrimSpace(r.stdout))
 			term.waitFor("Step remove_marker on host local: Deletes the marker file. Type yes to continue: ")
 			if _, err := io.WriteString(term.tty, answer+"\r"); err != nil {
 				t.Fatal(err)
@@ -649,7 +636,7 @@ func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
 }
 
 func TestTemporalInterruptCancelsTheRun(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
@@ -662,7 +649,7 @@ task "command" "after" {
   argv = ["echo", task.stuck.stdout]
 }
 `, dir))
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json")
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json")
 	cmd.Env = temporalEnv()
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -692,13 +679,13 @@ task "command" "after" {
 // the same way (their outputs' shapes, see outputShapes), and runs again change nothing,
 // with the same recap.
 func TestTemporalHAPairMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	opts := sim.PairOptions{
 		Primary:   sim.HostOptions{MongoCatchUp: 3 * time.Second},
 		Secondary: sim.HostOptions{MongoCatchUp: 3 * time.Second},
 	}
 	var endingsOf, recaps []string
-	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
 		pair := sim.StartPair(t, opts)
 		if extra != nil {
 			startWorkerWith(t, server, "runbook", "--known-hosts", pair.KnownHostsPath)

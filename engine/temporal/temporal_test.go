@@ -24,6 +24,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	temporaltest.StopShared()
+	os.Exit(code)
+}
+
 func TestEngineDoesNotLinkTemporal(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/runbookhq/runbook/engine").CombinedOutput()
 	if err != nil {
@@ -58,11 +64,11 @@ func serve(t *testing.T, c *Client, queue string, srv *sshdtest.Server) {
 }
 
 func TestSecretsNeverInHistory(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	c, err := Dial(Config{HostPort: server.HostPort, Key: key})
+	c, err := Dial(Config{HostPort: server.HostPort, Namespace: server.Namespace, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +135,7 @@ task "command" "reads_it" {
 		t.Errorf("an event shows the secret:\n%s", events.String())
 	}
 
-	raw, err := client.Dial(client.Options{HostPort: server.HostPort, Logger: quietLogger()})
+	raw, err := client.Dial(client.Options{HostPort: server.HostPort, Namespace: server.Namespace, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

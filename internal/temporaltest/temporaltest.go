@@ -1,7 +1,9 @@
 // Package temporaltest starts a real Temporal server for tests: the
 // Temporal CLI's development server ("temporal server start-dev"), on a
 // loopback port of its own (or inside a network namespace) with an
-// in-memory store, stopped when the test ends.
+// in-memory store, stopped when the test ends; or one server that the
+// tests of a package share, each in a Temporal namespace of its own
+// (Shared).
 //
 // The CLI binary is found at $RUNBOOK_TEMPORAL_CLI, or at CLI, where
 // .ci/deps installs it. When it is missing a test is skipped, except
@@ -16,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -187,4 +190,64 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// sharedNamespaces is how many Temporal namespaces the shared server
+// creates at launch, one for each test that uses it; a test beyond them
+// gets a server of its own.
+const sharedNamespaces = 48
+
+// shared is the server the tests of a package share.
+var shared struct {
+	mu     sync.Mutex
+	server *Server
+	err    error
+	tried  bool
+	next   int
+}
+
+// Shared returns the development server that the tests of the package
+// share, started by the first test that asks for it, with a Temporal
+// namespace of the test's own: its runs, task queues and workflow ids
+// meet no other test's. The package's TestMain calls StopShared after
+// its tests. When the namespaces run out, the test gets a server of its
+// own (Start).
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	bin := binary(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if !shared.tried {
+		shared.tried = true
+		names := make([]string, sharedNamespaces)
+		for i := range names {
+			names[i] = fmt.Sprintf("test-%02d", i+1)
+		}
+		shared.server, shared.err = start(bin, Options{Namespaces: names})
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	if shared.next == sharedNamespaces {
+		return Start(t)
+	}
+	shared.next++
+	s := *shared.server
+	s.Namespace = fmt.Sprintf("test-%02d", shared.next)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("shared Temporal server log:\n%s", s.log.String())
+		}
+	})
+	return &s
+}
+
+// StopShared stops the shared server, if a test started it.
+func StopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.server != nil {
+		shared.server.stop()
+		shared.server = nil
+	}
 }
