@@ -635,20 +635,30 @@ func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
 	}
 }
 
+// writePlaybook writes a playbook, format with dir for its %[1]s, to a
+// directory of its own and returns its path.
+func writePlaybook(t *testing.T, dir, format string) string {
+	t.Helper()
+	playbook := filepath.Join(t.TempDir(), "main.hcl")
+	writeFile(t, playbook, fmt.Sprintf(format, dir))
+	return playbook
+}
+
+// TestTemporalInterruptCancelsTheRun interrupts a run once: the step
+// that runs past the grace period is cancelled.
 func TestTemporalInterruptCancelsTheRun(t *testing.T) {
 	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
-	playbook := filepath.Join(t.TempDir(), "stuck.hcl")
-	writeFile(t, playbook, fmt.Sprintf(`
+	playbook := writePlaybook(t, dir, `
 task "command" "stuck" {
   cmd = "touch %[1]s/started; sleep 60; touch %[1]s/finished"
 }
 task "command" "after" {
   argv = ["echo", task.stuck.stdout]
 }
-`, dir))
+`)
 	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json")
 	cmd.Env = temporalEnv()
 	var stdout bytes.Buffer
@@ -670,6 +680,90 @@ task "command" "after" {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "finished")); err == nil {
 		t.Error("the cancelled step ran to its end")
+	}
+}
+
+// TestTemporalInterruptsAsInOneProcess interrupts a run twice, in one
+// process and on Temporal: at the first signal the step that can end
+// ends, and the one that needs it does not start; at the second the
+// step still running is cancelled at once.
+func TestTemporalInterruptsAsInOneProcess(t *testing.T) {
+	server := temporaltest.Shared(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	var got [][]string
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
+		dir := t.TempDir()
+		playbook := writePlaybook(t, dir, `
+task "command" "quick" {
+  cmd = "touch %[1]s/quick-started; i=0; while [ ! -e %[1]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo quick"
+}
+task "command" "slow" {
+  cmd = "touch %[1]s/slow-started; sleep 60; touch %[1]s/slow-finished"
+}
+task "command" "after" {
+  argv = ["echo", task.quick.stdout]
+}
+`)
+		cmd := exec.Command(binary, append([]string{"run", playbook, "--output", "json"}, extra...)...)
+		cmd.Env = temporalEnv()
+		stderr := &sshdtest.SyncBuffer{}
+		cmd.Stderr = stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines, quickEnded := &sshdtest.SyncBuffer{}, make(chan struct{})
+		go func() {
+			scanner := bufio.NewScanner(stdout)
+			for scanner.Scan() {
+				fmt.Fprintln(lines, scanner.Text())
+				if e := parseEvents(t, scanner.Text())[0]; e.Kind == engine.EventTaskFinished && e.Task == "quick" {
+					close(quickEnded)
+				}
+			}
+		}()
+		for _, step := range []string{"quick", "slow"} {
+			waitFor(t, step+" to start", func() bool { _, err := os.Stat(filepath.Join(dir, step+"-started")); return err == nil })
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		waitFor(t, "runbook to say it stops", func() bool { return strings.Contains(stderr.String(), "stopping: no new tasks") })
+		if extra != nil {
+			id := runIDLine.FindStringSubmatch(stderr.String())
+			if id == nil {
+				t.Fatalf("runbook run named no run ID:\n%s", stderr.String())
+			}
+			waitFor(t, "the run to get the stop", func() bool {
+				history, err := server.History(id[1])
+				return err == nil && strings.Contains(history, "runbook.stop")
+			})
+		}
+		writeFile(t, filepath.Join(dir, "release"), "")
+		select {
+		case <-quickEnded:
+		case <-time.After(time.Minute):
+			t.Fatalf("the quick step did not end after the first interrupt:\n%s\n%s", lines.String(), stderr.String())
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+			t.Fatalf("%v: exit status %d, want %d\n%s\n%s", extra, code, exitInterrupted, lines.String(), stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "slow-finished")); err == nil {
+			t.Errorf("%v: the cancelled step ran to its end", extra)
+		}
+		got = append(got, endings(t, lines.String()))
+	}
+	want := []string{"after@local | cancelled | 0 |  |  | task after on host local: not run: run interrupted",
+		"quick@local | changed | 1 | quick | 0 | ",
+		"slow@local | cancelled | 1 |  |  | task slow on host local: run command on local: local: command cancelled and its process group ended: context canceled"}
+	for i, where := range []string{"in one process", "on Temporal"} {
+		if !slices.Equal(got[i], want) {
+			t.Errorf("%s the instances ended\n%s\nwant\n%s", where, strings.Join(got[i], "\n"), strings.Join(want, "\n"))
+		}
 	}
 }
 

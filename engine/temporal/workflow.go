@@ -23,6 +23,7 @@ const (
 	queryName    = "runbook.progress"
 	signalRerun  = "runbook.force-rerun"
 	signalAnswer = "runbook.answer"
+	signalStop   = "runbook.stop"
 )
 
 // DefaultQueue is the task queue of the walks, and of the hosts whose
@@ -53,6 +54,7 @@ type Node struct {
 	Reads   []int    // the instances whose outputs its arguments read
 	Watches []int    // the instances of its on_change
 	Hosts   []string // its host and peers, which its per-host limit counts on
+	Detach  bool     // its task runs a detached job (detach = true), left running at a stop
 	Out     bool     // the run's limit leaves it out: it is neither run nor shown
 	Skip    string   // the error of an instance the limit keeps from running, skipped from the start
 }
@@ -119,6 +121,7 @@ type walk struct {
 	asks     []string // by instance id, the sentence an asking instance asks
 	yes      []bool   // by instance id, the operator confirmed it
 	events   []exec.Event
+	cancels  map[int]workflow.CancelFunc // by instance id, cancels its running step
 	running  int
 	perHost  map[string]int
 	stopping string // why nothing more starts: empty while the walk goes on
@@ -128,13 +131,18 @@ type walk struct {
 // RunWorkflow walks the graph of a run: it hands each instance whose
 // dependencies ended to a worker of its host's queue, as many at once as
 // the limits allow, settles those whose dependencies failed, stops at the
-// first failure with FailFast and at cancellation, and holds the
-// instances cut off mid-way until a force-rerun signal names them or the
-// run is cancelled.
+// first failure with FailFast, and holds the instances cut off mid-way
+// until a force-rerun signal names them or the run is cancelled.
+//
+// A stop signal stops the run gently, as engine.RunOptions.Stop does: no
+// instance starts any more, the steps of detached tasks are cancelled at
+// once (their jobs go on on their hosts), and the other running steps go
+// on until they end or the run is cancelled. Cancelling the run cancels
+// every running step.
 func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	n := len(in.Nodes)
 	w := &walk{in: in, state: make([]int, n), outcome: make([]dag.Outcome, n), results: make([]exec.StepResult, n),
-		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), asks: make([]string, n), yes: make([]bool, n), perHost: map[string]int{}}
+		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), asks: make([]string, n), yes: make([]bool, n), cancels: map[int]workflow.CancelFunc{}, perHost: map[string]int{}}
 	if err := workflow.SetQueryHandler(ctx, queryName, w.progress); err != nil {
 		return nil, err
 	}
@@ -157,8 +165,15 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	actx, cancelSteps := workflow.WithCancel(ctx)
 	rerun := workflow.GetSignalChannel(ctx, signalRerun)
 	answers := workflow.GetSignalChannel(ctx, signalAnswer)
+	stops := workflow.GetSignalChannel(ctx, signalStop)
 	futures := map[int]workflow.Future{}
+	cancelled := false
 	for {
+		// A stop that came with the end of a step counts before it: no
+		// step starts after it.
+		for stops.ReceiveAsync(nil) {
+			w.stopGently()
+		}
 		w.settle(ctx)
 		if w.stopping == "" {
 			for id := range w.in.Nodes {
@@ -191,14 +206,19 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 			c.Receive(ctx, &a)
 			w.answer(ctx, a)
 		})
-		if w.stopping == "" {
+		sel.AddReceive(stops, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			w.stopGently()
+		})
+		if !cancelled {
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
+				cancelled = true
 				w.stop(exec.ErrInterrupted.Error())
 				cancelSteps()
 			})
 		}
 		sel.Select(ctx)
-		if w.stopping != "" && w.in.FailFast {
+		if w.stopping != "" && w.stopping != exec.ErrInterrupted.Error() && w.in.FailFast {
 			cancelSteps()
 		}
 	}
@@ -257,6 +277,18 @@ func (w *walk) emit(ctx workflow.Context, e exec.Event) {
 func (w *walk) stop(why string) {
 	if w.stopping == "" {
 		w.stopping = why
+	}
+}
+
+// stopGently stops the walk at a stop signal: nothing more starts, and
+// the running steps of detached tasks are cancelled, their jobs going on
+// on their hosts.
+func (w *walk) stopGently() {
+	w.stop(exec.ErrInterrupted.Error())
+	for _, id := range slices.Sorted(maps.Keys(w.cancels)) {
+		if w.in.Nodes[id].Detach {
+			w.cancels[id]()
+		}
 	}
 }
 
@@ -354,6 +386,7 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 		WaitForCancellation: true,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 1, MaximumAttempts: 0},
 	})
+	actx, w.cancels[id] = workflow.WithCancel(actx)
 	return workflow.ExecuteActivity(actx, stepName, req)
 }
 
@@ -380,6 +413,7 @@ const stepTimeout = 7 * 24 * time.Hour
 // ended records the end of the step of instance id.
 func (w *walk) ended(ctx workflow.Context, id int, f workflow.Future) {
 	nd := w.in.Nodes[id]
+	delete(w.cancels, id)
 	w.running--
 	for _, h := range nd.Hosts {
 		w.perHost[h]--

@@ -251,3 +251,14 @@ func StopShared() {
 		shared.server = nil
 	}
 }
+
+// History returns the history of the last run of workflow id in the
+// server's namespace, as the Temporal CLI shows it in JSON: the names
+// of its activities and signals, its payloads encrypted.
+func (s *Server) History(id string) (string, error) {
+	out, err := s.command("workflow", "show", "--address", s.HostPort, "--namespace", s.Namespace, "--workflow-id", id, "--output", "json").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("temporal workflow show %s: %w: %s", id, err, out)
+	}
+	return string(out), nil
+}
