@@ -416,11 +416,31 @@ const maxUnanswered = 6
 // to answer it.
 const queryWait = 30 * time.Second
 
-// progress queries the run for its events from next.
+// progress queries the run for its events from next. Events logged by
+// an earlier run of the walk, which continued as new, are asked of that
+// run.
 func (r *Run) progress(ctx context.Context, next int) (*Progress, error) {
+	runID := ""
+	for {
+		p, err := r.query(ctx, runID, next)
+		switch {
+		case err != nil:
+			return nil, err
+		case next >= p.Base:
+			return p, nil
+		case p.Prev == "":
+			return nil, fmt.Errorf("follow run %s: no event %d", r.id, next)
+		}
+		runID = p.Prev
+	}
+}
+
+// query asks run runID of the workflow (the latest when empty) for its
+// events from next.
+func (r *Run) query(ctx context.Context, runID string, next int) (*Progress, error) {
 	qctx, cancel := context.WithTimeout(ctx, queryWait)
 	defer cancel()
-	v, err := r.c.c.QueryWorkflow(qctx, r.id, "", queryName, next)
+	v, err := r.c.c.QueryWorkflow(qctx, r.id, runID, queryName, next)
 	if err != nil {
 		return nil, fmt.Errorf("follow run %s (is a worker of queue %s running?): %w", r.id, DefaultQueue, err)
 	}

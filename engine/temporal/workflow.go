@@ -44,6 +44,38 @@ type RunInput struct {
 	SudoPassword string
 	Yes          bool          // confirm every instance that asks
 	Heartbeat    time.Duration // how soon a lost worker is noticed
+	Carried      *Carried      // the walk so far, in a run that continues an earlier one
+}
+
+// Carried is what a run of the walk hands the run that continues it as
+// new (its history grew past historyLimit): how each instance stands, by
+// instance id, and how many events the earlier runs logged.
+type Carried struct {
+	Started  time.Time
+	State    []int
+	Outcome  []dag.Outcome
+	Results  []exec.StepResult // without their events
+	Sealed   []json.RawMessage
+	Force    []bool
+	Launches []int
+	Yes      []bool
+	Stopping string
+	Events   int // logged by the earlier runs: this run's first is number Events
+}
+
+// historyLimit is how many events a run's history may hold before the
+// walk continues as a new run: well below Temporal's cap (about 50,000
+// events), as the steps running then still add theirs. Tests set it low.
+var historyLimit = 10000
+
+// historyBytes is how large a run's history may grow before the walk
+// continues as a new run: well below Temporal's cap of 50 MB.
+const historyBytes = 20 << 20
+
+// historyFull reports whether the walk should continue as a new run: its
+// history passed historyLimit or historyBytes, or the server suggests it.
+func historyFull(info *workflow.Info) bool {
+	return info.GetCurrentHistoryLength() > historyLimit || info.GetCurrentHistorySize() > historyBytes || info.GetContinueAsNewSuggested()
 }
 
 // Node is an instance as the walk sees it.
@@ -72,7 +104,9 @@ type Final struct {
 type Progress struct {
 	Events []exec.Event
 	Next   int
-	More   bool // there are events after Next
+	More   bool   // there are events after Next
+	Base   int    // the number of this run's first event: those before are in earlier runs
+	Prev   string // the run id of the run this one continues, when it does
 	Held   []string
 	Asking []Question // the confirmations the walk waits for, one at a time
 	Final  *Final
@@ -121,8 +155,11 @@ type walk struct {
 	asks     []string // by instance id, the sentence an asking instance asks
 	yes      []bool   // by instance id, the operator confirmed it
 	events   []exec.Event
+	base     int // the number of events[0]: the earlier runs logged those before
+	prev     string
 	cancels  map[int]workflow.CancelFunc // by instance id, cancels its running step
 	running  int
+	started  int // steps this run of the walk started
 	perHost  map[string]int
 	stopping string // why nothing more starts: empty while the walk goes on
 	final    *Final
@@ -147,20 +184,12 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 		return nil, err
 	}
 	start := workflow.Now(ctx)
-	total := 0
-	for _, nd := range in.Nodes {
-		if !nd.Out {
-			total++
-		}
-	}
-	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: total})
-	for id, nd := range in.Nodes {
-		switch {
-		case nd.Out:
-			w.state[id], w.outcome[id] = ended, dag.Failed
-		case nd.Skip != "":
-			w.end(ctx, id, exec.StepResult{Outcome: dag.Failed, Status: exec.StatusSkipped, Error: nd.Skip}, true)
-		}
+	if c := in.Carried; c != nil {
+		start, w.base, w.prev, w.stopping = c.Started, c.Events, workflow.GetInfo(ctx).ContinuedExecutionRunID, c.Stopping
+		w.state, w.outcome, w.results, w.sealed, w.force, w.launches, w.yes = c.State, c.Outcome, c.Results, c.Sealed, c.Force, c.Launches, c.Yes
+		w.in.Carried = nil
+	} else {
+		w.begin(ctx)
 	}
 	actx, cancelSteps := workflow.WithCancel(ctx)
 	rerun := workflow.GetSignalChannel(ctx, signalRerun)
@@ -168,6 +197,7 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	stops := workflow.GetSignalChannel(ctx, signalStop)
 	futures := map[int]workflow.Future{}
 	cancelled := false
+	continuing := false
 	for {
 		// A stop that came with the end of a step counts before it: no
 		// step starts after it.
@@ -175,7 +205,17 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 			w.stopGently()
 		}
 		w.settle(ctx)
-		if w.stopping == "" {
+		// Past the history's limits, the walk starts nothing more and
+		// continues as new once the running steps end; a run that started
+		// none yet goes on, as one with nothing but its input would
+		// continue forever.
+		if w.stopping == "" && !continuing && w.started > 0 && historyFull(workflow.GetInfo(ctx)) {
+			continuing = true
+		}
+		if continuing && w.running == 0 && !cancelled && slices.ContainsFunc(w.state, func(s int) bool { return s != ended }) {
+			return nil, w.continueAsNew(ctx, start, rerun, answers)
+		}
+		if w.stopping == "" && !continuing {
 			for id := range w.in.Nodes {
 				if w.ready(id) {
 					futures[id] = w.launch(actx, id)
@@ -241,13 +281,60 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	return w.final, nil
 }
 
-// progress answers the progress query.
+// begin logs the start of the run and ends the instances that never
+// run: those the limit leaves out or skips.
+func (w *walk) begin(ctx workflow.Context) {
+	total := 0
+	for _, nd := range w.in.Nodes {
+		if !nd.Out {
+			total++
+		}
+	}
+	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: total})
+	for id, nd := range w.in.Nodes {
+		switch {
+		case nd.Out:
+			w.state[id], w.outcome[id] = ended, dag.Failed
+		case nd.Skip != "":
+			w.end(ctx, id, exec.StepResult{Outcome: dag.Failed, Status: exec.StatusSkipped, Error: nd.Skip}, true)
+		}
+	}
+}
+
+// continueAsNew returns the error that continues the walk as a new run,
+// carrying how each instance stands; the signals received meanwhile are
+// applied first, so that none is lost.
+func (w *walk) continueAsNew(ctx workflow.Context, start time.Time, rerun, answers workflow.ReceiveChannel) error {
+	var names []string
+	for rerun.ReceiveAsync(&names) {
+		w.rerun(names)
+	}
+	var a Answer
+	for answers.ReceiveAsync(&a) {
+		w.answer(ctx, a)
+	}
+	for id, s := range w.state {
+		if s == asking {
+			w.state[id] = pending // asks again in the new run
+		}
+	}
+	next := w.in
+	next.Carried = &Carried{Started: start, State: w.state, Outcome: w.outcome, Results: w.results, Sealed: w.sealed,
+		Force: w.force, Launches: w.launches, Yes: w.yes, Stopping: w.stopping, Events: w.base + len(w.events)}
+	return workflow.NewContinueAsNewError(ctx, workflowName, next)
+}
+
+// progress answers the progress query: from counts the events of the
+// earlier runs too.
 func (w *walk) progress(from int) (*Progress, error) {
-	if from < 0 || from > len(w.events) {
+	if from < w.base {
+		return &Progress{Next: from, Base: w.base, Prev: w.prev}, nil
+	}
+	if from > w.base+len(w.events) {
 		return nil, fmt.Errorf("no event %d", from)
 	}
-	to := min(from+pageEvents, len(w.events))
-	p := &Progress{Events: w.events[from:to], Next: to, More: to < len(w.events), Final: w.final}
+	to := min(from-w.base+pageEvents, len(w.events))
+	p := &Progress{Events: w.events[from-w.base : to], Next: w.base + to, More: to < len(w.events), Base: w.base, Prev: w.prev, Final: w.final}
 	for id, s := range w.state {
 		switch s {
 		case held:
@@ -266,7 +353,7 @@ func (w *walk) progress(from int) (*Progress, error) {
 // emit appends an event to the run's events, numbered and stamped by
 // workflow time when it has no time of its own.
 func (w *walk) emit(ctx workflow.Context, e exec.Event) {
-	e.Seq = uint64(len(w.events) + 1)
+	e.Seq = uint64(w.base + len(w.events) + 1)
 	if e.Time.IsZero() {
 		e.Time = workflow.Now(ctx)
 	}
@@ -378,6 +465,7 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 		hb = DefaultHeartbeat
 	}
 	w.launches[id]++
+	w.started++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		ActivityID:          stepID(id, w.launches[id]),
 		TaskQueue:           nd.Queue,
