@@ -126,14 +126,18 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 
 // follow shows a run on Temporal until the walk ends, as a run in this
 // process is shown, asking the confirmations the walk waits for on the
-// terminal, and returns the exit status.
+// terminal, and returns the exit status. Interrupts stop the run as they
+// stop one in this process: the first stops it gently (no new step, the
+// running ones may end for the grace period), after which, or at the
+// second, it is cancelled; either way it is followed to its end.
 func (c *cli) follow(con *console, in *interrupts, run *temporal.Run, output string, noColor bool) int {
 	view := c.newView(output, con, palette(c.colorOn(c.stdout, noColor)), run.InstancesPerHost())
 	unreachable := unreachableHosts{}
 	pr := c.newPrompter(con, palette(c.colorOn(c.stderr, noColor)), in.stopped)
-	report, held, err := run.Follow(in.ctx, temporal.FollowOptions{
+	report, held, err := run.Follow(context.WithoutCancel(in.ctx), temporal.FollowOptions{
 		Subscribers: []engine.Subscriber{view, unreachable},
 		Stop:        in.stopped,
+		Cancel:      in.ctx.Done(),
 		Confirm:     confirmer(false, pr),
 	})
 	pr.close()
@@ -163,7 +167,9 @@ var attachCommand = &command{
 	summary:  "Follow a run on Temporal, from any machine.",
 	help: `Attach shows the run of workflow ID on Temporal (started by runbook run
 --temporal) as runbook run shows it: its events from the start, the live view
-or lines, the recap and the same exit status. Interrupting cancels the run.
+or lines, the recap and the same exit status. Interrupting stops the run as
+it stops one in a single process: no new step starts, the running ones may
+end for a grace period, and a second interrupt cancels them at once.
 
 A step cut off mid-way (its worker lost) whose module is not safe to repeat
 holds the run; --force-rerun STEPS runs those steps again, once their hosts

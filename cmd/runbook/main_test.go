@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/runbookhq/runbook/internal/netnstest"
+	"github.com/runbookhq/runbook/internal/temporaltest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +43,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building runbook: %v\n", err)
 	} else {
 		code = m.Run()
+		temporaltest.StopShared()
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -63,7 +66,17 @@ func runbook(t *testing.T, args ...string) result {
 // runbookEnv is runbook with the environment env.
 func runbookEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runbookIn(t, "", env, args...)
+}
+
+// runbookIn is runbookEnv inside network namespace netns (see
+// internal/netnstest), or where the test runs when it is empty.
+func runbookIn(t *testing.T, netns string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	if netns != "" {
+		cmd = netnstest.Command(netns, binary, args...)
+	}
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

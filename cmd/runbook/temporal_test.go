@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/runbookhq/runbook/engine"
+	"github.com/runbookhq/runbook/internal/netnstest"
 	"github.com/runbookhq/runbook/internal/sim"
 	"github.com/runbookhq/runbook/internal/sshdtest"
 	"github.com/runbookhq/runbook/internal/temporaltest"
@@ -51,8 +52,19 @@ func startWorker(t testing.TB, server *temporaltest.Server, srv *sshdtest.Server
 // and stops it (by its PID) when the test ends.
 func startWorkerWith(t testing.TB, server *temporaltest.Server, queue string, ssh ...string) *worker {
 	t.Helper()
+	return startWorkerIn(t, "", server, queue, ssh...)
+}
+
+// startWorkerIn is startWorkerWith inside network namespace netns (see
+// internal/netnstest), or where the test runs when it is empty.
+func startWorkerIn(t testing.TB, netns string, server *temporaltest.Server, queue string, ssh ...string) *worker {
+	t.Helper()
 	w := &worker{log: &sshdtest.SyncBuffer{}, done: make(chan struct{})}
-	w.cmd = exec.Command(binary, append([]string{"worker", "--temporal", server.HostPort, "--queue", queue}, ssh...)...)
+	args := append(append(append([]string{"worker"}, server.Flags()...), "--queue", queue), ssh...)
+	w.cmd = exec.Command(binary, args...)
+	if netns != "" {
+		w.cmd = netnstest.Command(netns, binary, args...)
+	}
 	w.cmd.Env = temporalEnv()
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {
@@ -86,14 +98,7 @@ func (w *worker) kill(sig syscall.Signal) {
 // against srv, counting its retries in dir, followed by extra.
 func diamondArgs(t *testing.T, srv *sshdtest.Server, dir, token string, extra ...string) []string {
 	t.Helper()
-	me, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"run", "testdata/temporal/diamond.hcl",
-		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
-		"-var", "dir=" + dir, "-var", "token=" + token,
-		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	args := append([]string{"run", "testdata/temporal/diamond.hcl", "-var", "token=" + token}, oneHostArgs(t, srv, dir)...)
 	return append(args, extra...)
 }
 
@@ -129,7 +134,7 @@ func stringOf(v any) string {
 var runIDLine = regexp.MustCompile(`run (runbook-[0-9a-f]+) on Temporal`)
 
 func TestTemporalRunMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	args := func(dir string, extra ...string) []string {
@@ -147,7 +152,7 @@ func TestTemporalRunMatchesOneProcess(t *testing.T) {
 }
 
 func TestTemporalIntegrationPlaybookMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	me, err := user.Current()
@@ -205,7 +210,7 @@ func bothWays(t *testing.T, server *temporaltest.Server, args func(dir string, e
 	t.Helper()
 	local := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json")...)
 	local.wantCode(t, code)
-	remote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json", "--temporal", server.HostPort)...)
+	remote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--output", "json", "--temporal", server.HostPort, "--namespace", server.Namespace)...)
 	remote.wantCode(t, code)
 	want, got := endings(t, local.stdout), endings(t, remote.stdout)
 	if !slices.Equal(got, want) {
@@ -214,7 +219,7 @@ func bothWays(t *testing.T, server *temporaltest.Server, args func(dir string, e
 	checkEventOrder(t, parseEvents(t, remote.stdout))
 
 	textLocal := runbookEnv(t, temporalEnv(), args(t.TempDir())...)
-	textRemote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--temporal", server.HostPort)...)
+	textRemote := runbookEnv(t, temporalEnv(), args(t.TempDir(), "--temporal", server.HostPort, "--namespace", server.Namespace)...)
 	if a, b := recapOf(textLocal.stdout), recapOf(textRemote.stdout); a != b || a == "" {
 		t.Errorf("recap on Temporal:\n%s\nin one process:\n%s", b, a)
 	}
@@ -235,21 +240,12 @@ func recapOf(stdout string) string {
 }
 
 func TestTemporalAttachAfterTheCLIDied(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
 	playbook := filepath.Join(t.TempDir(), "slow.hcl")
-	writeFile(t, playbook, `
-variable "address" { type = string }
-variable "port" { type = number }
-variable "user" { type = string }
-variable "dir" { type = string }
-host "h" {
-  address = var.address
-  port    = var.port
-  user    = var.user
-}
+	writeFile(t, playbook, oneHostHeader+`
 task "command" "first" {
   on  = [host.h]
   cmd = "touch ${var.dir}/started; i=0; while [ ! -e ${var.dir}/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo first"
@@ -259,10 +255,8 @@ task "command" "second" {
   argv = ["echo", "after-${task.first.stdout}"]
 }
 `)
-	me, _ := user.Current()
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
-		"-var", "address="+srv.Host, "-var", "port="+strconv.Itoa(srv.Port), "-var", "user="+me.Username, "-var", "dir="+dir,
-		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
+	cmd := exec.Command(binary, append([]string{"run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json"},
+		oneHostArgs(t, srv, dir)...)...)
 	cmd.Env = temporalEnv()
 	stderr := &sshdtest.SyncBuffer{}
 	cmd.Stderr = stderr
@@ -285,7 +279,7 @@ task "command" "second" {
 	writeFile(t, filepath.Join(dir, "release"), "")
 	want := []string{"first@h | changed | 1 | first | 0 | ", "second@h | changed | 1 | after-first | 0 | "}
 	for _, args := range [][]string{
-		{"attach", "--temporal", server.HostPort, "--output", "json", m[1]},
+		{"attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", m[1]},
 		append(slices.Clone(cmd.Args[1:]), "--resume"),
 	} {
 		r := runbookEnv(t, temporalEnv(), args...)
@@ -316,19 +310,36 @@ func writeFile(t *testing.T, path, text string) {
 	}
 }
 
-// cutOffPlaybook is a step that runs for a while on one host, safe to
-// repeat when guard names a path (creates), and one that needs it.
-const cutOffPlaybook = `
+// oneHostHeader declares host h of a playbook from the variables address,
+// port and user, and the variable dir; oneHostArgs sets them.
+const oneHostHeader = `
 variable "address" { type = string }
 variable "port" { type = number }
 variable "user" { type = string }
 variable "dir" { type = string }
-variable "guard" { type = string }
 host "h" {
   address = var.address
   port    = var.port
   user    = var.user
 }
+`
+
+// oneHostArgs returns the flags that set the variables of oneHostHeader
+// for srv and dir, and the key and known host of srv.
+func oneHostArgs(t *testing.T, srv *sshdtest.Server, dir string) []string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
+		"-var", "dir=" + dir, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+}
+
+// cutOffPlaybook is a step that runs for a while on one host, safe to
+// repeat when guard names a path (creates), and one that needs it.
+const cutOffPlaybook = oneHostHeader + `
+variable "guard" { type = string }
 task "command" "long" {
   on      = [host.h]
   cmd     = "touch ${var.dir}/started.$$; sleep 4; echo done"
@@ -342,16 +353,7 @@ task "command" "after" {
 
 // detachedPlaybook is a step that runs a detached job for a while on one
 // host, and one that needs it.
-const detachedPlaybook = `
-variable "address" { type = string }
-variable "port" { type = number }
-variable "user" { type = string }
-variable "dir" { type = string }
-host "h" {
-  address = var.address
-  port    = var.port
-  user    = var.user
-}
+const detachedPlaybook = oneHostHeader + `
 task "command" "long" {
   on     = [host.h]
   cmd    = "touch ${var.dir}/started.$$; sleep 4; echo done"
@@ -370,16 +372,13 @@ task "command" "after" {
 // and SIGKILLs that worker; a second worker starts. It returns the run's
 // ID and the directory where each start of the long step leaves a file.
 func startCutOff(t *testing.T, playbook string, guard bool) (server *temporaltest.Server, id, dir string) {
-	server = temporaltest.Start(t)
+	server = temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	first := startWorker(t, server, srv, "runbook")
 	dir = t.TempDir()
 	file := filepath.Join(t.TempDir(), "cut.hcl")
 	writeFile(t, file, playbook)
-	me, _ := user.Current()
-	args := []string{"run", file, "--temporal", server.HostPort, "--detach",
-		"-var", "address=" + srv.Host, "-var", "port=" + strconv.Itoa(srv.Port), "-var", "user=" + me.Username,
-		"-var", "dir=" + dir, "--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts}
+	args := append([]string{"run", file, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach"}, oneHostArgs(t, srv, dir)...)
 	if strings.Contains(playbook, `variable "guard"`) {
 		value := ""
 		if guard {
@@ -408,7 +407,7 @@ func starts(t *testing.T, dir string) []string {
 
 func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
 	server, id, dir := startCutOff(t, cutOffPlaybook, true)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", id)
 	r.wantCode(t, exitOK)
 	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -421,7 +420,7 @@ func TestTemporalWorkerKilledRepeatableStepRunsElsewhere(t *testing.T) {
 
 func TestTemporalWorkerKilledDetachedJobIsReattached(t *testing.T) {
 	server, id, dir := startCutOff(t, detachedPlaybook, false)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--output", "json", id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", id)
 	r.wantCode(t, exitOK)
 	want := []string{"after@h | changed | 1 | after-done | 0 | ", "long@h | changed | 1 | done | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -437,7 +436,7 @@ func TestTemporalWorkerKilledDetachedJobIsReattached(t *testing.T) {
 
 func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
 	server, id, dir := startCutOff(t, cutOffPlaybook, false)
-	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, id)
+	r := runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, id)
 	r.wantCode(t, exitTaskFailed)
 	if !strings.Contains(r.stderr, "runbook attach --force-rerun long@h "+id) {
 		t.Errorf("attach does not say how to run the step again:\n%s", r.stderr)
@@ -445,7 +444,7 @@ func TestTemporalWorkerKilledUnrepeatableStepHolds(t *testing.T) {
 	if n := len(starts(t, dir)); n != 1 {
 		t.Errorf("the long step started %d times, want 1", n)
 	}
-	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--force-rerun", "long@h", "--output", "json", id)
+	r = runbookEnv(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--force-rerun", "long@h", "--output", "json", id)
 	r.wantCode(t, exitOK)
 	if n := len(starts(t, dir)); n != 2 {
 		t.Errorf("the long step started %d times after --force-rerun, want 2", n)
@@ -482,32 +481,42 @@ func TestTemporalRefusesWhatItCannotRunYet(t *testing.T) {
 	}
 }
 
-func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
-	server := temporaltest.Start(t)
-	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
-	// Each worker holds the key and known host of its own server only: an
-	// instance of the other queue's host would fail on it.
-	startWorker(t, server, srvA, "east")
-	startWorker(t, server, srvB, "west")
-	me, _ := user.Current()
-	// The hosts come from an inventory file, which the run carries to
-	// the workers.
-	dir := t.TempDir()
-	playbook, inventory := filepath.Join(dir, "queues.hcl"), filepath.Join(t.TempDir(), "hosts.hcl")
+// twoQueueInventory writes an inventory of host a, on srvA in queue
+// queueA, and host b, on srvB in queueB, and returns its path.
+func twoQueueInventory(t *testing.T, srvA *sshdtest.Server, queueA string, srvB *sshdtest.Server, queueB string) string {
+	t.Helper()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inventory := filepath.Join(t.TempDir(), "hosts.hcl")
 	writeFile(t, inventory, fmt.Sprintf(`
 host "a" {
   address = %q
   port    = %d
   user    = %q
-  vars    = { queue = "east" }
+  vars    = { queue = %q }
 }
 host "b" {
   address = %q
   port    = %d
   user    = %q
-  vars    = { queue = "west" }
+  vars    = { queue = %q }
 }
-`, srvA.Host, srvA.Port, me.Username, srvB.Host, srvB.Port, me.Username))
+`, srvA.Host, srvA.Port, me.Username, queueA, srvB.Host, srvB.Port, me.Username, queueB))
+	return inventory
+}
+
+func TestTemporalTwoQueuesEachReachOnlyTheirHosts(t *testing.T) {
+	server := temporaltest.Shared(t)
+	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
+	// Each worker holds the key and known host of its own server only: an
+	// instance of the other queue's host would fail on it.
+	startWorker(t, server, srvA, "east")
+	startWorker(t, server, srvB, "west")
+	// The hosts come from an inventory file, which the run carries to
+	// the workers.
+	playbook, inventory := filepath.Join(t.TempDir(), "queues.hcl"), twoQueueInventory(t, srvA, "east", srvB, "west")
 	writeFile(t, playbook, `
 task "command" "top" {
   on   = [host.a]
@@ -522,7 +531,7 @@ task "command" "back" {
   argv = ["echo", "${task.across.on.b.stdout}-then-east"]
 }
 `)
-	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--output", "json")
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json")
 	r.wantCode(t, exitOK)
 	want := []string{"across@b | changed | 1 | east-then-west | 0 | ", "back@a | changed | 1 | east-then-west-then-east | 0 | ", "top@a | changed | 1 | east | 0 | "}
 	if got := endings(t, r.stdout); !slices.Equal(got, want) {
@@ -531,7 +540,7 @@ task "command" "back" {
 }
 
 func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
@@ -550,7 +559,7 @@ task "command" "waits" {
   cmd = "echo first-line; i=0; while [ ! -e %[4]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -e %[4]s/release && echo released"
 }
 `, srv.Host, srv.Port, me.Username, dir))
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json",
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json",
 		"--identity", srv.ClientKey.File, "--known-hosts", srv.KnownHosts)
 	cmd.Env = temporalEnv()
 	stdout, err := cmd.StdoutPipe()
@@ -580,11 +589,11 @@ task "command" "waits" {
 }
 
 func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	var results []result
-	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
 		marker := filepath.Join(t.TempDir(), "marker")
 		writeFile(t, marker, "")
 		r := runbookEnv(t, temporalEnv(), append([]string{"run", "testdata/confirm.hcl", "-var", "marker=" + marker, "--output", "json"}, extra...)...)
@@ -600,17 +609,17 @@ func TestTemporalConfirmWithoutTerminalFailsAsInOneProcess(t *testing.T) {
 }
 
 func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	for answer, wantCode := range map[string]int{"yes": exitOK, "no": exitTaskFailed} {
 		t.Run(answer, func(t *testing.T) {
 			marker := filepath.Join(t.TempDir(), "marker")
 			writeFile(t, marker, "")
-			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--detach")
+			r := runbookEnv(t, temporalEnv(), "run", "testdata/confirm.hcl", "-var", "marker="+marker, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach")
 			r.wantCode(t, exitOK)
 			// The run waits for an answer until someone attaches.
-			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, strings.TrimSpace(r.stdout))
+			term := startTerminal(t, temporalEnv(), "attach", "--temporal", server.HostPort, "--namespace", server.Namespace, strings.TrimSpace(r.stdout))
 			term.waitFor("Step remove_marker on host local: Deletes the marker file. Type yes to continue: ")
 			if _, err := io.WriteString(term.tty, answer+"\r"); err != nil {
 				t.Fatal(err)
@@ -626,21 +635,31 @@ func TestTemporalConfirmOnAttachingTerminal(t *testing.T) {
 	}
 }
 
+// writePlaybook writes a playbook, format with dir for its %[1]s, to a
+// directory of its own and returns its path.
+func writePlaybook(t *testing.T, dir, format string) string {
+	t.Helper()
+	playbook := filepath.Join(t.TempDir(), "main.hcl")
+	writeFile(t, playbook, fmt.Sprintf(format, dir))
+	return playbook
+}
+
+// TestTemporalInterruptCancelsTheRun interrupts a run once: the step
+// that runs past the grace period is cancelled.
 func TestTemporalInterruptCancelsTheRun(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})
 	startWorker(t, server, srv, "runbook")
 	dir := t.TempDir()
-	playbook := filepath.Join(t.TempDir(), "stuck.hcl")
-	writeFile(t, playbook, fmt.Sprintf(`
+	playbook := writePlaybook(t, dir, `
 task "command" "stuck" {
   cmd = "touch %[1]s/started; sleep 60; touch %[1]s/finished"
 }
 task "command" "after" {
   argv = ["echo", task.stuck.stdout]
 }
-`, dir))
-	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--output", "json")
+`)
+	cmd := exec.Command(binary, "run", playbook, "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json")
 	cmd.Env = temporalEnv()
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -664,19 +683,103 @@ task "command" "after" {
 	}
 }
 
+// TestTemporalInterruptsAsInOneProcess interrupts a run twice, in one
+// process and on Temporal: at the first signal the step that can end
+// ends, and the one that needs it does not start; at the second the
+// step still running is cancelled at once.
+func TestTemporalInterruptsAsInOneProcess(t *testing.T) {
+	server := temporaltest.Shared(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	var got [][]string
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
+		dir := t.TempDir()
+		playbook := writePlaybook(t, dir, `
+task "command" "quick" {
+  cmd = "touch %[1]s/quick-started; i=0; while [ ! -e %[1]s/release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo quick"
+}
+task "command" "slow" {
+  cmd = "touch %[1]s/slow-started; sleep 60; touch %[1]s/slow-finished"
+}
+task "command" "after" {
+  argv = ["echo", task.quick.stdout]
+}
+`)
+		cmd := exec.Command(binary, append([]string{"run", playbook, "--output", "json"}, extra...)...)
+		cmd.Env = temporalEnv()
+		stderr := &sshdtest.SyncBuffer{}
+		cmd.Stderr = stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines, quickEnded := &sshdtest.SyncBuffer{}, make(chan struct{})
+		go func() {
+			scanner := bufio.NewScanner(stdout)
+			for scanner.Scan() {
+				fmt.Fprintln(lines, scanner.Text())
+				if e := parseEvents(t, scanner.Text())[0]; e.Kind == engine.EventTaskFinished && e.Task == "quick" {
+					close(quickEnded)
+				}
+			}
+		}()
+		for _, step := range []string{"quick", "slow"} {
+			waitFor(t, step+" to start", func() bool { _, err := os.Stat(filepath.Join(dir, step+"-started")); return err == nil })
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		waitFor(t, "runbook to say it stops", func() bool { return strings.Contains(stderr.String(), "stopping: no new tasks") })
+		if extra != nil {
+			id := runIDLine.FindStringSubmatch(stderr.String())
+			if id == nil {
+				t.Fatalf("runbook run named no run ID:\n%s", stderr.String())
+			}
+			waitFor(t, "the run to get the stop", func() bool {
+				history, err := server.History(id[1])
+				return err == nil && strings.Contains(history, "runbook.stop")
+			})
+		}
+		writeFile(t, filepath.Join(dir, "release"), "")
+		select {
+		case <-quickEnded:
+		case <-time.After(time.Minute):
+			t.Fatalf("the quick step did not end after the first interrupt:\n%s\n%s", lines.String(), stderr.String())
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+			t.Fatalf("%v: exit status %d, want %d\n%s\n%s", extra, code, exitInterrupted, lines.String(), stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "slow-finished")); err == nil {
+			t.Errorf("%v: the cancelled step ran to its end", extra)
+		}
+		got = append(got, endings(t, lines.String()))
+	}
+	want := []string{"after@local | cancelled | 0 |  |  | task after on host local: not run: run interrupted",
+		"quick@local | changed | 1 | quick | 0 | ",
+		"slow@local | cancelled | 1 |  |  | task slow on host local: run command on local: local: command cancelled and its process group ended: context canceled"}
+	for i, where := range []string{"in one process", "on Temporal"} {
+		if !slices.Equal(got[i], want) {
+			t.Errorf("%s the instances ended\n%s\nwant\n%s", where, strings.Join(got[i], "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
 // TestTemporalHAPairMatchesOneProcess sets up two fresh simulated pairs
 // with the bundled playbook, named as such, and a var file: one in one
 // process, the other on Temporal. Both end streaming, their instances end
 // the same way (their outputs' shapes, see outputShapes), and runs again change nothing,
 // with the same recap.
 func TestTemporalHAPairMatchesOneProcess(t *testing.T) {
-	server := temporaltest.Start(t)
+	server := temporaltest.Shared(t)
 	opts := sim.PairOptions{
 		Primary:   sim.HostOptions{MongoCatchUp: 3 * time.Second},
 		Secondary: sim.HostOptions{MongoCatchUp: 3 * time.Second},
 	}
 	var endingsOf, recaps []string
-	for _, extra := range [][]string{nil, {"--temporal", server.HostPort}} {
+	for _, extra := range [][]string{nil, {"--temporal", server.HostPort, "--namespace", server.Namespace}} {
 		pair := sim.StartPair(t, opts)
 		if extra != nil {
 			startWorkerWith(t, server, "runbook", "--known-hosts", pair.KnownHostsPath)

@@ -140,7 +140,7 @@ func Nodes(p *compile.Program, limit []string) ([]Node, error) {
 	insts := p.Instances()
 	nodes := make([]Node, len(insts))
 	for id, inst := range insts {
-		nd := Node{Info: inst.Info(), Queue: queueOf(inst.Host()), Deps: inst.Deps(), Hosts: []string{inst.Host().Name()}}
+		nd := Node{Info: inst.Info(), Queue: queueOf(inst.Host()), Deps: inst.Deps(), Hosts: []string{inst.Host().Name()}, Detach: inst.Detach() != nil}
 		for _, r := range inst.Reads() {
 			if !slices.Contains(nd.Reads, r.ID()) {
 				nd.Reads = append(nd.Reads, r.ID())
@@ -191,9 +191,16 @@ func (r *Run) InstancesPerHost() map[string]int {
 	return counts
 }
 
-// Cancel asks the run to stop: it starts nothing more and cancels the
-// running steps.
+// Cancel asks the run to stop now: it starts nothing more and cancels
+// the running steps.
 func (r *Run) Cancel(ctx context.Context) error { return r.c.c.CancelWorkflow(ctx, r.id, "") }
+
+// Stop asks the run to stop gently, as engine.RunOptions.Stop does: it
+// starts nothing more, cancels the steps of detached tasks (their jobs go
+// on), and lets the other running steps end.
+func (r *Run) Stop(ctx context.Context) error {
+	return r.c.c.SignalWorkflow(ctx, r.id, "", signalStop, nil)
+}
 
 // ForceRerun runs again the held instances that names name
 // ("task@host[key]"), which were cut off mid-way: their modules run
@@ -209,9 +216,12 @@ const pollEvery = 200 * time.Millisecond
 type FollowOptions struct {
 	// Subscribers receive the run's events, as engine.RunOptions'.
 	Subscribers []exec.Subscriber
-	// Stop, when closed, cancels the run (once); Follow goes on until
-	// its end.
+	// Stop, when closed, stops the run gently (Run.Stop, once); Follow
+	// goes on until its end.
 	Stop <-chan struct{}
+	// Cancel, when closed, cancels the run (Run.Cancel, once), its
+	// running steps included; Follow goes on until its end.
+	Cancel <-chan struct{}
 	// Confirm answers the confirmations the walk waits for, as
 	// engine.RunOptions.Confirm; nil answers no, as nobody can answer.
 	Confirm func(context.Context, compile.InstanceInfo) (bool, error)
@@ -225,16 +235,21 @@ type FollowOptions struct {
 // off mid-way counts as failed, and Held names those.
 func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []string, error) {
 	f := &follower{run: r, subs: opts.Subscribers, ids: map[string]int{}, live: map[int]liveShown{}, answered: map[string]bool{}}
-	stop := opts.Stop
+	stop, cancel := opts.Stop, opts.Cancel
 	for id, nd := range r.input.Nodes {
 		f.ids[eventInstance(nd.Info.Task, nd.Info.Host, nd.Info.Key)] = id
 	}
 	next, unanswered := 0, 0
 	for {
 		select {
-		case <-stop:
+		case <-cancel:
 			if err := r.Cancel(ctx); err != nil {
 				return nil, nil, fmt.Errorf("cancel run %s: %w", r.id, err)
+			}
+			stop, cancel = nil, nil
+		case <-stop:
+			if err := r.Stop(ctx); err != nil {
+				return nil, nil, fmt.Errorf("stop run %s: %w", r.id, err)
 			}
 			stop = nil
 		default:
@@ -267,6 +282,8 @@ func (r *Run) Follow(ctx context.Context, opts FollowOptions) (*exec.Report, []s
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
+		case <-stop:
+		case <-cancel:
 		case <-time.After(pollEvery):
 		}
 	}
@@ -399,11 +416,31 @@ const maxUnanswered = 6
 // to answer it.
 const queryWait = 30 * time.Second
 
-// progress queries the run for its events from next.
+// progress queries the run for its events from next. Events logged by
+// an earlier run of the walk, which continued as new, are asked of that
+// run.
 func (r *Run) progress(ctx context.Context, next int) (*Progress, error) {
+	runID := ""
+	for {
+		p, err := r.query(ctx, runID, next)
+		switch {
+		case err != nil:
+			return nil, err
+		case next >= p.Base:
+			return p, nil
+		case p.Prev == "":
+			return nil, fmt.Errorf("follow run %s: no event %d", r.id, next)
+		}
+		runID = p.Prev
+	}
+}
+
+// query asks run runID of the workflow (the latest when empty) for its
+// events from next.
+func (r *Run) query(ctx context.Context, runID string, next int) (*Progress, error) {
 	qctx, cancel := context.WithTimeout(ctx, queryWait)
 	defer cancel()
-	v, err := r.c.c.QueryWorkflow(qctx, r.id, "", queryName, next)
+	v, err := r.c.c.QueryWorkflow(qctx, r.id, runID, queryName, next)
 	if err != nil {
 		return nil, fmt.Errorf("follow run %s (is a worker of queue %s running?): %w", r.id, DefaultQueue, err)
 	}

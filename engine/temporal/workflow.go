@@ -23,6 +23,7 @@ const (
 	queryName    = "runbook.progress"
 	signalRerun  = "runbook.force-rerun"
 	signalAnswer = "runbook.answer"
+	signalStop   = "runbook.stop"
 )
 
 // DefaultQueue is the task queue of the walks, and of the hosts whose
@@ -43,6 +44,38 @@ type RunInput struct {
 	SudoPassword string
 	Yes          bool          // confirm every instance that asks
 	Heartbeat    time.Duration // how soon a lost worker is noticed
+	Carried      *Carried      // the walk so far, in a run that continues an earlier one
+}
+
+// Carried is what a run of the walk hands the run that continues it as
+// new (its history grew past historyLimit): how each instance stands, by
+// instance id, and how many events the earlier runs logged.
+type Carried struct {
+	Started  time.Time
+	State    []int
+	Outcome  []dag.Outcome
+	Results  []exec.StepResult // without their events
+	Sealed   []json.RawMessage
+	Force    []bool
+	Launches []int
+	Yes      []bool
+	Stopping string
+	Events   int // logged by the earlier runs: this run's first is number Events
+}
+
+// historyLimit is how many events a run's history may hold before the
+// walk continues as a new run: well below Temporal's cap (about 50,000
+// events), as the steps running then still add theirs. Tests set it low.
+var historyLimit = 10000
+
+// historyBytes is how large a run's history may grow before the walk
+// continues as a new run: well below Temporal's cap of 50 MB.
+const historyBytes = 20 << 20
+
+// historyFull reports whether the walk should continue as a new run: its
+// history passed historyLimit or historyBytes, or the server suggests it.
+func historyFull(info *workflow.Info) bool {
+	return info.GetCurrentHistoryLength() > historyLimit || info.GetCurrentHistorySize() > historyBytes || info.GetContinueAsNewSuggested()
 }
 
 // Node is an instance as the walk sees it.
@@ -53,6 +86,7 @@ type Node struct {
 	Reads   []int    // the instances whose outputs its arguments read
 	Watches []int    // the instances of its on_change
 	Hosts   []string // its host and peers, which its per-host limit counts on
+	Detach  bool     // its task runs a detached job (detach = true), left running at a stop
 	Out     bool     // the run's limit leaves it out: it is neither run nor shown
 	Skip    string   // the error of an instance the limit keeps from running, skipped from the start
 }
@@ -70,7 +104,9 @@ type Final struct {
 type Progress struct {
 	Events []exec.Event
 	Next   int
-	More   bool // there are events after Next
+	More   bool   // there are events after Next
+	Base   int    // the number of this run's first event: those before are in earlier runs
+	Prev   string // the run id of the run this one continues, when it does
 	Held   []string
 	Asking []Question // the confirmations the walk waits for, one at a time
 	Final  *Final
@@ -119,7 +155,11 @@ type walk struct {
 	asks     []string // by instance id, the sentence an asking instance asks
 	yes      []bool   // by instance id, the operator confirmed it
 	events   []exec.Event
+	base     int // the number of events[0]: the earlier runs logged those before
+	prev     string
+	cancels  map[int]workflow.CancelFunc // by instance id, cancels its running step
 	running  int
+	started  int // steps this run of the walk started
 	perHost  map[string]int
 	stopping string // why nothing more starts: empty while the walk goes on
 	final    *Final
@@ -128,39 +168,54 @@ type walk struct {
 // RunWorkflow walks the graph of a run: it hands each instance whose
 // dependencies ended to a worker of its host's queue, as many at once as
 // the limits allow, settles those whose dependencies failed, stops at the
-// first failure with FailFast and at cancellation, and holds the
-// instances cut off mid-way until a force-rerun signal names them or the
-// run is cancelled.
+// first failure with FailFast, and holds the instances cut off mid-way
+// until a force-rerun signal names them or the run is cancelled.
+//
+// A stop signal stops the run gently, as engine.RunOptions.Stop does: no
+// instance starts any more, the steps of detached tasks are cancelled at
+// once (their jobs go on on their hosts), and the other running steps go
+// on until they end or the run is cancelled. Cancelling the run cancels
+// every running step.
 func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	n := len(in.Nodes)
 	w := &walk{in: in, state: make([]int, n), outcome: make([]dag.Outcome, n), results: make([]exec.StepResult, n),
-		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), asks: make([]string, n), yes: make([]bool, n), perHost: map[string]int{}}
+		sealed: make([]json.RawMessage, n), force: make([]bool, n), launches: make([]int, n), asks: make([]string, n), yes: make([]bool, n), cancels: map[int]workflow.CancelFunc{}, perHost: map[string]int{}}
 	if err := workflow.SetQueryHandler(ctx, queryName, w.progress); err != nil {
 		return nil, err
 	}
 	start := workflow.Now(ctx)
-	total := 0
-	for _, nd := range in.Nodes {
-		if !nd.Out {
-			total++
-		}
-	}
-	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: total})
-	for id, nd := range in.Nodes {
-		switch {
-		case nd.Out:
-			w.state[id], w.outcome[id] = ended, dag.Failed
-		case nd.Skip != "":
-			w.end(ctx, id, exec.StepResult{Outcome: dag.Failed, Status: exec.StatusSkipped, Error: nd.Skip}, true)
-		}
+	if c := in.Carried; c != nil {
+		start, w.base, w.prev, w.stopping = c.Started, c.Events, workflow.GetInfo(ctx).ContinuedExecutionRunID, c.Stopping
+		w.state, w.outcome, w.results, w.sealed, w.force, w.launches, w.yes = c.State, c.Outcome, c.Results, c.Sealed, c.Force, c.Launches, c.Yes
+		w.in.Carried = nil
+	} else {
+		w.begin(ctx)
 	}
 	actx, cancelSteps := workflow.WithCancel(ctx)
 	rerun := workflow.GetSignalChannel(ctx, signalRerun)
 	answers := workflow.GetSignalChannel(ctx, signalAnswer)
+	stops := workflow.GetSignalChannel(ctx, signalStop)
 	futures := map[int]workflow.Future{}
+	cancelled := false
+	continuing := false
 	for {
+		// A stop that came with the end of a step counts before it: no
+		// step starts after it.
+		for stops.ReceiveAsync(nil) {
+			w.stopGently()
+		}
 		w.settle(ctx)
-		if w.stopping == "" {
+		// Past the history's limits, the walk starts nothing more and
+		// continues as new once the running steps end; a run that started
+		// none yet goes on, as one with nothing but its input would
+		// continue forever.
+		if w.stopping == "" && !continuing && w.started > 0 && historyFull(workflow.GetInfo(ctx)) {
+			continuing = true
+		}
+		if continuing && w.running == 0 && !cancelled && slices.ContainsFunc(w.state, func(s int) bool { return s != ended }) {
+			return nil, w.continueAsNew(ctx, start, rerun, answers)
+		}
+		if w.stopping == "" && !continuing {
 			for id := range w.in.Nodes {
 				if w.ready(id) {
 					futures[id] = w.launch(actx, id)
@@ -191,14 +246,19 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 			c.Receive(ctx, &a)
 			w.answer(ctx, a)
 		})
-		if w.stopping == "" {
+		sel.AddReceive(stops, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			w.stopGently()
+		})
+		if !cancelled {
 			sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {
+				cancelled = true
 				w.stop(exec.ErrInterrupted.Error())
 				cancelSteps()
 			})
 		}
 		sel.Select(ctx)
-		if w.stopping != "" && w.in.FailFast {
+		if w.stopping != "" && w.stopping != exec.ErrInterrupted.Error() && w.in.FailFast {
 			cancelSteps()
 		}
 	}
@@ -221,13 +281,60 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (*Final, error) {
 	return w.final, nil
 }
 
-// progress answers the progress query.
+// begin logs the start of the run and ends the instances that never
+// run: those the limit leaves out or skips.
+func (w *walk) begin(ctx workflow.Context) {
+	total := 0
+	for _, nd := range w.in.Nodes {
+		if !nd.Out {
+			total++
+		}
+	}
+	w.emit(ctx, exec.Event{Kind: exec.EventRunStarted, Total: total})
+	for id, nd := range w.in.Nodes {
+		switch {
+		case nd.Out:
+			w.state[id], w.outcome[id] = ended, dag.Failed
+		case nd.Skip != "":
+			w.end(ctx, id, exec.StepResult{Outcome: dag.Failed, Status: exec.StatusSkipped, Error: nd.Skip}, true)
+		}
+	}
+}
+
+// continueAsNew returns the error that continues the walk as a new run,
+// carrying how each instance stands; the signals received meanwhile are
+// applied first, so that none is lost.
+func (w *walk) continueAsNew(ctx workflow.Context, start time.Time, rerun, answers workflow.ReceiveChannel) error {
+	var names []string
+	for rerun.ReceiveAsync(&names) {
+		w.rerun(names)
+	}
+	var a Answer
+	for answers.ReceiveAsync(&a) {
+		w.answer(ctx, a)
+	}
+	for id, s := range w.state {
+		if s == asking {
+			w.state[id] = pending // asks again in the new run
+		}
+	}
+	next := w.in
+	next.Carried = &Carried{Started: start, State: w.state, Outcome: w.outcome, Results: w.results, Sealed: w.sealed,
+		Force: w.force, Launches: w.launches, Yes: w.yes, Stopping: w.stopping, Events: w.base + len(w.events)}
+	return workflow.NewContinueAsNewError(ctx, workflowName, next)
+}
+
+// progress answers the progress query: from counts the events of the
+// earlier runs too.
 func (w *walk) progress(from int) (*Progress, error) {
-	if from < 0 || from > len(w.events) {
+	if from < w.base {
+		return &Progress{Next: from, Base: w.base, Prev: w.prev}, nil
+	}
+	if from > w.base+len(w.events) {
 		return nil, fmt.Errorf("no event %d", from)
 	}
-	to := min(from+pageEvents, len(w.events))
-	p := &Progress{Events: w.events[from:to], Next: to, More: to < len(w.events), Final: w.final}
+	to := min(from-w.base+pageEvents, len(w.events))
+	p := &Progress{Events: w.events[from-w.base : to], Next: w.base + to, More: to < len(w.events), Base: w.base, Prev: w.prev, Final: w.final}
 	for id, s := range w.state {
 		switch s {
 		case held:
@@ -246,7 +353,7 @@ func (w *walk) progress(from int) (*Progress, error) {
 // emit appends an event to the run's events, numbered and stamped by
 // workflow time when it has no time of its own.
 func (w *walk) emit(ctx workflow.Context, e exec.Event) {
-	e.Seq = uint64(len(w.events) + 1)
+	e.Seq = uint64(w.base + len(w.events) + 1)
 	if e.Time.IsZero() {
 		e.Time = workflow.Now(ctx)
 	}
@@ -257,6 +364,18 @@ func (w *walk) emit(ctx workflow.Context, e exec.Event) {
 func (w *walk) stop(why string) {
 	if w.stopping == "" {
 		w.stopping = why
+	}
+}
+
+// stopGently stops the walk at a stop signal: nothing more starts, and
+// the running steps of detached tasks are cancelled, their jobs going on
+// on their hosts.
+func (w *walk) stopGently() {
+	w.stop(exec.ErrInterrupted.Error())
+	for _, id := range slices.Sorted(maps.Keys(w.cancels)) {
+		if w.in.Nodes[id].Detach {
+			w.cancels[id]()
+		}
 	}
 }
 
@@ -346,6 +465,7 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 		hb = DefaultHeartbeat
 	}
 	w.launches[id]++
+	w.started++
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		ActivityID:          stepID(id, w.launches[id]),
 		TaskQueue:           nd.Queue,
@@ -354,6 +474,7 @@ func (w *walk) launch(ctx workflow.Context, id int) workflow.Future {
 		WaitForCancellation: true,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 1, MaximumAttempts: 0},
 	})
+	actx, w.cancels[id] = workflow.WithCancel(actx)
 	return workflow.ExecuteActivity(actx, stepName, req)
 }
 
@@ -380,6 +501,7 @@ const stepTimeout = 7 * 24 * time.Hour
 // ended records the end of the step of instance id.
 func (w *walk) ended(ctx workflow.Context, id int, f workflow.Future) {
 	nd := w.in.Nodes[id]
+	delete(w.cancels, id)
 	w.running--
 	for _, h := range nd.Hosts {
 		w.perHost[h]--

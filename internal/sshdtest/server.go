@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/runbookhq/runbook/internal/netnstest"
 	"github.com/runbookhq/runbook/internal/testenv"
 )
 
@@ -50,6 +51,10 @@ type Options struct {
 	// as it was. It needs root, unshare(1) and overlayfs; not with
 	// TmpfsSize.
 	OverlayRoot bool
+	// Netns runs sshd inside that network namespace (see
+	// internal/netnstest), listening on the namespace's own loopback:
+	// only processes inside it reach the server.
+	Netns string
 }
 
 // Server is a running sshd.
@@ -185,6 +190,9 @@ func (s *Server) start(newPort bool) error {
 			`mount -t tmpfs -o "size=$1,mode=0755" runbook-test "$2" && exec "$3" -D -e -f "$4"`,
 			"sshdtest", strconv.Itoa(s.opts.TmpfsSize), s.Tmpfs, s.program, config)
 	}
+	if s.opts.Netns != "" {
+		cmd = netnstest.Command(s.opts.Netns, cmd.Path, cmd.Args[1:]...)
+	}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start sshd: %w", err)
@@ -201,7 +209,7 @@ func (s *Server) start(newPort bool) error {
 			return fmt.Errorf("sshd on %s exited: %s", s.Addr(), s.log.String())
 		default:
 		}
-		if conn, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
+		if conn, err := s.dial(); err == nil {
 			conn.Close()
 			s.mu.Lock()
 			s.proc = p
@@ -212,6 +220,15 @@ func (s *Server) start(newPort bool) error {
 	}
 	p.stop()
 	return fmt.Errorf("sshd on %s did not accept connections: %s", s.Addr(), s.log.String())
+}
+
+// dial connects to the server, from inside its network namespace when
+// it has one.
+func (s *Server) dial() (net.Conn, error) {
+	if s.opts.Netns != "" {
+		return netnstest.Dial(s.opts.Netns, s.Addr(), time.Second)
+	}
+	return net.DialTimeout("tcp", s.Addr(), time.Second)
 }
 
 // overlayScript mounts an overlay of the machine's root on $3 (upper
@@ -321,12 +338,18 @@ func (p *process) stop() {
 		_ = p.kill()
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	Terminate(p.cmd.Process, p.exit, 5*time.Second)
+}
+
+// Terminate ends process proc, whose exit closes exited: SIGTERM, then
+// SIGKILL when it has not exited after grace.
+func Terminate(proc *os.Process, exited <-chan struct{}, grace time.Duration) {
+	_ = proc.Signal(syscall.SIGTERM)
 	select {
-	case <-p.exit:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exit
+	case <-exited:
+	case <-time.After(grace):
+		_ = proc.Kill()
+		<-exited
 	}
 }
 
