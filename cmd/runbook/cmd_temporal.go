@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -115,6 +117,7 @@ func (c *cli) runOnTemporal(fs *flagSet, f *runFlags, p *engine.Playbook) int {
 		fmt.Fprintf(c.stderr, "runbook run: %v\n", err)
 		return exitUsage
 	}
+	c.warnUnserved(in.ctx, "run", run)
 	if f.detach {
 		in.release()
 		fmt.Fprintln(c.stdout, run.ID())
@@ -210,7 +213,27 @@ func runAttach(c *cli, cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "runbook attach: %v\n", err)
 		return exitUsage
 	}
+	c.warnUnserved(in.ctx, "attach", run)
 	return c.follow(con, in, run, *output, *noColor)
+}
+
+// warnUnserved warns, for runbook cmd, of the queues of run that no
+// worker serves, whose steps wait without an error until one does: a
+// misspelt vars.queue, or a network whose worker is down.
+func (c *cli) warnUnserved(ctx context.Context, cmd string, run *temporal.Run) {
+	unserved, err := run.Unserved(ctx)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "runbook %s: warning: %v\n", cmd, err)
+		return
+	}
+	for _, queue := range slices.Sorted(maps.Keys(unserved)) {
+		if hosts := unserved[queue]; len(hosts) > 0 {
+			fmt.Fprintf(c.stderr, "runbook %s: warning: no worker serves queue %q, where the steps on %s go (their vars.queue): they wait until one does (runbook worker --queue %s)\n",
+				cmd, queue, strings.Join(hosts, ", "), queue)
+		} else {
+			fmt.Fprintf(c.stderr, "runbook %s: warning: no worker serves Temporal here: the run waits until one starts (runbook worker)\n", cmd)
+		}
+	}
 }
 
 var workerCommand = &command{

@@ -539,6 +539,29 @@ task "command" "back" {
 	}
 }
 
+// TestTemporalWarnsOfQueuesNoWorkerServes starts a run whose host b
+// names a queue no worker serves (a misspelt vars.queue): the run would
+// wait for it without an error, so runbook run says so, naming the queue
+// and the host.
+func TestTemporalWarnsOfQueuesNoWorkerServes(t *testing.T) {
+	server := temporaltest.Shared(t)
+	srvA, srvB := sshdtest.Start(t, sshdtest.Options{}), sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srvA, "east")
+	playbook, inventory := filepath.Join(t.TempDir(), "queues.hcl"), twoQueueInventory(t, srvA, "east", srvB, "wset")
+	writeFile(t, playbook, `
+task "command" "both" {
+  on   = [host.a, host.b]
+  argv = ["true"]
+}
+`)
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach")
+	r.wantCode(t, exitOK)
+	want := `runbook run: warning: no worker serves queue "wset", where the steps on b go (their vars.queue): they wait until one does (runbook worker --queue wset)`
+	if !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, `queue "east"`) {
+		t.Errorf("stderr\n%s\nstdout %s\nwant the warning %q and none for east", r.stderr, r.stdout, want)
+	}
+}
+
 func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
 	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})

@@ -130,6 +130,70 @@ func (c *Client) Start(ctx context.Context, src *Source, opts StartOptions) (*Ru
 	return &Run{c: c, id: id, input: in}, nil
 }
 
+// unservedPatience is how long Unserved keeps asking about queues that
+// seem to have no worker: a worker that has just started polls a moment
+// later.
+const unservedPatience = 2 * time.Second
+
+// Unserved returns the task queues of the run's steps, and the walk's
+// own (DefaultQueue), that no worker has polled lately, each with the
+// hosts whose steps it carries (none for the walk's queue alone). Such a
+// run waits, without an error, until a worker serves the queue: a
+// misspelt vars.queue, or a network whose worker is down. While some
+// queue seems unserved it asks again, for up to unservedPatience.
+func (r *Run) Unserved(ctx context.Context) (map[string][]string, error) {
+	deadline := time.Now().Add(unservedPatience)
+	for {
+		unserved, err := r.unserved(ctx)
+		if err != nil || len(unserved) == 0 || time.Now().After(deadline) {
+			return unserved, err
+		}
+		select {
+		case <-ctx.Done():
+			return unserved, nil
+		case <-time.After(unservedPatience / 8):
+		}
+	}
+}
+
+// unserved asks the server once what Unserved returns.
+func (r *Run) unserved(ctx context.Context) (map[string][]string, error) {
+	hosts := map[string][]string{}
+	for _, nd := range r.input.Nodes {
+		for _, h := range nd.Hosts {
+			if !slices.Contains(hosts[nd.Queue], h) {
+				hosts[nd.Queue] = append(hosts[nd.Queue], h)
+			}
+		}
+	}
+	unserved := map[string][]string{}
+	served := func(queue string, kind enumspb.TaskQueueType) (bool, error) {
+		resp, err := r.c.c.DescribeTaskQueue(ctx, queue, kind)
+		if err != nil {
+			return false, fmt.Errorf("ask the server which workers serve queue %s: %w", queue, err)
+		}
+		return len(resp.GetPollers()) > 0, nil
+	}
+	for queue, on := range hosts {
+		ok, err := served(queue, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			slices.Sort(on)
+			unserved[queue] = on
+		}
+	}
+	ok, err := served(DefaultQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		unserved[DefaultQueue] = hosts[DefaultQueue]
+	}
+	return unserved, nil
+}
+
 // Nodes returns the instances of p as the walk of a run under limit (as
 // engine.RunOptions.Limit) sees them.
 func Nodes(p *compile.Program, limit []string) ([]Node, error) {
