@@ -6,10 +6,10 @@ GO        ?= go
 BIN       := bin
 TESTFLAGS ?= -race -count=1 -timeout 25m
 PKGS      := ./...
-# The slowest test packages, named first so that go test starts them first
-# and the rest fill the other cores meanwhile (go test runs each package
-# once, however often it is named).
-SLOW_PKGS := ./playbooks ./engine/transport/sshtransport ./internal/sim ./cmd/runbook
+# The slowest test packages, named first, longest first, so that go test
+# starts them first and the rest fill the other cores meanwhile (go test
+# runs each package once, however often it is named).
+SLOW_PKGS := ./playbooks ./cmd/runbook ./engine/transport/sshtransport ./internal/sim
 
 # The linters of `make lint`, at fixed versions, installed into bin/tools
 # from the Go module proxy the first time lint runs (and again when a

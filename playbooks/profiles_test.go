@@ -54,6 +54,7 @@ var profileStops = map[string]stop{
 // the fix; any other must end in a streaming pair that a second run
 // leaves unchanged.
 func TestHAPairProfiles(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "profiles", "*.hcl"))
 	if err != nil || len(files) < 12 {
 		t.Fatalf("profiles: %v, %v; want at least 12", files, err)

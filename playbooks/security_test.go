@@ -98,6 +98,7 @@ func TestBundledPlaybookRefusesOptionAddresses(t *testing.T) {
 // wait that is no duration: the run is refused before it starts, and
 // neither host changes.
 func TestHAPairBadWaitChangesNothing(t *testing.T) {
+	t.Parallel()
 	pair := sim.StartPair(t, pairOf("4.7.2", sim.Faults{}))
 	before := snapshot(t, pair)
 	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair, "pg_wait=-5m"), Environ: []string{}})
@@ -122,6 +123,7 @@ var errNoTerminal = errors.New("there is no terminal to ask on; pass --yes")
 // secondary's data would be replaced, with nobody to answer: the run
 // refuses before it changes anything. Answering yes then sets the pair up.
 func TestHAPairAsksBeforeChanging(t *testing.T) {
+	t.Parallel()
 	pair := sim.StartPair(t, pairOf("4.7.2", sim.Faults{}))
 	before := snapshot(t, pair)
 	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair), Environ: []string{}})
@@ -160,6 +162,7 @@ func TestHAPairAsksBeforeChanging(t *testing.T) {
 // cut off mid-way (what follows it not yet run) and resumes: the resume
 // runs the step again instead of refusing, and the pair still replicates.
 func TestHAPairResumesReadOnlySteps(t *testing.T) {
+	t.Parallel()
 	pair := sim.StartPair(t, pairOf("4.7.2", sim.Faults{}))
 	p, diags := engine.LoadFS(playbooks.FS, ".", engine.LoadOptions{Vars: playbookVars(pair), Environ: []string{}})
 	requireNoErrors(t, p, diags)
@@ -247,6 +250,7 @@ func cutOff(t *testing.T, p *engine.Playbook, state, id string) {
 // task has run: each fails naming its task and argument, and no command
 // runs on the host.
 func TestShellInjectionRunsNothing(t *testing.T) {
+	t.Parallel()
 	pair := sim.StartPair(t, pairOf("4.7.2", sim.Faults{}))
 	mark := fmt.Sprintf("/tmp/runbook-injected-%d", time.Now().UnixNano())
 	// later is empty, known only once facts has run.

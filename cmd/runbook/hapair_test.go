@@ -12,7 +12,10 @@ import (
 // TestRunHAPairAsksFirst runs the bundled playbook on a fresh simulated
 // pair with no terminal and without --yes: the run refuses at the question,
 // before anything changes on either host. With --yes it sets the pair up.
+// It runs in parallel with the other tests on hosts of their own: most of
+// its time is spent waiting on the pair.
 func TestRunHAPairAsksFirst(t *testing.T) {
+	t.Parallel()
 	pair := sim.StartPair(t, sim.PairOptions{
 		Primary:   sim.HostOptions{MongoCatchUp: 3 * time.Second},
 		Secondary: sim.HostOptions{MongoCatchUp: 3 * time.Second},

@@ -11,6 +11,7 @@ import (
 // TestAddSlavesWithoutKeyExchange: the primary's replication key was made
 // but never copied to the secondary.
 func TestAddSlavesWithoutKeyExchange(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{})
 	mustSSH(t, p.Primary, "sudo python3 "+hostconf.KeyExchangeScript(p.Primary.AlationDir)+" "+p.Secondary.Address)
 	trustHostKeys(t, p.Primary, p.Secondary)
@@ -25,6 +26,7 @@ func TestAddSlavesWithoutKeyExchange(t *testing.T) {
 // TestMOTDDirtiesShell: a MOTD on the secondary breaks add_slaves until
 // ~/.hushlogin exists there.
 func TestMOTDDirtiesShell(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{Secondary: HostOptions{Faults: Faults{MOTD: DefaultMOTD}}})
 	if out := mustSSH(t, p.Secondary, "echo hi"); !strings.Contains(out, DefaultMOTD) {
 		t.Fatalf("non-interactive ssh printed %q, want the MOTD too", out)
@@ -43,6 +45,7 @@ func TestMOTDDirtiesShell(t *testing.T) {
 
 // TestReplicateBeforeAddSlaves: the secondary is not attached yet.
 func TestReplicateBeforeAddSlaves(t *testing.T) {
+	t.Parallel()
 	h := StartHost(t, HostOptions{})
 	_, err := ssh(t, h, inShell("alation_action cluster_replicate_postgres"))
 	errContains(t, err, "cluster_replicate_postgres", "not a secondary", "cluster_add_slaves")
@@ -54,6 +57,7 @@ func TestReplicateBeforeAddSlaves(t *testing.T) {
 // TestSlaveOfAnotherPrimary: master mode from slave fails, and a primary
 // refuses a secondary attached elsewhere, until it is made standalone.
 func TestSlaveOfAnotherPrimary(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{
 		Primary:   HostOptions{Faults: Faults{ReplicationMode: hostconf.ModeSlave}},
 		Secondary: HostOptions{Faults: Faults{ReplicationMode: hostconf.ModeSlave}},
@@ -73,6 +77,7 @@ func TestSlaveOfAnotherPrimary(t *testing.T) {
 // /opt/alation/alation, and 4.8 replaces the key exchange script by the
 // cluster_generate_keys action.
 func TestLayouts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		version, dir string
 		script       bool
@@ -81,6 +86,7 @@ func TestLayouts(t *testing.T) {
 		{"4.8.0", "/opt/alation/alation", false},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
+			t.Parallel()
 			h := StartHost(t, HostOptions{Version: tc.version})
 			if h.AlationDir != tc.dir {
 				t.Fatalf("alation dir %s, want %s", h.AlationDir, tc.dir)
@@ -109,6 +115,7 @@ func TestLayouts(t *testing.T) {
 // them, init refuses missing directories, and init with real ones fixes
 // the host.
 func TestInvalidDisks(t *testing.T) {
+	t.Parallel()
 	h := StartHost(t, HostOptions{Faults: Faults{InvalidDisks: true}})
 	if s := mustSSH(t, h, "sudo /etc/init.d/alation status"); s != "Alation is running\n" {
 		t.Fatalf("status %q", s)
@@ -135,6 +142,7 @@ func TestInvalidDisks(t *testing.T) {
 // TestClosedPorts: closed ports are not listened on and add_slaves names
 // the one it cannot reach.
 func TestClosedPorts(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{Secondary: HostOptions{Faults: Faults{ClosedPorts: []int{hostconf.MongoPort}}}})
 	if c, err := net.Dial("tcp", hostPort(p.Secondary.Address, hostconf.MongoPort)); err == nil {
 		c.Close()
@@ -157,6 +165,7 @@ func TestClosedPorts(t *testing.T) {
 // TestStopStart: stop ends PostgreSQL and the listeners; start brings
 // them back.
 func TestStopStart(t *testing.T) {
+	t.Parallel()
 	h := StartHost(t, HostOptions{})
 	mustSSH(t, h, "sudo /etc/init.d/alation stop")
 	for _, port := range []int{hostconf.PGPort, hostconf.MongoPort, hostconf.KVStorePort} {

@@ -10,6 +10,7 @@ import (
 // TestUpDown starts a pair that outlives its starter and removes it with
 // Down, as two runs of alation-sim do.
 func TestUpDown(t *testing.T) {
+	t.Parallel()
 	RequireDeps(t)
 	dir := filepath.Join(searchableTempDir(t), "pair")
 	p, err := Up(PairOptions{Dir: dir})
@@ -30,6 +31,7 @@ func TestUpDown(t *testing.T) {
 
 // TestSweepStale tears down hosts whose owning process is gone.
 func TestSweepStale(t *testing.T) {
+	t.Parallel()
 	RequireDeps(t)
 	base := searchableTempDir(t)
 	dir := filepath.Join(base, "run-abandoned")

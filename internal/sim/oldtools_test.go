@@ -13,6 +13,7 @@ import (
 // checks RSA host keys alone, so it cannot reach an sshd whose one key is
 // ed25519.
 func TestOldSSHClients(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{
 		Primary:   HostOptions{SSHClient: hostconf.SSHClient74},
 		Secondary: HostOptions{SSHClient: hostconf.SSHClient53, HostKeyType: HostKeyRSA},
@@ -57,6 +58,7 @@ func TestOldSSHClients(t *testing.T) {
 // of its input, as Python's input() does, and with empty answers makes a
 // key without a passphrase.
 func TestKeyScriptPrompts(t *testing.T) {
+	t.Parallel()
 	h := StartHost(t, HostOptions{KeyScriptPrompts: true})
 	script := "python3 " + hostconf.KeyExchangeScript(h.AlationDir) + " 127.0.0.9"
 	out, err := h.Exec(bg, script+" </dev/null 2>&1; echo status $?")

@@ -13,6 +13,7 @@ import (
 // TestProcedureByHand walks the HA pair procedure over plain ssh and checks
 // the outcome on the hosts.
 func TestProcedureByHand(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{})
 	prim, sec := p.Primary, p.Secondary
 
@@ -92,6 +93,7 @@ func TestProcedureByHand(t *testing.T) {
 // TestReplicateAgainAndLeave checks that replication can be repeated and
 // that standalone mode promotes the standby.
 func TestReplicateAgainAndLeave(t *testing.T) {
+	t.Parallel()
 	p := StartPair(t, PairOptions{})
 	exchangeKeys(t, p.Primary, p.Secondary)
 	hushLogins(t, p.Primary, p.Secondary)

@@ -8,6 +8,7 @@ import (
 // TestShell checks the Alation shell's stdin mode, its tools and its exit
 // status.
 func TestShell(t *testing.T) {
+	t.Parallel()
 	h := StartHost(t, HostOptions{})
 	script := `printf '%s\n' 'alation_conf alation.cluster.pg_repl_in_line' 'psql rosemeta -At' 'SELECT 40 + 2;'`
 	out := mustSSH(t, h, script+" | sudo /etc/init.d/alation shell")

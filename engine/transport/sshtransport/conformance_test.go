@@ -12,14 +12,20 @@ import (
 // real sshd with the SFTP subsystem and against one without it, where
 // files travel over exec sessions, and the suite of sudo under
 // `Defaults requiretty` against both, logging in as the users it makes.
+// The four passes run in parallel, each on its own sshd: much of a pass
+// is waiting (on sleeps its commands run, on processes leaving the
+// process table, on sudo's delay after a wrong password), which another
+// pass fills.
 func TestConformance(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
 			for _, tc := range []struct {
 				name   string
 				noSFTP bool
 			}{{"sftp", false}, {"nosftp", true}} {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					srv := sshdtest.Start(t, sshdtest.Options{MaxSessions: 10, NoSFTP: tc.noSFTP})
 					config := func() Config {
 						cfg := testConfig(srv)
