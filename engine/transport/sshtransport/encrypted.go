@@ -46,7 +46,13 @@ func (k *encryptedKey) SignWithAlgorithm(rand io.Reader, data []byte, algorithm 
 
 // decrypt returns the decrypted key, from the cache or by decrypting it
 // with Config.KeyPassphrase or, failing that, Config.PassphrasePrompt.
+// The handshake's timeout is paused meanwhile: asking the operator,
+// waiting for another connection that decrypts the same key, and the
+// key derivation itself (bcrypt, slow on purpose, and slower still on a
+// busy control node) are time spent here, not by the host.
 func (k *encryptedKey) decrypt() (ssh.Signer, error) {
+	k.pause()
+	defer k.resume()
 	decrypted.Lock()
 	defer decrypted.Unlock()
 	if s, ok := decrypted.signers[k.path]; ok {
@@ -57,9 +63,7 @@ func (k *encryptedKey) decrypt() (ssh.Signer, error) {
 		if k.cfg.PassphrasePrompt == nil {
 			return nil, fmt.Errorf("identity file %s is encrypted and no passphrase was given", k.path)
 		}
-		k.pause()
 		p, err := k.cfg.PassphrasePrompt(k.path)
-		k.resume()
 		if err != nil {
 			return nil, fmt.Errorf("passphrase for identity file %s: %w", k.path, err)
 		}
