@@ -103,24 +103,15 @@ func TestDependsOnRole(t *testing.T) {
 	if err := os.CopyFS(dir, os.DirFS("testdata/roles")); err != nil {
 		t.Fatal(err)
 	}
-	site := `
-host "web1" {}
-host "web2" {}
-host "db" {}
-role "web" {
-  source = "./roles/app"
-  on     = [host.web1, host.web2]
-  name   = "web"
-  port   = 8080
-}
+	after := `
 task "echo" "after" {
   on         = [host.web1, host.db]
   message    = "after"
   depends_on = [role.web]
 }
 `
-	writeFiles(t, dir, map[string]string{"deps.hcl": site, "typo.hcl": strings.Replace(site, "[role.web]", "[role.wbe]", 1)})
-	p, diags := Load(filepath.Join(dir, "deps.hcl"), LoadOptions{})
+	writeFiles(t, dir, map[string]string{"after.hcl": after})
+	p, diags := Load(dir, LoadOptions{})
 	if diags.HasErrors() {
 		t.Fatal(diagText(p, diags))
 	}
@@ -151,8 +142,9 @@ task "echo" "after" {
 	if res := resultOf(t, rep, "after@db"); res.Status != StatusOK {
 		t.Errorf("after@db: %s, %v", res.Status, res.Err)
 	}
-	p, diags = Load(filepath.Join(dir, "typo.hcl"), LoadOptions{})
-	if text := diagText(p, diags); !strings.Contains(text, "typo.hcl line 14") || !strings.Contains(text, `role "wbe", which is not declared here. Did you mean "web"?`) {
+	writeFiles(t, dir, map[string]string{"after.hcl": strings.Replace(after, "[role.web]", "[role.wbe]", 1)})
+	p, diags = Load(dir, LoadOptions{})
+	if text := diagText(p, diags); !strings.Contains(text, "after.hcl line 5") || !strings.Contains(text, `role "wbe", which is not declared here. Did you mean "web"?`) {
 		t.Errorf("an unknown role:\n%s", text)
 	}
 }
