@@ -128,6 +128,14 @@ type Result struct {
 	// Stderr holds only its end.
 	StdoutTruncated bool
 	StderrTruncated bool
+	// LoginOutput is what was printed before the command started, which
+	// is in neither Stdout nor Stderr: by the login shell's start-up
+	// files (a greeting in .bashrc), a MOTD, or sudo. Over SSH it is
+	// what the session's login printed, or, for a command run by a
+	// persistent helper, what the helper's login printed. It is empty
+	// when nothing was printed, and on the local host, where no login
+	// runs.
+	LoginOutput []byte
 }
 
 // OK reports whether the process exited with status 0.

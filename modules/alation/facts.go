@@ -179,13 +179,15 @@ func localOnly(pg string, pgKnown bool, mongo string) []string {
 }
 
 // loginNoise runs a bare command as the connecting user, without sudo,
-// and returns whatever the login printed besides the command's output.
+// and returns whatever the login printed besides the command's output:
+// what the transport kept apart from it (transport.Result.LoginOutput),
+// and anything else in its output.
 func loginNoise(ctx context.Context, h transport.Host) (string, error) {
 	res, err := h.Run(ctx, transport.Command{Args: []string{"echo", outputMarker}})
 	if _, err := mustOK(res, err, "log in to check the login is clean"); err != nil {
 		return "", err
 	}
-	return extraOutput(string(res.Stdout), string(res.Stderr)), nil
+	return strings.TrimSpace(string(res.LoginOutput) + "\n" + extraOutput(string(res.Stdout), string(res.Stderr))), nil
 }
 
 // extraOutput returns what a login printed, on stdout and stderr, besides

@@ -12,7 +12,8 @@ import (
 
 // TestLoginBannerOnStdout gives a user a login shell that prints a banner
 // on standard output before every command and subsystem, as a start-up
-// file may. A command's output is its own, and files travel: over SFTP
+// file may. A command's output is its own, in either mode, with the
+// banner apart in LoginOutput, and files travel: over SFTP
 // when the server is internal-sftp, which no login shell starts, and
 // over exec sessions when there is no SFTP or when the banner garbles
 // the stream of an external sftp-server, which the login shell starts.
@@ -23,11 +24,15 @@ func TestLoginBannerOnStdout(t *testing.T) {
 		u := sshdtest.NewUser(t)
 		u.SetLoginShell(t, "echo 'Welcome to box, where every login is logged'")
 		dir := sshdtest.SharedDir(t, "runbook-banner-", 0o777)
-		h := hostAs(t, srv, u.Name)
-		res, err := h.Run(context.Background(), transport.Command{Args: []string{"echo", "own"}})
-		if err != nil || string(res.Stdout) != "own\n" {
-			t.Errorf("%+v: command: %q (%v), want its own output", opts, res.Stdout, err)
+		for _, mode := range Modes {
+			cfg := testConfig(srv)
+			cfg.User, cfg.Mode = u.Name, mode
+			res, err := newHost(t, cfg).Run(context.Background(), transport.Command{Args: []string{"echo", "own"}})
+			if err != nil || string(res.Stdout) != "own\n" || string(res.LoginOutput) != "Welcome to box, where every login is logged" {
+				t.Errorf("%+v, %s mode: command: stdout %q, login output %q (%v); want its own output, and the banner apart", opts, mode, res.Stdout, res.LoginOutput, err)
+			}
 		}
+		h := hostAs(t, srv, u.Name)
 		path := filepath.Join(dir, "f")
 		if _, err := h.Upload(context.Background(), transport.File{Path: path, Content: []byte("x"), Mode: 0o644}); err != nil {
 			t.Errorf("%+v: upload: %v", opts, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/runbookhq/runbook/engine/transport"
@@ -117,6 +118,9 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 	own := hs.Stdout(out) // the command's output, without what the login shell printed first
 	withOwn := func(res transport.Result, err error) (transport.Result, error) {
 		_ = own.End()
+		if res.LoginOutput == nil { // a helper's says what its own login printed
+			res.LoginOutput = loginOutput(own.Dropped(), hs.Early())
+		}
 		return withOutput(res, err)
 	}
 	if pooled && h.persistent() {
@@ -262,6 +266,19 @@ func startIn(ctx context.Context, sess *ssh.Session, line string, attach func(*s
 		return nil, err
 	}
 	return stdin, nil
+}
+
+// loginOutput joins what a login printed before a command started, on
+// standard output (stdout) and in lines on standard error (stderr), as
+// transport.Result.LoginOutput holds it: nil when it printed nothing.
+// Line ends around it are left out: the wrapper and the helper write one
+// before their markers.
+func loginOutput(stdout []byte, stderr []string) []byte {
+	text := strings.Trim(string(stdout)+"\n"+strings.Join(stderr, "\n"), "\n")
+	if text == "" {
+		return nil
+	}
+	return []byte(text)
 }
 
 // outputTo returns the attach function (see start) that sends a session's

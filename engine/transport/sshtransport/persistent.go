@@ -47,6 +47,7 @@ type helper struct {
 	ended     chan struct{} // closed once the session has ended
 	closeOnce sync.Once
 	reusable  atomic.Bool // the last command left the helper waiting for the next
+	login     []byte      // what its login printed before it started (see transport.Result.LoginOutput)
 }
 
 // errNoHelper means that a persistent helper could not start on a
@@ -91,8 +92,9 @@ func (h *host) startHelper(ctx context.Context) (*helper, error) {
 		started <- err
 	}()
 	var status string
+	greeting := shell.StreamLines[transport.Stream](nil, transport.Stdout, maxTerminalOutput)
 	go func() {
-		err := hp.out.CopyUntil(ready, io.Discard)
+		err := hp.out.CopyUntil(ready, greeting)
 		if err == nil {
 			status, err = hp.out.Line()
 		}
@@ -108,6 +110,9 @@ func (h *host) startHelper(ctx context.Context) (*helper, error) {
 		}
 	}
 	if err == nil && strings.TrimSpace(status) == "ok" {
+		early.Flush()
+		greeting.Flush()
+		hp.login = loginOutput(greeting.Bytes(), linesOf(early.Bytes()))
 		return hp, nil
 	}
 	hp.Close()
@@ -254,8 +259,19 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 	res, err := h.finish(ctx, hp.cn, hp, in, hs, sudo, waited, func(err error) (transport.Result, error) {
 		return h.helperResult(hp, status, err, hs)
 	})
+	res.LoginOutput = hp.login
 	h.putHelper(hp)
 	return res, err
+}
+
+// linesOf splits b into lines without their ends; nil when b holds no
+// more than line ends.
+func linesOf(b []byte) []string {
+	text := strings.TrimRight(string(b), "\n")
+	if text == "" {
+		return nil
+	}
+	return strings.Split(text, "\n")
 }
 
 // await reads the command's output to out and its errors to stderr up to

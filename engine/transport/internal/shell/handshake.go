@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -346,4 +347,13 @@ func (h *Handshake) Failure() error {
 		return errors.New("command did not start and wrote nothing")
 	}
 	return fmt.Errorf("command did not start: %s", strings.Join(h.early, "; "))
+}
+
+// Early returns the lines written to standard error before the wrapper
+// reported that it runs (by a login shell or sudo), the last
+// maxEarlyLines of them, each a line without its end.
+func (h *Handshake) Early() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.early)
 }

@@ -21,6 +21,7 @@ type Preamble struct {
 	w       io.Writer
 	mark    []byte
 	held    []byte
+	dropped []byte // what came before the marker
 	passing bool
 }
 
@@ -38,6 +39,8 @@ func (p *Preamble) Write(b []byte) (int, error) {
 	p.held = append(p.held, b...)
 	if i := bytes.Index(p.held, p.mark); i >= 0 {
 		rest := p.held[i+len(p.mark):]
+		// The line writes a newline before its marker.
+		p.dropped = bytes.TrimSuffix(p.held[:i], []byte("\n"))
 		p.held, p.passing = nil, true
 		if len(rest) > 0 {
 			if _, err := p.w.Write(rest); err != nil {
@@ -62,4 +65,11 @@ func (p *Preamble) End() error {
 	}
 	_, err := p.w.Write(held)
 	return err
+}
+
+// Dropped returns what came before the marker, which Write did not pass
+// on: what the login printed on standard output before the command line
+// ran.
+func (p *Preamble) Dropped() []byte {
+	return p.dropped
 }
