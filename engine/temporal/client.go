@@ -140,8 +140,16 @@ const unservedPatience = 2 * time.Second
 // hosts whose steps it carries (none for the walk's queue alone). Such a
 // run waits, without an error, until a worker serves the queue: a
 // misspelt vars.queue, or a network whose worker is down. While some
-// queue seems unserved it asks again, for up to unservedPatience.
+// queue seems unserved it asks again, for up to unservedPatience. A run
+// that has ended has none.
 func (r *Run) Unserved(ctx context.Context) (map[string][]string, error) {
+	desc, err := r.c.c.DescribeWorkflowExecution(ctx, r.id, "")
+	if err != nil {
+		return nil, fmt.Errorf("ask the server whether run %s still runs: %w", r.id, err)
+	}
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil, nil // an ended run waits for no worker
+	}
 	deadline := time.Now().Add(unservedPatience)
 	for {
 		unserved, err := r.unserved(ctx)

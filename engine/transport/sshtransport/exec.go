@@ -118,7 +118,7 @@ func (h *host) run(ctx context.Context, c transport.Command, sink io.Writer, tty
 	own := hs.Stdout(out) // the command's output, without what the login shell printed first
 	withOwn := func(res transport.Result, err error) (transport.Result, error) {
 		_ = own.End()
-		if res.LoginOutput == nil { // a helper's says what its own login printed
+		if res.LoginOutput == nil { // a command run by a helper has its helper's
 			res.LoginOutput = loginOutput(own.Dropped(), hs.Early())
 		}
 		return withOutput(res, err)

@@ -39,8 +39,7 @@ func (p *Preamble) Write(b []byte) (int, error) {
 	p.held = append(p.held, b...)
 	if i := bytes.Index(p.held, p.mark); i >= 0 {
 		rest := p.held[i+len(p.mark):]
-		// The line writes a newline before its marker.
-		p.dropped = bytes.TrimSuffix(p.held[:i], []byte("\n"))
+		p.dropped = p.held[:i]
 		p.held, p.passing = nil, true
 		if len(rest) > 0 {
 			if _, err := p.w.Write(rest); err != nil {
@@ -69,7 +68,7 @@ func (p *Preamble) End() error {
 
 // Dropped returns what came before the marker, which Write did not pass
 // on: what the login printed on standard output before the command line
-// ran.
+// ran, and the line end the line writes before its marker.
 func (p *Preamble) Dropped() []byte {
 	return p.dropped
 }
