@@ -125,7 +125,10 @@ func (u *Unarchive) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 	}
 	args := []string{"/bin/sh", "-c", extractScript(u.Src), "sh", src, u.Dest}
 	if err := runChecked(ctx, env, "extract "+u.Src, transport.Command{Args: args}); err != nil {
-		return engine.Result{Changed: true}, err
+		// Extracting may stop midway, having written part of the archive:
+		// only a dest that does not exist shows that nothing was.
+		exists, xerr := pathExists(ctx, env, "", u.Dest)
+		return engine.Result{Changed: exists || xerr != nil}, err
 	}
 	return engine.Result{Changed: true, Outputs: UnarchiveOutputs{Dest: u.Dest, Extracted: true}}, nil
 }
