@@ -66,6 +66,17 @@ func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Playbook, hcl.Diagnostic
 	return &Playbook{prog}, diags
 }
 
+// SyntaxErrors returns the syntax errors of src, the content of the file
+// called filename (in JSON syntax when its name ends in .json), as Load
+// reports them: each in the file's order, but for those that may only
+// follow from an earlier one.
+func SyntaxErrors(src []byte, filename string) hcl.Diagnostics {
+	if _, diags := config.NewParser().Parse(src, filename); diags.HasErrors() {
+		return diags
+	}
+	return nil
+}
+
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or
 // hcl.NewDiagnosticTextWriter, which shows long source lines whole).

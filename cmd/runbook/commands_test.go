@@ -230,6 +230,15 @@ func TestFmt(t *testing.T) {
 	if !strings.Contains(r.stderr, "broken.hcl:1:16") || read(broken) != "task \"command\" {\n" {
 		t.Errorf("fmt on a syntax error: stderr %q", r.stderr)
 	}
+	// Each syntax error, in the file's order, as load shows them; not the
+	// parser's complaint about the ";" the scanner refused already.
+	twice := write("twice.hcl", "task \"command\" \"b\" {\n  cmd = 'y'\n}\ntask \"command\" \"a\" {\n  cmd = \"x\";\n}\n")
+	r = runbook(t, "fmt", twice)
+	r.wantCode(t, exitUsage)
+	first, second := strings.Index(r.stderr, "twice.hcl:2:9"), strings.Index(r.stderr, "twice.hcl:5:12")
+	if first < 0 || second < first || strings.Count(r.stderr, "Error:") != 2 {
+		t.Errorf("fmt on two syntax errors: stderr %q", r.stderr)
+	}
 }
 
 func TestExistingPathWinsOverBundledName(t *testing.T) {
