@@ -60,6 +60,7 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	l.p.sources = append(l.p.sources, named...)
 	l.p.funcs = lang.Functions(func(name string) ([]byte, string, error) { return config.ReadRelative(src, dir, name) })
 	if l.diags.HasErrors() {
+		l.checkVarFileSyntax()
 		return l.finish()
 	}
 	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.extraFiles(), l.opts.Inventory)

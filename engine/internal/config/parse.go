@@ -173,7 +173,11 @@ func syntaxErrors(diags hcl.Diagnostics) hcl.Diagnostics {
 		}
 		if d.Summary == unclosedString && i < len(errs)-1 {
 			c := *d
-			c.Detail += fmt.Sprintf(" (The %d other syntax errors the parser found after it in this file are not shown: a quote missing here makes what follows read inside out. Fix it and try again.)", len(errs)-1-i)
+			hidden := "The 1 other syntax error the parser found after it in this file is not shown"
+			if n := len(errs) - 1 - i; n > 1 {
+				hidden = fmt.Sprintf("The %d other syntax errors the parser found after it in this file are not shown", n)
+			}
+			c.Detail += " (" + hidden + ": a quote missing here makes what follows read inside out. Fix it and try again.)"
 			return append(shown, &c)
 		}
 		shown = append(shown, d)
