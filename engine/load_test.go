@@ -275,3 +275,33 @@ task "echo" "stray" {
 		t.Errorf("a missing inventory file: %s", text)
 	}
 }
+
+// TestPlaybookWithoutTasksWarns loads playbooks that declare no task: a
+// warning names the playbook, and loading still succeeds. One whose tasks
+// come from a role has none to say.
+func TestPlaybookWithoutTasksWarns(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"empty.hcl": "", "hosts.hcl": "host \"web\" {}\n"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, diags := Load(path, LoadOptions{})
+		if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Playbook has no tasks" || !strings.Contains(diags[0].Detail, path+" declares no task") {
+			t.Errorf("%s: %s", name, diagText(p, diags))
+		}
+	}
+	roles := filepath.Join(dir, "roles", "app")
+	if err := os.MkdirAll(roles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "site.hcl")
+	for path, src := range map[string]string{site: "role \"app\" {\n  source = \"./roles/app\"\n}\n", filepath.Join(roles, "main.hcl"): "task \"echo\" \"a\" {\n  message = \"hi\"\n}\n"} {
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, diags := Load(site, LoadOptions{}); len(diags) != 0 {
+		t.Errorf("tasks of a role: %s", diagText(p, diags))
+	}
+}

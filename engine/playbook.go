@@ -136,7 +136,8 @@ func (p *Playbook) JournalKey() string { return p.prog.JournalKey() }
 // SelectHosts returns the names of the hosts that a limit of host and group
 // names selects: the hosts it names and the members of the groups it
 // names; an empty limit selects every host. A name that is neither a host
-// nor a group is an error. Run selects the hosts of RunOptions.Limit with
+// nor a group is an error, and so is a limit that selects no host any of
+// the playbook's instances runs on, when it has some. Run selects the hosts of RunOptions.Limit with
 // the same rule, so a program can check a limit before it runs anything.
 func (p *Playbook) SelectHosts(limit []string) (map[string]bool, error) {
 	return p.prog.SelectHosts(limit)

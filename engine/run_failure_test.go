@@ -452,3 +452,25 @@ task "echo" "after" {
 		t.Errorf("the instance not started ended %s (%v), want cancelled", res.Status, res.Err)
 	}
 }
+
+// TestLimitWithoutInstances limits a playbook whose tasks run on web to
+// hosts none of them runs on: plan's check and Run refuse it alike,
+// naming the hosts the tasks run on.
+func TestLimitWithoutInstances(t *testing.T) {
+	p := mustLoad(t, `
+host "web" {}
+host "db" {
+  groups = ["back"]
+}
+task "echo" "a" {
+  on      = host.web
+  message = "hi"
+}
+`, LoadOptions{})
+	_, selErr := p.SelectHosts([]string{"back", "local"})
+	_, runErr := Run(context.Background(), p, RunOptions{Limit: []string{"back", "local"}, Connect: localConnect})
+	const want = `limit: back, local selects none of the hosts the tasks run on: web`
+	if selErr == nil || runErr == nil || selErr.Error() != want || runErr.Error() != want {
+		t.Errorf("SelectHosts %v, Run %v, want %s", selErr, runErr, want)
+	}
+}

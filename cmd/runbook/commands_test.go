@@ -283,3 +283,33 @@ func TestValidateLongVarFileLine(t *testing.T) {
 		t.Errorf("the diagnostic is %d bytes long:\n%.3000s", len(r.stderr), r.stderr)
 	}
 }
+
+// TestPlaybookThatDoesNothing checks validate, plan and run alike on a
+// playbook without tasks (a warning naming it, then success) and on a
+// limit that leaves none of a playbook's instances (a usage error naming
+// the hosts the tasks run on).
+func TestPlaybookThatDoesNothing(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.hcl")
+	if err := os.WriteFile(empty, []byte("host \"web\" {\n  address = \"127.0.0.1\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"validate", "plan", "run"} {
+		r := runbook(t, cmd, empty)
+		r.wantCode(t, exitOK)
+		if !strings.Contains(r.stderr, "Warning: Playbook has no tasks") || !strings.Contains(r.stderr, empty+" declares no task") {
+			t.Errorf("%s on a playbook without tasks: stderr %q", cmd, r.stderr)
+		}
+	}
+	one := filepath.Join(dir, "one.hcl")
+	if err := os.WriteFile(one, []byte("host \"web\" {\n  address = \"127.0.0.1\"\n}\ntask \"command\" \"a\" {\n  on   = host.web\n  argv = [\"true\"]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"plan", "run"} {
+		r := runbook(t, cmd, "--limit", "local", one)
+		r.wantCode(t, exitUsage)
+		if !strings.Contains(r.stderr, "limit: local selects none of the hosts the tasks run on: web\n") {
+			t.Errorf("%s --limit local: stderr %q", cmd, r.stderr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,21 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if l.buildGraph() {
 		l.typecheck()
 	}
+	l.warnWithoutTasks(root)
 	return l.finish()
+}
+
+// warnWithoutTasks warns that the playbook at root declares no task, in
+// its files or its roles: running it would do nothing.
+func (l *loader) warnWithoutTasks(root string) {
+	if len(l.p.tasks) > 0 || l.diags.HasErrors() {
+		return
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Playbook has no tasks",
+		Detail:   fmt.Sprintf("%s declares no task, in its files or its roles: running it does nothing.", root),
+	})
 }
 
 // finish redacts and sorts the diagnostics and marks the playbook valid
