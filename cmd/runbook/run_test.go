@@ -104,11 +104,11 @@ func TestRunUnreachableReasons(t *testing.T) {
 		if !strings.Contains(reason, "connection refused") {
 			t.Errorf("the reason %s is unreachable does not hold the connection error: %q", host, reason)
 		}
-		if n := strings.Count(rc, reason); n != 1 {
+		if n := strings.Count(rc, "  "+host+": "+reason+"\n"); n != 1 {
 			t.Errorf("the recap gives the reason %s is unreachable %d times, want once:\n%s", host, n, rc)
 		}
 		// The golden file holds the recap without the transport's wording.
-		rc = strings.Replace(rc, reason, "REASON", 1)
+		rc = strings.Replace(rc, host+": "+reason, host+": REASON", 1)
 	}
 	golden(t, "run-unreachable-recap.txt", rc)
 }
