@@ -88,7 +88,8 @@ func (f *File) Describe() string {
 	case "link":
 		return fmt.Sprintf("link %s to %s", f.Path, f.Src)
 	}
-	return fileTarget{dest: f.Path, mode: cmp.Or(f.Mode, "mode kept"), owner: f.Owner, group: f.Group}.describe("make a " + f.State)
+	attrs := fileTarget{mode: cmp.Or(f.Mode, "mode kept"), owner: f.Owner, group: f.Group}.attributes()
+	return fmt.Sprintf("make %s a %s %s", f.Path, f.State, attrs)
 }
 
 // SafeToRepeat reports true: the module changes only what differs.
