@@ -275,3 +275,77 @@ task "echo" "stray" {
 		t.Errorf("a missing inventory file: %s", text)
 	}
 }
+
+// TestPlaybookWithoutTasksWarns loads playbooks that declare no task: a
+// warning names the playbook, and loading still succeeds. One whose tasks
+// come from a role has none to say.
+func TestPlaybookWithoutTasksWarns(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"empty.hcl": "", "hosts.hcl": "host \"web\" {}\n"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, diags := Load(path, LoadOptions{})
+		if diags.HasErrors() || len(diags) != 1 || diags[0].Summary != "Playbook has no tasks" || !strings.Contains(diags[0].Detail, path+" declares no task") {
+			t.Errorf("%s: %s", name, diagText(p, diags))
+		}
+	}
+	roles := filepath.Join(dir, "roles", "app")
+	if err := os.MkdirAll(roles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(dir, "site.hcl")
+	for path, src := range map[string]string{site: "role \"app\" {\n  source = \"./roles/app\"\n}\n", filepath.Join(roles, "main.hcl"): "task \"echo\" \"a\" {\n  message = \"hi\"\n}\n"} {
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, diags := Load(site, LoadOptions{}); len(diags) != 0 {
+		t.Errorf("tasks of a role: %s", diagText(p, diags))
+	}
+}
+
+// TestMissingInventoryFileAlone loads a playbook whose hosts are all in an
+// inventory file that cannot be read, or that does not parse: that is the
+// error, without one more for each reference to a host or group the file
+// would have declared.
+func TestMissingInventoryFileAlone(t *testing.T) {
+	dir := loadtest.WritePlaybook(t, map[string]string{
+		"main.hcl": `
+task "echo" "a" {
+  on      = group.db
+  message = "a"
+}
+task "echo" "b" {
+  on      = host.db1
+  message = "b"
+}
+`,
+		"broken.inv": "host \"db1\" {\n  groups = [\"db\"\n}\n",
+	})
+	for inventory, want := range map[string]string{"missing.inv": "Cannot read inventory file", "broken.inv": "Missing item separator"} {
+		p, diags := Load(filepath.Join(dir, "main.hcl"), LoadOptions{Inventory: []string{filepath.Join(dir, inventory)}})
+		if len(diags) != 1 || diags[0].Summary != want {
+			t.Errorf("%s: want only %q:\n%s", inventory, want, diagText(p, diags))
+		}
+	}
+}
+
+// TestOnGroupNameAsAString names a group in on as a string, as a host
+// name is written: the error says to write group.NAME.
+func TestOnGroupNameAsAString(t *testing.T) {
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
+host "web1" {
+  groups = ["web"]
+}
+task "echo" "a" {
+  on      = "web"
+  message = "x"
+}
+`})
+	p, diags := Load(dir, LoadOptions{})
+	if text := diagText(p, diags); len(diags) != 1 || !strings.Contains(loadtest.Flat(text), `"web" is a group: write on = group.web`) {
+		t.Errorf("want one error saying to write group.web:\n%s", text)
+	}
+}

@@ -66,6 +66,17 @@ func LoadFS(fsys fs.FS, dir string, opts LoadOptions) (*Playbook, hcl.Diagnostic
 	return &Playbook{prog}, diags
 }
 
+// SyntaxErrors returns the syntax errors of src, the content of the file
+// called filename (in JSON syntax when its name ends in .json), as Load
+// reports them: each in the file's order, but for those that may only
+// follow from an earlier one.
+func SyntaxErrors(src []byte, filename string) hcl.Diagnostics {
+	if _, diags := config.NewParser().Parse(src, filename); diags.HasErrors() {
+		return diags
+	}
+	return nil
+}
+
 // Files returns the parsed files of the playbook (and of its var files),
 // by name, for printing diagnostics with NewDiagnosticWriter (or
 // hcl.NewDiagnosticTextWriter, which shows long source lines whole).
@@ -125,7 +136,8 @@ func (p *Playbook) JournalKey() string { return p.prog.JournalKey() }
 // SelectHosts returns the names of the hosts that a limit of host and group
 // names selects: the hosts it names and the members of the groups it
 // names; an empty limit selects every host. A name that is neither a host
-// nor a group is an error. Run selects the hosts of RunOptions.Limit with
+// nor a group is an error, and so is a limit that selects no host any of
+// the playbook's instances runs on, when it has some. Run selects the hosts of RunOptions.Limit with
 // the same rule, so a program can check a limit before it runs anything.
 func (p *Playbook) SelectHosts(limit []string) (map[string]bool, error) {
 	return p.prog.SelectHosts(limit)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +167,10 @@ task "block" "slow" {
 	res := resultOf(t, rep, "slow@local")
 	if res.Status != StatusFailed || !strings.Contains(res.Err.Error(), "timed out after 20ms") || !errors.Is(res.Err, context.DeadlineExceeded) {
 		t.Errorf("slow: %s %v", res.Status, res.Err)
+	}
+	// It says once that time ran out.
+	if strings.Contains(res.Err.Error(), context.DeadlineExceeded.Error()) {
+		t.Errorf("slow: %v", res.Err)
 	}
 }
 
@@ -450,5 +455,51 @@ task "echo" "after" {
 	}
 	if res := resultOf(t, rep, "after@local"); res.Status != StatusCancelled || !errors.Is(res.Err, ErrInterrupted) {
 		t.Errorf("the instance not started ended %s (%v), want cancelled", res.Status, res.Err)
+	}
+}
+
+// TestLimitWithoutInstances limits a playbook whose tasks run on web to
+// hosts none of them runs on: plan's check and Run refuse it alike,
+// naming the hosts the tasks run on.
+func TestLimitWithoutInstances(t *testing.T) {
+	p := mustLoad(t, `
+host "web" {}
+host "db" {
+  groups = ["back"]
+}
+task "echo" "a" {
+  on      = host.web
+  message = "hi"
+}
+`, LoadOptions{})
+	_, selErr := p.SelectHosts([]string{"back", "local"})
+	_, runErr := Run(context.Background(), p, RunOptions{Limit: []string{"back", "local"}, Connect: localConnect})
+	const want = `limit: back, local selects none of the hosts the tasks run on: web`
+	if selErr == nil || runErr == nil || selErr.Error() != want || runErr.Error() != want {
+		t.Errorf("SelectHosts %v, Run %v, want %s", selErr, runErr, want)
+	}
+}
+
+// TestRunTimeErrorsNameTheirPlace checks that a condition that fails at
+// run time names its place as file:line:column, as load errors do.
+func TestRunTimeErrorsNameTheirPlace(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "x" {
+  message = "abc"
+}
+task "echo" "y" {
+  message = "y"
+  when    = tonumber(task.x.message) > 1
+}
+task "echo" "z" {
+  message = "z"
+  when    = task.x.message == "abc" ? null : true
+}
+`, LoadOptions{})
+	rep, _ := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	for id, want := range map[string]string{"y@local": `main\.hcl:7:\d+: Invalid function argument; `, "z@local": `main\.hcl:11:13: when is null$`} {
+		if res := resultOf(t, rep, id); res.Err == nil || !regexp.MustCompile(want).MatchString(res.Err.Error()) {
+			t.Errorf("%s: %v, want it to match %s", id, res.Err, want)
+		}
 	}
 }

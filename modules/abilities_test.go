@@ -45,3 +45,15 @@ func TestDescribeFetchAndTemplate(t *testing.T) {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
 }
+
+func TestDescribeFile(t *testing.T) {
+	f := newModule[*modules.File](t, "file")
+	f.Path, f.State, f.Mode, f.Owner = "/srv/app", "directory", "0750", "app"
+	if got, want := f.Describe(), "make /srv/app a directory (0750, owner app)"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+	f.State, f.Mode, f.Owner = "file", "", ""
+	if got, want := f.Describe(), "make /srv/app a file (mode kept)"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}

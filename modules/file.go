@@ -58,7 +58,13 @@ func (t fileTarget) validateKnown(known func(arg string) bool) error {
 // describe says what writing content of the given description to the
 // target would do, e.g. "copy 12 bytes to /etc/motd (0644)".
 func (t fileTarget) describe(what string) string {
-	s := fmt.Sprintf("%s to %s (%s", what, t.dest, t.mode)
+	return fmt.Sprintf("%s to %s %s", what, t.dest, t.attributes())
+}
+
+// attributes says the mode, owner and group the target gets, in
+// parentheses, e.g. "(0640, owner app)".
+func (t fileTarget) attributes() string {
+	s := "(" + t.mode
 	switch {
 	case t.owner != "" && t.group != "":
 		s += ", " + t.owner + ":" + t.group

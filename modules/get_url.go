@@ -117,9 +117,10 @@ func (g *GetURL) apply(ctx context.Context, env *engine.Env, do bool) (engine.Re
 		return res, nil
 	}
 	if !fetch {
-		for _, a := range attrs {
-			if err := (&File{Path: g.Dest}).setAttribute(ctx, env, a); err != nil {
-				return res, err
+		f := &File{Path: g.Dest}
+		for i, a := range attrs {
+			if err := f.setAttribute(ctx, env, a); err != nil {
+				return engine.Result{Changed: i > 0 || f.changedSince(ctx, env, st)}, err
 			}
 		}
 	} else {
@@ -129,7 +130,7 @@ func (g *GetURL) apply(ctx context.Context, env *engine.Env, do bool) (engine.Re
 		}
 		args := []string{"/bin/sh", "-c", getScript, "sh", g.URL, g.Dest, sum, fmt.Sprintf("%04o", mode), owner}
 		if err := runChecked(ctx, env, "download "+g.Dest, transport.Command{Args: args}); err != nil {
-			return res, err
+			return engine.Result{}, err // dest is replaced at the end only, by mv
 		}
 	}
 	if st, err = statPath(ctx, env, g.Dest, false); err != nil {

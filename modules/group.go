@@ -99,7 +99,8 @@ func (g *Group) apply(ctx context.Context, env *engine.Env, do bool) (engine.Res
 		return engine.Result{Changed: true}, nil
 	}
 	if err := runArgs(ctx, env, strings.Join(args, " "), args...); err != nil {
-		return engine.Result{Changed: true}, err
+		now, rerr := getent(ctx, env, "group", g.Name)
+		return engine.Result{Changed: rerr != nil || !slices.Equal(now, entry)}, err
 	}
 	if entry, err = getent(ctx, env, "group", g.Name); err != nil {
 		return engine.Result{Changed: true}, err

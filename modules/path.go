@@ -88,7 +88,8 @@ func (f *File) Describe() string {
 	case "link":
 		return fmt.Sprintf("link %s to %s", f.Path, f.Src)
 	}
-	return fileTarget{dest: f.Path, mode: cmp.Or(f.Mode, "mode kept"), owner: f.Owner, group: f.Group}.describe("make a " + f.State)
+	attrs := fileTarget{mode: cmp.Or(f.Mode, "mode kept"), owner: f.Owner, group: f.Group}.attributes()
+	return fmt.Sprintf("make %s a %s %s", f.Path, f.State, attrs)
 }
 
 // SafeToRepeat reports true: the module changes only what differs.
@@ -121,7 +122,10 @@ func (f *File) Check(ctx context.Context, env *engine.Env) (engine.Result, error
 	return engine.Result{Changed: true, Diffs: f.diffs(env, changes)}, nil
 }
 
-// Run makes the path what the task asks for.
+// Run makes the path what the task asks for. When a step fails, the
+// result reports a change only when an earlier step succeeded or the
+// path is no longer what it was before the failed step (rm -rf, for one,
+// removes what it can before it fails).
 func (f *File) Run(ctx context.Context, env *engine.Env) (engine.Result, error) {
 	st, err := statPath(ctx, env, f.Path, false)
 	if err != nil {
@@ -133,10 +137,10 @@ func (f *File) Run(ctx context.Context, env *engine.Env) (engine.Result, error) 
 	}
 	var changes []engine.Attribute
 	if kind != nil {
-		changes = append(changes, *kind)
 		if err := f.makeKind(ctx, env, st); err != nil {
-			return engine.Result{Changed: true}, err
+			return engine.Result{Changed: f.changedSince(ctx, env, st)}, err
 		}
+		changes = append(changes, *kind)
 		if st, err = statPath(ctx, env, f.Path, false); err != nil {
 			return engine.Result{Changed: true}, err
 		}
@@ -147,16 +151,24 @@ func (f *File) Run(ctx context.Context, env *engine.Env) (engine.Result, error) 
 	}
 	for _, a := range attrs {
 		if err := f.setAttribute(ctx, env, a); err != nil {
-			return engine.Result{Changed: true}, err
+			return engine.Result{Changed: len(changes) > 0 || f.changedSince(ctx, env, st)}, err
 		}
+		changes = append(changes, a)
 	}
-	changes = append(changes, attrs...)
 	if len(attrs) > 0 {
 		if st, err = statPath(ctx, env, f.Path, false); err != nil {
 			return engine.Result{Changed: true}, err
 		}
 	}
 	return engine.Result{Changed: len(changes) > 0, Outputs: f.outputs(st), Diffs: f.diffs(env, changes)}, nil
+}
+
+// changedSince reports whether the path on env's host differs from
+// before, its state before a step that failed; a path whose state
+// cannot be read counts as changed.
+func (f *File) changedSince(ctx context.Context, env *engine.Env, before pathState) bool {
+	now, err := statPath(ctx, env, f.Path, false)
+	return err != nil || now != before
 }
 
 // diffs returns the diff of the path when the run asks for diffs and

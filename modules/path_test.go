@@ -190,3 +190,44 @@ func mustWrite(t *testing.T, path, content string, mode fs.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// TestFileFailureChangesNothing runs, as a plain user over SSH, file
+// tasks whose command fails on a directory only root may write: each
+// fails naming the host, the path and what the command said, and none
+// reports a change, since none happened.
+func TestFileFailureChangesNothing(t *testing.T) {
+	_, _, block, opts := sudoHost(t, sshdtest.Options{})
+	dir := sshdtest.SharedDir(t, "runbook-file-fail-", 0o755)
+	mustWrite(t, filepath.Join(dir, "mine"), "x", 0o644)
+	rep := moduletest.Run(t, block+onBox(`
+variable "dir" {
+  type = string
+}
+task "file" "link" {
+  path  = "${var.dir}/current"
+  state = "link"
+  src   = "/etc"
+}
+task "file" "directory" {
+  path  = "${var.dir}/sub"
+  state = "directory"
+}
+task "file" "file" {
+  path  = "${var.dir}/new"
+  state = "file"
+}
+task "file" "mode" {
+  path = "${var.dir}/mine"
+  mode = "0600"
+}
+`), opts, "dir="+dir)
+	for task, what := range map[string]string{"link": "link " + dir + "/current on box", "directory": "create " + dir + "/sub on box", "file": "create " + dir + "/new on box", "mode": "set the mode of " + dir + "/mine on box"} {
+		res := moduletest.Instance(t, rep, task+"@box")
+		if res.Status != engine.StatusFailed || res.Changed || res.Err == nil || !strings.Contains(res.Err.Error(), what) || !strings.Contains(res.Err.Error(), "ermission denied") && !strings.Contains(res.Err.Error(), "not permitted") {
+			t.Errorf("%s: %s, changed %v: %v; want a failure without a change, saying %q and why", task, res.Status, res.Changed, res.Err, what)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "current")); !os.IsNotExist(err) {
+		t.Errorf("the link was made: %v", err)
+	}
+}

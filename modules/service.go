@@ -99,6 +99,7 @@ func (s *Service) apply(ctx context.Context, env *engine.Env, do bool) (engine.R
 	if out.Enabled, err = sm.enabled(ctx, env); err != nil {
 		return engine.Result{}, err
 	}
+	before := out
 	var actions [][]string
 	switch {
 	case s.State == "restarted", s.State == "started" && !out.Running, s.State == "stopped" && out.Running:
@@ -115,12 +116,25 @@ func (s *Service) apply(ctx context.Context, env *engine.Env, do bool) (engine.R
 	if !do {
 		return engine.Result{Changed: true}, nil
 	}
-	for _, a := range actions {
+	for i, a := range actions {
 		if err := runChecked(ctx, env, strings.Join(a, " "), transport.Command{Args: a}); err != nil {
-			return engine.Result{Changed: true}, err
+			return engine.Result{Changed: i > 0 || s.changedSince(ctx, env, sm, before)}, err
 		}
 	}
 	return engine.Result{Changed: true, Outputs: out}, nil
+}
+
+// changedSince reports whether the service on env's host is no longer
+// running or enabled as before says, after an action that failed (a
+// restart may stop the service and fail to start it again); a state that
+// cannot be read counts as changed.
+func (s *Service) changedSince(ctx context.Context, env *engine.Env, sm serviceManager, before ServiceOutputs) bool {
+	running, err := sm.running(ctx, env)
+	if err != nil {
+		return true
+	}
+	enabled, err := sm.enabled(ctx, env)
+	return err != nil || running != before.Running || enabled != before.Enabled
 }
 
 // manager returns how the host manages the service: systemd when it runs

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -109,9 +108,9 @@ func (u *Unarchive) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 	}
 	src := u.Src
 	if !u.RemoteSrc {
-		content, err := os.ReadFile(u.Src)
+		content, err := readSrc(u.Src)
 		if err != nil {
-			return engine.Result{}, engine.Permanent(fmt.Errorf("read src: %w", err))
+			return engine.Result{}, err
 		}
 		tmp, err := tempDir(ctx, env)
 		if err != nil {
@@ -125,7 +124,10 @@ func (u *Unarchive) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 	}
 	args := []string{"/bin/sh", "-c", extractScript(u.Src), "sh", src, u.Dest}
 	if err := runChecked(ctx, env, "extract "+u.Src, transport.Command{Args: args}); err != nil {
-		return engine.Result{Changed: true}, err
+		// Extracting may stop midway, having written part of the archive:
+		// only a dest that does not exist shows that nothing was.
+		exists, xerr := pathExists(ctx, env, "", u.Dest)
+		return engine.Result{Changed: exists || xerr != nil}, err
 	}
 	return engine.Result{Changed: true, Outputs: UnarchiveOutputs{Dest: u.Dest, Extracted: true}}, nil
 }

@@ -128,6 +128,8 @@ func (u *User) apply(ctx context.Context, env *engine.Env, do bool) (engine.Resu
 	res := engine.Result{Changed: args != nil}
 	if do && args != nil {
 		if err := runArgs(ctx, env, strings.Join(args[:1], " ")+" "+u.Name, args...); err != nil {
+			now, rerr := u.readAccount(ctx, env)
+			res.Changed = rerr != nil || !slices.Equal(now.entry, acct.entry) || !slices.Equal(now.groups, acct.groups)
 			return res, err
 		}
 		if acct, err = u.readAccount(ctx, env); err != nil {

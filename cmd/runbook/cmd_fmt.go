@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/runbookhq/runbook/engine"
 	"github.com/runbookhq/runbook/internal/udiff"
 )
 
@@ -87,7 +87,7 @@ func formatFile(path string, write bool) (formatted, hcl.Diagnostics, error) {
 		return formatted{}, nil, err
 	}
 	result := formatted{before: src}
-	if _, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos); diags.HasErrors() {
+	if diags := engine.SyntaxErrors(src, path); diags.HasErrors() {
 		return result, diags, nil
 	}
 	out := hclwrite.Format(src)

@@ -230,6 +230,15 @@ func TestFmt(t *testing.T) {
 	if !strings.Contains(r.stderr, "broken.hcl:1:16") || read(broken) != "task \"command\" {\n" {
 		t.Errorf("fmt on a syntax error: stderr %q", r.stderr)
 	}
+	// Each syntax error, in the file's order, as load shows them; not the
+	// parser's complaint about the ";" the scanner refused already.
+	twice := write("twice.hcl", "task \"command\" \"b\" {\n  cmd = 'y'\n}\ntask \"command\" \"a\" {\n  cmd = \"x\";\n}\n")
+	r = runbook(t, "fmt", twice)
+	r.wantCode(t, exitUsage)
+	first, second := strings.Index(r.stderr, "twice.hcl:2:9"), strings.Index(r.stderr, "twice.hcl:5:12")
+	if first < 0 || second < first || strings.Count(r.stderr, "Error:") != 2 {
+		t.Errorf("fmt on two syntax errors: stderr %q", r.stderr)
+	}
 }
 
 func TestExistingPathWinsOverBundledName(t *testing.T) {
@@ -272,5 +281,35 @@ func TestValidateLongVarFileLine(t *testing.T) {
 	r.wantCode(t, exitUsage)
 	if len(r.stderr) > 2000 || !strings.Contains(r.stderr, `   1: port = "888888`) {
 		t.Errorf("the diagnostic is %d bytes long:\n%.3000s", len(r.stderr), r.stderr)
+	}
+}
+
+// TestPlaybookThatDoesNothing checks validate, plan and run alike on a
+// playbook without tasks (a warning naming it, then success) and on a
+// limit that leaves none of a playbook's instances (a usage error naming
+// the hosts the tasks run on).
+func TestPlaybookThatDoesNothing(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.hcl")
+	if err := os.WriteFile(empty, []byte("host \"web\" {\n  address = \"127.0.0.1\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"validate", "plan", "run"} {
+		r := runbook(t, cmd, empty)
+		r.wantCode(t, exitOK)
+		if !strings.Contains(r.stderr, "Warning: Playbook has no tasks") || !strings.Contains(r.stderr, empty+" declares no task") {
+			t.Errorf("%s on a playbook without tasks: stderr %q", cmd, r.stderr)
+		}
+	}
+	one := filepath.Join(dir, "one.hcl")
+	if err := os.WriteFile(one, []byte("host \"web\" {\n  address = \"127.0.0.1\"\n}\ntask \"command\" \"a\" {\n  on   = host.web\n  argv = [\"true\"]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"plan", "run"} {
+		r := runbook(t, cmd, "--limit", "local", one)
+		r.wantCode(t, exitUsage)
+		if !strings.Contains(r.stderr, "limit: local selects none of the hosts the tasks run on: web\n") {
+			t.Errorf("%s --limit local: stderr %q", cmd, r.stderr)
+		}
 	}
 }

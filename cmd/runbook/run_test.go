@@ -50,7 +50,11 @@ func TestRunFailure(t *testing.T) {
 	r := runbook(t, "run", "testdata/fail.hcl")
 	r.wantCode(t, exitTaskFailed)
 	golden(t, "run-fail-recap.txt", recap(t, r.stdout))
-	// The log shows the failed task's whole output below its line.
+	// The log shows the failed task's whole output below its line, and its
+	// error without naming the task and the host a second time.
+	if !regexp.MustCompile(` local broken failed \([^)]*\): command on local exited with code 3`).MatchString(r.stdout) {
+		t.Errorf("the log names the task and the host twice:\n%s", r.stdout)
+	}
 	for _, want := range []string{" local broken failed (", "  | working\n", "  | first complaint\n", "  | something went wrong\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the log does not show %q:\n%s", want, r.stdout)
@@ -65,7 +69,7 @@ func TestRunFailure(t *testing.T) {
 func TestRunFailFast(t *testing.T) {
 	r := runbook(t, "run", "testdata/fail.hcl", "--fail-fast", "--parallel", "1")
 	r.wantCode(t, exitTaskFailed)
-	if !regexp.MustCompile(` local fine cancelled \(\S+\): task fine on host local: not run: the run stopped at the first failure\n`).MatchString(r.stdout) || strings.Contains(r.stdout, " local fine started") {
+	if !regexp.MustCompile(` local fine cancelled \(\S+\): not run: the run stopped at the first failure\n`).MatchString(r.stdout) || strings.Contains(r.stdout, " local fine started") {
 		t.Errorf("fine was not cancelled at the first failure:\n%s", r.stdout)
 	}
 	if rc := recap(t, r.stdout); !strings.Contains(rc, "CANCELLED\n  local   0        0       1        1            0          1\n") {
@@ -104,11 +108,11 @@ func TestRunUnreachableReasons(t *testing.T) {
 		if !strings.Contains(reason, "connection refused") {
 			t.Errorf("the reason %s is unreachable does not hold the connection error: %q", host, reason)
 		}
-		if n := strings.Count(rc, reason); n != 1 {
+		if n := strings.Count(rc, "  "+host+": "+reason+"\n"); n != 1 {
 			t.Errorf("the recap gives the reason %s is unreachable %d times, want once:\n%s", host, n, rc)
 		}
 		// The golden file holds the recap without the transport's wording.
-		rc = strings.Replace(rc, reason, "REASON", 1)
+		rc = strings.Replace(rc, host+": "+reason, host+": REASON", 1)
 	}
 	golden(t, "run-unreachable-recap.txt", rc)
 }

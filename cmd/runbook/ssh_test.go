@@ -132,3 +132,41 @@ func TestPassphraseAskedOnTerminal(t *testing.T) {
 		t.Error("the passphrase was echoed")
 	}
 }
+
+// TestUnreachableSaysWhyOnce runs against a closed port, with a key the
+// server refuses and with a host key known_hosts does not hold: each line
+// of the output that says the host is unreachable says so once, then why,
+// without the words of the layers below repeated ("ssh: ", the address).
+func TestUnreachableSaysWhyOnce(t *testing.T) {
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty_known_hosts")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stranger := sshdtest.NewKey(t, filepath.Join(dir, "stranger"), "")
+	for _, c := range []struct {
+		name, why string
+		args      []string
+	}{
+		{"closed port", "connect to 127.0.0.1:1: connection refused", []string{"run", "testdata/unreachable.hcl", "--known-hosts", empty}},
+		{"refused key", "unable to authenticate", remoteArgs(t, srv, "--identity", stranger.File, "--known-hosts", srv.KnownHosts)},
+		{"unknown host key", "known_hosts", remoteArgs(t, srv, "--identity", srv.ClientKey.File, "--known-hosts", empty)},
+	} {
+		r := runbookSSH(t, c.args...)
+		r.wantCode(t, exitUnreachable)
+		lines := 0
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if !strings.Contains(line, "unreachable") || strings.HasPrefix(line, "  HOST") {
+				continue
+			}
+			lines++
+			if strings.Count(line, "unreachable") != 1 || strings.Contains(line, "ssh: ") || strings.Contains(line, "dial tcp") || !strings.Contains(line, c.why) {
+				t.Errorf("%s: %q does not say once that the host is unreachable, then why (%s)", c.name, line, c.why)
+			}
+		}
+		if lines < 2 {
+			t.Errorf("%s: the output says the host is unreachable on %d lines:\n%s", c.name, lines, r.stdout)
+		}
+	}
+}

@@ -86,7 +86,10 @@ func TestUnreachableHosts(t *testing.T) {
 		hello := wantStatus(t, rep, "hello@"+u.name, engine.StatusFailed)
 		wantErr(t, "hello@"+u.name, hello.Err, transport.ErrUnreachable)
 		if hello.Err != nil {
-			wantContains(t, "the error of hello@"+u.name, hello.Err.Error(), "host "+u.name, "ssh "+u.name+": ", u.says)
+			wantContains(t, "the error of hello@"+u.name, hello.Err.Error(), "task hello on host "+u.name+": host unreachable: ", u.says)
+			if n := strings.Count(hello.Err.Error(), "unreachable"); n != 1 {
+				t.Errorf("the error of hello@%s says unreachable %d times: %v", u.name, n, hello.Err)
+			}
 		}
 		if !hello.Unreachable {
 			t.Errorf("hello@%s is not marked unreachable", u.name)
@@ -123,7 +126,7 @@ func TestUnreachableHostsCLI(t *testing.T) {
 		t.Fatalf("no recap:\n%s", stdout)
 	}
 	for _, u := range unreachables {
-		line := lineWith(recap, "ssh "+u.name+": ")
+		line := lineWith(recap, "  "+u.name+": ")
 		if line == "" || !strings.Contains(line, u.says) {
 			t.Errorf("the recap does not say that %s is unreachable because %q:\n%s", u.name, u.says, recap)
 		}

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/runbookhq/runbook/internal/suggest"
@@ -10,7 +11,8 @@ import (
 // SelectHosts returns the names of the hosts that a limit of host and group
 // names selects: the hosts it names and the members of the groups it
 // names; an empty limit selects every host. A name that is neither a host
-// nor a group is an error. Run selects the hosts of RunOptions.Limit with
+// nor a group is an error, and so is a limit that selects no host any of
+// the playbook's instances runs on, when it has some. Run selects the hosts of RunOptions.Limit with
 // the same rule, so a program can check a limit before it runs anything.
 func (p *Program) SelectHosts(limit []string) (map[string]bool, error) {
 	selected := map[string]bool{}
@@ -26,8 +28,8 @@ func (p *Program) SelectHosts(limit []string) (map[string]bool, error) {
 	return selected, nil
 }
 
-// selectHosts returns the hosts a non-empty limit selects (see
-// SelectHosts), and an empty set for an empty limit.
+// selectHosts returns the hosts a non-empty limit selects, and an empty
+// set for an empty limit; its errors are those of SelectHosts.
 func (p *Program) selectHosts(limit []string) (map[*Host]bool, error) {
 	hosts := map[*Host]bool{}
 	for _, name := range limit {
@@ -42,8 +44,27 @@ func (p *Program) selectHosts(limit []string) (map[*Host]bool, error) {
 			hosts[m] = true
 		}
 	}
-	return hosts, nil
+	if len(limit) == 0 || len(p.insts) == 0 || slices.ContainsFunc(p.insts, func(inst *Instance) bool { return hosts[inst.host] }) {
+		return hosts, nil
+	}
+	onTask := map[*Host]bool{}
+	for _, inst := range p.insts {
+		onTask[inst.host] = true
+	}
+	var taskHosts []string
+	for _, h := range p.hosts {
+		if onTask[h] {
+			taskHosts = append(taskHosts, h.cfg.Name)
+		}
+	}
+	if n := len(taskHosts); n > maxNamesShown {
+		taskHosts = append(taskHosts[:maxNamesShown], fmt.Sprintf("and %d more", n-maxNamesShown))
+	}
+	return nil, fmt.Errorf("limit: %s selects none of the hosts the tasks run on: %s", strings.Join(limit, ", "), strings.Join(taskHosts, ", "))
 }
+
+// maxNamesShown is how many names of hosts an error lists at most.
+const maxNamesShown = 10
 
 // LimitSet returns which instances run under a limit of host and group
 // names, all of them when the limit is empty, and the hosts the limit

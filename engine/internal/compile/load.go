@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -60,10 +61,15 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	l.p.sources = append(l.p.sources, named...)
 	l.p.funcs = lang.Functions(func(name string) ([]byte, string, error) { return config.ReadRelative(src, dir, name) })
 	if l.diags.HasErrors() {
+		l.checkVarFileSyntax()
 		return l.finish()
 	}
 	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.extraFiles(), l.opts.Inventory)
 	l.diags = append(l.diags, diags...)
+	if cfg.InventoryUnread { // every reference to its hosts and groups would be an error
+		l.checkVarFileSyntax()
+		return l.finish()
+	}
 	l.build(cfg)
 	l.addLocalHost()
 	l.resolveVariables()
@@ -78,7 +84,21 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	if l.buildGraph() {
 		l.typecheck()
 	}
+	l.warnWithoutTasks(root)
 	return l.finish()
+}
+
+// warnWithoutTasks warns that the playbook at root declares no task, in
+// its files or its roles: running it would do nothing.
+func (l *loader) warnWithoutTasks(root string) {
+	if len(l.p.tasks) > 0 || l.diags.HasErrors() {
+		return
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  "Playbook has no tasks",
+		Detail:   fmt.Sprintf("%s declares no task, in its files or its roles: running it does nothing.", root),
+	})
 }
 
 // finish redacts and sorts the diagnostics and marks the playbook valid

@@ -10,12 +10,7 @@ import (
 // readVarFile reads a var file: attributes NAME = VALUE in HCL syntax,
 // whose values are constants.
 func (l *loader) readVarFile(path string) {
-	data, err := config.ReadFile(l.extraFiles(), path)
-	if err != nil {
-		l.errorf(nil, "Cannot read var file", "%s", err)
-		return
-	}
-	f := l.parse(data, path)
+	f := l.parseVarFile(path)
 	if f == nil {
 		l.hideVarFile(path, nil)
 		return
@@ -31,6 +26,28 @@ func (l *loader) readVarFile(path string) {
 		if v != nil {
 			l.assignConstant(v, a.Expr, valueSource{what: "the var file " + path, rng: a.Expr.Range().Ptr()})
 		}
+	}
+}
+
+// parseVarFile reads and parses the var file at path, reporting why it
+// cannot; nil when it cannot.
+func (l *loader) parseVarFile(path string) *hcl.File {
+	data, err := config.ReadFile(l.extraFiles(), path)
+	if err != nil {
+		l.errorf(nil, "Cannot read var file", "%s", err)
+		return nil
+	}
+	return l.parse(data, path)
+}
+
+// checkVarFileSyntax parses the var files only to report their syntax
+// errors with the playbook's, which end the load before the var files are
+// read. What the playbook declares sensitive is not known then: no
+// diagnostic shows their source.
+func (l *loader) checkVarFileSyntax() {
+	for _, path := range l.opts.VarFiles {
+		l.parseVarFile(path)
+		l.parser.Hide(path)
 	}
 }
 

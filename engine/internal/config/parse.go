@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -119,8 +120,7 @@ func isVarFile(name string) bool {
 
 // Parse parses one file in HCL native or JSON syntax (by its name),
 // refusing absurd nesting first. It returns nil when the file has errors,
-// of which it reports the first only: one missing quote or brace makes
-// the parser see errors all the way to the end of the file.
+// which it reports as syntaxErrors leaves them.
 func (p *Parser) Parse(data []byte, name string) (*hcl.File, hcl.Diagnostics) {
 	isJSON := strings.HasSuffix(name, ".json")
 	var diags hcl.Diagnostics
@@ -140,32 +140,56 @@ func (p *Parser) Parse(data []byte, name string) (*hcl.File, hcl.Diagnostics) {
 		f, diags = p.parser.ParseHCL(data, name)
 	}
 	if diags.HasErrors() {
-		return nil, firstSyntaxError(diags)
+		return nil, syntaxErrors(diags)
 	}
 	return f, diags
 }
 
-// firstSyntaxError returns the first error of diags, a file's syntax
-// errors, saying that it hides those that follow.
-func firstSyntaxError(diags hcl.Diagnostics) hcl.Diagnostics {
+// unclosedString is the summary of the scanner's error at the end of a
+// line inside a quoted string.
+const unclosedString = "Invalid multi-line string"
+
+// syntaxErrors returns the errors of diags, a file's syntax errors, in
+// the order of their place in the file, without those that may only
+// follow from one before them: an error at the place of an earlier one
+// (the parser's complaint about a character the scanner refused), and
+// every error after a quoted string left open, whose missing quote turns
+// the rest of the file inside out; that string's error says how many it
+// hides. (The parser itself reports none of its errors after its first.)
+func syntaxErrors(diags hcl.Diagnostics) hcl.Diagnostics {
 	var errs hcl.Diagnostics
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
 			errs = append(errs, d)
 		}
 	}
-	first := slices.MinFunc(errs, func(a, b *hcl.Diagnostic) int {
-		switch {
-		case a.Subject == nil || b.Subject == nil:
-			return 0
-		default:
-			return a.Subject.Start.Byte - b.Subject.Start.Byte
-		}
+	slices.SortStableFunc(errs, func(a, b *hcl.Diagnostic) int {
+		return cmp.Compare(startByte(a), startByte(b))
 	})
-	if len(errs) > 1 {
-		d := *first
-		d.Detail += fmt.Sprintf(" (The %d other syntax errors the parser found after it in this file are not shown: they may all follow from this one. Fix it and load again.)", len(errs)-1)
-		first = &d
+	var shown hcl.Diagnostics
+	for i, d := range errs {
+		if len(shown) > 0 && d.Subject != nil && startByte(shown[len(shown)-1]) == startByte(d) {
+			continue
+		}
+		if d.Summary == unclosedString && i < len(errs)-1 {
+			c := *d
+			hidden := "The 1 other syntax error the parser found after it in this file is not shown"
+			if n := len(errs) - 1 - i; n > 1 {
+				hidden = fmt.Sprintf("The %d other syntax errors the parser found after it in this file are not shown", n)
+			}
+			c.Detail += " (" + hidden + ": a quote missing here makes what follows read inside out. Fix it and try again.)"
+			return append(shown, &c)
+		}
+		shown = append(shown, d)
 	}
-	return hcl.Diagnostics{first}
+	return shown
+}
+
+// startByte returns the offset in its file where d's subject starts, or
+// -1 when it has none.
+func startByte(d *hcl.Diagnostic) int {
+	if d.Subject == nil {
+		return -1
+	}
+	return d.Subject.Start.Byte
 }

@@ -73,7 +73,11 @@ func (c *conns) check(h *compile.Host, err error) {
 	cn := c.conns[h.Index()]
 	cn.unreachable.Store(true)
 	cn.reported.Do(func() {
-		c.emit(Event{Kind: EventHostUnreachable, Host: h.Name(), Error: c.secrets.Redact(err.Error())})
+		why := err
+		if reason, ok := unreachableReason(err); ok {
+			why = reason
+		}
+		c.emit(Event{Kind: EventHostUnreachable, Host: h.Name(), Error: c.secrets.Redact(why.Error())})
 	})
 }
 

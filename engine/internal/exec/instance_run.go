@@ -148,11 +148,15 @@ func (r *runner) changed(inst *compile.Instance) bool {
 // not be reached, whether when connecting or when the transport, dialling
 // lazily, first used the host; res is then marked unreachable.
 func (r *runner) reachError(inst *compile.Instance, res *result, err error) error {
-	if !errors.Is(err, transport.ErrUnreachable) || r.conns.unreachableOf(inst) == nil {
+	h := r.conns.unreachableOf(inst)
+	if !errors.Is(err, transport.ErrUnreachable) || h == nil {
 		return err
 	}
 	res.unreachable = true
-	return fmt.Errorf("%w: %w", ErrHostUnreachable, err)
+	if h != inst.Host() {
+		return newUnreachableError("peer "+h.Name(), err)
+	}
+	return newUnreachableError("host", err)
 }
 
 // errUntil is the error of an attempt whose until condition was false.
@@ -280,7 +284,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 	r.keepDiffs(res, result.Diffs, secrets)
 	if err != nil {
 		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("timed out after %s: %w", timeout, err)
+			err = newTimedOutError(timeout, err)
 		}
 		out := cty.NilVal
 		if result.Outputs != nil {

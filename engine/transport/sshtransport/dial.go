@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +57,7 @@ func (h *host) dialEndpointOnce(ctx context.Context, via *ssh.Client, e endpoint
 		conn, err = via.DialContext(dialCtx, "tcp", e.addr())
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to %s: %w", e.addr(), err)
+		return nil, nil, connectError(e.addr(), err)
 	}
 	silent := &silentConn{Conn: conn}
 	conn = silent
@@ -84,9 +87,45 @@ func (h *host) dialEndpointOnce(ctx context.Context, via *ssh.Client, e endpoint
 		case ctx.Err() != nil:
 			return nil, nil, ctx.Err()
 		}
-		return nil, nil, fmt.Errorf("ssh to %s@%s: %w", e.user, e.addr(), silent.refusal(err))
+		return nil, nil, handshakeError(e.user+"@"+e.addr(), silent.refusal(err))
 	}
 	return newClient(c, chans, reqs), checker.accepted, nil
+}
+
+// rewordedError is an error whose message leaves out words of the error
+// it wraps that repeat what the message says already; errors.Is and
+// errors.As still see the error it wraps.
+type rewordedError struct {
+	msg string
+	err error
+}
+
+func (e *rewordedError) Error() string { return e.msg }
+func (e *rewordedError) Unwrap() error { return e.err }
+
+// connectError is the error of a TCP connection to addr that could not be
+// made. A *net.OpError says the operation and the address again ("dial
+// tcp ADDR: connect: connection refused"): only its cause is kept.
+func connectError(addr string, err error) error {
+	why := err.Error()
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		why = op.Err.Error()
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			why = sys.Err.Error()
+		}
+	}
+	return &rewordedError{msg: "connect to " + addr + ": " + why, err: err}
+}
+
+// handshakeError is the error of an SSH handshake or authentication
+// with to (user@address) that failed, without the "ssh: " the library
+// starts its errors with, once for the handshake and once for its cause.
+func handshakeError(to string, err error) error {
+	parts := strings.Split(err.Error(), ": ")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "ssh" })
+	return &rewordedError{msg: "ssh to " + to + ": " + strings.Join(parts, ": "), err: err}
 }
 
 // newClient returns a client on c, as ssh.NewClient does, but with one
