@@ -3,7 +3,6 @@ package dag
 import (
 	"context"
 	"fmt"
-	"sync"
 )
 
 // Outcome is how the visit of a node ended, or why it was not visited.
@@ -73,8 +72,8 @@ type WalkOptions struct {
 }
 
 // Walk visits every node once all of its dependencies are Done, running up
-// to opts.Parallel visits at once and up to opts.PerGroup per group, from a
-// fixed pool of goroutines. Among ready nodes of a group the smallest starts
+// to opts.Parallel visits at once and up to opts.PerGroup per group, each in
+// a goroutine that lives while it finds nodes ready. Among ready nodes of a group the smallest starts
 // first; groups with ready nodes and free capacity take turns.
 //
 // report is called exactly once for every node: after its visit returns,
@@ -113,10 +112,6 @@ func (g *Graph) Walk(ctx context.Context, opts WalkOptions, visit func(ctx conte
 			}
 		}()
 	}
-	var wg sync.WaitGroup
-	for range w.workers(opts.Parallel) {
-		wg.Go(w.work)
-	}
-	wg.Wait()
+	w.run(opts.Parallel)
 	return ctx.Err()
 }

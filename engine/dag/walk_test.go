@@ -383,7 +383,7 @@ func TestWalkStop(t *testing.T) {
 	}
 	visit := func(ctx context.Context, v int) Outcome {
 		close(stop)
-		<-cancelled // the idle worker saw Stop while this visit runs
+		<-cancelled // the walk saw Stop while this visit runs
 		if ctx.Err() != nil {
 			t.Errorf("Stop cancelled the running visit's context")
 		}
@@ -462,5 +462,29 @@ func TestWalkAlsoCountsAgainstOtherGroups(t *testing.T) {
 	}
 	if got := visited.Load(); got != n {
 		t.Errorf("visited %d nodes, want %d", got, n)
+	}
+}
+
+// TestWalkStartsWorkersAsNeeded walks a chain under a parallel limit far
+// above it: one node is ever ready, so one worker is enough, and no
+// other goroutine is left waiting, holding a stack, for nodes that never
+// come. Other tests' goroutines may come and go, hence the margin.
+func TestWalkStartsWorkersAsNeeded(t *testing.T) {
+	const n = 200
+	g := New(n)
+	for v := 1; v < n; v++ {
+		g.AddEdge(v, v-1)
+	}
+	before := runtime.NumGoroutine()
+	most := 0
+	visit := func(context.Context, int) Outcome {
+		most = max(most, runtime.NumGoroutine())
+		return Done
+	}
+	if err := g.Walk(context.Background(), WalkOptions{Parallel: n}, visit, func(int, Outcome, int) {}); err != nil {
+		t.Fatal(err)
+	}
+	if most > before+n/4 {
+		t.Fatalf("%d goroutines during a chain's walk, %d before it", most, before)
 	}
 }

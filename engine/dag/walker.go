@@ -20,7 +20,10 @@ const (
 
 // walker is the state of one Walk. A single mutex guards it; workers take a
 // ready node under the mutex, visit it without the mutex, and record the
-// outcome under the mutex again.
+// outcome under the mutex again. A worker is a goroutine started when a
+// node is ready and fewer than the pool's size run, and it ends when no
+// node is ready for it: no goroutine waits idle, holding a stack that
+// its earlier visits grew, while the nodes wait for their dependencies.
 type walker struct {
 	g       *Graph
 	opts    WalkOptions
@@ -29,7 +32,7 @@ type walker struct {
 	visit   func(ctx context.Context, node int) Outcome
 	report  func(node int, o Outcome, cause int)
 	mu      sync.Mutex
-	cond    sync.Cond // signalled when a node may be taken or the walk ends
+	workers sync.WaitGroup
 	state   []nodeState
 	indeg   []int32   // dependencies not yet Done
 	group   []int32   // dense group index of each node; nil for one group
@@ -41,7 +44,8 @@ type walker struct {
 	turns   ring      // groups with ready nodes and free capacity, in turn
 	queued  []bool    // whether a group is in turns
 	left    int       // nodes not yet reported
-	idle    int       // workers waiting on cond
+	live    int       // workers started and not ended
+	pool    int       // how many workers may live at once
 	stopped bool      // no new visit may start
 	// causes holds, for each doomed node, the dependency whose failure
 	// dooms it.
@@ -58,7 +62,6 @@ func newWalker(g *Graph, opts WalkOptions, ctx context.Context, cancel context.C
 		limit: math.MaxInt32,
 		left:  n,
 	}
-	w.cond.L = &w.mu
 	groups := 1
 	if opts.Group != nil && opts.PerGroup > 0 {
 		w.limit = int32(min(opts.PerGroup, math.MaxInt32))
@@ -102,9 +105,9 @@ func newWalker(g *Graph, opts WalkOptions, ctx context.Context, cancel context.C
 	return w
 }
 
-// workers returns the size of the worker pool: the parallel limit, but no
-// more than the nodes or the total capacity of the groups.
-func (w *walker) workers(parallel int) int {
+// poolSize returns the size of the worker pool: the parallel limit, but
+// no more than the nodes or the total capacity of the groups.
+func (w *walker) poolSize(parallel int) int {
 	n := len(w.state)
 	if parallel <= 0 || parallel > n {
 		parallel = n
@@ -115,20 +118,37 @@ func (w *walker) workers(parallel int) int {
 	return parallel
 }
 
+// run starts the first worker, which starts the others as it finds nodes
+// ready, and waits until every worker has ended.
+func (w *walker) run(parallel int) {
+	w.mu.Lock()
+	w.pool = w.poolSize(parallel)
+	w.spawn()
+	w.mu.Unlock()
+	w.workers.Wait()
+}
+
+// spawn starts a worker; w.mu is held.
+func (w *walker) spawn() {
+	w.live++
+	w.workers.Go(w.work)
+}
+
 // work is the loop of one worker goroutine.
 func (w *walker) work() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	for {
 		v, ok := w.next()
 		if !ok {
-			break
+			w.live--
+			return
 		}
 		w.mu.Unlock()
 		o := w.visit(w.ctx, int(v))
 		w.mu.Lock()
 		w.finish(v, o)
 	}
-	w.mu.Unlock()
 }
 
 // stopRequested reports whether WalkOptions.Stop is closed.
@@ -141,29 +161,33 @@ func (w *walker) stopRequested() bool {
 	}
 }
 
-// wake rouses idle workers so they notice that the context is done or
-// the walk is stopped.
+// stopIfAsked stops the walk when the context is done or Stop is
+// closed; w.mu is held. Workers ask before taking a node, and Walk asks
+// as soon as either happens, so that the nodes not started are reported
+// then, not when a running visit returns.
+func (w *walker) stopIfAsked() {
+	if w.left > 0 && (w.ctx.Err() != nil || w.stopRequested()) {
+		w.stop()
+	}
+}
+
+// wake stops the walk if it is asked to (see stopIfAsked).
 func (w *walker) wake() {
 	w.mu.Lock()
-	w.cond.Broadcast()
+	w.stopIfAsked()
 	w.mu.Unlock()
 }
 
-// next waits for a node this worker may visit and marks it running; it
-// returns false when the worker should exit.
+// next returns a ready node this worker may visit and marks it running,
+// starting another worker when more are ready and the pool has room; it
+// returns false when the worker should end: no node is ready for it, or
+// the walk is over or stopped. A node that becomes ready later is taken
+// by the worker that made it so, or one it starts. w.mu is held.
 func (w *walker) next() (int32, bool) {
 	for {
-		if w.ctx.Err() != nil || w.stopRequested() {
-			w.stop()
-		}
-		if w.stopped || w.left == 0 {
+		w.stopIfAsked()
+		if w.stopped || w.left == 0 || w.turns.len() == 0 {
 			return 0, false
-		}
-		if w.turns.len() == 0 {
-			w.idle++
-			w.cond.Wait()
-			w.idle--
-			continue
 		}
 		gi := w.turns.pop()
 		w.queued[gi] = false
@@ -182,8 +206,8 @@ func (w *walker) next() (int32, bool) {
 		}
 		w.state[v] = running
 		w.offer(gi)
-		if w.turns.len() > 0 && w.idle > 0 {
-			w.cond.Signal() // the woken worker passes the signal on in turn
+		if w.turns.len() > 0 && w.live < w.pool {
+			w.spawn() // which passes the turn on in its own turn
 		}
 		return v, true
 	}
@@ -252,9 +276,6 @@ func (w *walker) finish(v int32, o Outcome) {
 			w.stop()
 		}
 	}
-	if w.left == 0 {
-		w.cond.Broadcast()
-	}
 }
 
 // propagate reports every transitive dependent of v that has not been
@@ -319,7 +340,6 @@ func (w *walker) stop() {
 		}
 	}
 	w.turns = ring{buf: w.turns.buf}
-	w.cond.Broadcast()
 }
 
 // resolve marks v finished and reports it, and lets the nodes that wait

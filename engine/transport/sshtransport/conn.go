@@ -1,6 +1,7 @@
 package sshtransport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,13 +28,11 @@ type conn struct {
 	noSFTP bool // the server refused the SFTP subsystem
 }
 
-// newConn watches client (and its keepalives when interval > 0).
+// newConn watches client, which newClient made, without a goroutine of
+// its own (and its keepalives when interval > 0).
 func newConn(client *ssh.Client, hops []*ssh.Client, interval time.Duration) *conn {
 	c := &conn{client: client, hops: hops, dead: make(chan struct{})}
-	go func() {
-		_ = client.Wait()
-		c.close()
-	}()
+	context.AfterFunc(ended(client), c.close)
 	if interval > 0 {
 		c.keepAliveEvery(interval)
 	}

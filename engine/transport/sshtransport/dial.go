@@ -133,11 +133,30 @@ func handshakeError(to string, err error) error {
 // runbook client serves nothing to a server (no port forwarding, no agent
 // forwarding), so every global request the server sends is answered
 // "no", as OpenSSH's client answers unknown ones, and every channel it
-// opens is rejected, until the connection ends. Each goroutine holds a
-// stack of a few KB, which adds up over thousands of hosts.
+// opens is rejected, until the connection ends. That goroutine also
+// tells when the connection has ended (see endedConn), so that no other
+// waits for it. Each goroutine holds a stack of a few KB, which adds up
+// over thousands of hosts.
 func newClient(c ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) *ssh.Client {
-	go refuseServer(chans, reqs)
-	return &ssh.Client{Conn: c}
+	done, end := context.WithCancel(context.Background())
+	go func() {
+		refuseServer(chans, reqs)
+		end()
+	}()
+	return &ssh.Client{Conn: &endedConn{Conn: c, ended: done}}
+}
+
+// endedConn is the connection of a client from newClient: its ended
+// context is done once the connection has ended.
+type endedConn struct {
+	ssh.Conn
+	ended context.Context
+}
+
+// ended returns the context that is done once the connection of client,
+// which newClient made, has ended.
+func ended(client *ssh.Client) context.Context {
+	return client.Conn.(*endedConn).ended
 }
 
 // refuseServer answers "no" to every request on reqs and rejects every

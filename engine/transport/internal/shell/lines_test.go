@@ -48,6 +48,40 @@ func TestLinesReadFrom(t *testing.T) {
 	}
 }
 
+// sizesReader reads from r and records the size of each buffer it is
+// given.
+type sizesReader struct {
+	r     io.Reader
+	sizes []int
+}
+
+func (s *sizesReader) Read(p []byte) (int, error) {
+	s.sizes = append(s.sizes, len(p))
+	return s.r.Read(p)
+}
+
+// TestSessionWritersReadSmallChunks checks that io.Copy into each writer
+// a session's output is copied to reads through the writer's own
+// ReadFrom, in a buffer that starts small, rather than in the 32 KiB
+// buffer io.Copy makes otherwise: one per stream of every command, which
+// adds up over thousands of hosts.
+func TestSessionWritersReadSmallChunks(t *testing.T) {
+	h := &Handshake{Stderr: NewLines(nil)}
+	for name, w := range map[string]io.Writer{
+		"Lines":     NewLines(nil),
+		"Handshake": h,
+		"Preamble":  h.Stdout(NewLines(nil)),
+	} {
+		r := &sizesReader{r: strings.NewReader("x\n")}
+		if _, err := io.Copy(w, r); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(r.sizes) == 0 || r.sizes[0] != minChunk {
+			t.Errorf("%s: read into buffers of %v bytes, want %d first", name, r.sizes, minChunk)
+		}
+	}
+}
+
 // TestLinesKeepsTail checks that a Lines with a limit keeps the last
 // whole lines that fit in it, whatever the sizes of the writes, and still
 // emits every line.
