@@ -19,25 +19,27 @@ import (
 // A start costs a session, a login shell, perl and the helper's shell:
 // far more than a short command, and CPU that the commands of every host
 // share. Starts are begun in the background, for the queue rather than
-// for one command:
+// for one command. While the host has no helper, one is under way.
+// Otherwise a waiter's wait counts from the later of when it queued and
+// when the queue last moved (a freed helper served a waiter, or the host
+// got a helper after having none), and starts are begun:
 //
-//   - while the host has no helper, one at a time;
-//   - otherwise, one for each waiter that has waited as long as the
-//     host's last start took, the wait counted from the later of when it
-//     queued and when the queue last moved: when a freed helper last
-//     served a waiter, or the host last got a helper after having none.
+//   - for the oldest waiter, once it has waited as long as the host's
+//     last start took;
+//   - for every waiter that has waited twice that.
 //
 // While the busy helpers end commands more often than a start takes, the
 // queue moves and no start is begun: commands run at once share the few
 // helpers there are, each waiting for the commands queued before it
 // rather than for a start, and the host runs no more helpers than it
-// needs. When no helper is freed for as long as a start takes, the
-// commands running are long ones, and every command that has waited that
-// long gets a start: long commands run all at once, each after at most
-// about a start's time more than a start of its own would have taken.
-// Helpers and starts together never exceed max, the host's MaxSessions.
-// A waiter whose context ends leaves the queue; when it was the last,
-// the starts under way are cancelled.
+// needs. When no helper is freed for as long as a start takes, one start
+// is begun, which is all that a command slowed for a moment calls for;
+// when none is freed for twice that, the commands running are long ones,
+// and every command waiting gets a start: long commands all run at once,
+// each about two starts' time later than a start of its own would have
+// let it. Helpers and starts together never exceed max, the host's
+// MaxSessions. A waiter whose context ends leaves the queue; when it was
+// the last, the starts under way are cancelled.
 type helperPool struct {
 	max    int                                    // MaxSessions: bound on helpers and starts together
 	start  func(context.Context) (*helper, error) // starts a helper (host.startHelper)
@@ -182,12 +184,16 @@ func (p *helperPool) plan() {
 	due, next := 1, time.Time{} // while the host has no helper, one start
 	if p.live > 0 {
 		due = 0
-		for _, w := range p.waiters { // oldest first: those due come first
+		for i, w := range p.waiters { // oldest first: those due come first
 			at := w.since
 			if p.moved.After(at) {
 				at = p.moved
 			}
-			if at = at.Add(p.startTook); at.After(now) {
+			wait := 2 * p.startTook
+			if i == 0 {
+				wait = p.startTook
+			}
+			if at = at.Add(wait); at.After(now) {
 				next = at
 				break
 			}
