@@ -53,8 +53,9 @@
 // shell.HelperLine), with the same wrapper, handshake, sudo rules and
 // cancellation as a session, and no fork of sshd, login shell or exec of
 // sh per command: each runs in a subshell of a long-lived sh the helper
-// keeps. A host keeps one helper per command it runs at once, up to
-// MaxSessions; sudo on a terminal and ending a cancelled command still
+// keeps. A host starts helpers as its commands call for them, up to
+// MaxSessions, and a command that finds none idle waits for one to be
+// freed or started, whichever comes first (see helperPool); sudo on a terminal and ending a cancelled command still
 // take sessions of their own, and a host where no helper can start falls
 // back to sessions, saying so once through Config.Warn.
 //

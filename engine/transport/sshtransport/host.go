@@ -30,7 +30,8 @@ type host struct {
 	lastErr error // error of the last dial attempt
 	warned  map[string]bool
 	noSFTP  sync.Once // said that the host has no SFTP subsystem
-	idle    []*helper // persistent helpers waiting for a command
+
+	pool *helperPool // the persistent helpers
 }
 
 var (
@@ -57,12 +58,14 @@ func New(cfg Config) (transport.Host, error) {
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
-	return &host{
+	h := &host{
 		cfg:    cfg,
 		sem:    make(chan struct{}, cfg.MaxSessions),
 		kill:   make(chan struct{}, 1),
 		warned: map[string]bool{},
-	}, nil
+	}
+	h.pool = newHelperPool(cfg.MaxSessions, h.startHelper, h.errorf)
+	return h, nil
 }
 
 // connect returns the live connection, dialling it when there is none or
@@ -130,15 +133,13 @@ func (h *host) dial(ctx context.Context) (*conn, error) {
 	return c, nil
 }
 
-// Close closes the connection. Calls after Close fail with ErrClosed.
+// Close closes the connection and the persistent helpers, and fails the
+// commands waiting for one. Calls after Close fail with ErrClosed.
 func (h *host) Close() error {
+	h.pool.close()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
-	for _, hp := range h.idle {
-		hp.Close()
-	}
-	h.idle = nil
 	if h.cur != nil {
 		h.cur.close()
 		h.cur = nil

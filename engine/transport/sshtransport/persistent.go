@@ -26,11 +26,14 @@ const (
 	// processes, each started once in a session of its own, that run one
 	// command after another in subshells of a long-lived sh (see
 	// shell.HelperLine), so that a command costs no new session and no
-	// exec of sh. A host keeps as many as it runs commands at
-	// once, up to MaxSessions. Sudo commands on a host where sudo runs
-	// only on a terminal, and the commands that end cancelled ones, still
-	// take sessions of their own; so do all commands of a host where no
-	// helper can start, which is said once through Warn.
+	// exec of sh. A host starts helpers as its commands call for them,
+	// up to MaxSessions, and hands a helper freed by one command to the
+	// next waiting, so that short commands run at once share a few
+	// helpers while long ones get one each (see helperPool). Sudo
+	// commands on a host where sudo runs only on a terminal, and the
+	// commands that end cancelled ones, still take sessions of their own;
+	// so do all commands of a host where no helper can start, which is
+	// said once through Warn.
 	PersistentMode Mode = "persistent"
 )
 
@@ -146,44 +149,10 @@ func (hp *helper) alive() bool {
 	}
 }
 
-// takeHelper returns an idle helper of the host, or starts one.
-func (h *host) takeHelper(ctx context.Context) (*helper, error) {
-	h.mu.Lock()
-	for len(h.idle) > 0 {
-		hp := h.idle[len(h.idle)-1]
-		h.idle = h.idle[:len(h.idle)-1]
-		if hp.alive() {
-			h.mu.Unlock()
-			return hp, nil
-		}
-		hp.Close()
-	}
-	h.mu.Unlock()
-	return h.startHelper(ctx)
-}
-
-// putHelper keeps hp for the next command when its last command left it
-// waiting for one, and closes it otherwise.
-func (h *host) putHelper(hp *helper) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !hp.reusable.Load() || h.closed || !hp.alive() {
-		hp.Close()
-		return
-	}
-	h.idle = append(h.idle, hp)
-}
-
 // dropHelpers closes the idle helpers, freeing their sessions for
 // commands that need sessions of their own.
 func (h *host) dropHelpers() {
-	h.mu.Lock()
-	idle := h.idle
-	h.idle = nil
-	h.mu.Unlock()
-	for _, hp := range idle {
-		hp.Close()
-	}
+	h.pool.drop()
 }
 
 // helperInput is the standard input of a command in a helper: each write
@@ -237,7 +206,12 @@ func (in *helperInput) end() (bool, error) {
 // is hs, in a persistent helper, its output going to out. It returns
 // errNoHelper, having run nothing, when the host has no helper.
 func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handshake, out io.Writer, sudo *transport.Sudo) (transport.Result, error) {
-	hp, err := h.takeHelper(ctx)
+	// Connect first, as a session would: a host that cannot be reached
+	// fails each command with the error of the dial it waited for.
+	if _, err := h.connect(ctx); err != nil {
+		return transport.Result{}, err
+	}
+	hp, err := h.pool.take(ctx)
 	if err != nil {
 		return transport.Result{}, err
 	}
@@ -245,7 +219,7 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 	mark := shell.NewMarker()
 	input := hs.HasInput()
 	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line, input)); err != nil {
-		hp.Close()
+		h.pool.put(hp)
 		return transport.Result{}, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 	}
 	in := &helperInput{w: hp.stdin, closed: !input}
@@ -260,7 +234,7 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 		return h.helperResult(hp, status, err, hs)
 	})
 	res.LoginOutput = hp.login
-	h.putHelper(hp)
+	h.pool.put(hp)
 	return res, err
 }
 

@@ -31,17 +31,18 @@ import (
 // stream itself.
 //
 // The helper does not start a process per command. It keeps a zygote: a
-// long-lived sh, started at the first command (and again after it has
-// died), in a process group of its own, with SIGPIPE at its default, its
-// standard input a control pipe from the helper, its standard output a
-// status pipe to the helper, and its standard error /dev/null, so that
-// nothing it says can reach the session's streams, which carry the
-// framing. For each command the helper makes pipes for the command's
-// text, output and errors (and input, when it has some), and tells the
-// zygote, on one line of the control pipe, the numbers of its own
-// descriptors of them. The zygote runs a subshell (a fork, and no exec)
-// that opens them again through /proc/PID/fd of the helper, which on
-// Linux gives new ends of the same pipes, says "s" on the status pipe
+// long-lived sh, started before the helper says it is ready, so that it
+// starts while the ready line travels (and again, at the next command,
+// after it has died), in a process group of its own, with SIGPIPE at its
+// default, its standard input a control pipe from the helper, its
+// standard output a status pipe to the helper, and its standard error
+// /dev/null, so that nothing it says can reach the session's streams,
+// which carry the framing. For each command the helper makes pipes for
+// the command's text, output and errors (and input, when it has some),
+// and tells the zygote, on one line of the control pipe, the numbers of
+// its own descriptors of them. The zygote runs a subshell (a fork, and no
+// exec) that opens them again through /proc/PID/fd of the helper, which
+// on Linux gives new ends of the same pipes, says "s" on the status pipe
 // and closes it, unsets the zygote's variables and sources the text,
 // which runs the wrapper inline since $0 is sh; the zygote then writes
 // the subshell's exit status on the status pipe. The helper closes its
@@ -75,8 +76,8 @@ import (
 //
 // The helper checks once, as it starts, that a pipe opened again through
 // /proc/PID/fd is the same pipe; when it is not (no /proc, or one that
-// hides processes), it says so on its ready line and ends, and the host's
-// commands take sessions.
+// hides processes), it says so on its ready line and ends, having started
+// no zygote, and the host's commands take sessions.
 
 // helperScript is the perl script of a persistent helper. $ARGV[0] is its
 // ready marker, written to standard output with "ok" (or what the host
@@ -125,9 +126,6 @@ my $usable = pipe($pr, $pw) && open($again, '>', $fds . fileno $pw)
   && syswrite($again, 'x') && sysread($pr, $got, 1) && $got eq 'x';
 undef $_ for $pr, $pw, $again;
 open(my $null, '<', '/dev/null') or exit 125;
-put(\*STDOUT, "\n$ready " . ($usable ? 'ok' : 'no usable /proc/PID/fd') . "\n");
-put(\*STDERR, "\n$ready\n");
-exit 0 unless $usable;
 
 # The zygote: a long-lived sh in a process group of its own that runs
 # each command in a subshell. It reads from its control pipe the numbers
@@ -171,6 +169,13 @@ sub zygote_ended {
   undef $_ for $zpid, $zctl, $zstat;
   return $how;
 }
+
+# The shell starts before the helper says it is ready, so that it starts
+# while the ready line travels rather than at the first command.
+zygote() if $usable;
+put(\*STDOUT, "\n$ready " . ($usable ? 'ok' : 'no usable /proc/PID/fd') . "\n");
+put(\*STDERR, "\n$ready\n");
+exit 0 unless $usable;
 
 # The commands, one frame after another.
 my $mark;
