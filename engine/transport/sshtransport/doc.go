@@ -55,9 +55,10 @@
 // sh per command: each runs in a subshell of a long-lived sh the helper
 // keeps. A host starts helpers as its commands call for them, up to
 // MaxSessions, and a command that finds none idle waits for one to be
-// freed or started, whichever comes first (see helperPool); sudo on a terminal and ending a cancelled command still
-// take sessions of their own, and a host where no helper can start falls
-// back to sessions, saying so once through Config.Warn.
+// freed or started, whichever comes first (see helperPool); sudo on a
+// terminal and ending a cancelled command still take sessions of their
+// own, and a host where no helper can start falls back to sessions,
+// saying so once through Config.Warn.
 //
 // The ssh_config, known_hosts and identity files are parsed once for all
 // hosts, and again only when they change.

@@ -49,7 +49,7 @@ type helper struct {
 	out, errs *shell.Marked // read straight from the session's streams
 	ended     chan struct{} // closed once the session has ended
 	closeOnce sync.Once
-	reusable  atomic.Bool // the last command left the helper waiting for the next
+	reusable  atomic.Bool // the helper waits for a command: it has just started, or its last command left it so
 	login     []byte      // what its login printed before it started (see transport.Result.LoginOutput)
 }
 
@@ -116,6 +116,7 @@ func (h *host) startHelper(ctx context.Context) (*helper, error) {
 		early.Flush()
 		greeting.Flush()
 		hp.login = loginOutput(greeting.Bytes(), linesOf(early.Bytes()))
+		hp.reusable.Store(true)
 		return hp, nil
 	}
 	hp.Close()
@@ -219,7 +220,7 @@ func (h *host) runPersistent(ctx context.Context, line string, hs *shell.Handsha
 	mark := shell.NewMarker()
 	input := hs.HasInput()
 	if _, err := hp.stdin.Write(shell.CommandFrame(mark, line, input)); err != nil {
-		h.pool.put(hp)
+		h.pool.put(hp) // which closes it, as no command left it waiting
 		return transport.Result{}, h.errorf("%w before the command started: %v", transport.ErrConnectionLost, err)
 	}
 	in := &helperInput{w: hp.stdin, closed: !input}

@@ -137,9 +137,9 @@ func (p *helperPool) leave(w *waiter) bool {
 	return false
 }
 
-// put takes back hp, whose command ended after holding it since taken:
-// the oldest waiter gets it, or it goes idle; it is closed instead when
-// its command did not leave it waiting for the next, or it has ended.
+// put takes back hp once its command has ended: the oldest waiter gets
+// it, or it goes idle; it is closed instead when its command did not
+// leave it waiting for the next, or it has ended.
 func (p *helperPool) put(hp *helper) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
