@@ -562,6 +562,38 @@ task "command" "both" {
 	}
 }
 
+// TestTemporalAttachToEndedRunWarnsOfNoQueue attaches to a run that has
+// ended: it waits for no worker, so the queue of its host b, which no
+// worker serves (its one step was skipped when the one it depends on
+// failed), is not said to be unserved, as it is while the run goes on.
+func TestTemporalAttachToEndedRunWarnsOfNoQueue(t *testing.T) {
+	server := temporaltest.Shared(t)
+	srv := sshdtest.Start(t, sshdtest.Options{})
+	startWorker(t, server, srv, "runbook")
+	playbook, inventory := filepath.Join(t.TempDir(), "ended.hcl"), twoQueueInventory(t, srv, "runbook", srv, "nowhere")
+	writeFile(t, playbook, `
+task "command" "first" {
+  on   = [host.a]
+  argv = ["false"]
+}
+task "command" "then" {
+  on         = [host.b]
+  depends_on = [task.first]
+  argv       = ["true"]
+}
+`)
+	r := runbookEnv(t, temporalEnv(), "run", playbook, "--inventory", inventory, "--temporal", server.HostPort, "--namespace", server.Namespace, "--detach")
+	r.wantCode(t, exitOK)
+	id := strings.TrimSpace(r.stdout)
+	attach := []string{"attach", "--temporal", server.HostPort, "--namespace", server.Namespace, "--output", "json", id}
+	runbookEnv(t, temporalEnv(), attach...).wantCode(t, exitTaskFailed) // follows the run to its end
+	r = runbookEnv(t, temporalEnv(), attach...)
+	r.wantCode(t, exitTaskFailed)
+	if strings.Contains(r.stderr, "no worker serves") {
+		t.Errorf("attach to an ended run warned of an unserved queue:\n%s", r.stderr)
+	}
+}
+
 func TestTemporalOutputLinesShowWhileTheStepRuns(t *testing.T) {
 	server := temporaltest.Shared(t)
 	srv := sshdtest.Start(t, sshdtest.Options{})

@@ -143,11 +143,11 @@ const unservedPatience = 2 * time.Second
 // queue seems unserved it asks again, for up to unservedPatience. A run
 // that has ended has none.
 func (r *Run) Unserved(ctx context.Context) (map[string][]string, error) {
-	desc, err := r.c.c.DescribeWorkflowExecution(ctx, r.id, "")
+	desc, err := r.c.c.DescribeWorkflow(ctx, r.id, "")
 	if err != nil {
 		return nil, fmt.Errorf("ask the server whether run %s still runs: %w", r.id, err)
 	}
-	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	if desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return nil, nil // an ended run waits for no worker
 	}
 	deadline := time.Now().Add(unservedPatience)
