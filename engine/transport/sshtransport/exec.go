@@ -12,10 +12,44 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Run runs c on the host; see transport.Host. It waits for a free session
-// slot first.
+// Run runs c on the host; see transport.Host. It waits for another
+// command's dial of the host's connection (see awaitDial), then for a
+// free session slot.
 func (h *host) Run(ctx context.Context, c transport.Command) (transport.Result, error) {
+	if err := h.awaitDial(c); err != nil {
+		return transport.Result{}, err
+	}
 	return h.runTo(ctx, c, nil)
+}
+
+// awaitDial waits while another command dials the host, before c goes
+// any deeper: a command waiting for its host's connection holds its
+// goroutine's stack, which grows with the depth at which it waits, and
+// over thousands of hosts with several commands each those stacks add
+// up. When that dial failed it returns its error, which connect would
+// have returned to c. It leaves to the way through runTo the commands
+// that this way would refuse before it connects, and those that may need
+// a terminal (sudo) or run in a persistent helper, whose way to the
+// connection has steps of its own.
+func (h *host) awaitDial(c transport.Command) error {
+	if h.dialMu.TryLock() {
+		h.dialMu.Unlock()
+		return nil
+	}
+	if _, err := prepare(c); err != nil || c.Sudo != nil || h.persistent() {
+		return nil
+	}
+	h.mu.Lock()
+	seen := h.dials
+	h.mu.Unlock()
+	h.dialMu.Lock()
+	defer h.dialMu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed && (h.cur == nil || !h.cur.alive()) && h.dials != seen && h.lastErr != nil {
+		return h.lastErr
+	}
+	return nil
 }
 
 // runTo runs c as Run does; stdout, when set, receives the command's
