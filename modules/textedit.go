@@ -55,8 +55,14 @@ func (e textEdit) validate() error {
 // writes the result back, atomically, keeping the file's mode, owner and
 // group unless the task sets them; with backup it first copies the old
 // file beside it. Without write it only says what would change (check
-// mode). With env.Diff the result holds the diff.
+// mode). With env.Diff the result holds the diff. Edits of one file on
+// one host run one at a time (see editLocks).
 func (e textEdit) run(ctx context.Context, env *engine.Env, write bool) (engine.Result, error) {
+	unlock, err := editLocks.lock(ctx, env.HostName+"\x00"+e.path)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	defer unlock()
 	st, err := statPath(ctx, env, e.path, false)
 	if err != nil {
 		return engine.Result{}, err

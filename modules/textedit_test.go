@@ -1,6 +1,7 @@
 package modules_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,5 +170,50 @@ func chown(t *testing.T, path, user string) {
 	t.Helper()
 	if out, err := exec.Command("chown", user, path).CombinedOutput(); err != nil {
 		t.Fatalf("chown: %v: %s", err, out)
+	}
+}
+
+// TestEditsOfOneFileOneAtATime adds a line per key of a for_each to one
+// file over SSH: the instances run at once, yet every line is there,
+// since edits of one file on one host wait for each other.
+func TestEditsOfOneFileOneAtATime(t *testing.T) {
+	_, _, block, opts := sudoHost(t, sshdtest.Options{})
+	dir := sshdtest.SharedDir(t, "runbook-edits-", 0o777)
+	var keys []string
+	for i := range 12 {
+		keys = append(keys, fmt.Sprintf("%q", fmt.Sprintf("user%02d", i)))
+	}
+	rep := moduletest.Run(t, block+onBox(`
+variable "dir" {
+  type = string
+}
+task "lineinfile" "users" {
+  for_each = toset([`+strings.Join(keys, ", ")+`])
+  path     = "${var.dir}/users"
+  line     = each.key
+  create   = true
+}
+task "blockinfile" "blocks" {
+  for_each = toset([`+strings.Join(keys, ", ")+`])
+  path     = "${var.dir}/users"
+  marker   = "# {mark} ${each.key}"
+  block    = "block of ${each.key}"
+  depends_on = [task.users]
+}
+`), opts, "dir="+dir)
+	for _, res := range rep.Instances {
+		if res.Status != engine.StatusChanged {
+			t.Errorf("%s: %s (%v)", res.ID(), res.Status, res.Err)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "users"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		k = strings.Trim(k, `"`)
+		if !strings.Contains(string(got), "\n"+k+"\n") && !strings.HasPrefix(string(got), k+"\n") || !strings.Contains(string(got), "block of "+k+"\n") {
+			t.Errorf("%s is missing from the file:\n%s", k, got)
+		}
 	}
 }
