@@ -305,3 +305,29 @@ func TestPlaybookWithoutTasksWarns(t *testing.T) {
 		t.Errorf("tasks of a role: %s", diagText(p, diags))
 	}
 }
+
+// TestMissingInventoryFileAlone loads a playbook whose hosts are all in an
+// inventory file that cannot be read, or that does not parse: that is the
+// error, without one more for each reference to a host or group the file
+// would have declared.
+func TestMissingInventoryFileAlone(t *testing.T) {
+	dir := loadtest.WritePlaybook(t, map[string]string{
+		"main.hcl": `
+task "echo" "a" {
+  on      = group.db
+  message = "a"
+}
+task "echo" "b" {
+  on      = host.db1
+  message = "b"
+}
+`,
+		"broken.inv": "host \"db1\" {\n  groups = [\"db\"\n}\n",
+	})
+	for inventory, want := range map[string]string{"missing.inv": "Cannot read inventory file", "broken.inv": "Missing item separator"} {
+		p, diags := Load(filepath.Join(dir, "main.hcl"), LoadOptions{Inventory: []string{filepath.Join(dir, inventory)}})
+		if len(diags) != 1 || diags[0].Summary != want {
+			t.Errorf("%s: want only %q:\n%s", inventory, want, diagText(p, diags))
+		}
+	}
+}

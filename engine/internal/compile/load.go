@@ -66,6 +66,10 @@ func load(src config.Source, root, origin string, opts LoadOptions) (*Program, h
 	}
 	cfg, diags := config.Decode(l.parser, src, l.opts.Bundled, named, l.extraFiles(), l.opts.Inventory)
 	l.diags = append(l.diags, diags...)
+	if cfg.InventoryUnread { // every reference to its hosts and groups would be an error
+		l.checkVarFileSyntax()
+		return l.finish()
+	}
 	l.build(cfg)
 	l.addLocalHost()
 	l.resolveVariables()

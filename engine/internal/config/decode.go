@@ -31,6 +31,9 @@ type Config struct {
 	Roles []*Role
 	// Outputs are the output blocks, sorted by name.
 	Outputs []*Output
+	// InventoryUnread reports that an inventory file could not be read
+	// or parsed: the hosts and groups it declares are not known.
+	InventoryUnread bool
 	// Inventory holds the inventory files read.
 	Inventory []NamedFile
 	// Files holds the files decoded (for a role, those of its directory).
@@ -280,11 +283,13 @@ func (d *decoder) inventory(parser *Parser, src Source, paths []string) {
 		data, err := ReadFile(src, path)
 		if err != nil {
 			d.errorf(nil, "Cannot read inventory file", "%s", err)
+			d.cfg.InventoryUnread = true
 			continue
 		}
 		f, diags := parser.Parse(data, path)
 		d.diags = append(d.diags, diags...)
 		if f == nil {
+			d.cfg.InventoryUnread = true
 			continue
 		}
 		content, diags := f.Body.Content(rootSchema)
