@@ -284,7 +284,7 @@ func (r *runner) attempt(ctx context.Context, inst *compile.Instance, scope *com
 	r.keepDiffs(res, result.Diffs, secrets)
 	if err != nil {
 		if timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("timed out after %s: %w", timeout, err)
+			err = newTimedOutError(timeout, err)
 		}
 		out := cty.NilVal
 		if result.Outputs != nil {
