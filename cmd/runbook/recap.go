@@ -221,7 +221,7 @@ func writeFailures(w io.Writer, results []engine.InstanceResult, pal palette) {
 			fmt.Fprint(w, ", ignored")
 		}
 		if res.Err != nil {
-			fmt.Fprintf(w, ": %v", res.Err)
+			fmt.Fprintf(w, ": %s", instanceError(res.Err.Error(), res.Task, res.Key, res.Host))
 		}
 		fmt.Fprintln(w)
 		for _, line := range tail(res.StderrTail, recapTailLines) {
@@ -244,7 +244,7 @@ func writeUnpredicted(w io.Writer, results []engine.InstanceResult, pal palette)
 		}
 		fmt.Fprintf(w, "  %s on %s (%s)", taskLabel(res.Task, res.Key), res.Host, res.Module)
 		if res.Err != nil {
-			fmt.Fprintf(w, ": %v", res.Err)
+			fmt.Fprintf(w, ": %s", instanceError(res.Err.Error(), res.Task, res.Key, res.Host))
 		}
 		fmt.Fprintln(w)
 	}

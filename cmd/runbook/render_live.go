@@ -168,11 +168,11 @@ func (v *liveView) finishedLine(e engine.Event) string {
 	if e.Check && e.Status == engine.StatusChanged {
 		line += " " + v.pal.paint(colorYellow, "would change")
 	}
-	switch {
-	case e.Status == engine.StatusFailed && e.Error != "":
-		line += " " + v.pal.paint(colorRed, e.Error)
-	case e.Error != "":
-		line += " " + v.pal.paint(colorDim, e.Error)
+	switch why := instanceError(e.Error, e.Task, e.Key, e.Host); {
+	case e.Status == engine.StatusFailed && why != "":
+		line += " " + v.pal.paint(colorRed, why)
+	case why != "":
+		line += " " + v.pal.paint(colorDim, why)
 	}
 	return line + "\n"
 }

@@ -51,7 +51,7 @@ func (l *plainLog) Event(e engine.Event) {
 	case e.Kind == engine.EventTaskFinished:
 		fmt.Fprintf(&b, "%s %s %s %s (%s)", stamp, e.Host, taskLabel(e.Task, e.Key), statusWord(e), formatDuration(e.Duration))
 		if e.Error != "" {
-			fmt.Fprintf(&b, ": %s", e.Error)
+			fmt.Fprintf(&b, ": %s", instanceError(e.Error, e.Task, e.Key, e.Host))
 		}
 		b.WriteString("\n")
 		b.WriteString(diffText(e.Diffs, false))

@@ -50,7 +50,11 @@ func TestRunFailure(t *testing.T) {
 	r := runbook(t, "run", "testdata/fail.hcl")
 	r.wantCode(t, exitTaskFailed)
 	golden(t, "run-fail-recap.txt", recap(t, r.stdout))
-	// The log shows the failed task's whole output below its line.
+	// The log shows the failed task's whole output below its line, and its
+	// error without naming the task and the host a second time.
+	if !regexp.MustCompile(` local broken failed \([^)]*\): command on local exited with code 3`).MatchString(r.stdout) {
+		t.Errorf("the log names the task and the host twice:\n%s", r.stdout)
+	}
 	for _, want := range []string{" local broken failed (", "  | working\n", "  | first complaint\n", "  | something went wrong\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the log does not show %q:\n%s", want, r.stdout)
@@ -65,7 +69,7 @@ func TestRunFailure(t *testing.T) {
 func TestRunFailFast(t *testing.T) {
 	r := runbook(t, "run", "testdata/fail.hcl", "--fail-fast", "--parallel", "1")
 	r.wantCode(t, exitTaskFailed)
-	if !regexp.MustCompile(` local fine cancelled \(\S+\): task fine on host local: not run: the run stopped at the first failure\n`).MatchString(r.stdout) || strings.Contains(r.stdout, " local fine started") {
+	if !regexp.MustCompile(` local fine cancelled \(\S+\): not run: the run stopped at the first failure\n`).MatchString(r.stdout) || strings.Contains(r.stdout, " local fine started") {
 		t.Errorf("fine was not cancelled at the first failure:\n%s", r.stdout)
 	}
 	if rc := recap(t, r.stdout); !strings.Contains(rc, "CANCELLED\n  local   0        0       1        1            0          1\n") {

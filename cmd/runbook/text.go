@@ -88,3 +88,10 @@ func taskLabel(task, key string) string {
 	}
 	return task + "[" + key + "]"
 }
+
+// instanceError returns msg, the error of the instance of task with key on
+// host, without the "task TASK on host HOST: " it starts with, for a line
+// that names the task and the host already.
+func instanceError(msg, task, key, host string) string {
+	return strings.TrimPrefix(msg, "task "+taskLabel(task, key)+" on host "+host+": ")
+}
