@@ -63,9 +63,9 @@ func TestFunctionErrors(t *testing.T) {
 	})
 	for expr, want := range map[string]string{
 		`file("bin")`:                                            "is not valid UTF-8 text",
-		`templatefile("t.tmpl", {})`:                             `the template refers to "missing", which vars does not hold`,
+		`templatefile("t.tmpl", {})`:                             `t.tmpl:1:3: the template refers to "missing", which vars does not hold`,
 		`templatefile("t.tmpl", "x")`:                            "vars must be an object",
-		`templatefile("bad.tmpl", {})`:                           "bad.tmpl:1,3-3",
+		`templatefile("bad.tmpl", {})`:                           "bad.tmpl:1:3: ",
 		`templatefile("none.tmpl", {})`:                          "no such file",
 		`jsondecode("${join("", [for i in range(101) : "["])}")`: "nest at most 100 levels deep",
 	} {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -476,5 +477,29 @@ task "echo" "a" {
 	const want = `limit: back, local selects none of the hosts the tasks run on: web`
 	if selErr == nil || runErr == nil || selErr.Error() != want || runErr.Error() != want {
 		t.Errorf("SelectHosts %v, Run %v, want %s", selErr, runErr, want)
+	}
+}
+
+// TestRunTimeErrorsNameTheirPlace checks that a condition that fails at
+// run time names its place as file:line:column, as load errors do.
+func TestRunTimeErrorsNameTheirPlace(t *testing.T) {
+	p := mustLoad(t, `
+task "echo" "x" {
+  message = "abc"
+}
+task "echo" "y" {
+  message = "y"
+  when    = tonumber(task.x.message) > 1
+}
+task "echo" "z" {
+  message = "z"
+  when    = task.x.message == "abc" ? null : true
+}
+`, LoadOptions{})
+	rep, _ := Run(context.Background(), p, RunOptions{Connect: localConnect})
+	for id, want := range map[string]string{"y@local": `main\.hcl:7:\d+: Invalid function argument; `, "z@local": `main\.hcl:11:13: when is null$`} {
+		if res := resultOf(t, rep, id); res.Err == nil || !regexp.MustCompile(want).MatchString(res.Err.Error()) {
+			t.Errorf("%s: %v, want it to match %s", id, res.Err, want)
+		}
 	}
 }

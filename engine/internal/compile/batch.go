@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/runbookhq/runbook/engine/dag"
+	"github.com/runbookhq/runbook/engine/internal/lang"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -140,7 +141,7 @@ func batchedRole(s *scope) *role {
 func (l *loader) evalTaskBatch(t *task) {
 	a := t.Meta.Get("batch")
 	if r := batchedRole(t.scope); a != nil && r != nil {
-		l.errorf(a.NameRange.Ptr(), "Nested batch", "The tasks of %s already go through in batches (set at %s): a task of it cannot set batch as well.", r.path, r.batch.attr.Expr.Range())
+		l.errorf(a.NameRange.Ptr(), "Nested batch", "The tasks of %s already go through in batches (set at %s): a task of it cannot set batch as well.", r.path, lang.Place(r.batch.attr.Expr.Range()))
 		return
 	}
 	t.batchPlan = l.batchOf(t.scope, a, t.Meta.Get("max_failures"), fmt.Sprintf("task %q", t.Name))
@@ -151,7 +152,7 @@ func (l *loader) evalTaskBatch(t *task) {
 func (l *loader) evalRoleBatch(r *role) {
 	a := r.Meta["batch"]
 	if outer := batchedRole(r.parent); a != nil && outer != nil {
-		l.errorf(a.NameRange.Ptr(), "Nested batch", "The tasks of %s already go through in batches (set at %s): a role in it cannot set batch as well.", outer.path, outer.batch.attr.Expr.Range())
+		l.errorf(a.NameRange.Ptr(), "Nested batch", "The tasks of %s already go through in batches (set at %s): a role in it cannot set batch as well.", outer.path, lang.Place(outer.batch.attr.Expr.Range()))
 		return
 	}
 	r.batch = l.batchOf(r.parent, a, r.Meta["max_failures"], fmt.Sprintf("role %q", r.Name))

@@ -168,7 +168,7 @@ func (p *Program) Scope(inst *Instance, outputs func(*Instance) cty.Value) *Scop
 	refs, diags := inst.refValues(outputs)
 	s := &Scope{p: p, inst: inst, refs: refs, ctx: p.instanceContext(inst, refs, cty.NilVal)}
 	if diags.HasErrors() {
-		s.err = module.Permanent(diags)
+		s.err = module.Permanent(lang.DiagsError(diags))
 	}
 	return s
 }
@@ -197,7 +197,7 @@ func (s *Scope) Confirm() (string, error) {
 	}
 	sentence, diags := confirmSentence(t.Meta.Get("confirm"), s.ctx)
 	if diags.HasErrors() {
-		return "", diags
+		return "", lang.DiagsError(diags)
 	}
 	return sentence, nil
 }
@@ -227,12 +227,12 @@ func (s *Scope) Module() (module.Module, []string, error) {
 	}
 	args, diags := evalArgs(s.inst.task, s.ctx)
 	if diags.HasErrors() {
-		return nil, nil, module.Permanent(diags)
+		return nil, nil, module.Permanent(lang.DiagsError(diags))
 	}
 	m, secrets, unknown, diags := decodeModule(s.inst, args)
 	switch {
 	case diags.HasErrors():
-		return nil, secrets, module.Permanent(diags)
+		return nil, secrets, module.Permanent(lang.DiagsError(diags))
 	case len(unknown) > 0:
 		return nil, secrets, module.Permanent(unknownArgs(unknown))
 	}
@@ -276,17 +276,18 @@ func (s *Scope) resultCondition(a *hcl.Attribute, out cty.Value) (bool, bool, er
 func condition(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, error) {
 	v, diags := lang.Eval(a.Expr, ctx)
 	if diags.HasErrors() {
-		return false, diags
+		return false, lang.DiagsError(diags)
 	}
+	place := lang.Place(a.Expr.Range())
 	if v.IsNull() {
-		return false, fmt.Errorf("%s: %s is null", a.Expr.Range(), a.Name)
+		return false, fmt.Errorf("%s: %s is null", place, a.Name)
 	}
 	b, err := lang.ConvertPlain(v, cty.Bool)
 	if err != nil {
-		return false, fmt.Errorf("%s: %s must be a bool: %w", a.Expr.Range(), a.Name, err)
+		return false, fmt.Errorf("%s: %s must be a bool: %w", place, a.Name, err)
 	}
 	if !b.IsKnown() {
-		return false, fmt.Errorf("%s: %s is %w", a.Expr.Range(), a.Name, ErrNotKnown)
+		return false, fmt.Errorf("%s: %s is %w", place, a.Name, ErrNotKnown)
 	}
 	return b.True(), nil
 }

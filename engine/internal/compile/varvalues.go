@@ -315,5 +315,5 @@ func (l *loader) checkRule(s *scope, v *variable, rule config.Validation, ctx *h
 	if subject == nil || v.sensitive {
 		subject = rule.Condition.Range().Ptr() // the value's place would show it
 	}
-	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.Name, v.from.what, rule.Condition.Range())
+	l.errorf(subject, "Invalid value for variable", "%s\n\nThe value of var.%s comes from %s; the rule is at %s.", msg, v.Name, v.from.what, lang.Place(rule.Condition.Range()))
 }

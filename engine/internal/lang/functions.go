@@ -194,21 +194,21 @@ func templateFileFunc(read ReadFunc, funcs map[string]function.Function) functio
 				return cty.NilVal, err
 			}
 			if diags := CheckNesting(data, name, true); diags.HasErrors() {
-				return cty.NilVal, diags
+				return cty.NilVal, DiagsError(diags)
 			}
 			expr, diags := hclsyntax.ParseTemplate(data, name, hcl.InitialPos)
 			if diags.HasErrors() {
-				return cty.NilVal, diags
+				return cty.NilVal, DiagsError(diags)
 			}
 			ctx := &hcl.EvalContext{Functions: funcs, Variables: vars.AsValueMap()}
 			for _, t := range expr.Variables() {
 				if _, ok := ctx.Variables[t.RootName()]; !ok {
-					return cty.NilVal, fmt.Errorf("%s: the template refers to %q, which vars does not hold", t.SourceRange(), t.RootName())
+					return cty.NilVal, fmt.Errorf("%s: the template refers to %q, which vars does not hold", Place(t.SourceRange()), t.RootName())
 				}
 			}
 			v, diags := expr.Value(ctx)
 			if diags.HasErrors() {
-				return cty.NilVal, diags
+				return cty.NilVal, DiagsError(diags)
 			}
 			return v, nil
 		},
