@@ -331,3 +331,21 @@ task "echo" "b" {
 		}
 	}
 }
+
+// TestOnGroupNameAsAString names a group in on as a string, as a host
+// name is written: the error says to write group.NAME.
+func TestOnGroupNameAsAString(t *testing.T) {
+	dir := loadtest.WritePlaybook(t, map[string]string{"main.hcl": `
+host "web1" {
+  groups = ["web"]
+}
+task "echo" "a" {
+  on      = "web"
+  message = "x"
+}
+`})
+	p, diags := Load(dir, LoadOptions{})
+	if text := diagText(p, diags); len(diags) != 1 || !strings.Contains(loadtest.Flat(text), `"web" is a group: write on = group.web`) {
+		t.Errorf("want one error saying to write group.web:\n%s", text)
+	}
+}

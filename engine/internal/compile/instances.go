@@ -435,7 +435,11 @@ func (l *loader) onHosts(s *scope, a *hcl.Attribute, what string) ([]*Host, bool
 	var hosts []*Host
 	for _, name := range slices.Compact(names) {
 		h := p.hostIdx[name]
-		if h == nil {
+		switch {
+		case h == nil && p.groups[name] != nil:
+			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared; %q is a group: write on = group.%s.", name, name, name)
+			return nil, true
+		case h == nil:
 			l.errorf(expr.Range().Ptr(), "Reference to undeclared host", "on names the host %q, which is not declared.%s", name, suggest.DidYouMean(name, p.hostNames()))
 			return nil, true
 		}
