@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/runbookhq/runbook/engine"
 )
@@ -86,11 +88,27 @@ func (c *Copy) content() ([]byte, error) {
 	if c.Content != nil {
 		return []byte(*c.Content), nil
 	}
-	b, err := os.ReadFile(c.Src)
-	if err != nil {
-		return nil, fmt.Errorf("read src: %w", err)
+	return readSrc(c.Src)
+}
+
+// readSrc reads src, a file on the control node. Its error names src
+// once, says where a relative path starts from, and is permanent: no
+// retry finds a file that is not there.
+func readSrc(src string) ([]byte, error) {
+	b, err := os.ReadFile(src)
+	if err == nil {
+		return b, nil
 	}
-	return b, nil
+	why := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		why = pe.Err
+	}
+	where := ""
+	if wd, werr := os.Getwd(); werr == nil && !filepath.IsAbs(src) {
+		where = fmt.Sprintf(" (a relative path starts from %s, where runbook runs)", wd)
+	}
+	return nil, engine.Permanent(fmt.Errorf("read src %s on the control node: %w%s", src, why, where))
 }
 
 // target is where and how the file is written.

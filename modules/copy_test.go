@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runbookhq/runbook/engine/module"
 	"github.com/runbookhq/runbook/engine/moduletest"
 	"github.com/runbookhq/runbook/engine/transport"
 	"github.com/runbookhq/runbook/modules"
@@ -163,5 +164,19 @@ func TestCopyAndTemplateRefuseBadDestModeAndOwnerAtTheirArgument(t *testing.T) {
 				t.Errorf("%s with content known only after a run:\n%s\ngives\n%s\nwant %s", module, src, got, c.want)
 			}
 		}
+	}
+}
+
+// TestCopyMissingSrc copies a src that does not exist: the error names
+// it once, says where a relative path starts from, and no retry can mend
+// it.
+func TestCopyMissingSrc(t *testing.T) {
+	c := copyModule(t)
+	c.Src, c.Dest = "no-such-src.txt", filepath.Join(t.TempDir(), "dest")
+	_, err := run(t, c)
+	wd, _ := os.Getwd()
+	want := "read src no-such-src.txt on the control node: no such file or directory (a relative path starts from " + wd + ", where runbook runs)"
+	if err == nil || err.Error() != want || !module.IsPermanent(err) {
+		t.Errorf("err %v (permanent %v), want %q", err, module.IsPermanent(err), want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -109,9 +108,9 @@ func (u *Unarchive) Run(ctx context.Context, env *engine.Env) (engine.Result, er
 	}
 	src := u.Src
 	if !u.RemoteSrc {
-		content, err := os.ReadFile(u.Src)
+		content, err := readSrc(u.Src)
 		if err != nil {
-			return engine.Result{}, engine.Permanent(fmt.Errorf("read src: %w", err))
+			return engine.Result{}, err
 		}
 		tmp, err := tempDir(ctx, env)
 		if err != nil {
