@@ -13,11 +13,14 @@ import (
 )
 
 // blockedCommand is a command that prints "started" and its helper's
-// process id, and then waits for its input, which comes once release is
-// closed; started receives a value once it has printed.
+// process id, and then reads its input to its end, which comes once
+// release is closed; started receives a value once it has printed. It
+// ends only after all of its input was sent, so that it leaves its
+// helper waiting for the next command (a command that ends before its
+// input does leaves the helper to be closed).
 func blockedCommand(release <-chan struct{}, started chan<- struct{}) transport.Command {
 	return transport.Command{
-		Script: `echo "started $PPID"; read x`,
+		Script: `echo "started $PPID"; while read -r x; do :; done`,
 		Stdin:  readerUntil(release),
 		OnLine: func(_ transport.Stream, line string) {
 			if strings.HasPrefix(line, "started ") {
@@ -136,7 +139,9 @@ func TestPersistentLongCommandsRunAtOnce(t *testing.T) {
 // waiting command runs in that helper once it is freed.
 func TestPersistentFreedHelperServesWaiter(t *testing.T) {
 	h, release, first, begun, _ := onlyHelperBusy(t)
-	second := runAsync(context.Background(), h, transport.Command{Script: `echo "started $PPID"`})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // fails rather than hangs when no helper comes
+	defer cancel()
+	second := runAsync(ctx, h, transport.Command{Script: `echo "started $PPID"`})
 	<-begun // the second command waits, and a start was begun for it
 	close(release)
 	if a, b := helperOf(t, <-first), helperOf(t, <-second); a != b {
