@@ -73,8 +73,9 @@ type WalkOptions struct {
 
 // Walk visits every node once all of its dependencies are Done, running up
 // to opts.Parallel visits at once and up to opts.PerGroup per group, each in
-// a goroutine that lives while it finds nodes ready. Among ready nodes of a group the smallest starts
-// first; groups with ready nodes and free capacity take turns.
+// a goroutine that lives while it finds nodes ready. Among ready nodes of
+// a group the smallest starts first; groups with ready nodes and free
+// capacity take turns.
 //
 // report is called exactly once for every node: after its visit returns,
 // with the visit's outcome and cause -1; or, for a node that is never
