@@ -10,17 +10,6 @@ import (
 	"github.com/runbookhq/runbook/engine/transport"
 )
 
-// rewordedError is an error whose message says what the errors it wraps
-// say in fewer words, leaving out what they repeat; errors.Is and
-// errors.As still see them.
-type rewordedError struct {
-	msg  string
-	errs []error
-}
-
-func (e *rewordedError) Error() string   { return e.msg }
-func (e *rewordedError) Unwrap() []error { return e.errs }
-
 // newUnreachableError returns the error of an instance whose host (what
 // is "host", or "peer NAME") could not be reached, as err, which wraps
 // transport.ErrUnreachable, says. Its message says so once, then why,
@@ -31,7 +20,7 @@ func newUnreachableError(what string, err error) error {
 	if reason, ok := unreachableReason(err); ok {
 		msg = what + " unreachable: " + reason.Error()
 	}
-	return &rewordedError{msg: msg, errs: []error{ErrHostUnreachable, err}}
+	return transport.Reworded(msg, ErrHostUnreachable, err)
 }
 
 // newTimedOutError returns the error of an attempt that ran out of its
@@ -40,9 +29,9 @@ func newUnreachableError(what string, err error) error {
 func newTimedOutError(timeout time.Duration, err error) error {
 	why := strings.TrimSuffix(strings.TrimSuffix(err.Error(), context.DeadlineExceeded.Error()), ": ")
 	if why == "" {
-		return &rewordedError{msg: fmt.Sprintf("timed out after %s", timeout), errs: []error{err}}
+		return transport.Reworded(fmt.Sprintf("timed out after %s", timeout), err)
 	}
-	return &rewordedError{msg: fmt.Sprintf("timed out after %s: %s", timeout, why), errs: []error{err}}
+	return transport.Reworded(fmt.Sprintf("timed out after %s: %s", timeout, why), err)
 }
 
 // unreachableReason returns why err, which wraps transport.ErrUnreachable,

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/runbookhq/runbook/engine/transport"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -92,17 +93,6 @@ func (h *host) dialEndpointOnce(ctx context.Context, via *ssh.Client, e endpoint
 	return newClient(c, chans, reqs), checker.accepted, nil
 }
 
-// rewordedError is an error whose message leaves out words of the error
-// it wraps that repeat what the message says already; errors.Is and
-// errors.As still see the error it wraps.
-type rewordedError struct {
-	msg string
-	err error
-}
-
-func (e *rewordedError) Error() string { return e.msg }
-func (e *rewordedError) Unwrap() error { return e.err }
-
 // connectError is the error of a TCP connection to addr that could not be
 // made. A *net.OpError says the operation and the address again ("dial
 // tcp ADDR: connect: connection refused"): only its cause is kept.
@@ -116,7 +106,7 @@ func connectError(addr string, err error) error {
 			why = sys.Err.Error()
 		}
 	}
-	return &rewordedError{msg: "connect to " + addr + ": " + why, err: err}
+	return transport.Reworded("connect to "+addr+": "+why, err)
 }
 
 // handshakeError is the error of an SSH handshake or authentication
@@ -125,7 +115,7 @@ func connectError(addr string, err error) error {
 func handshakeError(to string, err error) error {
 	parts := strings.Split(err.Error(), ": ")
 	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "ssh" })
-	return &rewordedError{msg: "ssh to " + to + ": " + strings.Join(parts, ": "), err: err}
+	return transport.Reworded("ssh to "+to+": "+strings.Join(parts, ": "), err)
 }
 
 // newClient returns a client on c, as ssh.NewClient does, but with one
